@@ -1,0 +1,21 @@
+#include "src/api/status.h"
+
+#include <algorithm>
+#include <string>
+
+namespace forum_registry::api {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+absl::Time DeadlineOf(const grpc::ServerContext* context, absl::Duration cap) {
+  const absl::Time limit = absl::Now() + cap;
+  const auto deadline = context->deadline();
+  if (deadline == std::chrono::system_clock::time_point::max()) return limit;
+  return std::min(absl::FromChrono(deadline), limit);
+}
+
+}  // namespace forum_registry::api

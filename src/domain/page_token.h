@@ -1,0 +1,52 @@
+#ifndef FORUM_REGISTRY_DOMAIN_PAGE_TOKEN_H_
+#define FORUM_REGISTRY_DOMAIN_PAGE_TOKEN_H_
+
+// Page sizes and page tokens for List methods (AIP-158).
+//
+// Lists use keyset pagination: a page token carries the sort key of the last
+// row returned, and the next page starts strictly after it, so rows inserted
+// or deleted between pages never shift what a client sees, and no page costs
+// more than its own rows.
+//
+// A token is opaque to clients and bound to the request that made it: it
+// carries a fingerprint of the request's other parameters (parent, filter,
+// order_by) and a checksum. A token used with different parameters, altered,
+// or made up is INVALID_ARGUMENT. The checksum detects accidents and casual
+// edits; it is not a secret, and need not be one, since the key in a token is
+// only ever used as a bound parameter.
+//
+//   std::string fp = QueryFingerprint({"forums", filter, order_by});
+//   std::string token = EncodePageToken(fp, {last_row_name});
+//   absl::StatusOr<std::vector<std::string>> key = DecodePageToken(token, fp);
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace forum_registry::domain {
+
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 1000;
+
+// 0 -> kDefaultPageSize; above kMaxPageSize -> kMaxPageSize; negative is
+// INVALID_ARGUMENT.
+absl::StatusOr<int> ResolvePageSize(int32_t page_size);
+
+// A stable digest of the parameters a token is bound to.
+std::string QueryFingerprint(const std::vector<absl::string_view>& parts);
+
+// A token that resumes after the row whose sort key is `last_key`.
+std::string EncodePageToken(absl::string_view query_fingerprint,
+                            const std::vector<std::string>& last_key);
+
+// The sort key carried by `token`, if this service issued it for a request
+// with the same fingerprint.
+absl::StatusOr<std::vector<std::string>> DecodePageToken(
+    absl::string_view token, absl::string_view query_fingerprint);
+
+}  // namespace forum_registry::domain
+
+#endif  // FORUM_REGISTRY_DOMAIN_PAGE_TOKEN_H_

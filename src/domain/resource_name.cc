@@ -1,0 +1,73 @@
+#include "src/domain/resource_name.h"
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace forum_registry::domain {
+namespace {
+
+bool IsSlugChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+// Quotes a client-supplied value for an error message, cut short so that a
+// huge value cannot make a huge message.
+std::string Quote(absl::string_view value) {
+  constexpr size_t kMax = 80;
+  if (value.size() <= kMax) return absl::CEscape(value);
+  return absl::StrCat(absl::CEscape(value.substr(0, kMax)), "...");
+}
+
+}  // namespace
+
+bool IsValidId(absl::string_view id) {
+  if (id.empty() || id.size() > kMaxIdLength) return false;
+  if (id.front() == '-' || id.back() == '-') return false;
+  for (char c : id) {
+    if (!IsSlugChar(c)) return false;
+  }
+  return true;
+}
+
+absl::Status ValidateId(absl::string_view id, absl::string_view field) {
+  if (id.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  if (!IsValidId(id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": \"", Quote(id),
+        "\" is not a valid id: use 1 to 63 lower-case letters, digits and "
+        "hyphens, starting and ending with a letter or digit"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ParseName(absl::string_view name,
+                                      absl::string_view collection,
+                                      absl::string_view field) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  const std::string prefix = absl::StrCat(collection, "/");
+  absl::string_view id = name;
+  if (id.substr(0, prefix.size()) != prefix ||
+      !IsValidId(id.substr(prefix.size()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": \"", Quote(name), "\" is not a valid name: use ",
+                     collection, "/{id} where the id is 1 to 63 lower-case ",
+                     "letters, digits and hyphens"));
+  }
+  return std::string(id.substr(prefix.size()));
+}
+
+absl::Status ValidateName(absl::string_view name, absl::string_view collection,
+                          absl::string_view field, bool required) {
+  if (name.empty() && !required) return absl::OkStatus();
+  return ParseName(name, collection, field).status();
+}
+
+std::string MakeName(absl::string_view collection, absl::string_view id) {
+  return absl::StrCat(collection, "/", id);
+}
+
+}  // namespace forum_registry::domain

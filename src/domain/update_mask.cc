@@ -1,0 +1,100 @@
+#include "src/domain/update_mask.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/util/field_mask_util.h"
+
+namespace forum_registry::domain {
+namespace {
+
+using google::protobuf::Descriptor;
+using google::protobuf::FieldMask;
+using google::protobuf::util::FieldMaskUtil;
+
+const std::set<std::string>& OutputOnlyFields() {
+  static const auto* const kFields =
+      new std::set<std::string>{"name", "etag", "create_time", "update_time"};
+  return *kFields;
+}
+
+// "foundedDate.month" -> "founded_date.month"; snake_case passes unchanged.
+std::string ToSnakeCase(absl::string_view path) {
+  std::string out;
+  for (char c : path) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      out.push_back('_');
+      out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string WritableFields(const Descriptor* descriptor) {
+  std::vector<std::string> names;
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    if (!OutputOnlyFields().contains(descriptor->field(i)->name())) {
+      names.push_back(descriptor->field(i)->name());
+    }
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+}  // namespace
+
+absl::Status ApplyUpdateMask(const FieldMask& mask,
+                             const google::protobuf::Message& patch,
+                             google::protobuf::Message* target) {
+  const Descriptor* descriptor = target->GetDescriptor();
+  if (mask.paths().empty()) {
+    return absl::InvalidArgumentError(
+        "update_mask: is required; name the fields to change, or \"*\" for "
+        "all of them");
+  }
+  FieldMask effective;
+  for (const std::string& raw : mask.paths()) {
+    const std::string path = ToSnakeCase(raw);
+    if (path == "*") {
+      for (int i = 0; i < descriptor->field_count(); ++i) {
+        if (!OutputOnlyFields().contains(descriptor->field(i)->name())) {
+          effective.add_paths(descriptor->field(i)->name());
+        }
+      }
+      continue;
+    }
+    const std::string top = path.substr(0, path.find('.'));
+    if (OutputOnlyFields().contains(top)) continue;
+    // GetFieldDescriptors skips empty segments, so "" or "display_name."
+    // would pass it.
+    if (absl::StrContains(absl::StrCat(".", path, "."), "..") ||
+        !FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "update_mask: \"", raw, "\" is not a field of ", descriptor->name(),
+          "; writable fields are ", WritableFields(descriptor)));
+    }
+    effective.add_paths(path);
+  }
+  FieldMaskUtil::MergeOptions options;
+  options.set_replace_message_fields(true);
+  options.set_replace_repeated_fields(true);
+  FieldMaskUtil::MergeMessageTo(patch, effective, options, target);
+  return absl::OkStatus();
+}
+
+std::string FormatEtag(int64_t version) { return absl::StrCat("v", version); }
+
+absl::Status CheckEtag(absl::string_view given, int64_t version,
+                       absl::string_view resource_name) {
+  if (given.empty() || given == FormatEtag(version)) return absl::OkStatus();
+  return absl::AbortedError(
+      absl::StrCat("etag: does not match the current etag of ", resource_name,
+                   "; it changed since you read it: get it again and retry"));
+}
+
+}  // namespace forum_registry::domain

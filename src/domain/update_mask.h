@@ -1,0 +1,37 @@
+#ifndef FORUM_REGISTRY_DOMAIN_UPDATE_MASK_H_
+#define FORUM_REGISTRY_DOMAIN_UPDATE_MASK_H_
+
+// Applying an Update request's field mask (AIP-134) and etags (AIP-154).
+//
+// The mask names the fields to change, as proto field names ("display_name",
+// "founded.month") or camelCase JSON names as grpcurl sends them; `*` means
+// every writable field. Fields named in the mask take the request's value —
+// an absent one clears the field; repeated fields are replaced whole. Output
+// only fields (name, etag, create_time, update_time) in a mask are ignored,
+// as AIP-203 asks. A path that names no field is INVALID_ARGUMENT.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/field_mask.pb.h"
+#include "google/protobuf/message.h"
+
+namespace forum_registry::domain {
+
+// Copies the fields named by `mask` from `patch` into `target`, which must be
+// of the same type. On error `target` is unchanged.
+absl::Status ApplyUpdateMask(const google::protobuf::FieldMask& mask,
+                             const google::protobuf::Message& patch,
+                             google::protobuf::Message* target);
+
+// The etag of the stored version `version` of a record.
+std::string FormatEtag(int64_t version);
+
+// OK if `given` is empty or names the stored `version`; ABORTED otherwise.
+absl::Status CheckEtag(absl::string_view given, int64_t version,
+                       absl::string_view resource_name);
+
+}  // namespace forum_registry::domain
+
+#endif  // FORUM_REGISTRY_DOMAIN_UPDATE_MASK_H_

@@ -1,0 +1,191 @@
+#include "src/domain/validation.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "src/domain/partial_date.h"
+#include "src/domain/resource_name.h"
+
+namespace forum_registry::domain {
+namespace {
+
+constexpr int kMaxNames = 100;
+constexpr int kMaxExternalIds = 50;
+constexpr int kMaxCitations = 100;
+
+absl::Status Invalid(absl::string_view field, absl::string_view rule) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", rule));
+}
+
+// BCP-47 in the shape clients use: a 2-3 letter language, then subtags of
+// 1-8 letters or digits ("en", "ru", "zh-Hant", "id-ID").
+bool IsLanguageTag(absl::string_view tag) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(tag, '-');
+  if (parts[0].size() < 2 || parts[0].size() > 3) return false;
+  for (char c : parts[0]) {
+    if (!absl::ascii_isalpha(static_cast<unsigned char>(c))) return false;
+  }
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].empty() || parts[i].size() > 8) return false;
+    for (char c : parts[i]) {
+      if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+    }
+  }
+  return true;
+}
+
+bool IsScheme(absl::string_view scheme) {
+  if (scheme.empty() || scheme.size() > 32) return false;
+  if (!absl::ascii_islower(static_cast<unsigned char>(scheme[0]))) return false;
+  for (char c : scheme) {
+    const auto u = static_cast<unsigned char>(c);
+    if (!absl::ascii_islower(u) && !absl::ascii_isdigit(u) && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string Indexed(absl::string_view field, int index) {
+  return absl::StrCat(field, "[", index, "]");
+}
+
+absl::Status CheckText(absl::string_view text, absl::string_view field,
+                       TextRule rule) {
+  if (text.empty()) {
+    return rule.required ? Invalid(field, "is required") : absl::OkStatus();
+  }
+  size_t chars = 0;
+  for (unsigned char c : text) {
+    // Count code points: every byte that does not continue a UTF-8 sequence.
+    if ((c & 0xC0) != 0x80) ++chars;
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+      return Invalid(field, "must not contain control characters");
+    }
+  }
+  if (rule.max_chars > 0 && chars > rule.max_chars) {
+    return Invalid(field, absl::StrCat("must be at most ", rule.max_chars,
+                                       " characters, got ", chars));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckMaxItems(int count, int max, absl::string_view field) {
+  if (count > max) {
+    return Invalid(
+        field, absl::StrCat("must have at most ", max, " items, got ", count));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckNames(
+    const google::protobuf::RepeatedPtrField<forumregistry::v1::Name>& names,
+    absl::string_view field) {
+  if (absl::Status s = CheckMaxItems(names.size(), kMaxNames, field); !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < names.size(); ++i) {
+    const forumregistry::v1::Name& name = names[i];
+    const std::string at = Indexed(field, i);
+    if (absl::Status s = CheckText(name.text(), absl::StrCat(at, ".text"),
+                                   {.required = true, .max_chars = 500});
+        !s.ok()) {
+      return s;
+    }
+    if (!name.language().empty() && !IsLanguageTag(name.language())) {
+      return Invalid(absl::StrCat(at, ".language"),
+                     "must be a BCP-47 language tag such as \"en\" or \"ru\"");
+    }
+    if (!forumregistry::v1::NameKind_IsValid(name.kind())) {
+      return Invalid(absl::StrCat(at, ".kind"), "is not a known name kind");
+    }
+    if (name.has_validity()) {
+      if (absl::Status s =
+              ValidatePeriod(name.validity(), absl::StrCat(at, ".validity"));
+          !s.ok()) {
+        return s;
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExternalIds(const google::protobuf::RepeatedPtrField<
+                                  forumregistry::v1::ExternalId>& ids,
+                              absl::string_view field) {
+  if (absl::Status s = CheckMaxItems(ids.size(), kMaxExternalIds, field);
+      !s.ok()) {
+    return s;
+  }
+  std::set<std::pair<std::string, std::string>> seen;
+  for (int i = 0; i < ids.size(); ++i) {
+    const std::string at = Indexed(field, i);
+    if (!IsScheme(ids[i].scheme())) {
+      return Invalid(absl::StrCat(at, ".scheme"),
+                     "must be a lower-case token of letters, digits and "
+                     "hyphens, at most 32 characters, such as \"wikidata\"");
+    }
+    if (absl::Status s = CheckText(ids[i].value(), absl::StrCat(at, ".value"),
+                                   {.required = true, .max_chars = 200});
+        !s.ok()) {
+      return s;
+    }
+    if (!seen.emplace(ids[i].scheme(), ids[i].value()).second) {
+      return Invalid(at, "is listed twice");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckCitations(const google::protobuf::RepeatedPtrField<
+                                forumregistry::v1::Citation>& citations,
+                            absl::string_view field) {
+  if (absl::Status s = CheckMaxItems(citations.size(), kMaxCitations, field);
+      !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < citations.size(); ++i) {
+    const std::string at = Indexed(field, i);
+    if (absl::Status s = ValidateName(citations[i].source(), "sources",
+                                      absl::StrCat(at, ".source"));
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckText(citations[i].excerpt(), absl::StrCat(at, ".excerpt"),
+                      {.max_chars = 5000});
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s =
+            CheckText(citations[i].locator(), absl::StrCat(at, ".locator"),
+                      {.max_chars = 200});
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckReferences(
+    const google::protobuf::RepeatedPtrField<std::string>& names,
+    absl::string_view collection, absl::string_view field, int max_items) {
+  if (absl::Status s = CheckMaxItems(names.size(), max_items, field); !s.ok()) {
+    return s;
+  }
+  std::set<absl::string_view> seen;
+  for (int i = 0; i < names.size(); ++i) {
+    const std::string at = Indexed(field, i);
+    if (absl::Status s = ValidateName(names[i], collection, at); !s.ok()) {
+      return s;
+    }
+    if (!seen.insert(names[i]).second) return Invalid(at, "is listed twice");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace forum_registry::domain

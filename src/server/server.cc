@@ -1,0 +1,122 @@
+#include "src/server/server.h"
+
+#include <signal.h>
+
+#include <memory>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "src/api/forum_service.h"
+#include "src/api/participant_service.h"
+#include "src/server/health_monitor.h"
+#include "src/server/log.h"
+#include "src/server/rpc_log_interceptor.h"
+#include "src/store/embedded_migrations.h"
+#include "src/store/migrator.h"
+#include "src/store/pool.h"
+
+namespace forum_registry::server {
+namespace {
+
+int LatestMigration() {
+  const auto& migrations = store::EmbeddedMigrations();
+  return *store::MigrationVersion(migrations.back().file_name);
+}
+
+}  // namespace
+
+int RunServer(const ServeConfig& config) {
+  // Block the stop signals in this thread before any other starts, so every
+  // thread inherits the mask and only the signal thread's sigwait sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigset_t blocked = stop_signals;
+  sigaddset(&blocked, SIGUSR1);  // wakes the second-signal watcher below
+  pthread_sigmask(SIG_BLOCK, &blocked, nullptr);
+
+  store::ConnectionPool pool({.url = config.database_url,
+                              .size = config.pool_size,
+                              .statement_timeout = config.statement_timeout});
+  api::ForumService forums(&pool);
+  api::ParticipantService participants(&pool);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen_address,
+                           grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&forums);
+  builder.RegisterService(&participants);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(std::make_unique<RpcLogInterceptorFactory>());
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
+
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    LogEvent(spdlog::level::err, "start_failed",
+             {{"listen_address", config.listen_address},
+              {"reason", std::string("cannot listen on the address")}});
+    return 1;
+  }
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  // NOT_SERVING until the first database check says otherwise.
+  health->SetServingStatus(false);
+  LogEvent(spdlog::level::info, "listening",
+           {{"listen_address", config.listen_address},
+            {"port", static_cast<int64_t>(port)}});
+
+  HealthMonitor monitor(
+      config.database_url, LatestMigration(), config.health_check_interval,
+      [health](bool serving) { health->SetServingStatus(serving); },
+      [&pool] { pool.CloseIdle(); });
+  monitor.Start();
+
+  std::thread signals([&] {
+    int signal_number = 0;
+    sigwait(&stop_signals, &signal_number);
+    LogEvent(spdlog::level::info, "draining",
+             {{"signal", std::string(strsignal(signal_number))},
+              {"drain_period_s", absl::ToDoubleSeconds(config.drain_period)}});
+    monitor.Stop();
+    // Every service, and the server as a whole, reads NOT_SERVING from now
+    // on, and no later SetServingStatus can undo it.
+    health->Shutdown();
+
+    absl::Notification second_signal;
+    std::thread watcher([&] {
+      // A second signal cuts the drain short. pthread_kill wakes it at the end.
+      int again = 0;
+      sigset_t set = stop_signals;
+      sigaddset(&set, SIGUSR1);
+      sigwait(&set, &again);
+      if (again != SIGUSR1) second_signal.Notify();
+    });
+    if (second_signal.WaitForNotificationWithTimeout(config.drain_period)) {
+      LogEvent(spdlog::level::info, "drain_cut_short");
+    }
+    LogEvent(spdlog::level::info, "shutting_down",
+             {{"timeout_s", absl::ToDoubleSeconds(config.shutdown_timeout)}});
+    server->Shutdown(absl::ToChronoTime(absl::Now() + config.shutdown_timeout));
+    pthread_kill(watcher.native_handle(), SIGUSR1);
+    watcher.join();
+  });
+
+  server->Wait();
+  signals.join();
+  LogEvent(spdlog::level::info, "stopped");
+  return 0;
+}
+
+}  // namespace forum_registry::server

@@ -1,0 +1,40 @@
+#ifndef FORUM_REGISTRY_SERVER_SERVER_H_
+#define FORUM_REGISTRY_SERVER_SERVER_H_
+
+// `forum-registry serve`: the gRPC server and its life cycle.
+//
+// Start: connect the pool lazily, register the services, reflection and
+// health, listen. Health turns SERVING once the database answers and holds
+// every migration (see health_monitor.h).
+//
+// Stop, on SIGTERM or SIGINT: health NOT_SERVING at once, so load balancers
+// and probes stop sending new work; then the drain period, while RPCs already
+// sent still arrive and are served; then Shutdown with a deadline, which
+// refuses new RPCs and lets running ones finish until the deadline, then
+// cancels what is left. A second signal skips the rest of the drain. The
+// signal is taken by a normal thread (sigwait), never in a signal handler.
+
+#include <string>
+
+#include "absl/time/time.h"
+
+namespace forum_registry::server {
+
+struct ServeConfig {
+  std::string database_url;
+  std::string listen_address = "0.0.0.0:50051";
+  int pool_size = 4;
+  absl::Duration statement_timeout = absl::Seconds(5);
+  absl::Duration drain_period = absl::Seconds(5);
+  absl::Duration shutdown_timeout = absl::Seconds(10);
+  absl::Duration health_check_interval = absl::Seconds(2);
+  int max_message_bytes = 4 * 1024 * 1024;
+  std::string log_level = "info";
+};
+
+// Runs until stopped by a signal; returns the process exit code.
+int RunServer(const ServeConfig& config);
+
+}  // namespace forum_registry::server
+
+#endif  // FORUM_REGISTRY_SERVER_SERVER_H_

@@ -1,0 +1,36 @@
+#ifndef FORUM_REGISTRY_STORE_ERRORS_H_
+#define FORUM_REGISTRY_STORE_ERRORS_H_
+
+// The store's boundary: libpqxx throws, everything above the store gets an
+// absl::Status. The mapping, by SQLSTATE:
+//
+//   unique violation (23505)             ALREADY_EXISTS
+//   foreign key, on insert or update     INVALID_ARGUMENT (a reference to a
+//                                          record that does not exist)
+//   foreign key, on delete               FAILED_PRECONDITION (still referred
+//   to) check (23514), data exception (22)   INVALID_ARGUMENT exclusion (23P01)
+//   FAILED_PRECONDITION serialization failure, deadlock      ABORTED (retry the
+//   transaction) query canceled (57014)               DEADLINE_EXCEEDED
+//   connection lost, shutdown (08, 57P)  UNAVAILABLE
+//   anything else                        INTERNAL
+//
+// Messages a client may read come only from this project's own SQL: text
+// raised as 'forum-registry: <field>: <rule>' is passed on without the
+// prefix. Any other database text — SQL, table and constraint names — is
+// logged and replaced by a generic message.
+
+#include <exception>
+
+#include "absl/status/status.h"
+
+namespace forum_registry::store {
+
+// Converts an exception thrown while using libpqxx into a status.
+absl::Status StatusFromException(const std::exception& e);
+
+// True if the exception means the connection cannot be used again.
+bool IsConnectionBroken(const std::exception& e);
+
+}  // namespace forum_registry::store
+
+#endif  // FORUM_REGISTRY_STORE_ERRORS_H_

@@ -1,0 +1,53 @@
+#include "src/store/importer.h"
+
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "src/store/body.h"
+#include "src/store/errors.h"
+
+namespace forum_registry::store {
+
+absl::StatusOr<ImportReport> ImportRecords(
+    const std::string& url, const std::vector<ImportRecord>& records) {
+  ImportReport report;
+  const ImportRecord* current = nullptr;
+  try {
+    pqxx::connection connection(url);
+    pqxx::work txn(connection);
+    for (const ImportRecord& record : records) {
+      current = &record;
+      absl::StatusOr<std::string> body = ToBody(*record.resource);
+      if (!body.ok()) return body.status();
+      // RETURNING nothing when the body is the same: the WHERE of DO UPDATE
+      // skipped the row. xmax is 0 for a row this statement inserted.
+      const pqxx::result rows = txn.exec_params(
+          absl::StrCat(
+              "INSERT INTO ", txn.quote_name(record.table),
+              " AS t (name, body) VALUES ($1, $2::jsonb) "
+              "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
+              "version = t.version + 1, update_time = clock_timestamp() "
+              "WHERE t.body IS DISTINCT FROM EXCLUDED.body "
+              "RETURNING (xmax = 0)"),
+          record.name, *body);
+      if (rows.empty()) {
+        ++report.unchanged;
+      } else if (rows[0][0].as<bool>()) {
+        ++report.created;
+      } else {
+        ++report.updated;
+      }
+    }
+    txn.commit();
+  } catch (const std::exception& e) {
+    const absl::Status status = StatusFromException(e);
+    return absl::Status(status.code(),
+                        current == nullptr
+                            ? std::string(status.message())
+                            : absl::StrCat(current->origin, ": ", current->name,
+                                           ": ", status.message()));
+  }
+  return report;
+}
+
+}  // namespace forum_registry::store

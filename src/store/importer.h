@@ -1,0 +1,43 @@
+#ifndef FORUM_REGISTRY_STORE_IMPORTER_H_
+#define FORUM_REGISTRY_STORE_IMPORTER_H_
+
+// Writes a batch of records in one transaction: all of them or none.
+//
+// A record whose name is new is created; one whose stored body differs is
+// updated (its version moves on, so etags held by clients go stale); one
+// whose body is the same is left alone and reported unchanged, so importing
+// the same file twice writes nothing the second time.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
+
+namespace forum_registry::store {
+
+struct ImportRecord {
+  // The table, which is the collection of the name ("forums").
+  std::string table;
+  // The record's full name.
+  std::string name;
+  // The record; output-only fields are ignored.
+  const google::protobuf::Message* resource = nullptr;
+  // Where the record comes from, for errors ("data/seed.textproto:12").
+  std::string origin;
+};
+
+struct ImportReport {
+  int created = 0;
+  int updated = 0;
+  int unchanged = 0;
+};
+
+// Applies `records` in order to the database at `url`. On error nothing is
+// written, and the message starts with the origin of the record refused.
+absl::StatusOr<ImportReport> ImportRecords(
+    const std::string& url, const std::vector<ImportRecord>& records);
+
+}  // namespace forum_registry::store
+
+#endif  // FORUM_REGISTRY_STORE_IMPORTER_H_

@@ -1,0 +1,138 @@
+#include "src/store/migrator.h"
+
+#include <map>
+#include <pqxx/pqxx>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "src/store/errors.h"
+
+namespace forum_registry::store {
+namespace {
+
+// pg_advisory_lock key for migrations: "forumreg" in ASCII.
+constexpr int64_t kMigrationLock = 0x666f72756d726567;
+
+constexpr const char* kCreateTable = R"sql(
+  CREATE TABLE IF NOT EXISTS schema_migrations (
+    version     integer PRIMARY KEY,
+    file_name   text NOT NULL,
+    checksum    text NOT NULL,
+    applied_at  timestamptz NOT NULL DEFAULT clock_timestamp()
+  ))sql";
+
+struct Applied {
+  std::string file_name;
+  std::string checksum;
+};
+
+// version -> what was recorded when it was applied.
+std::map<int, Applied> ReadApplied(pqxx::transaction_base& txn) {
+  std::map<int, Applied> applied;
+  for (const auto& row :
+       txn.exec("SELECT version, file_name, checksum FROM schema_migrations")) {
+    applied[row[0].as<int>()] = {row[1].as<std::string>(),
+                                 row[2].as<std::string>()};
+  }
+  return applied;
+}
+
+std::string Checksum(pqxx::transaction_base& txn, const std::string& sql) {
+  return txn
+      .exec_params1("SELECT encode(sha256(convert_to($1, 'UTF8')), 'hex')",
+                    sql)[0]
+      .as<std::string>();
+}
+
+}  // namespace
+
+absl::StatusOr<int> MigrationVersion(const std::string& file_name) {
+  int version = 0;
+  const size_t underscore = file_name.find('_');
+  if (underscore == std::string::npos ||
+      !absl::SimpleAtoi(file_name.substr(0, underscore), &version) ||
+      version <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "migration ", file_name, ": the name must be NNNN_description.sql"));
+  }
+  return version;
+}
+
+absl::StatusOr<MigrationReport> Migrate(
+    const std::string& url, const std::vector<MigrationFile>& migrations) {
+  MigrationReport report;
+  try {
+    pqxx::connection connection(url);
+    {
+      pqxx::nontransaction lock(connection);
+      lock.exec_params("SELECT pg_advisory_lock($1)", kMigrationLock);
+    }
+    {
+      pqxx::work txn(connection);
+      txn.exec(kCreateTable);
+      txn.commit();
+    }
+    std::map<int, Applied> applied;
+    {
+      pqxx::read_transaction txn(connection);
+      applied = ReadApplied(txn);
+    }
+    for (const MigrationFile& migration : migrations) {
+      absl::StatusOr<int> version = MigrationVersion(migration.file_name);
+      if (!version.ok()) return version.status();
+      pqxx::work txn(connection);
+      const std::string checksum = Checksum(txn, migration.sql);
+      if (auto it = applied.find(*version); it != applied.end()) {
+        if (it->second.checksum != checksum) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "migration ", migration.file_name,
+              " has changed since it was applied as ", it->second.file_name,
+              " (checksum ", checksum.substr(0, 12), " now, ",
+              it->second.checksum.substr(0, 12),
+              " then); applied migrations are never edited: restore the "
+              "file and add a new migration"));
+        }
+        report.already_applied.push_back(migration.file_name);
+        continue;
+      }
+      txn.exec(migration.sql);
+      txn.exec_params(
+          "INSERT INTO schema_migrations (version, file_name, checksum) "
+          "VALUES ($1, $2, $3)",
+          *version, migration.file_name, checksum);
+      txn.commit();
+      report.applied.push_back(migration.file_name);
+    }
+    // The advisory lock goes with the connection.
+  } catch (const pqxx::sql_error& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "migration failed: ", std::string(e.what()).substr(0, 500)));
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+  return report;
+}
+
+absl::StatusOr<std::vector<std::string>> PendingMigrations(
+    const std::string& url, const std::vector<MigrationFile>& migrations) {
+  try {
+    pqxx::connection connection(url);
+    pqxx::read_transaction txn(connection);
+    const bool has_table =
+        txn.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
+            .as<bool>();
+    std::map<int, Applied> applied;
+    if (has_table) applied = ReadApplied(txn);
+    std::vector<std::string> pending;
+    for (const MigrationFile& migration : migrations) {
+      absl::StatusOr<int> version = MigrationVersion(migration.file_name);
+      if (!version.ok()) return version.status();
+      if (!applied.contains(*version)) pending.push_back(migration.file_name);
+    }
+    return pending;
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
+}
+
+}  // namespace forum_registry::store

@@ -1,0 +1,44 @@
+#ifndef FORUM_REGISTRY_STORE_MIGRATOR_H_
+#define FORUM_REGISTRY_STORE_MIGRATOR_H_
+
+// Applies the migrations compiled into the binary (migrations/NNNN_name.sql).
+//
+// Each migration runs in its own transaction together with the row that
+// records it in `schema_migrations` (version, file name, SHA-256 of the SQL,
+// time), so a migration is applied entirely or not at all. The whole run
+// holds a PostgreSQL advisory lock: two `migrate` runs at once (two pods of a
+// Job, say) are safe — the second waits, then finds nothing left to do.
+//
+// A migration already applied whose SQL has changed since is refused, naming
+// the file: released migrations are never edited; add a new one instead.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "src/store/embedded_migrations.h"
+
+namespace forum_registry::store {
+
+struct MigrationReport {
+  std::vector<std::string> applied;          // file names applied by this run
+  std::vector<std::string> already_applied;  // file names found applied
+};
+
+// Applies `migrations` (in order) to the database at `url`.
+absl::StatusOr<MigrationReport> Migrate(
+    const std::string& url,
+    const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
+
+// The versions of `migrations` not yet applied to the database at `url`.
+// An empty result means the schema is current.
+absl::StatusOr<std::vector<std::string>> PendingMigrations(
+    const std::string& url,
+    const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
+
+// The number before the first '_' of a migration's file name.
+absl::StatusOr<int> MigrationVersion(const std::string& file_name);
+
+}  // namespace forum_registry::store
+
+#endif  // FORUM_REGISTRY_STORE_MIGRATOR_H_

@@ -1,0 +1,170 @@
+#include <cstdio>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "forumregistry/v1/dataset.pb.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "src/domain/resource_name.h"
+#include "src/domain/resource_rules.h"
+#include "src/domain/status_macros.h"
+#include "src/server/flags.h"
+#include "src/server/log.h"
+#include "src/store/importer.h"
+#include "src/tools/commands.h"
+
+namespace forum_registry::tools {
+namespace {
+
+using forumregistry::v1::Dataset;
+using google::protobuf::TextFormat;
+
+// Collects the first parse error of a text-format file with its position.
+class ErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (error_.empty()) {
+      error_ = absl::StrCat(line + 1, ":", column + 1, ": ", message);
+    }
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  std::string error_;
+};
+
+// A file read into a Dataset, with the line of each record where known.
+struct LoadedFile {
+  std::string path;
+  Dataset dataset;
+  TextFormat::ParseInfoTree locations;
+  bool text_format = false;
+
+  std::string Origin(const char* field, int index) const {
+    if (!text_format) return absl::StrCat(path, ": ", field, "[", index, "]");
+    const auto* descriptor = Dataset::descriptor()->FindFieldByName(field);
+    const auto location = locations.GetLocation(descriptor, index);
+    return absl::StrCat(path, ":", location.line + 1);
+  }
+};
+
+absl::Status Load(const std::string& path, LoadedFile* file) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  file->path = path;
+  if (absl::EndsWith(path, ".json")) {
+    if (auto s = google::protobuf::util::JsonStringToMessage(buffer.str(),
+                                                             &file->dataset);
+        !s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ": ", s.message().as_string()));
+    }
+    return absl::OkStatus();
+  }
+  file->text_format = true;
+  TextFormat::Parser parser;
+  ErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  parser.WriteLocationsTo(&file->locations);
+  if (!parser.ParseFromString(buffer.str(), &file->dataset)) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ":", errors.error()));
+  }
+  return absl::OkStatus();
+}
+
+// Checks one record as the API would check it on create, and adds it.
+template <typename Resource>
+absl::Status Add(const LoadedFile& file, const char* field, int index,
+                 const char* collection, const char* singular,
+                 absl::Status (*validate)(const Resource&, absl::string_view),
+                 Resource* resource,
+                 std::vector<store::ImportRecord>* records) {
+  const std::string origin = file.Origin(field, index);
+  if (absl::Status s = domain::ValidateName(resource->name(), collection,
+                                            absl::StrCat(singular, ".name"));
+      !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", s.message()));
+  }
+  if (absl::Status s = validate(*resource, singular); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": ", resource->name(), ": ", s.message()));
+  }
+  records->push_back({collection, resource->name(), resource, origin});
+  return absl::OkStatus();
+}
+
+absl::Status Run(const std::string& database_url,
+                 const std::vector<std::string>& paths) {
+  std::vector<std::unique_ptr<LoadedFile>> files;
+  std::vector<store::ImportRecord> records;
+  for (const std::string& path : paths) {
+    files.push_back(std::make_unique<LoadedFile>());
+    LoadedFile& file = *files.back();
+    FR_RETURN_IF_ERROR(Load(path, &file));
+    for (int i = 0; i < file.dataset.participants_size(); ++i) {
+      FR_RETURN_IF_ERROR(Add(file, "participants", i, "participants",
+                             "participant", &domain::ValidateParticipant,
+                             file.dataset.mutable_participants(i), &records));
+    }
+    for (int i = 0; i < file.dataset.forums_size(); ++i) {
+      domain::NormalizeForum(file.dataset.mutable_forums(i));
+      FR_RETURN_IF_ERROR(Add(file, "forums", i, "forums", "forum",
+                             &domain::ValidateForum,
+                             file.dataset.mutable_forums(i), &records));
+    }
+  }
+  FR_ASSIGN_OR_RETURN(store::ImportReport report,
+                      store::ImportRecords(database_url, records));
+  server::LogEvent(spdlog::level::info, "imported",
+                   {{"files", static_cast<int64_t>(paths.size())},
+                    {"created", static_cast<int64_t>(report.created)},
+                    {"updated", static_cast<int64_t>(report.updated)},
+                    {"unchanged", static_cast<int64_t>(report.unchanged)}});
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int ImportCommand(const std::vector<std::string>& args) {
+  std::string database_url;
+  server::FlagSet flags(
+      "import",
+      "Loads datasets (forumregistry.v1.Dataset in protobuf text format, or "
+      "JSON for files ending in .json) in one transaction: every record or "
+      "none. New records are created, changed ones updated, identical ones "
+      "left alone.");
+  flags.String("database-url", &database_url,
+               "PostgreSQL connection URL or libpq connection string. "
+               "Required.");
+  std::vector<std::string> paths;
+  bool help = false;
+  if (absl::Status s = flags.Parse(args, &paths, &help); !s.ok()) {
+    std::fprintf(stderr, "forum-registry import: %s\n",
+                 std::string(s.message()).c_str());
+    return 2;
+  }
+  if (help) {
+    std::fputs(flags.Usage("forum-registry", "FILE...").c_str(), stdout);
+    return 0;
+  }
+  if (database_url.empty() || paths.empty()) {
+    std::fprintf(stderr,
+                 "forum-registry import: takes --database-url (or "
+                 "FORUM_REGISTRY_DATABASE_URL) and one or more files\n");
+    return 2;
+  }
+  if (absl::Status s = Run(database_url, paths); !s.ok()) {
+    server::LogEvent(spdlog::level::err, "import_failed",
+                     {{"reason", std::string(s.message())}});
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace forum_registry::tools

@@ -1,0 +1,67 @@
+#include <cstdio>
+
+#include "src/server/flags.h"
+#include "src/server/log.h"
+#include "src/server/server.h"
+#include "src/tools/commands.h"
+
+namespace forum_registry::tools {
+
+int ServeCommand(const std::vector<std::string>& args) {
+  server::ServeConfig config;
+  server::FlagSet flags("serve",
+                        "Serves the forum-registry gRPC API, with server "
+                        "reflection and the gRPC health service.");
+  flags.String("database-url", &config.database_url,
+               "PostgreSQL connection URL or libpq connection string. "
+               "Required.");
+  flags.String("listen-address", &config.listen_address,
+               "Address and port to serve gRPC on; port 0 picks a free one.");
+  flags.Int("pool-size", &config.pool_size,
+            "Most database connections held open at once.");
+  flags.Duration("statement-timeout", &config.statement_timeout,
+                 "Longest a database statement may run.");
+  flags.Duration("drain-period", &config.drain_period,
+                 "After SIGTERM: how long health reports NOT_SERVING while "
+                 "RPCs are still accepted, before shutdown starts.");
+  flags.Duration("shutdown-timeout", &config.shutdown_timeout,
+                 "After the drain: how long running RPCs may take to finish "
+                 "before they are cancelled.");
+  flags.Duration("health-check-interval", &config.health_check_interval,
+                 "How often the database is checked for the health service.");
+  flags.Int("max-message-bytes", &config.max_message_bytes,
+            "Largest request or response message, in bytes.");
+  flags.String("log-level", &config.log_level, "debug, info, warn or error.");
+  std::vector<std::string> positional;
+  bool help = false;
+  if (absl::Status s = flags.Parse(args, &positional, &help); !s.ok()) {
+    std::fprintf(stderr, "forum-registry serve: %s\n",
+                 std::string(s.message()).c_str());
+    return 2;
+  }
+  if (help) {
+    std::fputs(flags.Usage("forum-registry").c_str(), stdout);
+    return 0;
+  }
+  if (!positional.empty()) {
+    std::fprintf(stderr, "forum-registry serve: unexpected argument '%s'\n",
+                 positional[0].c_str());
+    return 2;
+  }
+  if (config.database_url.empty()) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --database-url (or "
+                 "FORUM_REGISTRY_DATABASE_URL) is required\n");
+    return 2;
+  }
+  if (config.pool_size < 1 || config.max_message_bytes < 1024) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --pool-size must be at least 1 and "
+                 "--max-message-bytes at least 1024\n");
+    return 2;
+  }
+  server::InitLogging(config.log_level);
+  return server::RunServer(config);
+}
+
+}  // namespace forum_registry::tools

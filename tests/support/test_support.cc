@@ -1,0 +1,281 @@
+#include "tests/support/test_support.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <pqxx/pqxx>
+#include <sstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+
+namespace forum_registry::testing {
+namespace {
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+// The URL of database `name` on the admin URL's server.
+std::string UrlFor(const std::string& admin_url, const std::string& name) {
+  // script/test gives postgresql:///postgres?host=...: swap the database.
+  const std::string prefix = "postgresql:///";
+  const size_t query = admin_url.find('?');
+  if (admin_url.rfind(prefix, 0) == 0 && query != std::string::npos) {
+    return absl::StrCat(prefix, name, admin_url.substr(query));
+  }
+  return absl::StrCat(admin_url, " dbname=", name);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+}  // namespace
+
+std::string BinaryPath() { return FR_TEST_BINARY; }
+std::string BufPath() { return FR_TEST_BUF; }
+std::string SourceDir() { return FR_TEST_SOURCE_DIR; }
+
+std::string AdminUrl() {
+  const std::string url = Env("FORUM_REGISTRY_TEST_ADMIN_URL");
+  if (url.empty()) {
+    std::fprintf(stderr,
+                 "FORUM_REGISTRY_TEST_ADMIN_URL is not set: run the tests "
+                 "with script/test, which starts their PostgreSQL\n");
+    std::abort();
+  }
+  return url;
+}
+
+std::unique_ptr<TestDatabase> TestDatabase::Create(bool migrate) {
+  static std::atomic<int> counter{0};
+  const std::string name = absl::StrCat("fr_test_", getpid(), "_", counter++);
+  {
+    pqxx::connection admin(AdminUrl());
+    pqxx::nontransaction txn(admin);
+    txn.exec(absl::StrCat("DROP DATABASE IF EXISTS ", name));
+    txn.exec(absl::StrCat("CREATE DATABASE ", name));
+  }
+  auto db = std::unique_ptr<TestDatabase>(
+      new TestDatabase(name, UrlFor(AdminUrl(), name)));
+  if (migrate) {
+    const CommandResult result = RunCommand(
+        {BinaryPath(), "migrate", absl::StrCat("--database-url=", db->url())});
+    if (result.exit_code != 0) {
+      ADD_FAILURE() << "migrate failed: " << result.output << result.error;
+    }
+  }
+  return db;
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    pqxx::connection admin(AdminUrl());
+    pqxx::nontransaction txn(admin);
+    txn.exec(absl::StrCat("DROP DATABASE IF EXISTS ", name_, " WITH (FORCE)"));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "cannot drop %s: %s\n", name_.c_str(), e.what());
+  }
+}
+
+std::string TestDatabase::Query(const std::string& sql) const {
+  pqxx::connection connection(url_);
+  pqxx::read_transaction txn(connection);
+  const pqxx::result rows = txn.exec(sql);
+  if (rows.empty() || rows[0][0].is_null()) return "";
+  return rows[0][0].as<std::string>();
+}
+
+int64_t TestDatabase::Count(const std::string& table) const {
+  return std::stoll(Query(absl::StrCat("SELECT count(*) FROM ", table)));
+}
+
+std::string TestDatabase::WriteState() const {
+  return Query(
+      "SELECT concat_ws(' ', "
+      "'forums', (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM "
+      "forums), "
+      "'participants', (SELECT count(*) || ':' || coalesce(sum(version), 0) "
+      "FROM participants), "
+      "'references', (SELECT count(*) FROM participant_references) + "
+      "              (SELECT count(*) FROM forum_references), "
+      "'changes', (SELECT count(*) || ':' || coalesce(max(sequence), 0) FROM "
+      "changes))");
+}
+
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::string& input) {
+  char out_path[] = "/tmp/fr-cmd-out.XXXXXX";
+  char err_path[] = "/tmp/fr-cmd-err.XXXXXX";
+  char in_path[] = "/tmp/fr-cmd-in.XXXXXX";
+  const int out_fd = mkstemp(out_path);
+  const int err_fd = mkstemp(err_path);
+  const int in_fd = mkstemp(in_path);
+  if (write(in_fd, input.data(), input.size()) !=
+      static_cast<ssize_t>(input.size())) {
+    ADD_FAILURE() << "cannot write stdin file";
+  }
+  lseek(in_fd, 0, SEEK_SET);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    std::vector<char*> args;
+    for (const std::string& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    std::perror("execv");
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(in_fd);
+  close(out_fd);
+  close(err_fd);
+  CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.output = ReadFile(out_path);
+  result.error = ReadFile(err_path);
+  unlink(out_path);
+  unlink(err_path);
+  unlink(in_path);
+  return result;
+}
+
+int PickFreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
+  auto stub = grpc::health::v1::Health::NewStub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    return absl::StrCat("error ", status.error_code(), ": ",
+                        status.error_message());
+  }
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(
+      response.status());
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::Start(
+    const std::string& database_url,
+    const std::vector<std::string>& extra_flags) {
+  auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
+  char log_path[] = "/tmp/fr-server-log.XXXXXX";
+  const int log_fd = mkstemp(log_path);
+  server->log_path_ = log_path;
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    server->port_ = PickFreePort();
+    std::vector<std::string> argv = {
+        BinaryPath(),
+        "serve",
+        absl::StrCat("--database-url=", database_url),
+        absl::StrCat("--listen-address=127.0.0.1:", server->port_),
+        "--health-check-interval=200ms",
+        "--drain-period=200ms"};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+      std::vector<char*> args;
+      for (const std::string& arg : argv)
+        args.push_back(const_cast<char*>(arg.c_str()));
+      args.push_back(nullptr);
+      execv(args[0], args.data());
+      _exit(127);
+    }
+    server->pid_ = pid;
+    const auto channel = server->Channel();
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < give_up) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        server->pid_ = -1;
+        break;  // exited: the port may have been taken; try another
+      }
+      if (HealthStatus(channel) == "SERVING") {
+        close(log_fd);
+        return server;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (server->pid_ > 0) break;  // running but never healthy
+  }
+  close(log_fd);
+  ADD_FAILURE() << "the server did not become SERVING; its output:\n"
+                << server->Output();
+  return server;
+}
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGTERM, 30);
+  if (!log_path_.empty()) unlink(log_path_.c_str());
+}
+
+std::string ServerProcess::address() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
+  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+}
+
+int ServerProcess::Stop(int signal, int timeout_s) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+std::string ServerProcess::Output() const { return ReadFile(log_path_); }
+
+}  // namespace forum_registry::testing

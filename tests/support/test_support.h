@@ -1,0 +1,105 @@
+#ifndef FORUM_REGISTRY_TESTS_SUPPORT_TEST_SUPPORT_H_
+#define FORUM_REGISTRY_TESTS_SUPPORT_TEST_SUPPORT_H_
+
+// What the integration and end-to-end tests stand on: a real PostgreSQL
+// (started by script/test, reached through FORUM_REGISTRY_TEST_ADMIN_URL), the
+// real `forum-registry` binary started as a process on a free port, and real
+// command-line clients. Nothing here fakes the database or the network.
+//
+// A missing environment is a failure, never a skip: a test that cannot reach
+// its database says so and fails.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "grpcpp/channel.h"
+
+namespace forum_registry::testing {
+
+// Paths built into the tests by CMake.
+std::string BinaryPath();  // the forum-registry binary
+std::string BufPath();     // tools/node_modules/.bin/buf
+std::string SourceDir();   // the checkout
+
+// FORUM_REGISTRY_TEST_ADMIN_URL; aborts the test program if it is unset.
+std::string AdminUrl();
+
+// A database of its own for one test program or fixture, dropped at the end.
+class TestDatabase {
+ public:
+  // Creates an empty database; applies the migrations unless `migrate` is
+  // false (by running `forum-registry migrate`, as an operator would).
+  static std::unique_ptr<TestDatabase> Create(bool migrate = true);
+  ~TestDatabase();
+
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+  // The first column of the first row of `sql`, as text ("" for NULL).
+  std::string Query(const std::string& sql) const;
+  int64_t Count(const std::string& table) const;
+
+  // A summary of every row written to the registry's tables: row counts,
+  // version sums and the change log's last sequence. Equal before and after
+  // a request means the request wrote nothing.
+  std::string WriteState() const;
+
+ private:
+  TestDatabase(std::string name, std::string url)
+      : name_(std::move(name)), url_(std::move(url)) {}
+  std::string name_;
+  std::string url_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout
+  std::string error;   // stderr
+};
+
+// Runs `argv` to completion with `input` on its stdin.
+CommandResult RunCommand(const std::vector<std::string>& argv,
+                         const std::string& input = "");
+
+// A port on 127.0.0.1 that was free a moment ago.
+int PickFreePort();
+
+// `forum-registry serve` as a child process.
+class ServerProcess {
+ public:
+  // Starts the server on a free port and waits until health says SERVING.
+  static std::unique_ptr<ServerProcess> Start(
+      const std::string& database_url,
+      const std::vector<std::string>& extra_flags = {});
+  ~ServerProcess();
+
+  int port() const { return port_; }
+  std::string address() const;  // 127.0.0.1:port
+  pid_t pid() const { return pid_; }
+
+  std::shared_ptr<grpc::Channel> Channel() const;
+
+  // Sends `signal` and waits up to `timeout_s` for the exit; returns the exit
+  // code, or -1 if it had to be killed.
+  int Stop(int signal = 15, int timeout_s = 30);
+
+  // Everything the server wrote to stdout and stderr so far.
+  std::string Output() const;
+
+ private:
+  ServerProcess() = default;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  std::string log_path_;
+};
+
+// Health Check through a gRPC stub: "SERVING", "NOT_SERVING", or the error.
+std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel);
+
+}  // namespace forum_registry::testing
+
+#endif  // FORUM_REGISTRY_TESTS_SUPPORT_TEST_SUPPORT_H_
