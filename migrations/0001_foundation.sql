@@ -73,19 +73,22 @@ CREATE TABLE forums (
 );
 CREATE INDEX forums_parent ON forums (parent);
 
--- A forum may not be its own ancestor.
+-- A forum may not be its own ancestor. BEFORE triggers run before generated
+-- columns are computed, so NEW.parent is not usable here: read the body.
 CREATE FUNCTION forums_check_parent_cycle() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+  new_parent text COLLATE "C" := NEW.body->>'parent';
 BEGIN
-  IF NEW.parent IS NOT NULL AND EXISTS (
+  IF new_parent IS NOT NULL AND EXISTS (
       WITH RECURSIVE ancestors(name) AS (
-        SELECT NEW.parent
+        SELECT new_parent
         UNION
         SELECT f.parent FROM forums f JOIN ancestors a ON f.name = a.name
         WHERE f.parent IS NOT NULL)
       SELECT 1 FROM ancestors WHERE name = NEW.name) THEN
     RAISE EXCEPTION 'forum-registry: forum.parent: % is % or one of its descendants, which would make a cycle',
-      NEW.parent, NEW.name
+      new_parent, NEW.name
       USING ERRCODE = 'check_violation';
   END IF;
   RETURN NEW;

@@ -95,6 +95,12 @@ absl::Status StatusFromException(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     return FromSqlState(sql->sqlstate(), e.what());
   }
+  // libpqxx 6 throws serialization failures and deadlocks as
+  // transaction_rollback, which carries no SQLSTATE.
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e) != nullptr) {
+    return absl::AbortedError(
+        "the transaction conflicted with another one; retry");
+  }
   spdlog::error("store error: {}", FirstLine(e.what()));
   return absl::InternalError("internal database error");
 }

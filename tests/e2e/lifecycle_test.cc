@@ -1,1 +1,246 @@
-#include <gtest/gtest.h>
+// The binary as an operator runs it: flags and --help, migrations run twice
+// and at once, import, health that follows the database, and a graceful stop.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string WriteTempFile(const std::string& suffix, const std::string& text) {
+  static int counter = 0;
+  const std::string path =
+      absl::StrCat("/tmp/fr-test-", getpid(), "-", counter++, suffix);
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(Help, ServeListsEveryFlagWithItsVariable) {
+  const CommandResult result = RunCommand({BinaryPath(), "serve", "--help"});
+  ASSERT_EQ(result.exit_code, 0);
+  for (const char* flag :
+       {"database-url", "listen-address", "pool-size", "statement-timeout",
+        "drain-period", "shutdown-timeout", "health-check-interval",
+        "max-message-bytes", "log-level"}) {
+    EXPECT_THAT(result.output, HasSubstr(absl::StrCat("--", flag)));
+  }
+  EXPECT_THAT(result.output, HasSubstr("FORUM_REGISTRY_DATABASE_URL"));
+  EXPECT_THAT(result.output, HasSubstr("FORUM_REGISTRY_LISTEN_ADDRESS"));
+}
+
+TEST(Help, UnknownCommandAndFlagAreUsageErrors) {
+  EXPECT_EQ(RunCommand({BinaryPath(), "frobnicate"}).exit_code, 2);
+  const CommandResult result =
+      RunCommand({BinaryPath(), "serve", "--no-such-flag=1"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.error, HasSubstr("--no-such-flag"));
+  EXPECT_EQ(RunCommand({BinaryPath(), "serve"}).exit_code, 2)
+      << "a missing database URL is a usage error";
+}
+
+TEST(Migrate, RunTwiceAppliesNothingTheSecondTime) {
+  auto db = TestDatabase::Create(/*migrate=*/false);
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  CommandResult first = RunCommand({BinaryPath(), "migrate", flag});
+  ASSERT_EQ(first.exit_code, 0) << first.output << first.error;
+  EXPECT_THAT(first.output, HasSubstr("\"applied\":\"0001_foundation.sql"));
+  const std::string recorded = db->Query(
+      "SELECT string_agg(version || checksum, ',') FROM schema_migrations");
+  CommandResult second = RunCommand({BinaryPath(), "migrate", flag});
+  ASSERT_EQ(second.exit_code, 0) << second.output << second.error;
+  EXPECT_THAT(second.output, HasSubstr("\"applied\":\"\""));
+  EXPECT_EQ(
+      db->Query(
+          "SELECT string_agg(version || checksum, ',') FROM schema_migrations"),
+      recorded);
+}
+
+TEST(Migrate, RunsAtOnceFromSeveralProcessesSafely) {
+  auto db = TestDatabase::Create(/*migrate=*/false);
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  std::vector<std::future<CommandResult>> runs;
+  for (int i = 0; i < 4; ++i) {
+    runs.push_back(std::async(std::launch::async, [&] {
+      return RunCommand({BinaryPath(), "migrate", flag});
+    }));
+  }
+  int applied_by = 0;
+  for (auto& run : runs) {
+    const CommandResult result = run.get();
+    EXPECT_EQ(result.exit_code, 0) << result.output << result.error;
+    if (result.output.find("\"applied\":\"0001") != std::string::npos) {
+      ++applied_by;
+    }
+  }
+  EXPECT_EQ(applied_by, 1) << "exactly one run applies the migration";
+  EXPECT_EQ(
+      db->Query("SELECT count(*) FROM schema_migrations WHERE version = 1"),
+      "1");
+}
+
+TEST(Migrate, RefusesAnAppliedMigrationThatChangedAndNamesIt) {
+  auto db = TestDatabase::Create();
+  // As if the file had been edited after release: the recorded checksum no
+  // longer matches the SQL in the binary.
+  db->Execute(
+      "UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1");
+  const CommandResult result = RunCommand(
+      {BinaryPath(), "migrate", absl::StrCat("--database-url=", db->url())});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr("0001_foundation.sql"));
+  EXPECT_THAT(result.output, HasSubstr("changed"));
+}
+
+TEST(Import, SeedLoadsThenReimportChangesNothing) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  CommandResult first = RunCommand({BinaryPath(), "import", flag, seed});
+  ASSERT_EQ(first.exit_code, 0) << first.output << first.error;
+  EXPECT_THAT(first.output, HasSubstr("\"updated\":0,\"unchanged\":0"));
+  EXPECT_GT(db->Count("forums"), 0);
+  const std::string state = db->WriteState();
+  CommandResult second = RunCommand({BinaryPath(), "import", flag, seed});
+  ASSERT_EQ(second.exit_code, 0) << second.output << second.error;
+  EXPECT_THAT(second.output, HasSubstr("\"created\":0,\"updated\":0"));
+  EXPECT_EQ(db->WriteState(), state);
+}
+
+TEST(Import, BrokenFileNamesTheLineAndChangesNothing) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  // Line 6 refers to a parent that is in neither the file nor the database.
+  const std::string path = WriteTempFile(".textproto", R"(participants {
+  name: "participants/ok" kind: PARTICIPANT_KIND_STATE display_name: "Fine"
+}
+forums { name: "forums/fine" kind: FORUM_KIND_SUMMIT display_name: "Fine" }
+
+forums { name: "forums/orphan" kind: FORUM_KIND_SUMMIT display_name: "Orphan"
+         parent: "forums/missing" }
+)");
+  const std::string before = db->WriteState();
+  const CommandResult result = RunCommand({BinaryPath(), "import", flag, path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":6")));
+  EXPECT_THAT(result.output, HasSubstr("forum.parent"));
+  EXPECT_EQ(db->WriteState(), before) << "all or nothing";
+  std::remove(path.c_str());
+}
+
+TEST(Import, SyntaxErrorNamesLineAndColumn) {
+  auto db = TestDatabase::Create();
+  const std::string path = WriteTempFile(
+      ".textproto", "forums {\n  name: \"forums/x\"\n  colour: 3\n}\n");
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":3:")));
+  std::remove(path.c_str());
+}
+
+TEST(Health, FollowsTheDatabaseWithoutARestart) {
+  // The server starts on a database without the schema: it serves health,
+  // but NOT_SERVING, until `migrate` has run.
+  auto db = TestDatabase::Create(/*migrate=*/false);
+  const std::string url = db->url();
+  const int port = PickFreePort();
+  char log_path[] = "/tmp/fr-health-log.XXXXXX";
+  const int log_fd = mkstemp(log_path);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    execl(BinaryPath().c_str(), BinaryPath().c_str(), "serve",
+          ("--database-url=" + url).c_str(),
+          ("--listen-address=127.0.0.1:" + std::to_string(port)).c_str(),
+          "--health-check-interval=100ms", "--drain-period=0s",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(log_fd);
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                     grpc::InsecureChannelCredentials());
+  const auto wait_for = [&](const std::string& want) {
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::string seen;
+    while (std::chrono::steady_clock::now() < give_up) {
+      seen = HealthStatus(channel);
+      if (seen == want) return seen;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return seen;
+  };
+  EXPECT_EQ(wait_for("NOT_SERVING"), "NOT_SERVING");
+  // The schema arrives: SERVING, with no restart.
+  ASSERT_EQ(
+      RunCommand({BinaryPath(), "migrate", "--database-url=" + url}).exit_code,
+      0);
+  EXPECT_EQ(wait_for("SERVING"), "SERVING");
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  unlink(log_path);
+}
+
+TEST(Shutdown, SigtermDrainsThenExitsCleanly) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url(), {"--drain-period=1500ms"});
+  auto channel = server->Channel();
+  auto stub = forumregistry::v1::ForumService::NewStub(channel);
+  ASSERT_EQ(HealthStatus(channel), "SERVING");
+
+  const auto started = std::chrono::steady_clock::now();
+  kill(server->pid(), SIGTERM);
+  // During the drain: health says NOT_SERVING while RPCs are still served.
+  std::string health;
+  for (int i = 0; i < 100 && health != "NOT_SERVING"; ++i) {
+    health = HealthStatus(channel);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(health, "NOT_SERVING");
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::ListForumsRequest request;
+    forumregistry::v1::ListForumsResponse response;
+    const grpc::Status status = stub->ListForums(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started,
+              std::chrono::milliseconds(1500))
+        << "the RPC above ran inside the drain period";
+  }
+  // Close the connection: gRPC's Shutdown waits, up to --shutdown-timeout,
+  // for clients to hang up after its GOAWAY, and a ClientContext or stub
+  // keeps the channel open.
+  stub.reset();
+  channel.reset();
+  const int exit_code = server->Stop(0 /* already signalled: just wait */, 20);
+  EXPECT_EQ(exit_code, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5))
+      << "with no client connected, shutdown does not wait for its timeout";
+  const std::string output = server->Output();
+  EXPECT_THAT(output, HasSubstr("\"event\":\"draining\""));
+  EXPECT_THAT(output, HasSubstr("\"event\":\"stopped\""));
+  EXPECT_THAT(output, HasSubstr("\"event\":\"rpc\""));
+}
+
+}  // namespace
+}  // namespace forum_registry::testing

@@ -105,6 +105,13 @@ std::string TestDatabase::Query(const std::string& sql) const {
   return rows[0][0].as<std::string>();
 }
 
+void TestDatabase::Execute(const std::string& sql) const {
+  pqxx::connection connection(url_);
+  pqxx::work txn(connection);
+  txn.exec(sql);
+  txn.commit();
+}
+
 int64_t TestDatabase::Count(const std::string& table) const {
   return std::stoll(Query(absl::StrCat("SELECT count(*) FROM ", table)));
 }
@@ -202,12 +209,12 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
   for (int attempt = 0; attempt < 5; ++attempt) {
     server->port_ = PickFreePort();
     std::vector<std::string> argv = {
-        BinaryPath(),
-        "serve",
-        absl::StrCat("--database-url=", database_url),
+        BinaryPath(), "serve", absl::StrCat("--database-url=", database_url),
         absl::StrCat("--listen-address=127.0.0.1:", server->port_),
-        "--health-check-interval=200ms",
-        "--drain-period=200ms"};
+        "--health-check-interval=200ms", "--drain-period=200ms",
+        // A test that ends with a client still connected waits this long:
+        // Shutdown waits for clients to hang up after its GOAWAY.
+        "--shutdown-timeout=2s"};
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     const pid_t pid = fork();
     if (pid == 0) {
@@ -221,7 +228,6 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
       _exit(127);
     }
     server->pid_ = pid;
-    const auto channel = server->Channel();
     const auto give_up =
         std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < give_up) {
@@ -230,7 +236,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
         server->pid_ = -1;
         break;  // exited: the port may have been taken; try another
       }
-      if (HealthStatus(channel) == "SERVING") {
+      if (HealthStatus(server->Channel()) == "SERVING") {
         close(log_fd);
         return server;
       }
@@ -254,7 +260,13 @@ std::string ServerProcess::address() const {
 }
 
 std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
-  return grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  // A channel of its own, with its own connection: a channel that failed to
+  // connect (to a server still starting) backs off for seconds, and channels
+  // share connections through gRPC's global subchannel pool otherwise.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address(),
+                                   grpc::InsecureChannelCredentials(), args);
 }
 
 int ServerProcess::Stop(int signal, int timeout_s) {

@@ -42,6 +42,8 @@ class TestDatabase {
   // The first column of the first row of `sql`, as text ("" for NULL).
   std::string Query(const std::string& sql) const;
   int64_t Count(const std::string& table) const;
+  // Runs `sql` in a transaction of its own and commits it.
+  void Execute(const std::string& sql) const;
 
   // A summary of every row written to the registry's tables: row counts,
   // version sums and the change log's last sequence. Equal before and after

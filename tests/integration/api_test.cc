@@ -1,0 +1,1647 @@
+// The gRPC API as a client sees it: the real `forum-registry` binary on a real
+// port, its real PostgreSQL, and the generated C++ stubs.
+//
+// One database and one server serve the whole program (see RegistryEnvironment
+// below); every test makes its own records under ids of its own, so the tests
+// do not depend on each other or on their order.
+//
+// Each refused request is checked three ways: its status code, a message that
+// names the offending request field, and a database that holds exactly what it
+// held before (TestDatabase::WriteState).
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <latch>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/participant.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+
+using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::TestDatabase;
+using ::google::protobuf::util::MessageDifferencer;
+using ::google::protobuf::util::TimeUtil;
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Matcher;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+// ---------------------------------------------------------------------------
+// The shared database and server.
+
+TestDatabase* g_db = nullptr;
+ServerProcess* g_server = nullptr;
+std::shared_ptr<grpc::Channel>* g_channel = nullptr;
+
+class RegistryEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    db_ = TestDatabase::Create();
+    server_ = ServerProcess::Start(db_->url());
+    channel_ = server_->Channel();
+    g_db = db_.get();
+    g_server = server_.get();
+    g_channel = &channel_;
+  }
+
+  void TearDown() override {
+    g_channel = nullptr;
+    g_server = nullptr;
+    g_db = nullptr;
+    channel_.reset();
+    server_.reset();  // stop the server before its database is dropped
+    db_.reset();
+  }
+
+ private:
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ServerProcess> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+[[maybe_unused]] ::testing::Environment* const kEnvironment =
+    ::testing::AddGlobalTestEnvironment(new RegistryEnvironment);
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+std::string CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("code ", static_cast<int>(code));
+  }
+}
+
+std::string Describe(const grpc::Status& status) {
+  return absl::StrCat(CodeName(status.error_code()), ": ",
+                      status.error_message());
+}
+
+// Ids unique within this program run. Only the pagination test gives a prefix
+// that starts with a digit, so that it owns the ids that sort first.
+std::string UniqueId(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  return absl::StrCat(prefix, "-", counter++);
+}
+
+std::string ForumName(const std::string& id) {
+  return absl::StrCat("forums/", id);
+}
+
+std::string ParticipantName(const std::string& id) {
+  return absl::StrCat("participants/", id);
+}
+
+int64_t Micros(const google::protobuf::Timestamp& t) {
+  return TimeUtil::TimestampToMicroseconds(t);
+}
+
+int64_t NowMicros() { return Micros(TimeUtil::GetCurrentTime()); }
+
+v1::Forum NewForum(const std::string& display_name) {
+  v1::Forum forum;
+  forum.set_kind(v1::FORUM_KIND_ORGANIZATION);
+  forum.set_display_name(display_name);
+  return forum;
+}
+
+v1::Participant NewParticipant(const std::string& display_name) {
+  v1::Participant participant;
+  participant.set_kind(v1::PARTICIPANT_KIND_STATE);
+  participant.set_display_name(display_name);
+  return participant;
+}
+
+google::protobuf::FieldMask Mask(const std::vector<std::string>& paths) {
+  google::protobuf::FieldMask mask;
+  for (const std::string& path : paths) mask.add_paths(path);
+  return mask;
+}
+
+// The fixture every test stands on: stubs of both services over the shared
+// server's port, and one wrapper per RPC.
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(g_db, nullptr) << "the test database was not created";
+    ASSERT_NE(g_server, nullptr) << "the server was not started";
+    ASSERT_GT(g_server->pid(), 0) << "the server is not running:\n"
+                                  << g_server->Output();
+    forums_ = v1::ForumService::NewStub(*g_channel);
+    participants_ = v1::ParticipantService::NewStub(*g_channel);
+  }
+
+  static void SetDeadline(grpc::ClientContext* context) {
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(30));
+  }
+
+  TestDatabase& db() { return *g_db; }
+
+  // --- ForumService ---
+
+  grpc::Status CreateForum(const v1::Forum& forum, const std::string& id,
+                           v1::Forum* out) {
+    v1::CreateForumRequest request;
+    *request.mutable_forum() = forum;
+    request.set_forum_id(id);
+    return CreateForum(request, out);
+  }
+
+  grpc::Status CreateForum(const v1::CreateForumRequest& request,
+                           v1::Forum* out) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return forums_->CreateForum(&context, request, out);
+  }
+
+  grpc::Status GetForum(const std::string& name, v1::Forum* out) {
+    v1::GetForumRequest request;
+    request.set_name(name);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return forums_->GetForum(&context, request, out);
+  }
+
+  grpc::Status UpdateForum(const v1::Forum& forum,
+                           const std::vector<std::string>& paths,
+                           v1::Forum* out) {
+    v1::UpdateForumRequest request;
+    *request.mutable_forum() = forum;
+    *request.mutable_update_mask() = Mask(paths);
+    return UpdateForum(request, out);
+  }
+
+  grpc::Status UpdateForum(const v1::UpdateForumRequest& request,
+                           v1::Forum* out) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return forums_->UpdateForum(&context, request, out);
+  }
+
+  grpc::Status DeleteForum(const std::string& name,
+                           const std::string& etag = "") {
+    v1::DeleteForumRequest request;
+    request.set_name(name);
+    request.set_etag(etag);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    google::protobuf::Empty empty;
+    return forums_->DeleteForum(&context, request, &empty);
+  }
+
+  grpc::Status ListForums(int32_t page_size, const std::string& page_token,
+                          v1::ListForumsResponse* out) {
+    v1::ListForumsRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return forums_->ListForums(&context, request, out);
+  }
+
+  // Creates `forum` under `id` and returns what the server returned; a
+  // failure is reported to the test.
+  v1::Forum MustCreateForum(const std::string& id, const v1::Forum& forum) {
+    v1::Forum out;
+    const grpc::Status status = CreateForum(forum, id, &out);
+    EXPECT_TRUE(status.ok())
+        << "CreateForum " << id << ": " << Describe(status);
+    return out;
+  }
+
+  v1::Forum MustCreateForum(const std::string& id) {
+    return MustCreateForum(id, NewForum(absl::StrCat("Forum ", id)));
+  }
+
+  // --- ParticipantService ---
+
+  grpc::Status CreateParticipant(const v1::Participant& participant,
+                                 const std::string& id, v1::Participant* out) {
+    v1::CreateParticipantRequest request;
+    *request.mutable_participant() = participant;
+    request.set_participant_id(id);
+    return CreateParticipant(request, out);
+  }
+
+  grpc::Status CreateParticipant(const v1::CreateParticipantRequest& request,
+                                 v1::Participant* out) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return participants_->CreateParticipant(&context, request, out);
+  }
+
+  grpc::Status GetParticipant(const std::string& name, v1::Participant* out) {
+    v1::GetParticipantRequest request;
+    request.set_name(name);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return participants_->GetParticipant(&context, request, out);
+  }
+
+  grpc::Status UpdateParticipant(const v1::Participant& participant,
+                                 const std::vector<std::string>& paths,
+                                 v1::Participant* out) {
+    v1::UpdateParticipantRequest request;
+    *request.mutable_participant() = participant;
+    *request.mutable_update_mask() = Mask(paths);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return participants_->UpdateParticipant(&context, request, out);
+  }
+
+  grpc::Status DeleteParticipant(const std::string& name,
+                                 const std::string& etag = "") {
+    v1::DeleteParticipantRequest request;
+    request.set_name(name);
+    request.set_etag(etag);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    google::protobuf::Empty empty;
+    return participants_->DeleteParticipant(&context, request, &empty);
+  }
+
+  grpc::Status ListParticipants(int32_t page_size,
+                                const std::string& page_token,
+                                v1::ListParticipantsResponse* out) {
+    v1::ListParticipantsRequest request;
+    request.set_page_size(page_size);
+    request.set_page_token(page_token);
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    return participants_->ListParticipants(&context, request, out);
+  }
+
+  v1::Participant MustCreateParticipant(const std::string& id,
+                                        const v1::Participant& participant) {
+    v1::Participant out;
+    const grpc::Status status = CreateParticipant(participant, id, &out);
+    EXPECT_TRUE(status.ok())
+        << "CreateParticipant " << id << ": " << Describe(status);
+    return out;
+  }
+
+  v1::Participant MustCreateParticipant(const std::string& id) {
+    return MustCreateParticipant(id,
+                                 NewParticipant(absl::StrCat("State ", id)));
+  }
+
+  // --- Refusals ---
+
+  // Runs `call` and expects it to be refused with `code` and a message that
+  // `message` matches, and the database to hold afterwards exactly what it
+  // held before.
+  void ExpectRefusedWithoutWrite(const std::function<grpc::Status()>& call,
+                                 grpc::StatusCode code,
+                                 const Matcher<std::string>& message) {
+    const std::string before = db().WriteState();
+    const grpc::Status status = call();
+    EXPECT_EQ(CodeName(status.error_code()), CodeName(code))
+        << "message: " << status.error_message();
+    EXPECT_THAT(status.error_message(), message);
+    EXPECT_EQ(db().WriteState(), before)
+        << "the refused request wrote to the database";
+  }
+
+  std::unique_ptr<v1::ForumService::Stub> forums_;
+  std::unique_ptr<v1::ParticipantService::Stub> participants_;
+};
+
+// Expects `actual` to equal `expected` field by field.
+void ExpectSameMessage(const google::protobuf::Message& actual,
+                       const google::protobuf::Message& expected) {
+  std::string differences;
+  MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&differences);
+  EXPECT_TRUE(differencer.Compare(expected, actual))
+      << differences << "\nexpected:\n"
+      << expected.DebugString() << "actual:\n"
+      << actual.DebugString();
+}
+
+// Expects the output-only fields of a just-created record.
+template <typename Resource>
+void ExpectFreshlyCreated(const Resource& created, const std::string& name,
+                          int64_t requested_at) {
+  EXPECT_EQ(created.name(), name);
+  EXPECT_EQ(created.etag(), "v1");
+  ASSERT_TRUE(created.has_create_time());
+  ASSERT_TRUE(created.has_update_time());
+  // The server runs on this machine: its clock is ours, give or take.
+  const int64_t slack = 60 * 1000 * 1000;
+  EXPECT_GE(Micros(created.create_time()), requested_at - slack);
+  EXPECT_LE(Micros(created.create_time()), NowMicros() + slack);
+  EXPECT_GE(Micros(created.update_time()), Micros(created.create_time()));
+  EXPECT_LE(Micros(created.update_time()) - Micros(created.create_time()),
+            1000 * 1000)
+      << "a new record's update_time is its create_time";
+}
+
+// ===========================================================================
+// Forums: create, get, update, delete.
+
+class ForumApi : public RegistryTest {};
+
+TEST_F(ForumApi, CreateReturnsTheForumWithNameEtagAndTimes) {
+  const std::string id = UniqueId("crud");
+  v1::Forum forum = NewForum("ASEAN Regional Forum");
+  forum.set_kind(v1::FORUM_KIND_MINISTERIAL);
+  forum.set_description("Security dialogue in the Asia-Pacific.");
+  forum.add_topics("security");
+  forum.add_topics("ict security");
+  forum.set_cadence(v1::CADENCE_ANNUAL);
+  forum.mutable_founded()->set_year(1994);
+  forum.set_name("forums/ignored-on-create");
+
+  const int64_t requested_at = NowMicros();
+  v1::Forum created;
+  const grpc::Status status = CreateForum(forum, id, &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  ExpectFreshlyCreated(created, ForumName(id), requested_at);
+  EXPECT_EQ(created.kind(), v1::FORUM_KIND_MINISTERIAL);
+  EXPECT_EQ(created.display_name(), "ASEAN Regional Forum");
+  EXPECT_EQ(created.description(), "Security dialogue in the Asia-Pacific.");
+  EXPECT_THAT(created.topics(),
+              ::testing::ElementsAre("security", "ict security"));
+  EXPECT_EQ(created.cadence(), v1::CADENCE_ANNUAL);
+  EXPECT_EQ(created.founded().year(), 1994);
+  EXPECT_EQ(db().Query("SELECT count(*) FROM forums WHERE name = '" +
+                       ForumName(id) + "'"),
+            "1");
+}
+
+TEST_F(ForumApi, CreateTreatsUnspecifiedStatusAsActive) {
+  const std::string id = UniqueId("status");
+  const v1::Forum created = MustCreateForum(id);
+  EXPECT_EQ(created.status(), v1::FORUM_STATUS_ACTIVE);
+}
+
+TEST_F(ForumApi, GetReturnsWhatCreateReturned) {
+  const std::string id = UniqueId("get");
+  v1::Forum forum = NewForum("East Asia Summit");
+  forum.set_kind(v1::FORUM_KIND_SUMMIT);
+  v1::Name* name = forum.add_names();
+  name->set_text("EAS");
+  name->set_language("en");
+  name->set_kind(v1::NAME_KIND_ACRONYM);
+  v1::ExternalId* external = forum.add_external_ids();
+  external->set_scheme("wikidata");
+  external->set_value("Q7159");
+  const v1::Forum created = MustCreateForum(id, forum);
+
+  v1::Forum got;
+  const grpc::Status status = GetForum(ForumName(id), &got);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ExpectSameMessage(got, created);
+}
+
+TEST_F(ForumApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
+  const std::string id = UniqueId("update");
+  v1::Forum forum = NewForum("Old name");
+  forum.set_description("Old description");
+  forum.add_topics("energy");
+  const v1::Forum created = MustCreateForum(id, forum);
+
+  // Every field of the patch differs, but only display_name is masked.
+  v1::Forum patch = NewForum("New name");
+  patch.set_name(ForumName(id));
+  patch.set_etag(created.etag());
+  patch.set_kind(v1::FORUM_KIND_DIALOGUE);
+  patch.set_description("New description");
+  patch.add_topics("trade");
+  v1::Forum updated;
+  const grpc::Status status = UpdateForum(patch, {"display_name"}, &updated);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  EXPECT_EQ(updated.display_name(), "New name");
+  EXPECT_EQ(updated.etag(), "v2");
+  EXPECT_EQ(updated.kind(), v1::FORUM_KIND_ORGANIZATION);
+  EXPECT_EQ(updated.description(), "Old description");
+  EXPECT_THAT(updated.topics(), ::testing::ElementsAre("energy"));
+  EXPECT_EQ(Micros(updated.create_time()), Micros(created.create_time()));
+  EXPECT_GT(Micros(updated.update_time()), Micros(created.update_time()));
+
+  v1::Forum got;
+  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ExpectSameMessage(got, updated);
+}
+
+TEST_F(ForumApi, UpdateClearsAMaskedFieldAbsentFromThePatch) {
+  const std::string id = UniqueId("clear");
+  v1::Forum forum = NewForum("Forum");
+  forum.set_description("To be cleared");
+  MustCreateForum(id, forum);
+
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  v1::Forum updated;
+  const grpc::Status status = UpdateForum(patch, {"description"}, &updated);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(updated.description(), "");
+  EXPECT_EQ(updated.display_name(), "Forum");
+  EXPECT_EQ(updated.etag(), "v2");
+}
+
+TEST_F(ForumApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
+  const std::string id = UniqueId("noop");
+  const v1::Forum created = MustCreateForum(id, NewForum("Same"));
+
+  const std::string before = db().WriteState();
+  v1::Forum patch = created;  // output-only fields are sent back unchanged
+  v1::Forum updated;
+  const grpc::Status status =
+      UpdateForum(patch, {"display_name", "kind"}, &updated);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(updated.etag(), "v1");
+  EXPECT_EQ(Micros(updated.update_time()), Micros(created.update_time()));
+  ExpectSameMessage(updated, created);
+  EXPECT_EQ(db().WriteState(), before);
+}
+
+TEST_F(ForumApi, UpdateWithTheCurrentEtagSucceedsAndReturnsTheNextOne) {
+  const std::string id = UniqueId("etag");
+  MustCreateForum(id);
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  for (int version = 1; version <= 3; ++version) {
+    patch.set_etag(absl::StrCat("v", version));
+    patch.set_display_name(absl::StrCat("Name ", version));
+    v1::Forum updated;
+    const grpc::Status status = UpdateForum(patch, {"display_name"}, &updated);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    EXPECT_EQ(updated.etag(), absl::StrCat("v", version + 1));
+  }
+}
+
+TEST_F(ForumApi, DeleteRemovesTheForum) {
+  const std::string id = UniqueId("delete");
+  MustCreateForum(id);
+
+  const grpc::Status deleted = DeleteForum(ForumName(id));
+  ASSERT_TRUE(deleted.ok()) << Describe(deleted);
+
+  v1::Forum got;
+  const grpc::Status status = GetForum(ForumName(id), &got);
+  EXPECT_EQ(CodeName(status.error_code()), "NOT_FOUND");
+  EXPECT_THAT(status.error_message(), HasSubstr(ForumName(id)));
+  EXPECT_EQ(db().Query("SELECT count(*) FROM forums WHERE name = '" +
+                       ForumName(id) + "'"),
+            "0");
+}
+
+TEST_F(ForumApi, DeleteWithTheCurrentEtagSucceeds) {
+  const std::string id = UniqueId("delete-etag");
+  const v1::Forum created = MustCreateForum(id);
+  const grpc::Status status = DeleteForum(ForumName(id), created.etag());
+  EXPECT_TRUE(status.ok()) << Describe(status);
+}
+
+TEST_F(ForumApi, GetOfMissingForumIsNotFound) {
+  const std::string name = ForumName(UniqueId("missing"));
+  v1::Forum got;
+  ExpectRefusedWithoutWrite([&] { return GetForum(name, &got); },
+                            grpc::StatusCode::NOT_FOUND, HasSubstr(name));
+}
+
+TEST_F(ForumApi, DeleteOfMissingForumIsNotFound) {
+  const std::string name = ForumName(UniqueId("missing"));
+  ExpectRefusedWithoutWrite([&] { return DeleteForum(name); },
+                            grpc::StatusCode::NOT_FOUND, HasSubstr(name));
+}
+
+TEST_F(ForumApi, UpdateOfMissingForumIsNotFound) {
+  const std::string name = ForumName(UniqueId("missing"));
+  v1::Forum patch = NewForum("Nobody");
+  patch.set_name(name);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      grpc::StatusCode::NOT_FOUND, HasSubstr(name));
+}
+
+TEST_F(ForumApi, CreateWithExistingIdIsAlreadyExistsAndWritesNothing) {
+  const std::string id = UniqueId("dup");
+  const v1::Forum first = MustCreateForum(id, NewForum("First"));
+
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(NewForum("Second"), id, &out); },
+      grpc::StatusCode::ALREADY_EXISTS, HasSubstr(ForumName(id)));
+
+  v1::Forum got;
+  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ExpectSameMessage(got, first);
+}
+
+TEST_F(ForumApi, CreateAcceptsAnIdOf63Characters) {
+  const std::string unique = UniqueId("long");
+  const std::string id = unique + "-" + std::string(62 - unique.size(), 'x');
+  ASSERT_EQ(id.size(), 63u);
+  v1::Forum created;
+  const grpc::Status status = CreateForum(NewForum("Long id"), id, &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(created.name(), ForumName(id));
+}
+
+TEST_F(ForumApi, CreateAcceptsParentAndInitiatorsThatExist) {
+  const std::string parent = UniqueId("asean");
+  const std::string russia = UniqueId("russia");
+  MustCreateForum(parent);
+  MustCreateParticipant(russia);
+
+  v1::Forum forum = NewForum("Child");
+  forum.set_kind(v1::FORUM_KIND_MECHANISM);
+  forum.set_parent(ForumName(parent));
+  forum.add_initiated_by(ParticipantName(russia));
+  const std::string id = UniqueId("child");
+  v1::Forum created;
+  const grpc::Status status = CreateForum(forum, id, &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(created.parent(), ForumName(parent));
+  EXPECT_THAT(created.initiated_by(),
+              ::testing::ElementsAre(ParticipantName(russia)));
+}
+
+// ---------------------------------------------------------------------------
+// Forums: refused requests.
+
+TEST_F(ForumApi, GetRefusesMalformedNamesAndWritesNothing) {
+  for (const std::string name : {"forums/UPPER", "forum/x", "forums/a/b",
+                                 "forums/", "forums/-x", "participants/x"}) {
+    SCOPED_TRACE(name);
+    v1::Forum out;
+    ExpectRefusedWithoutWrite(
+        [&] { return GetForum(name, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT,
+        AllOf(StartsWith("name: "), HasSubstr("is not a valid name")));
+  }
+  v1::Forum out;
+  ExpectRefusedWithoutWrite([&] { return GetForum("", &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("name: is required"));
+}
+
+TEST_F(ForumApi, UpdateRefusesMalformedNamesAndWritesNothing) {
+  for (const std::string name :
+       {"forums/UPPER", "forum/x", "forums/a/b", "forums/", ""}) {
+    SCOPED_TRACE(name);
+    v1::Forum patch = NewForum("Patched");
+    patch.set_name(name);
+    v1::Forum out;
+    ExpectRefusedWithoutWrite(
+        [&] { return UpdateForum(patch, {"display_name"}, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.name: "));
+  }
+}
+
+TEST_F(ForumApi, DeleteRefusesMalformedNamesAndWritesNothing) {
+  for (const std::string name :
+       {"forums/UPPER", "forum/x", "forums/a/b", "forums/", ""}) {
+    SCOPED_TRACE(name);
+    ExpectRefusedWithoutWrite([&] { return DeleteForum(name); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("name: "));
+  }
+}
+
+TEST_F(ForumApi, CreateRefusesInvalidIdsAndWritesNothing) {
+  for (const std::string& id :
+       {std::string("Bad_Id"), std::string(64, 'a'), std::string("-lead"),
+        std::string("trail-"), std::string("has space"),
+        std::string("has/slash")}) {
+    SCOPED_TRACE(id);
+    v1::Forum out;
+    ExpectRefusedWithoutWrite(
+        [&] { return CreateForum(NewForum("Valid"), id, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT,
+        AllOf(StartsWith("forum_id: "), HasSubstr("is not a valid id")));
+  }
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(NewForum("Valid"), "", &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum_id: is required"));
+}
+
+TEST_F(ForumApi, CreateRefusesMissingForumMessageAndWritesNothing) {
+  v1::CreateForumRequest request;
+  request.set_forum_id(UniqueId("no-body"));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite([&] { return CreateForum(request, &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("forum: is required"));
+}
+
+TEST_F(ForumApi, CreateRefusesEmptyDisplayNameAndWritesNothing) {
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(NewForum(""), UniqueId("unnamed"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("forum.display_name: is required"));
+}
+
+TEST_F(ForumApi, CreateRefusesUnspecifiedKindAndWritesNothing) {
+  v1::Forum forum = NewForum("No kind");
+  forum.set_kind(v1::FORUM_KIND_UNSPECIFIED);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("kindless"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("forum.kind: is required"));
+}
+
+TEST_F(ForumApi, CreateRefusesUnknownKindValueAndWritesNothing) {
+  v1::Forum forum = NewForum("Unknown kind");
+  forum.set_kind(static_cast<v1::ForumKind>(999));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("kind999"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.kind: "));
+}
+
+TEST_F(ForumApi, CreateRefusesDisplayNameOf301CharactersAndWritesNothing) {
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] {
+        return CreateForum(NewForum(std::string(301, 'n')), UniqueId("long"),
+                           &out);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(StartsWith("forum.display_name: "), HasSubstr("300")));
+}
+
+TEST_F(ForumApi, CreateAcceptsDisplayNameOf300CharactersCountedNotBytes) {
+  // 300 two-byte characters: 600 bytes, but 300 characters.
+  std::string name;
+  for (int i = 0; i < 300; ++i) name += "\xC3\xA9";  // é
+  v1::Forum created;
+  const grpc::Status status =
+      CreateForum(NewForum(name), UniqueId("accented"), &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(created.display_name(), name);
+}
+
+TEST_F(ForumApi, CreateRefusesDescriptionOf10001CharactersAndWritesNothing) {
+  v1::Forum forum = NewForum("Wordy");
+  forum.set_description(std::string(10001, 'd'));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("wordy"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(StartsWith("forum.description: "), HasSubstr("10000")));
+}
+
+TEST_F(ForumApi, CreateAcceptsDescriptionOf10000Characters) {
+  v1::Forum forum = NewForum("Wordy but fine");
+  forum.set_description(std::string(10000, 'd'));
+  v1::Forum created;
+  const grpc::Status status =
+      CreateForum(forum, UniqueId("wordy-ok"), &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(created.description().size(), 10000u);
+}
+
+TEST_F(ForumApi, CreateRefusesMissingParentAndWritesNothing) {
+  const std::string missing = ForumName(UniqueId("no-such-parent"));
+  v1::Forum forum = NewForum("Orphan");
+  forum.set_parent(missing);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("orphan"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      HasSubstr(absl::StrCat("forum.parent: ", missing, " does not exist")));
+}
+
+TEST_F(ForumApi, UpdateRefusesMissingParentAndWritesNothing) {
+  const std::string id = UniqueId("reparent");
+  MustCreateForum(id);
+  const std::string missing = ForumName(UniqueId("no-such-parent"));
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  patch.set_parent(missing);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      HasSubstr(absl::StrCat("forum.parent: ", missing, " does not exist")));
+}
+
+TEST_F(ForumApi, CreateRefusesMalformedParentAndWritesNothing) {
+  v1::Forum forum = NewForum("Bad parent");
+  forum.set_parent("participants/x");
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("bad-parent"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.parent: "));
+}
+
+TEST_F(ForumApi, UpdateRefusesForumAsItsOwnParentAndWritesNothing) {
+  const std::string id = UniqueId("selfparent");
+  MustCreateForum(id);
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  patch.set_parent(ForumName(id));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.parent: "));
+}
+
+TEST_F(ForumApi, UpdateRefusesParentCycleAndWritesNothing) {
+  const std::string a = UniqueId("cycle-a");
+  const std::string b = UniqueId("cycle-b");
+  MustCreateForum(a);
+  v1::Forum child = NewForum("B under A");
+  child.set_parent(ForumName(a));
+  MustCreateForum(b, child);
+
+  v1::Forum patch;
+  patch.set_name(ForumName(a));
+  patch.set_parent(ForumName(b));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("forum.parent"), HasSubstr("cycle")));
+
+  v1::Forum got;
+  ASSERT_TRUE(GetForum(ForumName(a), &got).ok());
+  EXPECT_EQ(got.parent(), "");
+}
+
+TEST_F(ForumApi, UpdateRefusesLongerParentCycleAndWritesNothing) {
+  const std::string a = UniqueId("cycle3-a");
+  const std::string b = UniqueId("cycle3-b");
+  const std::string c = UniqueId("cycle3-c");
+  MustCreateForum(a);
+  v1::Forum forum_b = NewForum("B under A");
+  forum_b.set_parent(ForumName(a));
+  MustCreateForum(b, forum_b);
+  v1::Forum forum_c = NewForum("C under B");
+  forum_c.set_parent(ForumName(b));
+  MustCreateForum(c, forum_c);
+
+  v1::Forum patch;
+  patch.set_name(ForumName(a));
+  patch.set_parent(ForumName(c));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("forum.parent"), HasSubstr("cycle")));
+}
+
+TEST_F(ForumApi, CreateRefusesInitiatorThatDoesNotExistAndWritesNothing) {
+  const std::string missing = ParticipantName(UniqueId("no-such-state"));
+  v1::Forum forum = NewForum("Initiated by nobody");
+  forum.add_initiated_by(missing);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("nobody"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("forum.initiated_by"),
+            HasSubstr(absl::StrCat(missing, " does not exist"))));
+}
+
+TEST_F(ForumApi, UpdateRefusesInitiatorThatDoesNotExistAndWritesNothing) {
+  const std::string id = UniqueId("initiators");
+  const std::string present = UniqueId("present-state");
+  MustCreateParticipant(present);
+  MustCreateForum(id);
+  const std::string missing = ParticipantName(UniqueId("no-such-state"));
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  patch.add_initiated_by(ParticipantName(present));
+  patch.add_initiated_by(missing);
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"initiated_by"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("forum.initiated_by"),
+            HasSubstr(absl::StrCat(missing, " does not exist"))));
+}
+
+TEST_F(ForumApi, CreateRefusesInitiatorListedTwiceAndWritesNothing) {
+  const std::string state = UniqueId("twice");
+  MustCreateParticipant(state);
+  v1::Forum forum = NewForum("Twice");
+  forum.add_initiated_by(ParticipantName(state));
+  forum.add_initiated_by(ParticipantName(state));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("twice"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("forum.initiated_by[1]: "));
+}
+
+TEST_F(ForumApi, CreateRefusesCitationWithMalformedSourceAndWritesNothing) {
+  for (const std::string source :
+       {"source/un", "sources/UN", "sources/a/b", "forums/x", ""}) {
+    SCOPED_TRACE(source);
+    v1::Forum forum = NewForum("Cited");
+    v1::Citation* good = forum.add_citations();
+    good->set_source("sources/un-charter");
+    v1::Citation* bad = forum.add_citations();
+    bad->set_source(source);
+    bad->set_excerpt("a passage");
+    v1::Forum out;
+    ExpectRefusedWithoutWrite(
+        [&] { return CreateForum(forum, UniqueId("cited"), &out); },
+        grpc::StatusCode::INVALID_ARGUMENT,
+        StartsWith("forum.citations[1].source: "));
+  }
+}
+
+TEST_F(ForumApi, UpdateRefusesCitationWithMalformedSourceAndWritesNothing) {
+  const std::string id = UniqueId("recite");
+  MustCreateForum(id);
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  patch.add_citations()->set_source("sources/Not_Valid");
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"citations"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("forum.citations[0].source: "));
+}
+
+TEST_F(ForumApi, CreateAcceptsCitationWithWellFormedSource) {
+  v1::Forum forum = NewForum("Cited well");
+  v1::Citation* citation = forum.add_citations();
+  citation->set_source("sources/un-charter");
+  citation->set_excerpt("We the peoples");
+  citation->set_locator("preamble");
+  v1::Forum created;
+  const grpc::Status status =
+      CreateForum(forum, UniqueId("cited-ok"), &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(created.citations_size(), 1);
+  EXPECT_EQ(created.citations(0).source(), "sources/un-charter");
+  EXPECT_EQ(created.citations(0).excerpt(), "We the peoples");
+}
+
+TEST_F(ForumApi, UpdateWithStaleEtagIsAbortedAndWritesNothing) {
+  const std::string id = UniqueId("stale");
+  MustCreateForum(id, NewForum("Original"));
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  patch.set_display_name("Changed by someone else");
+  v1::Forum out;
+  ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
+  ASSERT_EQ(out.etag(), "v2");
+
+  patch.set_etag("v1");
+  patch.set_display_name("Lost update");
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      grpc::StatusCode::ABORTED,
+      AllOf(StartsWith("etag: does not match"), HasSubstr(ForumName(id))));
+
+  v1::Forum got;
+  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  EXPECT_EQ(got.display_name(), "Changed by someone else");
+}
+
+TEST_F(ForumApi, UpdateWithMadeUpEtagIsAbortedAndWritesNothing) {
+  const std::string id = UniqueId("madeup");
+  MustCreateForum(id);
+  v1::Forum patch = NewForum("Whatever");
+  patch.set_name(ForumName(id));
+  patch.set_etag("not-an-etag");
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      grpc::StatusCode::ABORTED, StartsWith("etag: "));
+}
+
+TEST_F(ForumApi, DeleteWithStaleEtagIsAbortedAndWritesNothing) {
+  const std::string id = UniqueId("stale-delete");
+  MustCreateForum(id);
+  v1::Forum patch = NewForum("Changed");
+  patch.set_name(ForumName(id));
+  v1::Forum out;
+  ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
+
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteForum(ForumName(id), "v1"); },
+      grpc::StatusCode::ABORTED,
+      AllOf(StartsWith("etag: does not match"), HasSubstr(ForumName(id))));
+  v1::Forum got;
+  EXPECT_TRUE(GetForum(ForumName(id), &got).ok());
+}
+
+TEST_F(ForumApi, UpdateRefusesUnknownFieldInMaskAndWritesNothing) {
+  const std::string id = UniqueId("mask");
+  MustCreateForum(id);
+  for (const std::string path :
+       {"no_such_field", "founded.no_such_part", "display_name.", ".kind"}) {
+    SCOPED_TRACE(path);
+    v1::Forum patch = NewForum("Masked");
+    patch.set_name(ForumName(id));
+    v1::Forum out;
+    ExpectRefusedWithoutWrite(
+        [&] {
+          return UpdateForum(patch, {"display_name", path}, &out);
+        },
+        grpc::StatusCode::INVALID_ARGUMENT,
+        AllOf(
+            StartsWith("update_mask: "),
+            HasSubstr(absl::StrCat("\"", path, "\" is not a field of Forum"))));
+  }
+}
+
+TEST_F(ForumApi, UpdateRefusesEmptyMaskAndWritesNothing) {
+  const std::string id = UniqueId("nomask");
+  MustCreateForum(id);
+  v1::Forum patch = NewForum("Unmasked");
+  patch.set_name(ForumName(id));
+  v1::Forum out;
+  ExpectRefusedWithoutWrite([&] { return UpdateForum(patch, {}, &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("update_mask: is required"));
+}
+
+TEST_F(ForumApi, UpdateRefusesMissingForumMessageAndWritesNothing) {
+  v1::UpdateForumRequest request;
+  *request.mutable_update_mask() = Mask({"display_name"});
+  v1::Forum out;
+  ExpectRefusedWithoutWrite([&] { return UpdateForum(request, &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("forum: is required"));
+}
+
+TEST_F(ForumApi, UpdateRefusesChangeThatBreaksARuleAndWritesNothing) {
+  const std::string id = UniqueId("rules");
+  MustCreateForum(id);
+  v1::Forum patch;
+  patch.set_name(ForumName(id));
+  v1::Forum out;
+  // Masking display_name without giving one clears it, which a forum may not.
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("forum.display_name: is required"));
+}
+
+TEST_F(ForumApi, DeleteRefusesForumThatIsAnotherForumsParent) {
+  const std::string parent = UniqueId("parent");
+  const std::string child = UniqueId("child");
+  MustCreateForum(parent);
+  v1::Forum forum = NewForum("Child");
+  forum.set_parent(ForumName(parent));
+  MustCreateForum(child, forum);
+
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteForum(ForumName(parent)); },
+      grpc::StatusCode::FAILED_PRECONDITION,
+      AllOf(HasSubstr(ForumName(parent)), HasSubstr(ForumName(child))));
+
+  // Once the child is gone, so is the reason.
+  ASSERT_TRUE(DeleteForum(ForumName(child)).ok());
+  const grpc::Status status = DeleteForum(ForumName(parent));
+  EXPECT_TRUE(status.ok()) << Describe(status);
+}
+
+// ===========================================================================
+// Participants: create, get, update, delete, and refusals.
+
+class ParticipantApi : public RegistryTest {};
+
+TEST_F(ParticipantApi, CreateReturnsTheParticipantWithNameEtagAndTimes) {
+  const std::string id = UniqueId("crud");
+  v1::Participant participant = NewParticipant("Russian Federation");
+  participant.set_description("A state.");
+  v1::ExternalId* iso = participant.add_external_ids();
+  iso->set_scheme("iso3166-1");
+  iso->set_value("RU");
+  participant.set_name("participants/ignored-on-create");
+
+  const int64_t requested_at = NowMicros();
+  v1::Participant created;
+  const grpc::Status status = CreateParticipant(participant, id, &created);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  ExpectFreshlyCreated(created, ParticipantName(id), requested_at);
+  EXPECT_EQ(created.kind(), v1::PARTICIPANT_KIND_STATE);
+  EXPECT_EQ(created.display_name(), "Russian Federation");
+  EXPECT_EQ(created.description(), "A state.");
+  ASSERT_EQ(created.external_ids_size(), 1);
+  EXPECT_EQ(created.external_ids(0).value(), "RU");
+}
+
+TEST_F(ParticipantApi, GetReturnsWhatCreateReturned) {
+  const std::string state = UniqueId("state");
+  MustCreateParticipant(state);
+  v1::Participant person = NewParticipant("Sergey Lavrov");
+  person.set_kind(v1::PARTICIPANT_KIND_PERSON);
+  person.set_affiliation(ParticipantName(state));
+  v1::Role* role = person.add_roles();
+  role->set_title("Minister of Foreign Affairs");
+  role->set_of(ParticipantName(state));
+  role->mutable_period()->mutable_start()->set_year(2004);
+  const std::string id = UniqueId("person");
+  const v1::Participant created = MustCreateParticipant(id, person);
+
+  v1::Participant got;
+  const grpc::Status status = GetParticipant(ParticipantName(id), &got);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ExpectSameMessage(got, created);
+}
+
+TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
+  const std::string id = UniqueId("update");
+  v1::Participant participant = NewParticipant("Old name");
+  participant.set_description("Old description");
+  const v1::Participant created = MustCreateParticipant(id, participant);
+
+  v1::Participant patch = NewParticipant("Ignored name");
+  patch.set_name(ParticipantName(id));
+  patch.set_etag("v1");
+  patch.set_kind(v1::PARTICIPANT_KIND_AGENCY);
+  patch.set_description("New description");
+  v1::Participant updated;
+  const grpc::Status status =
+      UpdateParticipant(patch, {"description"}, &updated);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+
+  EXPECT_EQ(updated.description(), "New description");
+  EXPECT_EQ(updated.display_name(), "Old name");
+  EXPECT_EQ(updated.kind(), v1::PARTICIPANT_KIND_STATE);
+  EXPECT_EQ(updated.etag(), "v2");
+  EXPECT_EQ(Micros(updated.create_time()), Micros(created.create_time()));
+  EXPECT_GT(Micros(updated.update_time()), Micros(created.update_time()));
+
+  v1::Participant got;
+  ASSERT_TRUE(GetParticipant(ParticipantName(id), &got).ok());
+  ExpectSameMessage(got, updated);
+}
+
+TEST_F(ParticipantApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
+  const std::string id = UniqueId("noop");
+  const v1::Participant created = MustCreateParticipant(id);
+  const std::string before = db().WriteState();
+  v1::Participant updated;
+  const grpc::Status status = UpdateParticipant(created, {"*"}, &updated);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(updated.etag(), "v1");
+  ExpectSameMessage(updated, created);
+  EXPECT_EQ(db().WriteState(), before);
+}
+
+TEST_F(ParticipantApi, DeleteRemovesTheParticipant) {
+  const std::string id = UniqueId("delete");
+  MustCreateParticipant(id);
+  const grpc::Status deleted = DeleteParticipant(ParticipantName(id));
+  ASSERT_TRUE(deleted.ok()) << Describe(deleted);
+
+  v1::Participant got;
+  const grpc::Status status = GetParticipant(ParticipantName(id), &got);
+  EXPECT_EQ(CodeName(status.error_code()), "NOT_FOUND");
+  EXPECT_THAT(status.error_message(), HasSubstr(ParticipantName(id)));
+}
+
+TEST_F(ParticipantApi, DeleteOfMissingParticipantIsNotFound) {
+  const std::string name = ParticipantName(UniqueId("missing"));
+  ExpectRefusedWithoutWrite([&] { return DeleteParticipant(name); },
+                            grpc::StatusCode::NOT_FOUND, HasSubstr(name));
+}
+
+TEST_F(ParticipantApi, CreateWithExistingIdIsAlreadyExistsAndWritesNothing) {
+  const std::string id = UniqueId("dup");
+  MustCreateParticipant(id);
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(NewParticipant("Again"), id, &out); },
+      grpc::StatusCode::ALREADY_EXISTS, HasSubstr(ParticipantName(id)));
+}
+
+TEST_F(ParticipantApi, GetUpdateDeleteRefuseMalformedNamesAndWriteNothing) {
+  for (const std::string name : {"participants/UPPER", "participant/x",
+                                 "participants/a/b", "forums/x", ""}) {
+    SCOPED_TRACE(name);
+    v1::Participant out;
+    ExpectRefusedWithoutWrite([&] { return GetParticipant(name, &out); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("name: "));
+    ExpectRefusedWithoutWrite([&] { return DeleteParticipant(name); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("name: "));
+    v1::Participant patch = NewParticipant("Patched");
+    patch.set_name(name);
+    ExpectRefusedWithoutWrite(
+        [&] { return UpdateParticipant(patch, {"display_name"}, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("participant.name: "));
+  }
+}
+
+TEST_F(ParticipantApi, CreateRefusesInvalidIdsAndWritesNothing) {
+  for (const std::string& id :
+       {std::string("Bad_Id"), std::string(""), std::string(64, 'p')}) {
+    SCOPED_TRACE(id);
+    v1::Participant out;
+    ExpectRefusedWithoutWrite(
+        [&] { return CreateParticipant(NewParticipant("Valid"), id, &out); },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("participant_id: "));
+  }
+}
+
+TEST_F(ParticipantApi, CreateRefusesMissingParticipantMessageAndWritesNothing) {
+  v1::CreateParticipantRequest request;
+  request.set_participant_id(UniqueId("no-body"));
+  v1::Participant out;
+  ExpectRefusedWithoutWrite([&] { return CreateParticipant(request, &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("participant: is required"));
+}
+
+TEST_F(ParticipantApi, CreateRefusesMissingRequiredFieldsAndWritesNothing) {
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] {
+        return CreateParticipant(NewParticipant(""), UniqueId("unnamed"), &out);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.display_name: is required"));
+
+  v1::Participant kindless = NewParticipant("No kind");
+  kindless.set_kind(v1::PARTICIPANT_KIND_UNSPECIFIED);
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(kindless, UniqueId("kindless"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.kind: is required"));
+}
+
+TEST_F(ParticipantApi, CreateRefusesFieldsTooLongAndWritesNothing) {
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] {
+        return CreateParticipant(NewParticipant(std::string(301, 'n')),
+                                 UniqueId("long"), &out);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.display_name: "));
+
+  v1::Participant wordy = NewParticipant("Wordy");
+  wordy.set_description(std::string(10001, 'd'));
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(wordy, UniqueId("wordy"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.description: "));
+}
+
+TEST_F(ParticipantApi, CreateRefusesRoleOfMissingParticipantAndWritesNothing) {
+  const std::string missing = ParticipantName(UniqueId("no-such-state"));
+  v1::Participant person = NewParticipant("Nobody's minister");
+  person.set_kind(v1::PARTICIPANT_KIND_PERSON);
+  v1::Role* role = person.add_roles();
+  role->set_title("Minister");
+  role->set_of(missing);
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(person, UniqueId("minister"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("participant.roles.of"),
+            HasSubstr(absl::StrCat(missing, " does not exist"))));
+}
+
+TEST_F(ParticipantApi, CreateRefusesMalformedRoleOfAndWritesNothing) {
+  v1::Participant person = NewParticipant("Minister");
+  person.set_kind(v1::PARTICIPANT_KIND_PERSON);
+  v1::Role* role = person.add_roles();
+  role->set_title("Minister");
+  role->set_of("forums/x");
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(person, UniqueId("minister"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.roles[0].of: "));
+}
+
+TEST_F(ParticipantApi, CreateRefusesAffiliationToMissingParticipant) {
+  const std::string missing = ParticipantName(UniqueId("no-such-state"));
+  v1::Participant agency = NewParticipant("Agency of nobody");
+  agency.set_kind(v1::PARTICIPANT_KIND_AGENCY);
+  agency.set_affiliation(missing);
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(agency, UniqueId("agency"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(HasSubstr("participant.affiliation"),
+            HasSubstr(absl::StrCat(missing, " does not exist"))));
+}
+
+TEST_F(ParticipantApi,
+       CreateRefusesCitationWithMalformedSourceAndWritesNothing) {
+  v1::Participant participant = NewParticipant("Cited");
+  participant.add_citations()->set_source("forums/not-a-source");
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateParticipant(participant, UniqueId("cited"), &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant.citations[0].source: "));
+}
+
+TEST_F(ParticipantApi, UpdateWithStaleEtagIsAbortedAndWritesNothing) {
+  const std::string id = UniqueId("stale");
+  MustCreateParticipant(id);
+  v1::Participant patch = NewParticipant("Changed");
+  patch.set_name(ParticipantName(id));
+  v1::Participant out;
+  ASSERT_TRUE(UpdateParticipant(patch, {"display_name"}, &out).ok());
+
+  patch.set_etag("v1");
+  patch.set_display_name("Lost update");
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateParticipant(patch, {"display_name"}, &out); },
+      grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteParticipant(ParticipantName(id), "v1"); },
+      grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
+}
+
+TEST_F(ParticipantApi, UpdateRefusesUnknownOrEmptyMaskAndWritesNothing) {
+  const std::string id = UniqueId("mask");
+  MustCreateParticipant(id);
+  v1::Participant patch = NewParticipant("Masked");
+  patch.set_name(ParticipantName(id));
+  v1::Participant out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateParticipant(patch, {"parent"}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(StartsWith("update_mask: "),
+            HasSubstr("\"parent\" is not a field of Participant")));
+  ExpectRefusedWithoutWrite([&] { return UpdateParticipant(patch, {}, &out); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("update_mask: is required"));
+}
+
+TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByAForum) {
+  const std::string state = UniqueId("initiator");
+  const std::string forum_id = UniqueId("initiated");
+  MustCreateParticipant(state);
+  v1::Forum forum = NewForum("Initiated");
+  forum.add_initiated_by(ParticipantName(state));
+  MustCreateForum(forum_id, forum);
+
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteParticipant(ParticipantName(state)); },
+      grpc::StatusCode::FAILED_PRECONDITION,
+      AllOf(HasSubstr(ParticipantName(state)), HasSubstr(ForumName(forum_id)),
+            HasSubstr("initiated_by")));
+
+  // Dropping the reference lifts the refusal.
+  v1::Forum patch;
+  patch.set_name(ForumName(forum_id));
+  v1::Forum out;
+  ASSERT_TRUE(UpdateForum(patch, {"initiated_by"}, &out).ok());
+  const grpc::Status status = DeleteParticipant(ParticipantName(state));
+  EXPECT_TRUE(status.ok()) << Describe(status);
+}
+
+TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByARole) {
+  const std::string state = UniqueId("employer");
+  const std::string person = UniqueId("employee");
+  MustCreateParticipant(state);
+  v1::Participant minister = NewParticipant("Minister");
+  minister.set_kind(v1::PARTICIPANT_KIND_PERSON);
+  v1::Role* role = minister.add_roles();
+  role->set_title("Minister");
+  role->set_of(ParticipantName(state));
+  MustCreateParticipant(person, minister);
+
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteParticipant(ParticipantName(state)); },
+      grpc::StatusCode::FAILED_PRECONDITION,
+      HasSubstr(ParticipantName(person)));
+}
+
+// ===========================================================================
+// Listing.
+
+class ListingApi : public RegistryTest {
+ protected:
+  // Every forum name in the database, in name order.
+  std::vector<std::string> ForumNamesInDatabase() {
+    const std::string joined =
+        db().Query("SELECT string_agg(name, ' ' ORDER BY name) FROM forums");
+    return absl::StrSplit(joined, ' ', absl::SkipEmpty());
+  }
+
+  // Creates forums until at least `count` exist.
+  void EnsureForums(int64_t count) {
+    const int64_t missing = count - db().Count("forums");
+    for (int64_t i = 0; i < missing; ++i) MustCreateForum(UniqueId("filler"));
+    ASSERT_GE(db().Count("forums"), count);
+  }
+};
+
+TEST_F(ListingApi, PagesVisitEveryForumOnceWhileForumsAreInserted) {
+  // Ids starting with "0" sort before the ids of every other test (see
+  // UniqueId), so the first pages are this test's own forums.
+  const std::string prefix = UniqueId("0pg");
+  for (int i = 0; i < 23; ++i)
+    MustCreateForum(absl::StrCat(prefix, "-m", i < 10 ? "0" : "", i));
+  const std::vector<std::string> at_start = ForumNamesInDatabase();
+  ASSERT_GE(at_start.size(), 23u);
+
+  std::vector<std::string> listed;
+  std::set<std::string> inserted_behind;  // before the cursor: already passed
+  std::set<std::string> inserted_ahead;   // after the cursor: still to come
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListForumsResponse page;
+    const grpc::Status status = ListForums(5, token, &page);
+    ASSERT_TRUE(status.ok()) << "page " << pages << ": " << Describe(status);
+    ASSERT_LE(page.forums_size(), 5);
+    ++pages;
+    ASSERT_LT(pages, 10000) << "the pages never end";
+    for (const v1::Forum& forum : page.forums()) listed.push_back(forum.name());
+    token = page.next_page_token();
+    if (token.empty()) {
+      break;
+    }
+    ASSERT_EQ(page.forums_size(), 5) << "a page short of page_size, not last";
+    const std::string cursor =
+        page.forums(4).name().substr(ForumName("").size());
+    if (cursor.rfind(prefix + "-", 0) == 0) {
+      // One forum just behind the last one returned, one just ahead of it.
+      const std::string behind = absl::StrCat(
+          cursor.substr(0, cursor.size() - 1), "-b", inserted_behind.size());
+      const std::string ahead =
+          absl::StrCat(cursor, "-a", inserted_ahead.size());
+      ASSERT_LT(behind, cursor);
+      ASSERT_GT(ahead, cursor);
+      MustCreateForum(behind);
+      MustCreateForum(ahead);
+      inserted_behind.insert(ForumName(behind));
+      inserted_ahead.insert(ForumName(ahead));
+    }
+  } while (true);
+
+  EXPECT_GE(inserted_behind.size(), 3u) << "the test inserted too little";
+
+  std::map<std::string, int> times;
+  for (const std::string& name : listed) ++times[name];
+  for (const auto& [name, count] : times) {
+    EXPECT_EQ(count, 1) << name << " was listed " << count << " times";
+  }
+  for (const std::string& name : at_start) {
+    EXPECT_TRUE(times.contains(name)) << name << " was never listed";
+  }
+  for (const std::string& name : inserted_ahead) {
+    EXPECT_TRUE(times.contains(name))
+        << name << " was inserted ahead of the cursor but never listed";
+  }
+  for (const std::string& name : inserted_behind) {
+    EXPECT_FALSE(times.contains(name))
+        << name << " was inserted behind the cursor but listed";
+  }
+  EXPECT_TRUE(std::is_sorted(listed.begin(), listed.end()))
+      << "forums are not listed in name order";
+}
+
+TEST_F(ListingApi, PageSizeZeroMeansFifty) {
+  EnsureForums(51);
+  v1::ListForumsResponse page;
+  const grpc::Status status = ListForums(0, "", &page);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(page.forums_size(), 50);
+  EXPECT_NE(page.next_page_token(), "");
+}
+
+TEST_F(ListingApi, PageSizeAboveOneThousandIsReadAsOneThousand) {
+  EnsureForums(1001);
+  const int64_t total = db().Count("forums");
+
+  v1::ListForumsResponse first;
+  grpc::Status status = ListForums(5000, "", &first);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(first.forums_size(), 1000);
+  ASSERT_NE(first.next_page_token(), "");
+
+  v1::ListForumsResponse rest;
+  status = ListForums(5000, first.next_page_token(), &rest);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(first.forums_size() + rest.forums_size(), total);
+  EXPECT_EQ(rest.next_page_token(), "");
+}
+
+TEST_F(ListingApi, ParticipantPagesVisitEveryParticipantOnce) {
+  for (int i = 0; i < 7; ++i) MustCreateParticipant(UniqueId("listed"));
+  const std::string joined = db().Query(
+      "SELECT string_agg(name, ' ' ORDER BY name) FROM participants");
+  const std::vector<std::string> expected =
+      absl::StrSplit(joined, ' ', absl::SkipEmpty());
+
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    v1::ListParticipantsResponse page;
+    const grpc::Status status = ListParticipants(3, token, &page);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    ASSERT_LE(page.participants_size(), 3);
+    ASSERT_LT(++pages, 10000);
+    for (const auto& participant : page.participants()) {
+      listed.push_back(participant.name());
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(listed, expected);
+}
+
+TEST_F(ListingApi, NegativePageSizeIsRefusedAndWritesNothing) {
+  v1::ListForumsResponse forums;
+  ExpectRefusedWithoutWrite([&] { return ListForums(-1, "", &forums); },
+                            grpc::StatusCode::INVALID_ARGUMENT,
+                            StartsWith("page_size: must not be negative"));
+  v1::ListParticipantsResponse participants;
+  ExpectRefusedWithoutWrite(
+      [&] { return ListParticipants(-1, "", &participants); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("page_size: must not be negative"));
+}
+
+TEST_F(ListingApi, TamperedPageTokenIsRefusedAndWritesNothing) {
+  EnsureForums(3);
+  v1::ListForumsResponse first;
+  ASSERT_TRUE(ListForums(1, "", &first).ok());
+  const std::string token = first.next_page_token();
+  ASSERT_GT(token.size(), 4u);
+
+  // Change one character at several places, each to another base64url one.
+  for (const size_t at : {size_t{0}, token.size() / 2, token.size() - 1}) {
+    std::string tampered = token;
+    tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+    SCOPED_TRACE(tampered);
+    v1::ListForumsResponse page;
+    ExpectRefusedWithoutWrite([&] { return ListForums(1, tampered, &page); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("page_token: "));
+  }
+  // And a token cut short or lengthened.
+  for (const std::string& altered :
+       {token.substr(0, token.size() - 1), token + "A", token + "="}) {
+    SCOPED_TRACE(altered);
+    v1::ListForumsResponse page;
+    ExpectRefusedWithoutWrite([&] { return ListForums(1, altered, &page); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("page_token: "));
+  }
+  // The untouched token still works.
+  v1::ListForumsResponse second;
+  const grpc::Status status = ListForums(1, token, &second);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  ASSERT_EQ(second.forums_size(), 1);
+  EXPECT_GT(second.forums(0).name(), first.forums(0).name());
+}
+
+TEST_F(ListingApi, GarbagePageTokenIsRefusedAndWritesNothing) {
+  for (const std::string garbage :
+       {"garbage", "!!!not base64!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x"}) {
+    SCOPED_TRACE(garbage);
+    v1::ListForumsResponse forums;
+    ExpectRefusedWithoutWrite([&] { return ListForums(5, garbage, &forums); },
+                              grpc::StatusCode::INVALID_ARGUMENT,
+                              StartsWith("page_token: "));
+    v1::ListParticipantsResponse participants;
+    ExpectRefusedWithoutWrite(
+        [&] { return ListParticipants(5, garbage, &participants); },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("page_token: "));
+  }
+}
+
+TEST_F(ListingApi, TokenOfOneListIsRefusedByTheOtherAndWritesNothing) {
+  MustCreateParticipant(UniqueId("token-a"));
+  MustCreateParticipant(UniqueId("token-b"));
+  v1::ListParticipantsResponse participants;
+  ASSERT_TRUE(ListParticipants(1, "", &participants).ok());
+  const std::string participant_token = participants.next_page_token();
+  ASSERT_NE(participant_token, "");
+
+  v1::ListForumsResponse refused_forums;
+  ExpectRefusedWithoutWrite(
+      [&] { return ListForums(1, participant_token, &refused_forums); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(StartsWith("page_token: "), HasSubstr("different request")));
+
+  EnsureForums(2);
+  v1::ListForumsResponse forums;
+  ASSERT_TRUE(ListForums(1, "", &forums).ok());
+  const std::string forum_token = forums.next_page_token();
+  ASSERT_NE(forum_token, "");
+  v1::ListParticipantsResponse refused_participants;
+  ExpectRefusedWithoutWrite(
+      [&] { return ListParticipants(1, forum_token, &refused_participants); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      AllOf(StartsWith("page_token: "), HasSubstr("different request")));
+}
+
+// ===========================================================================
+// Concurrency.
+
+class ConcurrentUpdates : public RegistryTest {};
+
+TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
+  for (int round = 0; round < 10; ++round) {
+    SCOPED_TRACE(absl::StrCat("round ", round));
+    const std::string id = UniqueId("race");
+    MustCreateForum(id, NewForum("Before the race"));
+
+    std::latch start(2);
+    grpc::Status results[2];
+    v1::Forum outs[2];
+    const auto writer = [&](int i) {
+      v1::UpdateForumRequest request;
+      request.mutable_forum()->set_name(ForumName(id));
+      request.mutable_forum()->set_etag("v1");
+      request.mutable_forum()->set_display_name(absl::StrCat("Writer ", i));
+      *request.mutable_update_mask() = Mask({"display_name"});
+      grpc::ClientContext context;
+      SetDeadline(&context);
+      start.arrive_and_wait();
+      results[i] = forums_->UpdateForum(&context, request, &outs[i]);
+    };
+    std::thread first(writer, 0);
+    std::thread second(writer, 1);
+    first.join();
+    second.join();
+
+    const int winners = results[0].ok() + results[1].ok();
+    ASSERT_EQ(winners, 1) << Describe(results[0]) << " / "
+                          << Describe(results[1]);
+    const int winner = results[0].ok() ? 0 : 1;
+    const grpc::Status& loser = results[1 - winner];
+    EXPECT_EQ(CodeName(loser.error_code()), "ABORTED") << Describe(loser);
+    EXPECT_THAT(loser.error_message(), StartsWith("etag: does not match"));
+    EXPECT_EQ(outs[winner].etag(), "v2");
+
+    v1::Forum got;
+    ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+    EXPECT_EQ(got.display_name(), absl::StrCat("Writer ", winner));
+    EXPECT_EQ(got.etag(), "v2");
+    EXPECT_EQ(db().Query("SELECT version FROM forums WHERE name = '" +
+                         ForumName(id) + "'"),
+              "2");
+  }
+}
+
+}  // namespace
+}  // namespace forum_registry
