@@ -36,12 +36,17 @@ bool HealthMonitor::CheckOnce() {
     // connections, which is what the pool will need, and it cannot go stale.
     pqxx::connection connection(database_url_);
     pqxx::read_transaction txn(connection);
-    const bool current =
-        txn.exec_params1(
-               "SELECT to_regclass('schema_migrations') IS NOT NULL AND "
-               "EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)",
-               latest_migration_)[0]
+    // Two statements: a missing table fails a query that names it at parse
+    // time, whatever the rest of the query says.
+    const bool has_table =
+        txn.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
             .as<bool>();
+    const bool current =
+        has_table && txn.exec_params1(
+                            "SELECT EXISTS (SELECT 1 FROM schema_migrations "
+                            "WHERE version = $1)",
+                            latest_migration_)[0]
+                         .as<bool>();
     if (!current) {
       problem = absl::StrCat("the database lacks migration ", latest_migration_,
                              "; run `forum-registry migrate`");

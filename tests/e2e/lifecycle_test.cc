@@ -156,49 +156,23 @@ TEST(Import, SyntaxErrorNamesLineAndColumn) {
 }
 
 TEST(Health, FollowsTheDatabaseWithoutARestart) {
-  // The server starts on a database without the schema: it serves health,
-  // but NOT_SERVING, until `migrate` has run.
+  // The server starts on a database without the schema: it answers health,
+  // NOT_SERVING, until `migrate` has run; then SERVING, with no restart.
   auto db = TestDatabase::Create(/*migrate=*/false);
-  const std::string url = db->url();
-  const int port = PickFreePort();
-  char log_path[] = "/tmp/fr-health-log.XXXXXX";
-  const int log_fd = mkstemp(log_path);
-  const pid_t pid = fork();
-  if (pid == 0) {
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    execl(BinaryPath().c_str(), BinaryPath().c_str(), "serve",
-          ("--database-url=" + url).c_str(),
-          ("--listen-address=127.0.0.1:" + std::to_string(port)).c_str(),
-          "--health-check-interval=100ms", "--drain-period=0s",
-          static_cast<char*>(nullptr));
-    _exit(127);
+  auto server = ServerProcess::Start(
+      db->url(), {"--health-check-interval=100ms"}, "NOT_SERVING");
+  ASSERT_EQ(HealthStatus(server->Channel()), "NOT_SERVING");
+  ASSERT_EQ(RunCommand({BinaryPath(), "migrate", "--database-url=" + db->url()})
+                .exit_code,
+            0);
+  std::string seen;
+  for (int i = 0; i < 200 && seen != "SERVING"; ++i) {
+    seen = HealthStatus(server->Channel());
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
   }
-  close(log_fd);
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                     grpc::InsecureChannelCredentials());
-  const auto wait_for = [&](const std::string& want) {
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    std::string seen;
-    while (std::chrono::steady_clock::now() < give_up) {
-      seen = HealthStatus(channel);
-      if (seen == want) return seen;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return seen;
-  };
-  EXPECT_EQ(wait_for("NOT_SERVING"), "NOT_SERVING");
-  // The schema arrives: SERVING, with no restart.
-  ASSERT_EQ(
-      RunCommand({BinaryPath(), "migrate", "--database-url=" + url}).exit_code,
-      0);
-  EXPECT_EQ(wait_for("SERVING"), "SERVING");
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  unlink(log_path);
+  EXPECT_EQ(seen, "SERVING");
+  EXPECT_THAT(server->Output(), HasSubstr("lacks migration"));
+  EXPECT_EQ(server->Stop(), 0);
 }
 
 TEST(Shutdown, SigtermDrainsThenExitsCleanly) {

@@ -201,7 +201,7 @@ std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(
     const std::string& database_url,
-    const std::vector<std::string>& extra_flags) {
+    const std::vector<std::string>& extra_flags, const std::string& wait_for) {
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
   char log_path[] = "/tmp/fr-server-log.XXXXXX";
   const int log_fd = mkstemp(log_path);
@@ -236,7 +236,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
         server->pid_ = -1;
         break;  // exited: the port may have been taken; try another
       }
-      if (HealthStatus(server->Channel()) == "SERVING") {
+      if (HealthStatus(server->Channel()) == wait_for) {
         close(log_fd);
         return server;
       }
@@ -245,7 +245,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     if (server->pid_ > 0) break;  // running but never healthy
   }
   close(log_fd);
-  ADD_FAILURE() << "the server did not become SERVING; its output:\n"
+  ADD_FAILURE() << "the server did not become " << wait_for << "; its output:\n"
                 << server->Output();
   return server;
 }

@@ -73,10 +73,12 @@ int PickFreePort();
 // `forum-registry serve` as a child process.
 class ServerProcess {
  public:
-  // Starts the server on a free port and waits until health says SERVING.
+  // Starts the server on a free port and waits until health says
+  // `wait_for` ("SERVING" unless told otherwise).
   static std::unique_ptr<ServerProcess> Start(
       const std::string& database_url,
-      const std::vector<std::string>& extra_flags = {});
+      const std::vector<std::string>& extra_flags = {},
+      const std::string& wait_for = "SERVING");
   ~ServerProcess();
 
   int port() const { return port_; }
