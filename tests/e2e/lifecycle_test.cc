@@ -218,3 +218,33 @@ TEST(Shutdown, SigtermDrainsThenExitsCleanly) {
 
 }  // namespace
 }  // namespace forum_registry::testing
+
+namespace forum_registry::testing {
+namespace {
+
+TEST(Limits, RequestAboveTheMessageSizeLimitIsRefusedAndWritesNothing) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url(), {"--max-message-bytes=2048"});
+  auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
+  const std::string before = db->WriteState();
+  forumregistry::v1::CreateForumRequest request;
+  request.set_forum_id("too-big");
+  request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name("Too big");
+  request.mutable_forum()->set_description(std::string(4000, 'x'));
+  forumregistry::v1::Forum response;
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = stub->CreateForum(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << status.error_message();
+  }
+  EXPECT_EQ(db->WriteState(), before);
+  // The same forum with a short description fits.
+  request.mutable_forum()->set_description("Fits.");
+  grpc::ClientContext context;
+  EXPECT_TRUE(stub->CreateForum(&context, request, &response).ok());
+}
+
+}  // namespace
+}  // namespace forum_registry::testing
