@@ -97,99 +97,147 @@ $$;
 CREATE TRIGGER forums_parent_cycle BEFORE INSERT OR UPDATE ON forums
   FOR EACH ROW EXECUTE FUNCTION forums_check_parent_cycle();
 
--- References between records, one row per reference, so that the database
--- checks that each target exists and refuses to delete a target still
--- referred to (the foreign key takes a share lock on the target, so a
--- concurrent delete cannot slip in between). `owner` is the full name of the
--- referring record, of any kind; `field` is where in its body the reference
--- stands. The rows are kept by sync_references() from the body alone.
+-- References between records, one row per reference, in one table per kind
+-- of target (`participant_references`, `forum_references`, ... — later
+-- migrations add kinds), so that a foreign key checks that each target exists
+-- and refuses to delete a target still referred to (and, by its share lock on
+-- the target, stops a concurrent delete from slipping in between). `owner` is
+-- the full name of the referring record, of any kind; `field` is where in its
+-- body the reference stands. The rows are kept by sync_references() from the
+-- body alone.
+--
+-- reference_kinds tells, from the shape of a name, which kind of record it
+-- names and where that kind lives.
+CREATE TABLE reference_kinds (
+  kind          text PRIMARY KEY,
+  name_pattern  text NOT NULL,
+  table_name    text NOT NULL
+);
+INSERT INTO reference_kinds VALUES
+  ('participant', '^participants/[^/]+$', 'participants'),
+  ('forum', '^forums/[^/]+$', 'forums');
+
 CREATE TABLE participant_references (
   owner         text COLLATE "C" NOT NULL,
   field         text NOT NULL,
-  participant   text COLLATE "C" NOT NULL REFERENCES participants (name),
+  participant   text COLLATE "C" NOT NULL
+                REFERENCES participants (name) DEFERRABLE INITIALLY IMMEDIATE,
   PRIMARY KEY (owner, field, participant)
 );
-CREATE INDEX participant_references_participant
+CREATE INDEX participant_references_target
   ON participant_references (participant, owner);
 
 CREATE TABLE forum_references (
   owner         text COLLATE "C" NOT NULL,
   field         text NOT NULL,
-  forum         text COLLATE "C" NOT NULL REFERENCES forums (name),
+  forum         text COLLATE "C" NOT NULL
+                REFERENCES forums (name) DEFERRABLE INITIALLY IMMEDIATE,
   PRIMARY KEY (owner, field, forum)
 );
-CREATE INDEX forum_references_forum ON forum_references (forum, owner);
+CREATE INDEX forum_references_target ON forum_references (forum, owner);
 
--- Trigger function: rebuilds the reference rows of one record from its body.
--- Arguments: the record's singular ("forum"), then triples of
--- (target kind, field, JSON path), e.g. 'participant', 'initiated_by',
--- '$.initiated_by[*]'. Target kinds: participant, forum.
--- A reference to a record that does not exist is refused with a message that
--- names the field and the missing record.
+-- Forgets every reference a record made; on delete of the record.
+CREATE FUNCTION forget_references(owner_name text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  k record;
+BEGIN
+  FOR k IN SELECT kind FROM reference_kinds LOOP
+    EXECUTE format('DELETE FROM %I WHERE owner = $1', k.kind || '_references')
+      USING owner_name;
+  END LOOP;
+END
+$$;
+
+CREATE FUNCTION forget_references_on_delete() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM forget_references(OLD.name);
+  RETURN NULL;
+END
+$$;
+
+-- Constraint trigger function: rebuilds the reference rows of one record from
+-- its body. Arguments: the record's singular for messages ("forum"), then
+-- pairs of (field, JSON path), e.g. 'initiated_by', '$.initiated_by[*]'. The
+-- kind of each target comes from its name (reference_kinds).
+--
+-- It runs as a DEFERRABLE constraint trigger: immediately after each row
+-- normally, at commit when a transaction (an import) defers constraints, so
+-- that records may refer to each other in any order within it. A reference to
+-- a record that does not exist is refused with a message that names the
+-- field and the missing record; DETAIL names the referring record.
 CREATE FUNCTION sync_references() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
   i integer;
-  target_kind text;
   field text;
   target text;
+  target_kind text;
+  target_table text;
+  found boolean;
+  current_version bigint;
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    DELETE FROM participant_references WHERE owner = OLD.name;
-    DELETE FROM forum_references WHERE owner = OLD.name;
+  -- Deferred, this may run after the row changed again or went away: only
+  -- the row's latest version is synced.
+  EXECUTE format('SELECT version FROM %I WHERE name = $1', TG_TABLE_NAME)
+    INTO current_version USING NEW.name;
+  IF current_version IS DISTINCT FROM NEW.version THEN
     RETURN NULL;
   END IF;
-  IF TG_OP = 'UPDATE' THEN
-    IF NEW.body = OLD.body THEN
-      RETURN NULL;
-    END IF;
-    DELETE FROM participant_references WHERE owner = NEW.name;
-    DELETE FROM forum_references WHERE owner = NEW.name;
-  END IF;
+  PERFORM forget_references(NEW.name);
   i := 1;
-  WHILE i + 2 <= TG_NARGS LOOP
-    target_kind := TG_ARGV[i];
-    field := TG_ARGV[i + 1];
+  WHILE i + 1 <= TG_NARGS LOOP
+    field := TG_ARGV[i];
     FOR target IN
       SELECT DISTINCT v #>> '{}'
-      FROM jsonb_path_query(NEW.body, TG_ARGV[i + 2]::jsonpath) AS v
+      FROM jsonb_path_query(NEW.body, TG_ARGV[i + 1]::jsonpath) AS v
       WHERE jsonb_typeof(v) = 'string' AND v #>> '{}' <> ''
     LOOP
-      IF target_kind = 'participant' THEN
-        IF NOT EXISTS (SELECT 1 FROM participants p WHERE p.name = target) THEN
-          RAISE EXCEPTION 'forum-registry: %.%: % does not exist', TG_ARGV[0], field, target
-            USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        INSERT INTO participant_references VALUES (NEW.name, field, target)
-          ON CONFLICT DO NOTHING;
-      ELSIF target_kind = 'forum' THEN
-        IF NOT EXISTS (SELECT 1 FROM forums f WHERE f.name = target) THEN
-          RAISE EXCEPTION 'forum-registry: %.%: % does not exist', TG_ARGV[0], field, target
-            USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        INSERT INTO forum_references VALUES (NEW.name, field, target)
-          ON CONFLICT DO NOTHING;
-      ELSE
-        RAISE EXCEPTION 'sync_references: unknown target kind %', target_kind;
+      SELECT kind, table_name INTO target_kind, target_table
+        FROM reference_kinds WHERE target ~ name_pattern;
+      IF target_kind IS NULL THEN
+        RAISE EXCEPTION 'forum-registry: %.%: % is not the name of a record that can be referred to',
+          TG_ARGV[0], field, target
+          USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = 'owner: ' || NEW.name;
       END IF;
+      EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE name = $1)', target_table)
+        INTO found USING target;
+      IF NOT found THEN
+        RAISE EXCEPTION 'forum-registry: %.%: % does not exist', TG_ARGV[0], field, target
+          USING ERRCODE = 'foreign_key_violation',
+                DETAIL = 'owner: ' || NEW.name;
+      END IF;
+      EXECUTE format('INSERT INTO %I VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+                     target_kind || '_references')
+        USING NEW.name, field, target;
     END LOOP;
-    i := i + 3;
+    i := i + 2;
   END LOOP;
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER participants_references AFTER INSERT OR UPDATE OR DELETE ON participants
+CREATE CONSTRAINT TRIGGER participants_references AFTER INSERT OR UPDATE ON participants
+  DEFERRABLE INITIALLY IMMEDIATE
   FOR EACH ROW EXECUTE FUNCTION sync_references(
     'participant',
-    'participant', 'affiliation', '$.affiliation',
-    'participant', 'roles.of', '$.roles[*].of');
+    'affiliation', '$.affiliation',
+    'roles.of', '$.roles[*].of',
+    'citations.source', '$.citations[*].source');
+CREATE TRIGGER participants_forget_references AFTER DELETE ON participants
+  FOR EACH ROW EXECUTE FUNCTION forget_references_on_delete();
 
-CREATE TRIGGER forums_references AFTER INSERT OR UPDATE OR DELETE ON forums
+CREATE CONSTRAINT TRIGGER forums_references AFTER INSERT OR UPDATE ON forums
+  DEFERRABLE INITIALLY IMMEDIATE
   FOR EACH ROW EXECUTE FUNCTION sync_references(
     'forum',
-    'forum', 'parent', '$.parent',
-    'participant', 'initiated_by', '$.initiated_by[*]');
+    'parent', '$.parent',
+    'initiated_by', '$.initiated_by[*]',
+    'citations.source', '$.citations[*].source');
+CREATE TRIGGER forums_forget_references AFTER DELETE ON forums
+  FOR EACH ROW EXECUTE FUNCTION forget_references_on_delete();
 
 -- The change log: one row per write, written by trigger in the same
 -- transaction as the write, so that no write can happen without its row. A

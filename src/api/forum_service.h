@@ -8,7 +8,8 @@
 
 namespace forum_registry::api {
 
-// forumregistry.v1.ForumService on the synchronous server.
+// forumregistry.v1.ForumService on the synchronous server: each RPC forwards to
+// the standard methods with the forum resource's rules.
 class ForumService final : public forumregistry::v1::ForumService::Service {
  public:
   explicit ForumService(store::ConnectionPool* pool);

@@ -1,30 +1,14 @@
 #include "src/api/participant_service.h"
 
-#include "src/domain/resource_rules.h"
+#include "src/api/resources.h"
+#include "src/store/kinds.h"
 
 namespace forum_registry::api {
 
 using forumregistry::v1::Participant;
 
-namespace {
-
-ResourceApi ParticipantApi() {
-  ResourceApi api;
-  api.collection = "participants";
-  api.field = "participant";
-  api.id_field = "participant_id";
-  api.validate = [](const google::protobuf::Message& m, absl::string_view at) {
-    return domain::ValidateParticipant(static_cast<const Participant&>(m), at);
-  };
-  return api;
-}
-
-}  // namespace
-
 ParticipantService::ParticipantService(store::ConnectionPool* pool)
-    : store_(pool, {.table = "participants",
-                    .singular = "participant",
-                    .references_table = "participant_references"}),
+    : store_(pool, store::kinds::Participants()),
       methods_(&store_, ParticipantApi()) {}
 
 grpc::Status ParticipantService::GetParticipant(
@@ -39,7 +23,11 @@ grpc::Status ParticipantService::ListParticipants(
     const forumregistry::v1::ListParticipantsRequest* request,
     forumregistry::v1::ListParticipantsResponse* response) {
   return methods_.List(
-      context, request->page_size(), request->page_token(),
+      context,
+      {.page_size = request->page_size(),
+       .page_token = request->page_token(),
+       .filter = request->filter(),
+       .order_by = request->order_by()},
       [response] { return response->add_participants(); },
       response->mutable_next_page_token());
 }
@@ -48,7 +36,7 @@ grpc::Status ParticipantService::CreateParticipant(
     grpc::ServerContext* context,
     const forumregistry::v1::CreateParticipantRequest* request,
     Participant* response) {
-  return methods_.Create(context, request->participant(),
+  return methods_.Create(context, "", request->participant(),
                          request->has_participant(), request->participant_id(),
                          response);
 }
@@ -66,7 +54,7 @@ grpc::Status ParticipantService::DeleteParticipant(
     grpc::ServerContext* context,
     const forumregistry::v1::DeleteParticipantRequest* request,
     google::protobuf::Empty* /*response*/) {
-  return methods_.Delete(context, request->name(), request->etag());
+  return methods_.Delete(context, request->name(), request->etag(), false);
 }
 
 }  // namespace forum_registry::api

@@ -8,7 +8,8 @@
 
 namespace forum_registry::api {
 
-// forumregistry.v1.ParticipantService on the synchronous server.
+// forumregistry.v1.ParticipantService on the synchronous server: each RPC
+// forwards to the standard methods with the participant resource's rules.
 class ParticipantService final
     : public forumregistry::v1::ParticipantService::Service {
  public:

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/api/status.h"
+#include "src/domain/order_by.h"
 #include "src/domain/page_token.h"
 #include "src/domain/resource_name.h"
 #include "src/domain/status_macros.h"
@@ -40,69 +41,94 @@ absl::Status ResourceMethods::Check(Message* resource) const {
   return api_.validate(*resource, api_.field);
 }
 
+absl::Status ResourceMethods::CheckName(absl::string_view name,
+                                        absl::string_view field) const {
+  if (api_.parent_collection.empty()) {
+    return domain::ValidateName(name, api_.collection, field);
+  }
+  return domain::ValidateNestedName(name, api_.parent_collection,
+                                    api_.collection, field);
+}
+
 grpc::Status ResourceMethods::Get(grpc::ServerContext* context,
                                   const std::string& name, Message* out) {
-  if (absl::Status s = domain::ValidateName(name, api_.collection, "name");
-      !s.ok()) {
+  if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
   }
   return ToGrpcStatus(store_->Get(name, out, DeadlineOf(context)));
 }
 
 grpc::Status ResourceMethods::List(grpc::ServerContext* context,
-                                   int32_t page_size,
-                                   const std::string& page_token,
+                                   const ListRequest& request,
                                    const std::function<Message*()>& add,
                                    std::string* next_page_token) {
-  return ToGrpcStatus(
-      DoList(context, page_size, page_token, add, next_page_token));
+  return ToGrpcStatus(DoList(context, request, add, next_page_token));
 }
 
 absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
-                                     int32_t page_size,
-                                     const std::string& page_token,
+                                     const ListRequest& request,
                                      const std::function<Message*()>& add,
                                      std::string* next_page_token) {
-  FR_ASSIGN_OR_RETURN(const int size, domain::ResolvePageSize(page_size));
-  const std::string fingerprint = domain::QueryFingerprint({api_.collection});
-  store::ListPage page;
-  page.page_size = size;
-  if (!page_token.empty()) {
-    FR_ASSIGN_OR_RETURN(std::vector<std::string> key,
-                        domain::DecodePageToken(page_token, fingerprint));
-    if (key.size() != 1) {
+  store::ListQuery query;
+  if (!api_.parent_collection.empty()) {
+    FR_RETURN_IF_ERROR(domain::ValidateParent(
+        request.parent, api_.parent_collection, "parent", /*allow_any=*/true));
+    if (request.parent != absl::StrCat(api_.parent_collection, "/-")) {
+      query.parent = request.parent;
+    }
+  }
+  FR_ASSIGN_OR_RETURN(query.page_size,
+                      domain::ResolvePageSize(request.page_size));
+  FR_ASSIGN_OR_RETURN(
+      std::optional<domain::filter::Node> filter,
+      domain::filter::Parse(request.filter, api_.filter_fields));
+  FR_ASSIGN_OR_RETURN(
+      domain::OrderBy order,
+      domain::ParseOrderBy(request.order_by, api_.order_fields));
+  query.filter = filter ? &*filter : nullptr;
+  query.order_field = order.field;
+  query.descending = order.descending;
+  // A token is bound to everything but the page size.
+  const std::string fingerprint = domain::QueryFingerprint(
+      {api_.collection, query.parent,
+       filter ? domain::filter::Canonical(*filter) : "",
+       absl::StrCat(order.field, order.descending ? " desc" : "")});
+  if (!request.page_token.empty()) {
+    FR_ASSIGN_OR_RETURN(
+        query.after, domain::DecodePageToken(request.page_token, fingerprint));
+    if (query.after.size() != (order.field.empty() ? 1u : 2u)) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this service issued for this list");
     }
-    page.after_name = std::move(key[0]);
   }
-  // The last message added carries the key the next page resumes after.
-  Message* last = nullptr;
-  bool more = false;
-  FR_RETURN_IF_ERROR(store_->List(
-      page,
-      [&]() {
-        last = add();
-        return last;
-      },
-      &more, DeadlineOf(context)));
+  std::vector<std::string> next;
+  FR_RETURN_IF_ERROR(store_->List(query, add, &next, DeadlineOf(context)));
   next_page_token->clear();
-  if (more && last != nullptr) {
-    *next_page_token = domain::EncodePageToken(fingerprint, {NameOf(*last)});
+  if (!next.empty()) {
+    *next_page_token = domain::EncodePageToken(fingerprint, next);
   }
   return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Create(grpc::ServerContext* context,
+                                     const std::string& parent,
                                      const Message& resource, bool has_resource,
                                      const std::string& id, Message* out) {
-  return ToGrpcStatus(DoCreate(context, resource, has_resource, id, out));
+  return ToGrpcStatus(
+      DoCreate(context, parent, resource, has_resource, id, out));
 }
 
 absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
+                                       const std::string& parent,
                                        const Message& resource,
                                        bool has_resource, const std::string& id,
                                        Message* out) {
+  std::string collection = api_.collection;
+  if (!api_.parent_collection.empty()) {
+    FR_RETURN_IF_ERROR(domain::ValidateParent(parent, api_.parent_collection,
+                                              "parent", /*allow_any=*/false));
+    collection = absl::StrCat(parent, "/", api_.collection);
+  }
   if (!has_resource) {
     return absl::InvalidArgumentError(
         absl::StrCat(api_.field, ": is required"));
@@ -110,7 +136,7 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
   FR_RETURN_IF_ERROR(domain::ValidateId(id, api_.id_field));
   std::unique_ptr<Message> record(resource.New());
   record->CopyFrom(resource);
-  SetName(record.get(), domain::MakeName(api_.collection, id));
+  SetName(record.get(), domain::MakeName(collection, id));
   FR_RETURN_IF_ERROR(Check(record.get()));
   return store_->Create(NameOf(*record), *record, out, DeadlineOf(context));
 }
@@ -132,8 +158,7 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
         absl::StrCat(api_.field, ": is required"));
   }
   const std::string& name = NameOf(resource);
-  FR_RETURN_IF_ERROR(domain::ValidateName(name, api_.collection,
-                                          absl::StrCat(api_.field, ".name")));
+  FR_RETURN_IF_ERROR(CheckName(name, absl::StrCat(api_.field, ".name")));
   // Check the mask before touching the database.
   {
     std::unique_ptr<Message> scratch(resource.New());
@@ -150,12 +175,11 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
 
 grpc::Status ResourceMethods::Delete(grpc::ServerContext* context,
                                      const std::string& name,
-                                     const std::string& etag) {
-  if (absl::Status s = domain::ValidateName(name, api_.collection, "name");
-      !s.ok()) {
+                                     const std::string& etag, bool force) {
+  if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return ToGrpcStatus(store_->Delete(name, etag, DeadlineOf(context)));
+  return ToGrpcStatus(store_->Delete(name, etag, force, DeadlineOf(context)));
 }
 
 }  // namespace forum_registry::api

@@ -20,24 +20,41 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "src/domain/filter.h"
 #include "src/store/resource_store.h"
 
 namespace forum_registry::api {
 
 // What is particular to one resource.
 struct ResourceApi {
-  // The collection in names ("forums").
-  std::string collection;
+  // For a nested resource, the collection of its parent ("forums"); empty
+  // for a top-level one.
+  std::string parent_collection{};
+  // The collection in names ("forums", "sessions").
+  std::string collection{};
   // The request field that holds the resource ("forum").
-  std::string field;
+  std::string field{};
   // The request field that holds the id on create ("forum_id").
-  std::string id_field;
+  std::string id_field{};
   // The resource's own rules; `field` is the path to prefix messages with.
   std::function<absl::Status(const google::protobuf::Message&,
                              absl::string_view field)>
       validate;
   // Fills defaults for fields left unspecified. May be empty.
-  std::function<void(google::protobuf::Message*)> normalize;
+  std::function<void(google::protobuf::Message*)> normalize{};
+  // The fields a List filter may name (an allow-list), and of those, the
+  // ones `order_by` accepts.
+  domain::filter::Schema filter_fields{};
+  std::vector<std::string> order_fields{};
+};
+
+// The parameters of a List request.
+struct ListRequest {
+  std::string parent;  // nested resources only
+  int32_t page_size = 0;
+  std::string page_token{};
+  std::string filter{};
+  std::string order_by{};
 };
 
 class ResourceMethods {
@@ -48,12 +65,12 @@ class ResourceMethods {
                    google::protobuf::Message* out);
 
   // Adds a page of resources with `add` and sets `next_page_token`.
-  grpc::Status List(grpc::ServerContext* context, int32_t page_size,
-                    const std::string& page_token,
+  grpc::Status List(grpc::ServerContext* context, const ListRequest& request,
                     const std::function<google::protobuf::Message*()>& add,
                     std::string* next_page_token);
 
-  grpc::Status Create(grpc::ServerContext* context,
+  // `parent` is ignored for a top-level resource.
+  grpc::Status Create(grpc::ServerContext* context, const std::string& parent,
                       const google::protobuf::Message& resource,
                       bool has_resource, const std::string& id,
                       google::protobuf::Message* out);
@@ -65,17 +82,20 @@ class ResourceMethods {
                       google::protobuf::Message* out);
 
   grpc::Status Delete(grpc::ServerContext* context, const std::string& name,
-                      const std::string& etag);
+                      const std::string& etag, bool force = false);
+
+  const ResourceApi& api() const { return api_; }
 
  private:
-  absl::Status DoList(grpc::ServerContext* context, int32_t page_size,
-                      const std::string& page_token,
+  absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
                       const std::function<google::protobuf::Message*()>& add,
                       std::string* next_page_token);
-  absl::Status DoCreate(grpc::ServerContext* context,
+  absl::Status DoCreate(grpc::ServerContext* context, const std::string& parent,
                         const google::protobuf::Message& resource,
                         bool has_resource, const std::string& id,
                         google::protobuf::Message* out);
+  // Checks a resource name of this API's shape, for `field`.
+  absl::Status CheckName(absl::string_view name, absl::string_view field) const;
   absl::Status DoUpdate(grpc::ServerContext* context,
                         const google::protobuf::Message& resource,
                         bool has_resource,

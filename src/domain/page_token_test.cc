@@ -1,13 +1,12 @@
 #include "src/domain/page_token.h"
 
-#include "absl/strings/str_cat.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -250,8 +249,8 @@ TEST(PageToken, RejectsNonBase64) {
   // Built with StrCat: GCC 12 at -O3 warns falsely (-Wrestrict) on
   // `"literal" + std::string`.
   ExpectInvalidToken(absl::StrCat("*", token.substr(1)), fp);
-  ExpectInvalidToken(
-      absl::StrCat(token.substr(0, 5), "é", token.substr(5)), fp);
+  ExpectInvalidToken(absl::StrCat(token.substr(0, 5), "é", token.substr(5)),
+                     fp);
 }
 
 TEST(PageToken, RejectsWellFormedBytesWithoutValidChecksum) {

@@ -2,6 +2,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace forum_registry::domain {
 namespace {
@@ -68,6 +69,43 @@ absl::Status ValidateName(absl::string_view name, absl::string_view collection,
 
 std::string MakeName(absl::string_view collection, absl::string_view id) {
   return absl::StrCat(collection, "/", id);
+}
+
+absl::StatusOr<NestedName> ParseNestedName(absl::string_view name,
+                                           absl::string_view parent_collection,
+                                           absl::string_view collection,
+                                           absl::string_view field) {
+  if (name.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": is required"));
+  }
+  const std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 4 || parts[0] != parent_collection ||
+      parts[2] != collection || !IsValidId(parts[1]) || !IsValidId(parts[3])) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": \"", Quote(name), "\" is not a valid name: use ",
+        parent_collection, "/{id}/", collection,
+        "/{id} where each id is 1 to 63 lower-case letters, digits and "
+        "hyphens"));
+  }
+  return NestedName{absl::StrCat(parts[0], "/", parts[1]),
+                    std::string(parts[3])};
+}
+
+absl::Status ValidateNestedName(absl::string_view name,
+                                absl::string_view parent_collection,
+                                absl::string_view collection,
+                                absl::string_view field, bool required) {
+  if (name.empty() && !required) return absl::OkStatus();
+  return ParseNestedName(name, parent_collection, collection, field).status();
+}
+
+absl::Status ValidateParent(absl::string_view parent,
+                            absl::string_view parent_collection,
+                            absl::string_view field, bool allow_any) {
+  if (allow_any && parent == absl::StrCat(parent_collection, "/-")) {
+    return absl::OkStatus();
+  }
+  return ValidateName(parent, parent_collection, field);
 }
 
 }  // namespace forum_registry::domain

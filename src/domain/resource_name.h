@@ -46,6 +46,32 @@ absl::Status ValidateName(absl::string_view name, absl::string_view collection,
 // `{collection}/{id}`.
 std::string MakeName(absl::string_view collection, absl::string_view id);
 
+// A name of a resource nested under a parent: `forums/arf/sessions/30` is
+// parent `forums/arf` and id `30` in collection `sessions`.
+struct NestedName {
+  std::string parent;  // "forums/arf"
+  std::string id;      // "30"
+};
+
+// Parses `{parent_collection}/{parent_id}/{collection}/{id}`.
+absl::StatusOr<NestedName> ParseNestedName(absl::string_view name,
+                                           absl::string_view parent_collection,
+                                           absl::string_view collection,
+                                           absl::string_view field);
+
+// Checks a nested name; an empty name is allowed only when `required` is
+// false.
+absl::Status ValidateNestedName(absl::string_view name,
+                                absl::string_view parent_collection,
+                                absl::string_view collection,
+                                absl::string_view field, bool required = true);
+
+// Checks the parent of a List request: `{parent_collection}/{id}`, or
+// `{parent_collection}/-` for every parent when `allow_any` is true.
+absl::Status ValidateParent(absl::string_view parent,
+                            absl::string_view parent_collection,
+                            absl::string_view field, bool allow_any);
+
 }  // namespace forum_registry::domain
 
 #endif  // FORUM_REGISTRY_DOMAIN_RESOURCE_NAME_H_

@@ -3,8 +3,10 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "src/domain/partial_date.h"
 #include "src/domain/resource_name.h"
 
@@ -34,6 +36,14 @@ bool IsLanguageTag(absl::string_view tag) {
     }
   }
   return true;
+}
+
+// Quotes a client-supplied value for an error message, cut short so that a
+// huge value cannot make a huge message.
+std::string Quote(absl::string_view value) {
+  constexpr size_t kMax = 80;
+  if (value.size() <= kMax) return absl::CEscape(value);
+  return absl::StrCat(absl::CEscape(value.substr(0, kMax)), "...");
 }
 
 bool IsScheme(absl::string_view scheme) {
@@ -96,9 +106,10 @@ absl::Status CheckNames(
         !s.ok()) {
       return s;
     }
-    if (!name.language().empty() && !IsLanguageTag(name.language())) {
-      return Invalid(absl::StrCat(at, ".language"),
-                     "must be a BCP-47 language tag such as \"en\" or \"ru\"");
+    if (absl::Status s =
+            CheckLanguage(name.language(), absl::StrCat(at, ".language"));
+        !s.ok()) {
+      return s;
     }
     if (!forumregistry::v1::NameKind_IsValid(name.kind())) {
       return Invalid(absl::StrCat(at, ".kind"), "is not a known name kind");
@@ -184,6 +195,85 @@ absl::Status CheckReferences(
       return s;
     }
     if (!seen.insert(names[i]).second) return Invalid(at, "is listed twice");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLanguage(absl::string_view tag, absl::string_view field) {
+  if (tag.empty() || IsLanguageTag(tag)) return absl::OkStatus();
+  return Invalid(field,
+                 "must be a BCP-47 language tag such as \"en\" or \"ru\"");
+}
+
+absl::Status CheckParticipantOrForumName(absl::string_view name,
+                                         absl::string_view field,
+                                         bool required) {
+  if (name.empty()) {
+    return required ? Invalid(field, "is required") : absl::OkStatus();
+  }
+  absl::string_view id = name;
+  if ((absl::ConsumePrefix(&id, "participants/") ||
+       absl::ConsumePrefix(&id, "forums/")) &&
+      IsValidId(id)) {
+    return absl::OkStatus();
+  }
+  return Invalid(field,
+                 absl::StrCat("\"", Quote(name),
+                              "\" is not a valid name: use participants/{id} "
+                              "or forums/{id} where the id is 1 to 63 "
+                              "lower-case letters, digits and hyphens"));
+}
+
+absl::Status CheckParticipantOrForumReferences(
+    const google::protobuf::RepeatedPtrField<std::string>& names,
+    absl::string_view field, int max_items) {
+  if (absl::Status s = CheckMaxItems(names.size(), max_items, field); !s.ok()) {
+    return s;
+  }
+  std::set<absl::string_view> seen;
+  for (int i = 0; i < names.size(); ++i) {
+    const std::string at = Indexed(field, i);
+    if (absl::Status s = CheckParticipantOrForumName(names[i], at); !s.ok()) {
+      return s;
+    }
+    if (!seen.insert(names[i]).second) return Invalid(at, "is listed twice");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckTexts(
+    const google::protobuf::RepeatedPtrField<std::string>& texts,
+    absl::string_view field, int max_items, TextRule rule) {
+  if (absl::Status s = CheckMaxItems(texts.size(), max_items, field); !s.ok()) {
+    return s;
+  }
+  for (int i = 0; i < texts.size(); ++i) {
+    if (absl::Status s = CheckText(texts[i], Indexed(field, i), rule);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAdoption(const forumregistry::v1::Adoption& adoption,
+                           absl::string_view field) {
+  if (absl::Status s =
+          ValidateNestedName(adoption.session(), "forums", "sessions",
+                             absl::StrCat(field, ".session"),
+                             /*required=*/false);
+      !s.ok()) {
+    return s;
+  }
+  if (adoption.has_date() && !IsEmpty(adoption.date())) {
+    if (absl::Status s =
+            ValidatePartialDate(adoption.date(), absl::StrCat(field, ".date"));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (!forumregistry::v1::MeetingLevel_IsValid(adoption.level())) {
+    return Invalid(absl::StrCat(field, ".level"), "is not a known value");
   }
   return absl::OkStatus();
 }

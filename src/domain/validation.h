@@ -50,6 +50,35 @@ absl::Status CheckReferences(
     const google::protobuf::RepeatedPtrField<std::string>& names,
     absl::string_view collection, absl::string_view field, int max_items);
 
+// A BCP-47 language tag in the shape clients use: a 2-3 letter language, then
+// subtags of 1-8 letters or digits ("en", "ru", "zh-Hant", "es-419"). An empty
+// tag (language unknown) is allowed.
+absl::Status CheckLanguage(absl::string_view tag, absl::string_view field);
+
+// A name of either a participant or a forum: `participants/{id}` or
+// `forums/{id}`. An empty name is allowed only when `required` is false.
+absl::Status CheckParticipantOrForumName(absl::string_view name,
+                                         absl::string_view field,
+                                         bool required = true);
+
+// A list of at most `max_items` names, each of a participant or a forum, none
+// twice.
+absl::Status CheckParticipantOrForumReferences(
+    const google::protobuf::RepeatedPtrField<std::string>& names,
+    absl::string_view field, int max_items);
+
+// A list of at most `max_items` texts ("topics"), each checked by `rule`;
+// errors name the item ("session.topics[3]").
+absl::Status CheckTexts(
+    const google::protobuf::RepeatedPtrField<std::string>& texts,
+    absl::string_view field, int max_items, TextRule rule);
+
+// An Adoption, whose fields are all optional: `session` a session name
+// (`forums/{forum}/sessions/{session}`), `date` a valid partial date when set,
+// `level` a known meeting level.
+absl::Status CheckAdoption(const forumregistry::v1::Adoption& adoption,
+                           absl::string_view field);
+
 // `{field}[{index}]`.
 std::string Indexed(absl::string_view field, int index);
 

@@ -10,8 +10,14 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "src/api/action_plan_service.h"
+#include "src/api/chairmanship_service.h"
 #include "src/api/forum_service.h"
+#include "src/api/membership_service.h"
 #include "src/api/participant_service.h"
+#include "src/api/session_service.h"
+#include "src/api/source_service.h"
+#include "src/api/statement_service.h"
 #include "src/server/health_monitor.h"
 #include "src/server/log.h"
 #include "src/server/rpc_log_interceptor.h"
@@ -43,8 +49,14 @@ int RunServer(const ServeConfig& config) {
   store::ConnectionPool pool({.url = config.database_url,
                               .size = config.pool_size,
                               .statement_timeout = config.statement_timeout});
-  api::ForumService forums(&pool);
   api::ParticipantService participants(&pool);
+  api::ForumService forums(&pool);
+  api::SourceService sources(&pool);
+  api::MembershipService memberships(&pool);
+  api::SessionService sessions(&pool);
+  api::ChairmanshipService chairmanships(&pool);
+  api::ActionPlanService action_plans(&pool);
+  api::StatementService statements(&pool);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -53,8 +65,11 @@ int RunServer(const ServeConfig& config) {
   int port = 0;
   builder.AddListeningPort(config.listen_address,
                            grpc::InsecureServerCredentials(), &port);
-  builder.RegisterService(&forums);
-  builder.RegisterService(&participants);
+  for (grpc::Service* service : std::initializer_list<grpc::Service*>{
+           &participants, &forums, &sources, &memberships, &sessions,
+           &chairmanships, &action_plans, &statements}) {
+    builder.RegisterService(service);
+  }
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   std::vector<

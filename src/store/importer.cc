@@ -3,10 +3,28 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "src/store/body.h"
 #include "src/store/errors.h"
 
 namespace forum_registry::store {
+namespace {
+
+// The record named by "DETAIL:  owner: <name>" in a database message.
+const ImportRecord* FindOwner(absl::string_view what,
+                              const std::vector<ImportRecord>& records) {
+  constexpr absl::string_view kOwner = "owner: ";
+  const size_t at = what.find(kOwner);
+  if (at == absl::string_view::npos) return nullptr;
+  absl::string_view name = what.substr(at + kOwner.size());
+  name = name.substr(0, name.find_first_of("\n "));
+  for (const ImportRecord& record : records) {
+    if (record.name == name) return &record;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 absl::StatusOr<ImportReport> ImportRecords(
     const std::string& url, const std::vector<ImportRecord>& records) {
@@ -15,6 +33,9 @@ absl::StatusOr<ImportReport> ImportRecords(
   try {
     pqxx::connection connection(url);
     pqxx::work txn(connection);
+    // References are checked at commit, so records may refer to each other
+    // in any order (a source's publisher cites that source).
+    txn.exec("SET CONSTRAINTS ALL DEFERRED");
     for (const ImportRecord& record : records) {
       current = &record;
       absl::StatusOr<std::string> body = ToBody(*record.resource);
@@ -38,9 +59,14 @@ absl::StatusOr<ImportReport> ImportRecords(
         ++report.updated;
       }
     }
+    current = nullptr;
     txn.commit();
   } catch (const std::exception& e) {
     const absl::Status status = StatusFromException(e);
+    if (current == nullptr) {
+      // Refused at commit: the database names the record in DETAIL.
+      current = FindOwner(e.what(), records);
+    }
     return absl::Status(status.code(),
                         current == nullptr
                             ? std::string(status.message())

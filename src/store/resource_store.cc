@@ -3,9 +3,11 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
+#include "src/store/filter_sql.h"
 #include "src/store/transaction.h"
 
 namespace forum_registry::store {
@@ -42,9 +44,6 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ResourceKind kind)
       delete_name_(absl::StrCat(kind_.table, ".delete")),
       delete_sql_(
           absl::StrCat("DELETE FROM ", kind_.table, " WHERE name = $1")),
-      list_name_(absl::StrCat(kind_.table, ".list")),
-      list_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
-                             " WHERE name > $1 ORDER BY name LIMIT $2")),
       referrer_name_(absl::StrCat(kind_.table, ".referrer")),
       referrer_sql_(kind_.references_table.empty()
                         ? ""
@@ -121,26 +120,54 @@ absl::Status ResourceStore::Update(absl::string_view name,
 }
 
 absl::Status ResourceStore::Delete(absl::string_view name,
-                                   absl::string_view etag,
+                                   absl::string_view etag, bool force,
                                    absl::Time deadline) {
   return RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
         lease.Prepare(lock_name_, lock_sql_);
-        const pqxx::result rows =
-            txn.exec_prepared(lock_name_, std::string(name));
+        const std::string key(name);
+        const pqxx::result rows = txn.exec_prepared(lock_name_, key);
         if (rows.empty()) return NotFound(kind_, name);
         if (absl::Status s =
                 domain::CheckEtag(etag, rows[0][2].as<int64_t>(), name);
             !s.ok()) {
           return s;
         }
+        for (const std::string& child : kind_.children) {
+          const std::string where = absl::StrCat(
+              " FROM ", child, " WHERE ", kind_.child_parent_column, " = $1");
+          if (!force) {
+            const pqxx::result found = txn.exec_params(
+                absl::StrCat("SELECT name", where, " ORDER BY name LIMIT 1"),
+                key);
+            if (!found.empty()) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  kind_.singular, " ", name, " still has ", child, " (",
+                  found[0][0].as<std::string>(),
+                  "); delete them first, or delete with force to delete "
+                  "them together"));
+            }
+            continue;
+          }
+          // Forget the children's own references first, so that references
+          // between two children (one session inside another) do not stop
+          // the delete; references from outside still do.
+          txn.exec_params(absl::StrCat("SELECT forget_references(name)", where),
+                          key);
+        }
+        if (force) {
+          for (const std::string& child : kind_.children) {
+            txn.exec_params(absl::StrCat("DELETE FROM ", child, " WHERE ",
+                                         kind_.child_parent_column, " = $1"),
+                            key);
+          }
+        }
         if (!referrer_sql_.empty()) {
           // Name a referrer; the foreign key refuses the delete anyway, but
           // its message names no record.
           lease.Prepare(referrer_name_, referrer_sql_);
-          const pqxx::result referrers =
-              txn.exec_prepared(referrer_name_, std::string(name));
+          const pqxx::result referrers = txn.exec_prepared(referrer_name_, key);
           if (!referrers.empty()) {
             return absl::FailedPreconditionError(absl::StrCat(
                 kind_.singular, " ", name, " is still referred to by ",
@@ -150,26 +177,90 @@ absl::Status ResourceStore::Delete(absl::string_view name,
           }
         }
         lease.Prepare(delete_name_, delete_sql_);
-        txn.exec_prepared(delete_name_, std::string(name));
+        txn.exec_prepared(delete_name_, key);
         return absl::OkStatus();
       });
 }
 
-absl::Status ResourceStore::List(const ListPage& page,
+absl::Status ResourceStore::List(const ListQuery& query,
                                  const std::function<Message*()>& add,
-                                 bool* more, absl::Time deadline) {
+                                 std::vector<std::string>* next,
+                                 absl::Time deadline) {
+  // Built per request: the filter and order vary. Every value is a bound
+  // parameter; only allow-listed SQL fragments are spliced in.
+  std::vector<std::string> params;
+  std::vector<std::string> conditions;
+  if (!kind_.parent_column.empty() && !query.parent.empty()) {
+    params.push_back(query.parent);
+    conditions.push_back(
+        absl::StrCat(kind_.parent_column, " = $", params.size()));
+  }
+  if (query.filter != nullptr) {
+    absl::StatusOr<std::string> filter =
+        FilterToSql(*query.filter, kind_.columns, &params);
+    if (!filter.ok()) return filter.status();
+    conditions.push_back(absl::StrCat("(", *filter, ")"));
+  }
+  struct {
+    std::string sort_sql, sort_type;
+    bool descending = false;
+  } order;
+  if (!query.order_field.empty()) {
+    const auto column = kind_.columns.find(query.order_field);
+    if (column == kind_.columns.end() || column->second.sort_sql.empty()) {
+      return absl::InternalError(absl::StrCat(
+          kind_.table, ": no sort column for ", query.order_field));
+    }
+    order.sort_sql = column->second.sort_sql;
+    order.sort_type = column->second.sort_type;
+    order.descending = query.descending;
+  }
+  const bool by_key = !order.sort_sql.empty();
+  if (!query.after.empty()) {
+    if (by_key) {
+      params.push_back(query.after[0]);
+      const std::string key =
+          absl::StrCat("$", params.size(), "::", order.sort_type);
+      params.push_back(query.after.size() > 1 ? query.after[1] : "");
+      const std::string after_name = absl::StrCat("$", params.size());
+      conditions.push_back(absl::StrCat("((", order.sort_sql, ") ",
+                                        order.descending ? "<" : ">", " ", key,
+                                        " OR ((", order.sort_sql, ") = ", key,
+                                        " AND name > ", after_name, "))"));
+    } else {
+      params.push_back(query.after[0]);
+      conditions.push_back(absl::StrCat("name > $", params.size()));
+    }
+  }
+  std::string sql = absl::StrCat(
+      "SELECT ", kRowColumns, ", ",
+      by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name", " FROM ",
+      kind_.table);
+  if (!conditions.empty()) {
+    absl::StrAppend(&sql, " WHERE ", absl::StrJoin(conditions, " AND "));
+  }
+  absl::StrAppend(&sql, " ORDER BY ",
+                  by_key ? absl::StrCat("(", order.sort_sql, ") ",
+                                        order.descending ? "DESC" : "ASC", ", ")
+                         : "",
+                  "name ASC LIMIT ", query.page_size + 1);
   return RunTransaction(
       *pool_, deadline,
-      [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
-        lease.Prepare(list_name_, list_sql_);
+      [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
         // One row more than asked tells whether another page follows.
         const pqxx::result rows =
-            txn.exec_prepared(list_name_, page.after_name, page.page_size + 1);
-        *more = static_cast<int>(rows.size()) > page.page_size;
+            txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        const bool more = static_cast<int>(rows.size()) > query.page_size;
         const int count =
-            *more ? page.page_size : static_cast<int>(rows.size());
+            more ? query.page_size : static_cast<int>(rows.size());
+        next->clear();
         for (int i = 0; i < count; ++i) {
           if (absl::Status s = FromRow(rows[i], add()); !s.ok()) return s;
+        }
+        if (more && count > 0) {
+          const pqxx::row& last = rows[count - 1];
+          if (by_key) next->push_back(last[5].as<std::string>());
+          next->push_back(last[0].as<std::string>());
         }
         return absl::OkStatus();
       });

@@ -16,6 +16,7 @@
 // clients.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,25 +24,56 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
+#include "src/domain/filter.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::store {
 
+// How a filter field reads in SQL.
+struct Column {
+  // An SQL expression over the row: "body->>'kind'", "start_date" (a
+  // daterange), "search_names".
+  std::string sql{};
+  // For fields that order_by accepts: a never-NULL sort expression and its
+  // SQL type ("date", "bigint", "text"). Empty otherwise.
+  std::string sort_sql{};
+  std::string sort_type{};
+};
+
 struct ResourceKind {
-  // The table ("forums"), which is also the collection in names.
-  std::string table;
+  // The table ("forums", "sessions").
+  std::string table{};
   // The singular, for messages ("forum").
-  std::string singular;
+  std::string singular{};
   // The table of references to this kind ("forum_references"), whose column
   // named `singular` holds the referred record; empty if nothing refers to
   // this kind.
-  std::string references_table;
+  std::string references_table{};
+  // For a nested kind, the column holding the parent's name ("forum");
+  // empty for a top-level kind.
+  std::string parent_column{};
+  // Tables of kinds nested under this one, deleted with it on a forced
+  // delete; each has a `forum`-like column named `child_parent_column`.
+  std::vector<std::string> children{};
+  std::string child_parent_column{};
+  // What a List filter or order_by may name: field -> column (see
+  // filter_sql.h). The SQL here is this program's own, never a client's.
+  std::map<std::string, Column> columns{};
 };
 
-// A page of a list, in name order.
-struct ListPage {
-  // Resume after this name; empty for the first page.
-  std::string after_name;
+// One page of a list.
+struct ListQuery {
+  // The parent's name for a nested kind; empty for all parents.
+  std::string parent{};
+  // The parsed filter, or null for none. Its fields must be columns of the
+  // kind (ResourceKind::columns).
+  const domain::filter::Node* filter = nullptr;
+  // The field to order by (a column with a sort type), or empty for name.
+  std::string order_field{};
+  bool descending = false;
+  // Resume after this key (the order field's value if any, then the name);
+  // empty for the first page.
+  std::vector<std::string> after{};
   // Most rows to return.
   int page_size = 50;
 };
@@ -70,15 +102,18 @@ class ResourceStore {
                       absl::Time deadline);
 
   // Deletes `name` if `etag` (when not empty) matches. FAILED_PRECONDITION,
-  // naming one referrer, while another record refers to it.
+  // naming one referrer, while another record refers to it. A record with
+  // children (a forum's sessions, ...) is deleted only with `force`, which
+  // deletes them in the same transaction; FAILED_PRECONDITION otherwise.
   absl::Status Delete(absl::string_view name, absl::string_view etag,
-                      absl::Time deadline);
+                      bool force, absl::Time deadline);
 
-  // Appends up to `page.page_size` records after `page.after_name`, each to a
-  // message made by `add`. `*more` tells whether rows remain after them.
-  absl::Status List(const ListPage& page,
+  // Appends up to `query.page_size` records, each to a message made by
+  // `add`. `*next` is set to the key to resume after when more rows remain,
+  // and cleared otherwise.
+  absl::Status List(const ListQuery& query,
                     const std::function<google::protobuf::Message*()>& add,
-                    bool* more, absl::Time deadline);
+                    std::vector<std::string>* next, absl::Time deadline);
 
   const ResourceKind& kind() const { return kind_; }
 
@@ -88,7 +123,7 @@ class ResourceStore {
   // SQL of the prepared statements, by statement name.
   const std::string get_name_, get_sql_, lock_name_, lock_sql_, insert_name_,
       insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,
-      list_name_, list_sql_, referrer_name_, referrer_sql_;
+      referrer_name_, referrer_sql_;
 };
 
 }  // namespace forum_registry::store

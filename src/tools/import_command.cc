@@ -9,8 +9,8 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
+#include "src/api/resources.h"
 #include "src/domain/resource_name.h"
-#include "src/domain/resource_rules.h"
 #include "src/domain/status_macros.h"
 #include "src/server/flags.h"
 #include "src/server/log.h"
@@ -78,24 +78,47 @@ absl::Status Load(const std::string& path, LoadedFile* file) {
   return absl::OkStatus();
 }
 
+// One repeated field of Dataset and the resource it holds.
+struct DatasetField {
+  const char* field;
+  api::ResourceApi api;
+  std::string table;
+};
+
+std::vector<DatasetField> DatasetFields() {
+  return {{"participants", api::ParticipantApi(), "participants"},
+          {"forums", api::ForumApi(), "forums"},
+          {"sources", api::SourceApi(), "sources"},
+          {"memberships", api::MembershipApi(), "memberships"},
+          {"sessions", api::SessionApi(), "sessions"},
+          {"chairmanships", api::ChairmanshipApi(), "chairmanships"},
+          {"action_plans", api::ActionPlanApi(), "action_plans"},
+          {"statements", api::StatementApi(), "statements"}};
+}
+
 // Checks one record as the API would check it on create, and adds it.
-template <typename Resource>
-absl::Status Add(const LoadedFile& file, const char* field, int index,
-                 const char* collection, const char* singular,
-                 absl::Status (*validate)(const Resource&, absl::string_view),
-                 Resource* resource,
+absl::Status Add(const LoadedFile& file, const DatasetField& kind, int index,
+                 google::protobuf::Message* resource,
                  std::vector<store::ImportRecord>* records) {
-  const std::string origin = file.Origin(field, index);
-  if (absl::Status s = domain::ValidateName(resource->name(), collection,
-                                            absl::StrCat(singular, ".name"));
-      !s.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(origin, ": ", s.message()));
-  }
-  if (absl::Status s = validate(*resource, singular); !s.ok()) {
+  const std::string origin = file.Origin(kind.field, index);
+  const std::string name = resource->GetReflection()->GetString(
+      *resource, resource->GetDescriptor()->FindFieldByName("name"));
+  const std::string name_field = absl::StrCat(kind.api.field, ".name");
+  const absl::Status name_ok =
+      kind.api.parent_collection.empty()
+          ? domain::ValidateName(name, kind.api.collection, name_field)
+          : domain::ValidateNestedName(name, kind.api.parent_collection,
+                                       kind.api.collection, name_field);
+  if (!name_ok.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": ", resource->name(), ": ", s.message()));
+        absl::StrCat(origin, ": ", name_ok.message()));
   }
-  records->push_back({collection, resource->name(), resource, origin});
+  if (kind.api.normalize) kind.api.normalize(resource);
+  if (absl::Status s = kind.api.validate(*resource, kind.api.field); !s.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(origin, ": ", name, ": ", s.message()));
+  }
+  records->push_back({kind.table, name, resource, origin});
   return absl::OkStatus();
 }
 
@@ -103,20 +126,23 @@ absl::Status Run(const std::string& database_url,
                  const std::vector<std::string>& paths) {
   std::vector<std::unique_ptr<LoadedFile>> files;
   std::vector<store::ImportRecord> records;
+  const std::vector<DatasetField> kinds = DatasetFields();
   for (const std::string& path : paths) {
     files.push_back(std::make_unique<LoadedFile>());
     LoadedFile& file = *files.back();
     FR_RETURN_IF_ERROR(Load(path, &file));
-    for (int i = 0; i < file.dataset.participants_size(); ++i) {
-      FR_RETURN_IF_ERROR(Add(file, "participants", i, "participants",
-                             "participant", &domain::ValidateParticipant,
-                             file.dataset.mutable_participants(i), &records));
-    }
-    for (int i = 0; i < file.dataset.forums_size(); ++i) {
-      domain::NormalizeForum(file.dataset.mutable_forums(i));
-      FR_RETURN_IF_ERROR(Add(file, "forums", i, "forums", "forum",
-                             &domain::ValidateForum,
-                             file.dataset.mutable_forums(i), &records));
+  }
+  // Kind by kind across all files, in the order of Dataset's fields.
+  for (const DatasetField& kind : kinds) {
+    for (const auto& file : files) {
+      const auto* field = Dataset::descriptor()->FindFieldByName(kind.field);
+      const auto* reflection = file->dataset.GetReflection();
+      for (int i = 0; i < reflection->FieldSize(file->dataset, field); ++i) {
+        FR_RETURN_IF_ERROR(
+            Add(*file, kind, i,
+                reflection->MutableRepeatedMessage(&file->dataset, field, i),
+                &records));
+      }
     }
   }
   FR_ASSIGN_OR_RETURN(store::ImportReport report,

@@ -25,6 +25,7 @@
 #include "absl/strings/str_split.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/participant.grpc.pb.h"
+#include "forumregistry/v1/source.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
@@ -921,7 +922,29 @@ TEST_F(ForumApi, UpdateRefusesCitationWithMalformedSourceAndWritesNothing) {
       StartsWith("forum.citations[0].source: "));
 }
 
-TEST_F(ForumApi, CreateAcceptsCitationWithWellFormedSource) {
+TEST_F(ForumApi, CreateRefusesCitationOfAMissingSourceAndWritesNothing) {
+  v1::Forum forum = NewForum("Cited nothing");
+  forum.add_citations()->set_source("sources/never-recorded");
+  v1::Forum created;
+  ExpectRefusedWithoutWrite(
+      [&] { return CreateForum(forum, UniqueId("cited-missing"), &created); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith(
+          "forum.citations.source: sources/never-recorded does not exist"));
+}
+
+TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
+  {
+    auto sources = v1::SourceService::NewStub(*g_channel);
+    grpc::ClientContext context;
+    v1::CreateSourceRequest request;
+    request.set_source_id("un-charter");
+    request.mutable_source()->set_display_name("Charter of the United Nations");
+    v1::Source source;
+    const grpc::Status status =
+        sources->CreateSource(&context, request, &source);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+  }
   v1::Forum forum = NewForum("Cited well");
   v1::Citation* citation = forum.add_citations();
   citation->set_source("sources/un-charter");

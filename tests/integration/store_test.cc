@@ -248,7 +248,9 @@ TEST_F(StoreTest, EveryWriteLeavesAChangeRowInItsTransaction) {
   forumregistry::v1::Forum stored;
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   ASSERT_TRUE(forums.Create("forums/logged", forum, &stored, deadline).ok());
-  ASSERT_TRUE(forums.Delete("forums/logged", stored.etag(), deadline).ok());
+  ASSERT_TRUE(
+      forums.Delete("forums/logged", stored.etag(), /*force=*/false, deadline)
+          .ok());
   EXPECT_EQ(db_->Count("changes"), before + 2);
   EXPECT_EQ(
       db_->Query(
