@@ -533,7 +533,7 @@ class Parser {
         int64_t number;
         if (!absl::SimpleAtoi(raw.text, &number)) {
           return FieldError(raw.begin, field,
-                            absl::StrCat(raw.text,
+                            absl::StrCat(Quote(raw.text),
                                          " is out of range for a 64-bit "
                                          "integer"));
         }
@@ -606,7 +606,7 @@ class Parser {
     return nullptr;
   }
 
-  absl::Status UnknownField(const Token& name) {
+  absl::Status UnknownField(const Token& name) const {
     std::vector<absl::string_view> names;
     for (const FieldSpec& field : schema_) names.push_back(field.name);
     const std::string lower = absl::AsciiStrToLower(name.text);

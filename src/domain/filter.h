@@ -33,6 +33,8 @@
 //   op          = "=" | "!=" | "<" | "<=" | ">" | ">=" | ":"
 //   field       = a name from the schema: snake_case, may contain dots
 //   value       = string | integer | "true" | "false" | identifier
+//                 (a bare identifier is an enum value; text, dates and
+//                 names are always quoted)
 //   string      = '"' { character | escape } '"'
 //   escape      = \" \\ \n \r \t \* (a literal '*') or \uXXXX
 //   integer     = [ "-" ] digit { digit }   (the "-" touching the digits)
@@ -47,7 +49,9 @@
 //   kString      = != < <= > >= :         "text" -> std::string
 //   kEnum        = !=                     ACTIVE, FORUM_STATUS_ACTIVE or
 //                                         "ACTIVE" -> std::string, the full
-//                                         value name; never UNSPECIFIED
+//                                         value name (never UNSPECIFIED);
+//                                         enum_type->FindValueByName gives
+//                                         its number
 //   kInteger     = != < <= > >=           -12 -> int64_t
 //   kBool        = !=                     true, false -> bool
 //   kDate        = != < <= > >=           "2023", "2023-06", "2023-06-15"
@@ -59,27 +63,34 @@
 //   kNames       : (and =, read as :)     "ARF" -> std::string: some name
 //                                         equals it, ignoring case
 //   kReference   = !=                     "forums/arf" -> std::string; ""
-//                                         means none
+//                                         means none; checked against
+//                                         FieldSpec::collection if set
 //
 // For kString, ':' means "contains, ignoring case". With '=' and '!=' an
 // unescaped '*' at the start or end of the string is a wildcard: the Literal
 // holds the string without it and sets wildcard_prefix / wildcard_suffix. A
 // '*' anywhere else, an escaped \*, and every '*' with other operators or
-// types is just a character.
+// types is just a character. Text may hold '%', '_' and '\\': a store that
+// matches with LIKE must escape them.
 //
 // The tree is normalised: kAnd and kOr nodes have two or more children, none
 // of their own kind (`a AND (b AND c)` is one kAnd of three); a kNot has one
 // child, never itself a kNot (`NOT -a` is `a`); parentheses leave no trace.
-// Comparisons have no children. A tree is at most about 3 * (kMaxDepth + 1)
+// Comparisons have no children. A tree is at most 3 * (kMaxDepth + 1) + 1
 // levels deep, so walking it recursively is safe.
 //
 // Errors are INVALID_ARGUMENT and read "filter: at position 12: expected a
 // value after '='". Positions count characters (code points) from 1; the end
-// of the filter is its length plus one. The first problem from the left is
-// reported. Hostile input is bounded: at most kMaxFilterBytes bytes, valid
-// UTF-8, no control characters other than whitespace (none at all in
-// strings, escaped or not, but \t \n \r), at most kMaxDepth nested
-// parentheses and kMaxComparisons comparisons.
+// of the filter is its length plus one.
+//
+// Hostile input is bounded and checked before it is parsed: at most
+// kMaxFilterBytes bytes, valid UTF-8, and no control characters but the
+// whitespace above (a string may hold \t \n \r, written raw or escaped, and
+// no other control character, NUL above all). Parsing then reports the first
+// problem from the left; it refuses more than kMaxDepth nested parentheses
+// and more than kMaxComparisons comparisons, and recurses only into
+// parentheses. Quotes, semicolons and SQL comments inside a string are plain
+// characters of the string; outside one they are syntax errors.
 
 #include <cstdint>
 #include <optional>

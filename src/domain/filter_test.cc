@@ -271,7 +271,7 @@ TEST(Filter, NegativeIntegerLiteral) {
 
 TEST(Filter, IntegerLiteralOutOfRangeIsAnError) {
   EXPECT_EQ(ErrorOf("session_count = 9223372036854775808"),
-            "filter: at position 17: session_count: 9223372036854775808 is "
+            "filter: at position 17: session_count: \"9223372036854775808\" is "
             "out of range for a 64-bit integer");
 }
 

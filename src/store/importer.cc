@@ -3,6 +3,7 @@
 #include <pqxx/pqxx>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "src/store/body.h"
 #include "src/store/errors.h"
@@ -27,7 +28,8 @@ const ImportRecord* FindOwner(absl::string_view what,
 }  // namespace
 
 absl::StatusOr<ImportReport> ImportRecords(
-    const std::string& url, const std::vector<ImportRecord>& records) {
+    const std::string& url, const std::vector<ImportRecord>& records,
+    const ImportOptions& options) {
   ImportReport report;
   const ImportRecord* current = nullptr;
   try {
@@ -60,6 +62,23 @@ absl::StatusOr<ImportReport> ImportRecords(
       }
     }
     current = nullptr;
+    if (options.prune) {
+      // Names are validated slugs joined by '/': they never hold a comma.
+      std::vector<std::string> keep;
+      keep.reserve(records.size());
+      for (const ImportRecord& record : records) keep.push_back(record.name);
+      const std::string kept = absl::StrJoin(keep, ",");
+      // Children before parents; the checks wait for commit anyway.
+      for (auto table = options.prune_tables.rbegin();
+           table != options.prune_tables.rend(); ++table) {
+        const pqxx::result deleted = txn.exec_params(
+            absl::StrCat("DELETE FROM ", txn.quote_name(*table),
+                         " WHERE NOT (name = ANY (string_to_array($1, ','))) "
+                         "RETURNING name"),
+            kept);
+        report.deleted += static_cast<int>(deleted.size());
+      }
+    }
     txn.commit();
   } catch (const std::exception& e) {
     const absl::Status status = StatusFromException(e);
@@ -74,6 +93,44 @@ absl::StatusOr<ImportReport> ImportRecords(
                                            ": ", status.message()));
   }
   return report;
+}
+
+struct Exporter::State {
+  explicit State(const std::string& url) : connection(url), txn(connection) {}
+  pqxx::connection connection;
+  // One snapshot for every table: an export is consistent.
+  pqxx::transaction<pqxx::isolation_level::repeatable_read,
+                    pqxx::readwrite_policy::read_only>
+      txn;
+};
+
+Exporter::Exporter(const std::string& url) {
+  try {
+    state_ = std::make_unique<State>(url);
+  } catch (const std::exception& e) {
+    state_.reset();
+  }
+}
+
+Exporter::~Exporter() = default;
+
+absl::Status Exporter::ReadTable(
+    const std::string& table,
+    const std::function<google::protobuf::Message*()>& add) {
+  if (state_ == nullptr) {
+    return absl::UnavailableError("the database is unavailable");
+  }
+  try {
+    const pqxx::result rows = state_->txn.exec(
+        absl::StrCat("SELECT ", kRowColumns, " FROM ",
+                     state_->txn.quote_name(table), " ORDER BY name"));
+    for (const auto& row : rows) {
+      if (absl::Status s = FromRow(row, add()); !s.ok()) return s;
+    }
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    return StatusFromException(e);
+  }
 }
 
 }  // namespace forum_registry::store

@@ -8,6 +8,8 @@
 // whose body is the same is left alone and reported unchanged, so importing
 // the same file twice writes nothing the second time.
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,12 +33,37 @@ struct ImportReport {
   int created = 0;
   int updated = 0;
   int unchanged = 0;
+  int deleted = 0;  // by prune
+};
+
+struct ImportOptions {
+  // Also delete every record of `prune_tables` whose name is not among
+  // `records`.
+  bool prune = false;
+  std::vector<std::string> prune_tables;
 };
 
 // Applies `records` in order to the database at `url`. On error nothing is
 // written, and the message starts with the origin of the record refused.
 absl::StatusOr<ImportReport> ImportRecords(
-    const std::string& url, const std::vector<ImportRecord>& records);
+    const std::string& url, const std::vector<ImportRecord>& records,
+    const ImportOptions& options = {});
+
+// Reads every record of `table` in name order, in one snapshot with the
+// other tables read through the same `Exporter`, each into a message made by
+// `add`.
+class Exporter {
+ public:
+  explicit Exporter(const std::string& url);
+  ~Exporter();
+  absl::Status ReadTable(
+      const std::string& table,
+      const std::function<google::protobuf::Message*()>& add);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace forum_registry::store
 

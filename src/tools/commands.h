@@ -13,6 +13,7 @@ namespace forum_registry::tools {
 int ServeCommand(const std::vector<std::string>& args);
 int MigrateCommand(const std::vector<std::string>& args);
 int ImportCommand(const std::vector<std::string>& args);
+int ExportCommand(const std::vector<std::string>& args);
 
 }  // namespace forum_registry::tools
 

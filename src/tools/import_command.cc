@@ -123,7 +123,7 @@ absl::Status Add(const LoadedFile& file, const DatasetField& kind, int index,
 }
 
 absl::Status Run(const std::string& database_url,
-                 const std::vector<std::string>& paths) {
+                 const std::vector<std::string>& paths, bool prune) {
   std::vector<std::unique_ptr<LoadedFile>> files;
   std::vector<store::ImportRecord> records;
   const std::vector<DatasetField> kinds = DatasetFields();
@@ -145,13 +145,24 @@ absl::Status Run(const std::string& database_url,
       }
     }
   }
+  store::ImportOptions options;
+  options.prune = prune;
+  for (const DatasetField& kind : kinds)
+    options.prune_tables.push_back(kind.table);
   FR_ASSIGN_OR_RETURN(store::ImportReport report,
-                      store::ImportRecords(database_url, records));
+                      store::ImportRecords(database_url, records, options));
   server::LogEvent(spdlog::level::info, "imported",
                    {{"files", static_cast<int64_t>(paths.size())},
                     {"created", static_cast<int64_t>(report.created)},
                     {"updated", static_cast<int64_t>(report.updated)},
-                    {"unchanged", static_cast<int64_t>(report.unchanged)}});
+                    {"unchanged", static_cast<int64_t>(report.unchanged)},
+                    {"deleted", static_cast<int64_t>(report.deleted)}});
+  if (report.created == 0 && report.updated == 0 && report.deleted == 0) {
+    std::fprintf(
+        stderr,
+        "import: nothing changed (%d records already as in the files)\n",
+        report.unchanged);
+  }
   return absl::OkStatus();
 }
 
@@ -159,6 +170,7 @@ absl::Status Run(const std::string& database_url,
 
 int ImportCommand(const std::vector<std::string>& args) {
   std::string database_url;
+  bool prune = false;
   server::FlagSet flags(
       "import",
       "Loads datasets (forumregistry.v1.Dataset in protobuf text format, or "
@@ -168,6 +180,9 @@ int ImportCommand(const std::vector<std::string>& args) {
   flags.String("database-url", &database_url,
                "PostgreSQL connection URL or libpq connection string. "
                "Required.");
+  flags.Bool("prune", &prune,
+             "Also delete every record that is in the database but in none "
+             "of the files, in the same transaction.");
   std::vector<std::string> paths;
   bool help = false;
   if (absl::Status s = flags.Parse(args, &paths, &help); !s.ok()) {
@@ -185,9 +200,96 @@ int ImportCommand(const std::vector<std::string>& args) {
                  "FORUM_REGISTRY_DATABASE_URL) and one or more files\n");
     return 2;
   }
-  if (absl::Status s = Run(database_url, paths); !s.ok()) {
+  if (absl::Status s = Run(database_url, paths, prune); !s.ok()) {
     server::LogEvent(spdlog::level::err, "import_failed",
                      {{"reason", std::string(s.message())}});
+    return 1;
+  }
+  return 0;
+}
+
+int ExportCommand(const std::vector<std::string>& args) {
+  std::string database_url;
+  std::string output = "-";
+  std::string format = "textproto";
+  server::FlagSet flags(
+      "export",
+      "Writes the whole registry as a forumregistry.v1.Dataset that `import` "
+      "loads into an empty database to the same state. Reads one consistent "
+      "snapshot.");
+  flags.String("database-url", &database_url,
+               "PostgreSQL connection URL or libpq connection string. "
+               "Required.");
+  flags.String("output", &output, "File to write, or - for stdout.");
+  flags.String("format", &format, "textproto or json.");
+  std::vector<std::string> positional;
+  bool help = false;
+  if (absl::Status s = flags.Parse(args, &positional, &help); !s.ok()) {
+    std::fprintf(stderr, "forum-registry export: %s\n",
+                 std::string(s.message()).c_str());
+    return 2;
+  }
+  if (help) {
+    std::fputs(flags.Usage("forum-registry").c_str(), stdout);
+    return 0;
+  }
+  if (database_url.empty() || !positional.empty() ||
+      (format != "textproto" && format != "json")) {
+    std::fprintf(stderr,
+                 "forum-registry export: takes --database-url, optionally "
+                 "--output and --format=textproto|json, and no arguments\n");
+    return 2;
+  }
+  Dataset dataset;
+  store::Exporter exporter(database_url);
+  for (const DatasetField& kind : DatasetFields()) {
+    const auto* field = Dataset::descriptor()->FindFieldByName(kind.field);
+    const auto* reflection = dataset.GetReflection();
+    const absl::Status status = exporter.ReadTable(
+        kind.table, [&] { return reflection->AddMessage(&dataset, field); });
+    if (!status.ok()) {
+      server::LogEvent(spdlog::level::err, "export_failed",
+                       {{"reason", std::string(status.message())}});
+      return 1;
+    }
+    // Output-only fields are the database's to set again on import.
+    for (int i = 0; i < reflection->FieldSize(dataset, field); ++i) {
+      google::protobuf::Message* record =
+          reflection->MutableRepeatedMessage(&dataset, field, i);
+      for (const char* output_only : {"etag", "create_time", "update_time"}) {
+        record->GetReflection()->ClearField(
+            record, record->GetDescriptor()->FindFieldByName(output_only));
+      }
+    }
+  }
+  std::string text;
+  if (format == "json") {
+    google::protobuf::util::JsonPrintOptions options;
+    options.add_whitespace = true;
+    options.preserve_proto_field_names = true;
+    if (!google::protobuf::util::MessageToJsonString(dataset, &text, options)
+             .ok()) {
+      return 1;
+    }
+  } else {
+    text =
+        "# proto-file: proto/forumregistry/v1/dataset.proto\n"
+        "# proto-message: forumregistry.v1.Dataset\n";
+    std::string body;
+    TextFormat::Printer printer;
+    printer.SetUseUtf8StringEscaping(true);  // Cyrillic stays readable
+    printer.PrintToString(dataset, &body);
+    text += body;
+  }
+  if (output == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    return 0;
+  }
+  std::ofstream out(output);
+  out << text;
+  if (!out.good()) {
+    std::fprintf(stderr, "forum-registry export: cannot write %s\n",
+                 output.c_str());
     return 1;
   }
   return 0;

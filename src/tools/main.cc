@@ -3,6 +3,7 @@
 //   forum-registry serve     serve the gRPC API
 //   forum-registry migrate   bring the database schema up to date
 //   forum-registry import    load datasets
+//   forum-registry export    write the registry as a dataset
 //
 // `forum-registry COMMAND --help` lists each command's flags and their
 // environment variables.
@@ -28,6 +29,7 @@ constexpr char kUsage[] =
     "  migrate   apply the database migrations built into this binary\n"
     "  import    load datasets (protobuf text format or JSON) in one "
     "transaction\n"
+    "  export    write the whole registry as a dataset\n"
     "\n"
     "Run 'forum-registry COMMAND --help' for a command's flags. Every flag\n"
     "--some-flag can also be set as FORUM_REGISTRY_SOME_FLAG.\n";
@@ -47,6 +49,7 @@ int main(int argc, char** argv) {
   if (command == "serve") return forum_registry::tools::ServeCommand(args);
   if (command == "migrate") return forum_registry::tools::MigrateCommand(args);
   if (command == "import") return forum_registry::tools::ImportCommand(args);
+  if (command == "export") return forum_registry::tools::ExportCommand(args);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;
