@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# The README's tour, run as written: every command of the "A tour of the real
+# data" block against a server loaded with data/, its output compared with the
+# "# ..." lines the README shows under it.
+#
+# Usage: readme_tour_test.sh BINARY SOURCE_DIR BUF
+set -euo pipefail
+binary=$1 source_dir=$2 buf_bin=$3
+: "${FORUM_REGISTRY_TEST_ADMIN_URL:?run through script/test}"
+
+db=fr_tour_$$
+admin=$FORUM_REGISTRY_TEST_ADMIN_URL
+url=${admin/\/\/\/postgres?/\/\/\/$db?}
+psql -X -q "$admin" -c "CREATE DATABASE $db"
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
+  psql -X -q "$admin" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$binary" migrate --database-url "$url" >/dev/null
+"$binary" import --database-url "$url" "$source_dir"/data/*.textproto >/dev/null
+
+# A free port: the kernel's choice, released just before the server takes it.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+       echo $((20000 + RANDOM % 20000)))
+"$binary" serve --database-url "$url" --listen-address "127.0.0.1:$port" \
+  --drain-period 0s --shutdown-timeout 2s >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do
+  if "$buf_bin" curl --protocol grpc -d '{}' "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null |
+     grep -q SERVING; then break; fi
+  sleep 0.1
+done
+
+# Cut the tour's sh block into (command, expected output) pairs.
+awk '/^## A tour of the real data/ {in_section=1}
+     in_section && /^```sh/ {in_block=1; next}
+     in_block && /^```/ {exit}
+     in_block {print}' "$source_dir/README.md" >"$work/tour.sh"
+[[ -s "$work/tour.sh" ]] || { echo "no tour found in README.md"; exit 1; }
+
+buf="$buf_bin curl --protocol grpc"
+api=http://127.0.0.1:$port/forumregistry.v1
+export buf api
+
+passed=0 failed=0
+command="" expected="" state=setup
+run_case() {
+  [[ -z "$command" ]] && return
+  actual=$(bash -c "buf=\"$buf\"; api=\"$api\"; $command" 2>&1 || true)
+  if [[ "$actual" == "$expected" ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'FAILED: %s\n--- expected\n%s\n--- actual\n%s\n' "$command" "$expected" "$actual"
+  fi
+  command="" expected=""
+}
+while IFS= read -r line; do
+  case "$line" in
+    buf=*|api=*) ;;                      # set up above, for this port
+    "") run_case; state=between ;;
+    "# "*)
+      if [[ "$state" == command || "$state" == output ]]; then
+        expected+="${expected:+$'\n'}${line#\# }"
+        state=output
+      fi ;;                               # else: a question before a command
+    *)
+      [[ "$state" == output ]] && run_case
+      command+="${command:+$'\n'}$line"
+      state=command ;;
+  esac
+done <"$work/tour.sh"
+run_case
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 && $passed -gt 0 ]]
