@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <sstream>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
@@ -141,6 +142,138 @@ forums { name: "forums/orphan" kind: FORUM_KIND_SUMMIT display_name: "Orphan"
   EXPECT_THAT(result.output, HasSubstr("forum.parent"));
   EXPECT_EQ(db->WriteState(), before) << "all or nothing";
   std::remove(path.c_str());
+}
+
+TEST(Import, ARecordChangedInTheFileIsUpdated) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  const std::string first = WriteTempFile(".textproto", R"(
+forums { name: "forums/changing" kind: FORUM_KIND_SUMMIT display_name: "Before" }
+forums { name: "forums/steady" kind: FORUM_KIND_SUMMIT display_name: "Steady" })");
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", flag, first}).exit_code, 0);
+  const std::string second = WriteTempFile(".textproto", R"(
+forums { name: "forums/changing" kind: FORUM_KIND_SUMMIT display_name: "After" }
+forums { name: "forums/steady" kind: FORUM_KIND_SUMMIT display_name: "Steady" })");
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import", flag, second});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.error;
+  EXPECT_THAT(result.output,
+              HasSubstr("\"created\":0,\"updated\":1,\"unchanged\":1"));
+  EXPECT_EQ(db->Query("SELECT display_name || ' v' || version FROM forums "
+                      "WHERE name = 'forums/changing'"),
+            "After v2");
+  std::remove(first.c_str());
+  std::remove(second.c_str());
+}
+
+TEST(Import, PruneDeletesWhatNoFileHoldsAndOnlyWithTheFlag) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  const std::string both = WriteTempFile(".textproto", R"(
+forums { name: "forums/kept" kind: FORUM_KIND_SUMMIT display_name: "Kept" }
+forums { name: "forums/dropped" kind: FORUM_KIND_SUMMIT display_name: "Dropped" }
+sessions { name: "forums/dropped/sessions/1" display_name: "One" start_date { year: 2020 } })");
+  const std::string one = WriteTempFile(".textproto", R"(
+forums { name: "forums/kept" kind: FORUM_KIND_SUMMIT display_name: "Kept" })");
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", flag, both}).exit_code, 0);
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", flag, one}).exit_code, 0);
+  EXPECT_EQ(db->Count("forums"), 2) << "without --prune nothing is deleted";
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import", flag, "--prune", one});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.error;
+  EXPECT_THAT(result.output, HasSubstr("\"deleted\":2"));
+  EXPECT_EQ(db->Query("SELECT string_agg(name, ',') FROM forums"),
+            "forums/kept");
+  EXPECT_EQ(db->Count("sessions"), 0);
+  std::remove(both.c_str());
+  std::remove(one.c_str());
+}
+
+TEST(Import, RecordsMayReferToEachOtherInAnyOrder) {
+  auto db = TestDatabase::Create();
+  // The source's publisher is a participant that cites the source: a cycle
+  // that only a check at commit can accept.
+  const std::string path = WriteTempFile(".textproto", R"(
+participants { name: "participants/ministry" kind: PARTICIPANT_KIND_AGENCY
+  display_name: "Ministry" citations { source: "sources/release" } }
+sources { name: "sources/release" display_name: "Release"
+  publisher: "participants/ministry" })");
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 0) << result.output << result.error;
+  EXPECT_EQ(db->Count("source_references"), 1);
+  EXPECT_EQ(db->Count("participant_references"), 1);
+  std::remove(path.c_str());
+}
+
+TEST(Import, AMissingReferenceFoundAtCommitNamesTheRecordsLine) {
+  auto db = TestDatabase::Create();
+  const std::string path = WriteTempFile(".textproto", R"(
+sources { name: "sources/ok" display_name: "Fine" }
+
+sources { name: "sources/orphan" display_name: "Orphan"
+  publisher: "participants/nobody" })");
+  const std::string before = db->WriteState();
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":4")));
+  EXPECT_THAT(
+      result.output,
+      HasSubstr("source.publisher: participants/nobody does not exist"));
+  EXPECT_EQ(db->WriteState(), before);
+  std::remove(path.c_str());
+}
+
+TEST(Export, ImportsIntoAnEmptyDatabaseToTheSameState) {
+  auto original = TestDatabase::Create();
+  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  ASSERT_EQ(RunCommand({BinaryPath(), "import",
+                        "--database-url=" + original->url(), seed})
+                .exit_code,
+            0);
+  const std::string exported = WriteTempFile(".textproto", "");
+  ASSERT_EQ(
+      RunCommand({BinaryPath(), "export", "--database-url=" + original->url(),
+                  "--output=" + exported})
+          .exit_code,
+      0);
+  auto copy = TestDatabase::Create();
+  const CommandResult imported = RunCommand(
+      {BinaryPath(), "import", "--database-url=" + copy->url(), exported});
+  ASSERT_EQ(imported.exit_code, 0) << imported.output << imported.error;
+
+  // Same records, same bodies, and the same references derived from them.
+  const std::string bodies =
+      "SELECT md5(string_agg(name || body::text, '' ORDER BY name)) FROM ("
+      " SELECT name, body FROM participants UNION ALL SELECT name, body FROM "
+      "forums"
+      " UNION ALL SELECT name, body FROM sources UNION ALL SELECT name, body "
+      "FROM memberships"
+      " UNION ALL SELECT name, body FROM sessions UNION ALL SELECT name, body "
+      "FROM chairmanships"
+      " UNION ALL SELECT name, body FROM action_plans UNION ALL SELECT name, "
+      "body FROM statements) r";
+  EXPECT_EQ(copy->Query(bodies), original->Query(bodies));
+  const std::string references =
+      "SELECT (SELECT count(*) FROM participant_references) || '/' ||"
+      " (SELECT count(*) FROM forum_references) || '/' ||"
+      " (SELECT count(*) FROM source_references) || '/' ||"
+      " (SELECT count(*) FROM session_references)";
+  EXPECT_EQ(copy->Query(references), original->Query(references));
+  EXPECT_GT(original->Count("sessions"), 10);
+
+  // And exporting the copy gives the same file.
+  const CommandResult again =
+      RunCommand({BinaryPath(), "export", "--database-url=" + copy->url()});
+  ASSERT_EQ(again.exit_code, 0);
+  std::ifstream in(exported);
+  std::stringstream first;
+  first << in.rdbuf();
+  EXPECT_EQ(again.output, first.str());
+  std::remove(exported.c_str());
 }
 
 TEST(Import, SyntaxErrorNamesLineAndColumn) {
