@@ -7,8 +7,9 @@ namespace forum_registry::api {
 
 using forumregistry::v1::ActionPlan;
 
-ActionPlanService::ActionPlanService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::ActionPlans()),
+ActionPlanService::ActionPlanService(store::ConnectionPool* pool,
+                                     store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::ActionPlans()),
       methods_(&store_, ActionPlanApi()) {}
 
 grpc::Status ActionPlanService::GetActionPlan(

@@ -13,7 +13,10 @@ namespace forum_registry::api {
 class ActionPlanService final
     : public forumregistry::v1::ActionPlanService::Service {
  public:
-  explicit ActionPlanService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  ActionPlanService(store::ConnectionPool* pool,
+                    store::ConnectionPool* read_pool);
 
   grpc::Status GetActionPlan(
       grpc::ServerContext* context,

@@ -7,8 +7,9 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Chairmanship;
 
-ChairmanshipService::ChairmanshipService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Chairmanships()),
+ChairmanshipService::ChairmanshipService(store::ConnectionPool* pool,
+                                         store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Chairmanships()),
       methods_(&store_, ChairmanshipApi()) {}
 
 grpc::Status ChairmanshipService::GetChairmanship(

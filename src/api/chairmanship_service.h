@@ -13,7 +13,10 @@ namespace forum_registry::api {
 class ChairmanshipService final
     : public forumregistry::v1::ChairmanshipService::Service {
  public:
-  explicit ChairmanshipService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  ChairmanshipService(store::ConnectionPool* pool,
+                      store::ConnectionPool* read_pool);
 
   grpc::Status GetChairmanship(
       grpc::ServerContext* context,

@@ -7,8 +7,10 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Forum;
 
-ForumService::ForumService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Forums()), methods_(&store_, ForumApi()) {}
+ForumService::ForumService(store::ConnectionPool* pool,
+                           store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Forums()),
+      methods_(&store_, ForumApi()) {}
 
 grpc::Status ForumService::GetForum(
     grpc::ServerContext* context,

@@ -12,7 +12,9 @@ namespace forum_registry::api {
 // the standard methods with the forum resource's rules.
 class ForumService final : public forumregistry::v1::ForumService::Service {
  public:
-  explicit ForumService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  ForumService(store::ConnectionPool* pool, store::ConnectionPool* read_pool);
 
   grpc::Status GetForum(grpc::ServerContext* context,
                         const forumregistry::v1::GetForumRequest* request,

@@ -7,8 +7,9 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Membership;
 
-MembershipService::MembershipService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Memberships()),
+MembershipService::MembershipService(store::ConnectionPool* pool,
+                                     store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Memberships()),
       methods_(&store_, MembershipApi()) {}
 
 grpc::Status MembershipService::GetMembership(

@@ -13,7 +13,10 @@ namespace forum_registry::api {
 class MembershipService final
     : public forumregistry::v1::MembershipService::Service {
  public:
-  explicit MembershipService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  MembershipService(store::ConnectionPool* pool,
+                    store::ConnectionPool* read_pool);
 
   grpc::Status GetMembership(
       grpc::ServerContext* context,

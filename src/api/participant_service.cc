@@ -7,8 +7,9 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Participant;
 
-ParticipantService::ParticipantService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Participants()),
+ParticipantService::ParticipantService(store::ConnectionPool* pool,
+                                       store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Participants()),
       methods_(&store_, ParticipantApi()) {}
 
 grpc::Status ParticipantService::GetParticipant(

@@ -13,7 +13,10 @@ namespace forum_registry::api {
 class ParticipantService final
     : public forumregistry::v1::ParticipantService::Service {
  public:
-  explicit ParticipantService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  ParticipantService(store::ConnectionPool* pool,
+                     store::ConnectionPool* read_pool);
 
   grpc::Status GetParticipant(
       grpc::ServerContext* context,

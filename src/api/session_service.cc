@@ -7,8 +7,10 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Session;
 
-SessionService::SessionService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Sessions()), methods_(&store_, SessionApi()) {}
+SessionService::SessionService(store::ConnectionPool* pool,
+                               store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Sessions()),
+      methods_(&store_, SessionApi()) {}
 
 grpc::Status SessionService::GetSession(
     grpc::ServerContext* context,

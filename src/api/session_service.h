@@ -12,7 +12,9 @@ namespace forum_registry::api {
 // to the standard methods with the session resource's rules.
 class SessionService final : public forumregistry::v1::SessionService::Service {
  public:
-  explicit SessionService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  SessionService(store::ConnectionPool* pool, store::ConnectionPool* read_pool);
 
   grpc::Status GetSession(grpc::ServerContext* context,
                           const forumregistry::v1::GetSessionRequest* request,

@@ -7,8 +7,10 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Source;
 
-SourceService::SourceService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Sources()), methods_(&store_, SourceApi()) {}
+SourceService::SourceService(store::ConnectionPool* pool,
+                             store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Sources()),
+      methods_(&store_, SourceApi()) {}
 
 grpc::Status SourceService::GetSource(
     grpc::ServerContext* context,

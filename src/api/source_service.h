@@ -12,7 +12,9 @@ namespace forum_registry::api {
 // to the standard methods with the source resource's rules.
 class SourceService final : public forumregistry::v1::SourceService::Service {
  public:
-  explicit SourceService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  SourceService(store::ConnectionPool* pool, store::ConnectionPool* read_pool);
 
   grpc::Status GetSource(grpc::ServerContext* context,
                          const forumregistry::v1::GetSourceRequest* request,

@@ -7,8 +7,9 @@ namespace forum_registry::api {
 
 using forumregistry::v1::Statement;
 
-StatementService::StatementService(store::ConnectionPool* pool)
-    : store_(pool, store::kinds::Statements()),
+StatementService::StatementService(store::ConnectionPool* pool,
+                                   store::ConnectionPool* read_pool)
+    : store_(pool, read_pool, store::kinds::Statements()),
       methods_(&store_, StatementApi()) {}
 
 grpc::Status StatementService::GetStatement(

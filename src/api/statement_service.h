@@ -13,7 +13,10 @@ namespace forum_registry::api {
 class StatementService final
     : public forumregistry::v1::StatementService::Service {
  public:
-  explicit StatementService(store::ConnectionPool* pool);
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica.
+  StatementService(store::ConnectionPool* pool,
+                   store::ConnectionPool* read_pool);
 
   grpc::Status GetStatement(
       grpc::ServerContext* context,

@@ -10,6 +10,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "httplib.h"
 #include "src/api/action_plan_service.h"
 #include "src/api/chairmanship_service.h"
 #include "src/api/forum_service.h"
@@ -20,6 +21,7 @@
 #include "src/api/statement_service.h"
 #include "src/server/health_monitor.h"
 #include "src/server/log.h"
+#include "src/server/metrics.h"
 #include "src/server/rpc_log_interceptor.h"
 #include "src/store/embedded_migrations.h"
 #include "src/store/migrator.h"
@@ -49,14 +51,27 @@ int RunServer(const ServeConfig& config) {
   store::ConnectionPool pool({.url = config.database_url,
                               .size = config.pool_size,
                               .statement_timeout = config.statement_timeout});
-  api::ParticipantService participants(&pool);
-  api::ForumService forums(&pool);
-  api::SourceService sources(&pool);
-  api::MembershipService memberships(&pool);
-  api::SessionService sessions(&pool);
-  api::ChairmanshipService chairmanships(&pool);
-  api::ActionPlanService action_plans(&pool);
-  api::StatementService statements(&pool);
+  std::unique_ptr<store::ConnectionPool> replica;
+  if (!config.read_database_url.empty()) {
+    replica = std::make_unique<store::ConnectionPool>(
+        store::PoolOptions{.url = config.read_database_url,
+                           .size = config.pool_size,
+                           .statement_timeout = config.statement_timeout,
+                           .application_name = "forum-registry-read"});
+  }
+  store::ConnectionPool* reads = replica ? replica.get() : &pool;
+  api::ParticipantService participants(&pool, reads);
+  api::ForumService forums(&pool, reads);
+  api::SourceService sources(&pool, reads);
+  api::MembershipService memberships(&pool, reads);
+  api::SessionService sessions(&pool, reads);
+  api::ChairmanshipService chairmanships(&pool, reads);
+  api::ActionPlanService action_plans(&pool, reads);
+  api::StatementService statements(&pool, reads);
+
+  Metrics metrics;
+  metrics.AddPool("primary", &pool);
+  if (replica) metrics.AddPool("read", replica.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -72,10 +87,27 @@ int RunServer(const ServeConfig& config) {
   }
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
+  const auto ms = [](absl::Duration d) {
+    return static_cast<int>(absl::ToInt64Milliseconds(d));
+  };
+  if (config.max_connection_age > absl::ZeroDuration()) {
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               ms(config.max_connection_age));
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               ms(config.max_connection_age_grace));
+  }
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             ms(config.keepalive_time));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             ms(config.keepalive_timeout));
+  // Clients may ping as often as every 10 s without being sent away.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 10000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;
-  interceptors.push_back(std::make_unique<RpcLogInterceptorFactory>());
+  interceptors.push_back(std::make_unique<RpcLogInterceptorFactory>(&metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
 
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
@@ -95,8 +127,45 @@ int RunServer(const ServeConfig& config) {
   HealthMonitor monitor(
       config.database_url, LatestMigration(), config.health_check_interval,
       [health](bool serving) { health->SetServingStatus(serving); },
-      [&pool] { pool.CloseIdle(); });
+      [&pool, &replica] {
+        pool.CloseIdle();
+        if (replica) replica->CloseIdle();
+      });
   monitor.Start();
+
+  httplib::Server metrics_http;
+  std::thread metrics_thread;
+  if (!config.metrics_address.empty()) {
+    metrics_http.Get("/metrics", [&metrics](const httplib::Request&,
+                                            httplib::Response& response) {
+      response.set_content(metrics.Render(),
+                           "text/plain; version=0.0.4; charset=utf-8");
+    });
+    // Port 0 picks a free one; the log line tells which.
+    const size_t colon = config.metrics_address.rfind(':');
+    const std::string host = config.metrics_address.substr(0, colon);
+    int metrics_port = -1;
+    if (colon != std::string::npos) {
+      const int wanted = std::atoi(config.metrics_address.c_str() + colon + 1);
+      metrics_port = wanted == 0 ? metrics_http.bind_to_any_port(host)
+                     : metrics_http.bind_to_port(host, wanted) ? wanted
+                                                               : -1;
+    }
+    if (metrics_port <= 0) {
+      LogEvent(
+          spdlog::level::err, "start_failed",
+          {{"metrics_address", config.metrics_address},
+           {"reason", std::string("cannot listen on the metrics address")}});
+      monitor.Stop();
+      server->Shutdown();
+      return 1;
+    }
+    metrics_thread =
+        std::thread([&metrics_http] { metrics_http.listen_after_bind(); });
+    LogEvent(spdlog::level::info, "metrics_listening",
+             {{"metrics_address", config.metrics_address},
+              {"port", static_cast<int64_t>(metrics_port)}});
+  }
 
   std::thread signals([&] {
     int signal_number = 0;
@@ -130,6 +199,10 @@ int RunServer(const ServeConfig& config) {
 
   server->Wait();
   signals.join();
+  if (metrics_thread.joinable()) {
+    metrics_http.stop();
+    metrics_thread.join();
+  }
   LogEvent(spdlog::level::info, "stopped");
   return 0;
 }

@@ -22,6 +22,17 @@ namespace forum_registry::server {
 
 struct ServeConfig {
   std::string database_url;
+  // Where read-only RPCs (Get, List) go, e.g. a replica; empty: the primary.
+  std::string read_database_url;
+  // Prometheus /metrics on this address; empty disables it.
+  std::string metrics_address = "0.0.0.0:9090";
+  // gRPC A9: connections are closed after this age (plus a grace for RPCs
+  // in flight), so clients reconnect and new replicas get load. 0: never.
+  absl::Duration max_connection_age = absl::Minutes(5);
+  absl::Duration max_connection_age_grace = absl::Seconds(30);
+  // HTTP/2 keepalive pings to idle clients, and how long to wait for the ack.
+  absl::Duration keepalive_time = absl::Minutes(1);
+  absl::Duration keepalive_timeout = absl::Seconds(20);
   std::string listen_address = "0.0.0.0:50051";
   int pool_size = 4;
   absl::Duration statement_timeout = absl::Seconds(5);

@@ -1,5 +1,7 @@
 #include "src/store/errors.h"
 
+#include <array>
+#include <atomic>
 #include <pqxx/pqxx>
 #include <string>
 
@@ -71,7 +73,27 @@ absl::Status FromSqlState(const std::string& state, absl::string_view what) {
   return absl::InternalError("internal database error");
 }
 
+std::array<std::atomic<uint64_t>, 17>& ErrorCounters() {
+  static auto* const kCounters = new std::array<std::atomic<uint64_t>, 17>();
+  return *kCounters;
+}
+
 }  // namespace
+
+void CountDatabaseError(absl::StatusCode code) {
+  const int index = static_cast<int>(code);
+  if (index >= 0 && index < 17) ++ErrorCounters()[index];
+}
+
+std::map<int, uint64_t> DatabaseErrorCounts() {
+  std::map<int, uint64_t> counts;
+  for (absl::StatusCode code :
+       {absl::StatusCode::kUnavailable, absl::StatusCode::kDeadlineExceeded,
+        absl::StatusCode::kAborted, absl::StatusCode::kInternal}) {
+    counts[static_cast<int>(code)] = ErrorCounters()[static_cast<int>(code)];
+  }
+  return counts;
+}
 
 bool IsConnectionBroken(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
@@ -82,7 +104,25 @@ bool IsConnectionBroken(const std::exception& e) {
   return false;
 }
 
+// The mapping itself, without counting.
+absl::Status MapException(const std::exception& e);
+
 absl::Status StatusFromException(const std::exception& e) {
+  absl::Status status = MapException(e);
+  switch (status.code()) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kInternal:
+      CountDatabaseError(status.code());
+      break;
+    default:
+      break;
+  }
+  return status;
+}
+
+absl::Status MapException(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) {
     spdlog::warn("database connection lost: {}", FirstLine(e.what()));
     return absl::UnavailableError("the database is unavailable; retry");

@@ -19,7 +19,9 @@
 // prefix. Any other database text — SQL, table and constraint names — is
 // logged and replaced by a generic message.
 
+#include <cstdint>
 #include <exception>
+#include <map>
 
 #include "absl/status/status.h"
 
@@ -30,6 +32,15 @@ absl::Status StatusFromException(const std::exception& e);
 
 // True if the exception means the connection cannot be used again.
 bool IsConnectionBroken(const std::exception& e);
+
+// Failures of the database itself (not refusals of bad records): connection
+// losses and failed connects (UNAVAILABLE), timeouts (DEADLINE_EXCEEDED),
+// conflicts (ABORTED) and unexpected errors (INTERNAL), counted since the
+// process started, by status code. For the metrics endpoint.
+std::map<int, uint64_t> DatabaseErrorCounts();
+
+// Counts one such failure; StatusFromException and the pool call it.
+void CountDatabaseError(absl::StatusCode code);
 
 }  // namespace forum_registry::store
 

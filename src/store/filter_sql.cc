@@ -94,20 +94,24 @@ class Compiler {
     const Op op = comparison.op;
     switch (comparison.field->type) {
       case FieldType::kString: {
+        // An unset proto3 string is "", as an unset enum, reference or
+        // number is its zero value: `!=` holds for it, and `=` "" finds it.
+        const std::string text_sql =
+            absl::StrCat("coalesce(", column->second.sql, ", '')");
         const std::string& text = std::get<std::string>(value);
         if (op == Op::kHas) {
-          return absl::StrCat("strpos(lower(", e, "), lower(", Param(text),
-                              ")) > 0");
+          return absl::StrCat("strpos(lower(", text_sql, "), lower(",
+                              Param(text), ")) > 0");
         }
         if (comparison.value.wildcard_prefix ||
             comparison.value.wildcard_suffix) {
           const std::string pattern = absl::StrCat(
               comparison.value.wildcard_prefix ? "%" : "", EscapeLike(text),
               comparison.value.wildcard_suffix ? "%" : "");
-          return absl::StrCat(e, op == Op::kNe ? " NOT LIKE " : " LIKE ",
+          return absl::StrCat(text_sql, op == Op::kNe ? " NOT LIKE " : " LIKE ",
                               Param(pattern));
         }
-        return absl::StrCat(e, " ", SqlOp(op), " ", Param(text),
+        return absl::StrCat(text_sql, " ", SqlOp(op), " ", Param(text),
                             " COLLATE \"C\"");
       }
       case FieldType::kEnum: {

@@ -11,7 +11,7 @@
 // Meaning by field type (documented for clients in docs/api.md):
 //   kString     = != < <= > >= compare text (bytewise); `=` with a leading or
 //               trailing * matches a prefix/suffix; `:` is a case-insensitive
-//               substring match.
+//               substring match. Absent text counts as "", as in proto3.
 //   kEnum, kReference, kBool   = and !=.
 //   kInteger    numeric comparisons; absent counts as 0.
 //   kDate       the field is a partial date (a range of days). `=` means the

@@ -51,6 +51,7 @@ ConnectionPool::Connect() {
   } catch (const std::exception& e) {
     spdlog::warn("cannot connect to the database: {}",
                  std::string(e.what()).substr(0, 300));
+    CountDatabaseError(absl::StatusCode::kUnavailable);
     return absl::UnavailableError("the database is unavailable; retry");
   }
 }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
@@ -20,10 +21,18 @@ absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
       absl::StrCat(kind.singular, " ", name, " does not exist"));
 }
 
+// The column of the kind's references table that holds the referred
+// record: the singular, with '_' for ' ' ("action plan" -> action_plan).
+std::string TargetColumn(const ResourceKind& kind) {
+  return absl::StrReplaceAll(kind.singular, {{" ", "_"}});
+}
+
 }  // namespace
 
-ResourceStore::ResourceStore(ConnectionPool* pool, ResourceKind kind)
+ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
+                             ResourceKind kind)
     : pool_(pool),
+      read_pool_(read_pool),
       kind_(std::move(kind)),
       get_name_(absl::StrCat(kind_.table, ".get")),
       get_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
@@ -49,13 +58,13 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ResourceKind kind)
                         ? ""
                         : absl::StrCat("SELECT owner, field FROM ",
                                        kind_.references_table, " WHERE ",
-                                       kind_.singular,
+                                       TargetColumn(kind_),
                                        " = $1 ORDER BY owner LIMIT 1")) {}
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
   return RunTransaction(
-      *pool_, deadline,
+      *read_pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
         lease.Prepare(get_name_, get_sql_);
         const pqxx::result rows =
@@ -73,6 +82,18 @@ absl::Status ResourceStore::Create(absl::string_view name,
   return RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
+        if (!kind_.parent_table.empty()) {
+          // The foreign key refuses it too, but names nothing.
+          const std::string parent(
+              name.substr(0, name.find('/', name.find('/') + 1)));
+          if (txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
+                                           " WHERE name = $1"),
+                              parent)
+                  .empty()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat("parent: ", parent, " does not exist"));
+          }
+        }
         lease.Prepare(insert_name_, insert_sql_);
         const pqxx::result rows =
             txn.exec_prepared(insert_name_, std::string(name), *body);
@@ -157,6 +178,25 @@ absl::Status ResourceStore::Delete(absl::string_view name,
                           key);
         }
         if (force) {
+          // A record outside still referring to a child stops the delete;
+          // name it.
+          for (const auto& [table, column] : kind_.child_references) {
+            const pqxx::result outside = txn.exec_params(
+                absl::StrCat(
+                    "SELECT owner, field, ", column, " FROM ", table,
+                    " WHERE starts_with(", column,
+                    ", $1 || '/') AND NOT starts_with(owner, $1 || '/') "
+                    "ORDER BY owner LIMIT 1"),
+                key);
+            if (!outside.empty()) {
+              return absl::FailedPreconditionError(absl::StrCat(
+                  outside[0][2].as<std::string>(), " of ", kind_.singular, " ",
+                  name, " is still referred to by ",
+                  outside[0][0].as<std::string>(), " (",
+                  outside[0][1].as<std::string>(),
+                  "); change or delete that record first"));
+            }
+          }
           for (const std::string& child : kind_.children) {
             txn.exec_params(absl::StrCat("DELETE FROM ", child, " WHERE ",
                                          kind_.child_parent_column, " = $1"),
@@ -245,7 +285,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
                          : "",
                   "name ASC LIMIT ", query.page_size + 1);
   return RunTransaction(
-      *pool_, deadline,
+      *read_pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
         // One row more than asked tells whether another page follows.
         const pqxx::result rows =

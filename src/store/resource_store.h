@@ -49,13 +49,17 @@ struct ResourceKind {
   // named `singular` holds the referred record; empty if nothing refers to
   // this kind.
   std::string references_table{};
-  // For a nested kind, the column holding the parent's name ("forum");
-  // empty for a top-level kind.
+  // For a nested kind, the column holding the parent's name ("forum") and
+  // the parent's table ("forums"); empty for a top-level kind.
   std::string parent_column{};
+  std::string parent_table{};
   // Tables of kinds nested under this one, deleted with it on a forced
   // delete; each has a `forum`-like column named `child_parent_column`.
   std::vector<std::string> children{};
   std::string child_parent_column{};
+  // The reference tables of those children (table, column), to name a
+  // record outside that still refers to one of them.
+  std::vector<std::pair<std::string, std::string>> child_references{};
   // What a List filter or order_by may name: field -> column (see
   // filter_sql.h). The SQL here is this program's own, never a client's.
   std::map<std::string, Column> columns{};
@@ -80,7 +84,10 @@ struct ListQuery {
 
 class ResourceStore {
  public:
-  ResourceStore(ConnectionPool* pool, ResourceKind kind);
+  // Writes use `pool`; Get and List use `read_pool` (a replica's, or the
+  // same pool).
+  ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
+                ResourceKind kind);
 
   // Reads `name` into `out`.
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
@@ -119,6 +126,7 @@ class ResourceStore {
 
  private:
   ConnectionPool* pool_;
+  ConnectionPool* read_pool_;
   const ResourceKind kind_;
   // SQL of the prepared statements, by statement name.
   const std::string get_name_, get_sql_, lock_name_, lock_sql_, insert_name_,

@@ -15,8 +15,23 @@ int ServeCommand(const std::vector<std::string>& args) {
   flags.String("database-url", &config.database_url,
                "PostgreSQL connection URL or libpq connection string. "
                "Required.");
+  flags.String("read-database-url", &config.read_database_url,
+               "PostgreSQL URL for read-only RPCs (Get, List), e.g. a "
+               "replica; empty sends them to --database-url.");
   flags.String("listen-address", &config.listen_address,
                "Address and port to serve gRPC on; port 0 picks a free one.");
+  flags.String("metrics-address", &config.metrics_address,
+               "Address and port of the Prometheus /metrics endpoint; empty "
+               "turns it off.");
+  flags.Duration("max-connection-age", &config.max_connection_age,
+                 "Close client connections after this age so new replicas "
+                 "get load (gRPC A9); 0 never.");
+  flags.Duration("max-connection-age-grace", &config.max_connection_age_grace,
+                 "Time RPCs in flight get on a connection closed for age.");
+  flags.Duration("keepalive-time", &config.keepalive_time,
+                 "Ping idle client connections this often.");
+  flags.Duration("keepalive-timeout", &config.keepalive_timeout,
+                 "Close a connection whose ping is not answered within this.");
   flags.Int("pool-size", &config.pool_size,
             "Most database connections held open at once.");
   flags.Duration("statement-timeout", &config.statement_timeout,

@@ -355,6 +355,91 @@ TEST(Shutdown, SigtermDrainsThenExitsCleanly) {
 namespace forum_registry::testing {
 namespace {
 
+TEST(Metrics, ScrapedCountersMoveWithTraffic) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url());
+  const int port = server->MetricsPort();
+  ASSERT_GT(port, 0) << server->Output();
+  const std::string labels =
+      "grpc_type=\"unary\",grpc_service=\"forumregistry.v1.ForumService\","
+      "grpc_method=\"GetForum\"";
+  // Parses one sample of the exposition text; -1 when absent.
+  const auto sample = [&](const std::string& text, const std::string& series) {
+    const size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1.0;
+    return std::atof(text.c_str() + at + series.size() + 2);
+  };
+  const std::string before = HttpGet(port, "/metrics");
+  ASSERT_THAT(before, HasSubstr("# TYPE grpc_server_handled_total counter"));
+  EXPECT_EQ(sample(before, "forum_registry_up"), 1);
+  EXPECT_EQ(sample(before, "forum_registry_db_pool_size{pool=\"primary\"}"), 4);
+  {
+    auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
+    for (int i = 0; i < 3; ++i) {
+      grpc::ClientContext context;
+      forumregistry::v1::GetForumRequest request;
+      request.set_name("forums/absent");
+      forumregistry::v1::Forum forum;
+      EXPECT_EQ(stub->GetForum(&context, request, &forum).error_code(),
+                grpc::StatusCode::NOT_FOUND);
+    }
+  }
+  const std::string after = HttpGet(port, "/metrics");
+  EXPECT_EQ(sample(after, "grpc_server_handled_total{" + labels +
+                              ",grpc_code=\"NOT_FOUND\"}"),
+            3);
+  EXPECT_EQ(sample(after, "grpc_server_handling_seconds_count{" + labels + "}"),
+            3);
+  EXPECT_EQ(sample(after, "grpc_server_started_total{" + labels + "}"), 3);
+  EXPECT_EQ(sample(after,
+                   "forum_registry_db_pool_connections{pool=\"primary\",state="
+                   "\"idle\"}"),
+            1)
+      << "the connection the three reads used went back to the pool";
+}
+
+TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
+  auto primary = TestDatabase::Create();
+  auto replica = TestDatabase::Create();
+  // Different content on each side tells which one answered.
+  replica->Execute(
+      "INSERT INTO forums (name, body) VALUES ('forums/only-on-replica', "
+      "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"R\",\"status\":"
+      "\"FORUM_STATUS_ACTIVE\"}')");
+  auto server = ServerProcess::Start(primary->url(),
+                                     {"--read-database-url=" + replica->url()});
+  auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::CreateForumRequest request;
+    request.set_forum_id("written");
+    request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
+    request.mutable_forum()->set_display_name("Written");
+    forumregistry::v1::Forum forum;
+    ASSERT_TRUE(stub->CreateForum(&context, request, &forum).ok());
+  }
+  EXPECT_EQ(primary->Count("forums"), 1);
+  EXPECT_EQ(replica->Count("forums"), 1)
+      << "the write went to the primary only";
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::ListForumsRequest request;
+    forumregistry::v1::ListForumsResponse response;
+    ASSERT_TRUE(stub->ListForums(&context, request, &response).ok());
+    ASSERT_EQ(response.forums_size(), 1);
+    EXPECT_EQ(response.forums(0).name(), "forums/only-on-replica");
+  }
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::GetForumRequest request;
+    request.set_name("forums/written");
+    forumregistry::v1::Forum forum;
+    EXPECT_EQ(stub->GetForum(&context, request, &forum).error_code(),
+              grpc::StatusCode::NOT_FOUND)
+        << "reads come from the read URL (a replica that has not caught up)";
+  }
+}
+
 TEST(Limits, RequestAboveTheMessageSizeLimitIsRefusedAndWritesNothing) {
   auto db = TestDatabase::Create();
   auto server = ServerProcess::Start(db->url(), {"--max-message-bytes=2048"});

@@ -11,6 +11,7 @@
 #include "forumregistry/v1/forum.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/store/kinds.h"
 #include "src/store/migrator.h"
 #include "src/store/pool.h"
 #include "src/store/resource_store.h"
@@ -237,9 +238,7 @@ TEST_F(StoreTest, DatabaseWrittenMessagesReachTheClientWithoutPrefix) {
 
 TEST_F(StoreTest, EveryWriteLeavesAChangeRowInItsTransaction) {
   ConnectionPool pool(Options());
-  ResourceStore forums(&pool, {.table = "forums",
-                               .singular = "forum",
-                               .references_table = "forum_references"});
+  ResourceStore forums(&pool, &pool, kinds::Forums());
   const int64_t before = db_->Count("changes");
   forumregistry::v1::Forum forum;
   forum.set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);

@@ -22,6 +22,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 
 namespace forum_registry::testing {
 namespace {
@@ -212,6 +213,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
         BinaryPath(), "serve", absl::StrCat("--database-url=", database_url),
         absl::StrCat("--listen-address=127.0.0.1:", server->port_),
         "--health-check-interval=200ms", "--drain-period=200ms",
+        "--metrics-address=127.0.0.1:0",
         // A test that ends with a client still connected waits this long:
         // Shutdown waits for clients to hang up after its GOAWAY.
         "--shutdown-timeout=2s"};
@@ -289,5 +291,23 @@ int ServerProcess::Stop(int signal, int timeout_s) {
 }
 
 std::string ServerProcess::Output() const { return ReadFile(log_path_); }
+
+int ServerProcess::MetricsPort() const {
+  const std::string output = Output();
+  const size_t event = output.find("\"event\":\"metrics_listening\"");
+  if (event == std::string::npos) return 0;
+  const std::string key = "\"port\":";
+  const size_t at = output.find(key, event);
+  if (at == std::string::npos) return 0;
+  return std::atoi(output.c_str() + at + key.size());
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(5);
+  const auto response = client.Get(path.c_str());
+  if (!response) return "";
+  return response->body;
+}
 
 }  // namespace forum_registry::testing

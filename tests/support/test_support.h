@@ -94,12 +94,18 @@ class ServerProcess {
   // Everything the server wrote to stdout and stderr so far.
   std::string Output() const;
 
+  // The port of its /metrics endpoint (tests start it on a free one).
+  int MetricsPort() const;
+
  private:
   ServerProcess() = default;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_;
 };
+
+// The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
+std::string HttpGet(int port, const std::string& path);
 
 // Health Check through a gRPC stub: "SERVING", "NOT_SERVING", or the error.
 std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel);

@@ -1,0 +1,178 @@
+#include "src/server/metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "src/store/errors.h"
+
+namespace forum_registry::server {
+namespace {
+
+// "/forumregistry.v1.ForumService/GetForum" -> service and method labels.
+std::string Labels(const std::string& full_method) {
+  const size_t slash = full_method.rfind('/');
+  const std::string service = slash == std::string::npos || slash == 0
+                                  ? ""
+                                  : full_method.substr(1, slash - 1);
+  const std::string method =
+      slash == std::string::npos ? full_method : full_method.substr(slash + 1);
+  // Label values here are method names from the server's own registry, not
+  // client text; escape anyway, as the format requires.
+  std::string escaped_service, escaped_method;
+  for (char c : service) {
+    if (c == '"' || c == '\\') escaped_service.push_back('\\');
+    escaped_service.push_back(c);
+  }
+  for (char c : method) {
+    if (c == '"' || c == '\\') escaped_method.push_back('\\');
+    escaped_method.push_back(c);
+  }
+  return absl::StrCat("grpc_type=\"unary\",grpc_service=\"", escaped_service,
+                      "\",grpc_method=\"", escaped_method, "\"");
+}
+
+// Six significant digits: enough for bucket bounds and latency sums.
+std::string Number(double value) { return absl::StrCat(value); }
+
+}  // namespace
+
+const char* CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+void Metrics::AddPool(std::string name, const store::ConnectionPool* pool) {
+  absl::MutexLock lock(&mu_);
+  pools_.emplace_back(std::move(name), pool);
+}
+
+void Metrics::RpcStarted(const std::string& method) {
+  absl::MutexLock lock(&mu_);
+  ++started_[method];
+}
+
+void Metrics::RpcHandled(const std::string& method, grpc::StatusCode code,
+                         double seconds) {
+  absl::MutexLock lock(&mu_);
+  ++handled_[{method, code}];
+  Histogram& histogram = latency_[method];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (seconds <= kBuckets[i]) {
+      ++histogram.buckets[i];
+      break;
+    }
+  }
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+std::string Metrics::Render() const {
+  std::string out;
+  absl::MutexLock lock(&mu_);
+  absl::StrAppend(&out,
+                  "# HELP forum_registry_up 1 while the server runs.\n"
+                  "# TYPE forum_registry_up gauge\nforum_registry_up 1\n");
+  absl::StrAppend(
+      &out,
+      "# HELP grpc_server_started_total RPCs started on the server.\n"
+      "# TYPE grpc_server_started_total counter\n");
+  for (const auto& [method, count] : started_) {
+    absl::StrAppend(&out, "grpc_server_started_total{", Labels(method), "} ",
+                    count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP grpc_server_handled_total RPCs completed on the "
+                  "server, by status code.\n"
+                  "# TYPE grpc_server_handled_total counter\n");
+  for (const auto& [key, count] : handled_) {
+    absl::StrAppend(&out, "grpc_server_handled_total{", Labels(key.first),
+                    ",grpc_code=\"", CodeName(key.second), "\"} ", count, "\n");
+  }
+  absl::StrAppend(&out,
+                  "# HELP grpc_server_handling_seconds Time to answer an RPC.\n"
+                  "# TYPE grpc_server_handling_seconds histogram\n");
+  for (const auto& [method, histogram] : latency_) {
+    const std::string labels = Labels(method);
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      cumulative += histogram.buckets[i];
+      absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels,
+                      ",le=\"", Number(kBuckets[i]), "\"} ", cumulative, "\n");
+    }
+    absl::StrAppend(&out, "grpc_server_handling_seconds_bucket{", labels,
+                    ",le=\"+Inf\"} ", histogram.count, "\n",
+                    "grpc_server_handling_seconds_sum{", labels, "} ",
+                    Number(histogram.sum), "\n",
+                    "grpc_server_handling_seconds_count{", labels, "} ",
+                    histogram.count, "\n");
+  }
+  absl::StrAppend(
+      &out,
+      "# HELP forum_registry_db_pool_connections Database connections open, "
+      "by state.\n# TYPE forum_registry_db_pool_connections gauge\n");
+  std::string waiting =
+      "# HELP forum_registry_db_pool_waiting Callers waiting for a database "
+      "connection.\n# TYPE forum_registry_db_pool_waiting gauge\n";
+  std::string size =
+      "# HELP forum_registry_db_pool_size The most database connections "
+      "allowed.\n# TYPE forum_registry_db_pool_size gauge\n";
+  for (const auto& [name, pool] : pools_) {
+    const store::ConnectionPool::Stats stats = pool->GetStats();
+    absl::StrAppend(&out, "forum_registry_db_pool_connections{pool=\"", name,
+                    "\",state=\"in_use\"} ", stats.in_use, "\n",
+                    "forum_registry_db_pool_connections{pool=\"", name,
+                    "\",state=\"idle\"} ", stats.idle, "\n");
+    absl::StrAppend(&waiting, "forum_registry_db_pool_waiting{pool=\"", name,
+                    "\"} ", stats.waiting, "\n");
+    absl::StrAppend(&size, "forum_registry_db_pool_size{pool=\"", name, "\"} ",
+                    stats.size, "\n");
+  }
+  absl::StrAppend(&out, waiting, size);
+  absl::StrAppend(&out,
+                  "# HELP forum_registry_db_errors_total Database failures, by "
+                  "the status they became.\n"
+                  "# TYPE forum_registry_db_errors_total counter\n");
+  for (const auto& [code, count] : store::DatabaseErrorCounts()) {
+    absl::StrAppend(&out, "forum_registry_db_errors_total{code=\"",
+                    CodeName(static_cast<grpc::StatusCode>(code)), "\"} ",
+                    count, "\n");
+  }
+  return out;
+}
+
+}  // namespace forum_registry::server

@@ -1,0 +1,74 @@
+#ifndef FORUM_REGISTRY_SERVER_METRICS_H_
+#define FORUM_REGISTRY_SERVER_METRICS_H_
+
+// Prometheus metrics, in the text exposition format, for the /metrics
+// endpoint on the side port.
+//
+// Names follow the conventions of the gRPC ecosystem (go-grpc-prometheus),
+// so existing dashboards and alerts apply:
+//
+//   grpc_server_started_total{grpc_type,grpc_service,grpc_method}
+//   grpc_server_handled_total{grpc_type,grpc_service,grpc_method,grpc_code}
+//   grpc_server_handling_seconds{...}          histogram
+//   forum_registry_db_pool_connections{pool,state="in_use"|"idle"}
+//   forum_registry_db_pool_waiting{pool}       callers waiting for a connection
+//   forum_registry_db_pool_size{pool}          the most connections allowed
+//   forum_registry_db_errors_total{code}       database failures by status
+//   forum_registry_up                          1 while the process runs
+//
+// No C++ Prometheus client is packaged for Debian 12, and the format is a
+// few lines of text, so this writes it directly. Thread-safe.
+
+#include <array>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/support/status.h"
+#include "src/store/pool.h"
+
+namespace forum_registry::server {
+
+class Metrics {
+ public:
+  // The pools to report, by name ("primary", "read").
+  void AddPool(std::string name, const store::ConnectionPool* pool);
+
+  // One RPC has started / finished. `method` is "/package.Service/Method".
+  void RpcStarted(const std::string& method);
+  void RpcHandled(const std::string& method, grpc::StatusCode code,
+                  double seconds);
+
+  // The exposition text.
+  std::string Render() const;
+
+  // Upper bounds of the latency histogram, in seconds.
+  static constexpr std::array<double, 12> kBuckets = {
+      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0};
+
+ private:
+  struct Histogram {
+    std::array<uint64_t, kBuckets.size()> buckets{};  // cumulative on render
+    uint64_t count = 0;
+    double sum = 0;
+  };
+  mutable absl::Mutex mu_;
+  std::map<std::string, uint64_t> started_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<std::string, grpc::StatusCode>, uint64_t> handled_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::pair<std::string, const store::ConnectionPool*>> pools_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// The name of a status code as Prometheus labels and logs spell it ("OK",
+// "INVALID_ARGUMENT").
+const char* CodeName(grpc::StatusCode code);
+
+}  // namespace forum_registry::server
+
+#endif  // FORUM_REGISTRY_SERVER_METRICS_H_
