@@ -118,19 +118,40 @@ int RunServer(const ServeConfig& config) {
     return 1;
   }
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  // NOT_SERVING until the first database check says otherwise.
-  health->SetServingStatus(false);
+  // Readiness: the server as a whole ("") and each API service follow the
+  // database; NOT_SERVING until the first check says otherwise. Liveness:
+  // "liveness" is SERVING while the process works, whatever the database
+  // does, so a database outage takes replicas out of rotation without
+  // restarting them. Drain turns everything NOT_SERVING.
+  std::vector<std::string> ready_names = {""};
+  namespace v1 = forumregistry::v1;
+  for (const char* name : {v1::ParticipantService::service_full_name(),
+                           v1::ForumService::service_full_name(),
+                           v1::SourceService::service_full_name(),
+                           v1::MembershipService::service_full_name(),
+                           v1::SessionService::service_full_name(),
+                           v1::ChairmanshipService::service_full_name(),
+                           v1::ActionPlanService::service_full_name(),
+                           v1::StatementService::service_full_name()}) {
+    ready_names.push_back(name);
+  }
+  const auto set_ready = [health, ready_names](bool serving) {
+    for (const std::string& name : ready_names) {
+      health->SetServingStatus(name, serving);
+    }
+  };
+  set_ready(false);
+  health->SetServingStatus("liveness", true);
   LogEvent(spdlog::level::info, "listening",
            {{"listen_address", config.listen_address},
             {"port", static_cast<int64_t>(port)}});
 
-  HealthMonitor monitor(
-      config.database_url, LatestMigration(), config.health_check_interval,
-      [health](bool serving) { health->SetServingStatus(serving); },
-      [&pool, &replica] {
-        pool.CloseIdle();
-        if (replica) replica->CloseIdle();
-      });
+  HealthMonitor monitor(config.database_url, LatestMigration(),
+                        config.health_check_interval, set_ready,
+                        [&pool, &replica] {
+                          pool.CloseIdle();
+                          if (replica) replica->CloseIdle();
+                        });
   monitor.Start();
 
   httplib::Server metrics_http;

@@ -54,8 +54,6 @@ using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Matcher;
-using ::testing::Not;
-using ::testing::UnorderedElementsAre;
 
 // ---------------------------------------------------------------------------
 // The shared database and server.
