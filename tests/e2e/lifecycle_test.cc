@@ -2,12 +2,15 @@
 // and at once, import, health that follows the database, and a graceful stop.
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 
@@ -23,6 +26,7 @@ namespace forum_registry::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string WriteTempFile(const std::string& suffix, const std::string& text) {
   static int counter = 0;
@@ -438,6 +442,161 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
               grpc::StatusCode::NOT_FOUND)
         << "reads come from the read URL (a replica that has not caught up)";
   }
+}
+
+// Under a steady load, SIGTERM: health turns NOT_SERVING first, every RPC
+// the server began completes OK, new ones are refused only after health went
+// NOT_SERVING, and the process exits within its grace period.
+//
+// gRPC's Shutdown cancels calls that reached the server but were not yet
+// handed to a handler; a client that keeps sending regardless of health can
+// see one such CANCELLED per call it had in flight at that instant (never an
+// RPC the server had begun: those all end OK, which the server's log shows).
+TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(
+      db->url(), {"--drain-period=1s", "--shutdown-timeout=5s"});
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> ok{0}, refused{0}, cancelled{0}, other{0};
+  std::atomic<int64_t> first_refusal_ms{-1};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto now_ms = [&] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::steady_clock::now() - t0)
+        .count();
+  };
+  std::vector<std::thread> clients;
+  std::mutex errors_mu;
+  std::vector<std::string> errors;
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&] {
+      auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
+      const auto until =
+          std::chrono::steady_clock::now() + std::chrono::seconds(15);
+      while (!stop && std::chrono::steady_clock::now() < until) {
+        grpc::ClientContext context;
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(5));
+        forumregistry::v1::ListForumsRequest request;
+        forumregistry::v1::ListForumsResponse response;
+        const grpc::Status status =
+            stub->ListForums(&context, request, &response);
+        if (status.ok()) {
+          ++ok;
+        } else if (status.error_code() == grpc::StatusCode::CANCELLED) {
+          ++cancelled;
+        } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+          ++refused;
+          int64_t expected = -1;
+          first_refusal_ms.compare_exchange_strong(expected, now_ms());
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } else {
+          ++other;
+          std::lock_guard<std::mutex> lock(errors_mu);
+          errors.push_back(
+              absl::StrCat(status.error_code(), " ", status.error_message()));
+        }
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_GT(ok.load(), 0) << "the load is running";
+  const int64_t signalled_ms = now_ms();
+  kill(server->pid(), SIGTERM);
+  // Health goes NOT_SERVING at once.
+  int64_t not_serving_ms = -1;
+  for (int i = 0; i < 200 && not_serving_ms < 0; ++i) {
+    if (HealthStatus(server->Channel()) == "NOT_SERVING")
+      not_serving_ms = now_ms();
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int exit_code = server->Stop(0, 20);
+  const int64_t exited_ms = now_ms();
+  stop = true;
+  for (auto& client : clients) client.join();
+  EXPECT_EQ(exit_code, 0);
+  ASSERT_GE(not_serving_ms, 0) << "health never said NOT_SERVING";
+  EXPECT_LT(not_serving_ms - signalled_ms, 500);
+  EXPECT_EQ(other.load(), 0) << "an RPC failed otherwise than by refusal: "
+                             << (errors.empty() ? "" : errors.front());
+  EXPECT_LE(cancelled.load(), static_cast<int64_t>(clients.size()))
+      << "at most the one call each client had in flight at Shutdown";
+  // Every RPC the server began, it finished OK.
+  const std::string log = server->Output();
+  EXPECT_THAT(log, HasSubstr("\"method\":\"/forumregistry.v1.ForumService/"
+                             "ListForums\",\"code\":\"OK\""));
+  EXPECT_THAT(log, Not(HasSubstr("\"method\":\"/forumregistry.v1.ForumService/"
+                                 "ListForums\",\"code\":\"CANCELLED\"")));
+  EXPECT_THAT(log, Not(HasSubstr("\"method\":\"/forumregistry.v1.ForumService/"
+                                 "ListForums\",\"code\":\"UNAVAILABLE\"")));
+  if (first_refusal_ms >= 0) {
+    EXPECT_GE(first_refusal_ms.load(), not_serving_ms)
+        << "a new RPC was refused before health went NOT_SERVING";
+  }
+  EXPECT_LT(exited_ms - signalled_ms, 1000 + 5000 + 2000)
+      << "the process exits within drain + shutdown timeout";
+}
+
+// PostgreSQL stops under a running server and comes back: health follows,
+// RPCs fail UNAVAILABLE meanwhile, and succeed again without a restart.
+TEST(Health, SurvivesADatabaseRestartWithoutARestart) {
+  // A cluster of its own, so the one the other tests use keeps running.
+  char dir_template[] = "/tmp/fr-pg-restart.XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  chmod(dir.c_str(), 0755);
+  const std::string lib = SourceDir() + "/script/lib/postgres.sh";
+  const auto pg = [&](const std::string& command) {
+    return RunCommand({"/bin/bash", "-c",
+                       absl::StrCat("source '", lib, "' && ", command, " '",
+                                    dir, "/data' '", dir, "/socket'")});
+  };
+  CommandResult started = pg("PG_FSYNC=off pg_start");
+  ASSERT_EQ(started.exit_code, 0) << started.output << started.error;
+  const std::string url = absl::StrCat("postgresql:///postgres?host=", dir,
+                                       "/socket&user=postgres");
+  ASSERT_EQ(
+      RunCommand({BinaryPath(), "migrate", "--database-url=" + url}).exit_code,
+      0);
+  auto server = ServerProcess::Start(url, {"--health-check-interval=100ms"});
+  auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
+  const auto list = [&] {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(5));
+    forumregistry::v1::ListForumsRequest request;
+    forumregistry::v1::ListForumsResponse response;
+    return stub->ListForums(&context, request, &response).error_code();
+  };
+  const auto wait_for = [&](const std::string& want) {
+    std::string seen;
+    for (int i = 0; i < 200 && seen != want; ++i) {
+      seen = HealthStatus(server->Channel());
+      if (seen != want)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return seen;
+  };
+  ASSERT_EQ(list(), grpc::StatusCode::OK);
+
+  ASSERT_EQ(pg("pg_stop").exit_code, 0);
+  EXPECT_EQ(wait_for("NOT_SERVING"), "NOT_SERVING");
+  EXPECT_EQ(HealthStatus(server->Channel(), "forumregistry.v1.ForumService"),
+            "NOT_SERVING");
+  EXPECT_EQ(HealthStatus(server->Channel(), "liveness"), "SERVING")
+      << "liveness does not depend on the database: no restart loop";
+  EXPECT_EQ(list(), grpc::StatusCode::UNAVAILABLE);
+
+  ASSERT_EQ(pg("pg_start").exit_code, 0);
+  EXPECT_EQ(wait_for("SERVING"), "SERVING");
+  grpc::StatusCode code = list();
+  EXPECT_EQ(code, grpc::StatusCode::OK);
+
+  stub.reset();
+  EXPECT_EQ(server->Stop(), 0);
+  server.reset();
+  pg("pg_stop");
+  RunCommand({"/bin/rm", "-rf", dir});
 }
 
 TEST(Limits, RequestAboveTheMessageSizeLimitIsRefusedAndWritesNothing) {

@@ -184,12 +184,14 @@ int PickFreePort() {
   return ntohs(address.sin_port);
 }
 
-std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel) {
+std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(channel);
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(2));
   grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
   grpc::health::v1::HealthCheckResponse response;
   const grpc::Status status = stub->Check(&context, request, &response);
   if (!status.ok()) {

@@ -108,7 +108,8 @@ class ServerProcess {
 std::string HttpGet(int port, const std::string& path);
 
 // Health Check through a gRPC stub: "SERVING", "NOT_SERVING", or the error.
-std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel);
+std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& service = "");
 
 }  // namespace forum_registry::testing
 
