@@ -77,11 +77,13 @@ for (const overlay of overlays) {
     check(at(kind), `${overlay}: has a ${kind}`);
   }
   const deployment = at('Deployment');
-  const job = at('Job');
+  const job = at('Job', 'forum-registry-migrate');
+  const seed = at('Job', 'forum-registry-seed');
   const config = at('ConfigMap').data;
   if (!deployment || !job) continue;
   const pod = deployment.spec.template.spec;
   const server = pod.containers[0];
+  const env = Object.fromEntries(server.env.map((e) => [e.name, e]));
   const ports = Object.fromEntries(server.ports.map((p) => [p.name, p.containerPort]));
   check(deployment.spec.replicas >= 2, `${overlay}: at least 2 replicas`);
 
@@ -116,7 +118,9 @@ for (const overlay of overlays) {
   // Security context.
   for (const [name, spec, container] of [['server', pod, server],
                                          ['migrate', job.spec.template.spec,
-                                          job.spec.template.spec.containers[0]]]) {
+                                          job.spec.template.spec.containers[0]],
+                                         ['seed', seed.spec.template.spec,
+                                          seed.spec.template.spec.containers[0]]]) {
     const sc = container.securityContext ?? {};
     check(spec.securityContext?.runAsNonRoot === true && sc.runAsNonRoot === true,
           `${overlay}: ${name} runs as non-root`);
@@ -137,6 +141,16 @@ for (const overlay of overlays) {
         `${overlay}: the migration Job runs the server's image`);
   check(job.spec.template.spec.containers[0].args[0] === 'migrate',
         `${overlay}: the Job runs "migrate"`);
+  check(seed?.spec.template.spec.containers[0].image === image &&
+          seed.spec.template.spec.containers[0].args[0] === 'import',
+        `${overlay}: the seed Job imports with the server's image`);
+  const seedEnv = Object.fromEntries(
+    (seed?.spec.template.spec.containers[0].env ?? []).map((e) => [e.name, e]));
+  const jobEnv = Object.fromEntries(
+    job.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
+  const secretOf = (e) => e.FORUM_REGISTRY_DATABASE_URL?.valueFrom?.secretKeyRef?.name;
+  check(secretOf(seedEnv) === secretOf(env) && secretOf(jobEnv) === secretOf(env),
+        `${overlay}: the Jobs and the server use the same database Secret`);
 
   // The grace period covers the preStop pause, the drain and the shutdown.
   const preStop = Number(server.lifecycle?.preStop?.exec?.command?.[1] ?? NaN);
@@ -146,7 +160,6 @@ for (const overlay of overlays) {
         `${overlay}: grace period ${pod.terminationGracePeriodSeconds}s exceeds preStop + drain + shutdown (${needed}s)`);
 
   // The database URL comes from a Secret, never from the ConfigMap.
-  const env = Object.fromEntries(server.env.map((e) => [e.name, e]));
   check(env.FORUM_REGISTRY_DATABASE_URL?.valueFrom?.secretKeyRef,
         `${overlay}: the database URL comes from a Secret`);
   check(!Object.keys(config).some((k) => k.includes('DATABASE_URL')),
