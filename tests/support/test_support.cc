@@ -118,16 +118,20 @@ int64_t TestDatabase::Count(const std::string& table) const {
 }
 
 std::string TestDatabase::WriteState() const {
-  return Query(
-      "SELECT concat_ws(' ', "
-      "'forums', (SELECT count(*) || ':' || coalesce(sum(version), 0) FROM "
-      "forums), "
-      "'participants', (SELECT count(*) || ':' || coalesce(sum(version), 0) "
-      "FROM participants), "
-      "'references', (SELECT count(*) FROM participant_references) + "
-      "              (SELECT count(*) FROM forum_references), "
-      "'changes', (SELECT count(*) || ':' || coalesce(max(sequence), 0) FROM "
-      "changes))");
+  // Every resource table's rows and versions, every reference table's rows,
+  // and the change log, which every write to a resource table extends.
+  return Query(R"sql(
+    SELECT concat_ws(' ',
+      (SELECT string_agg(t.tablename || '=' || (xpath('/row/c/text()',
+               query_to_xml(format('SELECT count(*) || '':'' || coalesce(sum(%s), 0) AS c FROM %I',
+                                   CASE WHEN t.tablename LIKE '%\_references' OR
+                                             t.tablename IN ('reference_kinds', 'changes',
+                                                             'schema_migrations')
+                                        THEN '0' ELSE 'version' END,
+                                   t.tablename), false, true, '')))[1]::text,
+               ' ' ORDER BY t.tablename)
+         FROM pg_tables t WHERE t.schemaname = 'public'),
+      'changes', (SELECT count(*) || ':' || coalesce(max(sequence), 0) FROM changes)))sql");
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv,
