@@ -63,9 +63,9 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
-  return RunTransaction(
+  return RunSingleRead(
       *read_pool_, deadline,
-      [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
+      [&](ConnectionPool::Lease& lease, pqxx::transaction_base& txn) -> absl::Status {
         lease.Prepare(get_name_, get_sql_);
         const pqxx::result rows =
             txn.exec_prepared(get_name_, std::string(name));
@@ -284,9 +284,9 @@ absl::Status ResourceStore::List(const ListQuery& query,
                                         order.descending ? "DESC" : "ASC", ", ")
                          : "",
                   "name ASC LIMIT ", query.page_size + 1);
-  return RunTransaction(
+  return RunSingleRead(
       *read_pool_, deadline,
-      [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
         // One row more than asked tells whether another page follows.
         const pqxx::result rows =
             txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));

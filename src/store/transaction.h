@@ -6,6 +6,9 @@
 // throws into a status (see errors.h). A connection that failed is marked
 // broken, so the pool never lends it again.
 //
+// The function gets the lease and the transaction (pqxx::work, or
+// pqxx::nontransaction for RunSingleRead).
+//
 //   absl::Status s = RunTransaction(pool, deadline,
 //       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
 //         lease.Prepare("forums.get", kGetSql);
@@ -23,13 +26,13 @@
 
 namespace forum_registry::store {
 
-template <typename Fn>
+template <typename Txn = pqxx::work, typename Fn>
 absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
                             Fn&& fn) {
   absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(deadline);
   if (!lease.ok()) return lease.status();
   try {
-    pqxx::work txn(lease->connection());
+    Txn txn(lease->connection());
     absl::Status status = fn(*lease, txn);
     if (status.ok()) txn.commit();
     return status;
@@ -37,6 +40,16 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
     if (IsConnectionBroken(e)) lease->MarkBroken();
     return StatusFromException(e);
   }
+}
+
+// For a read that is one statement: no BEGIN and COMMIT round trips, and the
+// statement is its own snapshot. (A read of several statements that must
+// agree needs RunTransaction.)
+template <typename Fn>
+absl::Status RunSingleRead(ConnectionPool& pool, absl::Time deadline,
+                           Fn&& fn) {
+  return RunTransaction<pqxx::nontransaction>(pool, deadline,
+                                              std::forward<Fn>(fn));
 }
 
 }  // namespace forum_registry::store

@@ -1,0 +1,111 @@
+// A closed-loop gRPC load generator for the benchmarks in bench/run.sh.
+//
+//   grpc_load ADDRESS CASE THREADS SECONDS
+//
+// CASE is one of: health (grpc.health.v1.Health/Check, the empty baseline:
+// no database), get_forum (GetForum forums/arf), list_sessions (ListSessions
+// across forums, filtered by a date range, ordered by start date). Each thread
+// has its own channel and sends one RPC after another; the tool prints one
+// line: case, threads, RPCs, errors, RPCs per second, p50/p90/p99/max in
+// microseconds.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/session.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool CallOnce(const std::string& which, grpc::Channel* channel,
+              forumregistry::v1::ForumService::Stub* forums,
+              forumregistry::v1::SessionService::Stub* sessions,
+              grpc::health::v1::Health::Stub* health) {
+  (void)channel;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  if (which == "health") {
+    grpc::health::v1::HealthCheckRequest request;
+    grpc::health::v1::HealthCheckResponse response;
+    return health->Check(&context, request, &response).ok();
+  }
+  if (which == "get_forum") {
+    forumregistry::v1::GetForumRequest request;
+    request.set_name("forums/arf");
+    forumregistry::v1::Forum response;
+    return forums->GetForum(&context, request, &response).ok();
+  }
+  forumregistry::v1::ListSessionsRequest request;
+  request.set_parent("forums/-");
+  request.set_filter("start_date >= \"2023-07-01\" AND start_date <= \"2023-07-31\"");
+  request.set_order_by("start_date");
+  forumregistry::v1::ListSessionsResponse response;
+  return sessions->ListSessions(&context, request, &response).ok() &&
+         response.sessions_size() > 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 5) {
+    std::fprintf(stderr, "usage: grpc_load ADDRESS CASE THREADS SECONDS\n");
+    return 2;
+  }
+  const std::string address = argv[1], which = argv[2];
+  const int threads = std::atoi(argv[3]);
+  const auto duration = std::chrono::seconds(std::atoi(argv[4]));
+  std::vector<std::vector<int64_t>> latencies(threads);
+  std::atomic<int64_t> errors{0};
+  std::vector<std::thread> workers;
+  const auto start = Clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      grpc::ChannelArguments args;
+      args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection each
+      auto channel = grpc::CreateCustomChannel(
+          address, grpc::InsecureChannelCredentials(), args);
+      auto forums = forumregistry::v1::ForumService::NewStub(channel);
+      auto sessions = forumregistry::v1::SessionService::NewStub(channel);
+      auto health = grpc::health::v1::Health::NewStub(channel);
+      // Warm up: connect and prepare statements.
+      for (int i = 0; i < 20; ++i) {
+        CallOnce(which, channel.get(), forums.get(), sessions.get(), health.get());
+      }
+      while (Clock::now() - start < duration) {
+        const auto before = Clock::now();
+        if (!CallOnce(which, channel.get(), forums.get(), sessions.get(),
+                      health.get())) {
+          ++errors;
+        }
+        latencies[t].push_back(std::chrono::duration_cast<std::chrono::microseconds>(
+                                   Clock::now() - before)
+                                   .count());
+      }
+    });
+  }
+  for (auto& worker : workers) worker.join();
+  const double seconds =
+      std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<int64_t> all;
+  for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
+  std::sort(all.begin(), all.end());
+  const auto pct = [&](double p) {
+    return all.empty() ? 0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+  };
+  std::printf("%s threads=%d rpcs=%zu errors=%lld rps=%.0f p50_us=%lld p90_us=%lld p99_us=%lld max_us=%lld\n",
+              which.c_str(), threads, all.size(), static_cast<long long>(errors.load()),
+              all.size() / seconds, static_cast<long long>(pct(0.50)),
+              static_cast<long long>(pct(0.90)), static_cast<long long>(pct(0.99)),
+              static_cast<long long>(all.empty() ? 0 : all.back()));
+  return errors.load() == 0 ? 0 : 1;
+}
