@@ -109,6 +109,7 @@ Exporter::Exporter(const std::string& url) {
     state_ = std::make_unique<State>(url);
   } catch (const std::exception& e) {
     state_.reset();
+    error_ = StatusFromException(e);
   }
 }
 
@@ -117,9 +118,7 @@ Exporter::~Exporter() = default;
 absl::Status Exporter::ReadTable(
     const std::string& table,
     const std::function<google::protobuf::Message*()>& add) {
-  if (state_ == nullptr) {
-    return absl::UnavailableError("the database is unavailable");
-  }
+  if (state_ == nullptr) return error_;
   try {
     const pqxx::result rows = state_->txn.exec(
         absl::StrCat("SELECT ", kRowColumns, " FROM ",

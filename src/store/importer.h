@@ -63,6 +63,7 @@ class Exporter {
  private:
   struct State;
   std::unique_ptr<State> state_;
+  absl::Status error_;  // why state_ could not be made
 };
 
 }  // namespace forum_registry::store

@@ -5,8 +5,8 @@
 //
 // libpqxx is blocking and a connection belongs to one thread at a time, so
 // each RPC borrows a connection for the length of one transaction and gives it
-// back. On a small machine a few connections serve best (see
-// docs/benchmarks.md); the size is a flag.
+// back. The size is a flag (--pool-size, 4 by default); keep replicas times
+// pool size below the database's max_connections.
 //
 //   absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(deadline);
 //   if (!lease.ok()) return lease.status();     // UNAVAILABLE after deadline

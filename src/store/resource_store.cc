@@ -63,15 +63,15 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
-  return RunSingleRead(
-      *read_pool_, deadline,
-      [&](ConnectionPool::Lease& lease, pqxx::transaction_base& txn) -> absl::Status {
-        lease.Prepare(get_name_, get_sql_);
-        const pqxx::result rows =
-            txn.exec_prepared(get_name_, std::string(name));
-        if (rows.empty()) return NotFound(kind_, name);
-        return FromRow(rows[0], out);
-      });
+  return RunSingleRead(*read_pool_, deadline,
+                       [&](ConnectionPool::Lease& lease,
+                           pqxx::transaction_base& txn) -> absl::Status {
+                         lease.Prepare(get_name_, get_sql_);
+                         const pqxx::result rows =
+                             txn.exec_prepared(get_name_, std::string(name));
+                         if (rows.empty()) return NotFound(kind_, name);
+                         return FromRow(rows[0], out);
+                       });
 }
 
 absl::Status ResourceStore::Create(absl::string_view name,

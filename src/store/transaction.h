@@ -46,8 +46,7 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
 // statement is its own snapshot. (A read of several statements that must
 // agree needs RunTransaction.)
 template <typename Fn>
-absl::Status RunSingleRead(ConnectionPool& pool, absl::Time deadline,
-                           Fn&& fn) {
+absl::Status RunSingleRead(ConnectionPool& pool, absl::Time deadline, Fn&& fn) {
   return RunTransaction<pqxx::nontransaction>(pool, deadline,
                                               std::forward<Fn>(fn));
 }
