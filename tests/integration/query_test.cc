@@ -45,8 +45,11 @@ namespace {
 
 namespace v1 = ::forumregistry::v1;
 
+using ::forum_registry::testing::CodeName;
+using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
+using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -93,58 +96,6 @@ class RegistryEnvironment : public ::testing::Environment {
 
 // ---------------------------------------------------------------------------
 // Status helpers.
-
-std::string CodeName(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK:
-      return "OK";
-    case grpc::StatusCode::CANCELLED:
-      return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN:
-      return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL:
-      return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS:
-      return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return absl::StrCat("code ", static_cast<int>(code));
-  }
-}
-
-std::string Describe(const grpc::Status& status) {
-  return absl::StrCat(CodeName(status.error_code()), ": ",
-                      status.error_message());
-}
-
-// Ids unique within this program run.
-std::string UniqueId(const std::string& prefix) {
-  static std::atomic<int> counter{0};
-  return absl::StrCat(prefix, "-", counter++);
-}
 
 // ---------------------------------------------------------------------------
 // One generic client for the eight services.

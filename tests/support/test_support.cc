@@ -188,6 +188,41 @@ int PickFreePort() {
   return ntohs(address.sin_port);
 }
 
+std::string CodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int index = static_cast<int>(code);
+  if (index >= 0 && index < static_cast<int>(std::size(kNames))) {
+    return kNames[index];
+  }
+  return absl::StrCat("code ", index);
+}
+
+std::string Describe(const grpc::Status& status) {
+  return absl::StrCat(CodeName(status.error_code()), ": ",
+                      status.error_message());
+}
+
+std::string UniqueId(const std::string& prefix) {
+  static std::atomic<int> counter{0};
+  return absl::StrCat(prefix, "-", counter++);
+}
+
 std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
                          const std::string& service) {
   auto stub = grpc::health::v1::Health::NewStub(channel);

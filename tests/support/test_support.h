@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "grpcpp/channel.h"
+#include "grpcpp/support/status.h"
 
 namespace forum_registry::testing {
 
@@ -106,6 +107,15 @@ class ServerProcess {
 
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
+
+// "INVALID_ARGUMENT", for messages.
+std::string CodeName(grpc::StatusCode code);
+
+// "INVALID_ARGUMENT: forum.parent: ...", for assertion messages.
+std::string Describe(const grpc::Status& status);
+
+// "{prefix}-{n}", unique within this test program.
+std::string UniqueId(const std::string& prefix);
 
 // Health Check through a gRPC stub: "SERVING", "NOT_SERVING", or the error.
 std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
