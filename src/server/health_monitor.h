@@ -26,8 +26,8 @@ class HealthMonitor {
  public:
   // `set_serving` is called with each new status (and the first one).
   // `on_recovered` is called when the database answers again after failing.
-  HealthMonitor(std::string database_url, int latest_migration,
-                absl::Duration interval, std::function<void(bool)> set_serving,
+  HealthMonitor(std::string database_url, absl::Duration interval,
+                std::function<void(bool)> set_serving,
                 std::function<void()> on_recovered);
   ~HealthMonitor();
 
@@ -41,7 +41,6 @@ class HealthMonitor {
   void Run();
 
   const std::string database_url_;
-  const int latest_migration_;
   const absl::Duration interval_;
   const std::function<void(bool)> set_serving_;
   const std::function<void()> on_recovered_;

@@ -1,11 +1,22 @@
 #include "src/server/metrics.h"
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "src/store/errors.h"
 
 namespace forum_registry::server {
 namespace {
+
+// A label value as the exposition format writes it. The values here are
+// method names from the server's own registry, not client text; escaped
+// anyway, as the format requires.
+std::string LabelValue(const std::string& value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  return out;
+}
 
 // "/forumregistry.v1.ForumService/GetForum" -> service and method labels.
 std::string Labels(const std::string& full_method) {
@@ -15,19 +26,9 @@ std::string Labels(const std::string& full_method) {
                                   : full_method.substr(1, slash - 1);
   const std::string method =
       slash == std::string::npos ? full_method : full_method.substr(slash + 1);
-  // Label values here are method names from the server's own registry, not
-  // client text; escape anyway, as the format requires.
-  std::string escaped_service, escaped_method;
-  for (char c : service) {
-    if (c == '"' || c == '\\') escaped_service.push_back('\\');
-    escaped_service.push_back(c);
-  }
-  for (char c : method) {
-    if (c == '"' || c == '\\') escaped_method.push_back('\\');
-    escaped_method.push_back(c);
-  }
-  return absl::StrCat("grpc_type=\"unary\",grpc_service=\"", escaped_service,
-                      "\",grpc_method=\"", escaped_method, "\"");
+  return absl::StrCat("grpc_type=\"unary\",grpc_service=\"",
+                      LabelValue(service), "\",grpc_method=\"",
+                      LabelValue(method), "\"");
 }
 
 // Six significant digits: enough for bucket bounds and latency sums.

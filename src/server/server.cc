@@ -28,15 +28,6 @@
 #include "src/store/pool.h"
 
 namespace forum_registry::server {
-namespace {
-
-int LatestMigration() {
-  const auto& migrations = store::EmbeddedMigrations();
-  return *store::MigrationVersion(migrations.back().file_name);
-}
-
-}  // namespace
-
 int RunServer(const ServeConfig& config) {
   // Block the stop signals in this thread before any other starts, so every
   // thread inherits the mask and only the signal thread's sigwait sees them.
@@ -146,9 +137,8 @@ int RunServer(const ServeConfig& config) {
            {{"listen_address", config.listen_address},
             {"port", static_cast<int64_t>(port)}});
 
-  HealthMonitor monitor(config.database_url, LatestMigration(),
-                        config.health_check_interval, set_ready,
-                        [&pool, &replica] {
+  HealthMonitor monitor(config.database_url, config.health_check_interval,
+                        set_ready, [&pool, &replica] {
                           pool.CloseIdle();
                           if (replica) replica->CloseIdle();
                         });

@@ -1,5 +1,6 @@
 #include "src/store/migrator.h"
 
+#include <algorithm>
 #include <map>
 #include <pqxx/pqxx>
 
@@ -131,7 +132,11 @@ absl::StatusOr<std::vector<std::string>> PendingMigrations(
     }
     return pending;
   } catch (const std::exception& e) {
-    return StatusFromException(e);
+    // For operators (health checks, logs), not clients: keep libpq's words,
+    // and do not log or count here, as a health check asks every few seconds.
+    const std::string what = e.what();
+    return absl::UnavailableError(
+        what.substr(0, std::min(what.find('\n'), size_t{300})));
   }
 }
 

@@ -30,8 +30,10 @@ absl::StatusOr<MigrationReport> Migrate(
     const std::string& url,
     const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
 
-// The versions of `migrations` not yet applied to the database at `url`.
-// An empty result means the schema is current.
+// The file names of `migrations` not yet applied to the database at `url`.
+// An empty result means the schema is current. UNAVAILABLE, with libpq's
+// own message (for operators, not clients), when the database cannot be
+// read.
 absl::StatusOr<std::vector<std::string>> PendingMigrations(
     const std::string& url,
     const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
