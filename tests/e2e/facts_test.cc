@@ -1,7 +1,8 @@
 // End to end, one row per fact of the press release: every numbered fact of
-// ../shared/corpus/FACTS.md (press release No. 1374-11-07-2023 of the Russian
-// MFA) is asked of the real server, loaded with data/asean-2023.textproto by
-// `forum-registry import`, through the generated C++ stubs.
+// data/sources/mfa-1374-11-07-2023/FACTS.md (press release No. 1374-11-07-2023
+// of the Russian MFA) is asked of the real server, loaded with
+// data/asean-2023.textproto by `forum-registry import`, through the generated
+// C++ stubs.
 //
 // Each row sends the request that data/FACTS_MAP.md gives for its fact and
 // checks the answer precisely: the exact records returned, the field values
@@ -10,8 +11,8 @@
 // found verbatim in its text. A last test checks that no record of the seed is
 // left uncited.
 //
-// The press-release text is read from <checkout>/../shared/corpus/ (CI puts
-// shared/ beside the checkout); a missing text is a failure, never a skip.
+// The press-release text is the repository's own copy, under
+// data/sources/mfa-1374-11-07-2023/; a missing text is a failure, never a skip.
 
 #include <cctype>
 #include <chrono>
@@ -70,10 +71,10 @@ constexpr char kTitle[] =
     "upcoming ASEAN ministerial meetings";
 
 std::string SeedPath() { return SourceDir() + "/data/asean-2023.textproto"; }
-std::string CorpusDir() { return SourceDir() + "/../shared/corpus"; }
-std::string PressReleasePath() {
-  return CorpusDir() + "/mfa-press-release-1374-11-07-2023.txt";
+std::string CorpusDir() {
+  return SourceDir() + "/data/sources/mfa-1374-11-07-2023";
 }
+std::string PressReleasePath() { return CorpusDir() + "/press-release.txt"; }
 std::string FactsPath() { return CorpusDir() + "/FACTS.md"; }
 
 // The whole file, or "" if it cannot be read.
@@ -115,8 +116,7 @@ class SeededRegistry : public ::testing::Test {
     if (g->corpus.empty()) {
       absl::StrAppend(&g->setup_error, "cannot read the press release text ",
                       PressReleasePath(),
-                      ": the shared corpus must be checked out beside the "
-                      "repository (../shared/corpus)\n");
+                      ": the repository's copy of the source is missing\n");
     }
     g->db = TestDatabase::Create();
     const CommandResult import =
@@ -1703,7 +1703,7 @@ TEST(FactsTable, HasOneRowPerFactOfFactsMd) {
   const std::string markdown = ReadText(FactsPath());
   ASSERT_FALSE(markdown.empty())
       << "cannot read " << FactsPath()
-      << ": the shared corpus must be checked out beside the repository";
+      << ": the repository's copy of the source's facts is missing";
   const std::map<int, std::string> facts = ParseFacts(markdown);
   EXPECT_EQ(facts.size(), 48u);
   const std::vector<Row> rows = Rows();
