@@ -33,21 +33,22 @@ const std::string& EtagOf(const Message& resource) {
 
 }  // namespace
 
-ResourceMethods::ResourceMethods(store::ResourceStore* store, ResourceApi api)
-    : store_(store), api_(std::move(api)) {}
+ResourceMethods::ResourceMethods(store::ResourceStore* store,
+                                 const domain::ResourceType& type)
+    : store_(store), type_(type) {}
 
 absl::Status ResourceMethods::Check(Message* resource) const {
-  if (api_.normalize) api_.normalize(resource);
-  return api_.validate(*resource, api_.field);
+  if (type_.normalize) type_.normalize(resource);
+  return type_.validate(*resource, type_.field);
 }
 
 absl::Status ResourceMethods::CheckName(absl::string_view name,
                                         absl::string_view field) const {
-  if (api_.parent_collection.empty()) {
-    return domain::ValidateName(name, api_.collection, field);
+  if (type_.parent_collection.empty()) {
+    return domain::ValidateName(name, type_.collection, field);
   }
-  return domain::ValidateNestedName(name, api_.parent_collection,
-                                    api_.collection, field);
+  return domain::ValidateNestedName(name, type_.parent_collection,
+                                    type_.collection, field);
 }
 
 grpc::Status ResourceMethods::Get(grpc::ServerContext* context,
@@ -70,27 +71,25 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
                                      const std::function<Message*()>& add,
                                      std::string* next_page_token) {
   store::ListQuery query;
-  if (!api_.parent_collection.empty()) {
+  if (!type_.parent_collection.empty()) {
     FR_RETURN_IF_ERROR(domain::ValidateParent(
-        request.parent, api_.parent_collection, "parent", /*allow_any=*/true));
-    if (request.parent != absl::StrCat(api_.parent_collection, "/-")) {
+        request.parent, type_.parent_collection, "parent", /*allow_any=*/true));
+    if (request.parent != absl::StrCat(type_.parent_collection, "/-")) {
       query.parent = request.parent;
     }
   }
   FR_ASSIGN_OR_RETURN(query.page_size,
                       domain::ResolvePageSize(request.page_size));
-  FR_ASSIGN_OR_RETURN(
-      std::optional<domain::filter::Node> filter,
-      domain::filter::Parse(request.filter, api_.filter_fields));
-  FR_ASSIGN_OR_RETURN(
-      domain::OrderBy order,
-      domain::ParseOrderBy(request.order_by, api_.order_fields));
+  FR_ASSIGN_OR_RETURN(std::optional<domain::filter::Node> filter,
+                      domain::filter::Parse(request.filter, type_.schema));
+  FR_ASSIGN_OR_RETURN(domain::OrderBy order,
+                      domain::ParseOrderBy(request.order_by, type_.order_by));
   query.filter = filter ? &*filter : nullptr;
   query.order_field = order.field;
   query.descending = order.descending;
   // A token is bound to everything but the page size.
   const std::string fingerprint = domain::QueryFingerprint(
-      {api_.collection, query.parent,
+      {type_.collection, query.parent,
        filter ? domain::filter::Canonical(*filter) : "",
        absl::StrCat(order.field, order.descending ? " desc" : "")});
   if (!request.page_token.empty()) {
@@ -123,17 +122,17 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
                                        const Message& resource,
                                        bool has_resource, const std::string& id,
                                        Message* out) {
-  std::string collection = api_.collection;
-  if (!api_.parent_collection.empty()) {
-    FR_RETURN_IF_ERROR(domain::ValidateParent(parent, api_.parent_collection,
+  std::string collection = type_.collection;
+  if (!type_.parent_collection.empty()) {
+    FR_RETURN_IF_ERROR(domain::ValidateParent(parent, type_.parent_collection,
                                               "parent", /*allow_any=*/false));
-    collection = absl::StrCat(parent, "/", api_.collection);
+    collection = absl::StrCat(parent, "/", type_.collection);
   }
   if (!has_resource) {
     return absl::InvalidArgumentError(
-        absl::StrCat(api_.field, ": is required"));
+        absl::StrCat(type_.field, ": is required"));
   }
-  FR_RETURN_IF_ERROR(domain::ValidateId(id, api_.id_field));
+  FR_RETURN_IF_ERROR(domain::ValidateId(id, type_.id_field));
   std::unique_ptr<Message> record(resource.New());
   record->CopyFrom(resource);
   SetName(record.get(), domain::MakeName(collection, id));
@@ -155,10 +154,10 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
                                        Message* out) {
   if (!has_resource) {
     return absl::InvalidArgumentError(
-        absl::StrCat(api_.field, ": is required"));
+        absl::StrCat(type_.field, ": is required"));
   }
   const std::string& name = NameOf(resource);
-  FR_RETURN_IF_ERROR(CheckName(name, absl::StrCat(api_.field, ".name")));
+  FR_RETURN_IF_ERROR(CheckName(name, absl::StrCat(type_.field, ".name")));
   // Check the mask before touching the database.
   {
     std::unique_ptr<Message> scratch(resource.New());

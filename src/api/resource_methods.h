@@ -2,9 +2,9 @@
 #define FORUM_REGISTRY_API_RESOURCE_METHODS_H_
 
 // The standard methods (AIP-131 to 135) as every resource has them: request
-// checks, then the store, then the answer. A resource's service states only
-// what is its own — collection, field names, rules, defaults — and forwards
-// each RPC here.
+// checks, then the store, then the answer. What is particular to a resource —
+// collection, field names, rules, defaults, filter fields — is its entry in
+// the resource registry (src/domain/resource_registry.h).
 //
 // Every method returns a grpc::Status whose message names the request field
 // and the rule that failed ("forum.parent: forums/x does not exist"). Nothing
@@ -20,33 +20,10 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
-#include "src/domain/filter.h"
+#include "src/domain/resource_registry.h"
 #include "src/store/resource_store.h"
 
 namespace forum_registry::api {
-
-// What is particular to one resource.
-struct ResourceApi {
-  // For a nested resource, the collection of its parent ("forums"); empty
-  // for a top-level one.
-  std::string parent_collection{};
-  // The collection in names ("forums", "sessions").
-  std::string collection{};
-  // The request field that holds the resource ("forum").
-  std::string field{};
-  // The request field that holds the id on create ("forum_id").
-  std::string id_field{};
-  // The resource's own rules; `field` is the path to prefix messages with.
-  std::function<absl::Status(const google::protobuf::Message&,
-                             absl::string_view field)>
-      validate;
-  // Fills defaults for fields left unspecified. May be empty.
-  std::function<void(google::protobuf::Message*)> normalize{};
-  // The fields a List filter may name (an allow-list), and of those, the
-  // ones `order_by` accepts.
-  domain::filter::Schema filter_fields{};
-  std::vector<std::string> order_fields{};
-};
 
 // The parameters of a List request.
 struct ListRequest {
@@ -59,7 +36,9 @@ struct ListRequest {
 
 class ResourceMethods {
  public:
-  ResourceMethods(store::ResourceStore* store, ResourceApi api);
+  // `type` must outlive this object (registry entries live forever).
+  ResourceMethods(store::ResourceStore* store,
+                  const domain::ResourceType& type);
 
   grpc::Status Get(grpc::ServerContext* context, const std::string& name,
                    google::protobuf::Message* out);
@@ -84,7 +63,7 @@ class ResourceMethods {
   grpc::Status Delete(grpc::ServerContext* context, const std::string& name,
                       const std::string& etag, bool force = false);
 
-  const ResourceApi& api() const { return api_; }
+  const domain::ResourceType& type() const { return type_; }
 
  private:
   absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
@@ -105,7 +84,7 @@ class ResourceMethods {
   absl::Status Check(google::protobuf::Message* resource) const;
 
   store::ResourceStore* store_;
-  const ResourceApi api_;
+  const domain::ResourceType& type_;
 };
 
 }  // namespace forum_registry::api

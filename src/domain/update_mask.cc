@@ -1,13 +1,12 @@
 #include "src/domain/update_mask.h"
 
-#include <set>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "src/domain/resource_registry.h"
 
 namespace forum_registry::domain {
 namespace {
@@ -15,12 +14,6 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
-
-const std::set<std::string>& OutputOnlyFields() {
-  static const auto* const kFields =
-      new std::set<std::string>{"name", "etag", "create_time", "update_time"};
-  return *kFields;
-}
 
 // "foundedDate.month" -> "founded_date.month"; snake_case passes unchanged.
 std::string ToSnakeCase(absl::string_view path) {
@@ -39,7 +32,7 @@ std::string ToSnakeCase(absl::string_view path) {
 std::string WritableFields(const Descriptor* descriptor) {
   std::vector<std::string> names;
   for (int i = 0; i < descriptor->field_count(); ++i) {
-    if (!OutputOnlyFields().contains(descriptor->field(i)->name())) {
+    if (!IsServerSet(descriptor->field(i))) {
       names.push_back(descriptor->field(i)->name());
     }
   }
@@ -62,14 +55,15 @@ absl::Status ApplyUpdateMask(const FieldMask& mask,
     const std::string path = ToSnakeCase(raw);
     if (path == "*") {
       for (int i = 0; i < descriptor->field_count(); ++i) {
-        if (!OutputOnlyFields().contains(descriptor->field(i)->name())) {
+        if (!IsServerSet(descriptor->field(i))) {
           effective.add_paths(descriptor->field(i)->name());
         }
       }
       continue;
     }
-    const std::string top = path.substr(0, path.find('.'));
-    if (OutputOnlyFields().contains(top)) continue;
+    const google::protobuf::FieldDescriptor* top =
+        descriptor->FindFieldByName(path.substr(0, path.find('.')));
+    if (top != nullptr && IsServerSet(top)) continue;
     // GetFieldDescriptors skips empty segments, so "" or "display_name."
     // would pass it.
     if (absl::StrContains(absl::StrCat(".", path, "."), "..") ||

@@ -6,9 +6,10 @@
 // The mask names the fields to change, as proto field names ("display_name",
 // "founded.month") or camelCase JSON names as grpcurl sends them; `*` means
 // every writable field. Fields named in the mask take the request's value —
-// an absent one clears the field; repeated fields are replaced whole. Output
-// only fields (name, etag, create_time, update_time) in a mask are ignored,
-// as AIP-203 asks. A path that names no field is INVALID_ARGUMENT.
+// an absent one clears the field; repeated fields are replaced whole. Fields
+// the server sets (domain::IsServerSet: name, etag, create_time, update_time,
+// as their annotations say) in a mask are ignored, as AIP-203 asks. A path
+// that names no field is INVALID_ARGUMENT.
 
 #include <string>
 

@@ -7,6 +7,7 @@
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
+#include "src/domain/resource_registry.h"
 #include "src/domain/update_mask.h"
 
 namespace forum_registry::store {
@@ -15,15 +16,11 @@ using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
 const char kRowColumns[] =
-    "name, body::text, version, "
-    "(extract(epoch FROM create_time) * 1000000)::bigint, "
-    "(extract(epoch FROM update_time) * 1000000)::bigint";
+    "name, body::text AS body, version, "
+    "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
+    "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros";
 
 namespace {
-
-// The output-only fields every resource has, filled from the row's columns.
-constexpr const char* kOutputOnly[] = {"name", "etag", "create_time",
-                                       "update_time"};
 
 const FieldDescriptor* Field(const Message& message, const char* name) {
   return message.GetDescriptor()->FindFieldByName(name);
@@ -42,9 +39,10 @@ void SetTimestamp(Message* message, const char* name, int64_t micros) {
 absl::StatusOr<std::string> ToBody(const Message& resource) {
   std::unique_ptr<Message> copy(resource.New());
   copy->CopyFrom(resource);
-  for (const char* name : kOutputOnly) {
-    if (const FieldDescriptor* field = Field(*copy, name)) {
-      copy->GetReflection()->ClearField(copy.get(), field);
+  const google::protobuf::Descriptor* descriptor = copy->GetDescriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    if (domain::IsServerSet(descriptor->field(i))) {
+      copy->GetReflection()->ClearField(copy.get(), descriptor->field(i));
     }
   }
   google::protobuf::util::JsonPrintOptions options;
@@ -64,20 +62,21 @@ absl::Status FromRow(const pqxx::row& row, Message* out) {
   google::protobuf::util::JsonParseOptions options;
   // A newer replica may have written fields this one does not know yet.
   options.ignore_unknown_fields = true;
-  const std::string body = row[1].as<std::string>();
-  if (auto status =
-          google::protobuf::util::JsonStringToMessage(body, out, options);
+  const std::string name = row[kNameColumn].as<std::string>();
+  const pqxx::field body = row["body"];
+  if (auto status = google::protobuf::util::JsonStringToMessage(
+          google::protobuf::StringPiece(body.c_str(), body.size()), out,
+          options);
       !status.ok()) {
     return absl::InternalError(absl::StrCat("cannot decode the stored record ",
-                                            row[0].as<std::string>(), ": ",
-                                            status.ToString()));
+                                            name, ": ", status.ToString()));
   }
   const google::protobuf::Reflection* reflection = out->GetReflection();
-  reflection->SetString(out, Field(*out, "name"), row[0].as<std::string>());
+  reflection->SetString(out, Field(*out, "name"), name);
   reflection->SetString(out, Field(*out, "etag"),
-                        domain::FormatEtag(row[2].as<int64_t>()));
-  SetTimestamp(out, "create_time", row[3].as<int64_t>());
-  SetTimestamp(out, "update_time", row[4].as<int64_t>());
+                        domain::FormatEtag(row[kVersionColumn].as<int64_t>()));
+  SetTimestamp(out, "create_time", row["create_micros"].as<int64_t>());
+  SetTimestamp(out, "update_time", row["update_micros"].as<int64_t>());
   return absl::OkStatus();
 }
 

@@ -51,11 +51,11 @@ absl::StatusOr<ImportReport> ImportRecords(
               "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
               "version = t.version + 1, update_time = clock_timestamp() "
               "WHERE t.body IS DISTINCT FROM EXCLUDED.body "
-              "RETURNING (xmax = 0)"),
+              "RETURNING (xmax = 0) AS created"),
           record.name, *body);
       if (rows.empty()) {
         ++report.unchanged;
-      } else if (rows[0][0].as<bool>()) {
+      } else if (rows[0]["created"].as<bool>()) {
         ++report.created;
       } else {
         ++report.updated;
@@ -93,43 +93,6 @@ absl::StatusOr<ImportReport> ImportRecords(
                                            ": ", status.message()));
   }
   return report;
-}
-
-struct Exporter::State {
-  explicit State(const std::string& url) : connection(url), txn(connection) {}
-  pqxx::connection connection;
-  // One snapshot for every table: an export is consistent.
-  pqxx::transaction<pqxx::isolation_level::repeatable_read,
-                    pqxx::readwrite_policy::read_only>
-      txn;
-};
-
-Exporter::Exporter(const std::string& url) {
-  try {
-    state_ = std::make_unique<State>(url);
-  } catch (const std::exception& e) {
-    state_.reset();
-    error_ = StatusFromException(e);
-  }
-}
-
-Exporter::~Exporter() = default;
-
-absl::Status Exporter::ReadTable(
-    const std::string& table,
-    const std::function<google::protobuf::Message*()>& add) {
-  if (state_ == nullptr) return error_;
-  try {
-    const pqxx::result rows = state_->txn.exec(
-        absl::StrCat("SELECT ", kRowColumns, " FROM ",
-                     state_->txn.quote_name(table), " ORDER BY name"));
-    for (const auto& row : rows) {
-      if (absl::Status s = FromRow(row, add()); !s.ok()) return s;
-    }
-    return absl::OkStatus();
-  } catch (const std::exception& e) {
-    return StatusFromException(e);
-  }
 }
 
 }  // namespace forum_registry::store

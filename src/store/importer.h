@@ -8,7 +8,6 @@
 // whose body is the same is left alone and reported unchanged, so importing
 // the same file twice writes nothing the second time.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -48,23 +47,6 @@ struct ImportOptions {
 absl::StatusOr<ImportReport> ImportRecords(
     const std::string& url, const std::vector<ImportRecord>& records,
     const ImportOptions& options = {});
-
-// Reads every record of `table` in name order, in one snapshot with the
-// other tables read through the same `Exporter`, each into a message made by
-// `add`.
-class Exporter {
- public:
-  explicit Exporter(const std::string& url);
-  ~Exporter();
-  absl::Status ReadTable(
-      const std::string& table,
-      const std::function<google::protobuf::Message*()>& add);
-
- private:
-  struct State;
-  std::unique_ptr<State> state_;
-  absl::Status error_;  // why state_ could not be made
-};
 
 }  // namespace forum_registry::store
 

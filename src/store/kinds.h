@@ -1,24 +1,19 @@
 #ifndef FORUM_REGISTRY_STORE_KINDS_H_
 #define FORUM_REGISTRY_STORE_KINDS_H_
 
-// Where each kind of resource lives in the database: its table, the table of
-// references to it, its children, and the columns a List filter or order_by
-// may use. The api layer's filter schemas (src/api/resources.cc) name the
-// same fields; a test checks that the two agree.
+// Where a kind of resource lives in the database, read off its entry in the
+// resource registry (src/domain/resource_registry.h): its table, the table of
+// references to it, its children, and the SQL behind each field a List filter
+// or order_by may name. The registry says where a value is kept (a column,
+// a path in the body); this file alone says how SQL reads it.
 
+#include "src/domain/resource_registry.h"
 #include "src/store/resource_store.h"
 
-namespace forum_registry::store::kinds {
+namespace forum_registry::store {
 
-ResourceKind Participants();
-ResourceKind Forums();
-ResourceKind Sources();
-ResourceKind Memberships();
-ResourceKind Sessions();
-ResourceKind Chairmanships();
-ResourceKind ActionPlans();
-ResourceKind Statements();
+ResourceKind KindOf(const domain::ResourceType& type);
 
-}  // namespace forum_registry::store::kinds
+}  // namespace forum_registry::store
 
 #endif  // FORUM_REGISTRY_STORE_KINDS_H_

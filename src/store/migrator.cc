@@ -32,8 +32,8 @@ std::map<int, Applied> ReadApplied(pqxx::transaction_base& txn) {
   std::map<int, Applied> applied;
   for (const auto& row :
        txn.exec("SELECT version, file_name, checksum FROM schema_migrations")) {
-    applied[row[0].as<int>()] = {row[1].as<std::string>(),
-                                 row[2].as<std::string>()};
+    applied[row["version"].as<int>()] = {row["file_name"].as<std::string>(),
+                                         row["checksum"].as<std::string>()};
   }
   return applied;
 }

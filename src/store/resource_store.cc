@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_replace.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
 #include "src/store/filter_sql.h"
@@ -19,12 +19,6 @@ using google::protobuf::Message;
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat(kind.singular, " ", name, " does not exist"));
-}
-
-// The column of the kind's references table that holds the referred
-// record: the singular, with '_' for ' ' ("action plan" -> action_plan).
-std::string TargetColumn(const ResourceKind& kind) {
-  return absl::StrReplaceAll(kind.singular, {{" ", "_"}});
 }
 
 }  // namespace
@@ -58,7 +52,7 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                         ? ""
                         : absl::StrCat("SELECT owner, field FROM ",
                                        kind_.references_table, " WHERE ",
-                                       TargetColumn(kind_),
+                                       kind_.references_column,
                                        " = $1 ORDER BY owner LIMIT 1")) {}
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
@@ -118,11 +112,8 @@ absl::Status ResourceStore::Update(absl::string_view name,
         if (rows.empty()) return NotFound(kind_, name);
         std::unique_ptr<Message> current(out->New());
         if (absl::Status s = FromRow(rows[0], current.get()); !s.ok()) return s;
-        if (absl::Status s =
-                domain::CheckEtag(etag, rows[0][2].as<int64_t>(), name);
-            !s.ok()) {
-          return s;
-        }
+        FR_RETURN_IF_ERROR(domain::CheckEtag(
+            etag, rows[0][kVersionColumn].as<int64_t>(), name));
         std::unique_ptr<Message> changed(current->New());
         changed->CopyFrom(*current);
         if (absl::Status s = mutate(changed.get()); !s.ok()) return s;
@@ -150,76 +141,84 @@ absl::Status ResourceStore::Delete(absl::string_view name,
         const std::string key(name);
         const pqxx::result rows = txn.exec_prepared(lock_name_, key);
         if (rows.empty()) return NotFound(kind_, name);
-        if (absl::Status s =
-                domain::CheckEtag(etag, rows[0][2].as<int64_t>(), name);
-            !s.ok()) {
-          return s;
-        }
-        for (const std::string& child : kind_.children) {
-          const std::string where = absl::StrCat(
-              " FROM ", child, " WHERE ", kind_.child_parent_column, " = $1");
-          if (!force) {
-            const pqxx::result found = txn.exec_params(
-                absl::StrCat("SELECT name", where, " ORDER BY name LIMIT 1"),
-                key);
-            if (!found.empty()) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  kind_.singular, " ", name, " still has ", child, " (",
-                  found[0][0].as<std::string>(),
-                  "); delete them first, or delete with force to delete "
-                  "them together"));
-            }
-            continue;
-          }
-          // Forget the children's own references first, so that references
-          // between two children (one session inside another) do not stop
-          // the delete; references from outside still do.
-          txn.exec_params(absl::StrCat("SELECT forget_references(name)", where),
-                          key);
-        }
-        if (force) {
-          // A record outside still referring to a child stops the delete;
-          // name it.
-          for (const auto& [table, column] : kind_.child_references) {
-            const pqxx::result outside = txn.exec_params(
-                absl::StrCat(
-                    "SELECT owner, field, ", column, " FROM ", table,
-                    " WHERE starts_with(", column,
-                    ", $1 || '/') AND NOT starts_with(owner, $1 || '/') "
-                    "ORDER BY owner LIMIT 1"),
-                key);
-            if (!outside.empty()) {
-              return absl::FailedPreconditionError(absl::StrCat(
-                  outside[0][2].as<std::string>(), " of ", kind_.singular, " ",
-                  name, " is still referred to by ",
-                  outside[0][0].as<std::string>(), " (",
-                  outside[0][1].as<std::string>(),
-                  "); change or delete that record first"));
-            }
-          }
-          for (const std::string& child : kind_.children) {
-            txn.exec_params(absl::StrCat("DELETE FROM ", child, " WHERE ",
-                                         kind_.child_parent_column, " = $1"),
-                            key);
-          }
-        }
-        if (!referrer_sql_.empty()) {
-          // Name a referrer; the foreign key refuses the delete anyway, but
-          // its message names no record.
-          lease.Prepare(referrer_name_, referrer_sql_);
-          const pqxx::result referrers = txn.exec_prepared(referrer_name_, key);
-          if (!referrers.empty()) {
-            return absl::FailedPreconditionError(absl::StrCat(
-                kind_.singular, " ", name, " is still referred to by ",
-                referrers[0][0].as<std::string>(), " (",
-                referrers[0][1].as<std::string>(),
-                "); change or delete that record first"));
-          }
-        }
+        FR_RETURN_IF_ERROR(domain::CheckEtag(
+            etag, rows[0][kVersionColumn].as<int64_t>(), name));
+        FR_RETURN_IF_ERROR(force ? DeleteChildren(txn, key)
+                                 : CheckHasNoChildren(txn, key));
+        FR_RETURN_IF_ERROR(CheckNotReferredTo(lease, txn, key));
         lease.Prepare(delete_name_, delete_sql_);
         txn.exec_prepared(delete_name_, key);
         return absl::OkStatus();
       });
+}
+
+absl::Status ResourceStore::CheckHasNoChildren(pqxx::transaction_base& txn,
+                                               const std::string& name) const {
+  for (const std::string& child : kind_.children) {
+    const pqxx::result found = txn.exec_params(
+        absl::StrCat("SELECT name FROM ", child, " WHERE ",
+                     kind_.child_parent_column, " = $1 ORDER BY name LIMIT 1"),
+        name);
+    if (!found.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          kind_.singular, " ", name, " still has ", child, " (",
+          found[0]["name"].as<std::string>(),
+          "); delete them first, or delete with force to delete them "
+          "together"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::DeleteChildren(pqxx::transaction_base& txn,
+                                           const std::string& name) const {
+  // Forget the children's own references first, so that references between
+  // two children (one session inside another) do not stop the delete;
+  // references from outside still do.
+  for (const std::string& child : kind_.children) {
+    txn.exec_params(absl::StrCat("SELECT forget_references(name) FROM ", child,
+                                 " WHERE ", kind_.child_parent_column, " = $1"),
+                    name);
+  }
+  // A record outside still referring to a child stops the delete; name it.
+  for (const auto& [table, column] : kind_.child_references) {
+    const pqxx::result outside = txn.exec_params(
+        absl::StrCat("SELECT owner, field, ", column, " AS target FROM ", table,
+                     " WHERE starts_with(", column,
+                     ", $1 || '/') AND NOT starts_with(owner, $1 || '/') "
+                     "ORDER BY owner LIMIT 1"),
+        name);
+    if (!outside.empty()) {
+      const pqxx::row& row = outside[0];
+      return absl::FailedPreconditionError(absl::StrCat(
+          row["target"].as<std::string>(), " of ", kind_.singular, " ", name,
+          " is still referred to by ", row["owner"].as<std::string>(), " (",
+          row["field"].as<std::string>(),
+          "); change or delete that record first"));
+    }
+  }
+  for (const std::string& child : kind_.children) {
+    txn.exec_params(absl::StrCat("DELETE FROM ", child, " WHERE ",
+                                 kind_.child_parent_column, " = $1"),
+                    name);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::CheckNotReferredTo(ConnectionPool::Lease& lease,
+                                               pqxx::transaction_base& txn,
+                                               const std::string& name) const {
+  if (referrer_sql_.empty()) return absl::OkStatus();
+  // The foreign key refuses the delete anyway, but its message names no
+  // record.
+  lease.Prepare(referrer_name_, referrer_sql_);
+  const pqxx::result referrers = txn.exec_prepared(referrer_name_, name);
+  if (referrers.empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat(kind_.singular, " ", name, " is still referred to by ",
+                   referrers[0]["owner"].as<std::string>(), " (",
+                   referrers[0]["field"].as<std::string>(),
+                   "); change or delete that record first"));
 }
 
 absl::Status ResourceStore::List(const ListQuery& query,
@@ -274,8 +273,8 @@ absl::Status ResourceStore::List(const ListQuery& query,
   }
   std::string sql = absl::StrCat(
       "SELECT ", kRowColumns, ", ",
-      by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name", " FROM ",
-      kind_.table);
+      by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name",
+      " AS sort_key FROM ", kind_.table);
   if (!conditions.empty()) {
     absl::StrAppend(&sql, " WHERE ", absl::StrJoin(conditions, " AND "));
   }
@@ -299,8 +298,8 @@ absl::Status ResourceStore::List(const ListQuery& query,
         }
         if (more && count > 0) {
           const pqxx::row& last = rows[count - 1];
-          if (by_key) next->push_back(last[5].as<std::string>());
-          next->push_back(last[0].as<std::string>());
+          if (by_key) next->push_back(last["sort_key"].as<std::string>());
+          next->push_back(last[kNameColumn].as<std::string>());
         }
         return absl::OkStatus();
       });

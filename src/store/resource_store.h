@@ -45,10 +45,11 @@ struct ResourceKind {
   std::string table{};
   // The singular, for messages ("forum").
   std::string singular{};
-  // The table of references to this kind ("forum_references"), whose column
-  // named `singular` holds the referred record; empty if nothing refers to
+  // The table of references to this kind ("forum_references") and its
+  // column holding the referred record ("forum"); empty if nothing refers to
   // this kind.
   std::string references_table{};
+  std::string references_column{};
   // For a nested kind, the column holding the parent's name ("forum") and
   // the parent's table ("forums"); empty for a top-level kind.
   std::string parent_column{};
@@ -125,6 +126,18 @@ class ResourceStore {
   const ResourceKind& kind() const { return kind_; }
 
  private:
+  // The steps of Delete, each inside its transaction. A forced delete first
+  // forgets the children's own references, then checks that nothing outside
+  // still refers to a child, then deletes them; without force, any child
+  // stops the delete.
+  absl::Status CheckHasNoChildren(pqxx::transaction_base& txn,
+                                  const std::string& name) const;
+  absl::Status DeleteChildren(pqxx::transaction_base& txn,
+                              const std::string& name) const;
+  absl::Status CheckNotReferredTo(ConnectionPool::Lease& lease,
+                                  pqxx::transaction_base& txn,
+                                  const std::string& name) const;
+
   ConnectionPool* pool_;
   ConnectionPool* read_pool_;
   const ResourceKind kind_;

@@ -9,8 +9,8 @@
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
-#include "src/api/resources.h"
 #include "src/domain/resource_name.h"
+#include "src/domain/resource_registry.h"
 #include "src/domain/status_macros.h"
 #include "src/server/flags.h"
 #include "src/server/log.h"
@@ -78,47 +78,29 @@ absl::Status Load(const std::string& path, LoadedFile* file) {
   return absl::OkStatus();
 }
 
-// One repeated field of Dataset and the resource it holds.
-struct DatasetField {
-  const char* field;
-  api::ResourceApi api;
-  std::string table;
-};
-
-std::vector<DatasetField> DatasetFields() {
-  return {{"participants", api::ParticipantApi(), "participants"},
-          {"forums", api::ForumApi(), "forums"},
-          {"sources", api::SourceApi(), "sources"},
-          {"memberships", api::MembershipApi(), "memberships"},
-          {"sessions", api::SessionApi(), "sessions"},
-          {"chairmanships", api::ChairmanshipApi(), "chairmanships"},
-          {"action_plans", api::ActionPlanApi(), "action_plans"},
-          {"statements", api::StatementApi(), "statements"}};
-}
-
 // Checks one record as the API would check it on create, and adds it.
-absl::Status Add(const LoadedFile& file, const DatasetField& kind, int index,
-                 google::protobuf::Message* resource,
+absl::Status Add(const LoadedFile& file, const domain::ResourceType& type,
+                 int index, google::protobuf::Message* resource,
                  std::vector<store::ImportRecord>* records) {
-  const std::string origin = file.Origin(kind.field, index);
+  const std::string origin = file.Origin(type.table.c_str(), index);
   const std::string name = resource->GetReflection()->GetString(
       *resource, resource->GetDescriptor()->FindFieldByName("name"));
-  const std::string name_field = absl::StrCat(kind.api.field, ".name");
+  const std::string name_field = absl::StrCat(type.field, ".name");
   const absl::Status name_ok =
-      kind.api.parent_collection.empty()
-          ? domain::ValidateName(name, kind.api.collection, name_field)
-          : domain::ValidateNestedName(name, kind.api.parent_collection,
-                                       kind.api.collection, name_field);
+      type.parent_collection.empty()
+          ? domain::ValidateName(name, type.collection, name_field)
+          : domain::ValidateNestedName(name, type.parent_collection,
+                                       type.collection, name_field);
   if (!name_ok.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": ", name_ok.message()));
   }
-  if (kind.api.normalize) kind.api.normalize(resource);
-  if (absl::Status s = kind.api.validate(*resource, kind.api.field); !s.ok()) {
+  if (type.normalize) type.normalize(resource);
+  if (absl::Status s = type.validate(*resource, type.field); !s.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(origin, ": ", name, ": ", s.message()));
   }
-  records->push_back({kind.table, name, resource, origin});
+  records->push_back({type.table, name, resource, origin});
   return absl::OkStatus();
 }
 
@@ -126,20 +108,20 @@ absl::Status Run(const std::string& database_url,
                  const std::vector<std::string>& paths, bool prune) {
   std::vector<std::unique_ptr<LoadedFile>> files;
   std::vector<store::ImportRecord> records;
-  const std::vector<DatasetField> kinds = DatasetFields();
   for (const std::string& path : paths) {
     files.push_back(std::make_unique<LoadedFile>());
     LoadedFile& file = *files.back();
     FR_RETURN_IF_ERROR(Load(path, &file));
   }
-  // Kind by kind across all files, in the order of Dataset's fields.
-  for (const DatasetField& kind : kinds) {
+  // Kind by kind across all files, parents first (the registry's order, which
+  // is Dataset's).
+  for (const domain::ResourceType& type : domain::Resources()) {
+    const auto* field = Dataset::descriptor()->FindFieldByName(type.table);
     for (const auto& file : files) {
-      const auto* field = Dataset::descriptor()->FindFieldByName(kind.field);
       const auto* reflection = file->dataset.GetReflection();
       for (int i = 0; i < reflection->FieldSize(file->dataset, field); ++i) {
         FR_RETURN_IF_ERROR(
-            Add(*file, kind, i,
+            Add(*file, type, i,
                 reflection->MutableRepeatedMessage(&file->dataset, field, i),
                 &records));
       }
@@ -147,8 +129,9 @@ absl::Status Run(const std::string& database_url,
   }
   store::ImportOptions options;
   options.prune = prune;
-  for (const DatasetField& kind : kinds)
-    options.prune_tables.push_back(kind.table);
+  for (const domain::ResourceType& type : domain::Resources()) {
+    options.prune_tables.push_back(type.table);
+  }
   FR_ASSIGN_OR_RETURN(store::ImportReport report,
                       store::ImportRecords(database_url, records, options));
   server::LogEvent(spdlog::level::info, "imported",
@@ -203,93 +186,6 @@ int ImportCommand(const std::vector<std::string>& args) {
   if (absl::Status s = Run(database_url, paths, prune); !s.ok()) {
     server::LogEvent(spdlog::level::err, "import_failed",
                      {{"reason", std::string(s.message())}});
-    return 1;
-  }
-  return 0;
-}
-
-int ExportCommand(const std::vector<std::string>& args) {
-  std::string database_url;
-  std::string output = "-";
-  std::string format = "textproto";
-  server::FlagSet flags(
-      "export",
-      "Writes the whole registry as a forumregistry.v1.Dataset that `import` "
-      "loads into an empty database to the same state. Reads one consistent "
-      "snapshot.");
-  flags.String("database-url", &database_url,
-               "PostgreSQL connection URL or libpq connection string. "
-               "Required.");
-  flags.String("output", &output, "File to write, or - for stdout.");
-  flags.String("format", &format, "textproto or json.");
-  std::vector<std::string> positional;
-  bool help = false;
-  if (absl::Status s = flags.Parse(args, &positional, &help); !s.ok()) {
-    std::fprintf(stderr, "forum-registry export: %s\n",
-                 std::string(s.message()).c_str());
-    return 2;
-  }
-  if (help) {
-    std::fputs(flags.Usage("forum-registry").c_str(), stdout);
-    return 0;
-  }
-  if (database_url.empty() || !positional.empty() ||
-      (format != "textproto" && format != "json")) {
-    std::fprintf(stderr,
-                 "forum-registry export: takes --database-url, optionally "
-                 "--output and --format=textproto|json, and no arguments\n");
-    return 2;
-  }
-  Dataset dataset;
-  store::Exporter exporter(database_url);
-  for (const DatasetField& kind : DatasetFields()) {
-    const auto* field = Dataset::descriptor()->FindFieldByName(kind.field);
-    const auto* reflection = dataset.GetReflection();
-    const absl::Status status = exporter.ReadTable(
-        kind.table, [&] { return reflection->AddMessage(&dataset, field); });
-    if (!status.ok()) {
-      server::LogEvent(spdlog::level::err, "export_failed",
-                       {{"reason", std::string(status.message())}});
-      return 1;
-    }
-    // Output-only fields are the database's to set again on import.
-    for (int i = 0; i < reflection->FieldSize(dataset, field); ++i) {
-      google::protobuf::Message* record =
-          reflection->MutableRepeatedMessage(&dataset, field, i);
-      for (const char* output_only : {"etag", "create_time", "update_time"}) {
-        record->GetReflection()->ClearField(
-            record, record->GetDescriptor()->FindFieldByName(output_only));
-      }
-    }
-  }
-  std::string text;
-  if (format == "json") {
-    google::protobuf::util::JsonPrintOptions options;
-    options.add_whitespace = true;
-    options.preserve_proto_field_names = true;
-    if (!google::protobuf::util::MessageToJsonString(dataset, &text, options)
-             .ok()) {
-      return 1;
-    }
-  } else {
-    text =
-        "# proto-file: proto/forumregistry/v1/dataset.proto\n"
-        "# proto-message: forumregistry.v1.Dataset\n";
-    std::string body;
-    TextFormat::Printer printer;
-    printer.SetUseUtf8StringEscaping(true);  // Cyrillic stays readable
-    printer.PrintToString(dataset, &body);
-    text += body;
-  }
-  if (output == "-") {
-    std::fwrite(text.data(), 1, text.size(), stdout);
-    return 0;
-  }
-  std::ofstream out(output);
-  out << text;
-  if (!out.good()) {
-    std::fprintf(stderr, "forum-registry export: cannot write %s\n",
-                 output.c_str());
     return 1;
   }
   return 0;

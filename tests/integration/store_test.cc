@@ -238,7 +238,9 @@ TEST_F(StoreTest, DatabaseWrittenMessagesReachTheClientWithoutPrefix) {
 
 TEST_F(StoreTest, EveryWriteLeavesAChangeRowInItsTransaction) {
   ConnectionPool pool(Options());
-  ResourceStore forums(&pool, &pool, kinds::Forums());
+  ResourceStore forums(
+      &pool, &pool,
+      KindOf(*domain::FindByMessage(forumregistry::v1::Forum::descriptor())));
   const int64_t before = db_->Count("changes");
   forumregistry::v1::Forum forum;
   forum.set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);

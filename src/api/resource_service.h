@@ -1,0 +1,90 @@
+#ifndef FORUM_REGISTRY_API_RESOURCE_SERVICE_H_
+#define FORUM_REGISTRY_API_RESOURCE_SERVICE_H_
+
+// The gRPC service of one kind of resource (forumregistry.v1.ForumService,
+// ...), built at run time from the kind's registry entry and its service
+// descriptor instead of from one hand-written class per kind.
+//
+// Every method of the service must be a standard method of the kind, known
+// by its name as the AIPs spell it: GetForum, ListForums, CreateForum,
+// UpdateForum, DeleteForum. Requests and responses are the generated
+// messages; their fields are read by reflection under the names the AIPs give
+// them (name, parent, page_size, page_token, filter, order_by, forum,
+// forum_id, update_mask, etag, force; forums and next_page_token in a list
+// response). The work itself is ResourceMethods'.
+//
+//   api::ResourceService forums(*domain::FindByMessage(Forum::descriptor()),
+//                               &pool, &read_pool);
+//   builder.RegisterService(&forums);
+//
+// Reflection lists and describes the service as usual: it reads the
+// descriptor pool, and the server lists the service under the name its
+// methods carry.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/impl/service_type.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/status.h"
+#include "src/api/resource_methods.h"
+#include "src/domain/resource_registry.h"
+#include "src/store/pool.h"
+#include "src/store/resource_store.h"
+
+namespace forum_registry::api {
+
+enum class StandardMethod { kGet, kList, kCreate, kUpdate, kDelete };
+
+// Which standard method of `type` `method` is, from its name; nullopt if it
+// is none.
+std::optional<StandardMethod> StandardMethodOf(
+    const domain::ResourceType& type,
+    const google::protobuf::MethodDescriptor* method);
+
+class ResourceService final : public grpc::Service {
+ public:
+  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
+  // same pool or one on a replica. A method that is not a standard method
+  // stops the program: the registry's tests rule that out.
+  ResourceService(const domain::ResourceType& type, store::ConnectionPool* pool,
+                  store::ConnectionPool* read_pool);
+  ~ResourceService() override;
+
+  // "forumregistry.v1.ForumService".
+  const std::string& full_name() const { return type_.service->full_name(); }
+
+ private:
+  class Handler;
+
+  grpc::Status Get(grpc::ServerContext* context,
+                   const google::protobuf::Message& request,
+                   google::protobuf::Message* response);
+  grpc::Status List(grpc::ServerContext* context,
+                    const google::protobuf::Message& request,
+                    google::protobuf::Message* response);
+  grpc::Status Create(grpc::ServerContext* context,
+                      const google::protobuf::Message& request,
+                      google::protobuf::Message* response);
+  grpc::Status Update(grpc::ServerContext* context,
+                      const google::protobuf::Message& request,
+                      google::protobuf::Message* response);
+  grpc::Status Delete(grpc::ServerContext* context,
+                      const google::protobuf::Message& request,
+                      google::protobuf::Message* response);
+
+  const domain::ResourceType& type_;
+  store::ResourceStore store_;
+  ResourceMethods methods_;
+  // "/forumregistry.v1.ForumService/GetForum", ...: gRPC keeps pointers to
+  // these for the life of the service.
+  std::vector<std::unique_ptr<std::string>> paths_;
+};
+
+}  // namespace forum_registry::api
+
+#endif  // FORUM_REGISTRY_API_RESOURCE_SERVICE_H_

@@ -1,0 +1,130 @@
+// Each kind's service is built from its descriptor and its store from its
+// registry entry: every method must be one the generic service can run, and
+// every field a filter or order_by accepts must have SQL behind it.
+
+#include "src/api/resource_service.h"
+
+#include "forumregistry/v1/forum.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/domain/resource_registry.h"
+#include "src/store/kinds.h"
+
+namespace forum_registry::api {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(ResourceService, EveryMethodOfEveryServiceIsAStandardMethod) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    std::vector<StandardMethod> methods;
+    for (int i = 0; i < type.service->method_count(); ++i) {
+      const std::optional<StandardMethod> method =
+          StandardMethodOf(type, type.service->method(i));
+      ASSERT_TRUE(method.has_value()) << type.service->method(i)->full_name();
+      methods.push_back(*method);
+    }
+    EXPECT_THAT(methods,
+                ElementsAre(StandardMethod::kGet, StandardMethod::kList,
+                            StandardMethod::kCreate, StandardMethod::kUpdate,
+                            StandardMethod::kDelete))
+        << type.service->full_name();
+  }
+}
+
+TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    for (int i = 0; i < type.service->method_count(); ++i) {
+      const google::protobuf::MethodDescriptor* method =
+          type.service->method(i);
+      const google::protobuf::Descriptor* in = method->input_type();
+      const google::protobuf::Descriptor* out = method->output_type();
+      switch (*StandardMethodOf(type, method)) {
+        case StandardMethod::kGet:
+          EXPECT_NE(in->FindFieldByName("name"), nullptr);
+          EXPECT_EQ(out, type.descriptor);
+          break;
+        case StandardMethod::kList:
+          EXPECT_NE(in->FindFieldByName("page_size"), nullptr);
+          EXPECT_EQ(in->FindFieldByName("parent") != nullptr,
+                    type.parent != nullptr)
+              << in->full_name();
+          ASSERT_NE(out->FindFieldByName(type.table), nullptr)
+              << out->full_name();
+          EXPECT_EQ(out->FindFieldByName(type.table)->message_type(),
+                    type.descriptor);
+          EXPECT_NE(out->FindFieldByName("next_page_token"), nullptr);
+          break;
+        case StandardMethod::kCreate:
+          ASSERT_NE(in->FindFieldByName(type.field), nullptr);
+          EXPECT_EQ(in->FindFieldByName(type.field)->message_type(),
+                    type.descriptor);
+          EXPECT_NE(in->FindFieldByName(type.id_field), nullptr);
+          EXPECT_EQ(in->FindFieldByName("parent") != nullptr,
+                    type.parent != nullptr);
+          EXPECT_EQ(out, type.descriptor);
+          break;
+        case StandardMethod::kUpdate:
+          ASSERT_NE(in->FindFieldByName(type.field), nullptr);
+          EXPECT_NE(in->FindFieldByName("update_mask"), nullptr);
+          EXPECT_EQ(out, type.descriptor);
+          break;
+        case StandardMethod::kDelete:
+          EXPECT_NE(in->FindFieldByName("name"), nullptr);
+          EXPECT_NE(in->FindFieldByName("etag"), nullptr);
+          EXPECT_EQ(out->full_name(), "google.protobuf.Empty");
+          break;
+      }
+    }
+  }
+}
+
+TEST(ResourceStoreKind, EveryFilterFieldHasAColumnAndEveryOrderFieldASort) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    const store::ResourceKind kind = store::KindOf(type);
+    for (const domain::FilterField& field : type.filters) {
+      ASSERT_TRUE(kind.columns.contains(field.spec.name))
+          << type.type << ": " << field.spec.name;
+      EXPECT_FALSE(kind.columns.at(field.spec.name).sql.empty());
+    }
+    for (const std::string& field : type.order_by) {
+      const auto column = kind.columns.find(field);
+      ASSERT_NE(column, kind.columns.end()) << type.type << ": " << field;
+      EXPECT_FALSE(column->second.sort_sql.empty())
+          << type.type << ": " << field;
+      EXPECT_FALSE(column->second.sort_type.empty())
+          << type.type << ": " << field;
+    }
+  }
+}
+
+TEST(ResourceStoreKind, ForumsDeleteTheirChildrenAndKnowWhoReferToThem) {
+  const store::ResourceKind forums = store::KindOf(
+      *domain::FindByMessage(forumregistry::v1::Forum::descriptor()));
+  EXPECT_EQ(forums.table, "forums");
+  EXPECT_EQ(forums.references_table, "forum_references");
+  EXPECT_EQ(forums.references_column, "forum");
+  EXPECT_THAT(forums.children,
+              ElementsAre("memberships", "sessions", "chairmanships"));
+  EXPECT_EQ(forums.child_parent_column, "forum");
+  EXPECT_THAT(forums.child_references,
+              ElementsAre(std::pair<std::string, std::string>(
+                              "session_references", "session"),
+                          std::pair<std::string, std::string>(
+                              "chairmanship_references", "chairmanship")));
+}
+
+TEST(ResourceStoreKind, BodyFieldsReadTheBodyAndColumnsTheColumn) {
+  const store::ResourceKind forums = store::KindOf(
+      *domain::FindByMessage(forumregistry::v1::Forum::descriptor()));
+  EXPECT_EQ(forums.columns.at("cadence").sql, "body->>'cadence'");
+  EXPECT_EQ(forums.columns.at("status").sql, "status");
+  EXPECT_EQ(forums.columns.at("topics").sql,
+            "coalesce(body#>'{topics}', '[]')");
+  EXPECT_EQ(forums.columns.at("founded").sort_sql,
+            "coalesce(lower(founded), '-infinity'::date)");
+  EXPECT_EQ(forums.columns.at("status").sort_sql, "");
+}
+
+}  // namespace
+}  // namespace forum_registry::api
