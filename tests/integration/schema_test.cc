@@ -1,0 +1,131 @@
+// The database and the protos state some facts twice, and here the two are
+// held together: the reference fields the triggers of the migrations track
+// are the fields annotated google.api.resource_reference, every kind of the
+// registry has its table (and a table of references exactly when some field
+// refers to it by type), and no CHECK constraint lists the values of a proto
+// enum, which are the proto's alone to define.
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "src/domain/resource_registry.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+using ::forum_registry::testing::TestDatabase;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
+
+class SchemaTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { db_ = TestDatabase::Create().release(); }
+  static void TearDownTestSuite() { delete db_; }
+  static TestDatabase* db_;
+};
+
+TestDatabase* SchemaTest::db_ = nullptr;
+
+// The arguments of a trigger, as CREATE TRIGGER gave them.
+std::vector<std::string> TriggerArguments(const TestDatabase& db,
+                                          const std::string& trigger) {
+  // tgargs holds them NUL-terminated; 'escape' writes each NUL as \000.
+  const std::string raw = db.Query(absl::StrCat(
+      "SELECT encode(tgargs, 'escape') FROM pg_trigger WHERE tgname = '",
+      trigger, "'"));
+  std::vector<std::string> arguments = absl::StrSplit(raw, "\\000");
+  if (!arguments.empty() && arguments.back().empty()) arguments.pop_back();
+  return arguments;
+}
+
+TEST_F(SchemaTest, ReferenceTriggersTrackTheAnnotatedReferenceFields) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    SCOPED_TRACE(type.type);
+    const std::vector<std::string> arguments =
+        TriggerArguments(*db_, absl::StrCat(type.table, "_references"));
+    std::vector<std::string> annotated;
+    for (const domain::ReferenceField& reference : type.references) {
+      annotated.push_back(
+          absl::StrCat(reference.path, " ", reference.json_path));
+    }
+    if (annotated.empty()) {
+      EXPECT_THAT(arguments, IsEmpty());
+      continue;
+    }
+    ASSERT_FALSE(arguments.empty())
+        << "no trigger " << type.table << "_references";
+    // The record's label for messages, then (field, JSON path) pairs.
+    EXPECT_EQ(arguments[0], type.field);
+    ASSERT_EQ(arguments.size() % 2, 1u);
+    std::vector<std::string> tracked;
+    for (size_t i = 1; i + 1 < arguments.size(); i += 2) {
+      tracked.push_back(absl::StrCat(arguments[i], " ", arguments[i + 1]));
+    }
+    EXPECT_THAT(tracked, UnorderedElementsAreArray(annotated));
+  }
+}
+
+TEST_F(SchemaTest, EveryKindHasItsTableAndReferencedKindsATableOfReferences) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    SCOPED_TRACE(type.type);
+    EXPECT_EQ(db_->Query(absl::StrCat("SELECT to_regclass('", type.table,
+                                      "') IS NOT NULL")),
+              "t");
+    const std::string references = absl::StrCat(type.field, "_references");
+    EXPECT_EQ(db_->Query(absl::StrCat("SELECT to_regclass('", references,
+                                      "') IS NOT NULL")),
+              type.referenced ? "t" : "f");
+    EXPECT_EQ(db_->Query(absl::StrCat(
+                  "SELECT count(*) FROM reference_kinds WHERE table_name = '",
+                  type.table, "'")),
+              type.referenced ? "1" : "0");
+  }
+}
+
+// Every value name of every enum the resources use, at any depth.
+void CollectEnumValues(const google::protobuf::Descriptor* message,
+                       std::set<const google::protobuf::Descriptor*>* seen,
+                       std::set<std::string>* values) {
+  if (!seen->insert(message).second) return;
+  for (int i = 0; i < message->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = message->field(i);
+    if (field->enum_type() != nullptr) {
+      for (int v = 0; v < field->enum_type()->value_count(); ++v) {
+        values->insert(field->enum_type()->value(v)->name());
+      }
+    }
+    if (field->message_type() != nullptr) {
+      CollectEnumValues(field->message_type(), seen, values);
+    }
+  }
+}
+
+TEST_F(SchemaTest, NoCheckConstraintListsTheValuesOfAProtoEnum) {
+  std::set<std::string> values;
+  std::set<const google::protobuf::Descriptor*> seen;
+  for (const domain::ResourceType& type : domain::Resources()) {
+    CollectEnumValues(type.descriptor, &seen, &values);
+  }
+  ASSERT_GT(values.size(), 50u);
+  const std::string checks = db_->Query(
+      "SELECT string_agg(conrelid::regclass || ': ' || "
+      "pg_get_constraintdef(oid), E'\\n') FROM pg_constraint "
+      "WHERE contype = 'c' AND connamespace = 'public'::regnamespace");
+  ASSERT_FALSE(checks.empty());
+  std::vector<std::string> found;
+  for (const std::string& value : values) {
+    if (checks.find(absl::StrCat("'", value, "'")) != std::string::npos) {
+      found.push_back(value);
+    }
+  }
+  EXPECT_THAT(found, IsEmpty()) << checks;
+}
+
+}  // namespace
+}  // namespace forum_registry
