@@ -20,6 +20,7 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "src/domain/resource_registry.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry::query_test {
@@ -71,26 +72,18 @@ class RegistryEnvironment : public ::testing::Environment {
 [[maybe_unused]] ::testing::Environment* const kEnvironment =
     ::testing::AddGlobalTestEnvironment(new RegistryEnvironment);
 
-// Every table a migration creates.
+// Every table a migration creates: the schema's own, each kind's table and,
+// for the kinds other records refer to, its table of references.
 const std::vector<std::string>& AllTables() {
-  static const auto* tables =
-      new std::vector<std::string>{"schema_migrations",
-                                   "reference_kinds",
-                                   "participants",
-                                   "forums",
-                                   "sources",
-                                   "memberships",
-                                   "sessions",
-                                   "chairmanships",
-                                   "action_plans",
-                                   "statements",
-                                   "participant_references",
-                                   "forum_references",
-                                   "source_references",
-                                   "session_references",
-                                   "chairmanship_references",
-                                   "action_plan_references",
-                                   "changes"};
+  static const auto* tables = [] {
+    auto* tables = new std::vector<std::string>{"schema_migrations",
+                                                "reference_kinds", "changes"};
+    for (const domain::ResourceType& type : domain::Resources()) {
+      tables->push_back(type.table);
+      if (type.referenced) tables->push_back(type.ReferencesTable());
+    }
+    return tables;
+  }();
   return *tables;
 }
 
@@ -501,19 +494,17 @@ void QueryTest::SetUp() {
 
 std::string QueryTest::FullWriteState() {
   std::vector<std::string> parts;
-  for (const char* table : {"sources", "memberships", "sessions",
-                            "chairmanships", "action_plans", "statements"}) {
+  for (const domain::ResourceType& type : domain::Resources()) {
     parts.push_back(
-        absl::StrCat("'", table,
+        absl::StrCat("'", type.table,
                      "', (SELECT count(*) || ':' || coalesce(sum(version), 0) "
                      "FROM ",
-                     table, ")"));
-  }
-  for (const char* table :
-       {"source_references", "session_references", "chairmanship_references",
-        "action_plan_references"}) {
-    parts.push_back(
-        absl::StrCat("'", table, "', (SELECT count(*) FROM ", table, ")"));
+                     type.table, ")"));
+    if (type.referenced) {
+      parts.push_back(absl::StrCat("'", type.ReferencesTable(),
+                                   "', (SELECT count(*) FROM ",
+                                   type.ReferencesTable(), ")"));
+    }
   }
   return absl::StrCat(
       db().WriteState(), " | ",
