@@ -9,9 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "forumregistry/v1/forum.pb.h"
 #include "gmock/gmock.h"
+#include "google/api/field_behavior.pb.h"
+#include "google/api/resource.pb.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
+#include "src/domain/resource_registry.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry::testing {
@@ -80,6 +83,34 @@ TEST_F(BufCurl, ListsServicesThroughReflection) {
               HasSubstr("grpc.reflection.v1alpha.ServerReflection"));
 }
 
+TEST_F(BufCurl, ListsTheServiceAndMethodsOfEveryKindOfTheRegistry) {
+  const CommandResult services = Curl("", {"--list-services"});
+  ASSERT_EQ(services.exit_code, 0) << services.error;
+  const CommandResult methods = Curl("", {"--list-methods"});
+  ASSERT_EQ(methods.exit_code, 0) << methods.error;
+  for (const domain::ResourceType& type : domain::Resources()) {
+    EXPECT_THAT(services.output,
+                HasSubstr(absl::StrCat(type.service->full_name(), "\n")));
+    for (int i = 0; i < type.service->method_count(); ++i) {
+      EXPECT_THAT(methods.output, HasSubstr(absl::StrCat(
+                                      type.service->full_name(), "/",
+                                      type.service->method(i)->name(), "\n")));
+    }
+  }
+}
+
+TEST_F(BufCurl, ServesTheGoogleApiFilesTheProtosImport) {
+  for (const char* file :
+       {"google/api/resource.proto", "google/api/field_behavior.proto"}) {
+    const CommandResult result = Curl(
+        "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+        {"-d", "@-"}, absl::StrCat(R"({"fileByFilename":")", file, R"("})"));
+    ASSERT_EQ(result.exit_code, 0) << result.error;
+    EXPECT_THAT(result.output, HasSubstr("fileDescriptorResponse")) << file;
+    EXPECT_THAT(result.output, Not(HasSubstr("errorResponse"))) << file;
+  }
+}
+
 TEST_F(BufCurl, ListsForumMethods) {
   const CommandResult result = Curl("", {"--list-methods"});
   ASSERT_EQ(result.exit_code, 0) << result.error;
@@ -119,6 +150,25 @@ TEST_F(BufCurl, DescribesForumThroughReflection) {
   EXPECT_THAT(fields, ::testing::IsSupersetOf({"name", "kind", "display_name",
                                                "parent", "founded", "etag",
                                                "create_time", "update_time"}));
+  // The annotations travel with the file: what a client reads of the
+  // resource is what the server is wired from.
+  ASSERT_TRUE(forum->options().HasExtension(google::api::resource));
+  const google::api::ResourceDescriptor& resource =
+      forum->options().GetExtension(google::api::resource);
+  EXPECT_EQ(resource.type(), "forumregistry.org/Forum");
+  EXPECT_THAT(resource.pattern(), ::testing::ElementsAre("forums/{forum}"));
+  for (const auto& field : forum->field()) {
+    if (field.name() == "parent") {
+      EXPECT_EQ(
+          field.options().GetExtension(google::api::resource_reference).type(),
+          "forumregistry.org/Forum");
+    }
+    if (field.name() == "create_time") {
+      EXPECT_THAT(
+          field.options().GetRepeatedExtension(google::api::field_behavior),
+          ::testing::ElementsAre(google::api::OUTPUT_ONLY));
+    }
+  }
 }
 
 TEST_F(BufCurl, DescribesHealthThroughReflection) {
