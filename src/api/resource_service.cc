@@ -19,19 +19,90 @@ using google::protobuf::Message;
 
 namespace {
 
-const FieldDescriptor* FieldOf(const Message& message,
-                               const std::string& name) {
-  return message.GetDescriptor()->FindFieldByName(name);
+[[noreturn]] void Fail(const std::string& what) {
+  std::fprintf(stderr, "forum-registry: %s\n", what.c_str());
+  std::abort();
 }
 
-// A string field of the request, or "" if the request has none of that name.
-std::string StringOf(const Message& message, const std::string& name) {
-  const FieldDescriptor* field = FieldOf(message, name);
+// The singular field `name` of `message` of `type`; null if there is none
+// and it is optional, and a stop otherwise.
+const FieldDescriptor* Find(const google::protobuf::Descriptor* message,
+                            const std::string& name,
+                            FieldDescriptor::CppType type,
+                            bool required = true) {
+  const FieldDescriptor* field = message->FindFieldByName(name);
+  if (field == nullptr && !required) return nullptr;
+  if (field == nullptr || field->cpp_type() != type || field->is_repeated()) {
+    Fail(absl::StrCat(message->full_name(), " needs a field ", name, " of ",
+                      FieldDescriptor::CppTypeName(type)));
+  }
+  return field;
+}
+
+// A string field of the request; "" for a field the request does not have.
+std::string StringOf(const Message& message, const FieldDescriptor* field) {
   return field == nullptr ? ""
                           : message.GetReflection()->GetString(message, field);
 }
 
 }  // namespace
+
+// The fields of one method's request and response that it reads and writes.
+struct ResourceService::Fields {
+  Fields(const domain::ResourceType& type, StandardMethod method,
+         const google::protobuf::Descriptor* in,
+         const google::protobuf::Descriptor* out) {
+    using T = FieldDescriptor;
+    const bool nested = type.parent != nullptr;
+    switch (method) {
+      case StandardMethod::kGet:
+        name = Find(in, "name", T::CPPTYPE_STRING);
+        break;
+      case StandardMethod::kList:
+        parent = Find(in, "parent", T::CPPTYPE_STRING, nested);
+        page_size = Find(in, "page_size", T::CPPTYPE_INT32);
+        page_token = Find(in, "page_token", T::CPPTYPE_STRING);
+        filter = Find(in, "filter", T::CPPTYPE_STRING);
+        order_by = Find(in, "order_by", T::CPPTYPE_STRING);
+        records = out->FindFieldByName(type.table);
+        if (records == nullptr || !records->is_repeated() ||
+            records->message_type() != type.descriptor) {
+          Fail(absl::StrCat(out->full_name(), " needs a field repeated ",
+                            type.descriptor->name(), " ", type.table));
+        }
+        next_page_token = Find(out, "next_page_token", T::CPPTYPE_STRING);
+        break;
+      case StandardMethod::kCreate:
+        parent = Find(in, "parent", T::CPPTYPE_STRING, nested);
+        resource = Find(in, type.field, T::CPPTYPE_MESSAGE);
+        id = Find(in, type.id_field, T::CPPTYPE_STRING);
+        break;
+      case StandardMethod::kUpdate:
+        resource = Find(in, type.field, T::CPPTYPE_MESSAGE);
+        update_mask = Find(in, "update_mask", T::CPPTYPE_MESSAGE);
+        break;
+      case StandardMethod::kDelete:
+        name = Find(in, "name", T::CPPTYPE_STRING);
+        etag = Find(in, "etag", T::CPPTYPE_STRING);
+        force = Find(in, "force", T::CPPTYPE_BOOL, /*required=*/false);
+        break;
+    }
+  }
+
+  const FieldDescriptor* name = nullptr;
+  const FieldDescriptor* parent = nullptr;  // nested kinds only
+  const FieldDescriptor* page_size = nullptr;
+  const FieldDescriptor* page_token = nullptr;
+  const FieldDescriptor* filter = nullptr;
+  const FieldDescriptor* order_by = nullptr;
+  const FieldDescriptor* records = nullptr;  // in the List response
+  const FieldDescriptor* next_page_token = nullptr;
+  const FieldDescriptor* resource = nullptr;  // "forum"
+  const FieldDescriptor* id = nullptr;        // "forum_id"
+  const FieldDescriptor* update_mask = nullptr;
+  const FieldDescriptor* etag = nullptr;
+  const FieldDescriptor* force = nullptr;  // kinds with children only
+};
 
 std::optional<StandardMethod> StandardMethodOf(
     const domain::ResourceType& type,
@@ -56,12 +127,15 @@ std::optional<StandardMethod> StandardMethodOf(
 class ResourceService::Handler final : public grpc::internal::MethodHandler {
  public:
   using Method = grpc::Status (ResourceService::*)(grpc::ServerContext*,
+                                                   const Fields&,
                                                    const Message&, Message*);
 
-  Handler(ResourceService* service, Method method,
+  Handler(ResourceService* service, Method method, StandardMethod standard,
           const google::protobuf::MethodDescriptor* descriptor)
       : service_(service),
         method_(method),
+        fields_(service->type_, standard, descriptor->input_type(),
+                descriptor->output_type()),
         request_prototype_(Prototype(descriptor->input_type())),
         response_prototype_(Prototype(descriptor->output_type())) {}
 
@@ -73,8 +147,8 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
     if (status.ok() && request != nullptr) {
       status = grpc::internal::CatchingFunctionHandler([&] {
         return (service_->*method_)(
-            static_cast<grpc::ServerContext*>(param.server_context), *request,
-            response.get());
+            static_cast<grpc::ServerContext*>(param.server_context), fields_,
+            *request, response.get());
       });
     }
     request.reset();
@@ -97,15 +171,14 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(
             type);
     if (prototype == nullptr) {
-      std::fprintf(stderr, "forum-registry: no generated message %s\n",
-                   type->full_name().c_str());
-      std::abort();
+      Fail(absl::StrCat("no generated message ", type->full_name()));
     }
     return prototype;
   }
 
   ResourceService* const service_;
   const Method method_;
+  const Fields fields_;
   const Message* const request_prototype_;
   const Message* const response_prototype_;
 };
@@ -121,10 +194,8 @@ ResourceService::ResourceService(const domain::ResourceType& type,
     const std::optional<StandardMethod> standard =
         StandardMethodOf(type, method);
     if (!standard.has_value()) {
-      std::fprintf(stderr,
-                   "forum-registry: %s is not a standard method of %s\n",
-                   method->full_name().c_str(), type.type.c_str());
-      std::abort();
+      Fail(absl::StrCat(method->full_name(), " is not a standard method of ",
+                        type.type));
     }
     Handler::Method run = nullptr;
     switch (*standard) {
@@ -148,74 +219,73 @@ ResourceService::ResourceService(const domain::ResourceType& type,
         absl::StrCat("/", type.service->full_name(), "/", method->name())));
     AddMethod(new grpc::internal::RpcServiceMethod(
         paths_.back()->c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-        new Handler(this, run, method)));
+        new Handler(this, run, *standard, method)));
   }
 }
 
 ResourceService::~ResourceService() = default;
 
 grpc::Status ResourceService::Get(grpc::ServerContext* context,
-                                  const Message& request, Message* response) {
-  return methods_.Get(context, StringOf(request, "name"), response);
+                                  const Fields& fields, const Message& request,
+                                  Message* response) {
+  return methods_.Get(context, StringOf(request, fields.name), response);
 }
 
 grpc::Status ResourceService::List(grpc::ServerContext* context,
-                                   const Message& request, Message* response) {
-  const FieldDescriptor* page_size = FieldOf(request, "page_size");
-  const FieldDescriptor* records = FieldOf(*response, type_.table);
+                                   const Fields& fields, const Message& request,
+                                   Message* response) {
+  const google::protobuf::Reflection* in = request.GetReflection();
+  const google::protobuf::Reflection* out = response->GetReflection();
   std::string next_page_token;
   grpc::Status status = methods_.List(
       context,
-      {.parent = StringOf(request, "parent"),
-       .page_size = page_size == nullptr
-                        ? 0
-                        : request.GetReflection()->GetInt32(request, page_size),
-       .page_token = StringOf(request, "page_token"),
-       .filter = StringOf(request, "filter"),
-       .order_by = StringOf(request, "order_by")},
-      [response, records] {
-        return response->GetReflection()->AddMessage(response, records);
+      {.parent = StringOf(request, fields.parent),
+       .page_size = in->GetInt32(request, fields.page_size),
+       .page_token = StringOf(request, fields.page_token),
+       .filter = StringOf(request, fields.filter),
+       .order_by = StringOf(request, fields.order_by)},
+      [response, out, &fields] {
+        return out->AddMessage(response, fields.records);
       },
       &next_page_token);
   if (!next_page_token.empty()) {
-    response->GetReflection()->SetString(response,
-                                         FieldOf(*response, "next_page_token"),
-                                         std::move(next_page_token));
+    out->SetString(response, fields.next_page_token,
+                   std::move(next_page_token));
   }
   return status;
 }
 
 grpc::Status ResourceService::Create(grpc::ServerContext* context,
+                                     const Fields& fields,
                                      const Message& request,
                                      Message* response) {
-  const FieldDescriptor* record = FieldOf(request, type_.field);
-  const google::protobuf::Reflection* reflection = request.GetReflection();
-  return methods_.Create(context, StringOf(request, "parent"),
-                         reflection->GetMessage(request, record),
-                         reflection->HasField(request, record),
-                         StringOf(request, type_.id_field), response);
+  const google::protobuf::Reflection* in = request.GetReflection();
+  return methods_.Create(context, StringOf(request, fields.parent),
+                         in->GetMessage(request, fields.resource),
+                         in->HasField(request, fields.resource),
+                         StringOf(request, fields.id), response);
 }
 
 grpc::Status ResourceService::Update(grpc::ServerContext* context,
+                                     const Fields& fields,
                                      const Message& request,
                                      Message* response) {
-  const FieldDescriptor* record = FieldOf(request, type_.field);
-  const google::protobuf::Reflection* reflection = request.GetReflection();
-  return methods_.Update(
-      context, reflection->GetMessage(request, record),
-      reflection->HasField(request, record),
-      static_cast<const google::protobuf::FieldMask&>(
-          reflection->GetMessage(request, FieldOf(request, "update_mask"))),
-      response);
+  const google::protobuf::Reflection* in = request.GetReflection();
+  return methods_.Update(context, in->GetMessage(request, fields.resource),
+                         in->HasField(request, fields.resource),
+                         static_cast<const google::protobuf::FieldMask&>(
+                             in->GetMessage(request, fields.update_mask)),
+                         response);
 }
 
 grpc::Status ResourceService::Delete(grpc::ServerContext* context,
+                                     const Fields& fields,
                                      const Message& request,
                                      Message* /*response*/) {
-  const FieldDescriptor* force = FieldOf(request, "force");
   return methods_.Delete(
-      context, StringOf(request, "name"), StringOf(request, "etag"),
-      force != nullptr && request.GetReflection()->GetBool(request, force));
+      context, StringOf(request, fields.name), StringOf(request, fields.etag),
+      fields.force != nullptr &&
+          request.GetReflection()->GetBool(request, fields.force));
 }
 
 }  // namespace forum_registry::api

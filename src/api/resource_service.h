@@ -49,8 +49,9 @@ std::optional<StandardMethod> StandardMethodOf(
 class ResourceService final : public grpc::Service {
  public:
   // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
-  // same pool or one on a replica. A method that is not a standard method
-  // stops the program: the registry's tests rule that out.
+  // same pool or one on a replica. A method that is not a standard method,
+  // or a request without a field of the AIP name and type the method reads,
+  // stops the program: api_unit_test rules that out.
   ResourceService(const domain::ResourceType& type, store::ConnectionPool* pool,
                   store::ConnectionPool* read_pool);
   ~ResourceService() override;
@@ -60,20 +61,23 @@ class ResourceService final : public grpc::Service {
 
  private:
   class Handler;
+  // The fields of one method's request and response that it reads and
+  // writes, looked up once when the service is built.
+  struct Fields;
 
-  grpc::Status Get(grpc::ServerContext* context,
+  grpc::Status Get(grpc::ServerContext* context, const Fields& fields,
                    const google::protobuf::Message& request,
                    google::protobuf::Message* response);
-  grpc::Status List(grpc::ServerContext* context,
+  grpc::Status List(grpc::ServerContext* context, const Fields& fields,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
-  grpc::Status Create(grpc::ServerContext* context,
+  grpc::Status Create(grpc::ServerContext* context, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Update(grpc::ServerContext* context,
+  grpc::Status Update(grpc::ServerContext* context, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Delete(grpc::ServerContext* context,
+  grpc::Status Delete(grpc::ServerContext* context, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
 

@@ -79,6 +79,18 @@ TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
   }
 }
 
+// Building a service looks up every request and response field its methods
+// read, by AIP name and type, and stops the program on a missing one. The
+// pool connects lazily, so nothing here needs a database.
+TEST(ResourceService, EveryKindsServiceBuildsWithTheFieldsItReads) {
+  store::ConnectionPool pool({.url = "postgresql:///nowhere", .size = 1});
+  for (const domain::ResourceType& type : domain::Resources()) {
+    ResourceService service(type, &pool, &pool);
+    EXPECT_EQ(service.full_name(), type.service->full_name());
+  }
+  EXPECT_EQ(pool.GetStats().in_use, 0);
+}
+
 TEST(ResourceStoreKind, EveryFilterFieldHasAColumnAndEveryOrderFieldASort) {
   for (const domain::ResourceType& type : domain::Resources()) {
     const store::ResourceKind kind = store::KindOf(type);

@@ -1,5 +1,6 @@
 #include "src/domain/resource_name.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -106,6 +107,19 @@ absl::Status ValidateParent(absl::string_view parent,
     return absl::OkStatus();
   }
   return ValidateName(parent, parent_collection, field);
+}
+
+std::string SnakeCase(absl::string_view camel) {
+  std::string out;
+  for (char c : camel) {
+    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
+      out.push_back('_');
+      out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 }  // namespace forum_registry::domain

@@ -46,6 +46,11 @@ absl::Status ValidateName(absl::string_view name, absl::string_view collection,
 // `{collection}/{id}`.
 std::string MakeName(absl::string_view collection, absl::string_view id);
 
+// "actionPlan" -> "action_plan", "foundedDate.month" -> "founded_date.month":
+// the proto (snake_case) spelling of a JSON (lowerCamelCase) name or path;
+// snake_case passes unchanged.
+std::string SnakeCase(absl::string_view camel);
+
 // A name of a resource nested under a parent: `forums/arf/sessions/30` is
 // parent `forums/arf` and id `30` in collection `sessions`.
 struct NestedName {

@@ -2,7 +2,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <map>
 #include <optional>
 #include <set>
 
@@ -21,13 +20,13 @@
 #include "forumregistry/v1/statement.pb.h"
 #include "google/api/field_behavior.pb.h"
 #include "google/api/resource.pb.h"
+#include "src/domain/resource_name.h"
 #include "src/domain/resource_rules.h"
 
 namespace forum_registry::domain {
 namespace {
 
 namespace v1 = forumregistry::v1;
-using filter::FieldSpec;
 using filter::FieldType;
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
@@ -182,20 +181,6 @@ bool HasBehavior(const FieldDescriptor* field, google::api::FieldBehavior b) {
   return false;
 }
 
-// "actionPlan" -> "action_plan".
-std::string SnakeCase(absl::string_view camel) {
-  std::string out;
-  for (char c : camel) {
-    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      out.push_back('_');
-      out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 // The string fields naming other records, anywhere inside `message`.
 void CollectReferences(const Descriptor* message, const std::string& path,
                        const std::string& json_path,
@@ -247,8 +232,6 @@ std::vector<const FieldDescriptor*> FieldsOnPath(const Descriptor* message,
   return fields;
 }
 
-std::vector<ResourceType>* Registry();
-
 const ResourceType* FindIn(const std::vector<ResourceType>& types,
                            absl::string_view type_name) {
   for (const ResourceType& type : types) {
@@ -257,7 +240,9 @@ const ResourceType* FindIn(const std::vector<ResourceType>& types,
   return nullptr;
 }
 
-FilterField MakeFilter(const ResourceType& type, const FilterDecl& decl) {
+// `kinds` are all kinds, linked, for the collection of a referred kind.
+FilterField MakeFilter(const std::vector<ResourceType>& kinds,
+                       const ResourceType& type, const FilterDecl& decl) {
   FilterField out;
   if (decl.parent) {
     if (type.parent == nullptr) {
@@ -291,6 +276,12 @@ FilterField MakeFilter(const ResourceType& type, const FilterDecl& decl) {
             last->message_type() != v1::Period::descriptor()) {
           Fail(absl::StrCat(what, ": a message that is not a date"));
         }
+        // The store reads a partial date from the body; a period only from
+        // a column (a daterange the migration generates).
+        if (last->message_type() == v1::Period::descriptor() &&
+            decl.storage == Storage::kBody) {
+          Fail(absl::StrCat(what, ": a period must be kept in a column"));
+        }
         out.spec.type = FieldType::kDate;
         break;
       case FieldDescriptor::CPPTYPE_ENUM:
@@ -305,10 +296,10 @@ FilterField MakeFilter(const ResourceType& type, const FilterDecl& decl) {
           out.spec.type = FieldType::kReference;
           // A top-level kind's names are checked to be of its collection;
           // nested names and "*" are checked by the database alone.
-          const ResourceType* target = FindIn(
-              *Registry(), last->options()
-                               .GetExtension(google::api::resource_reference)
-                               .type());
+          const ResourceType* target =
+              FindIn(kinds, last->options()
+                                .GetExtension(google::api::resource_reference)
+                                .type());
           if (target != nullptr && target->parent == nullptr) {
             out.spec.collection = target->collection;
           }
@@ -345,11 +336,14 @@ FilterField MakeFilter(const ResourceType& type, const FilterDecl& decl) {
   return out;
 }
 
-// Builds the registry; fails loudly on any inconsistency.
-std::vector<ResourceType> Build() {
+// Builds the registry in three passes — each kind from its annotations, then
+// the links between kinds, then the filters, whose types may depend on another
+// kind — and fails loudly on any inconsistency. The vector never grows after
+// the first pass, so pointers into it stay valid.
+std::vector<ResourceType>* Build() {
   std::vector<Entry> entries = Entries();
-  std::vector<ResourceType> types;
-  types.reserve(entries.size());
+  auto* types = new std::vector<ResourceType>;
+  types->reserve(entries.size());
   for (Entry& entry : entries) {
     const Descriptor* message = entry.message;
     if (!message->options().HasExtension(google::api::resource)) {
@@ -390,68 +384,57 @@ std::vector<ResourceType> Build() {
     }
     std::set<const Descriptor*> seen;
     CollectReferences(message, "", "$", &seen, &type.references);
+    if (!entry.validate) Fail(absl::StrCat(type.type, ": no rules"));
     type.validate = std::move(entry.validate);
     type.normalize = std::move(entry.normalize);
     type.order_by = std::move(entry.order_by);
     type.order_by.push_back("create_time");
     type.order_by.push_back("update_time");
-    types.push_back(std::move(type));
+    types->push_back(std::move(type));
+  }
+
+  for (ResourceType& type : *types) {
+    if (type.parent_collection.empty()) continue;
+    for (ResourceType& parent : *types) {
+      if (parent.collection == type.parent_collection &&
+          parent.parent_collection.empty()) {
+        type.parent = &parent;
+        parent.children.push_back(&type);
+      }
+    }
+    if (type.parent == nullptr) {
+      Fail(absl::StrCat(type.type, ": no kind has the collection ",
+                        type.parent_collection));
+    }
+  }
+  for (const ResourceType& type : *types) {
+    for (const ReferenceField& reference : type.references) {
+      if (reference.type == "*") continue;
+      bool found = false;
+      for (ResourceType& target : *types) {
+        if (target.type == reference.type) found = target.referenced = true;
+      }
+      if (!found) {
+        Fail(absl::StrCat(type.type, ".", reference.path,
+                          " refers to the unknown type ", reference.type));
+      }
+    }
+  }
+
+  for (size_t i = 0; i < types->size(); ++i) {
+    for (const FilterDecl& decl : entries[i].filters) {
+      ResourceType& type = (*types)[i];
+      type.filters.push_back(MakeFilter(*types, type, decl));
+      type.schema.push_back(type.filters.back().spec);
+    }
   }
   return types;
-}
-
-std::vector<ResourceType>* Registry() {
-  static std::vector<ResourceType>* const kRegistry = [] {
-    auto* types = new std::vector<ResourceType>(Build());
-    // Links between kinds, now that every kind has its place.
-    for (ResourceType& type : *types) {
-      if (type.parent_collection.empty()) continue;
-      for (ResourceType& parent : *types) {
-        if (parent.collection == type.parent_collection &&
-            parent.parent_collection.empty()) {
-          type.parent = &parent;
-          parent.children.push_back(&type);
-        }
-      }
-      if (type.parent == nullptr) {
-        Fail(absl::StrCat(type.type, ": no kind has the collection ",
-                          type.parent_collection));
-      }
-    }
-    for (const ResourceType& type : *types) {
-      for (const ReferenceField& reference : type.references) {
-        if (reference.type == "*") continue;
-        bool found = false;
-        for (ResourceType& target : *types) {
-          if (target.type == reference.type) found = target.referenced = true;
-        }
-        if (!found) {
-          Fail(absl::StrCat(type.type, ".", reference.path,
-                            " refers to the unknown type ", reference.type));
-        }
-      }
-    }
-    return types;
-  }();
-  return kRegistry;
 }
 
 }  // namespace
 
 const std::vector<ResourceType>& Resources() {
-  static const std::vector<ResourceType>* const kResources = [] {
-    std::vector<ResourceType>* types = Registry();
-    // Filters last: their types may depend on other kinds (the collection
-    // of a referred kind).
-    std::vector<Entry> entries = Entries();
-    for (size_t i = 0; i < types->size(); ++i) {
-      for (const FilterDecl& decl : entries[i].filters) {
-        (*types)[i].filters.push_back(MakeFilter((*types)[i], decl));
-        (*types)[i].schema.push_back((*types)[i].filters.back().spec);
-      }
-    }
-    return types;
-  }();
+  static const std::vector<ResourceType>* const kResources = Build();
   return *kResources;
 }
 

@@ -15,8 +15,9 @@
 // each of them.
 //
 // Adding a kind: a proto (message with google.api.resource, a service with the
-// five standard methods, a field in Dataset), a migration (its table), and one
-// entry in resource_registry.cc. docs/adding-a-resource.md shows the steps.
+// five standard methods, a field in Dataset), a migration (its table), its
+// rules (resource_rules.h) and one entry in resource_registry.cc.
+// docs/adding-a-resource.md shows the steps.
 //
 //   for (const domain::ResourceType& type : domain::Resources()) {
 //     // type.collection == "sessions", type.parent->collection == "forums"
@@ -121,8 +122,8 @@ struct ResourceType {
 
   // The filter parser's view of `filters` (the same fields, same order).
   filter::Schema schema;
-  // The name table of the references to this kind ("forum_references") and
-  // its column naming the referred record ("forum"); "" when not referenced.
+  // The table of references to this kind ("forum_references"), whose column
+  // `field` names the referred record; "" when nothing refers to the kind.
   std::string ReferencesTable() const;
 };
 

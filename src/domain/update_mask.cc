@@ -1,11 +1,11 @@
 #include "src/domain/update_mask.h"
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/field_mask_util.h"
+#include "src/domain/resource_name.h"
 #include "src/domain/resource_registry.h"
 
 namespace forum_registry::domain {
@@ -14,20 +14,6 @@ namespace {
 using google::protobuf::Descriptor;
 using google::protobuf::FieldMask;
 using google::protobuf::util::FieldMaskUtil;
-
-// "foundedDate.month" -> "founded_date.month"; snake_case passes unchanged.
-std::string ToSnakeCase(absl::string_view path) {
-  std::string out;
-  for (char c : path) {
-    if (absl::ascii_isupper(static_cast<unsigned char>(c))) {
-      out.push_back('_');
-      out.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
 
 std::string WritableFields(const Descriptor* descriptor) {
   std::vector<std::string> names;
@@ -52,7 +38,7 @@ absl::Status ApplyUpdateMask(const FieldMask& mask,
   }
   FieldMask effective;
   for (const std::string& raw : mask.paths()) {
-    const std::string path = ToSnakeCase(raw);
+    const std::string path = SnakeCase(raw);
     if (path == "*") {
       for (int i = 0; i < descriptor->field_count(); ++i) {
         if (!IsServerSet(descriptor->field(i))) {

@@ -8,7 +8,6 @@
 // whose body is the same is left alone and reported unchanged, so importing
 // the same file twice writes nothing the second time.
 
-#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,7 +17,7 @@
 namespace forum_registry::store {
 
 struct ImportRecord {
-  // The table, which is the collection of the name ("forums").
+  // The kind's table ("forums", "action_plans").
   std::string table;
   // The record's full name.
   std::string name;

@@ -1,5 +1,7 @@
 #include "src/store/kinds.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -36,7 +38,7 @@ Column ColumnOf(const FilterField& field) {
       return {at, absl::StrCat("coalesce(lower(", at, "), '-infinity'::date)"),
               "date"};
     }
-    return {at, at, "text"};
+    return {at, at, type == FieldType::kInteger ? "bigint" : "text"};
   }
   switch (type) {
     case FieldType::kDate: {
@@ -90,11 +92,12 @@ ResourceKind KindOf(const domain::ResourceType& type) {
   for (const char* time : {"create_time", "update_time"}) {
     kind.columns[time] = {time, time, "timestamptz"};
   }
-  // Only the fields order_by accepts keep a sort expression.
+  // A sort expression is what lets List order by a field: the fields
+  // order_by does not accept keep none, so nothing can order by them.
+  const std::set<std::string> sortable(type.order_by.begin(),
+                                       type.order_by.end());
   for (auto& [name, column] : kind.columns) {
-    bool sortable = false;
-    for (const std::string& order : type.order_by) sortable |= order == name;
-    if (!sortable) column.sort_sql = column.sort_type = "";
+    if (!sortable.contains(name)) column.sort_sql = column.sort_type = "";
   }
   return kind;
 }

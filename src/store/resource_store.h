@@ -126,7 +126,7 @@ class ResourceStore {
   const ResourceKind& kind() const { return kind_; }
 
  private:
-  // The steps of Delete, each inside its transaction. A forced delete first
+  // The steps of Delete, each inside Delete's transaction. A forced delete first
   // forgets the children's own references, then checks that nothing outside
   // still refers to a child, then deletes them; without force, any child
   // stops the delete.

@@ -37,11 +37,9 @@ absl::Status Export(const std::string& database_url, Dataset* dataset) {
           reflection->MutableRepeatedMessage(dataset, field, i);
       const google::protobuf::Descriptor* descriptor = record->GetDescriptor();
       for (int f = 0; f < descriptor->field_count(); ++f) {
-        const google::protobuf::FieldDescriptor* server_set =
-            descriptor->field(f);
-        if (domain::IsServerSet(server_set) &&
-            !domain::IsIdentifier(server_set)) {
-          record->GetReflection()->ClearField(record, server_set);
+        const google::protobuf::FieldDescriptor* field = descriptor->field(f);
+        if (domain::IsServerSet(field) && !domain::IsIdentifier(field)) {
+          record->GetReflection()->ClearField(record, field);
         }
       }
     }

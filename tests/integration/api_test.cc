@@ -30,6 +30,9 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_support.h"
@@ -1617,6 +1620,37 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
                          ForumName(id) + "'"),
               "2");
   }
+}
+
+// Bytes that are not a CreateForumRequest reach the service's handler as a
+// parse failure: the call is refused, nothing is written, and the server
+// goes on serving (the handler frees what it allocated for the request).
+TEST_F(RegistryTest, UnparsableRequestIsRefusedAndWritesNothing) {
+  const std::string before = db().WriteState();
+  // Field 1 (the forum) as a length-delimited field claiming 100 bytes that
+  // are not there.
+  const std::string garbage("\x0a\x64\x01\x02", 4);
+  for (int i = 0; i < 20; ++i) {
+    grpc::Slice slice(garbage);
+    grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    const grpc::internal::RpcMethod method(
+        "/forumregistry.v1.ForumService/CreateForum",
+        grpc::internal::RpcMethod::NORMAL_RPC, *g_channel);
+    const grpc::Status status =
+        grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+            g_channel->get(), method, &context, request, &response);
+    ASSERT_FALSE(status.ok());
+    EXPECT_EQ(CodeName(status.error_code()), "INTERNAL") << Describe(status);
+  }
+  EXPECT_EQ(db().WriteState(), before);
+  v1::Forum forum;
+  forum.set_kind(v1::FORUM_KIND_SUMMIT);
+  forum.set_display_name("After garbage");
+  v1::Forum created;
+  EXPECT_TRUE(CreateForum(forum, UniqueId("after-garbage"), &created).ok());
 }
 
 }  // namespace
