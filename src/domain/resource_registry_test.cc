@@ -4,8 +4,13 @@
 
 #include "src/domain/resource_registry.h"
 
+#include <fstream>
+#include <memory>
 #include <set>
+#include <sstream>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "forumregistry/v1/action_plan.pb.h"
 #include "forumregistry/v1/dataset.pb.h"
 #include "forumregistry/v1/forum.pb.h"
@@ -13,6 +18,7 @@
 #include "forumregistry/v1/session.pb.h"
 #include "forumregistry/v1/statement.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace forum_registry::domain {
@@ -230,6 +236,117 @@ TEST(ResourceRegistry, EveryReferenceNamesAKnownTypeOrAny) {
       EXPECT_TRUE(reference.type == "*" ||
                   FindByType(reference.type) != nullptr)
           << type.type << "." << reference.path << " -> " << reference.type;
+    }
+  }
+}
+
+// Where a string value stands in a record: a field of a message, and its
+// index if the field is repeated (-1 otherwise).
+struct Slot {
+  google::protobuf::Message* message;
+  const google::protobuf::FieldDescriptor* field;
+  int index;
+};
+
+// Every non-empty value at the dotted path in `message`.
+void SlotsAt(google::protobuf::Message* message, absl::string_view path,
+             std::vector<Slot>* out) {
+  const size_t dot = path.find('.');
+  const std::string head(path.substr(0, dot));
+  const auto* field = message->GetDescriptor()->FindFieldByName(head);
+  ASSERT_NE(field, nullptr) << head;
+  const auto* reflection = message->GetReflection();
+  if (dot == absl::string_view::npos) {
+    if (field->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(*message, field); ++i) {
+        if (!reflection->GetRepeatedString(*message, field, i).empty()) {
+          out->push_back({message, field, i});
+        }
+      }
+    } else if (!reflection->GetString(*message, field).empty()) {
+      out->push_back({message, field, -1});
+    }
+    return;
+  }
+  const absl::string_view rest = path.substr(dot + 1);
+  if (field->is_repeated()) {
+    for (int i = 0; i < reflection->FieldSize(*message, field); ++i) {
+      SlotsAt(reflection->MutableRepeatedMessage(message, field, i), rest, out);
+    }
+  } else if (reflection->HasField(*message, field)) {
+    SlotsAt(reflection->MutableMessage(message, field), rest, out);
+  }
+}
+
+void Set(const Slot& slot, const std::string& value) {
+  const auto* reflection = slot.message->GetReflection();
+  if (slot.index < 0) {
+    reflection->SetString(slot.message, slot.field, value);
+  } else {
+    reflection->SetRepeatedString(slot.message, slot.field, slot.index, value);
+  }
+}
+
+std::string Get(const Slot& slot) {
+  const auto* reflection = slot.message->GetReflection();
+  return slot.index < 0 ? reflection->GetString(*slot.message, slot.field)
+                        : reflection->GetRepeatedString(*slot.message,
+                                                        slot.field, slot.index);
+}
+
+// The rules (resource_rules.cc) check the kind of each name a record holds;
+// the annotations say which kind it must be. For every reference field of
+// every kind that the seed data sets: the seed's value, a name of the
+// annotated kind, passes the rules, and a well-formed name of another kind
+// in its place is refused, naming the field. A field the seed never sets
+// fails the test, so every annotated reference is held to its rule.
+TEST(ResourceRegistry, RulesCheckEveryReferenceAgainstItsAnnotatedKind) {
+  v1::Dataset seed;
+  std::ifstream in(FR_SOURCE_DIR "/data/asean-2023.textproto");
+  std::stringstream text;
+  text << in.rdbuf();
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text.str(), &seed));
+  const auto* seed_reflection = seed.GetReflection();
+  for (const ResourceType& type : Resources()) {
+    const auto* records =
+        v1::Dataset::descriptor()->FindFieldByName(type.table);
+    for (const ReferenceField& reference : type.references) {
+      if (reference.type == "*") continue;
+      SCOPED_TRACE(absl::StrCat(type.type, " ", reference.path));
+      const ResourceType* target = FindByType(reference.type);
+      ASSERT_NE(target, nullptr);
+      // Any well-formed name of another kind.
+      const std::string wrong = target->collection == "statements"
+                                    ? "sources/not-a-statement"
+                                    : "statements/not-a-" + target->field;
+      bool exercised = false;
+      for (int r = 0; r < seed_reflection->FieldSize(seed, records); ++r) {
+        std::unique_ptr<google::protobuf::Message> record(
+            seed_reflection->GetRepeatedMessage(seed, records, r).New());
+        record->CopyFrom(seed_reflection->GetRepeatedMessage(seed, records, r));
+        if (type.normalize) type.normalize(record.get());
+        std::vector<Slot> slots;
+        SlotsAt(record.get(), reference.path, &slots);
+        if (slots.empty()) continue;
+        exercised = true;
+        const std::string value = Get(slots[0]);
+        EXPECT_TRUE(absl::StartsWith(
+            value,
+            absl::StrCat(target->parent == nullptr ? target->collection
+                                                   : target->parent_collection,
+                         "/")))
+            << value;
+        EXPECT_TRUE(type.validate(*record, type.field).ok()) << value;
+        Set(slots[0], wrong);
+        const absl::Status refused = type.validate(*record, type.field);
+        EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument)
+            << wrong << " in " << reference.path << " was not refused";
+        const std::string last(
+            reference.path.substr(reference.path.rfind('.') + 1));
+        EXPECT_THAT(std::string(refused.message()), ::testing::HasSubstr(last));
+        break;
+      }
+      EXPECT_TRUE(exercised) << "no record of the seed sets " << reference.path;
     }
   }
 }
