@@ -6,6 +6,9 @@
 # neither. On a shared two-core machine single runs vary by tens of percent;
 # compare the means and the spread across rounds, not one pair.
 #
+# The other revision is checked out as a git worktree under build/ab-REV and
+# built there once (`git worktree remove build/ab-REV/src` when done).
+#
 # Usage: bench/ab.sh REV [ROUNDS] [SECONDS] [CASES]
 #   REV      a git revision to compare with, e.g. HEAD~3 or main
 #   ROUNDS   pairs of rounds (default 3, so 6 measurements a side)
