@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # deploy/Dockerfile cannot be built here (no container engine), so it is
 # checked statically:
-#  - every file or folder it COPYs from the build context exists;
+#  - every file or folder it COPYs from the build context exists, and the
+#    build stage copies every folder the top CMakeLists.txt adds (else
+#    configuring fails inside the image);
 #  - the runtime stage installs every shared library the built binary links:
 #    the Debian package of each library `ldd` lists must be among the runtime
 #    packages or their dependencies (or in the base image: libc, libstdc++);
@@ -25,6 +27,14 @@ while read -r _ rest; do
     test -e "$source_dir/$src"; check $? "COPY source $src exists"
   done
 done < <(grep -E '^COPY ' "$dockerfile")
+
+# Every add_subdirectory of the top CMakeLists.txt is copied in (its first
+# path component is enough: `COPY src/ src/` covers src/domain).
+copied=$(awk '/^FROM .* AS runtime/ {exit} /^COPY / && !/--from=/ {print $2}' "$dockerfile" | sed 's:/$::')
+while read -r dir; do
+  top=${dir%%/*}
+  grep -qx "$top" <<<"$copied"; check $? "the build stage copies $top/ (add_subdirectory($dir))"
+done < <(sed -nE 's/^add_subdirectory\(([^) ]+)\).*/\1/p' "$source_dir/CMakeLists.txt")
 
 # The runtime stage's packages, and everything they pull in.
 runtime_packages=$(awk '/^FROM .* AS runtime/ {r=1} r && /apt-get install/ {i=1} r && i {print} r && i && !/\\$/ {exit}' "$dockerfile" |
