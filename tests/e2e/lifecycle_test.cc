@@ -450,8 +450,10 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
 //
 // gRPC's Shutdown cancels calls that reached the server but were not yet
 // handed to a handler; a client that keeps sending regardless of health can
-// see one such CANCELLED per call it had in flight at that instant (never an
-// RPC the server had begun: those all end OK, which the server's log shows).
+// see one such CANCELLED per call it had in flight at that instant, and
+// rarely one more for a retry sent before its channel read the final GOAWAY
+// (never an RPC the server had begun: those all end OK, which the server's
+// log shows).
 TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
   auto db = TestDatabase::Create();
   auto server = ServerProcess::Start(
@@ -459,6 +461,7 @@ TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
   std::atomic<bool> stop{false};
   std::atomic<int64_t> ok{0}, refused{0}, cancelled{0}, other{0};
   std::atomic<int64_t> first_refusal_ms{-1};
+  std::atomic<int64_t> first_cancel_ms{-1};
   const auto t0 = std::chrono::steady_clock::now();
   const auto now_ms = [&] {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -485,10 +488,9 @@ TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
           ++ok;
         } else if (status.error_code() == grpc::StatusCode::CANCELLED) {
           ++cancelled;
-          // Back off as after a refusal: retried at once, the next call can
-          // leave before the channel has read the server's GOAWAY and be
-          // cancelled again by the same Shutdown (seen once in about fifty
-          // runs), which says nothing about the server.
+          int64_t expected = -1;
+          first_cancel_ms.compare_exchange_strong(expected, now_ms());
+          // Back off as after a refusal, as a client should.
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           ++refused;
@@ -525,8 +527,17 @@ TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
   EXPECT_LT(not_serving_ms - signalled_ms, 500);
   EXPECT_EQ(other.load(), 0) << "an RPC failed otherwise than by refusal: "
                              << (errors.empty() ? "" : errors.front());
-  EXPECT_LE(cancelled.load(), static_cast<int64_t>(clients.size()))
-      << "at most the one call each client had in flight at Shutdown";
+  // Only Shutdown cancels, so never during the drain. It cancels the call
+  // each client had in flight, and a retry that left before the channel read
+  // the server's final GOAWAY can meet the same fate (gRPC accepts streams
+  // between its first and last GOAWAY; seen once in tens of runs): a few a
+  // client, never a stream of them.
+  if (first_cancel_ms >= 0) {
+    EXPECT_GE(first_cancel_ms.load(), signalled_ms + 900)
+        << "a call was cancelled during the drain";
+  }
+  EXPECT_LE(cancelled.load(), 2 * static_cast<int64_t>(clients.size()))
+      << "Shutdown cancels the calls in flight and at most a retry each";
   // Every RPC the server began, it finished OK.
   const std::string log = server->Output();
   EXPECT_THAT(log, HasSubstr("\"method\":\"/forumregistry.v1.ForumService/"
