@@ -1,0 +1,154 @@
+// The change log is read in revision order by followers that remember only
+// the highest revision they have seen. That works only if revisions follow
+// commit order: here writers commit in another order than they wrote, some
+// roll back, and a follower polling all the while must read exactly the
+// committed changes, each once, in one order.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <pqxx/pqxx>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+using ::forum_registry::testing::TestDatabase;
+
+struct Read {
+  int64_t revision;
+  std::string resource;
+};
+
+// Everything in the log after `after`, in revision order.
+std::vector<Read> ReadAfter(pqxx::connection& connection, int64_t after) {
+  pqxx::nontransaction txn(connection);
+  std::vector<Read> out;
+  for (const auto& row : txn.exec_params(
+           "SELECT sequence, resource FROM changes WHERE sequence > $1 "
+           "ORDER BY sequence",
+           after)) {
+    out.push_back(
+        {row["sequence"].as<int64_t>(), row["resource"].as<std::string>()});
+  }
+  return out;
+}
+
+TEST(ChangeLog, AFollowerOfTheHighestRevisionMissesNoCommittedChange) {
+  auto db = TestDatabase::Create();
+  pqxx::connection setup(db->url());
+  const int64_t start = [&] {
+    pqxx::nontransaction txn(setup);
+    return txn.exec1("SELECT coalesce(max(sequence), 0) FROM changes")[0]
+        .as<int64_t>();
+  }();
+
+  // The follower: polls for what is after the highest revision it has seen.
+  std::atomic<bool> writers_done{false};
+  std::vector<Read> followed;
+  std::thread follower([&] {
+    pqxx::connection connection(db->url());
+    int64_t cursor = start;
+    bool last_pass = false;
+    while (true) {
+      const bool done = writers_done.load();
+      for (Read& read : ReadAfter(connection, cursor)) {
+        cursor = read.revision;
+        followed.push_back(std::move(read));
+      }
+      if (last_pass) break;
+      last_pass = done;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+
+  // 16 writers; each writes early and commits (or rolls back) after a
+  // random delay, so the order of writing is not the order of committing.
+  constexpr int kWriters = 16;
+  constexpr int kRounds = 6;
+  std::atomic<int> committed{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937 random(1234 + w);
+      pqxx::connection connection(db->url());
+      for (int round = 0; round < kRounds; ++round) {
+        pqxx::work txn(connection);
+        txn.exec_params(
+            "INSERT INTO participants (name, body) VALUES ($1, "
+            "jsonb_build_object('kind', 'PARTICIPANT_KIND_STATE', "
+            "'display_name', $1::text))",
+            absl::StrCat("participants/w", w, "-r", round));
+        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 40));
+        if (random() % 4 == 0) {
+          txn.abort();
+        } else {
+          txn.commit();
+          ++committed;
+        }
+      }
+    });
+  }
+  for (auto& writer : writers) writer.join();
+  writers_done = true;
+  follower.join();
+
+  const std::vector<Read> logged = ReadAfter(setup, start);
+  EXPECT_EQ(static_cast<int>(logged.size()), committed.load());
+  ASSERT_EQ(followed.size(), logged.size())
+      << "the follower missed committed changes (or saw uncommitted ones)";
+  for (size_t i = 0; i < logged.size(); ++i) {
+    EXPECT_EQ(followed[i].revision, logged[i].revision);
+    EXPECT_EQ(followed[i].resource, logged[i].resource);
+  }
+  // Nothing rolled back was logged: every logged record exists.
+  pqxx::nontransaction txn(setup);
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM changes c WHERE c.sequence > " +
+                      std::to_string(start) +
+                      " AND NOT EXISTS (SELECT 1 FROM participants p "
+                      "WHERE p.name = c.resource)")[0]
+                .as<int64_t>(),
+            0);
+}
+
+// The revisions a transaction produced can be found after its commit by its
+// transaction id: that is how a writer learns the revision of its write.
+TEST(ChangeLog, ATransactionFindsItsRevisionsByItsId) {
+  auto db = TestDatabase::Create();
+  pqxx::connection connection(db->url());
+  std::string xid;
+  {
+    pqxx::work txn(connection);
+    xid = txn.exec1(
+                 "INSERT INTO participants (name, body) VALUES "
+                 "('participants/x', '{\"kind\": \"PARTICIPANT_KIND_STATE\", "
+                 "\"display_name\": \"X\"}') RETURNING pg_current_xact_id()")[0]
+              .as<std::string>();
+    // Not yet logged: the row is written at commit.
+    EXPECT_EQ(txn.exec1("SELECT count(*) FROM changes WHERE resource = "
+                        "'participants/x'")[0]
+                  .as<int>(),
+              0);
+    txn.commit();
+  }
+  pqxx::nontransaction txn(connection);
+  const pqxx::row found = txn.exec_params1(
+      "SELECT max(sequence) AS revision, count(*) AS n FROM changes "
+      "WHERE transaction = $1::xid8",
+      xid);
+  EXPECT_EQ(found["n"].as<int>(), 1);
+  EXPECT_EQ(found["revision"].as<int64_t>(),
+            txn.exec1("SELECT max(sequence) FROM changes")[0].as<int64_t>());
+}
+
+}  // namespace
+}  // namespace forum_registry
