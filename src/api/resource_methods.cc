@@ -31,6 +31,16 @@ const std::string& EtagOf(const Message& resource) {
   return resource.GetReflection()->GetStringReference(resource, field, nullptr);
 }
 
+// Tells the caller the revision of the change feed its write produced, in a
+// response header, so it can wait for that point in the feed or in a read.
+// Nothing when the revision could not be read after the commit.
+void SendRevision(grpc::ServerContext* context, int64_t revision) {
+  if (revision > 0) {
+    context->AddInitialMetadata(std::string(kRevisionHeader),
+                                std::to_string(revision));
+  }
+}
+
 }  // namespace
 
 ResourceMethods::ResourceMethods(store::ResourceStore* store,
@@ -137,7 +147,11 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
   record->CopyFrom(resource);
   SetName(record.get(), domain::MakeName(collection, id));
   FR_RETURN_IF_ERROR(Check(record.get()));
-  return store_->Create(NameOf(*record), *record, out, DeadlineOf(context));
+  int64_t revision = 0;
+  FR_RETURN_IF_ERROR(store_->Create(NameOf(*record), *record, out,
+                                    DeadlineOf(context), &revision));
+  SendRevision(context, revision);
+  return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Update(grpc::ServerContext* context,
@@ -163,13 +177,16 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
     std::unique_ptr<Message> scratch(resource.New());
     FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, scratch.get()));
   }
-  return store_->Update(
+  int64_t revision = 0;
+  FR_RETURN_IF_ERROR(store_->Update(
       name, EtagOf(resource),
       [&](Message* current) -> absl::Status {
         FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, current));
         return Check(current);
       },
-      out, DeadlineOf(context));
+      out, DeadlineOf(context), &revision));
+  SendRevision(context, revision);
+  return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Delete(grpc::ServerContext* context,
@@ -178,7 +195,11 @@ grpc::Status ResourceMethods::Delete(grpc::ServerContext* context,
   if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
   }
-  return ToGrpcStatus(store_->Delete(name, etag, force, DeadlineOf(context)));
+  int64_t revision = 0;
+  const absl::Status deleted =
+      store_->Delete(name, etag, force, DeadlineOf(context), &revision);
+  if (deleted.ok()) SendRevision(context, revision);
+  return ToGrpcStatus(deleted);
 }
 
 }  // namespace forum_registry::api

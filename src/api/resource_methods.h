@@ -25,6 +25,11 @@
 
 namespace forum_registry::api {
 
+// The response header of Create, Update and Delete that names the revision of
+// the change feed the write produced.
+inline constexpr absl::string_view kRevisionHeader =
+    "x-forum-registry-revision";
+
 // The parameters of a List request.
 struct ListRequest {
   std::string parent;  // nested resources only

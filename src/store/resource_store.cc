@@ -16,6 +16,10 @@ namespace {
 
 using google::protobuf::Message;
 
+// The id of the writing transaction, returned by every write statement: after
+// commit it finds the revision the write produced (migrations/0004).
+constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
+
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat(kind.singular, " ", name, " does not exist"));
@@ -37,16 +41,17 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
       insert_sql_(absl::StrCat("INSERT INTO ", kind_.table,
                                " (name, body) VALUES ($1, $2::jsonb) "
                                "ON CONFLICT (name) DO NOTHING RETURNING ",
-                               kRowColumns)),
+                               kRowColumns, ", ", kTransactionColumn)),
       update_name_(absl::StrCat(kind_.table, ".update")),
       update_sql_(absl::StrCat(
           "UPDATE ", kind_.table,
           " SET body = $2::jsonb, version = version + 1, "
           "update_time = clock_timestamp() WHERE name = $1 RETURNING ",
-          kRowColumns)),
+          kRowColumns, ", ", kTransactionColumn)),
       delete_name_(absl::StrCat(kind_.table, ".delete")),
-      delete_sql_(
-          absl::StrCat("DELETE FROM ", kind_.table, " WHERE name = $1")),
+      delete_sql_(absl::StrCat("DELETE FROM ", kind_.table,
+                               " WHERE name = $1 RETURNING ",
+                               kTransactionColumn)),
       referrer_name_(absl::StrCat(kind_.table, ".referrer")),
       referrer_sql_(kind_.references_table.empty()
                         ? ""
@@ -70,10 +75,11 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
 
 absl::Status ResourceStore::Create(absl::string_view name,
                                    const Message& resource, Message* out,
-                                   absl::Time deadline) {
+                                   absl::Time deadline, int64_t* revision) {
   absl::StatusOr<std::string> body = ToBody(resource);
   if (!body.ok()) return body.status();
-  return RunTransaction(
+  std::string xid;
+  FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
         if (!kind_.parent_table.empty()) {
@@ -95,15 +101,18 @@ absl::Status ResourceStore::Create(absl::string_view name,
           return absl::AlreadyExistsError(
               absl::StrCat(kind_.singular, " ", name, " already exists"));
         }
+        xid = rows[0]["xid"].as<std::string>();
         return FromRow(rows[0], out);
-      });
+      }));
+  return FindRevision(xid, name, deadline, revision);
 }
 
 absl::Status ResourceStore::Update(absl::string_view name,
                                    absl::string_view etag,
                                    const Mutation& mutate, Message* out,
-                                   absl::Time deadline) {
-  return RunTransaction(
+                                   absl::Time deadline, int64_t* revision) {
+  std::string xid;  // stays empty if nothing changed
+  FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
         lease.Prepare(lock_name_, lock_sql_);
@@ -127,14 +136,17 @@ absl::Status ResourceStore::Update(absl::string_view name,
         lease.Prepare(update_name_, update_sql_);
         const pqxx::result updated =
             txn.exec_prepared(update_name_, std::string(name), *body);
+        xid = updated[0]["xid"].as<std::string>();
         return FromRow(updated[0], out);
-      });
+      }));
+  return FindRevision(xid, name, deadline, revision);
 }
 
 absl::Status ResourceStore::Delete(absl::string_view name,
                                    absl::string_view etag, bool force,
-                                   absl::Time deadline) {
-  return RunTransaction(
+                                   absl::Time deadline, int64_t* revision) {
+  std::string xid;
+  FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
         lease.Prepare(lock_name_, lock_sql_);
@@ -147,9 +159,39 @@ absl::Status ResourceStore::Delete(absl::string_view name,
                                  : CheckHasNoChildren(txn, key));
         FR_RETURN_IF_ERROR(CheckNotReferredTo(lease, txn, key));
         lease.Prepare(delete_name_, delete_sql_);
-        txn.exec_prepared(delete_name_, key);
+        xid = txn.exec_prepared1(delete_name_, key)["xid"].as<std::string>();
+        return absl::OkStatus();
+      }));
+  return FindRevision(xid, name, deadline, revision);
+}
+
+absl::Status ResourceStore::FindRevision(const std::string& xid,
+                                         absl::string_view name,
+                                         absl::Time deadline,
+                                         int64_t* revision) {
+  if (revision == nullptr) return absl::OkStatus();
+  *revision = 0;
+  // The write is committed whatever happens here: a revision that cannot be
+  // read is left unknown (0), never turned into an error.
+  const absl::Status found = RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) {
+        // By the transaction's id, or, for an update that changed nothing,
+        // the record's latest change.
+        const pqxx::row row =
+            xid.empty() ? txn.exec_params1(
+                              "SELECT coalesce(max(sequence), 0) FROM "
+                              "changes WHERE resource = $1",
+                              std::string(name))
+                        : txn.exec_params1(
+                              "SELECT coalesce(max(sequence), 0) FROM "
+                              "changes WHERE transaction = $1::xid8",
+                              xid);
+        *revision = row[0].as<int64_t>();
         return absl::OkStatus();
       });
+  if (!found.ok()) *revision = 0;
+  return absl::OkStatus();
 }
 
 absl::Status ResourceStore::CheckHasNoChildren(pqxx::transaction_base& txn,

@@ -96,9 +96,15 @@ class ResourceStore {
 
   // Stores `resource` under `name` and reads it back into `out`.
   // ALREADY_EXISTS if the name is taken.
+  //
+  // Create, Update and Delete set `*revision` (when not null) to the
+  // revision of the change log their write produced — for an update that
+  // changed nothing, the record's latest — or 0 if it could not be read
+  // after the commit.
   absl::Status Create(absl::string_view name,
                       const google::protobuf::Message& resource,
-                      google::protobuf::Message* out, absl::Time deadline);
+                      google::protobuf::Message* out, absl::Time deadline,
+                      int64_t* revision = nullptr);
 
   // Reads `name` and locks it, checks `etag` (if not empty), lets `mutate`
   // change the record (it may refuse with an error), and stores the result.
@@ -107,14 +113,15 @@ class ResourceStore {
   using Mutation = std::function<absl::Status(google::protobuf::Message*)>;
   absl::Status Update(absl::string_view name, absl::string_view etag,
                       const Mutation& mutate, google::protobuf::Message* out,
-                      absl::Time deadline);
+                      absl::Time deadline, int64_t* revision = nullptr);
 
   // Deletes `name` if `etag` (when not empty) matches. FAILED_PRECONDITION,
   // naming one referrer, while another record refers to it. A record with
   // children (a forum's sessions, ...) is deleted only with `force`, which
   // deletes them in the same transaction; FAILED_PRECONDITION otherwise.
   absl::Status Delete(absl::string_view name, absl::string_view etag,
-                      bool force, absl::Time deadline);
+                      bool force, absl::Time deadline,
+                      int64_t* revision = nullptr);
 
   // Appends up to `query.page_size` records, each to a message made by
   // `add`. `*next` is set to the key to resume after when more rows remain,
@@ -126,10 +133,10 @@ class ResourceStore {
   const ResourceKind& kind() const { return kind_; }
 
  private:
-  // The steps of Delete, each inside Delete's transaction. A forced delete first
-  // forgets the children's own references, then checks that nothing outside
-  // still refers to a child, then deletes them; without force, any child
-  // stops the delete.
+  // The steps of Delete, each inside Delete's transaction. A forced delete
+  // first forgets the children's own references, then checks that nothing
+  // outside still refers to a child, then deletes them; without force, any
+  // child stops the delete.
   absl::Status CheckHasNoChildren(pqxx::transaction_base& txn,
                                   const std::string& name) const;
   absl::Status DeleteChildren(pqxx::transaction_base& txn,
@@ -137,6 +144,10 @@ class ResourceStore {
   absl::Status CheckNotReferredTo(ConnectionPool::Lease& lease,
                                   pqxx::transaction_base& txn,
                                   const std::string& name) const;
+  // After a committed write: the revision its transaction `xid` produced,
+  // or for "" (nothing written) the latest of `name`.
+  absl::Status FindRevision(const std::string& xid, absl::string_view name,
+                            absl::Time deadline, int64_t* revision);
 
   ConnectionPool* pool_;
   ConnectionPool* read_pool_;

@@ -1653,5 +1653,77 @@ TEST_F(RegistryTest, UnparsableRequestIsRefusedAndWritesNothing) {
   EXPECT_TRUE(CreateForum(forum, UniqueId("after-garbage"), &created).ok());
 }
 
+// The revision a write reported in its response header, or "" if none.
+std::string RevisionHeader(const grpc::ClientContext& context) {
+  const auto& headers = context.GetServerInitialMetadata();
+  const auto found = headers.find("x-forum-registry-revision");
+  return found == headers.end()
+             ? ""
+             : std::string(found->second.data(), found->second.size());
+}
+
+// Every write tells the revision of the change feed it produced: the
+// record's latest change row. An update that changes nothing tells the
+// revision the record already stood at; a refused write tells nothing.
+TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
+  const std::string id = UniqueId("revision");
+  const std::string name = ForumName(id);
+  const auto latest = [&] {
+    return db().Query("SELECT max(sequence) FROM changes WHERE resource = '" +
+                      name + "'");
+  };
+
+  v1::CreateForumRequest create;
+  create.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  create.mutable_forum()->set_display_name("Revisions");
+  create.set_forum_id(id);
+  v1::Forum forum;
+  grpc::ClientContext created;
+  SetDeadline(&created);
+  ASSERT_TRUE(forums_->CreateForum(&created, create, &forum).ok());
+  const std::string first = RevisionHeader(created);
+  EXPECT_EQ(first, latest());
+  ASSERT_FALSE(first.empty());
+
+  v1::UpdateForumRequest update;
+  update.mutable_forum()->set_name(name);
+  update.mutable_forum()->set_display_name("Revisions, renamed");
+  update.mutable_update_mask()->add_paths("display_name");
+  grpc::ClientContext updated;
+  SetDeadline(&updated);
+  ASSERT_TRUE(forums_->UpdateForum(&updated, update, &forum).ok());
+  const std::string second = RevisionHeader(updated);
+  EXPECT_EQ(second, latest());
+  EXPECT_GT(std::stoll(second), std::stoll(first));
+
+  grpc::ClientContext unchanged;
+  SetDeadline(&unchanged);
+  ASSERT_TRUE(forums_->UpdateForum(&unchanged, update, &forum).ok());
+  EXPECT_EQ(RevisionHeader(unchanged), second);
+
+  v1::DeleteForumRequest stale;
+  stale.set_name(name);
+  stale.set_etag("v1");
+  google::protobuf::Empty empty;
+  grpc::ClientContext refused;
+  SetDeadline(&refused);
+  EXPECT_EQ(
+      CodeName(forums_->DeleteForum(&refused, stale, &empty).error_code()),
+      "ABORTED");
+  EXPECT_EQ(RevisionHeader(refused), "");
+
+  v1::DeleteForumRequest remove;
+  remove.set_name(name);
+  grpc::ClientContext deleted;
+  SetDeadline(&deleted);
+  ASSERT_TRUE(forums_->DeleteForum(&deleted, remove, &empty).ok());
+  const std::string third = RevisionHeader(deleted);
+  EXPECT_EQ(third, latest());
+  EXPECT_GT(std::stoll(third), std::stoll(second));
+  EXPECT_EQ(
+      db().Query("SELECT operation FROM changes WHERE sequence = " + third),
+      "DELETE");
+}
+
 }  // namespace
 }  // namespace forum_registry
