@@ -453,6 +453,18 @@ const ResourceType* FindByType(absl::string_view type_name) {
   return FindIn(Resources(), type_name);
 }
 
+const ResourceType* FindByName(absl::string_view name) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  for (const ResourceType& type : Resources()) {
+    const bool nested = type.parent != nullptr;
+    if (parts.size() != (nested ? 4u : 2u)) continue;
+    if (parts[parts.size() - 2] != type.collection) continue;
+    if (nested && parts[0] != type.parent_collection) continue;
+    return &type;
+  }
+  return nullptr;
+}
+
 bool IsIdentifier(const FieldDescriptor* field) {
   return HasBehavior(field, google::api::IDENTIFIER);
 }

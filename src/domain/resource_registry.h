@@ -132,10 +132,12 @@ struct ResourceType {
 // chairmanships, action plans, statements).
 const std::vector<ResourceType>& Resources();
 
-// The kind of a message type, or of a type ("forumregistry.org/Forum");
+// The kind of a message type, of a type ("forumregistry.org/Forum"), or of a
+// resource name by its collections ("forums/arf/sessions/30" is a session);
 // nullptr if none.
 const ResourceType* FindByMessage(const google::protobuf::Descriptor* message);
 const ResourceType* FindByType(absl::string_view type);
+const ResourceType* FindByName(absl::string_view name);
 
 // Fields whose value the server sets, which a record's stored body leaves
 // out and an update mask ignores (AIP-203, AIP-154): IDENTIFIER (the name,

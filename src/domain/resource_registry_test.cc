@@ -228,6 +228,13 @@ TEST(ResourceRegistry, FindsKindsByTypeAndMessage) {
             FindByMessage(v1::Statement::descriptor()));
   EXPECT_EQ(FindByType("forumregistry.org/Nothing"), nullptr);
   EXPECT_EQ(FindByMessage(v1::Dataset::descriptor()), nullptr);
+  EXPECT_EQ(FindByName("forums/arf/sessions/30"),
+            FindByMessage(v1::Session::descriptor()));
+  EXPECT_EQ(FindByName("actionPlans/x"),
+            FindByMessage(v1::ActionPlan::descriptor()));
+  EXPECT_EQ(FindByName("forums/arf"), FindByMessage(v1::Forum::descriptor()));
+  EXPECT_EQ(FindByName("forums/arf/treaties/1"), nullptr);
+  EXPECT_EQ(FindByName("sessions/30"), nullptr);
 }
 
 TEST(ResourceRegistry, EveryReferenceNamesAKnownTypeOrAny) {

@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "httplib.h"
+#include "src/api/change_service.h"
 #include "src/api/resource_service.h"
 #include "src/domain/resource_registry.h"
 #include "src/server/health_monitor.h"
@@ -77,6 +78,7 @@ Services MakeServices(Pools& pools) {
 // `config`, listening; null if it cannot listen. `*port` is the port bound.
 std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                                           const Services& services,
+                                          api::ChangeService* changes,
                                           Metrics* metrics, int* port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -85,6 +87,7 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
   builder.AddListeningPort(config.listen_address,
                            grpc::InsecureServerCredentials(), port);
   for (const auto& service : services) builder.RegisterService(service.get());
+  builder.RegisterService(changes);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   const auto ms = [](absl::Duration d) {
@@ -125,6 +128,7 @@ std::function<void(bool)> SetUpHealth(grpc::HealthCheckServiceInterface* health,
   for (const auto& service : services) {
     ready_names.push_back(service->full_name());
   }
+  ready_names.push_back(forumregistry::v1::ChangeService::service_full_name());
   auto set_ready = [health, ready_names](bool serving) {
     for (const std::string& name : ready_names) {
       health->SetServingStatus(name, serving);
@@ -210,13 +214,14 @@ int RunServer(const ServeConfig& config) {
 
   Pools pools(config);
   const Services services = MakeServices(pools);
+  api::ChangeService changes(pools.reads());
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =
-      BuildServer(config, services, &metrics, &port);
+      BuildServer(config, services, &changes, &metrics, &port);
   if (server == nullptr) {
     LogEvent(spdlog::level::err, "start_failed",
              {{"listen_address", config.listen_address},

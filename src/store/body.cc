@@ -16,6 +16,7 @@
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
 #include "src/domain/resource_registry.h"
+#include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
 
 namespace forum_registry::store {
@@ -122,14 +123,6 @@ const FieldDescriptor* Field(const Message& message, const char* name) {
   return message.GetDescriptor()->FindFieldByName(name);
 }
 
-void SetTimestamp(Message* message, const char* name, int64_t micros) {
-  const FieldDescriptor* field = Field(*message, name);
-  if (field == nullptr) return;
-  Message* stamp = message->GetReflection()->MutableMessage(message, field);
-  stamp->CopyFrom(
-      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros));
-}
-
 }  // namespace
 
 absl::StatusOr<std::string> ToBody(const Message& resource) {
@@ -154,17 +147,16 @@ absl::StatusOr<std::string> ToBody(const Message& resource) {
   return json;
 }
 
-absl::Status FromRow(const pqxx::row& row, Message* out) {
+absl::Status FromBody(absl::string_view body, absl::string_view name,
+                      int64_t version, Message* out) {
   out->Clear();
   google::protobuf::util::JsonParseOptions options;
   // A newer replica may have written fields this one does not know yet.
   options.ignore_unknown_fields = true;
-  const std::string name = row[kNameColumn].as<std::string>();
-  const pqxx::field body = row["body"];
   std::string binary;
   if (auto status = google::protobuf::util::JsonToBinaryString(
           Resolver(), TypeUrl(*out),
-          google::protobuf::StringPiece(body.c_str(), body.size()), &binary,
+          google::protobuf::StringPiece(body.data(), body.size()), &binary,
           options);
       !status.ok()) {
     return absl::InternalError(absl::StrCat("cannot decode the stored record ",
@@ -175,12 +167,27 @@ absl::Status FromRow(const pqxx::row& row, Message* out) {
         absl::StrCat("cannot decode the stored record ", name));
   }
   const google::protobuf::Reflection* reflection = out->GetReflection();
-  reflection->SetString(out, Field(*out, "name"), name);
-  reflection->SetString(out, Field(*out, "etag"),
-                        domain::FormatEtag(row[kVersionColumn].as<int64_t>()));
-  SetTimestamp(out, "create_time", row["create_micros"].as<int64_t>());
-  SetTimestamp(out, "update_time", row["update_micros"].as<int64_t>());
+  reflection->SetString(out, Field(*out, "name"), std::string(name));
+  reflection->SetString(out, Field(*out, "etag"), domain::FormatEtag(version));
   return absl::OkStatus();
+}
+
+absl::Status FromRow(const pqxx::row& row, Message* out) {
+  const pqxx::field body = row["body"];
+  FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
+                              row[kNameColumn].as<std::string>(),
+                              row[kVersionColumn].as<int64_t>(), out));
+  SetTime(out, "create_time", row["create_micros"].as<int64_t>());
+  SetTime(out, "update_time", row["update_micros"].as<int64_t>());
+  return absl::OkStatus();
+}
+
+void SetTime(Message* message, const char* name, int64_t micros) {
+  const FieldDescriptor* field = Field(*message, name);
+  if (field == nullptr) return;
+  Message* stamp = message->GetReflection()->MutableMessage(message, field);
+  stamp->CopyFrom(
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros));
 }
 
 }  // namespace forum_registry::store

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace forum_registry::store {
@@ -24,6 +25,16 @@ inline constexpr char kVersionColumn[] = "version";
 // The JSON to store in `body`: the record without the fields the server sets
 // (domain::IsServerSet), which come from the row's own columns.
 absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
+
+// Fills `out` from a stored body, as the record `name` at `version` (its
+// etag); leaves the times unset.
+absl::Status FromBody(absl::string_view body, absl::string_view name,
+                      int64_t version, google::protobuf::Message* out);
+
+// Sets the Timestamp field `field` ("update_time") of `record`, if it has
+// one, to `micros` since the epoch.
+void SetTime(google::protobuf::Message* record, const char* field,
+             int64_t micros);
 
 // Fills `out` from a row selected with kRowColumns.
 absl::Status FromRow(const pqxx::row& row, google::protobuf::Message* out);

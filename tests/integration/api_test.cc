@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/participant.grpc.pb.h"
 #include "forumregistry/v1/source.grpc.pb.h"
@@ -1723,6 +1724,133 @@ TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
   EXPECT_EQ(
       db().Query("SELECT operation FROM changes WHERE sequence = " + third),
       "DELETE");
+}
+
+// The change feed: a record's history through ListChanges, page by page,
+// each change with the revision its write reported and the record as it
+// stood after it.
+TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
+  auto changes = v1::ChangeService::NewStub(*g_channel);
+  const std::string id = UniqueId("history");
+  const std::string name = ForumName(id);
+  std::vector<std::string> reported;
+
+  v1::CreateForumRequest create;
+  create.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  create.mutable_forum()->set_display_name("First");
+  create.set_forum_id(id);
+  v1::Forum forum;
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    ASSERT_TRUE(forums_->CreateForum(&context, create, &forum).ok());
+    reported.push_back(RevisionHeader(context));
+  }
+  v1::UpdateForumRequest update;
+  update.mutable_forum()->set_name(name);
+  update.mutable_forum()->set_display_name("Second");
+  update.mutable_update_mask()->add_paths("display_name");
+  {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    ASSERT_TRUE(forums_->UpdateForum(&context, update, &forum).ok());
+    reported.push_back(RevisionHeader(context));
+  }
+  {
+    v1::DeleteForumRequest remove;
+    remove.set_name(name);
+    google::protobuf::Empty empty;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    ASSERT_TRUE(forums_->DeleteForum(&context, remove, &empty).ok());
+    reported.push_back(RevisionHeader(context));
+  }
+
+  // One change a page, following the tokens.
+  v1::ListChangesRequest request;
+  request.set_filter("resource = \"" + name + "\"");
+  request.set_page_size(1);
+  std::vector<v1::Change> history;
+  for (int page = 0; page < 10; ++page) {
+    v1::ListChangesResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    const grpc::Status status =
+        changes->ListChanges(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    for (const auto& change : response.changes()) history.push_back(change);
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  ASSERT_EQ(history.size(), 3u);
+  const v1::ChangeOperation operations[] = {v1::CHANGE_OPERATION_CREATE,
+                                            v1::CHANGE_OPERATION_UPDATE,
+                                            v1::CHANGE_OPERATION_DELETE};
+  for (size_t i = 0; i < history.size(); ++i) {
+    EXPECT_EQ(history[i].resource(), name);
+    EXPECT_EQ(history[i].operation(), operations[i]);
+    EXPECT_EQ(std::to_string(history[i].revision()), reported[i]);
+  }
+  v1::Forum first, second;
+  ASSERT_TRUE(history[0].record().UnpackTo(&first));
+  ASSERT_TRUE(history[1].record().UnpackTo(&second));
+  EXPECT_EQ(first.display_name(), "First");
+  EXPECT_EQ(first.name(), name);
+  EXPECT_EQ(first.etag(), "v1");
+  EXPECT_EQ(second.display_name(), "Second");
+  EXPECT_EQ(history[1].etag(), "v2");
+  EXPECT_FALSE(history[2].has_record()) << "a delete carries no record";
+  EXPECT_EQ(history[2].etag(), "v2");
+
+  // The other filter fields, from the history's first revision on (other
+  // tests write too).
+  const auto count = [&](const std::string& filter) {
+    v1::ListChangesRequest query;
+    query.set_filter(filter + " AND revision >= " + reported[0]);
+    query.set_page_size(1000);
+    v1::ListChangesResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    const grpc::Status status =
+        changes->ListChanges(&context, query, &response);
+    EXPECT_TRUE(status.ok()) << filter << ": " << Describe(status);
+    int n = 0;
+    for (const auto& change : response.changes())
+      n += change.resource() == name;
+    return n;
+  };
+  EXPECT_EQ(count("collection = \"forums\""), 3);
+  EXPECT_EQ(count("operation = DELETE"), 1);
+  EXPECT_EQ(count("revision > " + reported[0]), 2);
+  EXPECT_EQ(count("change_time >= \"2020-01-01\""), 3);
+  EXPECT_EQ(count("change_time < \"2020-01-01\""), 0);
+  EXPECT_EQ(count("collection = \"participants\""), 0);
+}
+
+TEST_F(RegistryTest, ListChangesRefusesBadInputAndWritesNothing) {
+  auto changes = v1::ChangeService::NewStub(*g_channel);
+  const std::string before = db().WriteState();
+  const auto refused = [&](v1::ListChangesRequest request,
+                           const std::string& message) {
+    v1::ListChangesResponse response;
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    const grpc::Status status =
+        changes->ListChanges(&context, request, &response);
+    EXPECT_EQ(CodeName(status.error_code()), "INVALID_ARGUMENT")
+        << Describe(status);
+    EXPECT_THAT(status.error_message(), HasSubstr(message));
+  };
+  v1::ListChangesRequest negative;
+  negative.set_page_size(-1);
+  refused(negative, "page_size");
+  v1::ListChangesRequest unknown;
+  unknown.set_filter("kind = SUMMIT");
+  refused(unknown, "filter");
+  v1::ListChangesRequest forged;
+  forged.set_page_token("not-a-token");
+  refused(forged, "page_token");
+  EXPECT_EQ(db().WriteState(), before);
 }
 
 }  // namespace

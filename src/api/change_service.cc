@@ -1,0 +1,64 @@
+#include "src/api/change_service.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "src/api/status.h"
+#include "src/domain/change_filter.h"
+#include "src/domain/page_token.h"
+#include "src/domain/status_macros.h"
+
+namespace forum_registry::api {
+namespace {
+
+namespace v1 = forumregistry::v1;
+
+absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
+                  const v1::ListChangesRequest& request,
+                  v1::ListChangesResponse* response) {
+  FR_ASSIGN_OR_RETURN(const int page_size,
+                      domain::ResolvePageSize(request.page_size()));
+  FR_ASSIGN_OR_RETURN(
+      const std::optional<domain::filter::Node> filter,
+      domain::filter::Parse(request.filter(), domain::ChangeFilterSchema()));
+  // A token is bound to the filter.
+  const std::string fingerprint =
+      domain::QueryFingerprint({"changes", domain::filter::Canonical(filter)});
+  int64_t after = 0;
+  if (!request.page_token().empty()) {
+    FR_ASSIGN_OR_RETURN(
+        const std::vector<std::string> key,
+        domain::DecodePageToken(request.page_token(), fingerprint));
+    if (key.size() != 1 || !absl::SimpleAtoi(key[0], &after) || after < 0) {
+      return absl::InvalidArgumentError(
+          "page_token: is not a token this service issued for this list");
+    }
+  }
+  bool more = false;
+  FR_RETURN_IF_ERROR(log.List(
+      after, filter ? &*filter : nullptr, page_size,
+      [response] { return response->add_changes(); }, &more,
+      DeadlineOf(context)));
+  if (more && response->changes_size() > 0) {
+    response->set_next_page_token(domain::EncodePageToken(
+        fingerprint,
+        {std::to_string(
+            response->changes(response->changes_size() - 1).revision())}));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ChangeService::ChangeService(store::ConnectionPool* read_pool)
+    : log_(read_pool) {}
+
+grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
+                                        const v1::ListChangesRequest* request,
+                                        v1::ListChangesResponse* response) {
+  return ToGrpcStatus(List(log_, context, *request, response));
+}
+
+}  // namespace forum_registry::api

@@ -1,0 +1,30 @@
+#ifndef FORUM_REGISTRY_API_CHANGE_SERVICE_H_
+#define FORUM_REGISTRY_API_CHANGE_SERVICE_H_
+
+// forumregistry.v1.ChangeService: the change feed. ListChanges pages through
+// the log oldest first; a page token carries the last revision returned, so
+// a page never shifts when changes are committed meanwhile — they come after.
+
+#include "forumregistry/v1/change.grpc.pb.h"
+#include "src/store/change_log.h"
+#include "src/store/pool.h"
+
+namespace forum_registry::api {
+
+class ChangeService final : public forumregistry::v1::ChangeService::Service {
+ public:
+  // Reads from `read_pool` (a replica's, or the primary's).
+  explicit ChangeService(store::ConnectionPool* read_pool);
+
+  grpc::Status ListChanges(
+      grpc::ServerContext* context,
+      const forumregistry::v1::ListChangesRequest* request,
+      forumregistry::v1::ListChangesResponse* response) override;
+
+ private:
+  store::ChangeLog log_;
+};
+
+}  // namespace forum_registry::api
+
+#endif  // FORUM_REGISTRY_API_CHANGE_SERVICE_H_
