@@ -14,6 +14,7 @@
 #include "src/api/change_service.h"
 #include "src/api/resource_service.h"
 #include "src/domain/resource_registry.h"
+#include "src/server/change_purger.h"
 #include "src/server/health_monitor.h"
 #include "src/server/log.h"
 #include "src/server/metrics.h"
@@ -237,6 +238,9 @@ int RunServer(const ServeConfig& config) {
   HealthMonitor monitor(config.database_url, config.health_check_interval,
                         set_ready, [&pools] { pools.CloseIdle(); });
   monitor.Start();
+  ChangePurger purger(&pools.primary, config.change_retention,
+                      config.change_purge_interval);
+  purger.Start();
 
   httplib::Server metrics_http;
   std::thread metrics_thread;
@@ -252,6 +256,7 @@ int RunServer(const ServeConfig& config) {
   });
   server->Wait();
   signals.join();
+  purger.Stop();
   if (metrics_thread.joinable()) {
     metrics_http.stop();
     metrics_thread.join();

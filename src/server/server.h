@@ -39,6 +39,10 @@ struct ServeConfig {
   absl::Duration drain_period = absl::Seconds(5);
   absl::Duration shutdown_timeout = absl::Seconds(10);
   absl::Duration health_check_interval = absl::Seconds(2);
+  // How long the change log keeps a change (0: forever), and how often the
+  // older ones are purged.
+  absl::Duration change_retention = absl::Hours(24 * 30);
+  absl::Duration change_purge_interval = absl::Minutes(1);
   int max_message_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
 };

@@ -101,4 +101,29 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
       });
 }
 
+absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
+                                                    absl::Duration retention,
+                                                    absl::Time deadline) {
+  // pg_advisory lock key for the purge: "fr-purge" in ASCII.
+  constexpr int64_t kPurgeLock = 0x66722d7075726765;
+  std::optional<int64_t> deleted;
+  FR_RETURN_IF_ERROR(RunTransaction(
+      *primary, deadline,
+      [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
+        if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)",
+                              kPurgeLock)[0]
+                 .as<bool>()) {
+          return absl::OkStatus();  // another replica is purging
+        }
+        deleted = txn.exec_params(
+                         "DELETE FROM changes WHERE change_time < "
+                         "clock_timestamp() - make_interval(secs => $1) "
+                         "AND sequence < (SELECT max(sequence) FROM changes)",
+                         absl::ToDoubleSeconds(retention))
+                      .affected_rows();
+        return absl::OkStatus();
+      }));
+  return deleted;
+}
+
 }  // namespace forum_registry::store

@@ -7,8 +7,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "forumregistry/v1/change.pb.h"
 #include "src/domain/filter.h"
@@ -34,6 +36,14 @@ class ChangeLog {
  private:
   ConnectionPool* pool_;
 };
+
+// Retention: deletes the changes committed more than `retention` ago, but
+// never the newest, which keeps the current revision readable. Replicas share
+// the work by a transaction-scoped advisory lock: while one purges, another
+// skips (nullopt). Otherwise the number of changes deleted.
+absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
+                                                    absl::Duration retention,
+                                                    absl::Time deadline);
 
 }  // namespace forum_registry::store
 

@@ -44,6 +44,11 @@ int ServeCommand(const std::vector<std::string>& args) {
                  "before they are cancelled.");
   flags.Duration("health-check-interval", &config.health_check_interval,
                  "How often the database is checked for the health service.");
+  flags.Duration("change-retention", &config.change_retention,
+                 "How long the change feed keeps a change; older ones are "
+                 "purged (one replica at a time). 0 keeps every change.");
+  flags.Duration("change-purge-interval", &config.change_purge_interval,
+                 "How often changes older than the retention are purged.");
   flags.Int("max-message-bytes", &config.max_message_bytes,
             "Largest request or response message, in bytes.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");

@@ -444,6 +444,27 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
   }
 }
 
+// The server keeps the change log to --change-retention by itself: older
+// changes go, the newest stays, and the purge is logged.
+TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetention) {
+  auto db = TestDatabase::Create();
+  for (const char* id : {"kept-a", "kept-b", "kept-c"}) {
+    db->Execute(absl::StrCat(
+        "INSERT INTO participants (name, body) VALUES ('participants/", id,
+        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
+        "\"}')"));
+  }
+  db->Execute("UPDATE changes SET change_time = now() - interval '1 hour'");
+  auto server = ServerProcess::Start(
+      db->url(), {"--change-retention=10m", "--change-purge-interval=100ms"});
+  for (int i = 0; i < 100 && db->Count("changes") > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
+            "participants/kept-c");
+  EXPECT_THAT(server->Output(), HasSubstr("\"event\":\"changes_purged\""));
+}
+
 // Under a steady load, SIGTERM: health turns NOT_SERVING first, every RPC
 // the server began completes OK, new ones are refused only after health went
 // NOT_SERVING, and the process exits within its grace period.

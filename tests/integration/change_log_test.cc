@@ -4,6 +4,8 @@
 // roll back, and a follower polling all the while must read exactly the
 // committed changes, each once, in one order.
 
+#include "src/store/change_log.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -17,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/store/pool.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -148,6 +151,48 @@ TEST(ChangeLog, ATransactionFindsItsRevisionsByItsId) {
   EXPECT_EQ(found["n"].as<int>(), 1);
   EXPECT_EQ(found["revision"].as<int64_t>(),
             txn.exec1("SELECT max(sequence) FROM changes")[0].as<int64_t>());
+}
+
+// Retention: changes older than it go, the newest always stays (it holds the
+// current revision), and while one replica purges another skips.
+TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
+  auto db = TestDatabase::Create();
+  store::ConnectionPool pool({.url = db->url(), .size = 2});
+  for (const char* id : {"a", "b", "c"}) {
+    db->Execute(absl::StrCat(
+        "INSERT INTO participants (name, body) VALUES ('participants/", id,
+        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
+        "\"}')"));
+  }
+  // a and b as if written two hours ago; c now.
+  db->Execute(
+      "UPDATE changes SET change_time = now() - interval '2 hours' "
+      "WHERE resource IN ('participants/a', 'participants/b')");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+
+  // Another replica holds the purge lock: this one skips, deleting nothing.
+  {
+    pqxx::connection other(db->url());
+    pqxx::work holding(other);
+    holding.exec("SELECT pg_advisory_xact_lock(x'66722d7075726765'::bigint)");
+    const auto skipped = store::PurgeChanges(&pool, absl::Hours(1), deadline);
+    ASSERT_TRUE(skipped.ok()) << skipped.status();
+    EXPECT_FALSE(skipped->has_value());
+    EXPECT_EQ(db->Count("changes"), 3);
+  }
+
+  const auto purged = store::PurgeChanges(&pool, absl::Hours(1), deadline);
+  ASSERT_TRUE(purged.ok()) << purged.status();
+  ASSERT_TRUE(purged->has_value());
+  EXPECT_EQ(**purged, 2);
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
+            "participants/c");
+
+  // Everything is older than a zero-length retention, but the newest stays.
+  const auto all = store::PurgeChanges(&pool, absl::ZeroDuration(), deadline);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(**all, 0);
+  EXPECT_EQ(db->Count("changes"), 1);
 }
 
 }  // namespace
