@@ -1,9 +1,9 @@
 // The gRPC API as a client sees it: the real `forum-registry` binary on a real
 // port, its real PostgreSQL, and the generated C++ stubs.
 //
-// One database and one server serve the whole program (see RegistryEnvironment
-// below); every test makes its own records under ids of its own, so the tests
-// do not depend on each other or on their order.
+// One database and one server serve the whole program (SharedRegistry, from
+// test_support); every test makes its own records under ids of its own, so the
+// tests do not depend on each other or on their order.
 //
 // Each refused request is checked three ways: its status code, a message that
 // names the offending request field, and a database that holds exactly what it
@@ -46,6 +46,7 @@ namespace v1 = ::forumregistry::v1;
 using ::forum_registry::testing::CodeName;
 using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
@@ -59,38 +60,8 @@ using ::testing::StartsWith;
 // ---------------------------------------------------------------------------
 // The shared database and server.
 
-TestDatabase* g_db = nullptr;
-ServerProcess* g_server = nullptr;
-std::shared_ptr<grpc::Channel>* g_channel = nullptr;
-
-class RegistryEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    db_ = TestDatabase::Create();
-    server_ = ServerProcess::Start(db_->url());
-    channel_ = server_->Channel();
-    g_db = db_.get();
-    g_server = server_.get();
-    g_channel = &channel_;
-  }
-
-  void TearDown() override {
-    g_channel = nullptr;
-    g_server = nullptr;
-    g_db = nullptr;
-    channel_.reset();
-    server_.reset();  // stop the server before its database is dropped
-    db_.reset();
-  }
-
- private:
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<ServerProcess> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-};
-
 [[maybe_unused]] ::testing::Environment* const kEnvironment =
-    ::testing::AddGlobalTestEnvironment(new RegistryEnvironment);
+    ::testing::AddGlobalTestEnvironment(new SharedRegistry);
 
 // ---------------------------------------------------------------------------
 // Helpers.
@@ -137,12 +108,15 @@ google::protobuf::FieldMask Mask(const std::vector<std::string>& paths) {
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NE(g_db, nullptr) << "the test database was not created";
-    ASSERT_NE(g_server, nullptr) << "the server was not started";
-    ASSERT_GT(g_server->pid(), 0) << "the server is not running:\n"
-                                  << g_server->Output();
-    forums_ = v1::ForumService::NewStub(*g_channel);
-    participants_ = v1::ParticipantService::NewStub(*g_channel);
+    ASSERT_NE(SharedRegistry::db(), nullptr)
+        << "the test database was not created";
+    ASSERT_NE(SharedRegistry::server(), nullptr)
+        << "the server was not started";
+    ASSERT_GT(SharedRegistry::server()->pid(), 0)
+        << "the server is not running:\n"
+        << SharedRegistry::server()->Output();
+    forums_ = v1::ForumService::NewStub(*SharedRegistry::channel());
+    participants_ = v1::ParticipantService::NewStub(*SharedRegistry::channel());
   }
 
   static void SetDeadline(grpc::ClientContext* context) {
@@ -150,7 +124,7 @@ class RegistryTest : public ::testing::Test {
                           std::chrono::seconds(30));
   }
 
-  TestDatabase& db() { return *g_db; }
+  TestDatabase& db() { return *SharedRegistry::db(); }
 
   // --- ForumService ---
 
@@ -892,7 +866,7 @@ TEST_F(ForumApi, CreateRefusesCitationOfAMissingSourceAndWritesNothing) {
 
 TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
   {
-    auto sources = v1::SourceService::NewStub(*g_channel);
+    auto sources = v1::SourceService::NewStub(*SharedRegistry::channel());
     grpc::ClientContext context;
     v1::CreateSourceRequest request;
     request.set_source_id("un-charter");
@@ -1639,10 +1613,11 @@ TEST_F(RegistryTest, UnparsableRequestIsRefusedAndWritesNothing) {
     SetDeadline(&context);
     const grpc::internal::RpcMethod method(
         "/forumregistry.v1.ForumService/CreateForum",
-        grpc::internal::RpcMethod::NORMAL_RPC, *g_channel);
+        grpc::internal::RpcMethod::NORMAL_RPC, *SharedRegistry::channel());
     const grpc::Status status =
         grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-            g_channel->get(), method, &context, request, &response);
+            SharedRegistry::channel()->get(), method, &context, request,
+            &response);
     ASSERT_FALSE(status.ok());
     EXPECT_EQ(CodeName(status.error_code()), "INTERNAL") << Describe(status);
   }
@@ -1730,7 +1705,7 @@ TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
 // each change with the revision its write reported and the record as it
 // stood after it.
 TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
-  auto changes = v1::ChangeService::NewStub(*g_channel);
+  auto changes = v1::ChangeService::NewStub(*SharedRegistry::channel());
   const std::string id = UniqueId("history");
   const std::string name = ForumName(id);
   std::vector<std::string> reported;
@@ -1828,7 +1803,7 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
 }
 
 TEST_F(RegistryTest, ListChangesRefusesBadInputAndWritesNothing) {
-  auto changes = v1::ChangeService::NewStub(*g_channel);
+  auto changes = v1::ChangeService::NewStub(*SharedRegistry::channel());
   const std::string before = db().WriteState();
   const auto refused = [&](v1::ListChangesRequest request,
                            const std::string& message) {

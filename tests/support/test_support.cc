@@ -351,4 +351,44 @@ std::string HttpGet(int port, const std::string& path) {
   return response->body;
 }
 
+namespace {
+
+struct Shared {
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ServerProcess> server;
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+// Only between SharedRegistry::SetUp and TearDown.
+Shared* g_shared = nullptr;
+
+}  // namespace
+
+void SharedRegistry::SetUp() {
+  g_shared = new Shared;
+  g_shared->db = TestDatabase::Create();
+  g_shared->server = ServerProcess::Start(g_shared->db->url());
+  g_shared->channel = g_shared->server->Channel();
+}
+
+void SharedRegistry::TearDown() {
+  g_shared->channel.reset();  // hang up before the server stops
+  g_shared->server.reset();   // stop the server before its database is dropped
+  g_shared->db.reset();
+  delete g_shared;
+  g_shared = nullptr;
+}
+
+TestDatabase* SharedRegistry::db() {
+  return g_shared == nullptr ? nullptr : g_shared->db.get();
+}
+
+ServerProcess* SharedRegistry::server() {
+  return g_shared == nullptr ? nullptr : g_shared->server.get();
+}
+
+std::shared_ptr<grpc::Channel>* SharedRegistry::channel() {
+  return g_shared == nullptr ? nullptr : &g_shared->channel;
+}
+
 }  // namespace forum_registry::testing

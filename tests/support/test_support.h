@@ -18,6 +18,7 @@
 
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
+#include "gtest/gtest.h"
 
 namespace forum_registry::testing {
 
@@ -103,6 +104,23 @@ class ServerProcess {
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_;
+};
+
+// One database and one server for a whole test program, started before its
+// first test and stopped after its last; register it once per program:
+//
+//   [[maybe_unused]] ::testing::Environment* const kEnvironment =
+//       ::testing::AddGlobalTestEnvironment(new SharedRegistry);
+//
+// The accessors are null outside SetUp..TearDown (or if starting failed).
+class SharedRegistry : public ::testing::Environment {
+ public:
+  void SetUp() override;
+  void TearDown() override;
+
+  static TestDatabase* db();
+  static ServerProcess* server();
+  static std::shared_ptr<grpc::Channel>* channel();
 };
 
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.

@@ -26,6 +26,7 @@ namespace forum_registry::query_test {
 namespace {
 
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::UniqueId;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
@@ -101,9 +102,10 @@ void ExerciseCrud(const std::string& parent, const std::string& collection,
   EXPECT_EQ(Get<R>(gone, &got).error_code(), grpc::StatusCode::NOT_FOUND);
   names.erase(std::find(names.begin(), names.end(), gone));
   EXPECT_THAT(ListNames<R>(args), ElementsAreArray(names));
-  EXPECT_EQ(g_db->Query(absl::StrCat("SELECT count(*) FROM changes WHERE "
-                                     "operation = 'DELETE' AND resource = '",
-                                     gone, "'")),
+  EXPECT_EQ(SharedRegistry::db()->Query(
+                absl::StrCat("SELECT count(*) FROM changes WHERE "
+                             "operation = 'DELETE' AND resource = '",
+                             gone, "'")),
             "1");
 }
 

@@ -25,6 +25,7 @@
 namespace forum_registry::query_test {
 namespace {
 
+using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::UniqueId;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
@@ -371,7 +372,7 @@ FullForum MakeFullForum(const std::string& prefix) {
 }
 
 std::string CountUnder(const std::string& forum) {
-  return g_db->Query(absl::StrCat(
+  return SharedRegistry::db()->Query(absl::StrCat(
       "SELECT (SELECT count(*) FROM memberships WHERE forum = '", forum,
       "') || ' ' || (SELECT count(*) FROM sessions WHERE forum = '", forum,
       "') || ' ' || (SELECT count(*) FROM chairmanships WHERE forum = '", forum,

@@ -27,6 +27,7 @@ namespace forum_registry::query_test {
 
 using ::forum_registry::testing::CodeName;
 using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
@@ -35,42 +36,12 @@ using ::testing::Matcher;
 // ---------------------------------------------------------------------------
 // The shared database and server.
 
-TestDatabase* g_db = nullptr;
-ServerProcess* g_server = nullptr;
-std::shared_ptr<grpc::Channel>* g_channel = nullptr;
-
 namespace {
 
 // Starts the database and the server before the first test and stops them
 // after the last. Registered here, once, for the whole program.
-class RegistryEnvironment : public ::testing::Environment {
- public:
-  void SetUp() override {
-    db_ = TestDatabase::Create();
-    server_ = ServerProcess::Start(db_->url());
-    channel_ = server_->Channel();
-    g_db = db_.get();
-    g_server = server_.get();
-    g_channel = &channel_;
-  }
-
-  void TearDown() override {
-    g_channel = nullptr;
-    g_server = nullptr;
-    g_db = nullptr;
-    channel_.reset();  // hang up before the server stops
-    server_.reset();   // stop the server before its database is dropped
-    db_.reset();
-  }
-
- private:
-  std::unique_ptr<TestDatabase> db_;
-  std::unique_ptr<ServerProcess> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-};
-
 [[maybe_unused]] ::testing::Environment* const kEnvironment =
-    ::testing::AddGlobalTestEnvironment(new RegistryEnvironment);
+    ::testing::AddGlobalTestEnvironment(new SharedRegistry);
 
 // Every table a migration creates: the schema's own, each kind's table and,
 // for the kinds other records refer to, its table of references.
@@ -359,7 +330,7 @@ void CreateFilterData() {
 // Creates the data set once, for the first suite that needs it.
 void EnsureFilterData() {
   static bool created = false;
-  if (created || g_channel == nullptr) return;
+  if (created || SharedRegistry::channel() == nullptr) return;
   created = true;
   CreateFilterData();
 }
@@ -486,10 +457,12 @@ void ExpectSameMessage(const google::protobuf::Message& actual,
 // QueryTest.
 
 void QueryTest::SetUp() {
-  ASSERT_NE(g_db, nullptr) << "the test database was not created";
-  ASSERT_NE(g_server, nullptr) << "the server was not started";
-  ASSERT_GT(g_server->pid(), 0) << "the server is not running:\n"
-                                << g_server->Output();
+  ASSERT_NE(SharedRegistry::db(), nullptr)
+      << "the test database was not created";
+  ASSERT_NE(SharedRegistry::server(), nullptr) << "the server was not started";
+  ASSERT_GT(SharedRegistry::server()->pid(), 0)
+      << "the server is not running:\n"
+      << SharedRegistry::server()->Output();
 }
 
 std::string QueryTest::FullWriteState() {

@@ -8,11 +8,11 @@
 // the filter language end to end; "as of" queries; and the integrity rules
 // the database enforces (references, sole-chair terms, forced deletes).
 //
-// One database and one server serve the whole program (RegistryEnvironment,
-// registered once, in query_fixture.cc). The filter, order and hostile-input
-// tests share one data set (ids "qf-...", created once by EnsureFilterData,
-// through DataSetTest); every other test makes records of its own under
-// unique ids, so no test depends on another or on their order.
+// One database and one server serve the whole program (SharedRegistry, from
+// test_support, registered once, in query_fixture.cc). The filter, order and
+// hostile-input tests share one data set (ids "qf-...", created once by
+// EnsureFilterData, through DataSetTest); every other test makes records of its
+// own under unique ids, so no test depends on another or on their order.
 //
 // Each refused request is checked three ways: its status code, a message that
 // names the offending field, and a database that holds exactly what it held
@@ -49,14 +49,6 @@
 namespace forum_registry::query_test {
 
 namespace v1 = ::forumregistry::v1;
-
-// ---------------------------------------------------------------------------
-// The shared database and server: set by RegistryEnvironment before the
-// first test and cleared after the last.
-
-extern ::forum_registry::testing::TestDatabase* g_db;
-extern ::forum_registry::testing::ServerProcess* g_server;
-extern std::shared_ptr<grpc::Channel>* g_channel;
 
 // ---------------------------------------------------------------------------
 // One generic client for the eight services.
@@ -120,7 +112,8 @@ grpc::Status Call(grpc::Status (Api<R>::Stub::*method)(grpc::ClientContext*,
                                                        const Request&,
                                                        Response*),
                   const Request& request, Response* response) {
-  auto stub = Api<R>::Service::NewStub(*g_channel);
+  auto stub = Api<R>::Service::NewStub(
+      *::forum_registry::testing::SharedRegistry::channel());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(30));
@@ -303,7 +296,9 @@ class QueryTest : public ::testing::Test {
  protected:
   void SetUp() override;
 
-  static ::forum_registry::testing::TestDatabase& db() { return *g_db; }
+  static ::forum_registry::testing::TestDatabase& db() {
+    return *::forum_registry::testing::SharedRegistry::db();
+  }
 
   // TestDatabase::WriteState, which covers the tables of 0001 and the change
   // log, plus the rows and versions of every table 0002 added.
