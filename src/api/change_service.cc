@@ -30,8 +30,8 @@ absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
   if (!request.page_token().empty()) {
     FR_ASSIGN_OR_RETURN(
         const std::vector<std::string> key,
-        domain::DecodePageToken(request.page_token(), fingerprint));
-    if (key.size() != 1 || !absl::SimpleAtoi(key[0], &after) || after < 0) {
+        domain::DecodePageKey(request.page_token(), fingerprint, 1));
+    if (!absl::SimpleAtoi(key[0], &after) || after < 0) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this service issued for this list");
     }

@@ -103,12 +103,9 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
        filter ? domain::filter::Canonical(*filter) : "",
        absl::StrCat(order.field, order.descending ? " desc" : "")});
   if (!request.page_token.empty()) {
-    FR_ASSIGN_OR_RETURN(
-        query.after, domain::DecodePageToken(request.page_token, fingerprint));
-    if (query.after.size() != (order.field.empty() ? 1u : 2u)) {
-      return absl::InvalidArgumentError(
-          "page_token: is not a token this service issued for this list");
-    }
+    FR_ASSIGN_OR_RETURN(query.after,
+                        domain::DecodePageKey(request.page_token, fingerprint,
+                                              order.field.empty() ? 1 : 2));
   }
   std::vector<std::string> next;
   FR_RETURN_IF_ERROR(store_->List(query, add, &next, DeadlineOf(context)));

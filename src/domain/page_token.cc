@@ -123,4 +123,16 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(
   return key;
 }
 
+absl::StatusOr<std::vector<std::string>> DecodePageKey(
+    absl::string_view token, absl::string_view query_fingerprint,
+    size_t key_size) {
+  absl::StatusOr<std::vector<std::string>> key =
+      DecodePageToken(token, query_fingerprint);
+  if (key.ok() && key->size() != key_size) {
+    return absl::InvalidArgumentError(
+        "page_token: is not a token this service issued for this list");
+  }
+  return key;
+}
+
 }  // namespace forum_registry::domain

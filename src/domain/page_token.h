@@ -47,6 +47,12 @@ std::string EncodePageToken(absl::string_view query_fingerprint,
 absl::StatusOr<std::vector<std::string>> DecodePageToken(
     absl::string_view token, absl::string_view query_fingerprint);
 
+// DecodePageToken for a list whose sort keys have `key_size` parts: a key of
+// another size is INVALID_ARGUMENT too.
+absl::StatusOr<std::vector<std::string>> DecodePageKey(
+    absl::string_view token, absl::string_view query_fingerprint,
+    size_t key_size);
+
 }  // namespace forum_registry::domain
 
 #endif  // FORUM_REGISTRY_DOMAIN_PAGE_TOKEN_H_

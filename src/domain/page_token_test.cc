@@ -277,5 +277,22 @@ TEST(PageToken, RejectsOtherVersion) {
   ExpectInvalidToken(absl::WebSafeBase64Escape(raw), fp);
 }
 
+TEST(PageToken, DecodePageKeyRefusesAKeyOfAnotherSize) {
+  const std::string fp = Fingerprint();
+  const std::string token = EncodePageToken(fp, {"2023-07-14", "forums/arf"});
+  const absl::StatusOr<std::vector<std::string>> two =
+      DecodePageKey(token, fp, 2);
+  ASSERT_TRUE(two.ok()) << two.status();
+  EXPECT_EQ(two->size(), 2u);
+  const absl::StatusOr<std::vector<std::string>> one =
+      DecodePageKey(token, fp, 1);
+  EXPECT_EQ(one.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(one.status().message(),
+            "page_token: is not a token this service issued for this list");
+  ExpectInvalidToken("garbage", fp);
+  EXPECT_EQ(DecodePageKey("garbage", fp, 1).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace forum_registry::domain
