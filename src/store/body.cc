@@ -50,47 +50,50 @@ class CachingTypeResolver final : public TypeResolver {
 
   google::protobuf::util::Status ResolveMessageType(
       const std::string& type_url, google::protobuf::Type* type) override {
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      const auto found = types_.find(type_url);
-      if (found != types_.end()) {
-        *type = found->second;
-        return google::protobuf::util::Status();
-      }
-    }
-    google::protobuf::util::Status status =
-        inner_->ResolveMessageType(type_url, type);
-    if (!status.ok()) return status;
-    DropCustomOptions(type->mutable_options());
-    for (google::protobuf::Field& field : *type->mutable_fields()) {
-      DropCustomOptions(field.mutable_options());
-    }
-    absl::MutexLock lock(&mu_);
-    types_.emplace(type_url, *type);
-    return status;
+    return Resolve(
+        types_, type_url, type,
+        [this](const std::string& url, google::protobuf::Type* t) {
+          google::protobuf::util::Status status =
+              inner_->ResolveMessageType(url, t);
+          DropCustomOptions(t->mutable_options());
+          for (google::protobuf::Field& field : *t->mutable_fields()) {
+            DropCustomOptions(field.mutable_options());
+          }
+          return status;
+        });
   }
 
   google::protobuf::util::Status ResolveEnumType(
       const std::string& type_url, google::protobuf::Enum* type) override {
-    {
-      absl::ReaderMutexLock lock(&mu_);
-      const auto found = enums_.find(type_url);
-      if (found != enums_.end()) {
-        *type = found->second;
-        return google::protobuf::util::Status();
-      }
-    }
-    google::protobuf::util::Status status =
-        inner_->ResolveEnumType(type_url, type);
-    if (!status.ok()) return status;
-    absl::MutexLock lock(&mu_);
-    enums_.emplace(type_url, *type);
-    return status;
+    return Resolve(enums_, type_url, type,
+                   [this](const std::string& url, google::protobuf::Enum* t) {
+                     return inner_->ResolveEnumType(url, t);
+                   });
   }
 
   static constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
  private:
+  // A copy of the cached `T` of `type_url`, built by `build` on first use.
+  template <typename T, typename Build>
+  google::protobuf::util::Status Resolve(
+      absl::flat_hash_map<std::string, T>& cache, const std::string& type_url,
+      T* out, const Build& build) {
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      const auto found = cache.find(type_url);
+      if (found != cache.end()) {
+        *out = found->second;
+        return google::protobuf::util::Status();
+      }
+    }
+    google::protobuf::util::Status status = build(type_url, out);
+    if (!status.ok()) return status;
+    absl::MutexLock lock(&mu_);
+    cache.emplace(type_url, *out);
+    return status;
+  }
+
   static void DropCustomOptions(
       google::protobuf::RepeatedPtrField<google::protobuf::Option>* options) {
     options->erase(std::remove_if(options->begin(), options->end(),
