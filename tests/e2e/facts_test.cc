@@ -46,6 +46,7 @@
 #include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "src/api/resource_service.h"
 #include "src/domain/resource_registry.h"
 #include "tests/support/test_support.h"
 
@@ -345,13 +346,16 @@ v1::ActionPlan GetActionPlan(const std::string& name) {
 // registry entry, so a kind added to the registry is listed here too.
 std::vector<std::unique_ptr<Message>> ListAll(
     const domain::ResourceType& type) {
-  std::string plural = type.plural;
-  plural[0] = static_cast<char>(std::toupper(plural[0]));
-  const google::protobuf::MethodDescriptor* method =
-      type.service->FindMethodByName(absl::StrCat("List", plural));
+  const google::protobuf::MethodDescriptor* method = nullptr;
+  for (int i = 0; i < type.service->method_count(); ++i) {
+    if (api::StandardMethodOf(type, type.service->method(i)) ==
+        api::StandardMethod::kList) {
+      method = type.service->method(i);
+    }
+  }
   std::vector<std::unique_ptr<Message>> all;
   if (method == nullptr) {
-    ADD_FAILURE() << type.service->full_name() << " has no List" << plural;
+    ADD_FAILURE() << type.service->full_name() << " has no List method";
     return all;
   }
   auto* factory = google::protobuf::MessageFactory::generated_factory();
