@@ -20,9 +20,8 @@ absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
                   v1::ListChangesResponse* response) {
   FR_ASSIGN_OR_RETURN(const int page_size,
                       domain::ResolvePageSize(request.page_size()));
-  FR_ASSIGN_OR_RETURN(
-      const std::optional<domain::filter::Node> filter,
-      domain::filter::Parse(request.filter(), domain::ChangeFilterSchema()));
+  FR_ASSIGN_OR_RETURN(const std::optional<domain::filter::Node> filter,
+                      domain::ParseChangeFilter(request.filter()));
   // A token is bound to the filter.
   const std::string fingerprint =
       domain::QueryFingerprint({"changes", domain::filter::Canonical(filter)});
@@ -52,13 +51,19 @@ absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
 
 }  // namespace
 
-ChangeService::ChangeService(store::ConnectionPool* read_pool)
-    : log_(read_pool) {}
+ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed)
+    : log_(read_pool), feed_(feed) {}
 
 grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
                                         const v1::ListChangesRequest* request,
                                         v1::ListChangesResponse* response) {
   return ToGrpcStatus(List(log_, context, *request, response));
+}
+
+grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::WatchChangesRequest* request) {
+  return feed_->Watch(*request);
 }
 
 }  // namespace forum_registry::api

@@ -4,25 +4,36 @@
 // forumregistry.v1.ChangeService: the change feed. ListChanges pages through
 // the log oldest first; a page token carries the last revision returned, so
 // a page never shifts when changes are committed meanwhile — they come after.
+// WatchChanges streams them as they commit (src/api/change_feed.h); it is a
+// callback method, so an open watch holds no thread.
 
 #include "forumregistry/v1/change.grpc.pb.h"
+#include "src/api/change_feed.h"
 #include "src/store/change_log.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::api {
 
-class ChangeService final : public forumregistry::v1::ChangeService::Service {
+class ChangeService final
+    : public forumregistry::v1::ChangeService::WithCallbackMethod_WatchChanges<
+          forumregistry::v1::ChangeService::Service> {
  public:
-  // Reads from `read_pool` (a replica's, or the primary's).
-  explicit ChangeService(store::ConnectionPool* read_pool);
+  // Lists from `read_pool` (a replica's, or the primary's); watches with
+  // `feed`.
+  ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed);
 
   grpc::Status ListChanges(
       grpc::ServerContext* context,
       const forumregistry::v1::ListChangesRequest* request,
       forumregistry::v1::ListChangesResponse* response) override;
 
+  grpc::ServerWriteReactor<forumregistry::v1::WatchChangesResponse>*
+  WatchChanges(grpc::CallbackServerContext* context,
+               const forumregistry::v1::WatchChangesRequest* request) override;
+
  private:
   store::ChangeLog log_;
+  ChangeFeed* feed_;
 };
 
 }  // namespace forum_registry::api

@@ -175,7 +175,7 @@ bool StartMetricsEndpoint(const ServeConfig& config, Metrics* metrics,
 // drain period (cut short by a second signal), then Shutdown with a
 // deadline.
 void DrainOnStopSignal(const ServeConfig& config, const sigset_t& stop_signals,
-                       HealthMonitor* monitor,
+                       HealthMonitor* monitor, api::ChangeFeed* feed,
                        grpc::HealthCheckServiceInterface* health,
                        grpc::Server* server) {
   int signal_number = 0;
@@ -184,6 +184,10 @@ void DrainOnStopSignal(const ServeConfig& config, const sigset_t& stop_signals,
            {{"signal", std::string(strsignal(signal_number))},
             {"drain_period_s", absl::ToDoubleSeconds(config.drain_period)}});
   monitor->Stop();
+  // Watch streams never end by themselves: end them now, each naming the
+  // revision to resume from, so clients move to another replica while this
+  // one drains.
+  feed->Stop();
   // Every service, and the server as a whole, reads NOT_SERVING from now
   // on, and no later SetServingStatus can undo it.
   health->Shutdown();
@@ -214,7 +218,13 @@ int RunServer(const ServeConfig& config) {
 
   Pools pools(config);
   const Services services = MakeServices(pools);
-  api::ChangeService changes(pools.reads());
+  // Declared before the server, so destroyed after it: the feed outlives
+  // every watch.
+  api::ChangeFeed feed({.database_url = config.database_url,
+                        .bookmark_interval = config.watch_bookmark_interval,
+                        .watcher_buffer = config.watch_buffer},
+                       &pools.primary);
+  api::ChangeService changes(pools.reads(), &feed);
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
@@ -240,6 +250,7 @@ int RunServer(const ServeConfig& config) {
   ChangePurger purger(&pools.primary, config.change_retention,
                       config.change_purge_interval);
   purger.Start();
+  feed.Start();
 
   httplib::Server metrics_http;
   std::thread metrics_thread;
@@ -251,7 +262,8 @@ int RunServer(const ServeConfig& config) {
   }
 
   std::thread signals([&] {
-    DrainOnStopSignal(config, stop_signals, &monitor, health, server.get());
+    DrainOnStopSignal(config, stop_signals, &monitor, &feed, health,
+                      server.get());
   });
   server->Wait();
   signals.join();

@@ -43,6 +43,10 @@ struct ServeConfig {
   // older ones are purged.
   absl::Duration change_retention = absl::Hours(24 * 30);
   absl::Duration change_purge_interval = absl::Minutes(1);
+  // WatchChanges: changes a stream may have waiting to be written before it
+  // is ended as too slow, and how often an idle one gets a bookmark.
+  int watch_buffer = 1000;
+  absl::Duration watch_bookmark_interval = absl::Seconds(5);
   int max_message_bytes = 4 * 1024 * 1024;
   std::string log_level = "info";
 };

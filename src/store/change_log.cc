@@ -12,6 +12,7 @@
 #include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
+#include "src/store/errors.h"
 #include "src/store/filter_sql.h"
 #include "src/store/transaction.h"
 
@@ -67,6 +68,29 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   return absl::OkStatus();
 }
 
+// The change log from revision $1 on, and the newest revision of the same
+// snapshot: one row of nulls when nothing follows $1.
+constexpr char kReadAfterSql[] =
+    "WITH newest AS (SELECT coalesce(max(sequence), 0) AS newest "
+    "FROM changes) "
+    "SELECT newest.newest, c.* FROM newest LEFT JOIN LATERAL ("
+    "SELECT sequence, resource, operation, version, body::text AS body, "
+    "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros "
+    "FROM changes WHERE sequence > $1::bigint ORDER BY sequence "
+    "LIMIT $2::int) c ON true ORDER BY c.sequence";
+
+absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
+                                        int64_t after, int limit) {
+  const pqxx::result rows = txn.exec_params(kReadAfterSql, after, limit);
+  ChangeBatch batch;
+  for (const pqxx::row& row : rows) {
+    batch.newest = row["newest"].as<int64_t>();
+    if (row["sequence"].is_null()) break;
+    FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back()));
+  }
+  return batch;
+}
+
 }  // namespace
 
 ChangeLog::ChangeLog(ConnectionPool* pool) : pool_(pool) {}
@@ -99,6 +123,130 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
         }
         return absl::OkStatus();
       });
+}
+
+absl::StatusOr<RevisionBounds> ChangeLog::Bounds(absl::Time deadline) {
+  RevisionBounds bounds;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        const pqxx::row row = txn.exec1(
+            "SELECT coalesce(min(sequence), 0), coalesce(max(sequence), 0) "
+            "FROM changes");
+        bounds = {row[0].as<int64_t>(), row[1].as<int64_t>()};
+        return absl::OkStatus();
+      }));
+  return bounds;
+}
+
+absl::StatusOr<ChangeBatch> ChangeLog::ReadAfter(int64_t after, int limit,
+                                                 absl::Time deadline) {
+  absl::StatusOr<ChangeBatch> batch;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        batch = ReadAfterIn(txn, after, limit);
+        return absl::OkStatus();
+      }));
+  return batch;
+}
+
+absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
+    const domain::ResourceType& type, const std::string& after_name, int limit,
+    absl::Time deadline) {
+  RecordBatch batch;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        const pqxx::result rows = txn.exec_params(
+            absl::StrCat(
+                "WITH newest AS (SELECT coalesce(max(sequence), 0) AS newest "
+                "FROM changes) SELECT newest.newest, r.* FROM newest "
+                "LEFT JOIN LATERAL (SELECT ",
+                kRowColumns, " FROM ", txn.quote_name(type.table),
+                " WHERE name > $1 ORDER BY name LIMIT $2::int) r ON true "
+                "ORDER BY r.name"),
+            after_name, limit);
+        const google::protobuf::Message* prototype =
+            google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+                type.descriptor);
+        for (const pqxx::row& row : rows) {
+          batch.newest = row["newest"].as<int64_t>();
+          if (row[kNameColumn].is_null()) break;
+          std::unique_ptr<google::protobuf::Message> record(prototype->New());
+          FR_RETURN_IF_ERROR(FromRow(row, record.get()));
+          v1::Change& change = batch.records.emplace_back();
+          change.set_resource(row[kNameColumn].as<std::string>());
+          change.set_operation(v1::CHANGE_OPERATION_CREATE);
+          change.set_etag(
+              domain::FormatEtag(row[kVersionColumn].as<int64_t>()));
+          *change.mutable_change_time() =
+              google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+                  row["update_micros"].as<int64_t>());
+          change.mutable_record()->PackFrom(*record);
+        }
+        return absl::OkStatus();
+      }));
+  return batch;
+}
+
+struct ChangeListener::State {
+  // Counts the notifications of the change channel.
+  class Receiver final : public pqxx::notification_receiver {
+   public:
+    explicit Receiver(pqxx::connection_base& connection)
+        : pqxx::notification_receiver(connection, kChannel) {}
+    void operator()(const std::string&, int) override { ++received; }
+    int received = 0;
+  };
+  static constexpr char kChannel[] = "forum_registry_changes";
+
+  explicit State(const std::string& url)
+      : connection(url), receiver(connection) {}
+  pqxx::connection connection;
+  Receiver receiver;
+};
+
+ChangeListener::ChangeListener(std::string url) : url_(std::move(url)) {}
+
+ChangeListener::~ChangeListener() = default;
+
+absl::Status ChangeListener::Connect() {
+  try {
+    state_ = std::make_unique<State>(url_);
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    state_.reset();
+    return StatusFromException(e);
+  }
+}
+
+absl::Status ChangeListener::Wait(absl::Duration timeout) {
+  if (state_ == nullptr) return Connect();  // then read what was missed
+  try {
+    const int64_t micros = absl::ToInt64Microseconds(timeout);
+    state_->connection.await_notification(micros / 1000000, micros % 1000000);
+    if (!state_->connection.is_open()) {
+      state_.reset();
+      return absl::UnavailableError("the change listener lost its connection");
+    }
+    return absl::OkStatus();
+  } catch (const std::exception& e) {
+    state_.reset();
+    return StatusFromException(e);
+  }
+}
+
+absl::StatusOr<ChangeBatch> ChangeListener::ReadAfter(int64_t after,
+                                                      int limit) {
+  if (state_ == nullptr) FR_RETURN_IF_ERROR(Connect());
+  try {
+    pqxx::nontransaction txn(state_->connection);
+    return ReadAfterIn(txn, after, limit);
+  } catch (const std::exception& e) {
+    state_.reset();
+    return StatusFromException(e);
+  }
 }
 
 absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,

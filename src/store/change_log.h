@@ -7,16 +7,42 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "forumregistry/v1/change.pb.h"
 #include "src/domain/filter.h"
+#include "src/domain/resource_registry.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::store {
+
+// Revisions of the log: the oldest and newest kept (0 and 0 while empty).
+struct RevisionBounds {
+  int64_t oldest = 0;
+  int64_t newest = 0;
+};
+
+// A run of changes read in one snapshot, and the newest revision committed
+// in that snapshot: when `changes` is not full, every change up to `newest`
+// has been read.
+struct ChangeBatch {
+  std::vector<forumregistry::v1::Change> changes;
+  int64_t newest = 0;
+};
+
+// Records of one kind, read in one snapshot, as changes that create them
+// (revision 0, change_time their update_time), and the newest revision
+// committed in that snapshot.
+struct RecordBatch {
+  std::vector<forumregistry::v1::Change> records;
+  int64_t newest = 0;
+};
 
 class ChangeLog {
  public:
@@ -33,8 +59,46 @@ class ChangeLog {
                     const std::function<forumregistry::v1::Change*()>& add,
                     bool* more, absl::Time deadline);
 
+  absl::StatusOr<RevisionBounds> Bounds(absl::Time deadline);
+
+  // Up to `limit` changes after revision `after`, all of them, oldest first.
+  absl::StatusOr<ChangeBatch> ReadAfter(int64_t after, int limit,
+                                        absl::Time deadline);
+
+  // Up to `limit` records of `type` named after `after_name`, in name order.
+  absl::StatusOr<RecordBatch> ReadRecords(const domain::ResourceType& type,
+                                          const std::string& after_name,
+                                          int limit, absl::Time deadline);
+
  private:
   ConnectionPool* pool_;
+};
+
+// A connection of its own that LISTENs for the notification every committed
+// change sends, and reads the log. Not thread-safe: one thread uses it.
+class ChangeListener {
+ public:
+  // Does not connect yet.
+  explicit ChangeListener(std::string url);
+  ~ChangeListener();
+  ChangeListener(const ChangeListener&) = delete;
+  ChangeListener& operator=(const ChangeListener&) = delete;
+
+  // Waits until a change is committed, `timeout` passes, or the connection
+  // fails; connects first if it is not connected. An error means the
+  // connection was lost (the next call connects again); notifications
+  // sent meanwhile are lost too, so read the log after a reconnect.
+  absl::Status Wait(absl::Duration timeout);
+
+  // As ChangeLog::ReadAfter, on this connection.
+  absl::StatusOr<ChangeBatch> ReadAfter(int64_t after, int limit);
+
+ private:
+  struct State;
+  absl::Status Connect();
+
+  const std::string url_;
+  std::unique_ptr<State> state_;
 };
 
 // Retention: deletes the changes committed more than `retention` ago, but

@@ -49,6 +49,12 @@ int ServeCommand(const std::vector<std::string>& args) {
                  "purged (one replica at a time). 0 keeps every change.");
   flags.Duration("change-purge-interval", &config.change_purge_interval,
                  "How often changes older than the retention are purged.");
+  flags.Int("watch-buffer", &config.watch_buffer,
+            "Changes a WatchChanges stream may have waiting to be written; a "
+            "client that falls further behind is ended with "
+            "RESOURCE_EXHAUSTED and resumes.");
+  flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
+                 "How often an idle WatchChanges stream gets a bookmark.");
   flags.Int("max-message-bytes", &config.max_message_bytes,
             "Largest request or response message, in bytes.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");

@@ -1,0 +1,623 @@
+#include "src/api/change_feed.h"
+
+#include <deque>
+#include <limits>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
+#include "spdlog/spdlog.h"
+#include "src/api/status.h"
+#include "src/domain/change_filter.h"
+#include "src/domain/resource_registry.h"
+
+namespace forum_registry::api {
+
+namespace v1 = forumregistry::v1;
+using Response = v1::WatchChangesResponse;
+
+namespace {
+
+// Changes or records read from the database at a time.
+constexpr int kPage = 500;
+// How long a worker's read may wait for a connection and run.
+constexpr absl::Duration kReadTimeout = absl::Seconds(30);
+
+// A watch refused before it began.
+class RefusedWatch final : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+absl::CivilDay UtcDay(const google::protobuf::Timestamp& time) {
+  return absl::ToCivilDay(
+      absl::FromUnixMicros(
+          google::protobuf::util::TimeUtil::TimestampToMicroseconds(time)),
+      absl::UTCTimeZone());
+}
+
+std::shared_ptr<const Response> BookmarkAt(int64_t revision, bool end) {
+  auto message = std::make_shared<Response>();
+  message->mutable_bookmark()->set_revision(revision);
+  message->mutable_bookmark()->set_initial_state_end(end);
+  return message;
+}
+
+}  // namespace
+
+// A change, encoded once for every watcher, and what filters look at.
+struct ChangeFeed::Event {
+  explicit Event(v1::Change&& change)
+      : revision(change.revision()),
+        operation(v1::ChangeOperation_Name(change.operation())),
+        day(UtcDay(change.change_time())) {
+    auto response = std::make_shared<Response>();
+    *response->mutable_change() = std::move(change);
+    message = std::move(response);
+  }
+  domain::ChangeFacts Facts() const {
+    return {.resource = message->change().resource(),
+            .operation = operation,
+            .revision = revision,
+            .change_day = day};
+  }
+
+  std::shared_ptr<const Response> message;
+  int64_t revision;
+  std::string operation;
+  absl::CivilDay day;
+};
+
+// One WatchChanges call. Every member but the constants is guarded by the
+// feed's mutex; gRPC operations are started outside it (Perform).
+class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
+ public:
+  enum class Phase { kStart, kInitial, kCatchUp, kLive };
+
+  // What to do once the mutex is released.
+  struct Step {
+    enum class Kind { kNone, kWrite, kFinish, kFetch } kind = Kind::kNone;
+    grpc::Status status;  // for kFinish
+  };
+
+  Watcher(ChangeFeed* feed, std::optional<domain::filter::Node> filter,
+          int64_t after_revision, bool initial_state)
+      : feed_(feed),
+        filter_(std::move(filter)),
+        after_revision_(after_revision),
+        initial_state_(initial_state),
+        resume_from_(after_revision) {}
+
+  void OnWriteDone(bool ok) override {
+    Step step;
+    {
+      absl::MutexLock lock(&feed_->mu_);
+      writing_ = false;
+      if (ok) {
+        ++feed_->delivered_;
+        last_write_ = absl::Now();
+        if (current_->has_bookmark()) {
+          resume_from_ = current_->bookmark().revision();
+          if (current_->bookmark().initial_state_end()) initial_sent_ = true;
+        } else if (current_->change().revision() > 0) {
+          resume_from_ = current_->change().revision();
+        }
+      } else {
+        End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
+      }
+      current_.reset();
+      step = NextLocked();
+    }
+    Perform(step);
+  }
+
+  void OnCancel() override {
+    Step step;
+    {
+      absl::MutexLock lock(&feed_->mu_);
+      End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
+      step = NextLocked();
+    }
+    Perform(step);
+  }
+
+  void OnDone() override {
+    bool destroy = false;
+    {
+      absl::MutexLock lock(&feed_->mu_);
+      feed_->watchers_.erase(this);
+      done_ = true;
+      destroy = !fetching_;
+    }
+    if (destroy) delete this;
+  }
+
+  // Where a client resumes: "after_revision=N", or from scratch while the
+  // initial state is not complete.
+  std::string ResumeHint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (initial_state_ && !initial_sent_) {
+      return "start again with initial_state";
+    }
+    if (resume_from_ == 0) return "start again";
+    return absl::StrCat("resume with after_revision=", resume_from_);
+  }
+
+  // Ends the call with `status` once the write in flight is done; what is
+  // still queued is dropped. The first status set wins.
+  void End(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (!final_.has_value()) final_ = std::move(status);
+    queue_.clear();
+  }
+
+  bool Ended() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    return final_.has_value();
+  }
+
+  bool Matches(const domain::ChangeFacts& facts) const {
+    return !filter_.has_value() || domain::MatchesChange(*filter_, facts);
+  }
+
+  // Picks the next step and marks it taken.
+  Step NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    Step step;
+    if (finishing_ || writing_) return step;
+    if (final_.has_value()) {
+      finishing_ = true;
+      step.kind = Step::Kind::kFinish;
+      step.status = *final_;
+    } else if (!queue_.empty()) {
+      current_ = std::move(queue_.front());
+      queue_.pop_front();
+      writing_ = true;
+      step.kind = Step::Kind::kWrite;
+    } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
+      fetching_ = true;
+      step.kind = Step::Kind::kFetch;
+    }
+    return step;
+  }
+
+  void Perform(const Step& step) {
+    switch (step.kind) {
+      case Step::Kind::kNone:
+        return;
+      case Step::Kind::kWrite:
+        StartWrite(current_.get());
+        return;
+      case Step::Kind::kFinish:
+        Finish(step.status);
+        return;
+      case Step::Kind::kFetch:
+        feed_->Schedule(this);
+        return;
+    }
+  }
+
+  // Enters the live phase if the feed thread has read as far as this
+  // watcher, else stays in catch-up (parked until the feed thread is ready).
+  void CaughtUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    phase_ = Phase::kCatchUp;
+    if (!feed_->ready_) {
+      parked_ = true;
+      return;
+    }
+    parked_ = false;
+    if (cursor_ < feed_->head_) return;
+    phase_ = Phase::kLive;
+    enqueued_through_ = cursor_;
+    if (initial_state_ && !initial_end_queued_) {
+      initial_end_queued_ = true;
+      queue_.push_back(BookmarkAt(cursor_, /*end=*/true));
+    }
+  }
+
+  ChangeFeed* const feed_;
+  const std::optional<domain::filter::Node> filter_;
+  const int64_t after_revision_;
+  const bool initial_state_;
+
+  Phase phase_ = Phase::kStart;
+  // Read from the database (start, initial, catch-up) up to here.
+  int64_t cursor_ = 0;
+  // Live: every change up to here was matched against the filter.
+  int64_t enqueued_through_ = 0;
+  // Initial state: the kind and the last name read, and the revisions the
+  // first and the last page were read at.
+  size_t kind_ = 0;
+  std::string after_name_;
+  int64_t initial_from_ = 0;
+  bool initial_end_queued_ = false;
+  bool initial_sent_ = false;
+  // The last revision written to the client.
+  int64_t resume_from_;
+
+  std::deque<std::shared_ptr<const Response>> queue_;
+  std::shared_ptr<const Response> current_;  // being written
+  absl::Time last_write_ = absl::Now();
+  bool writing_ = false;
+  bool fetching_ = false;  // a worker holds this watcher
+  bool parked_ = false;    // caught up before the feed thread was ready
+  bool finishing_ = false;
+  bool done_ = false;
+  std::optional<grpc::Status> final_;
+};
+
+ChangeFeed::ChangeFeed(ChangeFeedOptions options,
+                       store::ConnectionPool* primary)
+    : options_(std::move(options)), log_(primary) {}
+
+ChangeFeed::~ChangeFeed() {
+  Stop();
+  {
+    absl::MutexLock lock(&mu_);
+    exiting_ = true;
+  }
+  if (follower_.joinable()) follower_.join();
+  for (std::thread& worker : workers_) worker.join();
+}
+
+void ChangeFeed::Start() {
+  follower_ = std::thread([this] { FollowLog(); });
+  for (int i = 0; i < options_.workers; ++i) {
+    workers_.emplace_back([this] { RunWorker(); });
+  }
+}
+
+void ChangeFeed::Stop() {
+  std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  {
+    absl::MutexLock lock(&mu_);
+    stopped_ = true;
+    for (Watcher* watcher : watchers_) {
+      watcher->End(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          absl::StrCat("the server is shutting down; ", watcher->ResumeHint(),
+                       " on another replica")));
+      steps.emplace_back(watcher, watcher->NextLocked());
+    }
+  }
+  for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+grpc::ServerWriteReactor<Response>* ChangeFeed::Watch(
+    const v1::WatchChangesRequest& request) {
+  if (request.after_revision() < 0) {
+    return new RefusedWatch(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                     "after_revision: must not be negative"));
+  }
+  if (request.initial_state() && request.after_revision() != 0) {
+    return new RefusedWatch(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "after_revision: must be 0 with initial_state, which starts at the "
+        "current revision"));
+  }
+  absl::StatusOr<std::optional<domain::filter::Node>> filter =
+      domain::ParseChangeFilter(request.filter());
+  if (!filter.ok()) return new RefusedWatch(ToGrpcStatus(filter.status()));
+
+  auto* watcher =
+      new Watcher(this, *std::move(filter), request.after_revision(),
+                  request.initial_state());
+  Watcher::Step step;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) {
+      watcher->End(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          "the server is shutting down; watch on another replica"));
+    } else {
+      watchers_.insert(watcher);
+    }
+    step = watcher->NextLocked();
+  }
+  watcher->Perform(step);
+  return watcher;
+}
+
+ChangeFeed::Stats ChangeFeed::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  return {.watchers = static_cast<int>(watchers_.size()),
+          .revision = head_,
+          .delivered = delivered_,
+          .too_slow = too_slow_};
+}
+
+void ChangeFeed::Schedule(Watcher* watcher) {
+  absl::MutexLock lock(&mu_);
+  tasks_.push_back(watcher);
+}
+
+void ChangeFeed::RunWorker() {
+  for (;;) {
+    Watcher* watcher = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ChangeFeed* feed) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed->mu_) {
+            return !feed->tasks_.empty() || feed->exiting_;
+          },
+          this));
+      if (tasks_.empty()) return;
+      watcher = tasks_.front();
+      tasks_.pop_front();
+    }
+    Fetch(watcher);
+  }
+}
+
+// One database read for a watcher that is starting or catching up, then
+// what it found, matched, into its queue.
+void ChangeFeed::Fetch(Watcher* watcher) {
+  using Phase = Watcher::Phase;
+  Phase phase;
+  int64_t cursor;
+  size_t kind;
+  std::string after_name;
+  {
+    absl::MutexLock lock(&mu_);
+    phase = watcher->phase_;
+    cursor = watcher->cursor_;
+    kind = watcher->kind_;
+    after_name = watcher->after_name_;
+    if (watcher->done_ || watcher->Ended()) phase = Phase::kLive;  // nothing
+  }
+  const absl::Time deadline = absl::Now() + kReadTimeout;
+  absl::StatusOr<store::RevisionBounds> bounds;
+  absl::StatusOr<store::RecordBatch> records;
+  absl::StatusOr<store::ChangeBatch> changes;
+  std::vector<std::shared_ptr<const Response>> matched;
+  switch (phase) {
+    case Phase::kStart:
+      bounds = log_.Bounds(deadline);
+      break;
+    case Phase::kInitial:
+      records = log_.ReadRecords(domain::Resources()[kind], after_name, kPage,
+                                 deadline);
+      if (records.ok()) {
+        for (v1::Change& record : records->records) {
+          const domain::ChangeFacts facts = {
+              .resource = record.resource(),
+              .operation = "CHANGE_OPERATION_CREATE",
+              .revision = 0,
+              .change_day = UtcDay(record.change_time())};
+          if (!watcher->Matches(facts)) continue;
+          auto message = std::make_shared<Response>();
+          *message->mutable_change() = std::move(record);
+          matched.push_back(std::move(message));
+        }
+      }
+      break;
+    case Phase::kCatchUp:
+      changes = log_.ReadAfter(cursor, kPage, deadline);
+      if (changes.ok()) {
+        for (v1::Change& change : changes->changes) {
+          Event event(std::move(change));
+          if (watcher->Matches(event.Facts())) {
+            matched.push_back(std::move(event.message));
+          }
+        }
+      }
+      break;
+    case Phase::kLive:
+      break;
+  }
+
+  Watcher::Step step;
+  bool destroy = false;
+  {
+    absl::MutexLock lock(&mu_);
+    watcher->fetching_ = false;
+    destroy = watcher->done_;
+    if (!destroy && !watcher->Ended()) {
+      const auto fail = [&](const absl::Status& status) {
+        watcher->End(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("cannot read the change log (", status.message(),
+                         "); ", watcher->ResumeHint())));
+      };
+      switch (phase) {
+        case Phase::kStart: {
+          if (!bounds.ok()) {
+            fail(bounds.status());
+            break;
+          }
+          const int64_t after = watcher->after_revision_;
+          if (after > bounds->newest) {
+            watcher->End(grpc::Status(
+                grpc::StatusCode::OUT_OF_RANGE,
+                absl::StrCat("after_revision: ", after,
+                             " is newer than the newest revision, ",
+                             bounds->newest)));
+          } else if (after > 0 && after < bounds->oldest - 1) {
+            watcher->End(grpc::Status(
+                grpc::StatusCode::OUT_OF_RANGE,
+                absl::StrCat("after_revision: the changes after ", after,
+                             " are no longer kept; the oldest kept is "
+                             "revision ",
+                             bounds->oldest,
+                             "; start again with initial_state")));
+          } else if (watcher->initial_state_) {
+            watcher->phase_ = Phase::kInitial;
+          } else {
+            watcher->cursor_ = after == 0 ? bounds->newest : after;
+            watcher->resume_from_ = watcher->cursor_;
+            watcher->CaughtUpLocked();
+          }
+          break;
+        }
+        case Phase::kInitial: {
+          if (!records.ok()) {
+            fail(records.status());
+            break;
+          }
+          if (watcher->kind_ == 0 && watcher->after_name_.empty()) {
+            watcher->initial_from_ = records->newest;
+          }
+          for (auto& message : matched) {
+            watcher->queue_.push_back(std::move(message));
+          }
+          if (static_cast<int>(records->records.size()) == kPage) {
+            watcher->after_name_ = records->records.back().resource();
+          } else if (++watcher->kind_ < domain::Resources().size()) {
+            watcher->after_name_.clear();
+          } else {
+            // Every record read: replay what changed while they were.
+            watcher->cursor_ = watcher->initial_from_;
+            watcher->phase_ = Phase::kCatchUp;
+          }
+          break;
+        }
+        case Phase::kCatchUp: {
+          if (!changes.ok()) {
+            fail(changes.status());
+            break;
+          }
+          for (auto& message : matched) {
+            watcher->queue_.push_back(std::move(message));
+          }
+          if (!changes->changes.empty()) {
+            watcher->cursor_ = changes->changes.back().revision();
+          }
+          if (static_cast<int>(changes->changes.size()) < kPage) {
+            // Nothing else had committed in that snapshot.
+            watcher->cursor_ = std::max(watcher->cursor_, changes->newest);
+          }
+          watcher->CaughtUpLocked();
+          break;
+        }
+        case Phase::kLive:
+          break;
+      }
+      step = watcher->NextLocked();
+    }
+  }
+  if (destroy) {
+    delete watcher;
+  } else {
+    watcher->Perform(step);
+  }
+}
+
+void ChangeFeed::MarkReady(int64_t revision) {
+  std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  {
+    absl::MutexLock lock(&mu_);
+    ready_ = true;
+    head_ = revision;
+    for (Watcher* watcher : watchers_) {
+      if (!watcher->parked_ || watcher->Ended()) continue;
+      watcher->CaughtUpLocked();
+      steps.emplace_back(watcher, watcher->NextLocked());
+    }
+  }
+  for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+void ChangeFeed::FanOut(const std::vector<Event>& events) {
+  std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  {
+    absl::MutexLock lock(&mu_);
+    for (Watcher* watcher : watchers_) {
+      if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended()) {
+        continue;
+      }
+      for (const Event& event : events) {
+        if (event.revision <= watcher->enqueued_through_) continue;
+        if (watcher->Matches(event.Facts())) {
+          watcher->queue_.push_back(event.message);
+        }
+        watcher->enqueued_through_ = event.revision;
+      }
+      if (static_cast<int>(watcher->queue_.size()) > options_.watcher_buffer) {
+        ++too_slow_;
+        watcher->End(
+            grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                         absl::StrCat("the client reads too slowly: more than ",
+                                      options_.watcher_buffer,
+                                      " changes were waiting for it; ",
+                                      watcher->ResumeHint())));
+      }
+      steps.emplace_back(watcher, watcher->NextLocked());
+    }
+    head_ = events.back().revision;
+  }
+  for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+void ChangeFeed::SendBookmarks() {
+  std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    for (Watcher* watcher : watchers_) {
+      if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended() ||
+          watcher->writing_ || !watcher->queue_.empty() ||
+          now - watcher->last_write_ < options_.bookmark_interval) {
+        continue;
+      }
+      watcher->queue_.push_back(
+          BookmarkAt(watcher->enqueued_through_, /*end=*/false));
+      steps.emplace_back(watcher, watcher->NextLocked());
+    }
+  }
+  for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+void ChangeFeed::FollowLog() {
+  store::ChangeListener listener(options_.database_url);
+  const auto exiting = [this] {
+    absl::MutexLock lock(&mu_);
+    return exiting_;
+  };
+  bool ready = false;
+  int64_t head = 0;
+  bool failing = false;
+  while (!exiting()) {
+    absl::Status status =
+        listener.Wait(ready ? options_.poll_interval : absl::ZeroDuration());
+    if (status.ok() && !ready) {
+      // Listening: every change committed from here on will be notified, so
+      // the newest revision now is where reading starts.
+      absl::StatusOr<store::ChangeBatch> newest =
+          listener.ReadAfter(std::numeric_limits<int64_t>::max(), 1);
+      status = newest.status();
+      if (newest.ok()) {
+        head = newest->newest;
+        ready = true;
+        MarkReady(head);
+      }
+    }
+    while (status.ok()) {
+      absl::StatusOr<store::ChangeBatch> batch =
+          listener.ReadAfter(head, kPage);
+      status = batch.status();
+      if (!batch.ok() || batch->changes.empty()) break;
+      std::vector<Event> events;
+      events.reserve(batch->changes.size());
+      for (v1::Change& change : batch->changes) {
+        events.emplace_back(std::move(change));
+      }
+      head = events.back().revision;
+      FanOut(events);
+      if (static_cast<int>(events.size()) < kPage) break;
+    }
+    if (!status.ok()) {
+      if (!failing) {
+        spdlog::warn("the change feed cannot follow the log: {}",
+                     status.ToString());
+      }
+      failing = true;
+      absl::MutexLock lock(&mu_);
+      mu_.AwaitWithTimeout(absl::Condition(&exiting_), absl::Seconds(1));
+      continue;
+    }
+    if (failing) spdlog::info("the change feed follows the log again");
+    failing = false;
+    SendBookmarks();
+  }
+}
+
+}  // namespace forum_registry::api
