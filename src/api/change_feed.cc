@@ -145,9 +145,15 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
   }
 
   // Ends the call with `status` once the write in flight is done; what is
-  // still queued is dropped. The first status set wins.
-  void End(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    if (!final_.has_value()) final_ = std::move(status);
+  // still queued is dropped. The first status set wins. With `resume`, the
+  // message ends with where to resume from, as it stands once that write is
+  // done.
+  void End(grpc::Status status, bool resume = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (!final_.has_value()) {
+      final_ = std::move(status);
+      final_resume_ = resume;
+    }
     queue_.clear();
   }
 
@@ -166,7 +172,11 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
     if (final_.has_value()) {
       finishing_ = true;
       step.kind = Step::Kind::kFinish;
-      step.status = *final_;
+      step.status = final_resume_
+                        ? grpc::Status(final_->error_code(),
+                                       absl::StrCat(final_->error_message(),
+                                                    "; ", ResumeHint()))
+                        : *final_;
     } else if (!queue_.empty()) {
       current_ = std::move(queue_.front());
       queue_.pop_front();
@@ -242,6 +252,7 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
   bool finishing_ = false;
   bool done_ = false;
   std::optional<grpc::Status> final_;
+  bool final_resume_ = false;
 };
 
 ChangeFeed::ChangeFeed(ChangeFeedOptions options,
@@ -271,10 +282,10 @@ void ChangeFeed::Stop() {
     absl::MutexLock lock(&mu_);
     stopped_ = true;
     for (Watcher* watcher : watchers_) {
-      watcher->End(grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("the server is shutting down; ", watcher->ResumeHint(),
-                       " on another replica")));
+      watcher->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                "the server is shutting down: watch on "
+                                "another replica"),
+                   /*resume=*/true);
       steps.emplace_back(watcher, watcher->NextLocked());
     }
   }
@@ -413,10 +424,10 @@ void ChangeFeed::Fetch(Watcher* watcher) {
     destroy = watcher->done_;
     if (!destroy && !watcher->Ended()) {
       const auto fail = [&](const absl::Status& status) {
-        watcher->End(grpc::Status(
-            grpc::StatusCode::UNAVAILABLE,
-            absl::StrCat("cannot read the change log (", status.message(),
-                         "); ", watcher->ResumeHint())));
+        watcher->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                  absl::StrCat("cannot read the change log (",
+                                               status.message(), ")")),
+                     /*resume=*/true);
       };
       switch (phase) {
         case Phase::kStart: {
@@ -444,6 +455,11 @@ void ChangeFeed::Fetch(Watcher* watcher) {
           } else {
             watcher->cursor_ = after == 0 ? bounds->newest : after;
             watcher->resume_from_ = watcher->cursor_;
+            // A watch from now says at once which revision "now" is.
+            if (after == 0) {
+              watcher->queue_.push_back(
+                  BookmarkAt(watcher->cursor_, /*end=*/false));
+            }
             watcher->CaughtUpLocked();
           }
           break;
@@ -537,8 +553,8 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          absl::StrCat("the client reads too slowly: more than ",
                                       options_.watcher_buffer,
-                                      " changes were waiting for it; ",
-                                      watcher->ResumeHint())));
+                                      " changes were waiting for it")),
+            /*resume=*/true);
       }
       steps.emplace_back(watcher, watcher->NextLocked());
     }
