@@ -1,6 +1,7 @@
 #include "src/server/metrics.h"
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
 #include "src/store/errors.h"
 
 namespace forum_registry::server {
@@ -18,6 +19,21 @@ std::string LabelValue(const std::string& value) {
   return out;
 }
 
+// go-grpc-prometheus' grpc_type of a method this program has the descriptor
+// of; "unary" for others.
+const char* GrpcType(const std::string& service, const std::string& method) {
+  const google::protobuf::ServiceDescriptor* found =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          service);
+  const google::protobuf::MethodDescriptor* m =
+      found == nullptr ? nullptr : found->FindMethodByName(method);
+  if (m == nullptr) return "unary";
+  if (m->client_streaming()) {
+    return m->server_streaming() ? "bidi_stream" : "client_stream";
+  }
+  return m->server_streaming() ? "server_stream" : "unary";
+}
+
 // "/forumregistry.v1.ForumService/GetForum" -> service and method labels.
 std::string Labels(const std::string& full_method) {
   const size_t slash = full_method.rfind('/');
@@ -26,9 +42,9 @@ std::string Labels(const std::string& full_method) {
                                   : full_method.substr(1, slash - 1);
   const std::string method =
       slash == std::string::npos ? full_method : full_method.substr(slash + 1);
-  return absl::StrCat("grpc_type=\"unary\",grpc_service=\"",
-                      LabelValue(service), "\",grpc_method=\"",
-                      LabelValue(method), "\"");
+  return absl::StrCat("grpc_type=\"", GrpcType(service, method),
+                      "\",grpc_service=\"", LabelValue(service),
+                      "\",grpc_method=\"", LabelValue(method), "\"");
 }
 
 // Six significant digits: enough for bucket bounds and latency sums.
@@ -173,7 +189,36 @@ std::string Metrics::Render() const {
                     CodeName(static_cast<grpc::StatusCode>(code)), "\"} ",
                     count, "\n");
   }
+  if (feed_ != nullptr) {
+    const api::ChangeFeed::Stats feed = feed_->GetStats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_watch_streams Open WatchChanges streams.\n"
+        "# TYPE forum_registry_watch_streams gauge\n"
+        "forum_registry_watch_streams ",
+        feed.watchers,
+        "\n# HELP forum_registry_watch_revision The newest revision the "
+        "change feed has read.\n"
+        "# TYPE forum_registry_watch_revision gauge\n"
+        "forum_registry_watch_revision ",
+        feed.revision,
+        "\n# HELP forum_registry_watch_messages_total Changes and bookmarks "
+        "written to WatchChanges streams.\n"
+        "# TYPE forum_registry_watch_messages_total counter\n"
+        "forum_registry_watch_messages_total ",
+        feed.delivered,
+        "\n# HELP forum_registry_watch_too_slow_total WatchChanges streams "
+        "ended because the client fell too far behind.\n"
+        "# TYPE forum_registry_watch_too_slow_total counter\n"
+        "forum_registry_watch_too_slow_total ",
+        feed.too_slow, "\n");
+  }
   return out;
+}
+
+void Metrics::SetChangeFeed(const api::ChangeFeed* feed) {
+  absl::MutexLock lock(&mu_);
+  feed_ = feed;
 }
 
 }  // namespace forum_registry::server

@@ -15,6 +15,10 @@
 //   forum_registry_db_pool_size{pool}          the most connections allowed
 //   forum_registry_db_errors_total{code}       database failures by status
 //   forum_registry_up                          1 while the process runs
+//   forum_registry_watch_streams               open WatchChanges streams
+//   forum_registry_watch_revision              newest revision the feed read
+//   forum_registry_watch_messages_total        changes and bookmarks sent
+//   forum_registry_watch_too_slow_total        watches ended as too slow
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -29,6 +33,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/status.h"
+#include "src/api/change_feed.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::server {
@@ -37,6 +42,9 @@ class Metrics {
  public:
   // The pools to report, by name ("primary", "read").
   void AddPool(std::string name, const store::ConnectionPool* pool);
+
+  // The change feed to report on.
+  void SetChangeFeed(const api::ChangeFeed* feed);
 
   // One RPC has started / finished. `method` is "/package.Service/Method".
   void RpcStarted(const std::string& method);
@@ -63,6 +71,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, const store::ConnectionPool*>> pools_
       ABSL_GUARDED_BY(mu_);
+  const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // The name of a status code as Prometheus labels and logs spell it ("OK",

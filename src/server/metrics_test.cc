@@ -26,6 +26,20 @@ TEST(Metrics, CountsRpcsByMethodAndCode) {
                               ",grpc_code=\"NOT_FOUND\"} 1\n"));
 }
 
+TEST(Metrics, StreamingMethodsHaveTheirGrpcType) {
+  Metrics metrics;
+  metrics.RpcStarted("/forumregistry.v1.ChangeService/WatchChanges");
+  metrics.RpcStarted("/forumregistry.v1.ChangeService/ListChanges");
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text,
+              HasSubstr("grpc_server_started_total{grpc_type=\"server_"
+                        "stream\",grpc_service=\"forumregistry.v1."
+                        "ChangeService\",grpc_method=\"WatchChanges\"} 1"));
+  EXPECT_THAT(text, HasSubstr("grpc_server_started_total{grpc_type=\"unary\","
+                              "grpc_service=\"forumregistry.v1.ChangeService\","
+                              "grpc_method=\"ListChanges\"} 1"));
+}
+
 TEST(Metrics, HistogramBucketsAreCumulative) {
   Metrics metrics;
   const std::string method = "/s.S/M";

@@ -228,6 +228,7 @@ int RunServer(const ServeConfig& config) {
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
+  metrics.SetChangeFeed(&feed);
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =

@@ -195,6 +195,15 @@ TEST_F(WatchTest, AWatchFromNowStartsWithABookmarkThenGetsEachWrite) {
   ASSERT_TRUE(next.has_bookmark()) << next.DebugString();
   EXPECT_EQ(next.bookmark().revision(), revision);
   EXPECT_FALSE(next.bookmark().initial_state_end());
+
+  // Operators see the open stream and what the feed has read.
+  const std::string metrics =
+      forum_registry::testing::HttpGet(server_->MetricsPort(), "/metrics");
+  EXPECT_THAT(metrics,
+              ::testing::ContainsRegex("\nforum_registry_watch_streams [1-9]"));
+  EXPECT_THAT(metrics,
+              HasSubstr(absl::StrCat("\nforum_registry_watch_revision ",
+                                     revision, "\n")));
   EXPECT_EQ(watch.Cancel().error_code(), grpc::StatusCode::CANCELLED);
 }
 
