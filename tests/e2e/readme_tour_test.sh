@@ -76,5 +76,50 @@ while IFS= read -r line; do
   esac
 done <"$work/tour.sh"
 run_case
+
+# "Follow every change": its four sh blocks in order (watch, create, update,
+# resume), run as written but for the port, with the outputs the prose
+# promises. The watches stream until stopped, so they run in the background.
+awk '/^## Follow every change/ {in_section=1; next}
+     in_section && /^## / {exit}
+     in_section && /^```sh/ {in_block=1; n++; next}
+     in_block && /^```/ {in_block=0; next}
+     in_block {print > (dir "/watch" n ".sh")}' dir="$work" "$source_dir/README.md"
+for n in 1 2 3 4; do
+  [[ -s "$work/watch$n.sh" ]] || { echo "FAILED: no block $n under 'Follow every change'"; exit 1; }
+  sed -i "s#http://127.0.0.1:50051#http://127.0.0.1:$port#; s#tools/node_modules/.bin/buf#$buf_bin#" \
+    "$work/watch$n.sh"
+done
+check() {  # check NAME FILE PATTERN...: every extended regex matches FILE
+  local name=$1 file=$2 ok=1
+  shift 2
+  for pattern in "$@"; do grep -Eq -- "$pattern" "$file" || ok=0; done
+  if ((ok)); then passed=$((passed + 1)); else
+    failed=$((failed + 1)); printf 'FAILED: %s\n--- output\n%s\n' "$name" "$(cat "$file")"; fi
+}
+wait_for() {  # wait_for FILE PATTERN: up to 10 s
+  for _ in $(seq 100); do grep -Eq -- "$2" "$1" && return 0; sleep 0.1; done
+  return 1
+}
+# Blocks 3 and 4 run in the terminals where blocks 2 and 1 set $buf.
+export buf=$buf_bin
+bash "$work/watch1.sh" >"$work/watch1.out" 2>&1 &
+watch_pid=$!
+wait_for "$work/watch1.out" '"bookmark"' || true
+check "the watch starts with a bookmark of revision 69" "$work/watch1.out" '"revision": "69"'
+bash "$work/watch2.sh" >"$work/watch2.out" 2>&1 || true
+wait_for "$work/watch1.out" 'forums/watch-demo' || true
+kill "$watch_pid" 2>/dev/null; wait "$watch_pid" 2>/dev/null || true
+check "the watch prints the created forum at revision 70" "$work/watch1.out" \
+  '"revision": "70"' '"resource": "forums/watch-demo"' 'CHANGE_OPERATION_CREATE' '"displayName": "Watch demo"'
+bash "$work/watch3.sh" >"$work/watch3.out" 2>&1 || true
+check "the update is accepted" "$work/watch3.out" '"description": "Changed while nobody watched."'
+timeout 3 bash "$work/watch4.sh" >"$work/watch4.out" 2>&1 || true
+check "the resumed watch gets the update at revision 71" "$work/watch4.out" \
+  '"revision": "71"' 'CHANGE_OPERATION_UPDATE' 'Changed while nobody watched.'
+if grep -q '"revision": "70"' "$work/watch4.out"; then
+  failed=$((failed + 1)); echo "FAILED: the resumed watch repeated revision 70"
+fi
+
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
