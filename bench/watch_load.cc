@@ -62,12 +62,14 @@ class Watcher final : public grpc::ClientReadReactor<v1::WatchChangesResponse> {
   }
   void OnReadDone(bool ok) override {
     if (!ok) return;  // OnDone follows
-    if (response_.has_change()) {
+    const int64_t now = NowMicros();
+    for (const v1::Change& change : response_.changes()) {
       latencies_.push_back(static_cast<int32_t>(
-          NowMicros() - google::protobuf::util::TimeUtil::
-                            TimestampToMicroseconds(
-                                response_.change().change_time())));
-    } else if (!got_bookmark_) {
+          now - google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                    change.change_time())));
+    }
+    ++messages_;
+    if (!got_bookmark_) {
       got_bookmark_ = true;
       ready_->fetch_add(1);
     }
@@ -80,6 +82,7 @@ class Watcher final : public grpc::ClientReadReactor<v1::WatchChangesResponse> {
   void Cancel() { context_.TryCancel(); }
   void Wait() { done_.WaitForNotification(); }
   const std::vector<int32_t>& latencies() const { return latencies_; }
+  int64_t messages() const { return messages_; }
   const grpc::Status& status() const { return status_; }
 
  private:
@@ -89,6 +92,7 @@ class Watcher final : public grpc::ClientReadReactor<v1::WatchChangesResponse> {
   std::atomic<int>* ready_;
   bool got_bookmark_ = false;
   std::vector<int32_t> latencies_;  // µs; only OnReadDone touches it
+  int64_t messages_ = 0;
   grpc::Status status_;
   absl::Notification done_;
 };
@@ -125,7 +129,8 @@ int main(int argc, char** argv) {
   std::vector<std::unique_ptr<Watcher>> open;
   const auto opening = Clock::now();
   for (int i = 0; i < watchers; ++i) {
-    open.push_back(std::make_unique<Watcher>(stubs[i % kChannels].get(), &ready));
+    open.push_back(
+        std::make_unique<Watcher>(stubs[i % kChannels].get(), &ready));
   }
   while (ready.load() < watchers &&
          Clock::now() - opening < std::chrono::seconds(60)) {
@@ -162,7 +167,9 @@ int main(int argc, char** argv) {
   for (auto& watcher : open) watcher->Cancel();
   std::vector<int32_t> all;
   int ended_badly = 0;
+  int64_t messages = 0;
   for (auto& watcher : open) {
+    messages += watcher->messages();
     watcher->Wait();
     if (watcher->status().error_code() != grpc::StatusCode::CANCELLED) {
       ++ended_badly;
@@ -180,12 +187,14 @@ int main(int argc, char** argv) {
   const int64_t expected = static_cast<int64_t>(writes - failed) * watchers;
   std::printf(
       "watchers=%d ready=%d open_s=%.2f writes=%d failed_writes=%d "
-      "delivered=%zu expected=%lld ended_badly=%d latency_ms p50=%.2f "
+      "delivered=%zu expected=%lld messages=%lld ended_badly=%d "
+      "latency_ms p50=%.2f "
       "p90=%.2f p99=%.2f max=%.2f rss_kib before=%lld open=%lld load=%lld "
       "kib_per_watcher=%.1f\n",
       watchers, ready.load(), open_s, writes, failed, all.size(),
-      static_cast<long long>(expected), ended_badly, pct(0.5), pct(0.9),
-      pct(0.99), all.empty() ? 0.0 : all.back() / 1000.0,
+      static_cast<long long>(expected), static_cast<long long>(messages),
+      ended_badly, pct(0.5), pct(0.9), pct(0.99),
+      all.empty() ? 0.0 : all.back() / 1000.0,
       static_cast<long long>(rss_before), static_cast<long long>(rss_open),
       static_cast<long long>(rss_load),
       watchers > 0 ? static_cast<double>(rss_open - rss_before) / watchers

@@ -38,12 +38,30 @@ absl::CivilDay UtcDay(const google::protobuf::Timestamp& time) {
       absl::UTCTimeZone());
 }
 
-std::shared_ptr<const Response> BookmarkAt(int64_t revision, bool end) {
-  auto message = std::make_shared<Response>();
-  message->mutable_bookmark()->set_revision(revision);
-  message->mutable_bookmark()->set_initial_state_end(end);
-  return message;
+// What waits in a watcher's queue: a change, shared by every watcher it
+// matches, or a bookmark.
+struct Item {
+  std::shared_ptr<const v1::Change> change;  // null for a bookmark
+  int64_t revision = 0;  // the change's (0 in the initial state), or the
+                         // bookmark's
+  bool initial_state_end = false;
+  size_t bytes = 0;  // the change's encoded size
+};
+
+Item BookmarkAt(int64_t revision, bool initial_state_end) {
+  return {.revision = revision, .initial_state_end = initial_state_end};
 }
+
+Item ChangeItem(std::shared_ptr<const v1::Change> change) {
+  const int64_t revision = change->revision();
+  const size_t bytes = change->ByteSizeLong();
+  return {.change = std::move(change), .revision = revision, .bytes = bytes};
+}
+
+// A message carries at most this many changes, and this many bytes of them
+// (or one larger change), well below any message size limit.
+constexpr int kBatchChanges = 256;
+constexpr size_t kBatchBytes = 1 << 20;
 
 }  // namespace
 
@@ -52,22 +70,21 @@ struct ChangeFeed::Event {
   explicit Event(v1::Change&& change)
       : revision(change.revision()),
         operation(v1::ChangeOperation_Name(change.operation())),
-        day(UtcDay(change.change_time())) {
-    auto response = std::make_shared<Response>();
-    *response->mutable_change() = std::move(change);
-    message = std::move(response);
+        day(UtcDay(change.change_time())),
+        item(
+            ChangeItem(std::make_shared<const v1::Change>(std::move(change)))) {
   }
   domain::ChangeFacts Facts() const {
-    return {.resource = message->change().resource(),
+    return {.resource = item.change->resource(),
             .operation = operation,
             .revision = revision,
             .change_day = day};
   }
 
-  std::shared_ptr<const Response> message;
   int64_t revision;
   std::string operation;
   absl::CivilDay day;
+  Item item;
 };
 
 // One WatchChanges call. Every member but the constants is guarded by the
@@ -96,18 +113,14 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
       absl::MutexLock lock(&feed_->mu_);
       writing_ = false;
       if (ok) {
-        ++feed_->delivered_;
+        feed_->delivered_ += std::max(1, current_.changes_size());
         last_write_ = absl::Now();
-        if (current_->has_bookmark()) {
-          resume_from_ = current_->bookmark().revision();
-          if (current_->bookmark().initial_state_end()) initial_sent_ = true;
-        } else if (current_->change().revision() > 0) {
-          resume_from_ = current_->change().revision();
-        }
+        if (current_.revision() > 0) resume_from_ = current_.revision();
+        if (current_.initial_state_end()) initial_sent_ = true;
       } else {
         End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
       }
-      current_.reset();
+      batch_.clear();
       step = NextLocked();
     }
     Perform(step);
@@ -178,8 +191,7 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
                                                     "; ", ResumeHint()))
                         : *final_;
     } else if (!queue_.empty()) {
-      current_ = std::move(queue_.front());
-      queue_.pop_front();
+      TakeBatchLocked();
       writing_ = true;
       step.kind = Step::Kind::kWrite;
     } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
@@ -194,7 +206,14 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
       case Step::Kind::kNone:
         return;
       case Step::Kind::kWrite:
-        StartWrite(current_.get());
+        // batch_ and current_ are this writer's alone until OnWriteDone.
+        current_.Clear();
+        for (const Item& item : batch_) {
+          if (item.change != nullptr) *current_.add_changes() = *item.change;
+        }
+        current_.set_revision(batch_revision_);
+        current_.set_initial_state_end(batch_.back().initial_state_end);
+        StartWrite(&current_);
         return;
       case Step::Kind::kFinish:
         Finish(step.status);
@@ -203,6 +222,35 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
         feed_->Schedule(this);
         return;
     }
+  }
+
+  // Moves the head of the queue into batch_: changes up to a size, and a
+  // bookmark ends a batch. batch_revision_ is where a client resumes after
+  // it: the last revision in it, or, when the queue is drained, everything
+  // read so far; 0 during the initial state.
+  void TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    size_t bytes = 0;
+    int64_t revision = 0;
+    while (!queue_.empty()) {
+      Item& next = queue_.front();
+      if (next.change != nullptr && !batch_.empty() &&
+          (static_cast<int>(batch_.size()) >= kBatchChanges ||
+           bytes + next.bytes > kBatchBytes)) {
+        break;
+      }
+      bytes += next.bytes;
+      revision = std::max(revision, next.revision);
+      batch_.push_back(std::move(next));
+      queue_.pop_front();
+      if (batch_.back().change == nullptr) break;  // a bookmark
+    }
+    if (queue_.empty()) {
+      if (phase_ == Phase::kLive)
+        revision = std::max(revision, enqueued_through_);
+      if (phase_ == Phase::kCatchUp) revision = std::max(revision, cursor_);
+    }
+    if (batch_.back().initial_state_end) initial_end_taken_ = true;
+    batch_revision_ = initial_state_ && !initial_end_taken_ ? 0 : revision;
   }
 
   // Enters the live phase if the feed thread has read as far as this
@@ -243,8 +291,12 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
   // The last revision written to the client.
   int64_t resume_from_;
 
-  std::deque<std::shared_ptr<const Response>> queue_;
-  std::shared_ptr<const Response> current_;  // being written
+  std::deque<Item> queue_;
+  // Being written: the items and the message made of them.
+  std::vector<Item> batch_;
+  int64_t batch_revision_ = 0;
+  bool initial_end_taken_ = false;
+  Response current_;
   absl::Time last_write_ = absl::Now();
   bool writing_ = false;
   bool fetching_ = false;  // a worker holds this watcher
@@ -379,7 +431,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
   absl::StatusOr<store::RevisionBounds> bounds;
   absl::StatusOr<store::RecordBatch> records;
   absl::StatusOr<store::ChangeBatch> changes;
-  std::vector<std::shared_ptr<const Response>> matched;
+  std::vector<Item> matched;
   switch (phase) {
     case Phase::kStart:
       bounds = log_.Bounds(deadline);
@@ -395,9 +447,8 @@ void ChangeFeed::Fetch(Watcher* watcher) {
               .revision = 0,
               .change_day = UtcDay(record.change_time())};
           if (!watcher->Matches(facts)) continue;
-          auto message = std::make_shared<Response>();
-          *message->mutable_change() = std::move(record);
-          matched.push_back(std::move(message));
+          matched.push_back(ChangeItem(
+              std::make_shared<const v1::Change>(std::move(record))));
         }
       }
       break;
@@ -407,7 +458,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
         for (v1::Change& change : changes->changes) {
           Event event(std::move(change));
           if (watcher->Matches(event.Facts())) {
-            matched.push_back(std::move(event.message));
+            matched.push_back(std::move(event.item));
           }
         }
       }
@@ -472,9 +523,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
           if (watcher->kind_ == 0 && watcher->after_name_.empty()) {
             watcher->initial_from_ = records->newest;
           }
-          for (auto& message : matched) {
-            watcher->queue_.push_back(std::move(message));
-          }
+          for (Item& item : matched) watcher->queue_.push_back(std::move(item));
           if (static_cast<int>(records->records.size()) == kPage) {
             watcher->after_name_ = records->records.back().resource();
           } else if (++watcher->kind_ < domain::Resources().size()) {
@@ -491,9 +540,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
             fail(changes.status());
             break;
           }
-          for (auto& message : matched) {
-            watcher->queue_.push_back(std::move(message));
-          }
+          for (Item& item : matched) watcher->queue_.push_back(std::move(item));
           if (!changes->changes.empty()) {
             watcher->cursor_ = changes->changes.back().revision();
           }
@@ -543,7 +590,7 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
       for (const Event& event : events) {
         if (event.revision <= watcher->enqueued_through_) continue;
         if (watcher->Matches(event.Facts())) {
-          watcher->queue_.push_back(event.message);
+          watcher->queue_.push_back(event.item);
         }
         watcher->enqueued_through_ = event.revision;
       }

@@ -105,7 +105,7 @@ wait_for() {  # wait_for FILE PATTERN: up to 10 s
 export buf=$buf_bin
 bash "$work/watch1.sh" >"$work/watch1.out" 2>&1 &
 watch_pid=$!
-wait_for "$work/watch1.out" '"bookmark"' || true
+wait_for "$work/watch1.out" '"revision"' || true
 check "the watch starts with a bookmark of revision 69" "$work/watch1.out" '"revision": "69"'
 bash "$work/watch2.sh" >"$work/watch2.out" 2>&1 || true
 wait_for "$work/watch1.out" 'forums/watch-demo' || true

@@ -91,16 +91,15 @@ struct Watch {
   bool Next(v1::WatchChangesResponse* response) {
     return reader->Read(response);
   }
-  // Reads until a bookmark at `revision` or later; the changes before it.
+  // Reads until a message whose revision is `revision` or later; the
+  // changes up to it.
   std::vector<v1::Change> ChangesThrough(int64_t revision) {
     std::vector<v1::Change> changes;
     v1::WatchChangesResponse response;
     while (Next(&response)) {
-      if (response.has_change()) {
-        changes.push_back(response.change());
-      } else if (response.bookmark().revision() >= revision) {
-        return changes;
-      }
+      changes.insert(changes.end(), response.changes().begin(),
+                     response.changes().end());
+      if (response.revision() >= revision) return changes;
     }
     ADD_FAILURE() << "the stream ended before revision " << revision << ": "
                   << Describe(reader->Finish());
@@ -152,8 +151,8 @@ TEST_F(WatchTest, AWatchFromNowStartsWithABookmarkThenGetsEachWrite) {
   Watch watch(server_->Channel(), After(0));
   v1::WatchChangesResponse first;
   ASSERT_TRUE(watch.Next(&first));
-  ASSERT_TRUE(first.has_bookmark()) << first.DebugString();
-  EXPECT_EQ(first.bookmark().revision(), Newest(*db_));
+  EXPECT_EQ(first.changes_size(), 0) << first.DebugString();
+  EXPECT_EQ(first.revision(), Newest(*db_));
 
   // A write through the API: its revision header names the change.
   auto participants = v1::ParticipantService::NewStub(server_->Channel());
@@ -181,20 +180,22 @@ TEST_F(WatchTest, AWatchFromNowStartsWithABookmarkThenGetsEachWrite) {
 
   v1::WatchChangesResponse next;
   ASSERT_TRUE(watch.Next(&next));
-  ASSERT_TRUE(next.has_change()) << next.DebugString();
-  EXPECT_EQ(next.change().revision(), revision);
-  EXPECT_EQ(next.change().resource(), created.name());
-  EXPECT_EQ(next.change().operation(), v1::CHANGE_OPERATION_CREATE);
-  EXPECT_EQ(next.change().etag(), created.etag());
+  ASSERT_EQ(next.changes_size(), 1) << next.DebugString();
+  EXPECT_EQ(next.revision(), revision);
+  const v1::Change& change = next.changes(0);
+  EXPECT_EQ(change.revision(), revision);
+  EXPECT_EQ(change.resource(), created.name());
+  EXPECT_EQ(change.operation(), v1::CHANGE_OPERATION_CREATE);
+  EXPECT_EQ(change.etag(), created.etag());
   v1::Participant record;
-  ASSERT_TRUE(next.change().record().UnpackTo(&record));
+  ASSERT_TRUE(change.record().UnpackTo(&record));
   EXPECT_EQ(record.display_name(), "Watched");
 
   // Idle, it gets bookmarks at that revision.
   ASSERT_TRUE(watch.Next(&next));
-  ASSERT_TRUE(next.has_bookmark()) << next.DebugString();
-  EXPECT_EQ(next.bookmark().revision(), revision);
-  EXPECT_FALSE(next.bookmark().initial_state_end());
+  EXPECT_EQ(next.changes_size(), 0) << next.DebugString();
+  EXPECT_EQ(next.revision(), revision);
+  EXPECT_FALSE(next.initial_state_end());
 
   // Operators see the open stream and what the feed has read.
   const std::string metrics =
@@ -232,24 +233,28 @@ TEST_F(WatchTest, InitialStateThenItsBookmarkThenLiveChanges) {
   Watch watch(server_->Channel(), request);
   std::vector<std::string> names;
   v1::WatchChangesResponse response;
-  while (watch.Next(&response) && response.has_change()) {
-    EXPECT_EQ(response.change().revision(), 0);
-    EXPECT_EQ(response.change().operation(), v1::CHANGE_OPERATION_CREATE);
-    if (response.change().resource().rfind("participants/" + prefix, 0) == 0) {
-      names.push_back(response.change().resource());
-      if (names.back().ends_with("-b")) {
-        v1::Participant b;
-        ASSERT_TRUE(response.change().record().UnpackTo(&b));
-        EXPECT_EQ(b.display_name(), "B2");
-        EXPECT_EQ(response.change().etag(), b.etag());
+  while (watch.Next(&response)) {
+    for (const v1::Change& change : response.changes()) {
+      EXPECT_EQ(change.revision(), 0);
+      EXPECT_EQ(change.operation(), v1::CHANGE_OPERATION_CREATE);
+      if (change.resource().rfind("participants/" + prefix, 0) == 0) {
+        names.push_back(change.resource());
+        if (names.back().ends_with("-b")) {
+          v1::Participant b;
+          ASSERT_TRUE(change.record().UnpackTo(&b));
+          EXPECT_EQ(b.display_name(), "B2");
+          EXPECT_EQ(change.etag(), b.etag());
+        }
       }
     }
+    if (response.initial_state_end()) break;
+    // Until the initial state is whole, there is nothing to resume from.
+    EXPECT_EQ(response.revision(), 0);
   }
   EXPECT_THAT(names, ::testing::ElementsAre("participants/" + prefix + "-a",
                                             "participants/" + prefix + "-b"));
-  ASSERT_TRUE(response.has_bookmark()) << response.DebugString();
-  EXPECT_TRUE(response.bookmark().initial_state_end());
-  EXPECT_EQ(response.bookmark().revision(), now);
+  EXPECT_TRUE(response.initial_state_end()) << response.DebugString();
+  EXPECT_EQ(response.revision(), now);
 
   InsertParticipant(connection, prefix + "-d");
   const std::vector<v1::Change> live = watch.ChangesThrough(Newest(*db_));
@@ -419,13 +424,10 @@ TEST_F(WatchTest, EveryCommittedChangeOnceInCommitOrderAcrossResumes) {
             mine.errors.push_back(Describe(watch.reader->Finish()));
             break;
           }
-          if (response.has_change()) {
-            mine.changes.emplace_back(response.change().revision(),
-                                      response.change().resource());
-            resume = response.change().revision();
-          } else {
-            resume = response.bookmark().revision();
+          for (const v1::Change& change : response.changes()) {
+            mine.changes.emplace_back(change.revision(), change.resource());
           }
+          resume = response.revision();
           caught_up = resume >= final_revision.load();
         }
         if (mine.errors.empty()) watch.Cancel();
@@ -505,9 +507,9 @@ TEST_F(WatchTest, AWriteThroughOneProcessReachesAWatcherOnAnother) {
     const auto acknowledged = std::chrono::steady_clock::now();
     do {
       ASSERT_TRUE(watch.Next(&response));
-    } while (!response.has_change());
+    } while (response.changes_size() == 0);
     const auto delay = std::chrono::steady_clock::now() - acknowledged;
-    EXPECT_EQ(response.change().resource(), created.name());
+    EXPECT_EQ(response.changes(0).resource(), created.name());
     EXPECT_LT(delay, std::chrono::seconds(1));
   }
   watch.Cancel();
@@ -532,7 +534,7 @@ TEST(WatchSlowClient, IsEndedAndResumesWhileOthersAreUnaffected) {
   v1::WatchChangesResponse response;
   ASSERT_TRUE(slow.Next(&response));
   ASSERT_TRUE(fast.Next(&response));
-  const int64_t start = response.bookmark().revision();
+  const int64_t start = response.revision();
 
   constexpr int kWrites = 400;
   std::thread writer([&] {
@@ -549,7 +551,9 @@ TEST(WatchSlowClient, IsEndedAndResumesWhileOthersAreUnaffected) {
   // Now the slow client reads: what was written to it, then the end.
   std::vector<int64_t> got;
   while (slow.Next(&response)) {
-    if (response.has_change()) got.push_back(response.change().revision());
+    for (const v1::Change& change : response.changes()) {
+      got.push_back(change.revision());
+    }
   }
   const grpc::Status status = slow.reader->Finish();
   ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
