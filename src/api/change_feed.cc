@@ -6,7 +6,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "spdlog/spdlog.h"
 #include "src/api/status.h"
 #include "src/domain/change_filter.h"
@@ -16,6 +19,7 @@ namespace forum_registry::api {
 
 namespace v1 = forumregistry::v1;
 using Response = v1::WatchChangesResponse;
+using google::protobuf::internal::WireFormatLite;
 
 namespace {
 
@@ -25,7 +29,7 @@ constexpr int kPage = 500;
 constexpr absl::Duration kReadTimeout = absl::Seconds(30);
 
 // A watch refused before it began.
-class RefusedWatch final : public grpc::ServerWriteReactor<Response> {
+class RefusedWatch final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
   void OnDone() override { delete this; }
@@ -38,24 +42,48 @@ absl::CivilDay UtcDay(const google::protobuf::Timestamp& time) {
       absl::UTCTimeZone());
 }
 
-// What waits in a watcher's queue: a change, shared by every watcher it
-// matches, or a bookmark.
+// What waits in a watcher's queue: a change, or a bookmark.
+//
+// A change is kept encoded as it goes on the wire: one element of
+// WatchChangesResponse.changes (field 1: tag, length, the Change). Encoded
+// once, it is shared by every watcher it matches (grpc::Slice counts
+// references), and a message is the concatenation of its changes and a
+// short tail with `revision` and `initial_state_end` — protobuf's encoding
+// of a message is the concatenation of its fields', so no watcher copies or
+// encodes a change again.
 struct Item {
-  std::shared_ptr<const v1::Change> change;  // null for a bookmark
+  grpc::Slice encoded;   // empty for a bookmark
   int64_t revision = 0;  // the change's (0 in the initial state), or the
                          // bookmark's
   bool initial_state_end = false;
-  size_t bytes = 0;  // the change's encoded size
+  bool is_change() const { return encoded.size() > 0; }
 };
 
 Item BookmarkAt(int64_t revision, bool initial_state_end) {
   return {.revision = revision, .initial_state_end = initial_state_end};
 }
 
-Item ChangeItem(std::shared_ptr<const v1::Change> change) {
-  const int64_t revision = change->revision();
-  const size_t bytes = change->ByteSizeLong();
-  return {.change = std::move(change), .revision = revision, .bytes = bytes};
+Item ChangeItem(const v1::Change& change) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(
+        WireFormatLite::MakeTag(Response::kChangesFieldNumber,
+                                WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(change.ByteSizeLong()));
+    change.SerializeWithCachedSizes(&coded);
+  }
+  return {.encoded = grpc::Slice(std::move(out)),
+          .revision = change.revision()};
+}
+
+// The tail of a message: the fields that are not changes.
+grpc::Slice EncodeTail(int64_t revision, bool initial_state_end) {
+  Response tail;
+  tail.set_revision(revision);
+  tail.set_initial_state_end(initial_state_end);
+  return grpc::Slice(tail.SerializeAsString());
 }
 
 // A message carries at most this many changes, and this many bytes of them
@@ -67,21 +95,21 @@ constexpr size_t kBatchBytes = 1 << 20;
 
 // A change, encoded once for every watcher, and what filters look at.
 struct ChangeFeed::Event {
-  explicit Event(v1::Change&& change)
+  explicit Event(const v1::Change& change)
       : revision(change.revision()),
+        resource(change.resource()),
         operation(v1::ChangeOperation_Name(change.operation())),
         day(UtcDay(change.change_time())),
-        item(
-            ChangeItem(std::make_shared<const v1::Change>(std::move(change)))) {
-  }
+        item(ChangeItem(change)) {}
   domain::ChangeFacts Facts() const {
-    return {.resource = item.change->resource(),
+    return {.resource = resource,
             .operation = operation,
             .revision = revision,
             .change_day = day};
   }
 
   int64_t revision;
+  std::string resource;
   std::string operation;
   absl::CivilDay day;
   Item item;
@@ -89,7 +117,8 @@ struct ChangeFeed::Event {
 
 // One WatchChanges call. Every member but the constants is guarded by the
 // feed's mutex; gRPC operations are started outside it (Perform).
-class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
+class ChangeFeed::Watcher final
+    : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   enum class Phase { kStart, kInitial, kCatchUp, kLive };
 
@@ -113,10 +142,12 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
       absl::MutexLock lock(&feed_->mu_);
       writing_ = false;
       if (ok) {
-        feed_->delivered_ += std::max(1, current_.changes_size());
+        int changes = 0;
+        for (const Item& item : batch_) changes += item.is_change() ? 1 : 0;
+        feed_->delivered_ += std::max(1, changes);
         last_write_ = absl::Now();
-        if (current_.revision() > 0) resume_from_ = current_.revision();
-        if (current_.initial_state_end()) initial_sent_ = true;
+        if (batch_revision_ > 0) resume_from_ = batch_revision_;
+        if (batch_.back().initial_state_end) initial_sent_ = true;
       } else {
         End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
       }
@@ -205,14 +236,17 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
     switch (step.kind) {
       case Step::Kind::kNone:
         return;
-      case Step::Kind::kWrite:
+      case Step::Kind::kWrite: {
         // batch_ and current_ are this writer's alone until OnWriteDone.
-        current_.Clear();
+        std::vector<grpc::Slice> slices;
+        slices.reserve(batch_.size() + 1);
         for (const Item& item : batch_) {
-          if (item.change != nullptr) *current_.add_changes() = *item.change;
+          if (item.is_change()) slices.push_back(item.encoded);
         }
-        current_.set_revision(batch_revision_);
-        current_.set_initial_state_end(batch_.back().initial_state_end);
+        slices.push_back(
+            EncodeTail(batch_revision_, batch_.back().initial_state_end));
+        current_ = grpc::ByteBuffer(slices.data(), slices.size());
+      }
         StartWrite(&current_);
         return;
       case Step::Kind::kFinish:
@@ -233,16 +267,16 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
     int64_t revision = 0;
     while (!queue_.empty()) {
       Item& next = queue_.front();
-      if (next.change != nullptr && !batch_.empty() &&
+      if (next.is_change() && !batch_.empty() &&
           (static_cast<int>(batch_.size()) >= kBatchChanges ||
-           bytes + next.bytes > kBatchBytes)) {
+           bytes + next.encoded.size() > kBatchBytes)) {
         break;
       }
-      bytes += next.bytes;
+      bytes += next.encoded.size();
       revision = std::max(revision, next.revision);
       batch_.push_back(std::move(next));
       queue_.pop_front();
-      if (batch_.back().change == nullptr) break;  // a bookmark
+      if (!batch_.back().is_change()) break;  // a bookmark
     }
     if (queue_.empty()) {
       if (phase_ == Phase::kLive)
@@ -296,7 +330,7 @@ class ChangeFeed::Watcher final : public grpc::ServerWriteReactor<Response> {
   std::vector<Item> batch_;
   int64_t batch_revision_ = 0;
   bool initial_end_taken_ = false;
-  Response current_;
+  grpc::ByteBuffer current_;
   absl::Time last_write_ = absl::Now();
   bool writing_ = false;
   bool fetching_ = false;  // a worker holds this watcher
@@ -344,7 +378,7 @@ void ChangeFeed::Stop() {
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
 }
 
-grpc::ServerWriteReactor<Response>* ChangeFeed::Watch(
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
     const v1::WatchChangesRequest& request) {
   if (request.after_revision() < 0) {
     return new RefusedWatch(
@@ -378,6 +412,11 @@ grpc::ServerWriteReactor<Response>* ChangeFeed::Watch(
   }
   watcher->Perform(step);
   return watcher;
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Refuse(
+    grpc::Status status) {
+  return new RefusedWatch(std::move(status));
 }
 
 ChangeFeed::Stats ChangeFeed::GetStats() const {
@@ -447,8 +486,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
               .revision = 0,
               .change_day = UtcDay(record.change_time())};
           if (!watcher->Matches(facts)) continue;
-          matched.push_back(ChangeItem(
-              std::make_shared<const v1::Change>(std::move(record))));
+          matched.push_back(ChangeItem(record));
         }
       }
       break;
@@ -456,7 +494,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
       changes = log_.ReadAfter(cursor, kPage, deadline);
       if (changes.ok()) {
         for (v1::Change& change : changes->changes) {
-          Event event(std::move(change));
+          Event event(change);
           if (watcher->Matches(event.Facts())) {
             matched.push_back(std::move(event.item));
           }
@@ -661,7 +699,7 @@ void ChangeFeed::FollowLog() {
       std::vector<Event> events;
       events.reserve(batch->changes.size());
       for (v1::Change& change : batch->changes) {
-        events.emplace_back(std::move(change));
+        events.emplace_back(change);
       }
       head = events.back().revision;
       FanOut(events);

@@ -10,7 +10,7 @@
 // last one it read, in revision order, and hands each to every watcher whose
 // filter it matches. Revisions grow in commit order (migrations/0004), so
 // "after the last one read" misses nothing and repeats nothing. Each change
-// is decoded and encoded once; watchers share the message.
+// is decoded and encoded once; watchers share its bytes.
 //
 // A watcher is a gRPC callback reactor: no thread of its own. It moves
 // through phases:
@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "forumregistry/v1/change.grpc.pb.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "src/store/change_log.h"
 #include "src/store/pool.h"
@@ -76,10 +77,15 @@ class ChangeFeed {
   // on another replica, and refuses new ones. Returns at once.
   void Stop();
 
-  // The reactor for one WatchChanges call; bad requests end at once with
+  // The reactor for one WatchChanges call, writing encoded
+  // WatchChangesResponse messages; bad requests end at once with
   // INVALID_ARGUMENT.
-  grpc::ServerWriteReactor<forumregistry::v1::WatchChangesResponse>* Watch(
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
       const forumregistry::v1::WatchChangesRequest& request);
+
+  // A reactor that ends the call at once with `status`.
+  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Refuse(
+      grpc::Status status);
 
   struct Stats {
     int watchers = 0;       // open watches

@@ -60,10 +60,22 @@ grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
   return ToGrpcStatus(List(log_, context, *request, response));
 }
 
-grpc::ServerWriteReactor<v1::WatchChangesResponse>* ChangeService::WatchChanges(
-    grpc::CallbackServerContext* /*context*/,
-    const v1::WatchChangesRequest* request) {
-  return feed_->Watch(*request);
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
+    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* request) {
+  v1::WatchChangesRequest parsed;
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (request->Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  if (!parsed.ParseFromString(bytes)) {
+    return ChangeFeed::Refuse(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        "the request is not a forumregistry.v1.WatchChangesRequest"));
+  }
+  return feed_->Watch(parsed);
 }
 
 }  // namespace forum_registry::api

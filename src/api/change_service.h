@@ -5,7 +5,8 @@
 // the log oldest first; a page token carries the last revision returned, so
 // a page never shifts when changes are committed meanwhile — they come after.
 // WatchChanges streams them as they commit (src/api/change_feed.h); it is a
-// callback method, so an open watch holds no thread.
+// raw callback method, so an open watch holds no thread and its messages are
+// encoded once for every watcher.
 
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "src/api/change_feed.h"
@@ -14,9 +15,9 @@
 
 namespace forum_registry::api {
 
-class ChangeService final
-    : public forumregistry::v1::ChangeService::WithCallbackMethod_WatchChanges<
-          forumregistry::v1::ChangeService::Service> {
+class ChangeService final : public forumregistry::v1::ChangeService::
+                                WithRawCallbackMethod_WatchChanges<
+                                    forumregistry::v1::ChangeService::Service> {
  public:
   // Lists from `read_pool` (a replica's, or the primary's); watches with
   // `feed`.
@@ -27,9 +28,11 @@ class ChangeService final
       const forumregistry::v1::ListChangesRequest* request,
       forumregistry::v1::ListChangesResponse* response) override;
 
-  grpc::ServerWriteReactor<forumregistry::v1::WatchChangesResponse>*
-  WatchChanges(grpc::CallbackServerContext* context,
-               const forumregistry::v1::WatchChangesRequest* request) override;
+  // Raw: the feed writes messages it encoded once for every watcher
+  // (src/api/change_feed.cc); the request is parsed here.
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* WatchChanges(
+      grpc::CallbackServerContext* context,
+      const grpc::ByteBuffer* request) override;
 
  private:
   store::ChangeLog log_;

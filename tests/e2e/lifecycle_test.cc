@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -615,6 +616,14 @@ TEST(Health, SurvivesADatabaseRestartWithoutARestart) {
     return seen;
   };
   ASSERT_EQ(list(), grpc::StatusCode::OK);
+  // A watch open across the restart: the change feed reconnects by itself.
+  auto changes = forumregistry::v1::ChangeService::NewStub(server->Channel());
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::seconds(60));
+  auto watch = changes->WatchChanges(&watch_context, {});
+  forumregistry::v1::WatchChangesResponse message;
+  ASSERT_TRUE(watch->Read(&message));  // the opening bookmark
 
   ASSERT_EQ(pg("pg_stop").exit_code, 0);
   EXPECT_EQ(wait_for("NOT_SERVING"), "NOT_SERVING");
@@ -628,6 +637,23 @@ TEST(Health, SurvivesADatabaseRestartWithoutARestart) {
   EXPECT_EQ(wait_for("SERVING"), "SERVING");
   grpc::StatusCode code = list();
   EXPECT_EQ(code, grpc::StatusCode::OK);
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::CreateForumRequest request;
+    request.set_forum_id("after-restart");
+    request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
+    request.mutable_forum()->set_display_name("After the restart");
+    forumregistry::v1::Forum created;
+    ASSERT_TRUE(stub->CreateForum(&context, request, &created).ok());
+  }
+  do {
+    ASSERT_TRUE(watch->Read(&message)) << "the watch ended";
+  } while (message.changes_size() == 0);
+  EXPECT_EQ(message.changes(0).resource(), "forums/after-restart");
+  watch_context.TryCancel();
+  while (watch->Read(&message)) {
+  }
+  watch->Finish();
 
   stub.reset();
   EXPECT_EQ(server->Stop(), 0);

@@ -418,7 +418,7 @@ TEST_F(WatchTest, EveryCommittedChangeOnceInCommitOrderAcrossResumes) {
       for (bool caught_up = false; !caught_up; ++mine.resumes) {
         Watch watch(server_->Channel(), After(resume));
         v1::WatchChangesResponse response;
-        for (int budget = 1 + random() % 20; budget > 0 && !caught_up;
+        for (int budget = 1 + random() % 5; budget > 0 && !caught_up;
              --budget) {
           if (!watch.Next(&response)) {
             mine.errors.push_back(Describe(watch.reader->Finish()));
