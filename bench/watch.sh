@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The WatchChanges benchmark (results in docs/benchmarks.md): delivery latency
-# from commit to watcher, and the server's memory per watcher, with one
-# watcher (the baseline) and then WATCHERS, under the same steady writes.
+# from commit to watcher, the server's memory per watcher and its CPU per
+# change delivered: one watcher under RATE writes a second (the baseline),
+# then WATCHERS under a tenth of that rate, then WATCHERS under RATE.
 #
 # Usage: bench/watch.sh [WATCHERS] [WRITES_PER_SECOND] [SECONDS]
 #        (defaults 1000, 100 and 20)
@@ -41,4 +42,5 @@ sleep 1
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, $rate writes/s for ${seconds}s"
 "$load" "127.0.0.1:$port" "$server_pid" 1 "$rate" "$seconds"
+"$load" "127.0.0.1:$port" "$server_pid" "$watchers" $((rate / 10)) "$seconds"
 "$load" "127.0.0.1:$port" "$server_pid" "$watchers" "$rate" "$seconds"

@@ -14,12 +14,16 @@
 //
 // Prints one line of results. Not a test.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,6 +54,23 @@ int64_t RssKiB(int pid) {
     if (line.rfind("VmRSS:", 0) == 0) return std::stoll(line.substr(6));
   }
   return -1;
+}
+
+// CPU time `pid` has used (user + system), in microseconds.
+int64_t CpuMicros(int pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name, which ends with ')': state is field 3,
+  // utime 14 and stime 15.
+  std::istringstream rest(text.substr(text.rfind(')') + 2));
+  std::string field;
+  int64_t utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoll(field);
+    if (i == 15) stime = std::stoll(field);
+  }
+  return (utime + stime) * 1000000 / sysconf(_SC_CLK_TCK);
 }
 
 class Watcher final : public grpc::ClientReadReactor<v1::WatchChangesResponse> {
@@ -141,6 +162,7 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const int64_t rss_open = RssKiB(server_pid);
 
+  const int64_t cpu_before = CpuMicros(server_pid);
   // Writes, paced.
   const std::string run = std::to_string(NowMicros());
   int writes = 0, failed = 0;
@@ -163,6 +185,7 @@ int main(int argc, char** argv) {
     }
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));  // stragglers
+  const int64_t server_cpu = CpuMicros(server_pid) - cpu_before;
   const int64_t rss_load = RssKiB(server_pid);
   for (auto& watcher : open) watcher->Cancel();
   std::vector<int32_t> all;
@@ -190,7 +213,7 @@ int main(int argc, char** argv) {
       "delivered=%zu expected=%lld messages=%lld ended_badly=%d "
       "latency_ms p50=%.2f "
       "p90=%.2f p99=%.2f max=%.2f rss_kib before=%lld open=%lld load=%lld "
-      "kib_per_watcher=%.1f\n",
+      "kib_per_watcher=%.1f server_cpu_s=%.2f server_cpu_us_per_change=%.2f\n",
       watchers, ready.load(), open_s, writes, failed, all.size(),
       static_cast<long long>(expected), static_cast<long long>(messages),
       ended_badly, pct(0.5), pct(0.9), pct(0.99),
@@ -198,6 +221,8 @@ int main(int argc, char** argv) {
       static_cast<long long>(rss_before), static_cast<long long>(rss_open),
       static_cast<long long>(rss_load),
       watchers > 0 ? static_cast<double>(rss_open - rss_before) / watchers
-                   : 0.0);
+                   : 0.0,
+      server_cpu / 1e6,
+      all.empty() ? 0.0 : static_cast<double>(server_cpu) / all.size());
   return all.size() == static_cast<size_t>(expected) ? 0 : 1;
 }

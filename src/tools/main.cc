@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/synchronization/mutex.h"
 #include "src/server/log.h"
 #include "src/tools/commands.h"
 
@@ -41,6 +42,14 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return 2;
   }
+  // Debian builds Abseil with the deadlock detection of absl::Mutex on: a
+  // graph of lock order kept on every lock, by gRPC as much as by us (a few
+  // per cent of a server's CPU in the profiles of docs/benchmarks.md). A
+  // debug build of forum-registry keeps it; a release build turns it off
+  // before any thread starts.
+#ifdef NDEBUG
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+#endif
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
   // A database that does not answer must not hang a connect for minutes.
