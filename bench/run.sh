@@ -13,36 +13,15 @@
 # Usage: bench/run.sh [SECONDS] [THREADS]   (defaults 10 and 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$(pwd)
 seconds=${1:-10}
 threads=${2:-2}
 
-script/bootstrap
-source script/lib/build.sh
-source script/lib/postgres.sh
-fr_build build/release-bench Release forum-registry grpc_load
-bin=$root/build/release-bench/src/tools/forum-registry
-load=$root/build/release-bench/bench/grpc_load
-
-pgdir=$(mktemp -d /tmp/forum-registry-bench.XXXXXX)
-chmod 755 "$pgdir"
-server_pid=""
-cleanup() {
-  [[ -n "$server_pid" ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" || true
-  pg_stop "$pgdir/data"
-  rm -rf "$pgdir"
-}
-trap cleanup EXIT
-pg_start "$pgdir/data" "$pgdir/socket"
-url=$(pg_url "$pgdir/socket" postgres)
-"$bin" migrate --database-url "$url" >/dev/null
-"$bin" import --database-url "$url" data/*.textproto >/dev/null
-
+source bench/lib.sh
+bench_build forum-registry grpc_load
+load=$build/bench/grpc_load
+bench_database
+bench_serve 50151
 port=50151
-"$bin" serve --database-url "$url" --listen-address "127.0.0.1:$port" \
-  --metrics-address "" --log-level error >"$pgdir/server.log" 2>&1 &
-server_pid=$!
-sleep 1
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per case, $threads client threads"
 for case in health get_forum list_sessions; do

@@ -76,37 +76,13 @@ TEST(ChangeLog, AFollowerOfTheHighestRevisionMissesNoCommittedChange) {
 
   // 16 writers; each writes early and commits (or rolls back) after a
   // random delay, so the order of writing is not the order of committing.
-  constexpr int kWriters = 16;
-  constexpr int kRounds = 6;
-  std::atomic<int> committed{0};
-  std::vector<std::thread> writers;
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      std::mt19937 random(1234 + w);
-      pqxx::connection connection(db->url());
-      for (int round = 0; round < kRounds; ++round) {
-        pqxx::work txn(connection);
-        txn.exec_params(
-            "INSERT INTO participants (name, body) VALUES ($1, "
-            "jsonb_build_object('kind', 'PARTICIPANT_KIND_STATE', "
-            "'display_name', $1::text))",
-            absl::StrCat("participants/w", w, "-r", round));
-        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 40));
-        if (random() % 4 == 0) {
-          txn.abort();
-        } else {
-          txn.commit();
-          ++committed;
-        }
-      }
-    });
-  }
-  for (auto& writer : writers) writer.join();
+  const int committed = forum_registry::testing::WriteOutOfOrder(
+      db->url(), "w", /*writers=*/16, /*rounds=*/6);
   writers_done = true;
   follower.join();
 
   const std::vector<Read> logged = ReadAfter(setup, start);
-  EXPECT_EQ(static_cast<int>(logged.size()), committed.load());
+  EXPECT_EQ(static_cast<int>(logged.size()), committed);
   ASSERT_EQ(followed.size(), logged.size())
       << "the follower missed committed changes (or saw uncommitted ones)";
   for (size_t i = 0; i < logged.size(); ++i) {

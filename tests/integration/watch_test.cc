@@ -436,33 +436,8 @@ TEST_F(WatchTest, EveryCommittedChangeOnceInCommitOrderAcrossResumes) {
     });
   }
 
-  constexpr int kWriters = 16;
-  constexpr int kRounds = 6;
-  std::atomic<int> committed{0};
-  std::vector<std::thread> writers;
-  const std::string prefix = UniqueId("once");
-  for (int w = 0; w < kWriters; ++w) {
-    writers.emplace_back([&, w] {
-      std::mt19937 random(4321 + w);
-      pqxx::connection connection(db_->url());
-      for (int round = 0; round < kRounds; ++round) {
-        pqxx::work txn(connection);
-        txn.exec_params(
-            "INSERT INTO participants (name, body) VALUES ($1, "
-            "jsonb_build_object('kind', 'PARTICIPANT_KIND_STATE', "
-            "'display_name', $1::text))",
-            absl::StrCat("participants/", prefix, "-w", w, "-r", round));
-        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 40));
-        if (random() % 4 == 0) {
-          txn.abort();
-        } else {
-          txn.commit();
-          ++committed;
-        }
-      }
-    });
-  }
-  for (auto& writer : writers) writer.join();
+  const int committed = forum_registry::testing::WriteOutOfOrder(
+      db_->url(), UniqueId("once"), /*writers=*/16, /*rounds=*/6);
   final_revision = Newest(*db_);
   for (auto& watcher : watchers) watcher.join();
 
@@ -477,7 +452,7 @@ TEST_F(WatchTest, EveryCommittedChangeOnceInCommitOrderAcrossResumes) {
       logged.emplace_back(row[0].as<int64_t>(), row[1].as<std::string>());
     }
   }
-  EXPECT_EQ(static_cast<int>(logged.size()), committed.load());
+  EXPECT_EQ(static_cast<int>(logged.size()), committed);
   for (int w = 0; w < 3; ++w) {
     SCOPED_TRACE(absl::StrCat("watcher ", w));
     EXPECT_THAT(seen[w].errors, ::testing::IsEmpty());

@@ -14,8 +14,11 @@
 #include <cstdlib>
 #include <fstream>
 #include <pqxx/pqxx>
+#include <random>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -216,6 +219,35 @@ std::string CodeName(grpc::StatusCode code) {
 std::string Describe(const grpc::Status& status) {
   return absl::StrCat(CodeName(status.error_code()), ": ",
                       status.error_message());
+}
+
+int WriteOutOfOrder(const std::string& url, const std::string& prefix,
+                    int writers, int rounds) {
+  std::atomic<int> committed{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < writers; ++w) {
+    threads.emplace_back([&, w] {
+      std::mt19937 random(1234 + w);
+      pqxx::connection connection(url);
+      for (int round = 0; round < rounds; ++round) {
+        pqxx::work txn(connection);
+        txn.exec_params(
+            "INSERT INTO participants (name, body) VALUES ($1, "
+            "jsonb_build_object('kind', 'PARTICIPANT_KIND_STATE', "
+            "'display_name', $1::text))",
+            absl::StrCat("participants/", prefix, "-w", w, "-r", round));
+        std::this_thread::sleep_for(std::chrono::milliseconds(random() % 40));
+        if (random() % 4 == 0) {
+          txn.abort();
+        } else {
+          txn.commit();
+          ++committed;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return committed.load();
 }
 
 std::string UniqueId(const std::string& prefix) {

@@ -132,6 +132,14 @@ std::string CodeName(grpc::StatusCode code);
 // "INVALID_ARGUMENT: forum.parent: ...", for assertion messages.
 std::string Describe(const grpc::Status& status);
 
+// Writers that commit in another order than they write: `writers` threads,
+// each inserting `rounds` participants `participants/{prefix}-w{w}-r{round}`
+// straight into the database, a transaction each, committed after a random
+// delay of up to 40 ms, or one time in four rolled back. Returns how many
+// committed.
+int WriteOutOfOrder(const std::string& url, const std::string& prefix,
+                    int writers, int rounds);
+
 // "{prefix}-{n}", unique within this test program.
 std::string UniqueId(const std::string& prefix);
 
