@@ -221,6 +221,18 @@ class ChangeFeed::Watcher final
                                        absl::StrCat(final_->error_message(),
                                                     "; ", ResumeHint()))
                         : *final_;
+    } else if (!queue_.empty() &&
+               queue_.front().encoded.size() > MaxBatchBytes()) {
+      // Cannot be sent: skip it, and say so.
+      finishing_ = true;
+      step.kind = Step::Kind::kFinish;
+      step.status = grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("the change at revision ", queue_.front().revision,
+                       " is larger than the message limit "
+                       "(--max-message-bytes); resume with after_revision=",
+                       queue_.front().revision, " to go on after it"));
+      queue_.clear();
     } else if (!queue_.empty()) {
       TakeBatchLocked();
       writing_ = true;
@@ -230,6 +242,15 @@ class ChangeFeed::Watcher final
       step.kind = Step::Kind::kFetch;
     }
     return step;
+  }
+
+  // Adds the next step to `steps` unless there is none: a watcher with
+  // nothing to do may be finished and deleted by gRPC as soon as the mutex
+  // is released.
+  void NextInto(std::vector<std::pair<Watcher*, Step>>* steps)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    Step step = NextLocked();
+    if (step.kind != Step::Kind::kNone) steps->emplace_back(this, step);
   }
 
   void Perform(const Step& step) {
@@ -258,6 +279,14 @@ class ChangeFeed::Watcher final
     }
   }
 
+  // The most bytes of changes in one message: below the message limit, with
+  // room for the tail.
+  size_t MaxBatchBytes() const {
+    return std::min(
+        kBatchBytes,
+        static_cast<size_t>(feed_->options_.max_message_bytes) - 64);
+  }
+
   // Moves the head of the queue into batch_: changes up to a size, and a
   // bookmark ends a batch. batch_revision_ is where a client resumes after
   // it: the last revision in it, or, when the queue is drained, everything
@@ -269,7 +298,7 @@ class ChangeFeed::Watcher final
       Item& next = queue_.front();
       if (next.is_change() && !batch_.empty() &&
           (static_cast<int>(batch_.size()) >= kBatchChanges ||
-           bytes + next.encoded.size() > kBatchBytes)) {
+           bytes + next.encoded.size() > MaxBatchBytes())) {
         break;
       }
       bytes += next.encoded.size();
@@ -347,11 +376,16 @@ ChangeFeed::ChangeFeed(ChangeFeedOptions options,
 
 ChangeFeed::~ChangeFeed() {
   Stop();
+  // The follower first: it may still hand work to the workers.
+  {
+    absl::MutexLock lock(&mu_);
+    follower_exiting_ = true;
+  }
+  if (follower_.joinable()) follower_.join();
   {
     absl::MutexLock lock(&mu_);
     exiting_ = true;
   }
-  if (follower_.joinable()) follower_.join();
   for (std::thread& worker : workers_) worker.join();
 }
 
@@ -372,7 +406,7 @@ void ChangeFeed::Stop() {
                                 "the server is shutting down: watch on "
                                 "another replica"),
                    /*resume=*/true);
-      steps.emplace_back(watcher, watcher->NextLocked());
+      watcher->NextInto(&steps);
     }
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
@@ -578,6 +612,17 @@ void ChangeFeed::Fetch(Watcher* watcher) {
             fail(changes.status());
             break;
           }
+          if (watcher->cursor_ < changes->oldest - 1) {
+            // Purged (--change-retention) while this watcher caught up.
+            watcher->End(grpc::Status(
+                grpc::StatusCode::OUT_OF_RANGE,
+                absl::StrCat("the changes after revision ", watcher->cursor_,
+                             " are no longer kept; the oldest kept is "
+                             "revision ",
+                             changes->oldest,
+                             "; start again with initial_state")));
+            break;
+          }
           for (Item& item : matched) watcher->queue_.push_back(std::move(item));
           if (!changes->changes.empty()) {
             watcher->cursor_ = changes->changes.back().revision();
@@ -611,7 +656,7 @@ void ChangeFeed::MarkReady(int64_t revision) {
     for (Watcher* watcher : watchers_) {
       if (!watcher->parked_ || watcher->Ended()) continue;
       watcher->CaughtUpLocked();
-      steps.emplace_back(watcher, watcher->NextLocked());
+      watcher->NextInto(&steps);
     }
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
@@ -641,7 +686,7 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
                                       " changes were waiting for it")),
             /*resume=*/true);
       }
-      steps.emplace_back(watcher, watcher->NextLocked());
+      watcher->NextInto(&steps);
     }
     head_ = events.back().revision;
   }
@@ -661,7 +706,7 @@ void ChangeFeed::SendBookmarks() {
       }
       watcher->queue_.push_back(
           BookmarkAt(watcher->enqueued_through_, /*end=*/false));
-      steps.emplace_back(watcher, watcher->NextLocked());
+      watcher->NextInto(&steps);
     }
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
@@ -671,7 +716,7 @@ void ChangeFeed::FollowLog() {
   store::ChangeListener listener(options_.database_url);
   const auto exiting = [this] {
     absl::MutexLock lock(&mu_);
-    return exiting_;
+    return follower_exiting_;
   };
   bool ready = false;
   int64_t head = 0;
@@ -712,7 +757,8 @@ void ChangeFeed::FollowLog() {
       }
       failing = true;
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(&exiting_), absl::Seconds(1));
+      mu_.AwaitWithTimeout(absl::Condition(&follower_exiting_),
+                           absl::Seconds(1));
       continue;
     }
     if (failing) spdlog::info("the change feed follows the log again");

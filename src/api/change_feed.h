@@ -26,8 +26,9 @@
 // with RESOURCE_EXHAUSTED naming the revision to resume from, and the
 // others are unaffected.
 //
-// Thread-safe. Destroy it after the gRPC server has shut down: it waits for
-// its watchers to be done.
+// Thread-safe. Destroy it after the gRPC server has shut down (so every
+// watch is done): it stops its threads, which first finish what they were
+// handed.
 
 #include <deque>
 #include <memory>
@@ -60,6 +61,8 @@ struct ChangeFeedOptions {
   absl::Duration poll_interval = absl::Milliseconds(500);
   // Threads that read the database for watchers that start or catch up.
   int workers = 2;
+  // The server's --max-message-bytes: a message never holds more.
+  int max_message_bytes = 4 * 1024 * 1024;
 };
 
 class ChangeFeed {
@@ -116,7 +119,8 @@ class ChangeFeed {
   bool ready_ ABSL_GUARDED_BY(mu_) = false;
   int64_t head_ ABSL_GUARDED_BY(mu_) = 0;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  bool exiting_ ABSL_GUARDED_BY(mu_) = false;
+  bool follower_exiting_ ABSL_GUARDED_BY(mu_) = false;
+  bool exiting_ ABSL_GUARDED_BY(mu_) = false;  // the workers
   std::deque<Watcher*> tasks_ ABSL_GUARDED_BY(mu_);
   int64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t too_slow_ ABSL_GUARDED_BY(mu_) = 0;

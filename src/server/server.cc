@@ -222,7 +222,8 @@ int RunServer(const ServeConfig& config) {
   // every watch.
   api::ChangeFeed feed({.database_url = config.database_url,
                         .bookmark_interval = config.watch_bookmark_interval,
-                        .watcher_buffer = config.watch_buffer},
+                        .watcher_buffer = config.watch_buffer,
+                        .max_message_bytes = config.max_message_bytes},
                        &pools.primary);
   api::ChangeService changes(pools.reads(), &feed);
   Metrics metrics;

@@ -68,12 +68,12 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   return absl::OkStatus();
 }
 
-// The change log from revision $1 on, and the newest revision of the same
-// snapshot: one row of nulls when nothing follows $1.
+// The change log from revision $1 on, and the oldest and newest revisions of
+// the same snapshot: one row of nulls when nothing follows $1.
 constexpr char kReadAfterSql[] =
-    "WITH newest AS (SELECT coalesce(max(sequence), 0) AS newest "
-    "FROM changes) "
-    "SELECT newest.newest, c.* FROM newest LEFT JOIN LATERAL ("
+    "WITH bounds AS (SELECT coalesce(min(sequence), 0) AS oldest, "
+    "coalesce(max(sequence), 0) AS newest FROM changes) "
+    "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL ("
     "SELECT sequence, resource, operation, version, body::text AS body, "
     "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros "
     "FROM changes WHERE sequence > $1::bigint ORDER BY sequence "
@@ -84,6 +84,7 @@ absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
   const pqxx::result rows = txn.exec_params(kReadAfterSql, after, limit);
   ChangeBatch batch;
   for (const pqxx::row& row : rows) {
+    batch.oldest = row["oldest"].as<int64_t>();
     batch.newest = row["newest"].as<int64_t>();
     if (row["sequence"].is_null()) break;
     FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back()));

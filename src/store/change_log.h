@@ -28,11 +28,13 @@ struct RevisionBounds {
   int64_t newest = 0;
 };
 
-// A run of changes read in one snapshot, and the newest revision committed
-// in that snapshot: when `changes` is not full, every change up to `newest`
-// has been read.
+// A run of changes read in one snapshot, and the oldest and newest revisions
+// kept in that snapshot: when `changes` is not full, every change up to
+// `newest` has been read; when the revision read after is below `oldest` - 1,
+// changes after it may have been purged.
 struct ChangeBatch {
   std::vector<forumregistry::v1::Change> changes;
+  int64_t oldest = 0;
   int64_t newest = 0;
 };
 

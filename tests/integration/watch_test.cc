@@ -547,6 +547,35 @@ TEST(WatchSlowClient, IsEndedAndResumesWhileOthersAreUnaffected) {
   fast.Cancel();
 }
 
+// A change too large for one message (--max-message-bytes) cannot be sent:
+// the watch ends naming it, and a resume after it goes on.
+TEST(WatchLimits, AChangeLargerThanAMessageEndsTheWatchNamingIt) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(
+      db->url(),
+      {"--max-message-bytes=8192", "--watch-bookmark-interval=200ms"});
+  Watch watch(server->Channel(), After(0));
+  v1::WatchChangesResponse response;
+  ASSERT_TRUE(watch.Next(&response));
+  pqxx::connection connection(db->url());
+  InsertParticipant(connection, "huge", std::string(20000, 'x'));
+  const int64_t huge = Newest(*db);
+  InsertParticipant(connection, "small");
+
+  EXPECT_FALSE(watch.Next(&response)) << response.DebugString();
+  const grpc::Status status = watch.reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("--max-message-bytes"));
+  EXPECT_EQ(ResumeRevision(status.error_message()), huge);
+
+  Watch after(server->Channel(), After(huge));
+  const std::vector<v1::Change> rest = after.ChangesThrough(huge + 1);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].resource(), "participants/small");
+  after.Cancel();
+}
+
 // SIGTERM: every watch ends with UNAVAILABLE at the start of the drain,
 // naming where to resume, and the server still stops in time.
 TEST(WatchShutdown, StreamsEndUnavailableEarlyInTheDrain) {
