@@ -33,7 +33,9 @@ class Compiler {
                              node.kind == Node::Kind::kAnd ? " AND " : " OR ");
       }
       case Node::Kind::kNot: {
+        ++negations_;
         absl::StatusOr<std::string> inner = Compile(node.children.at(0));
+        --negations_;
         if (!inner.ok()) return inner.status();
         return absl::StrCat("NOT (", *inner, ")");
       }
@@ -42,7 +44,11 @@ class Compiler {
     }
     absl::StatusOr<std::string> comparison = Comparison(node.comparison);
     if (!comparison.ok()) return comparison.status();
-    // Never NULL, so that NOT is the plain complement.
+    // A comparison with an absent value is NULL. Outside any NOT, WHERE
+    // treats NULL as false through AND and OR alike, so the comparison
+    // stays bare and an index on its column can serve it. Under a NOT it
+    // must be false, never NULL, so that NOT is the plain complement.
+    if (negations_ == 0) return *comparison;
     return absl::StrCat("coalesce((", *comparison, "), false)");
   }
 
@@ -122,9 +128,19 @@ class Compiler {
                             "') ", SqlOp(op), " ",
                             Param(std::get<std::string>(value)));
       }
-      case FieldType::kReference:
+      case FieldType::kReference: {
+        // Written so that an index on the column serves `=`: a name is
+        // never "", so `= "forums/arf"` needs no coalesce, and `= ""`
+        // (none) is the column being null or empty.
+        const std::string& name = std::get<std::string>(value);
+        if (op == Op::kEq) {
+          return name.empty()
+                     ? absl::StrCat("(", e, " IS NULL OR ", e, " = '')")
+                     : absl::StrCat(e, " = ", Param(name));
+        }
         return absl::StrCat("coalesce(", e, ", '') ", SqlOp(op), " ",
-                            Param(std::get<std::string>(value)));
+                            Param(name));
+      }
       case FieldType::kBool:
         return absl::StrCat(
             "coalesce((", e, ")::boolean, false) ", SqlOp(op), " ",
@@ -165,14 +181,17 @@ class Compiler {
       case FieldType::kStringList:
         return absl::StrCat(e, " ? ", Param(std::get<std::string>(value)));
       case FieldType::kNames:
-        return absl::StrCat("lower(", Param(std::get<std::string>(value)),
-                            ") = ANY (", e, ")");
+        // Array containment, which the GIN index on the names serves
+        // (`= ANY` would read every row).
+        return absl::StrCat(e, " @> ARRAY[lower(",
+                            Param(std::get<std::string>(value)), ")]");
     }
     return absl::InternalError("filter: unhandled field type");
   }
 
   const std::map<std::string, Column>& columns_;
   std::vector<std::string>* params_;
+  int negations_ = 0;  // NOTs above the node being compiled
 };
 
 }  // namespace

@@ -3,6 +3,12 @@
 
 // Compiles a parsed List filter (src/domain/filter.h) to a SQL condition.
 //
+// Indexes: conditions are written so that the indexes of the migrations can
+// serve them (tests/integration/index_test.cc EXPLAINs each): a comparison
+// is left bare unless a NOT is above it (only there must NULL become false),
+// `=` on a reference is the plain column, names use array containment (GIN),
+// dates overlap (GiST) or compare their first day (btree on lower()).
+//
 // Safety: the SQL is assembled only from this program's own fragments — the
 // allow-listed column expressions of the kind and fixed operators — and every
 // value from the client becomes a bound parameter ($n). Nothing a client

@@ -263,13 +263,12 @@ absl::Status ResourceStore::CheckNotReferredTo(ConnectionPool::Lease& lease,
                    "); change or delete that record first"));
 }
 
-absl::Status ResourceStore::List(const ListQuery& query,
-                                 const std::function<Message*()>& add,
-                                 std::vector<std::string>* next,
-                                 absl::Time deadline) {
+absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
+    const ListQuery& query) const {
   // Built per request: the filter and order vary. Every value is a bound
   // parameter; only allow-listed SQL fragments are spliced in.
-  std::vector<std::string> params;
+  Statement statement;
+  std::vector<std::string>& params = statement.params;
   std::vector<std::string> conditions;
   if (!kind_.parent_column.empty() && !query.parent.empty()) {
     params.push_back(query.parent);
@@ -297,6 +296,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
     order.descending = query.descending;
   }
   const bool by_key = !order.sort_sql.empty();
+  statement.by_key = by_key;
   if (!query.after.empty()) {
     if (by_key) {
       params.push_back(query.after[0]);
@@ -313,7 +313,8 @@ absl::Status ResourceStore::List(const ListQuery& query,
       conditions.push_back(absl::StrCat("name > $", params.size()));
     }
   }
-  std::string sql = absl::StrCat(
+  std::string& sql = statement.sql;
+  sql = absl::StrCat(
       "SELECT ", kRowColumns, ", ",
       by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name",
       " AS sort_key FROM ", kind_.table);
@@ -325,6 +326,18 @@ absl::Status ResourceStore::List(const ListQuery& query,
                                         order.descending ? "DESC" : "ASC", ", ")
                          : "",
                   "name ASC LIMIT ", query.page_size + 1);
+  return statement;
+}
+
+absl::Status ResourceStore::List(const ListQuery& query,
+                                 const std::function<Message*()>& add,
+                                 std::vector<std::string>* next,
+                                 absl::Time deadline) {
+  absl::StatusOr<Statement> statement = ListStatement(query);
+  if (!statement.ok()) return statement.status();
+  const std::string& sql = statement->sql;
+  const std::vector<std::string>& params = statement->params;
+  const bool by_key = statement->by_key;
   return RunSingleRead(
       *read_pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {

@@ -130,6 +130,15 @@ class ResourceStore {
                     const std::function<google::protobuf::Message*()>& add,
                     std::vector<std::string>* next, absl::Time deadline);
 
+  // The statement List runs for `query` and its parameters ($1, $2, ...),
+  // e.g. for EXPLAIN. The SQL is this program's own; values are parameters.
+  struct Statement {
+    std::string sql;
+    std::vector<std::string> params;
+    bool by_key = false;  // ordered by the order field, then name
+  };
+  absl::StatusOr<Statement> ListStatement(const ListQuery& query) const;
+
   const ResourceKind& kind() const { return kind_; }
 
  private:
