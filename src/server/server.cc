@@ -88,6 +88,14 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                            grpc::InsecureServerCredentials(), port);
   for (const auto& service : services) builder.RegisterService(service.get());
   builder.RegisterService(changes);
+  // The synchronous server keeps at most MAX_POLLERS idle threads and ends
+  // the rest as soon as they finish an RPC (gRPC's default is 2), so under
+  // concurrent load it created and ended a thread for nearly every RPC
+  // (docs/benchmarks.md). Keeping idle threads up to the concurrency the
+  // pool can serve ends that churn.
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+      config.max_idle_threads);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   const auto ms = [](absl::Duration d) {

@@ -55,6 +55,10 @@ int ServeCommand(const std::vector<std::string>& args) {
             "RESOURCE_EXHAUSTED and resumes.");
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
+  flags.Int("max-idle-threads", &config.max_idle_threads,
+            "Idle RPC threads kept for the next calls rather than ended "
+            "(gRPC's synchronous server would keep 2 and create a thread "
+            "per call under load).");
   flags.Int("max-message-bytes", &config.max_message_bytes,
             "Largest request or response message, in bytes.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");
