@@ -59,6 +59,9 @@ class ResourceService final : public grpc::Service {
   // "forumregistry.v1.ForumService".
   const std::string& full_name() const { return type_.service->full_name(); }
 
+  // Get reuses decoded records from `cache` while they are current.
+  void set_cache(store::RecordCache* cache) { store_.set_cache(cache); }
+
  private:
   class Handler;
   // The fields of one method's request and response that it reads and

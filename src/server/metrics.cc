@@ -213,7 +213,32 @@ std::string Metrics::Render() const {
         "forum_registry_watch_too_slow_total ",
         feed.too_slow, "\n");
   }
+  if (cache_ != nullptr) {
+    const store::RecordCache::Stats cache = cache_->GetStats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_record_cache_hits_total Gets served from the "
+        "record cache (the database confirmed the version).\n"
+        "# TYPE forum_registry_record_cache_hits_total counter\n"
+        "forum_registry_record_cache_hits_total ",
+        cache.hits,
+        "\n# HELP forum_registry_record_cache_misses_total Gets that read and "
+        "decoded the stored record.\n"
+        "# TYPE forum_registry_record_cache_misses_total counter\n"
+        "forum_registry_record_cache_misses_total ",
+        cache.misses,
+        "\n# HELP forum_registry_record_cache_records Records in the cache "
+        "(at most --record-cache-size).\n"
+        "# TYPE forum_registry_record_cache_records gauge\n"
+        "forum_registry_record_cache_records ",
+        cache.size, "\n");
+  }
   return out;
+}
+
+void Metrics::SetRecordCache(const store::RecordCache* cache) {
+  absl::MutexLock lock(&mu_);
+  cache_ = cache;
 }
 
 void Metrics::SetChangeFeed(const api::ChangeFeed* feed) {

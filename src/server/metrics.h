@@ -19,6 +19,9 @@
 //   forum_registry_watch_revision              newest revision the feed read
 //   forum_registry_watch_messages_total        changes and bookmarks sent
 //   forum_registry_watch_too_slow_total        watches ended as too slow
+//   forum_registry_record_cache_hits_total     Gets served without decoding
+//   forum_registry_record_cache_misses_total   Gets that decoded the record
+//   forum_registry_record_cache_records        records held
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -35,6 +38,7 @@
 #include "grpcpp/support/status.h"
 #include "src/api/change_feed.h"
 #include "src/store/pool.h"
+#include "src/store/record_cache.h"
 
 namespace forum_registry::server {
 
@@ -45,6 +49,9 @@ class Metrics {
 
   // The change feed to report on.
   void SetChangeFeed(const api::ChangeFeed* feed);
+
+  // The record cache to report on.
+  void SetRecordCache(const store::RecordCache* cache);
 
   // One RPC has started / finished. `method` is "/package.Service/Method".
   void RpcStarted(const std::string& method);
@@ -72,6 +79,7 @@ class Metrics {
   std::vector<std::pair<std::string, const store::ConnectionPool*>> pools_
       ABSL_GUARDED_BY(mu_);
   const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const store::RecordCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // The name of a status code as Prometheus labels and logs spell it ("OK",

@@ -226,6 +226,11 @@ int RunServer(const ServeConfig& config) {
 
   Pools pools(config);
   const Services services = MakeServices(pools);
+  store::RecordCache record_cache(
+      static_cast<size_t>(std::max(0, config.record_cache_size)));
+  if (config.record_cache_size > 0) {
+    for (const auto& service : services) service->set_cache(&record_cache);
+  }
   // Declared before the server, so destroyed after it: the feed outlives
   // every watch.
   api::ChangeFeed feed({.database_url = config.database_url,
@@ -238,6 +243,7 @@ int RunServer(const ServeConfig& config) {
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
   metrics.SetChangeFeed(&feed);
+  metrics.SetRecordCache(&record_cache);
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =

@@ -48,6 +48,8 @@ struct ServeConfig {
   int watch_buffer = 1000;
   absl::Duration watch_bookmark_interval = absl::Seconds(5);
   int max_message_bytes = 4 * 1024 * 1024;
+  // Decoded records Get may reuse while their version is current; 0: none.
+  int record_cache_size = 10000;
   // Idle RPC threads the server keeps rather than ending them.
   int max_idle_threads = 64;
   std::string log_level = "info";

@@ -35,6 +35,16 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
       get_name_(absl::StrCat(kind_.table, ".get")),
       get_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
                             " WHERE name = $1")),
+      // The body only when the version differs from the one cached ($2).
+      get_cached_name_(absl::StrCat(kind_.table, ".get_cached")),
+      get_cached_sql_(absl::StrCat(
+          "SELECT name, CASE WHEN version = $2::bigint THEN NULL ELSE "
+          "body::text END AS body, version, "
+          "(extract(epoch FROM create_time) * 1000000)::bigint AS "
+          "create_micros, "
+          "(extract(epoch FROM update_time) * 1000000)::bigint AS "
+          "update_micros FROM ",
+          kind_.table, " WHERE name = $1")),
       lock_name_(absl::StrCat(kind_.table, ".lock")),
       lock_sql_(absl::StrCat(get_sql_, " FOR UPDATE")),
       insert_name_(absl::StrCat(kind_.table, ".insert")),
@@ -62,6 +72,7 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
+  if (cache_ != nullptr) return GetCached(name, out, deadline);
   return RunSingleRead(*read_pool_, deadline,
                        [&](ConnectionPool::Lease& lease,
                            pqxx::transaction_base& txn) -> absl::Status {
@@ -71,6 +82,38 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                          if (rows.empty()) return NotFound(kind_, name);
                          return FromRow(rows[0], out);
                        });
+}
+
+absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
+                                      absl::Time deadline) {
+  const int64_t held = cache_->VersionOf(name);
+  return RunSingleRead(
+      *read_pool_, deadline,
+      [&](ConnectionPool::Lease& lease,
+          pqxx::transaction_base& txn) -> absl::Status {
+        lease.Prepare(get_cached_name_, get_cached_sql_);
+        pqxx::result rows =
+            txn.exec_prepared(get_cached_name_, std::string(name), held);
+        if (rows.empty()) return NotFound(kind_, name);
+        const int64_t version = rows[0][kVersionColumn].as<int64_t>();
+        if (rows[0]["body"].is_null()) {
+          // The version read now is the one cached.
+          if (const auto record = cache_->Find(name, version)) {
+            out->CopyFrom(*record);
+            return absl::OkStatus();
+          }
+          // Dropped or replaced since: read it whole.
+          lease.Prepare(get_name_, get_sql_);
+          rows = txn.exec_prepared(get_name_, std::string(name));
+          if (rows.empty()) return NotFound(kind_, name);
+        }
+        FR_RETURN_IF_ERROR(FromRow(rows[0], out));
+        std::shared_ptr<Message> copy(out->New());
+        copy->CopyFrom(*out);
+        cache_->Put(std::string(name), rows[0][kVersionColumn].as<int64_t>(),
+                    std::move(copy));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ResourceStore::Create(absl::string_view name,

@@ -26,6 +26,7 @@
 #include "google/protobuf/message.h"
 #include "src/domain/filter.h"
 #include "src/store/pool.h"
+#include "src/store/record_cache.h"
 
 namespace forum_registry::store {
 
@@ -90,6 +91,9 @@ class ResourceStore {
   ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                 ResourceKind kind);
 
+  // Decoded records to reuse while their version is current (null: none).
+  void set_cache(RecordCache* cache) { cache_ = cache; }
+
   // Reads `name` into `out`.
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
                    absl::Time deadline);
@@ -142,6 +146,11 @@ class ResourceStore {
   const ResourceKind& kind() const { return kind_; }
 
  private:
+  // Get with the cache: the body is read (and decoded) only when its version
+  // is not the one cached.
+  absl::Status GetCached(absl::string_view name, google::protobuf::Message* out,
+                         absl::Time deadline);
+
   // The steps of Delete, each inside Delete's transaction. A forced delete
   // first forgets the children's own references, then checks that nothing
   // outside still refers to a child, then deletes them; without force, any
@@ -162,9 +171,10 @@ class ResourceStore {
   ConnectionPool* read_pool_;
   const ResourceKind kind_;
   // SQL of the prepared statements, by statement name.
-  const std::string get_name_, get_sql_, lock_name_, lock_sql_, insert_name_,
-      insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,
-      referrer_name_, referrer_sql_;
+  RecordCache* cache_ = nullptr;
+  const std::string get_name_, get_sql_, get_cached_name_, get_cached_sql_,
+      lock_name_, lock_sql_, insert_name_, insert_sql_, update_name_,
+      update_sql_, delete_name_, delete_sql_, referrer_name_, referrer_sql_;
 };
 
 }  // namespace forum_registry::store

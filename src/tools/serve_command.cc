@@ -55,6 +55,10 @@ int ServeCommand(const std::vector<std::string>& args) {
             "RESOURCE_EXHAUSTED and resumes.");
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
+  flags.Int("record-cache-size", &config.record_cache_size,
+            "Decoded records Get reuses while the database says their version "
+            "is current (never stale: every Get reads the version); 0 turns "
+            "the cache off.");
   flags.Int("max-idle-threads", &config.max_idle_threads,
             "Idle RPC threads kept for the next calls rather than ended "
             "(gRPC's synchronous server would keep 2 and create a thread "
