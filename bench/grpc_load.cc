@@ -3,8 +3,9 @@
 //   grpc_load ADDRESS CASE THREADS SECONDS
 //
 // CASE is one of: health (grpc.health.v1.Health/Check, the empty baseline:
-// no database), get_forum (GetForum forums/arf), list_sessions (ListSessions
-// across forums, filtered by a date range, ordered by start date). Each thread
+// no database), get_forum (GetForum forums/arf), list_forums (a page of 50
+// forums, no filter), list_sessions (ListSessions across forums, filtered by
+// a date range, ordered by start date). Each thread
 // has its own channel and sends one RPC after another; the tool prints one
 // line: case, threads, RPCs, errors, RPCs per second, p50/p90/p99/max in
 // microseconds.
@@ -44,6 +45,13 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
     request.set_name("forums/arf");
     forumregistry::v1::Forum response;
     return forums->GetForum(&context, request, &response).ok();
+  }
+  if (which == "list_forums") {
+    forumregistry::v1::ListForumsRequest request;
+    request.set_page_size(50);
+    forumregistry::v1::ListForumsResponse response;
+    return forums->ListForums(&context, request, &response).ok() &&
+           response.forums_size() > 0;
   }
   forumregistry::v1::ListSessionsRequest request;
   request.set_parent("forums/-");

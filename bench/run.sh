@@ -7,24 +7,36 @@
 #   get_forum       GetForum forums/arf over gRPC
 #   pgbench         the same row read with plain SQL by pgbench, prepared:
 #                   the floor for the database work behind GetForum
+#   list_forums     a page of 50 forums without a filter
 #   list_sessions   ListSessions across forums with a date-range filter and
 #                   order_by: the filter compiler and the planner at work
 #
-# Usage: bench/run.sh [SECONDS] [THREADS]   (defaults 10 and 2)
+# With FORUMS, the database also holds bench/dataset.sql's synthetic registry
+# of that many forums (120000: about 1,000,000 records).
+#
+# Usage: bench/run.sh [SECONDS] [THREADS] [FORUMS]   (defaults 10, 2 and 0)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
 threads=${2:-2}
+forums=${3:-0}
 
 source bench/lib.sh
 bench_build forum-registry grpc_load
 load=$build/bench/grpc_load
 bench_database
+if ((forums > 0)); then
+  start=$(date +%s)
+  { cat bench/dataset.sql; echo "SELECT pg_temp.populate($forums); ANALYZE;"; } |
+    pg_as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdir/socket" -U postgres postgres >/dev/null
+  echo "# loaded bench/dataset.sql with $forums forums: $(pg_as_owner "$PG_BIN/psql" -X -At -h "$pgdir/socket" -U postgres postgres -c \
+    "SELECT (SELECT count(*) FROM participants) + (SELECT count(*) FROM forums) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM memberships) + (SELECT count(*) FROM chairmanships)") records in $(($(date +%s) - start)) s"
+fi
 bench_serve 50151
 port=50151
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per case, $threads client threads"
-for case in health get_forum list_sessions; do
+for case in health get_forum list_forums list_sessions; do
   "$load" "127.0.0.1:$port" "$case" "$threads" "$seconds"
 done
 echo "SELECT body FROM forums WHERE name = 'forums/arf';" >"$pgdir/get_forum.sql"

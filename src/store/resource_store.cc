@@ -84,6 +84,23 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                        });
 }
 
+absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out) {
+  if (cache_ == nullptr) return FromRow(row, out);
+  // The row's version and body come from the same snapshot: a record cached
+  // at that version is exactly what the body would decode to.
+  const std::string name = row[kNameColumn].as<std::string>();
+  const int64_t version = row[kVersionColumn].as<int64_t>();
+  if (const auto record = cache_->Find(name, version)) {
+    out->CopyFrom(*record);
+    return absl::OkStatus();
+  }
+  FR_RETURN_IF_ERROR(FromRow(row, out));
+  std::shared_ptr<Message> copy(out->New());
+  copy->CopyFrom(*out);
+  cache_->Put(name, version, std::move(copy));
+  return absl::OkStatus();
+}
+
 absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
                                       absl::Time deadline) {
   const int64_t held = cache_->VersionOf(name);
@@ -107,12 +124,7 @@ absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
           rows = txn.exec_prepared(get_name_, std::string(name));
           if (rows.empty()) return NotFound(kind_, name);
         }
-        FR_RETURN_IF_ERROR(FromRow(rows[0], out));
-        std::shared_ptr<Message> copy(out->New());
-        copy->CopyFrom(*out);
-        cache_->Put(std::string(name), rows[0][kVersionColumn].as<int64_t>(),
-                    std::move(copy));
-        return absl::OkStatus();
+        return ReadRow(rows[0], out);
       });
 }
 
@@ -392,7 +404,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
             more ? query.page_size : static_cast<int>(rows.size());
         next->clear();
         for (int i = 0; i < count; ++i) {
-          if (absl::Status s = FromRow(rows[i], add()); !s.ok()) return s;
+          FR_RETURN_IF_ERROR(ReadRow(rows[i], add()));
         }
         if (more && count > 0) {
           const pqxx::row& last = rows[count - 1];

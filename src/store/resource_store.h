@@ -17,6 +17,7 @@
 
 #include <functional>
 #include <map>
+#include <pqxx/row>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,10 @@ class ResourceStore {
   const ResourceKind& kind() const { return kind_; }
 
  private:
+  // A row selected with kRowColumns into `out`: from the cache if it holds
+  // the row's version, else decoded (and cached).
+  absl::Status ReadRow(const pqxx::row& row, google::protobuf::Message* out);
+
   // Get with the cache: the body is read (and decoded) only when its version
   // is not the one cached.
   absl::Status GetCached(absl::string_view name, google::protobuf::Message* out,

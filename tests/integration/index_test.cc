@@ -1,14 +1,16 @@
 // The filters of List use the indexes the migrations build: for each filter
 // field that has an index, the statement List runs (ResourceStore::
 // ListStatement, the same SQL and parameters) is EXPLAINed on a database of
-// some thousands of records, and the plan must read that index, never the
-// whole table.
+// 42,000 records (bench/dataset.sql), and the plan must read that index, never
+// the whole table.
 //
 // `enable_seqscan = off` makes a sequential scan the planner's last resort:
 // if one still shows in the plan, no index could serve the condition as it is
 // written (a coalesce() around the column, `= ANY` on an array, `&&` without
 // a GiST index...).
 
+#include <fstream>
+#include <iterator>
 #include <ostream>
 #include <pqxx/pqxx>
 #include <string>
@@ -32,50 +34,15 @@ using ::forum_registry::testing::TestDatabase;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// 2,000 participants, 5,000 forums (4,900 with a parent), 20,000 sessions
-// over 1990-2025, 10,000 memberships and 5,000 co-chairmanships.
+// The dataset of the benchmarks (bench/dataset.sql) with 5,000 forums:
+// 42,000 records.
 void Populate(const TestDatabase& db) {
-  db.Execute(R"sql(
-    INSERT INTO participants (name, body)
-    SELECT 'participants/p' || i,
-           jsonb_build_object('kind', 'PARTICIPANT_KIND_STATE',
-             'display_name', 'Participant ' || i,
-             'names', jsonb_build_array(jsonb_build_object(
-               'text', 'P' || i, 'language', 'en')))
-    FROM generate_series(1, 2000) i;
-    INSERT INTO forums (name, body)
-    SELECT 'forums/f' || i,
-           jsonb_strip_nulls(jsonb_build_object('kind', 'FORUM_KIND_SUMMIT',
-             'display_name', 'Forum ' || i,
-             'names', jsonb_build_array(jsonb_build_object(
-               'text', 'F' || i, 'language', 'en')),
-             'parent', CASE WHEN i > 100 THEN 'forums/f' || (i % 100 + 1) END))
-    FROM generate_series(1, 5000) i;
-    INSERT INTO sessions (name, body)
-    SELECT 'forums/f' || (i % 5000 + 1) || '/sessions/s' || i,
-           jsonb_build_object('display_name', 'Session ' || i,
-             'start_date', jsonb_build_object('year', 1990 + i % 36,
-               'month', 1 + i % 12, 'day', 1 + i % 28))
-    FROM generate_series(1, 20000) i;
-    INSERT INTO memberships (name, body)
-    SELECT 'forums/f' || (i % 5000 + 1) || '/memberships/m' || i,
-           jsonb_build_object('member', 'participants/p' || (i % 2000 + 1),
-             'role', 'MEMBERSHIP_ROLE_MEMBER',
-             'period', jsonb_build_object(
-               'start', jsonb_build_object('year', 1990 + i % 30),
-               'end', jsonb_build_object('year', 1991 + i % 30)))
-    FROM generate_series(1, 10000) i;
-    INSERT INTO chairmanships (name, body)
-    SELECT 'forums/f' || (i % 5000 + 1) || '/chairmanships/c' || i,
-           jsonb_build_object(
-             'chairs', jsonb_build_array('participants/p' || (i % 2000 + 1),
-                                         'participants/p' || (i % 1999 + 1)),
-             'term', jsonb_build_object(
-               'start', jsonb_build_object('year', 1990 + i % 30),
-               'end', jsonb_build_object('year', 1990 + i % 30)))
-    FROM generate_series(1, 5000) i;
-    ANALYZE;
-  )sql");
+  std::ifstream file(forum_registry::testing::SourceDir() +
+                     "/bench/dataset.sql");
+  const std::string sql((std::istreambuf_iterator<char>(file)),
+                        std::istreambuf_iterator<char>());
+  ASSERT_FALSE(sql.empty()) << "bench/dataset.sql is missing";
+  db.Execute(sql + "; SELECT pg_temp.populate(5000); ANALYZE;");
 }
 
 struct Case {
