@@ -42,6 +42,17 @@ absl::CivilDay UtcDay(const google::protobuf::Timestamp& time) {
       absl::UTCTimeZone());
 }
 
+// The changes after `after` were purged (--change-retention): from a
+// request's after_revision (`field` "after_revision: ") or while catching up.
+grpc::Status NoLongerKept(absl::string_view field, int64_t after,
+                          int64_t oldest) {
+  return grpc::Status(
+      grpc::StatusCode::OUT_OF_RANGE,
+      absl::StrCat(field, "the changes after revision ", after,
+                   " are no longer kept; the oldest kept is revision ", oldest,
+                   "; start again with initial_state"));
+}
+
 // What waits in a watcher's queue: a change, or a bookmark.
 //
 // A change is kept encoded as it goes on the wire: one element of
@@ -566,13 +577,8 @@ void ChangeFeed::Fetch(Watcher* watcher) {
                              " is newer than the newest revision, ",
                              bounds->newest)));
           } else if (after > 0 && after < bounds->oldest - 1) {
-            watcher->End(grpc::Status(
-                grpc::StatusCode::OUT_OF_RANGE,
-                absl::StrCat("after_revision: the changes after ", after,
-                             " are no longer kept; the oldest kept is "
-                             "revision ",
-                             bounds->oldest,
-                             "; start again with initial_state")));
+            watcher->End(
+                NoLongerKept("after_revision: ", after, bounds->oldest));
           } else if (watcher->initial_state_) {
             watcher->phase_ = Phase::kInitial;
           } else {
@@ -614,13 +620,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
           }
           if (watcher->cursor_ < changes->oldest - 1) {
             // Purged (--change-retention) while this watcher caught up.
-            watcher->End(grpc::Status(
-                grpc::StatusCode::OUT_OF_RANGE,
-                absl::StrCat("the changes after revision ", watcher->cursor_,
-                             " are no longer kept; the oldest kept is "
-                             "revision ",
-                             changes->oldest,
-                             "; start again with initial_state")));
+            watcher->End(NoLongerKept("", watcher->cursor_, changes->oldest));
             break;
           }
           for (Item& item : matched) watcher->queue_.push_back(std::move(item));
