@@ -733,6 +733,7 @@ void ChangeFeed::FollowLog() {
       if (newest.ok()) {
         head = newest->newest;
         ready = true;
+        if (options_.cache != nullptr) options_.cache->Follow(head);
         MarkReady(head);
       }
     }
@@ -740,17 +741,33 @@ void ChangeFeed::FollowLog() {
       absl::StatusOr<store::ChangeBatch> batch =
           listener.ReadAfter(head, kPage);
       status = batch.status();
-      if (!batch.ok() || batch->changes.empty()) break;
+      if (!batch.ok()) break;
+      if (options_.cache != nullptr && batch->oldest > head + 1) {
+        // Changes after `head` were purged while the feed was away: what
+        // the cache holds may be older than they were.
+        options_.cache->Follow(batch->oldest - 1);
+      }
+      if (batch->changes.empty()) {
+        // Caught up: reads may wait for the cache again.
+        if (options_.cache != nullptr) options_.cache->Apply({}, head);
+        break;
+      }
       std::vector<Event> events;
       events.reserve(batch->changes.size());
+      std::vector<store::RecordCache::Change> applied;
+      applied.reserve(batch->changes.size());
       for (v1::Change& change : batch->changes) {
+        applied.push_back({change.resource(), change.revision()});
         events.emplace_back(change);
       }
       head = events.back().revision;
+      // The cache first: a read told of `head` may then answer from it.
+      if (options_.cache != nullptr) options_.cache->Apply(applied, head);
       FanOut(events);
       if (static_cast<int>(events.size()) < kPage) break;
     }
     if (!status.ok()) {
+      if (options_.cache != nullptr) options_.cache->StopFollowing();
       if (!failing) {
         spdlog::warn("the change feed cannot follow the log: {}",
                      status.ToString());
@@ -765,6 +782,7 @@ void ChangeFeed::FollowLog() {
     failing = false;
     SendBookmarks();
   }
+  if (options_.cache != nullptr) options_.cache->StopFollowing();
 }
 
 }  // namespace forum_registry::api

@@ -10,7 +10,8 @@
 // last one it read, in revision order, and hands each to every watcher whose
 // filter it matches. Revisions grow in commit order (migrations/0004), so
 // "after the last one read" misses nothing and repeats nothing. Each change
-// is decoded and encoded once; watchers share its bytes.
+// is decoded and encoded once; watchers share its bytes. The same thread
+// keeps the record cache current (record_cache.h).
 //
 // A watcher is a gRPC callback reactor: no thread of its own. It moves
 // through phases:
@@ -45,6 +46,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "src/store/change_log.h"
 #include "src/store/pool.h"
+#include "src/store/record_cache.h"
 
 namespace forum_registry::api {
 
@@ -63,6 +65,8 @@ struct ChangeFeedOptions {
   int workers = 2;
   // The server's --max-message-bytes: a message never holds more.
   int max_message_bytes = 4 * 1024 * 1024;
+  // Kept current: every change read is applied to it (null: none).
+  store::RecordCache* cache = nullptr;
 };
 
 class ChangeFeed {

@@ -60,7 +60,9 @@ class ResourceService final : public grpc::Service {
   const std::string& full_name() const { return type_.service->full_name(); }
 
   // Get reuses decoded records from `cache` while they are current.
-  void set_cache(store::RecordCache* cache) { store_.set_cache(cache); }
+  void set_cache(store::RecordCache* cache, store::RevisionCheck* revisions) {
+    store_.set_cache(cache, revisions);
+  }
 
  private:
   class Handler;

@@ -217,13 +217,13 @@ std::string Metrics::Render() const {
     const store::RecordCache::Stats cache = cache_->GetStats();
     absl::StrAppend(
         &out,
-        "# HELP forum_registry_record_cache_hits_total Gets served from the "
-        "record cache (the database confirmed the version).\n"
+        "# HELP forum_registry_record_cache_hits_total Reads served from the "
+        "record cache, without decoding the stored record.\n"
         "# TYPE forum_registry_record_cache_hits_total counter\n"
         "forum_registry_record_cache_hits_total ",
         cache.hits,
-        "\n# HELP forum_registry_record_cache_misses_total Gets that read and "
-        "decoded the stored record.\n"
+        "\n# HELP forum_registry_record_cache_misses_total Reads that decoded "
+        "the stored record.\n"
         "# TYPE forum_registry_record_cache_misses_total counter\n"
         "forum_registry_record_cache_misses_total ",
         cache.misses,
@@ -231,14 +231,31 @@ std::string Metrics::Render() const {
         "(at most --record-cache-size).\n"
         "# TYPE forum_registry_record_cache_records gauge\n"
         "forum_registry_record_cache_records ",
-        cache.size, "\n");
+        cache.size,
+        "\n# HELP forum_registry_record_cache_revision The newest revision "
+        "the change feed applied to the record cache.\n"
+        "# TYPE forum_registry_record_cache_revision gauge\n"
+        "forum_registry_record_cache_revision ",
+        cache.revision, "\n");
+  }
+  if (revisions_ != nullptr) {
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_revision_checks_total Queries for the current "
+        "revision, each shared by the Gets that arrived while the previous "
+        "one ran.\n"
+        "# TYPE forum_registry_revision_checks_total counter\n"
+        "forum_registry_revision_checks_total ",
+        revisions_->checks(), "\n");
   }
   return out;
 }
 
-void Metrics::SetRecordCache(const store::RecordCache* cache) {
+void Metrics::SetRecordCache(const store::RecordCache* cache,
+                             const store::RevisionCheck* revisions) {
   absl::MutexLock lock(&mu_);
   cache_ = cache;
+  revisions_ = revisions;
 }
 
 void Metrics::SetChangeFeed(const api::ChangeFeed* feed) {

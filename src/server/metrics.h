@@ -22,6 +22,8 @@
 //   forum_registry_record_cache_hits_total     Gets served without decoding
 //   forum_registry_record_cache_misses_total   Gets that decoded the record
 //   forum_registry_record_cache_records        records held
+//   forum_registry_record_cache_revision       the newest revision applied
+//   forum_registry_revision_checks_total       current-revision queries
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -39,6 +41,7 @@
 #include "src/api/change_feed.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
+#include "src/store/revision_check.h"
 
 namespace forum_registry::server {
 
@@ -50,8 +53,9 @@ class Metrics {
   // The change feed to report on.
   void SetChangeFeed(const api::ChangeFeed* feed);
 
-  // The record cache to report on.
-  void SetRecordCache(const store::RecordCache* cache);
+  // The record cache and the revision checks to report on.
+  void SetRecordCache(const store::RecordCache* cache,
+                      const store::RevisionCheck* revisions);
 
   // One RPC has started / finished. `method` is "/package.Service/Method".
   void RpcStarted(const std::string& method);
@@ -80,6 +84,7 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
   const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
   const store::RecordCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const store::RevisionCheck* revisions_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // The name of a status code as Prometheus labels and logs spell it ("OK",

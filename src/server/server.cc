@@ -228,22 +228,29 @@ int RunServer(const ServeConfig& config) {
   const Services services = MakeServices(pools);
   store::RecordCache record_cache(
       static_cast<size_t>(std::max(0, config.record_cache_size)));
+  // Gets answer from the cache once it holds the current revision, which
+  // the feed keeps it at (store/record_cache.h).
+  store::RevisionCheck revision_check(&pools.primary);
   if (config.record_cache_size > 0) {
-    for (const auto& service : services) service->set_cache(&record_cache);
+    for (const auto& service : services) {
+      service->set_cache(&record_cache, &revision_check);
+    }
   }
   // Declared before the server, so destroyed after it: the feed outlives
   // every watch.
-  api::ChangeFeed feed({.database_url = config.database_url,
-                        .bookmark_interval = config.watch_bookmark_interval,
-                        .watcher_buffer = config.watch_buffer,
-                        .max_message_bytes = config.max_message_bytes},
-                       &pools.primary);
+  api::ChangeFeed feed(
+      {.database_url = config.database_url,
+       .bookmark_interval = config.watch_bookmark_interval,
+       .watcher_buffer = config.watch_buffer,
+       .max_message_bytes = config.max_message_bytes,
+       .cache = config.record_cache_size > 0 ? &record_cache : nullptr},
+      &pools.primary);
   api::ChangeService changes(pools.reads(), &feed);
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
   metrics.SetChangeFeed(&feed);
-  metrics.SetRecordCache(&record_cache);
+  metrics.SetRecordCache(&record_cache, &revision_check);
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =

@@ -35,6 +35,14 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
       get_name_(absl::StrCat(kind_.table, ".get")),
       get_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
                             " WHERE name = $1")),
+      // With the newest revision of the statement's snapshot, in one row
+      // even when the record does not exist (its columns then null).
+      get_at_name_(absl::StrCat(kind_.table, ".get_at")),
+      get_at_sql_(absl::StrCat(
+          "SELECT ", kRowColumns,
+          ", log.revision FROM (SELECT coalesce(max(sequence), 0) AS "
+          "revision FROM changes) AS log LEFT JOIN ",
+          kind_.table, " ON name = $1")),
       // The body only when the version differs from the one cached ($2).
       get_cached_name_(absl::StrCat(kind_.table, ".get_cached")),
       get_cached_sql_(absl::StrCat(
@@ -70,8 +78,20 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                                        kind_.references_column,
                                        " = $1 ORDER BY owner LIMIT 1")) {}
 
+namespace {
+
+// How long a Get waits for the change feed to apply a revision it has been
+// told of (a NOTIFY on its way) before it reads the database instead.
+constexpr absl::Duration kFeedWait = absl::Seconds(1);
+
+}  // namespace
+
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
+  if (cache_ != nullptr && revisions_ != nullptr) {
+    absl::StatusOr<bool> served = GetFromMemory(name, out, deadline);
+    if (!served.ok() || *served) return served.status();
+  }
   if (cache_ != nullptr) return GetCached(name, out, deadline);
   return RunSingleRead(*read_pool_, deadline,
                        [&](ConnectionPool::Lease& lease,
@@ -84,20 +104,58 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                        });
 }
 
-absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out) {
+absl::StatusOr<bool> ResourceStore::GetFromMemory(absl::string_view name,
+                                                  Message* out,
+                                                  absl::Time deadline) {
+  absl::StatusOr<int64_t> now = revisions_->Current(deadline);
+  if (!now.ok()) return now.status();
+  if (!cache_->AwaitRevision(*now,
+                             std::min(deadline, absl::Now() + kFeedWait))) {
+    return false;
+  }
+  if (const auto record = cache_->FindCurrent(name)) {
+    out->CopyFrom(*record);
+    return true;
+  }
+  // Not held: read it, from a replica if it has replayed revision `now`,
+  // else from the primary.
+  for (ConnectionPool* pool : {read_pool_, pool_}) {
+    bool behind = false;
+    FR_RETURN_IF_ERROR(RunSingleRead(
+        *pool, deadline,
+        [&](ConnectionPool::Lease& lease,
+            pqxx::transaction_base& txn) -> absl::Status {
+          lease.Prepare(get_at_name_, get_at_sql_);
+          const pqxx::row row =
+              txn.exec_prepared1(get_at_name_, std::string(name));
+          const int64_t read_revision = row["revision"].as<int64_t>();
+          behind = read_revision < *now && pool != pool_;
+          if (behind) return absl::OkStatus();
+          if (row[kNameColumn].is_null()) return NotFound(kind_, name);
+          return ReadRow(row, out, read_revision);
+        }));
+    if (!behind) break;
+  }
+  return true;
+}
+
+absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out,
+                                    int64_t read_revision) {
   if (cache_ == nullptr) return FromRow(row, out);
-  // The row's version and body come from the same snapshot: a record cached
-  // at that version is exactly what the body would decode to.
+  // A write's content never changes: a record cached as that write (its
+  // version and update time) is exactly what the body would decode to.
   const std::string name = row[kNameColumn].as<std::string>();
   const int64_t version = row[kVersionColumn].as<int64_t>();
-  if (const auto record = cache_->Find(name, version)) {
+  const int64_t update_micros = row["update_micros"].as<int64_t>();
+  if (const auto record =
+          cache_->Find(name, version, update_micros, read_revision)) {
     out->CopyFrom(*record);
     return absl::OkStatus();
   }
   FR_RETURN_IF_ERROR(FromRow(row, out));
   std::shared_ptr<Message> copy(out->New());
   copy->CopyFrom(*out);
-  cache_->Put(name, version, std::move(copy));
+  cache_->Put(name, version, update_micros, std::move(copy), read_revision);
   return absl::OkStatus();
 }
 
@@ -115,7 +173,8 @@ absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
         const int64_t version = rows[0][kVersionColumn].as<int64_t>();
         if (rows[0]["body"].is_null()) {
           // The version read now is the one cached.
-          if (const auto record = cache_->Find(name, version)) {
+          if (const auto record = cache_->Find(
+                  name, version, rows[0]["update_micros"].as<int64_t>())) {
             out->CopyFrom(*record);
             return absl::OkStatus();
           }

@@ -28,6 +28,7 @@
 #include "src/domain/filter.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
+#include "src/store/revision_check.h"
 
 namespace forum_registry::store {
 
@@ -92,8 +93,13 @@ class ResourceStore {
   ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                 ResourceKind kind);
 
-  // Decoded records to reuse while their version is current (null: none).
-  void set_cache(RecordCache* cache) { cache_ = cache; }
+  // Decoded records to reuse (null: none). With `revisions` too, a Get is
+  // answered from `cache` when the feed has applied the current revision
+  // (record_cache.h); without, the cache only saves decoding.
+  void set_cache(RecordCache* cache, RevisionCheck* revisions = nullptr) {
+    cache_ = cache;
+    revisions_ = revisions;
+  }
 
   // Reads `name` into `out`.
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
@@ -148,8 +154,16 @@ class ResourceStore {
 
  private:
   // A row selected with kRowColumns into `out`: from the cache if it holds
-  // the row's version, else decoded (and cached).
-  absl::Status ReadRow(const pqxx::row& row, google::protobuf::Message* out);
+  // the row's write, else decoded (and cached, current if `read_revision`,
+  // the newest revision in the row's snapshot, allows).
+  absl::Status ReadRow(const pqxx::row& row, google::protobuf::Message* out,
+                       int64_t read_revision = 0);
+
+  // Get from memory once the cache has applied the current revision; false
+  // if it has not in time (the feed is behind or not following).
+  absl::StatusOr<bool> GetFromMemory(absl::string_view name,
+                                     google::protobuf::Message* out,
+                                     absl::Time deadline);
 
   // Get with the cache: the body is read (and decoded) only when its version
   // is not the one cached.
@@ -177,9 +191,11 @@ class ResourceStore {
   const ResourceKind kind_;
   // SQL of the prepared statements, by statement name.
   RecordCache* cache_ = nullptr;
-  const std::string get_name_, get_sql_, get_cached_name_, get_cached_sql_,
-      lock_name_, lock_sql_, insert_name_, insert_sql_, update_name_,
-      update_sql_, delete_name_, delete_sql_, referrer_name_, referrer_sql_;
+  RevisionCheck* revisions_ = nullptr;
+  const std::string get_name_, get_sql_, get_at_name_, get_at_sql_,
+      get_cached_name_, get_cached_sql_, lock_name_, lock_sql_, insert_name_,
+      insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,
+      referrer_name_, referrer_sql_;
 };
 
 }  // namespace forum_registry::store

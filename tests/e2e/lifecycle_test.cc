@@ -368,12 +368,7 @@ TEST(Metrics, ScrapedCountersMoveWithTraffic) {
   const std::string labels =
       "grpc_type=\"unary\",grpc_service=\"forumregistry.v1.ForumService\","
       "grpc_method=\"GetForum\"";
-  // Parses one sample of the exposition text; -1 when absent.
-  const auto sample = [&](const std::string& text, const std::string& series) {
-    const size_t at = text.find("\n" + series + " ");
-    if (at == std::string::npos) return -1.0;
-    return std::atof(text.c_str() + at + series.size() + 2);
-  };
+  const auto sample = forum_registry::testing::MetricSample;
   const std::string before = HttpGet(port, "/metrics");
   ASSERT_THAT(before, HasSubstr("# TYPE grpc_server_handled_total counter"));
   EXPECT_EQ(sample(before, "forum_registry_up"), 1);
@@ -403,10 +398,11 @@ TEST(Metrics, ScrapedCountersMoveWithTraffic) {
       << "the connection the three reads used went back to the pool";
 }
 
+// The replica here is another database, so that its content tells which
+// side answered; its change log plays the replica's progress.
 TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
   auto primary = TestDatabase::Create();
   auto replica = TestDatabase::Create();
-  // Different content on each side tells which one answered.
   replica->Execute(
       "INSERT INTO forums (name, body) VALUES ('forums/only-on-replica', "
       "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"R\",\"status\":"
@@ -414,15 +410,23 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
   auto server = ServerProcess::Start(primary->url(),
                                      {"--read-database-url=" + replica->url()});
   auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
-  {
+  const auto create = [&](const std::string& id) {
     grpc::ClientContext context;
     forumregistry::v1::CreateForumRequest request;
-    request.set_forum_id("written");
+    request.set_forum_id(id);
     request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
-    request.mutable_forum()->set_display_name("Written");
+    request.mutable_forum()->set_display_name(id);
     forumregistry::v1::Forum forum;
-    ASSERT_TRUE(stub->CreateForum(&context, request, &forum).ok());
-  }
+    return stub->CreateForum(&context, request, &forum);
+  };
+  const auto get = [&](const std::string& name) {
+    grpc::ClientContext context;
+    forumregistry::v1::GetForumRequest request;
+    request.set_name(name);
+    forumregistry::v1::Forum forum;
+    return stub->GetForum(&context, request, &forum).error_code();
+  };
+  ASSERT_TRUE(create("written").ok());  // revision 1 on both sides now
   EXPECT_EQ(primary->Count("forums"), 1);
   EXPECT_EQ(replica->Count("forums"), 1)
       << "the write went to the primary only";
@@ -434,15 +438,13 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
     ASSERT_EQ(response.forums_size(), 1);
     EXPECT_EQ(response.forums(0).name(), "forums/only-on-replica");
   }
-  {
-    grpc::ClientContext context;
-    forumregistry::v1::GetForumRequest request;
-    request.set_name("forums/written");
-    forumregistry::v1::Forum forum;
-    EXPECT_EQ(stub->GetForum(&context, request, &forum).error_code(),
-              grpc::StatusCode::NOT_FOUND)
-        << "reads come from the read URL (a replica that has not caught up)";
-  }
+  EXPECT_EQ(get("forums/only-on-replica"), grpc::StatusCode::OK)
+      << "a Get reads the replica once it has the primary's revision";
+  EXPECT_EQ(get("forums/written"), grpc::StatusCode::NOT_FOUND);
+
+  ASSERT_TRUE(create("second").ok());  // the replica is now behind
+  EXPECT_EQ(get("forums/written"), grpc::StatusCode::OK)
+      << "a Get never reads a replica that is behind: the primary answers";
 }
 
 // The server keeps the change log to --change-retention by itself: older

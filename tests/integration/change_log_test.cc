@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/store/pool.h"
+#include "src/store/revision_check.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -169,6 +170,67 @@ TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(**all, 0);
   EXPECT_EQ(db->Count("changes"), 1);
+}
+
+// The first step of a Get from memory: the revision it is told must cover
+// every write committed before it asked, although concurrent callers share
+// checks (one that started before the write committed must not serve it).
+TEST(RevisionCheck, CoversEveryWriteCommittedBeforeTheCallAndIsShared) {
+  auto db = TestDatabase::Create();
+  store::ConnectionPool pool({.url = db->url(), .size = 2});
+  store::RevisionCheck check(&pool);
+  constexpr int kThreads = 8;
+  constexpr int kWritesEach = 100;
+  std::atomic<int> behind{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      pqxx::connection connection(db->url());
+      for (int i = 0; i < kWritesEach; ++i) {
+        const std::string name = absl::StrCat("participants/p", t, "-", i);
+        pqxx::work txn(connection);
+        txn.exec_params(
+            "INSERT INTO participants (name, body) VALUES ($1, "
+            "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": "
+            "\"p\"}')",
+            name);
+        txn.commit();
+        pqxx::nontransaction read(connection);
+        const int64_t revision =
+            read.exec_params1(
+                    "SELECT sequence FROM changes WHERE resource = $1", name)[0]
+                .as<int64_t>();
+        read.commit();
+        // Other threads' checks and calls are in flight all along.
+        for (int call = 0; call < 2; ++call) {
+          const absl::StatusOr<int64_t> now =
+              check.Current(absl::Now() + absl::Seconds(10));
+          if (!now.ok()) {
+            ++failed;
+          } else if (*now < revision) {
+            ++behind;
+          }
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(behind.load(), 0);
+  constexpr int kCalls = kThreads * kWritesEach * 2;
+  EXPECT_GT(check.checks(), 0);
+  EXPECT_LT(check.checks(), kCalls) << "concurrent calls shared no check";
+}
+
+TEST(RevisionCheck, IsUnavailableWhenTheDatabaseIsNot) {
+  store::ConnectionPool pool(
+      {.url = "postgresql:///nowhere?host=/nonexistent", .size = 1});
+  store::RevisionCheck check(&pool);
+  const absl::StatusOr<int64_t> now =
+      check.Current(absl::Now() + absl::Seconds(2));
+  EXPECT_EQ(now.status().code(), absl::StatusCode::kUnavailable)
+      << now.status();
 }
 
 }  // namespace

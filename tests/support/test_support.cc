@@ -375,6 +375,12 @@ int ServerProcess::MetricsPort() const {
   return std::atoi(output.c_str() + at + key.size());
 }
 
+double MetricSample(const std::string& metrics, const std::string& series) {
+  const size_t at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::atof(metrics.c_str() + at + series.size() + 2);
+}
+
 std::string HttpGet(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(5);

@@ -126,6 +126,10 @@ class SharedRegistry : public ::testing::Environment {
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
 
+// The value of one sample, `series` with its labels, in Prometheus text
+// exposition `metrics`; -1 when absent.
+double MetricSample(const std::string& metrics, const std::string& series);
+
 // "INVALID_ARGUMENT", for messages.
 std::string CodeName(grpc::StatusCode code);
 
