@@ -45,6 +45,7 @@ namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::CodeName;
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::RevisionHeader;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::TestDatabase;
@@ -1627,15 +1628,6 @@ TEST_F(RegistryTest, UnparsableRequestIsRefusedAndWritesNothing) {
   forum.set_display_name("After garbage");
   v1::Forum created;
   EXPECT_TRUE(CreateForum(forum, UniqueId("after-garbage"), &created).ok());
-}
-
-// The revision a write reported in its response header, or "" if none.
-std::string RevisionHeader(const grpc::ClientContext& context) {
-  const auto& headers = context.GetServerInitialMetadata();
-  const auto found = headers.find("x-forum-registry-revision");
-  return found == headers.end()
-             ? ""
-             : std::string(found->second.data(), found->second.size());
 }
 
 // Every write tells the revision of the change feed it produced: the

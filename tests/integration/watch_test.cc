@@ -36,6 +36,7 @@ namespace {
 namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::RevisionHeader;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
@@ -165,17 +166,8 @@ TEST_F(WatchTest, AWatchFromNowStartsWithABookmarkThenGetsEachWrite) {
   v1::Participant created;
   ASSERT_TRUE(
       participants->CreateParticipant(&context, request, &created).ok());
-  const auto header =
-      context.GetServerTrailingMetadata().find("x-forum-registry-revision");
-  const auto initial =
-      context.GetServerInitialMetadata().find("x-forum-registry-revision");
-  std::string revision_text;
-  if (header != context.GetServerTrailingMetadata().end()) {
-    revision_text = std::string(header->second.data(), header->second.size());
-  } else {
-    ASSERT_NE(initial, context.GetServerInitialMetadata().end());
-    revision_text = std::string(initial->second.data(), initial->second.size());
-  }
+  const std::string revision_text = RevisionHeader(context);
+  ASSERT_NE(revision_text, "");
   const int64_t revision = std::stoll(revision_text);
 
   v1::WatchChangesResponse next;

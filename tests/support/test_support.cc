@@ -375,6 +375,14 @@ int ServerProcess::MetricsPort() const {
   return std::atoi(output.c_str() + at + key.size());
 }
 
+std::string RevisionHeader(const grpc::ClientContext& context) {
+  const auto& headers = context.GetServerInitialMetadata();
+  const auto found = headers.find("x-forum-registry-revision");
+  return found == headers.end()
+             ? ""
+             : std::string(found->second.data(), found->second.size());
+}
+
 double MetricSample(const std::string& metrics, const std::string& series) {
   const size_t at = metrics.find("\n" + series + " ");
   if (at == std::string::npos) return -1;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "grpcpp/channel.h"
+#include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 
@@ -125,6 +126,10 @@ class SharedRegistry : public ::testing::Environment {
 
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
+
+// The revision a write reported in its response header
+// x-forum-registry-revision, or "" if none.
+std::string RevisionHeader(const grpc::ClientContext& context);
 
 // The value of one sample, `series` with its labels, in Prometheus text
 // exposition `metrics`; -1 when absent.
