@@ -5,6 +5,7 @@
 #   source bench/lib.sh
 #   bench_build forum-registry grpc_load   # sets $bin (and $build)
 #   bench_database                         # sets $url
+#   bench_populate FORUMS [DATABASE]       # bench/dataset.sql, that many forums
 #   bench_serve 50151 [FLAGS...]           # sets $server_pid
 set -euo pipefail
 
@@ -26,6 +27,34 @@ bench_database() {
   url=$(pg_url "$pgdir/socket" postgres)
   "$bin" migrate --database-url "$url" >/dev/null
   "$bin" import --database-url "$url" data/*.textproto >/dev/null
+}
+
+# The synthetic registry of bench/dataset.sql with FORUMS forums (120000:
+# about 1,000,000 records), in transactions of 10,000 records of a kind,
+# every parent first, into DATABASE (postgres).
+bench_psql() {
+  pg_as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdir/socket" -U postgres "$@"
+}
+
+bench_populate() {
+  local forums=$1 database=${2:-postgres} start lo
+  start=$(date +%s)
+  {
+    cat bench/dataset.sql
+    for ((lo = 1; lo <= forums; lo += 10000)); do
+      echo "SELECT pg_temp.populate_parents($forums, $lo, $((lo + 9999)));"
+    done
+    for ((lo = 1; lo <= 4 * forums; lo += 10000)); do
+      echo "SELECT pg_temp.populate_children($forums, $lo, $((lo + 9999)));"
+    done
+    echo "ANALYZE;"
+  } | bench_psql "$database" >/dev/null
+  echo "# loaded bench/dataset.sql with $forums forums: $(bench_records "$database") records in $(($(date +%s) - start)) s"
+}
+
+bench_records() {
+  bench_psql -At "${1:-postgres}" -c \
+    "SELECT (SELECT count(*) FROM participants) + (SELECT count(*) FROM forums) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM memberships) + (SELECT count(*) FROM chairmanships) + (SELECT count(*) FROM sources) + (SELECT count(*) FROM action_plans) + (SELECT count(*) FROM statements)"
 }
 
 bench_serve() {

@@ -25,23 +25,7 @@ source bench/lib.sh
 bench_build forum-registry grpc_load
 load=$build/bench/grpc_load
 bench_database
-if ((forums > 0)); then
-  start=$(date +%s)
-  # In transactions of 10,000 records of a kind, every parent first.
-  {
-    cat bench/dataset.sql
-    for ((lo = 1; lo <= forums; lo += 10000)); do
-      echo "SELECT pg_temp.populate_parents($forums, $lo, $((lo + 9999)));"
-    done
-    for ((lo = 1; lo <= 4 * forums; lo += 10000)); do
-      echo "SELECT pg_temp.populate_children($forums, $lo, $((lo + 9999)));"
-    done
-    echo "ANALYZE;"
-  } |
-    pg_as_owner "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$pgdir/socket" -U postgres postgres >/dev/null
-  echo "# loaded bench/dataset.sql with $forums forums: $(pg_as_owner "$PG_BIN/psql" -X -At -h "$pgdir/socket" -U postgres postgres -c \
-    "SELECT (SELECT count(*) FROM participants) + (SELECT count(*) FROM forums) + (SELECT count(*) FROM sessions) + (SELECT count(*) FROM memberships) + (SELECT count(*) FROM chairmanships)") records in $(($(date +%s) - start)) s"
-fi
+if ((forums > 0)); then bench_populate "$forums"; fi
 bench_serve 50151
 port=50151
 

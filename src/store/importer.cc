@@ -1,6 +1,8 @@
 #include "src/store/importer.h"
 
+#include <algorithm>
 #include <pqxx/pqxx>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -25,6 +27,27 @@ const ImportRecord* FindOwner(absl::string_view what,
   return nullptr;
 }
 
+// The upsert of one record or of many: RETURNING nothing for a record whose
+// body is the same (the WHERE of DO UPDATE skipped it); xmax is 0 for a row
+// the statement inserted.
+std::string Upsert(pqxx::transaction_base& txn, const std::string& table,
+                   absl::string_view rows) {
+  return absl::StrCat(
+      "INSERT INTO ", txn.quote_name(table), " AS t (name, body) ", rows,
+      " ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
+      "version = t.version + 1, update_time = clock_timestamp() "
+      "WHERE t.body IS DISTINCT FROM EXCLUDED.body "
+      "RETURNING (xmax = 0) AS created");
+}
+
+void Count(const pqxx::result& rows, int records, ImportReport* report) {
+  int created = 0;
+  for (const pqxx::row& row : rows) created += row["created"].as<bool>();
+  report->created += created;
+  report->updated += static_cast<int>(rows.size()) - created;
+  report->unchanged += records - static_cast<int>(rows.size());
+}
+
 }  // namespace
 
 absl::StatusOr<ImportReport> ImportRecords(
@@ -38,28 +61,68 @@ absl::StatusOr<ImportReport> ImportRecords(
     // References are checked at commit, so records may refer to each other
     // in any order (a source's publisher cites that source).
     txn.exec("SET CONSTRAINTS ALL DEFERRED");
+
+    // Set-based (decisions §30): every record COPYed into a staging table,
+    // then one INSERT ... SELECT per table, in the order of the records; a
+    // name given twice keeps its last record.
+    std::vector<std::string> bodies;
+    bodies.reserve(records.size());
+    std::vector<std::string> tables;  // in order of first appearance
     for (const ImportRecord& record : records) {
-      current = &record;
       absl::StatusOr<std::string> body = ToBody(*record.resource);
-      if (!body.ok()) return body.status();
-      // RETURNING nothing when the body is the same: the WHERE of DO UPDATE
-      // skipped the row. xmax is 0 for a row this statement inserted.
-      const pqxx::result rows = txn.exec_params(
-          absl::StrCat(
-              "INSERT INTO ", txn.quote_name(record.table),
-              " AS t (name, body) VALUES ($1, $2::jsonb) "
-              "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
-              "version = t.version + 1, update_time = clock_timestamp() "
-              "WHERE t.body IS DISTINCT FROM EXCLUDED.body "
-              "RETURNING (xmax = 0) AS created"),
-          record.name, *body);
-      if (rows.empty()) {
-        ++report.unchanged;
-      } else if (rows[0]["created"].as<bool>()) {
-        ++report.created;
-      } else {
-        ++report.updated;
+      if (!body.ok()) {
+        return absl::Status(body.status().code(),
+                            absl::StrCat(record.origin, ": ", record.name,
+                                         ": ", body.status().message()));
       }
+      bodies.push_back(*std::move(body));
+      if (std::find(tables.begin(), tables.end(), record.table) ==
+          tables.end()) {
+        tables.push_back(record.table);
+      }
+    }
+    txn.exec(
+        "CREATE TEMP TABLE import_rows (ordinal integer, table_name text, "
+        "name text, body text) ON COMMIT DROP");
+    {
+      pqxx::stream_to stream(
+          txn, "import_rows",
+          std::vector<std::string>{"ordinal", "table_name", "name", "body"});
+      for (size_t i = 0; i < records.size(); ++i) {
+        stream << std::make_tuple(static_cast<int>(i), records[i].table,
+                                  records[i].name, bodies[i]);
+      }
+      stream.complete();
+    }
+    for (const std::string& table : tables) {
+      int count = 0;
+      for (const ImportRecord& record : records) count += record.table == table;
+      // Under a savepoint of its own (pqxx::subtransaction does not roll
+      // back to it after an error in libpqxx 6.4).
+      txn.exec("SAVEPOINT import_table");
+      try {
+        const pqxx::result rows = txn.exec_params(
+            Upsert(txn, table,
+                   "SELECT name, body::jsonb FROM (SELECT DISTINCT ON (name) "
+                   "ordinal, name, body FROM import_rows WHERE table_name = $1 "
+                   "ORDER BY name, ordinal DESC) r ORDER BY ordinal"),
+            table);
+        txn.exec("RELEASE SAVEPOINT import_table");
+        Count(rows, count, &report);
+        continue;
+      } catch (const pqxx::sql_error&) {
+        // Refused: write the table's records one at a time, to name the
+        // record the database refuses and give its message.
+        txn.exec("ROLLBACK TO SAVEPOINT import_table");
+      }
+      for (size_t i = 0; i < records.size(); ++i) {
+        if (records[i].table != table) continue;
+        current = &records[i];
+        Count(txn.exec_params(Upsert(txn, table, "VALUES ($1, $2::jsonb)"),
+                              records[i].name, bodies[i]),
+              1, &report);
+      }
+      current = nullptr;
     }
     current = nullptr;
     if (options.prune) {

@@ -232,6 +232,27 @@ sources { name: "sources/orphan" display_name: "Orphan"
   std::remove(path.c_str());
 }
 
+// A refusal while the records are written (not at commit): the import
+// writes each table in one statement, and still names the record refused.
+TEST(Import, AParentCycleNamesTheRecordsLineAndChangesNothing) {
+  auto db = TestDatabase::Create();
+  const std::string path = WriteTempFile(".textproto", R"(
+forums { name: "forums/a" kind: FORUM_KIND_SUMMIT display_name: "A"
+  parent: "forums/b" }
+forums { name: "forums/ok" kind: FORUM_KIND_SUMMIT display_name: "Fine" }
+forums { name: "forums/b" kind: FORUM_KIND_SUMMIT display_name: "B"
+  parent: "forums/a" })");
+  const std::string before = db->WriteState();
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":5")));
+  EXPECT_THAT(result.output, HasSubstr("would make a cycle"));
+  EXPECT_EQ(db->WriteState(), before);
+  std::remove(path.c_str());
+}
+
 TEST(Export, ImportsIntoAnEmptyDatabaseToTheSameState) {
   auto original = TestDatabase::Create();
   const std::string seed = SourceDir() + "/data/asean-2023.textproto";
