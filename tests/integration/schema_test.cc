@@ -71,6 +71,38 @@ TEST_F(SchemaTest, ReferenceTriggersTrackTheAnnotatedReferenceFields) {
   }
 }
 
+// The reference sync is deferred to commit and runs once per row written:
+// only the row as it stands at commit may leave references, even when a
+// record was created twice (version 1 both times) or created and changed
+// in the same transaction.
+TEST_F(SchemaTest, ReferencesAtCommitAreThoseOfTheRowThatStands) {
+  const auto forum = [](const std::string& name, const std::string& parent) {
+    return absl::StrCat(
+        "INSERT INTO forums (name, body) VALUES ('", name,
+        "', '{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"F\",",
+        parent.empty() ? "" : absl::StrCat("\"parent\":\"", parent, "\","),
+        "\"status\":\"FORUM_STATUS_ACTIVE\"}')");
+  };
+  db_->Execute(forum("forums/sync-p1", ""));
+  db_->Execute(forum("forums/sync-p2", ""));
+  db_->Execute(absl::StrCat(
+      "BEGIN; SET CONSTRAINTS ALL DEFERRED; ",
+      forum("forums/sync-twice", "forums/sync-p1"),
+      "; DELETE FROM forums WHERE name = 'forums/sync-twice'; ",
+      forum("forums/sync-twice", "forums/sync-p2"), "; ",
+      forum("forums/sync-changed", "forums/sync-p1"),
+      "; UPDATE forums SET body = body || '{\"parent\":\"forums/sync-p2\"}', "
+      "version = version + 1 WHERE name = 'forums/sync-changed'; COMMIT"));
+  const auto parents = [](const std::string& owner) {
+    return db_->Query(absl::StrCat(
+        "SELECT string_agg(forum, ',' ORDER BY forum) FROM forum_references "
+        "WHERE owner = '",
+        owner, "'"));
+  };
+  EXPECT_EQ(parents("forums/sync-twice"), "forums/sync-p2");
+  EXPECT_EQ(parents("forums/sync-changed"), "forums/sync-p2");
+}
+
 TEST_F(SchemaTest, EveryKindHasItsTableAndReferencedKindsATableOfReferences) {
   for (const domain::ResourceType& type : domain::Resources()) {
     SCOPED_TRACE(type.type);
