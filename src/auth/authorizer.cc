@@ -1,0 +1,74 @@
+#include "src/auth/authorizer.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace forum_registry::auth {
+namespace {
+
+constexpr absl::string_view kBearer = "Bearer ";
+
+}  // namespace
+
+Authorizer::Authorizer(AuthOptions options, std::unique_ptr<JwtVerifier> jwt)
+    : options_(options), jwt_(std::move(jwt)) {}
+
+absl::StatusOr<Caller> Authorizer::Identify(
+    const grpc::ServerContextBase& context, bool* has_credentials) const {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find("authorization");
+  *has_credentials = found != metadata.end();
+  if (!*has_credentials) return Caller{.identity = "anonymous"};
+  const absl::string_view header(found->second.data(), found->second.size());
+  if (!absl::StartsWithIgnoreCase(header, kBearer) ||
+      header.size() == kBearer.size()) {
+    return absl::UnauthenticatedError(
+        "authorization: expected \"Bearer <token>\"");
+  }
+  if (jwt_ == nullptr) {
+    return absl::UnauthenticatedError(
+        "bearer token: this server accepts no tokens (no --jwt-public-keys)");
+  }
+  absl::StatusOr<Claims> claims =
+      jwt_->Verify(std::string(header.substr(kBearer.size())), absl::Now());
+  if (!claims.ok()) return claims.status();
+  return Caller{.identity = std::move(claims->subject), .role = claims->role};
+}
+
+absl::StatusOr<Caller> Authorizer::Authorize(
+    const grpc::ServerContextBase& context, absl::string_view method,
+    Verb verb) const {
+  if (options_.read_only && IsWrite(verb)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(method,
+                     ": this server is read-only (--read-only); write through "
+                     "another"));
+  }
+  if (options_.no_auth) {
+    return Caller{.identity = "anonymous", .role = Role::kAdmin};
+  }
+  bool has_credentials = false;
+  absl::StatusOr<Caller> caller = Identify(context, &has_credentials);
+  if (!caller.ok()) return caller.status();
+  const Role needed = RequiredRole(verb);
+  if (!has_credentials) {
+    if (options_.allow_anonymous_reads && needed == Role::kReader) {
+      caller->role = Role::kReader;
+      return caller;
+    }
+    return absl::UnauthenticatedError(
+        absl::StrCat(method, " needs the ", RoleName(needed),
+                     " role: send \"authorization: Bearer <token>\""));
+  }
+  if (caller->role < needed) {
+    return absl::PermissionDeniedError(
+        absl::StrCat(method, verb == Verb::kForcedDelete ? " with force" : "",
+                     " needs the ", RoleName(needed), " role; ",
+                     caller->identity, " has ", RoleName(caller->role)));
+  }
+  return caller;
+}
+
+}  // namespace forum_registry::auth

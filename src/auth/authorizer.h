@@ -1,0 +1,60 @@
+#ifndef FORUM_REGISTRY_AUTH_AUTHORIZER_H_
+#define FORUM_REGISTRY_AUTH_AUTHORIZER_H_
+
+// Decides, for one call, who the caller is and whether it may do what it
+// asks (roles.h has the table). Callers are known by a bearer token in the
+// `authorization` metadata (jwt_verifier.h); a caller without credentials
+// is anonymous.
+//
+//   --read-only            every write: FAILED_PRECONDITION, whoever asks
+//   no credentials         UNAUTHENTICATED, unless the call is a read and
+//                          --allow-anonymous-reads is on
+//   bad credentials        UNAUTHENTICATED, saying which check failed
+//   a role too low         PERMISSION_DENIED, naming the role needed
+//   --no-auth              every caller may do everything (local use only)
+//
+// Thread-safe (immutable).
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/server_context.h"
+#include "src/auth/jwt_verifier.h"
+#include "src/auth/roles.h"
+
+namespace forum_registry::auth {
+
+struct AuthOptions {
+  bool no_auth = false;
+  bool allow_anonymous_reads = false;
+  bool read_only = false;
+};
+
+struct Caller {
+  std::string identity;  // the token's sub, or "anonymous"
+  Role role = Role::kNone;
+};
+
+class Authorizer {
+ public:
+  // `jwt` may be null: no tokens are accepted.
+  Authorizer(AuthOptions options, std::unique_ptr<JwtVerifier> jwt);
+
+  // The caller of `context` if it may call `method` (for messages, e.g.
+  // "CreateForum"), a call of `verb`.
+  absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
+                                   absl::string_view method, Verb verb) const;
+
+ private:
+  absl::StatusOr<Caller> Identify(const grpc::ServerContextBase& context,
+                                  bool* has_credentials) const;
+
+  const AuthOptions options_;
+  const std::unique_ptr<JwtVerifier> jwt_;
+};
+
+}  // namespace forum_registry::auth
+
+#endif  // FORUM_REGISTRY_AUTH_AUTHORIZER_H_

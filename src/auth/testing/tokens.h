@@ -1,0 +1,43 @@
+#ifndef FORUM_REGISTRY_AUTH_TESTING_TOKENS_H_
+#define FORUM_REGISTRY_AUTH_TESTING_TOKENS_H_
+
+// For tests only: key pairs made with OpenSSL and JWTs signed with libjwt,
+// as an issuer would make them.
+
+#include <string>
+
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+
+namespace forum_registry::auth::testing {
+
+struct KeyPair {
+  std::string private_pem;
+  std::string public_pem;
+};
+
+// A new 2048-bit RSA key pair.
+KeyPair NewRsaKeyPair();
+
+struct TokenSpec {
+  std::string issuer = "https://issuer.test";
+  std::string audience = "forum-registry";
+  std::string subject = "alice@example.org";
+  // JSON for the roles claim, e.g. ["editor"].
+  std::string roles_json = "[\"reader\"]";
+  std::string roles_claim = "roles";
+  absl::Time expires = absl::Now() + absl::Hours(1);
+  bool with_expiry = true;
+  // Unset: no nbf claim.
+  absl::Time not_before = absl::InfinitePast();
+};
+
+// The JWT of `spec`, signed RS256 with `private_pem`.
+std::string SignedToken(const TokenSpec& spec, const std::string& private_pem);
+
+// The JWT of `spec` signed HS256 with `secret` as the shared key.
+std::string HmacToken(const TokenSpec& spec, const std::string& secret);
+
+}  // namespace forum_registry::auth::testing
+
+#endif  // FORUM_REGISTRY_AUTH_TESTING_TOKENS_H_
