@@ -61,7 +61,7 @@ bench_serve() {
   local port=$1
   shift
   "$bin" serve --database-url "$url" --listen-address "127.0.0.1:$port" \
-    --metrics-address "" --log-level error "$@" >"$pgdir/server.log" 2>&1 &
+    --metrics-address "" --log-level error --no-auth "$@" >"$pgdir/server.log" 2>&1 &
   server_pid=$!
   sleep 1
 }

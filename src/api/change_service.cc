@@ -57,11 +57,21 @@ ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed)
 grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
                                         const v1::ListChangesRequest* request,
                                         v1::ListChangesResponse* response) {
+  if (authorizer_ != nullptr) {
+    const absl::StatusOr<auth::Caller> caller =
+        authorizer_->Authorize(*context, "ListChanges", auth::Verb::kRead);
+    if (!caller.ok()) return ToGrpcStatus(caller.status());
+  }
   return ToGrpcStatus(List(log_, context, *request, response));
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
-    grpc::CallbackServerContext* /*context*/, const grpc::ByteBuffer* request) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  if (authorizer_ != nullptr) {
+    const absl::StatusOr<auth::Caller> caller =
+        authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
+    if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
+  }
   v1::WatchChangesRequest parsed;
   std::vector<grpc::Slice> slices;
   std::string bytes;

@@ -10,6 +10,7 @@
 
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "src/api/change_feed.h"
+#include "src/auth/authorizer.h"
 #include "src/store/change_log.h"
 #include "src/store/pool.h"
 
@@ -22,6 +23,11 @@ class ChangeService final : public forumregistry::v1::ChangeService::
   // Lists from `read_pool` (a replica's, or the primary's); watches with
   // `feed`.
   ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed);
+
+  // Who may list and watch (null: everyone).
+  void set_authorizer(const auth::Authorizer* authorizer) {
+    authorizer_ = authorizer;
+  }
 
   grpc::Status ListChanges(
       grpc::ServerContext* context,
@@ -37,6 +43,7 @@ class ChangeService final : public forumregistry::v1::ChangeService::
  private:
   store::ChangeLog log_;
   ChangeFeed* feed_;
+  const auth::Authorizer* authorizer_ = nullptr;
 };
 
 }  // namespace forum_registry::api

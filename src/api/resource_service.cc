@@ -10,6 +10,7 @@
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/method_handler.h"
+#include "src/api/status.h"
 #include "src/store/kinds.h"
 
 namespace forum_registry::api {
@@ -134,6 +135,8 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
           const google::protobuf::MethodDescriptor* descriptor)
       : service_(service),
         method_(method),
+        standard_(standard),
+        name_(descriptor->name()),
         fields_(service->type_, standard, descriptor->input_type(),
                 descriptor->output_type()),
         request_prototype_(Prototype(descriptor->input_type())),
@@ -144,6 +147,7 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
     std::unique_ptr<Message> request(static_cast<Message*>(param.request));
     std::unique_ptr<Message> response(response_prototype_->New());
     grpc::Status status = param.status;
+    if (status.ok() && request != nullptr) status = Authorize(param, *request);
     if (status.ok() && request != nullptr) {
       status = grpc::internal::CatchingFunctionHandler([&] {
         return (service_->*method_)(
@@ -176,8 +180,38 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
     return prototype;
   }
 
+  // Whether the caller may make this call (auth/roles.h): refused, it does
+  // nothing.
+  grpc::Status Authorize(const HandlerParameter& param,
+                         const Message& request) const {
+    const auth::Authorizer* authorizer = service_->authorizer_;
+    if (authorizer == nullptr) return grpc::Status::OK;
+    auth::Verb verb = auth::Verb::kRead;
+    switch (standard_) {
+      case StandardMethod::kGet:
+      case StandardMethod::kList:
+        verb = auth::Verb::kRead;
+        break;
+      case StandardMethod::kCreate:
+      case StandardMethod::kUpdate:
+        verb = auth::Verb::kWrite;
+        break;
+      case StandardMethod::kDelete:
+        verb = fields_.force != nullptr &&
+                       request.GetReflection()->GetBool(request, fields_.force)
+                   ? auth::Verb::kForcedDelete
+                   : auth::Verb::kWrite;
+        break;
+    }
+    const absl::StatusOr<auth::Caller> caller =
+        authorizer->Authorize(*param.server_context, name_, verb);
+    return caller.ok() ? grpc::Status::OK : ToGrpcStatus(caller.status());
+  }
+
   ResourceService* const service_;
   const Method method_;
+  const StandardMethod standard_;
+  const std::string name_;
   const Fields fields_;
   const Message* const request_prototype_;
   const Message* const response_prototype_;

@@ -32,6 +32,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 #include "src/api/resource_methods.h"
+#include "src/auth/authorizer.h"
 #include "src/domain/resource_registry.h"
 #include "src/store/pool.h"
 #include "src/store/resource_store.h"
@@ -60,6 +61,11 @@ class ResourceService final : public grpc::Service {
   const std::string& full_name() const { return type_.service->full_name(); }
 
   // Get reuses decoded records from `cache` while they are current.
+  // Who may call what (null: everyone).
+  void set_authorizer(const auth::Authorizer* authorizer) {
+    authorizer_ = authorizer;
+  }
+
   void set_cache(store::RecordCache* cache, store::RevisionCheck* revisions) {
     store_.set_cache(cache, revisions);
   }
@@ -89,6 +95,7 @@ class ResourceService final : public grpc::Service {
   const domain::ResourceType& type_;
   store::ResourceStore store_;
   ResourceMethods methods_;
+  const auth::Authorizer* authorizer_ = nullptr;
   // "/forumregistry.v1.ForumService/GetForum", ...: gRPC keeps pointers to
   // these for the life of the service.
   std::vector<std::unique_ptr<std::string>> paths_;

@@ -5,6 +5,7 @@
 #include <memory>
 #include <thread>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
@@ -12,6 +13,7 @@
 #include "httplib.h"
 #include "src/api/change_service.h"
 #include "src/api/resource_service.h"
+#include "src/auth/authorizer.h"
 #include "src/domain/resource_registry.h"
 #include "src/server/change_purger.h"
 #include "src/server/health_monitor.h"
@@ -219,13 +221,45 @@ void DrainOnStopSignal(const ServeConfig& config, const sigset_t& stop_signals,
   watcher.join();
 }
 
+// Who may call what, from the flags (auth/authorizer.h).
+absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
+    const ServeConfig& config) {
+  std::unique_ptr<auth::JwtVerifier> jwt;
+  if (!config.jwt_public_keys.empty()) {
+    absl::StatusOr<std::unique_ptr<auth::JwtVerifier>> verifier =
+        auth::JwtVerifier::Create(
+            {.public_key_files =
+                 absl::StrSplit(config.jwt_public_keys, ',', absl::SkipEmpty()),
+             .issuer = config.jwt_issuer,
+             .audience = config.jwt_audience,
+             .roles_claim = config.jwt_roles_claim});
+    if (!verifier.ok()) return verifier.status();
+    jwt = *std::move(verifier);
+  }
+  return std::make_unique<auth::Authorizer>(
+      auth::AuthOptions{.no_auth = config.no_auth,
+                        .allow_anonymous_reads = config.allow_anonymous_reads,
+                        .read_only = config.read_only},
+      std::move(jwt));
+}
+
 }  // namespace
 
 int RunServer(const ServeConfig& config) {
   const sigset_t stop_signals = BlockStopSignals();
 
+  absl::StatusOr<std::unique_ptr<auth::Authorizer>> authorizer =
+      MakeAuthorizer(config);
+  if (!authorizer.ok()) {
+    LogEvent(spdlog::level::err, "start_failed",
+             {{"reason", std::string(authorizer.status().message())}});
+    return 2;
+  }
   Pools pools(config);
   const Services services = MakeServices(pools);
+  for (const auto& service : services) {
+    service->set_authorizer(authorizer->get());
+  }
   store::RecordCache record_cache(
       static_cast<size_t>(std::max(0, config.record_cache_size)));
   // Gets answer from the cache once it holds the current revision, which
@@ -246,6 +280,7 @@ int RunServer(const ServeConfig& config) {
        .cache = config.record_cache_size > 0 ? &record_cache : nullptr},
       &pools.primary);
   api::ChangeService changes(pools.reads(), &feed);
+  changes.set_authorizer(authorizer->get());
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());

@@ -52,6 +52,19 @@ struct ServeConfig {
   int record_cache_size = 10000;
   // Idle RPC threads the server keeps rather than ending them.
   int max_idle_threads = 64;
+  // Callers (src/auth): bearer tokens verified against these PEM public key
+  // files (comma-separated), from this issuer for this audience, with their
+  // roles in this claim (a dotted path).
+  std::string jwt_public_keys;
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::string jwt_roles_claim = "roles";
+  // Callers without credentials may read (Get, List, changes).
+  bool allow_anonymous_reads = false;
+  // Every write is refused, whatever the caller's role.
+  bool read_only = false;
+  // Every caller may do everything: for local development only.
+  bool no_auth = false;
   std::string log_level = "info";
 };
 

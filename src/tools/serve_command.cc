@@ -56,9 +56,9 @@ int ServeCommand(const std::vector<std::string>& args) {
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
   flags.Int("record-cache-size", &config.record_cache_size,
-            "Decoded records Get reuses while the database says their version "
-            "is current (never stale: every Get reads the version); 0 turns "
-            "the cache off.");
+            "Records kept in memory, current by the change feed: a Get "
+            "answers from them once the feed has applied the primary's "
+            "current revision (never stale); 0 turns the cache off.");
   flags.Int("max-idle-threads", &config.max_idle_threads,
             "Idle RPC threads kept for the next calls rather than ended "
             "(gRPC's synchronous server would keep 2 and create a thread "
@@ -66,6 +66,25 @@ int ServeCommand(const std::vector<std::string>& args) {
   flags.Int("max-message-bytes", &config.max_message_bytes,
             "Largest request or response message, in bytes.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");
+  flags.String("jwt-public-keys", &config.jwt_public_keys,
+               "PEM files of the public keys that sign bearer tokens "
+               "(comma-separated); a token must verify with one of them.");
+  flags.String("jwt-issuer", &config.jwt_issuer,
+               "The issuer (iss) every token must name; required with "
+               "--jwt-public-keys.");
+  flags.String("jwt-audience", &config.jwt_audience,
+               "The audience (aud) every token must include; required with "
+               "--jwt-public-keys.");
+  flags.String("jwt-roles-claim", &config.jwt_roles_claim,
+               "The claim holding the caller's roles (reader, editor, admin), "
+               "a dotted path such as realm_access.roles.");
+  flags.Bool("allow-anonymous-reads", &config.allow_anonymous_reads,
+             "Callers without credentials may Get, List and watch changes.");
+  flags.Bool("read-only", &config.read_only,
+             "Refuse every write (FAILED_PRECONDITION), whatever the role.");
+  flags.Bool("no-auth", &config.no_auth,
+             "Every caller may do everything, without credentials: for local "
+             "development only.");
   std::vector<std::string> positional;
   bool help = false;
   if (absl::Status s = flags.Parse(args, &positional, &help); !s.ok()) {
@@ -92,6 +111,15 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "forum-registry serve: --pool-size must be at least 1 and "
                  "--max-message-bytes at least 1024\n");
+    return 2;
+  }
+  if (!config.no_auth && config.jwt_public_keys.empty() &&
+      !config.allow_anonymous_reads) {
+    std::fprintf(stderr,
+                 "forum-registry serve: no way to know callers: give "
+                 "--jwt-public-keys (with --jwt-issuer and --jwt-audience), "
+                 "or --allow-anonymous-reads for a public read-only mirror, "
+                 "or --no-auth for local development\n");
     return 2;
   }
   server::InitLogging(config.log_level);

@@ -28,7 +28,7 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
        echo $((20000 + RANDOM % 20000)))
 "$binary" serve --database-url "$url" --listen-address "127.0.0.1:$port" \
-  --metrics-address 127.0.0.1:0 --drain-period 0s --shutdown-timeout 2s >"$work/server.log" 2>&1 &
+  --metrics-address 127.0.0.1:0 --drain-period 0s --shutdown-timeout 2s --no-auth >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
   if "$buf_bin" curl --protocol grpc -d '{}' "http://127.0.0.1:$port/grpc.health.v1.Health/Check" 2>/dev/null |

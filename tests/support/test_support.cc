@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -290,6 +292,13 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
         // A test that ends with a client still connected waits this long:
         // Shutdown waits for clients to hang up after its GOAWAY.
         "--shutdown-timeout=2s"};
+    // Open to every caller unless the test says how callers are known.
+    const bool sets_auth = std::any_of(
+        extra_flags.begin(), extra_flags.end(), [](const std::string& flag) {
+          return absl::StartsWith(flag, "--jwt-") ||
+                 flag == "--allow-anonymous-reads" || flag == "--no-auth";
+        });
+    if (!sets_auth) argv.push_back("--no-auth");
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
     const pid_t pid = fork();
     if (pid == 0) {
