@@ -29,14 +29,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string WriteTempFile(const std::string& suffix, const std::string& text) {
-  static int counter = 0;
-  const std::string path =
-      absl::StrCat("/tmp/fr-test-", getpid(), "-", counter++, suffix);
-  std::ofstream(path) << text;
-  return path;
-}
-
 TEST(Help, ServeListsEveryFlagWithItsVariable) {
   const CommandResult result = RunCommand({BinaryPath(), "serve", "--help"});
   ASSERT_EQ(result.exit_code, 0);

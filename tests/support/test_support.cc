@@ -384,6 +384,14 @@ int ServerProcess::MetricsPort() const {
   return std::atoi(output.c_str() + at + key.size());
 }
 
+std::string WriteTempFile(const std::string& suffix, const std::string& text) {
+  static std::atomic<int> counter{0};
+  const std::string path =
+      absl::StrCat("/tmp/fr-test-", getpid(), "-", counter++, suffix);
+  std::ofstream(path) << text;
+  return path;
+}
+
 std::string RevisionHeader(const grpc::ClientContext& context) {
   const auto& headers = context.GetServerInitialMetadata();
   const auto found = headers.find("x-forum-registry-revision");

@@ -124,6 +124,9 @@ class SharedRegistry : public ::testing::Environment {
   static std::shared_ptr<grpc::Channel>* channel();
 };
 
+// Writes `text` to a new file under /tmp ending in `suffix`; its path.
+std::string WriteTempFile(const std::string& suffix, const std::string& text);
+
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
 

@@ -1,0 +1,271 @@
+// Who may call what, through the real server: bearer tokens signed by a test
+// issuer (keys made by OpenSSL, tokens signed by libjwt), the role table,
+// anonymous reads and --read-only. Every refused write is checked to have
+// written nothing.
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "forumregistry/v1/change.grpc.pb.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "src/auth/testing/tokens.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+using ::forum_registry::auth::testing::KeyPair;
+using ::forum_registry::auth::testing::NewRsaKeyPair;
+using ::forum_registry::auth::testing::SignedToken;
+using ::forum_registry::auth::testing::TokenSpec;
+using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::HealthStatus;
+using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::TestDatabase;
+using ::forum_registry::testing::WriteTempFile;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kIssuer[] = "https://issuer.test";
+constexpr char kAudience[] = "forum-registry";
+
+class AuthTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    key_ = new KeyPair(NewRsaKeyPair());
+    key_file_ = new std::string(WriteTempFile(".pem", key_->public_pem));
+  }
+  static void TearDownTestSuite() {
+    std::remove(key_file_->c_str());
+    delete key_file_;
+    delete key_;
+  }
+
+  void StartServer(std::vector<std::string> more_flags = {}) {
+    db_ = TestDatabase::Create();
+    std::vector<std::string> flags = {
+        absl::StrCat("--jwt-public-keys=", *key_file_),
+        absl::StrCat("--jwt-issuer=", kIssuer),
+        absl::StrCat("--jwt-audience=", kAudience)};
+    flags.insert(flags.end(), more_flags.begin(), more_flags.end());
+    server_ = ServerProcess::Start(db_->url(), flags);
+    forums_ = v1::ForumService::NewStub(server_->Channel());
+    // One forum, written directly, for reads and deletes.
+    db_->Execute(
+        "INSERT INTO forums (name, body) VALUES ('forums/standing', "
+        "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"S\","
+        "\"status\":\"FORUM_STATUS_ACTIVE\"}')");
+  }
+
+  static std::string Token(const std::string& roles_json,
+                           const std::string& subject = "alice") {
+    TokenSpec spec;
+    spec.issuer = kIssuer;
+    spec.audience = kAudience;
+    spec.subject = subject;
+    spec.roles_json = roles_json;
+    return SignedToken(spec, key_->private_pem);
+  }
+
+  // The call's context, with `authorization` unless it is empty.
+  static std::unique_ptr<grpc::ClientContext> Context(
+      const std::string& authorization) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    if (!authorization.empty()) {
+      context->AddMetadata("authorization", authorization);
+    }
+    return context;
+  }
+
+  grpc::Status Create(const std::string& authorization) {
+    v1::CreateForumRequest request;
+    request.set_forum_id("created");
+    request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+    request.mutable_forum()->set_display_name("Created");
+    v1::Forum forum;
+    return forums_->CreateForum(Context(authorization).get(), request, &forum);
+  }
+
+  grpc::Status Get(const std::string& authorization) {
+    v1::GetForumRequest request;
+    request.set_name("forums/standing");
+    v1::Forum forum;
+    return forums_->GetForum(Context(authorization).get(), request, &forum);
+  }
+
+  grpc::Status Delete(const std::string& authorization, bool force) {
+    v1::DeleteForumRequest request;
+    request.set_name("forums/standing");
+    request.set_force(force);
+    google::protobuf::Empty empty;
+    return forums_->DeleteForum(Context(authorization).get(), request, &empty);
+  }
+
+  static KeyPair* key_;
+  static std::string* key_file_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::ForumService::Stub> forums_;
+};
+
+KeyPair* AuthTest::key_ = nullptr;
+std::string* AuthTest::key_file_ = nullptr;
+
+TEST_F(AuthTest, BadCredentialsAreUnauthenticatedAndWriteNothing) {
+  StartServer();
+  const std::string before = db_->WriteState();
+  TokenSpec expired;
+  expired.issuer = kIssuer;
+  expired.audience = kAudience;
+  expired.roles_json = R"(["admin"])";
+  expired.expires = absl::Now() - absl::Hours(1);
+  TokenSpec other_issuer = expired;
+  other_issuer.expires = absl::Now() + absl::Hours(1);
+  other_issuer.issuer = "https://elsewhere.test";
+  TokenSpec other_audience = other_issuer;
+  other_audience.issuer = kIssuer;
+  other_audience.audience = "another-service";
+  const KeyPair stranger = NewRsaKeyPair();
+  const std::string secret_part = "s3cr3t-t0ken-part";
+  const struct {
+    std::string authorization;
+    std::string says;
+  } cases[] = {
+      {"", "needs the editor role"},
+      {absl::StrCat("Bearer ", SignedToken(expired, key_->private_pem)),
+       "expired at"},
+      {absl::StrCat("Bearer ", SignedToken(other_issuer, key_->private_pem)),
+       "issuer (iss)"},
+      {absl::StrCat("Bearer ", SignedToken(other_audience, key_->private_pem)),
+       "audience (aud)"},
+      {absl::StrCat("Bearer ", SignedToken(other_issuer, stranger.private_pem)),
+       "matches none of the configured keys"},
+      {absl::StrCat("Basic ", secret_part), "expected \"Bearer <token>\""},
+      {absl::StrCat("Bearer ", secret_part), "not a well-formed JWT"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.says);
+    const grpc::Status status = Create(c.authorization);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << Describe(status);
+    EXPECT_THAT(status.error_message(), HasSubstr(c.says));
+    EXPECT_THAT(status.error_message(), Not(HasSubstr(secret_part)));
+  }
+  EXPECT_EQ(db_->WriteState(), before);
+}
+
+TEST_F(AuthTest, AReaderMayReadButNotWrite) {
+  StartServer();
+  const std::string reader = absl::StrCat("Bearer ", Token(R"(["reader"])"));
+  EXPECT_TRUE(Get(reader).ok());
+  const std::string before = db_->WriteState();
+  const grpc::Status status = Create(reader);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << Describe(status);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("CreateForum needs the editor role; alice has reader"));
+  EXPECT_EQ(db_->WriteState(), before);
+  EXPECT_EQ(Get("").error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << "no anonymous reads without --allow-anonymous-reads";
+}
+
+TEST_F(AuthTest, OnlyAnAdminMayDeleteWithForce) {
+  StartServer();
+  const std::string before = db_->WriteState();
+  const grpc::Status editor = Delete(
+      absl::StrCat("Bearer ", Token(R"(["editor"])", "bob")), /*force=*/true);
+  EXPECT_EQ(editor.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << Describe(editor);
+  EXPECT_THAT(editor.error_message(),
+              HasSubstr("DeleteForum with force needs the admin role"));
+  EXPECT_EQ(db_->WriteState(), before);
+  const grpc::Status admin = Delete(
+      absl::StrCat("Bearer ", Token(R"(["admin"])", "carol")), /*force=*/true);
+  EXPECT_TRUE(admin.ok()) << Describe(admin);
+  EXPECT_EQ(db_->Count("forums"), 0);
+}
+
+TEST_F(AuthTest, AnEditorWrites) {
+  StartServer();
+  const grpc::Status status =
+      Create(absl::StrCat("Bearer ", Token(R"(["editor"])")));
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(db_->Count("forums"), 2);
+}
+
+TEST_F(AuthTest, AnonymousReadsWhenAllowedButNeverWrites) {
+  StartServer({"--allow-anonymous-reads"});
+  EXPECT_TRUE(Get("").ok());
+  {
+    auto changes = v1::ChangeService::NewStub(server_->Channel());
+    v1::ListChangesRequest request;
+    v1::ListChangesResponse response;
+    EXPECT_TRUE(
+        changes->ListChanges(Context("").get(), request, &response).ok());
+  }
+  const std::string before = db_->WriteState();
+  EXPECT_EQ(Create("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(db_->WriteState(), before);
+}
+
+TEST_F(AuthTest, ReadOnlyRefusesEveryWriteWhateverTheRole) {
+  StartServer({"--read-only"});
+  const std::string admin = absl::StrCat("Bearer ", Token(R"(["admin"])"));
+  const std::string before = db_->WriteState();
+  const grpc::Status create = Create(admin);
+  EXPECT_EQ(create.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << Describe(create);
+  EXPECT_THAT(create.error_message(), HasSubstr("read-only"));
+  EXPECT_EQ(Delete(admin, /*force=*/true).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(db_->WriteState(), before);
+  EXPECT_TRUE(Get(admin).ok());
+}
+
+TEST_F(AuthTest, HealthAndTheChangeFeedFollowTheRules) {
+  StartServer();
+  // Probes and grpcurl need no credentials.
+  EXPECT_EQ(HealthStatus(server_->Channel(), ""), "SERVING");
+  auto changes = v1::ChangeService::NewStub(server_->Channel());
+  {
+    v1::ListChangesRequest request;
+    v1::ListChangesResponse response;
+    EXPECT_EQ(changes->ListChanges(Context("").get(), request, &response)
+                  .error_code(),
+              grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    auto context = Context("");
+    v1::WatchChangesRequest request;
+    auto stream = changes->WatchChanges(context.get(), request);
+    v1::WatchChangesResponse response;
+    EXPECT_FALSE(stream->Read(&response));
+    EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    auto context = Context(absl::StrCat("Bearer ", Token(R"(["reader"])")));
+    v1::WatchChangesRequest request;
+    auto stream = changes->WatchChanges(context.get(), request);
+    v1::WatchChangesResponse response;
+    EXPECT_TRUE(stream->Read(&response)) << "a reader's watch opens";
+    context->TryCancel();
+  }
+}
+
+TEST(AuthFlags, TheServerRefusesToStartWithNoWayToKnowCallers) {
+  const auto result = forum_registry::testing::RunCommand(
+      {forum_registry::testing::BinaryPath(), "serve",
+       "--database-url=postgresql:///nowhere"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.error, HasSubstr("--jwt-public-keys"));
+  EXPECT_THAT(result.error, HasSubstr("--no-auth"));
+}
+
+}  // namespace
+}  // namespace forum_registry
