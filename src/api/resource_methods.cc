@@ -119,16 +119,17 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
 grpc::Status ResourceMethods::Create(grpc::ServerContext* context,
                                      const std::string& parent,
                                      const Message& resource, bool has_resource,
-                                     const std::string& id, Message* out) {
+                                     const std::string& id, Message* out,
+                                     const std::string& actor) {
   return ToGrpcStatus(
-      DoCreate(context, parent, resource, has_resource, id, out));
+      DoCreate(context, parent, resource, has_resource, id, out, actor));
 }
 
 absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
                                        const std::string& parent,
                                        const Message& resource,
                                        bool has_resource, const std::string& id,
-                                       Message* out) {
+                                       Message* out, const std::string& actor) {
   std::string collection = type_.collection;
   if (!type_.parent_collection.empty()) {
     FR_RETURN_IF_ERROR(domain::ValidateParent(parent, type_.parent_collection,
@@ -146,7 +147,7 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
   FR_RETURN_IF_ERROR(Check(record.get()));
   int64_t revision = 0;
   FR_RETURN_IF_ERROR(store_->Create(NameOf(*record), *record, out,
-                                    DeadlineOf(context), &revision));
+                                    DeadlineOf(context), &revision, actor));
   SendRevision(context, revision);
   return absl::OkStatus();
 }
@@ -154,15 +155,16 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
 grpc::Status ResourceMethods::Update(grpc::ServerContext* context,
                                      const Message& resource, bool has_resource,
                                      const google::protobuf::FieldMask& mask,
-                                     Message* out) {
-  return ToGrpcStatus(DoUpdate(context, resource, has_resource, mask, out));
+                                     Message* out, const std::string& actor) {
+  return ToGrpcStatus(
+      DoUpdate(context, resource, has_resource, mask, out, actor));
 }
 
 absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
                                        const Message& resource,
                                        bool has_resource,
                                        const google::protobuf::FieldMask& mask,
-                                       Message* out) {
+                                       Message* out, const std::string& actor) {
   if (!has_resource) {
     return absl::InvalidArgumentError(
         absl::StrCat(type_.field, ": is required"));
@@ -181,20 +183,21 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
         FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, current));
         return Check(current);
       },
-      out, DeadlineOf(context), &revision));
+      out, DeadlineOf(context), &revision, actor));
   SendRevision(context, revision);
   return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Delete(grpc::ServerContext* context,
                                      const std::string& name,
-                                     const std::string& etag, bool force) {
+                                     const std::string& etag, bool force,
+                                     const std::string& actor) {
   if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
   }
   int64_t revision = 0;
   const absl::Status deleted =
-      store_->Delete(name, etag, force, DeadlineOf(context), &revision);
+      store_->Delete(name, etag, force, DeadlineOf(context), &revision, actor);
   if (deleted.ok()) SendRevision(context, revision);
   return ToGrpcStatus(deleted);
 }

@@ -53,20 +53,24 @@ class ResourceMethods {
                     const std::function<google::protobuf::Message*()>& add,
                     std::string* next_page_token);
 
-  // `parent` is ignored for a top-level resource.
+  // `parent` is ignored for a top-level resource. The writes record
+  // `actor` (the caller, auth/authorizer.h) in the change log.
   grpc::Status Create(grpc::ServerContext* context, const std::string& parent,
                       const google::protobuf::Message& resource,
                       bool has_resource, const std::string& id,
-                      google::protobuf::Message* out);
+                      google::protobuf::Message* out,
+                      const std::string& actor = "");
 
   grpc::Status Update(grpc::ServerContext* context,
                       const google::protobuf::Message& resource,
                       bool has_resource,
                       const google::protobuf::FieldMask& update_mask,
-                      google::protobuf::Message* out);
+                      google::protobuf::Message* out,
+                      const std::string& actor = "");
 
   grpc::Status Delete(grpc::ServerContext* context, const std::string& name,
-                      const std::string& etag, bool force = false);
+                      const std::string& etag, bool force = false,
+                      const std::string& actor = "");
 
   const domain::ResourceType& type() const { return type_; }
 
@@ -77,14 +81,16 @@ class ResourceMethods {
   absl::Status DoCreate(grpc::ServerContext* context, const std::string& parent,
                         const google::protobuf::Message& resource,
                         bool has_resource, const std::string& id,
-                        google::protobuf::Message* out);
+                        google::protobuf::Message* out,
+                        const std::string& actor);
   // Checks a resource name of this API's shape, for `field`.
   absl::Status CheckName(absl::string_view name, absl::string_view field) const;
   absl::Status DoUpdate(grpc::ServerContext* context,
                         const google::protobuf::Message& resource,
                         bool has_resource,
                         const google::protobuf::FieldMask& update_mask,
-                        google::protobuf::Message* out);
+                        google::protobuf::Message* out,
+                        const std::string& actor);
   // Applies defaults, then the resource's rules.
   absl::Status Check(google::protobuf::Message* resource) const;
 

@@ -128,6 +128,7 @@ std::optional<StandardMethod> StandardMethodOf(
 class ResourceService::Handler final : public grpc::internal::MethodHandler {
  public:
   using Method = grpc::Status (ResourceService::*)(grpc::ServerContext*,
+                                                   const auth::Caller&,
                                                    const Fields&,
                                                    const Message&, Message*);
 
@@ -147,12 +148,15 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
     std::unique_ptr<Message> request(static_cast<Message*>(param.request));
     std::unique_ptr<Message> response(response_prototype_->New());
     grpc::Status status = param.status;
-    if (status.ok() && request != nullptr) status = Authorize(param, *request);
+    auth::Caller caller;
+    if (status.ok() && request != nullptr) {
+      status = Authorize(param, *request, &caller);
+    }
     if (status.ok() && request != nullptr) {
       status = grpc::internal::CatchingFunctionHandler([&] {
         return (service_->*method_)(
-            static_cast<grpc::ServerContext*>(param.server_context), fields_,
-            *request, response.get());
+            static_cast<grpc::ServerContext*>(param.server_context), caller,
+            fields_, *request, response.get());
       });
     }
     request.reset();
@@ -182,8 +186,8 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
 
   // Whether the caller may make this call (auth/roles.h): refused, it does
   // nothing.
-  grpc::Status Authorize(const HandlerParameter& param,
-                         const Message& request) const {
+  grpc::Status Authorize(const HandlerParameter& param, const Message& request,
+                         auth::Caller* caller) const {
     const auth::Authorizer* authorizer = service_->authorizer_;
     if (authorizer == nullptr) return grpc::Status::OK;
     auth::Verb verb = auth::Verb::kRead;
@@ -203,9 +207,11 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
                    : auth::Verb::kWrite;
         break;
     }
-    const absl::StatusOr<auth::Caller> caller =
+    absl::StatusOr<auth::Caller> allowed =
         authorizer->Authorize(*param.server_context, name_, verb);
-    return caller.ok() ? grpc::Status::OK : ToGrpcStatus(caller.status());
+    if (!allowed.ok()) return ToGrpcStatus(allowed.status());
+    *caller = *std::move(allowed);
+    return grpc::Status::OK;
   }
 
   ResourceService* const service_;
@@ -260,12 +266,14 @@ ResourceService::ResourceService(const domain::ResourceType& type,
 ResourceService::~ResourceService() = default;
 
 grpc::Status ResourceService::Get(grpc::ServerContext* context,
+                                  const auth::Caller& /*caller*/,
                                   const Fields& fields, const Message& request,
                                   Message* response) {
   return methods_.Get(context, StringOf(request, fields.name), response);
 }
 
 grpc::Status ResourceService::List(grpc::ServerContext* context,
+                                   const auth::Caller& /*caller*/,
                                    const Fields& fields, const Message& request,
                                    Message* response) {
   const google::protobuf::Reflection* in = request.GetReflection();
@@ -290,6 +298,7 @@ grpc::Status ResourceService::List(grpc::ServerContext* context,
 }
 
 grpc::Status ResourceService::Create(grpc::ServerContext* context,
+                                     const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,
                                      Message* response) {
@@ -297,10 +306,12 @@ grpc::Status ResourceService::Create(grpc::ServerContext* context,
   return methods_.Create(context, StringOf(request, fields.parent),
                          in->GetMessage(request, fields.resource),
                          in->HasField(request, fields.resource),
-                         StringOf(request, fields.id), response);
+                         StringOf(request, fields.id), response,
+                         caller.identity);
 }
 
 grpc::Status ResourceService::Update(grpc::ServerContext* context,
+                                     const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,
                                      Message* response) {
@@ -309,17 +320,19 @@ grpc::Status ResourceService::Update(grpc::ServerContext* context,
                          in->HasField(request, fields.resource),
                          static_cast<const google::protobuf::FieldMask&>(
                              in->GetMessage(request, fields.update_mask)),
-                         response);
+                         response, caller.identity);
 }
 
 grpc::Status ResourceService::Delete(grpc::ServerContext* context,
+                                     const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,
                                      Message* /*response*/) {
   return methods_.Delete(
       context, StringOf(request, fields.name), StringOf(request, fields.etag),
       fields.force != nullptr &&
-          request.GetReflection()->GetBool(request, fields.force));
+          request.GetReflection()->GetBool(request, fields.force),
+      caller.identity);
 }
 
 }  // namespace forum_registry::api

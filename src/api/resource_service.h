@@ -76,19 +76,24 @@ class ResourceService final : public grpc::Service {
   // writes, looked up once when the service is built.
   struct Fields;
 
-  grpc::Status Get(grpc::ServerContext* context, const Fields& fields,
+  grpc::Status Get(grpc::ServerContext* context, const auth::Caller& caller,
+                   const Fields& fields,
                    const google::protobuf::Message& request,
                    google::protobuf::Message* response);
-  grpc::Status List(grpc::ServerContext* context, const Fields& fields,
+  grpc::Status List(grpc::ServerContext* context, const auth::Caller& caller,
+                    const Fields& fields,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
-  grpc::Status Create(grpc::ServerContext* context, const Fields& fields,
+  grpc::Status Create(grpc::ServerContext* context, const auth::Caller& caller,
+                      const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Update(grpc::ServerContext* context, const Fields& fields,
+  grpc::Status Update(grpc::ServerContext* context, const auth::Caller& caller,
+                      const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Delete(grpc::ServerContext* context, const Fields& fields,
+  grpc::Status Delete(grpc::ServerContext* context, const auth::Caller& caller,
+                      const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
 

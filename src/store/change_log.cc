@@ -49,6 +49,8 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   change->set_etag(domain::FormatEtag(version));
   *change->mutable_change_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
+  if (!row["actor"].is_null())
+    change->set_actor(row["actor"].as<std::string>());
   if (row["body"].is_null()) return absl::OkStatus();  // a delete
   const domain::ResourceType* type = domain::FindByName(resource);
   if (type == nullptr) {
@@ -75,7 +77,8 @@ constexpr char kReadAfterSql[] =
     "coalesce(max(sequence), 0) AS newest FROM changes) "
     "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL ("
     "SELECT sequence, resource, operation, version, body::text AS body, "
-    "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros "
+    "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
+    "actor "
     "FROM changes WHERE sequence > $1::bigint ORDER BY sequence "
     "LIMIT $2::int) c ON true ORDER BY c.sequence";
 
@@ -103,7 +106,8 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
   std::vector<std::string> params = {std::to_string(after)};
   std::string sql =
       "SELECT sequence, resource, operation, version, body::text AS body, "
-      "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros "
+      "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
+      "actor "
       "FROM changes WHERE sequence > $1::bigint";
   if (filter != nullptr) {
     FR_ASSIGN_OR_RETURN(std::string condition,

@@ -20,6 +20,19 @@ using google::protobuf::Message;
 // commit it finds the revision the write produced (migrations/0004).
 constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
 
+// Who writes, for the change log (migrations/0007): a setting local to the
+// transaction that record_change() reads at commit.
+constexpr char kSetActorName[] = "changes.set_actor";
+constexpr char kSetActorSql[] =
+    "SELECT set_config('forum_registry.actor', $1, true)";
+
+void SetActor(ConnectionPool::Lease& lease, pqxx::work& txn,
+              absl::string_view actor) {
+  if (actor.empty()) return;
+  lease.Prepare(kSetActorName, kSetActorSql);
+  txn.exec_prepared(kSetActorName, std::string(actor));
+}
+
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat(kind.singular, " ", name, " does not exist"));
@@ -189,13 +202,15 @@ absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
 
 absl::Status ResourceStore::Create(absl::string_view name,
                                    const Message& resource, Message* out,
-                                   absl::Time deadline, int64_t* revision) {
+                                   absl::Time deadline, int64_t* revision,
+                                   absl::string_view actor) {
   absl::StatusOr<std::string> body = ToBody(resource);
   if (!body.ok()) return body.status();
   std::string xid;
   FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
+        SetActor(lease, txn, actor);
         if (!kind_.parent_table.empty()) {
           // The foreign key refuses it too, but names nothing.
           const std::string parent(
@@ -224,11 +239,13 @@ absl::Status ResourceStore::Create(absl::string_view name,
 absl::Status ResourceStore::Update(absl::string_view name,
                                    absl::string_view etag,
                                    const Mutation& mutate, Message* out,
-                                   absl::Time deadline, int64_t* revision) {
+                                   absl::Time deadline, int64_t* revision,
+                                   absl::string_view actor) {
   std::string xid;  // stays empty if nothing changed
   FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
+        SetActor(lease, txn, actor);
         lease.Prepare(lock_name_, lock_sql_);
         const pqxx::result rows =
             txn.exec_prepared(lock_name_, std::string(name));
@@ -258,11 +275,13 @@ absl::Status ResourceStore::Update(absl::string_view name,
 
 absl::Status ResourceStore::Delete(absl::string_view name,
                                    absl::string_view etag, bool force,
-                                   absl::Time deadline, int64_t* revision) {
+                                   absl::Time deadline, int64_t* revision,
+                                   absl::string_view actor) {
   std::string xid;
   FR_RETURN_IF_ERROR(RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
+        SetActor(lease, txn, actor);
         lease.Prepare(lock_name_, lock_sql_);
         const std::string key(name);
         const pqxx::result rows = txn.exec_prepared(lock_name_, key);

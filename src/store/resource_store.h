@@ -111,11 +111,13 @@ class ResourceStore {
   // Create, Update and Delete set `*revision` (when not null) to the
   // revision of the change log their write produced — for an update that
   // changed nothing, the record's latest — or 0 if it could not be read
-  // after the commit.
+  // after the commit. `actor`, when not empty, is recorded in the change
+  // log as who made the change.
   absl::Status Create(absl::string_view name,
                       const google::protobuf::Message& resource,
                       google::protobuf::Message* out, absl::Time deadline,
-                      int64_t* revision = nullptr);
+                      int64_t* revision = nullptr,
+                      absl::string_view actor = {});
 
   // Reads `name` and locks it, checks `etag` (if not empty), lets `mutate`
   // change the record (it may refuse with an error), and stores the result.
@@ -124,7 +126,8 @@ class ResourceStore {
   using Mutation = std::function<absl::Status(google::protobuf::Message*)>;
   absl::Status Update(absl::string_view name, absl::string_view etag,
                       const Mutation& mutate, google::protobuf::Message* out,
-                      absl::Time deadline, int64_t* revision = nullptr);
+                      absl::Time deadline, int64_t* revision = nullptr,
+                      absl::string_view actor = {});
 
   // Deletes `name` if `etag` (when not empty) matches. FAILED_PRECONDITION,
   // naming one referrer, while another record refers to it. A record with
@@ -132,7 +135,8 @@ class ResourceStore {
   // deletes them in the same transaction; FAILED_PRECONDITION otherwise.
   absl::Status Delete(absl::string_view name, absl::string_view etag,
                       bool force, absl::Time deadline,
-                      int64_t* revision = nullptr);
+                      int64_t* revision = nullptr,
+                      absl::string_view actor = {});
 
   // Appends up to `query.page_size` records, each to a message made by
   // `add`. `*next` is set to the key to resume after when more rows remain,

@@ -191,12 +191,28 @@ TEST_F(AuthTest, OnlyAnAdminMayDeleteWithForce) {
   EXPECT_EQ(db_->Count("forums"), 0);
 }
 
-TEST_F(AuthTest, AnEditorWrites) {
+TEST_F(AuthTest, AnEditorWritesAndTheChangeLogNamesTheCaller) {
   StartServer();
   const grpc::Status status =
-      Create(absl::StrCat("Bearer ", Token(R"(["editor"])")));
+      Create(absl::StrCat("Bearer ", Token(R"(["editor"])", "dana")));
   EXPECT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(db_->Count("forums"), 2);
+  auto changes = v1::ChangeService::NewStub(server_->Channel());
+  v1::ListChangesRequest request;
+  request.set_filter("resource = \"forums/created\"");
+  v1::ListChangesResponse response;
+  ASSERT_TRUE(
+      changes
+          ->ListChanges(
+              Context(absl::StrCat("Bearer ", Token(R"(["reader"])"))).get(),
+              request, &response)
+          .ok());
+  ASSERT_EQ(response.changes_size(), 1);
+  EXPECT_EQ(response.changes(0).actor(), "dana");
+  EXPECT_EQ(db_->Query("SELECT actor FROM changes WHERE resource = "
+                       "'forums/standing'"),
+            "")
+      << "a change made outside the API names nobody";
 }
 
 TEST_F(AuthTest, AnonymousReadsWhenAllowedButNeverWrites) {
