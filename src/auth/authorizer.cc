@@ -1,14 +1,37 @@
 #include "src/auth/authorizer.h"
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/security/auth_context.h"
 
 namespace forum_registry::auth {
 namespace {
 
 constexpr absl::string_view kBearer = "Bearer ";
+
+// The name a verified client certificate gives its caller: the SPIFFE id,
+// else the first URI or DNS subject alternative name, else the common name;
+// none without a verified certificate.
+std::optional<std::string> CertificateIdentity(
+    const grpc::ServerContextBase& context) {
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return std::nullopt;
+  for (const char* property :
+       {GRPC_PEER_SPIFFE_ID_PROPERTY_NAME, GRPC_PEER_URI_PROPERTY_NAME,
+        GRPC_PEER_DNS_PROPERTY_NAME, GRPC_X509_CN_PROPERTY_NAME}) {
+    const std::vector<grpc::string_ref> values =
+        auth->FindPropertyValues(property);
+    if (!values.empty() && values[0].size() > 0) {
+      return std::string(values[0].data(), values[0].size());
+    }
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -20,7 +43,15 @@ absl::StatusOr<Caller> Authorizer::Identify(
   const auto& metadata = context.client_metadata();
   const auto found = metadata.find("authorization");
   *has_credentials = found != metadata.end();
-  if (!*has_credentials) return Caller{.identity = "anonymous"};
+  if (!*has_credentials) {
+    if (std::optional<std::string> peer = CertificateIdentity(context)) {
+      *has_credentials = true;
+      return Caller{.identity = *std::move(peer),
+                    .role = ParseRole(options_.client_certificate_role)
+                                .value_or(Role::kReader)};
+    }
+    return Caller{.identity = "anonymous"};
+  }
   const absl::string_view header(found->second.data(), found->second.size());
   if (!absl::StartsWithIgnoreCase(header, kBearer) ||
       header.size() == kBearer.size()) {

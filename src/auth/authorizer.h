@@ -3,8 +3,9 @@
 
 // Decides, for one call, who the caller is and whether it may do what it
 // asks (roles.h has the table). Callers are known by a bearer token in the
-// `authorization` metadata (jwt_verifier.h); a caller without credentials
-// is anonymous.
+// `authorization` metadata (jwt_verifier.h), else by the client certificate
+// the TLS handshake verified (its SPIFFE id, URI or DNS name, with the
+// configured role); a caller with neither is anonymous.
 //
 //   --read-only            every write: FAILED_PRECONDITION, whoever asks
 //   no credentials         UNAUTHENTICATED, unless the call is a read and
@@ -30,6 +31,9 @@ struct AuthOptions {
   bool no_auth = false;
   bool allow_anonymous_reads = false;
   bool read_only = false;
+  // The role of a caller known by a verified client certificate (mutual
+  // TLS, --tls-client-ca): "reader", "editor" or "admin".
+  std::string client_certificate_role = "reader";
 };
 
 struct Caller {

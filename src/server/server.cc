@@ -10,6 +10,9 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "httplib.h"
 #include "src/api/change_service.h"
 #include "src/api/resource_service.h"
@@ -76,6 +79,30 @@ Services MakeServices(Pools& pools) {
   return services;
 }
 
+// TLS when --tls-cert and --tls-key are given: gRPC's file watcher re-reads
+// them (and --tls-client-ca) every --tls-refresh-interval, so cert-manager
+// can rotate them without a restart. With --tls-client-ca, a client must
+// present a certificate that CA signed (mutual TLS).
+std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
+    const ServeConfig& config) {
+  if (config.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  const unsigned int refresh = static_cast<unsigned int>(
+      std::max<int64_t>(1, absl::ToInt64Seconds(config.tls_refresh_interval)));
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          config.tls_key, config.tls_cert, config.tls_client_ca, refresh);
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_identity_key_cert_pairs();
+  if (!config.tls_client_ca.empty()) {
+    options.watch_root_certs();
+    options.set_cert_request_type(
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  } else {
+    options.set_cert_request_type(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  }
+  return grpc::experimental::TlsServerCredentials(options);
+}
+
 // The server with the services, reflection, health, limits and keepalive of
 // `config`, listening; null if it cannot listen. `*port` is the port bound.
 std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
@@ -86,8 +113,8 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen_address,
-                           grpc::InsecureServerCredentials(), port);
+  builder.AddListeningPort(config.listen_address, ServerCredentials(config),
+                           port);
   for (const auto& service : services) builder.RegisterService(service.get());
   builder.RegisterService(changes);
   // The synchronous server keeps at most MAX_POLLERS idle threads and ends
@@ -239,7 +266,8 @@ absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
   return std::make_unique<auth::Authorizer>(
       auth::AuthOptions{.no_auth = config.no_auth,
                         .allow_anonymous_reads = config.allow_anonymous_reads,
-                        .read_only = config.read_only},
+                        .read_only = config.read_only,
+                        .client_certificate_role = config.tls_client_role},
       std::move(jwt));
 }
 

@@ -65,6 +65,14 @@ struct ServeConfig {
   bool read_only = false;
   // Every caller may do everything: for local development only.
   bool no_auth = false;
+  // TLS on the gRPC port: PEM certificate chain and key, re-read every
+  // tls_refresh_interval; with tls_client_ca, mutual TLS, and a verified
+  // client certificate names its caller with tls_client_role.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+  absl::Duration tls_refresh_interval = absl::Minutes(1);
+  std::string tls_client_role = "reader";
   std::string log_level = "info";
 };
 

@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "src/auth/roles.h"
 #include "src/server/flags.h"
 #include "src/server/log.h"
 #include "src/server/server.h"
@@ -82,6 +83,18 @@ int ServeCommand(const std::vector<std::string>& args) {
              "Callers without credentials may Get, List and watch changes.");
   flags.Bool("read-only", &config.read_only,
              "Refuse every write (FAILED_PRECONDITION), whatever the role.");
+  flags.String("tls-cert", &config.tls_cert,
+               "PEM certificate chain for TLS on the gRPC port (with "
+               "--tls-key); re-read when it changes.");
+  flags.String("tls-key", &config.tls_key, "PEM private key of --tls-cert.");
+  flags.String("tls-client-ca", &config.tls_client_ca,
+               "PEM CA bundle: clients must present a certificate it signed "
+               "(mutual TLS); its URI or DNS name names the caller.");
+  flags.Duration("tls-refresh-interval", &config.tls_refresh_interval,
+                 "How often the TLS files are re-read.");
+  flags.String("tls-client-role", &config.tls_client_role,
+               "The role of a caller known by its client certificate: "
+               "reader, editor or admin.");
   flags.Bool("no-auth", &config.no_auth,
              "Every caller may do everything, without credentials: for local "
              "development only.");
@@ -113,11 +126,26 @@ int ServeCommand(const std::vector<std::string>& args) {
                  "--max-message-bytes at least 1024\n");
     return 2;
   }
+  if (config.tls_cert.empty() != config.tls_key.empty() ||
+      (!config.tls_client_ca.empty() && config.tls_cert.empty())) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --tls-cert and --tls-key go together, "
+                 "and --tls-client-ca needs them\n");
+    return 2;
+  }
+  if (!auth::ParseRole(config.tls_client_role).has_value()) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --tls-client-role: \"%s\" is not "
+                 "reader, editor or admin\n",
+                 config.tls_client_role.c_str());
+    return 2;
+  }
   if (!config.no_auth && config.jwt_public_keys.empty() &&
-      !config.allow_anonymous_reads) {
+      config.tls_client_ca.empty() && !config.allow_anonymous_reads) {
     std::fprintf(stderr,
                  "forum-registry serve: no way to know callers: give "
-                 "--jwt-public-keys (with --jwt-issuer and --jwt-audience), "
+                 "--jwt-public-keys (with --jwt-issuer and --jwt-audience) or "
+                 "--tls-client-ca, "
                  "or --allow-anonymous-reads for a public read-only mirror, "
                  "or --no-auth for local development\n");
     return 2;

@@ -48,13 +48,6 @@ std::string UrlFor(const std::string& admin_url, const std::string& name) {
   return absl::StrCat(admin_url, " dbname=", name);
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
 }  // namespace
 
 std::string BinaryPath() { return FR_TEST_BINARY; }
@@ -277,8 +270,10 @@ std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(
     const std::string& database_url,
-    const std::vector<std::string>& extra_flags, const std::string& wait_for) {
+    const std::vector<std::string>& extra_flags, const std::string& wait_for,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
+  server->credentials_ = std::move(credentials);
   char log_path[] = "/tmp/fr-server-log.XXXXXX";
   const int log_fd = mkstemp(log_path);
   server->log_path_ = log_path;
@@ -296,7 +291,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     const bool sets_auth = std::any_of(
         extra_flags.begin(), extra_flags.end(), [](const std::string& flag) {
           return absl::StartsWith(flag, "--jwt-") ||
-                 flag == "--allow-anonymous-reads" || flag == "--no-auth";
+                 flag == "--allow-anonymous-reads" || flag == "--no-auth" ||
+                 absl::StartsWith(flag, "--tls-client-ca");
         });
     if (!sets_auth) argv.push_back("--no-auth");
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
@@ -350,7 +346,10 @@ std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   return grpc::CreateCustomChannel(address(),
-                                   grpc::InsecureChannelCredentials(), args);
+                                   credentials_ != nullptr
+                                       ? credentials_
+                                       : grpc::InsecureChannelCredentials(),
+                                   args);
 }
 
 int ServerProcess::Stop(int signal, int timeout_s) {
@@ -382,6 +381,43 @@ int ServerProcess::MetricsPort() const {
   const size_t at = output.find(key, event);
   if (at == std::string::npos) return 0;
   return std::atoi(output.c_str() + at + key.size());
+}
+
+void MakeTlsFiles(const std::string& dir, const std::string& prefix) {
+  const std::string p = dir + "/" + (prefix.empty() ? "" : prefix + "-");
+  const auto run = [](const std::vector<std::string>& argv) {
+    const CommandResult result = RunCommand(argv);
+    if (result.exit_code != 0) {
+      ADD_FAILURE() << argv[0] << " " << argv[1] << ": " << result.error;
+    }
+  };
+  const auto request = [&](const std::string& key, const std::string& out,
+                           const std::string& subject, bool x509) {
+    std::vector<std::string> argv = {"/usr/bin/openssl", "req"};
+    if (x509) argv.insert(argv.end(), {"-x509", "-days", "2"});
+    argv.insert(argv.end(),
+                {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                 "-nodes", "-keyout", key, "-out", out, "-subj", subject});
+    run(argv);
+  };
+  const auto sign = [&](const std::string& name, const std::string& san) {
+    request(p + name + ".key", p + name + ".csr", "/CN=" + name, false);
+    const std::string ext = p + name + ".ext";
+    std::ofstream(ext) << "subjectAltName=" << san << "\n";
+    run({"/usr/bin/openssl", "x509", "-req", "-in", p + name + ".csr", "-CA",
+         p + "ca.pem", "-CAkey", p + "ca.key", "-CAcreateserial", "-out",
+         p + name + ".pem", "-days", "2", "-extfile", ext});
+  };
+  request(p + "ca.key", p + "ca.pem", "/CN=forum-registry-test-ca", true);
+  sign("server", "DNS:localhost,IP:127.0.0.1");
+  sign("client", "URI:spiffe://forum-registry.test/client");
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
 }
 
 std::string WriteTempFile(const std::string& suffix, const std::string& text) {

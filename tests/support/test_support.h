@@ -18,6 +18,7 @@
 
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
+#include "grpcpp/security/credentials.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
 
@@ -77,11 +78,13 @@ int PickFreePort();
 class ServerProcess {
  public:
   // Starts the server on a free port and waits until health says
-  // `wait_for` ("SERVING" unless told otherwise).
+  // `wait_for` ("SERVING" unless told otherwise). `credentials` are those
+  // Channel() uses (null: plaintext), e.g. TLS for a server given --tls-*.
   static std::unique_ptr<ServerProcess> Start(
       const std::string& database_url,
       const std::vector<std::string>& extra_flags = {},
-      const std::string& wait_for = "SERVING");
+      const std::string& wait_for = "SERVING",
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
   ~ServerProcess();
 
   int port() const { return port_; }
@@ -102,6 +105,7 @@ class ServerProcess {
 
  private:
   ServerProcess() = default;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
   pid_t pid_ = -1;
   int port_ = 0;
   std::string log_path_;
@@ -123,6 +127,16 @@ class SharedRegistry : public ::testing::Environment {
   static ServerProcess* server();
   static std::shared_ptr<grpc::Channel>* channel();
 };
+
+// PEM files for TLS tests, made with the openssl command in `dir`: a CA
+// (ca.pem, ca.key), a server certificate for 127.0.0.1 and localhost
+// (server.pem, server.key) and a client certificate with the URI name
+// spiffe://forum-registry.test/client (client.pem, client.key). With
+// `prefix`, files are named prefix-ca.pem and so on.
+void MakeTlsFiles(const std::string& dir, const std::string& prefix = "");
+
+// The contents of a file ("" if unreadable).
+std::string ReadFile(const std::string& path);
 
 // Writes `text` to a new file under /tmp ending in `suffix`; its path.
 std::string WriteTempFile(const std::string& suffix, const std::string& text);

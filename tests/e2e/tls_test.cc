@@ -1,0 +1,154 @@
+// TLS on the gRPC port, through the real server: certificates made by the
+// openssl command, a TLS-only server, mutual TLS (a client without a
+// certificate fails the handshake; one with a certificate is named by it in
+// the change log), and certificate files rotated under a running server.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "forumregistry/v1/change.grpc.pb.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::HealthStatus;
+using ::forum_registry::testing::MakeTlsFiles;
+using ::forum_registry::testing::ReadFile;
+using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::TestDatabase;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/fr-tls-XXXXXX";
+    dir_ = mkdtemp(dir);
+    MakeTlsFiles(dir_);
+    db_ = TestDatabase::Create();
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string File(const std::string& name) const {
+    return absl::StrCat(dir_, "/", name);
+  }
+  // TLS trusting the CA `ca`, with the client certificate when `client`.
+  std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::string& ca,
+                                                        bool client) const {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = ReadFile(File(ca));
+    if (client) {
+      options.pem_private_key = ReadFile(File("client.key"));
+      options.pem_cert_chain = ReadFile(File("client.pem"));
+    }
+    return grpc::SslCredentials(options);
+  }
+  std::shared_ptr<grpc::Channel> ChannelWith(
+      std::shared_ptr<grpc::ChannelCredentials> credentials) const {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(server_->address(), credentials, args);
+  }
+  std::vector<std::string> TlsFlags() const {
+    return {absl::StrCat("--tls-cert=", File("server.pem")),
+            absl::StrCat("--tls-key=", File("server.key")),
+            "--tls-refresh-interval=1s"};
+  }
+  static grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
+                               const std::string& name) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(3)));
+    v1::GetForumRequest request;
+    request.set_name(name);
+    v1::Forum forum;
+    return v1::ForumService::NewStub(channel)->GetForum(&context, request,
+                                                        &forum);
+  }
+
+  std::string dir_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+TEST_F(TlsTest, ServesOverTlsAndNotInPlaintext) {
+  std::vector<std::string> flags = TlsFlags();
+  flags.push_back("--no-auth");
+  server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
+                                 Credentials("ca.pem", false));
+  EXPECT_EQ(HealthStatus(server_->Channel()), "SERVING");
+  EXPECT_EQ(GetForum(server_->Channel(), "forums/none").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      GetForum(ChannelWith(grpc::InsecureChannelCredentials()), "forums/none")
+          .error_code(),
+      grpc::StatusCode::UNAVAILABLE)
+      << "a plaintext client cannot talk to a TLS port";
+}
+
+TEST_F(TlsTest, MutualTlsRefusesAClientWithoutACertificateAndNamesOneWith) {
+  std::vector<std::string> flags = TlsFlags();
+  flags.push_back(absl::StrCat("--tls-client-ca=", File("ca.pem")));
+  flags.push_back("--tls-client-role=editor");
+  server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
+                                 Credentials("ca.pem", true));
+  const std::string before = db_->WriteState();
+  EXPECT_EQ(GetForum(ChannelWith(Credentials("ca.pem", false)), "forums/none")
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE)
+      << "the handshake fails without a client certificate";
+  EXPECT_EQ(db_->WriteState(), before);
+
+  grpc::ClientContext context;
+  v1::CreateForumRequest request;
+  request.set_forum_id("by-certificate");
+  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name("By certificate");
+  v1::Forum forum;
+  const grpc::Status status = v1::ForumService::NewStub(server_->Channel())
+                                  ->CreateForum(&context, request, &forum);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(db_->Query("SELECT actor FROM changes WHERE resource = "
+                       "'forums/by-certificate'"),
+            "spiffe://forum-registry.test/client");
+}
+
+TEST_F(TlsTest, RotatedCertificateFilesAreServedWithoutARestart) {
+  MakeTlsFiles(dir_, "next");  // another CA, and a server certificate of it
+  std::vector<std::string> flags = TlsFlags();
+  flags.push_back("--no-auth");
+  server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
+                                 Credentials("ca.pem", false));
+  const auto trusting_next = [&] {
+    return ChannelWith(Credentials("next-ca.pem", false));
+  };
+  EXPECT_EQ(GetForum(trusting_next(), "forums/none").error_code(),
+            grpc::StatusCode::UNAVAILABLE)
+      << "the server still presents the first CA's certificate";
+  // cert-manager writes the new pair in place.
+  std::filesystem::copy_file(File("next-server.pem"), File("server.pem"),
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(File("next-server.key"), File("server.key"),
+                             std::filesystem::copy_options::overwrite_existing);
+  grpc::StatusCode code = grpc::StatusCode::UNAVAILABLE;
+  for (int attempt = 0; attempt < 50 && code != grpc::StatusCode::NOT_FOUND;
+       ++attempt) {
+    absl::SleepFor(absl::Milliseconds(200));
+    code = GetForum(trusting_next(), "forums/none").error_code();
+  }
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND)
+      << "a new connection gets the rotated certificate";
+  EXPECT_GT(server_->pid(), 0);
+}
+
+}  // namespace
+}  // namespace forum_registry
