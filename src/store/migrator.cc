@@ -140,4 +140,30 @@ absl::StatusOr<std::vector<std::string>> PendingMigrations(
   }
 }
 
+absl::Status GrantServingRole(const std::string& url, const std::string& role) {
+  try {
+    pqxx::connection connection(url);
+    pqxx::work txn(connection);
+    const std::string who = txn.quote_name(role);
+    txn.exec(absl::StrCat("GRANT USAGE ON SCHEMA public TO ", who));
+    txn.exec(absl::StrCat(
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public "
+        "TO ",
+        who));
+    txn.exec(absl::StrCat(
+        "REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ", who));
+    txn.exec(absl::StrCat(
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ", who));
+    // Never the schema: no CREATE on it (PostgreSQL 15 grants none to
+    // PUBLIC), and owning nothing, the role can alter or drop nothing.
+    txn.exec(absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", who));
+    txn.commit();
+  } catch (const std::exception& e) {
+    return absl::Status(StatusFromException(e).code(),
+                        absl::StrCat("granting the serving role ", role, ": ",
+                                     StatusFromException(e).message()));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace forum_registry::store

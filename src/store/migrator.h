@@ -30,6 +30,13 @@ absl::StatusOr<MigrationReport> Migrate(
     const std::string& url,
     const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
 
+// Lets `role` (an existing role) read and write the registry's rows and
+// nothing more: it may not create, alter or drop anything, and it may only
+// read the migrations table. For the role `serve` connects as, so that a bug
+// or a stolen credential cannot change the schema. Idempotent; run it after
+// Migrate (it also covers the tables Migrate created).
+absl::Status GrantServingRole(const std::string& url, const std::string& role);
+
 // The file names of `migrations` not yet applied to the database at `url`.
 // An empty result means the schema is current. UNAVAILABLE, with libpq's
 // own message (for operators, not clients), when the database cannot be

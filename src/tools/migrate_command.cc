@@ -10,6 +10,7 @@ namespace forum_registry::tools {
 
 int MigrateCommand(const std::vector<std::string>& args) {
   std::string database_url;
+  std::string serving_role;
   server::FlagSet flags(
       "migrate",
       "Applies the database migrations built into this binary, each in its "
@@ -19,6 +20,9 @@ int MigrateCommand(const std::vector<std::string>& args) {
   flags.String("database-url", &database_url,
                "PostgreSQL connection URL or libpq connection string. "
                "Required.");
+  flags.String("serving-role", &serving_role,
+               "An existing role to let read and write rows, and nothing "
+               "else: the role `serve` connects as (least privilege).");
   std::vector<std::string> positional;
   bool help = false;
   if (absl::Status s = flags.Parse(args, &positional, &help); !s.ok()) {
@@ -41,6 +45,15 @@ int MigrateCommand(const std::vector<std::string>& args) {
     server::LogEvent(spdlog::level::err, "migrate_failed",
                      {{"reason", std::string(report.status().message())}});
     return 1;
+  }
+  if (!serving_role.empty()) {
+    if (absl::Status granted =
+            store::GrantServingRole(database_url, serving_role);
+        !granted.ok()) {
+      server::LogEvent(spdlog::level::err, "migrate_failed",
+                       {{"reason", std::string(granted.message())}});
+      return 1;
+    }
   }
   server::LogEvent(spdlog::level::info, "migrated",
                    {{"applied", absl::StrJoin(report->applied, ",")},

@@ -3,6 +3,8 @@
 // anonymous reads and --read-only. Every refused write is checked to have
 // written nothing.
 
+#include <libpq-fe.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -281,6 +283,58 @@ TEST(AuthFlags, TheServerRefusesToStartWithNoWayToKnowCallers) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.error, HasSubstr("--jwt-public-keys"));
   EXPECT_THAT(result.error, HasSubstr("--no-auth"));
+}
+
+// `url` (postgresql:///db?host=...&user=...) as `role`.
+std::string AsRole(const std::string& url, const std::string& role) {
+  const size_t at = url.find("user=");
+  if (at == std::string::npos) return absl::StrCat(url, "&user=", role);
+  const size_t end = url.find('&', at);
+  return absl::StrCat(url.substr(0, at), "user=", role,
+                      end == std::string::npos ? "" : url.substr(end));
+}
+
+// serve connects as a role that `migrate --serving-role` let read and write
+// rows: it serves reads and writes, and cannot change the schema.
+TEST(LeastPrivilege, TheServingRoleWritesRowsButCannotChangeTheSchema) {
+  auto db = TestDatabase::Create();
+  constexpr char kRole[] = "forum_registry_serving_test";
+  db->Execute(absl::StrCat("DO $$ BEGIN CREATE ROLE ", kRole,
+                           " LOGIN; EXCEPTION WHEN duplicate_object THEN "
+                           "NULL; END $$"));
+  const auto granted = forum_registry::testing::RunCommand(
+      {forum_registry::testing::BinaryPath(), "migrate",
+       absl::StrCat("--database-url=", db->url()),
+       absl::StrCat("--serving-role=", kRole)});
+  ASSERT_EQ(granted.exit_code, 0) << granted.output << granted.error;
+  const std::string serving_url = AsRole(db->url(), kRole);
+  {
+    // libpq directly, for the SQLSTATE of each refusal.
+    PGconn* connection = PQconnectdb(serving_url.c_str());
+    ASSERT_EQ(PQstatus(connection), CONNECTION_OK)
+        << PQerrorMessage(connection);
+    for (const char* ddl :
+         {"DROP TABLE forums", "ALTER TABLE forums ADD COLUMN x int",
+          "CREATE TABLE mine (x int)", "DELETE FROM schema_migrations"}) {
+      PGresult* result = PQexec(connection, ddl);
+      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+      EXPECT_EQ(std::string(state == nullptr ? "(none)" : state), "42501")
+          << ddl << ": " << PQresultErrorMessage(result);
+      PQclear(result);
+    }
+    PQfinish(connection);
+  }
+  auto server = ServerProcess::Start(serving_url, {"--no-auth"});
+  grpc::ClientContext context;
+  v1::CreateForumRequest request;
+  request.set_forum_id("least");
+  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name("Least privilege");
+  v1::Forum forum;
+  const grpc::Status status = v1::ForumService::NewStub(server->Channel())
+                                  ->CreateForum(&context, request, &forum);
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(db->Count("changes"), 1) << "its change row was written too";
 }
 
 }  // namespace
