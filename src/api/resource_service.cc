@@ -158,6 +158,7 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
             static_cast<grpc::ServerContext*>(param.server_context), caller,
             fields_, *request, response.get());
       });
+      if (status.ok()) Observe(*request, *response, caller);
     }
     request.reset();
     grpc::internal::UnaryRunHandlerHelper(param, response.get(), status);
@@ -212,6 +213,24 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
     if (!allowed.ok()) return ToGrpcStatus(allowed.status());
     *caller = *std::move(allowed);
     return grpc::Status::OK;
+  }
+
+  // Tells the service's write observer of a write that succeeded.
+  void Observe(const Message& request, const Message& response,
+               const auth::Caller& caller) const {
+    if (!service_->write_observer_ || standard_ == StandardMethod::kGet ||
+        standard_ == StandardMethod::kList) {
+      return;
+    }
+    // Create and Update answer with the record; Delete names it.
+    const Message& named =
+        standard_ == StandardMethod::kDelete ? request : response;
+    const google::protobuf::FieldDescriptor* name =
+        named.GetDescriptor()->FindFieldByName("name");
+    service_->write_observer_(
+        name_,
+        name == nullptr ? "" : named.GetReflection()->GetString(named, name),
+        caller);
   }
 
   ResourceService* const service_;

@@ -21,6 +21,7 @@
 // descriptor pool, and the server lists the service under the name its
 // methods carry.
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -66,6 +67,15 @@ class ResourceService final : public grpc::Service {
     authorizer_ = authorizer;
   }
 
+  // Told of every write that succeeded: the method ("CreateForum"), the
+  // record's name and the caller (for the audit log).
+  using WriteObserver =
+      std::function<void(const std::string& method, const std::string& name,
+                         const auth::Caller& caller)>;
+  void set_write_observer(WriteObserver observer) {
+    write_observer_ = std::move(observer);
+  }
+
   void set_cache(store::RecordCache* cache, store::RevisionCheck* revisions) {
     store_.set_cache(cache, revisions);
   }
@@ -101,6 +111,7 @@ class ResourceService final : public grpc::Service {
   store::ResourceStore store_;
   ResourceMethods methods_;
   const auth::Authorizer* authorizer_ = nullptr;
+  WriteObserver write_observer_;
   // "/forumregistry.v1.ForumService/GetForum", ...: gRPC keeps pointers to
   // these for the life of the service.
   std::vector<std::unique_ptr<std::string>> paths_;

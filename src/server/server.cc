@@ -287,6 +287,16 @@ int RunServer(const ServeConfig& config) {
   const Services services = MakeServices(pools);
   for (const auto& service : services) {
     service->set_authorizer(authorizer->get());
+    // The audit log: one line per write, naming the caller.
+    service->set_write_observer([](const std::string& method,
+                                   const std::string& name,
+                                   const auth::Caller& caller) {
+      LogEvent(spdlog::level::info, "write",
+               {{"method", method},
+                {"resource", name},
+                {"caller", caller.identity},
+                {"role", std::string(auth::RoleName(caller.role))}});
+    });
   }
   store::RecordCache record_cache(
       static_cast<size_t>(std::max(0, config.record_cache_size)));

@@ -211,6 +211,11 @@ TEST_F(AuthTest, AnEditorWritesAndTheChangeLogNamesTheCaller) {
           .ok());
   ASSERT_EQ(response.changes_size(), 1);
   EXPECT_EQ(response.changes(0).actor(), "dana");
+  EXPECT_THAT(server_->Output(),
+              HasSubstr("\"event\":\"write\",\"method\":\"CreateForum\","
+                        "\"resource\":\"forums/created\",\"caller\":"
+                        "\"dana\",\"role\":\"editor\""))
+      << "the audit log names the caller of every write";
   EXPECT_EQ(db_->Query("SELECT actor FROM changes WHERE resource = "
                        "'forums/standing'"),
             "")
