@@ -159,20 +159,25 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
 // "liveness" is SERVING while the process works, whatever the database
 // does, so a database outage takes replicas out of rotation without
 // restarting them. Drain turns everything NOT_SERVING.
-std::function<void(bool)> SetUpHealth(grpc::HealthCheckServiceInterface* health,
-                                      const Services& services) {
+std::function<void(bool)> SetUpHealth(
+    std::vector<grpc::HealthCheckServiceInterface*> healths,
+    const Services& services) {
   std::vector<std::string> ready_names = {""};
   for (const auto& service : services) {
     ready_names.push_back(service->full_name());
   }
   ready_names.push_back(forumregistry::v1::ChangeService::service_full_name());
-  auto set_ready = [health, ready_names](bool serving) {
-    for (const std::string& name : ready_names) {
-      health->SetServingStatus(name, serving);
+  auto set_ready = [healths, ready_names](bool serving) {
+    for (grpc::HealthCheckServiceInterface* health : healths) {
+      for (const std::string& name : ready_names) {
+        health->SetServingStatus(name, serving);
+      }
     }
   };
   set_ready(false);
-  health->SetServingStatus("liveness", true);
+  for (grpc::HealthCheckServiceInterface* health : healths) {
+    health->SetServingStatus("liveness", true);
+  }
   return set_ready;
 }
 
@@ -211,10 +216,11 @@ bool StartMetricsEndpoint(const ServeConfig& config, Metrics* metrics,
 // Waits for a stop signal, then drains: health NOT_SERVING at once, the
 // drain period (cut short by a second signal), then Shutdown with a
 // deadline.
-void DrainOnStopSignal(const ServeConfig& config, const sigset_t& stop_signals,
-                       HealthMonitor* monitor, api::ChangeFeed* feed,
-                       grpc::HealthCheckServiceInterface* health,
-                       grpc::Server* server) {
+void DrainOnStopSignal(
+    const ServeConfig& config, const sigset_t& stop_signals,
+    HealthMonitor* monitor, api::ChangeFeed* feed,
+    const std::vector<grpc::HealthCheckServiceInterface*>& healths,
+    grpc::Server* server) {
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   LogEvent(spdlog::level::info, "draining",
@@ -227,7 +233,7 @@ void DrainOnStopSignal(const ServeConfig& config, const sigset_t& stop_signals,
   feed->Stop();
   // Every service, and the server as a whole, reads NOT_SERVING from now
   // on, and no later SetServingStatus can undo it.
-  health->Shutdown();
+  for (grpc::HealthCheckServiceInterface* health : healths) health->Shutdown();
 
   absl::Notification second_signal;
   std::thread watcher([&] {
@@ -334,11 +340,33 @@ int RunServer(const ServeConfig& config) {
               {"reason", std::string("cannot listen on the address")}});
     return 1;
   }
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  const std::function<void(bool)> set_ready = SetUpHealth(health, services);
+  std::vector<grpc::HealthCheckServiceInterface*> healths = {
+      server->GetHealthCheckService()};
   LogEvent(spdlog::level::info, "listening",
            {{"listen_address", config.listen_address},
             {"port", static_cast<int64_t>(port)}});
+  // Health alone, in plaintext, for probes that cannot speak TLS
+  // (Kubernetes' gRPC probes): it serves nothing else.
+  std::unique_ptr<grpc::Server> probe_server;
+  if (!config.probe_address.empty()) {
+    int probe_port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(config.probe_address,
+                             grpc::InsecureServerCredentials(), &probe_port);
+    probe_server = builder.BuildAndStart();
+    if (probe_server == nullptr || probe_port == 0) {
+      LogEvent(spdlog::level::err, "start_failed",
+               {{"probe_address", config.probe_address},
+                {"reason", std::string("cannot listen on the probe address")}});
+      server->Shutdown();
+      return 1;
+    }
+    healths.push_back(probe_server->GetHealthCheckService());
+    LogEvent(spdlog::level::info, "probe_listening",
+             {{"probe_address", config.probe_address},
+              {"port", static_cast<int64_t>(probe_port)}});
+  }
+  const std::function<void(bool)> set_ready = SetUpHealth(healths, services);
 
   HealthMonitor monitor(config.database_url, config.health_check_interval,
                         set_ready, [&pools] { pools.CloseIdle(); });
@@ -358,11 +386,12 @@ int RunServer(const ServeConfig& config) {
   }
 
   std::thread signals([&] {
-    DrainOnStopSignal(config, stop_signals, &monitor, &feed, health,
+    DrainOnStopSignal(config, stop_signals, &monitor, &feed, healths,
                       server.get());
   });
   server->Wait();
   signals.join();
+  if (probe_server != nullptr) probe_server->Shutdown();
   purger.Stop();
   if (metrics_thread.joinable()) {
     metrics_http.stop();

@@ -73,6 +73,9 @@ struct ServeConfig {
   std::string tls_client_ca;
   absl::Duration tls_refresh_interval = absl::Minutes(1);
   std::string tls_client_role = "reader";
+  // gRPC health alone, in plaintext, for probes that cannot speak TLS;
+  // empty: none.
+  std::string probe_address;
   std::string log_level = "info";
 };
 

@@ -95,6 +95,9 @@ int ServeCommand(const std::vector<std::string>& args) {
   flags.String("tls-client-role", &config.tls_client_role,
                "The role of a caller known by its client certificate: "
                "reader, editor or admin.");
+  flags.String("probe-address", &config.probe_address,
+               "Address and port of a plaintext port serving gRPC health "
+               "only, for probes that cannot speak TLS; empty: none.");
   flags.Bool("no-auth", &config.no_auth,
              "Every caller may do everything, without credentials: for local "
              "development only.");

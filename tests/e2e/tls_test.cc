@@ -95,6 +95,28 @@ TEST_F(TlsTest, ServesOverTlsAndNotInPlaintext) {
       << "a plaintext client cannot talk to a TLS port";
 }
 
+// Kubernetes' gRPC probes do not speak TLS: a plaintext port serves health
+// and nothing else.
+TEST_F(TlsTest, APlaintextProbePortServesHealthOnly) {
+  const int probe_port = forum_registry::testing::PickFreePort();
+  std::vector<std::string> flags = TlsFlags();
+  flags.push_back("--no-auth");
+  flags.push_back(absl::StrCat("--probe-address=127.0.0.1:", probe_port));
+  server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
+                                 Credentials("ca.pem", false));
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  const auto probe =
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", probe_port),
+                                grpc::InsecureChannelCredentials(), args);
+  EXPECT_EQ(HealthStatus(probe), "SERVING");
+  EXPECT_EQ(HealthStatus(probe, "liveness"), "SERVING");
+  EXPECT_EQ(HealthStatus(probe, "forumregistry.v1.ForumService"), "SERVING");
+  EXPECT_EQ(GetForum(probe, "forums/none").error_code(),
+            grpc::StatusCode::UNIMPLEMENTED)
+      << "the probe port opens no part of the API";
+}
+
 TEST_F(TlsTest, MutualTlsRefusesAClientWithoutACertificateAndNamesOneWith) {
   std::vector<std::string> flags = TlsFlags();
   flags.push_back(absl::StrCat("--tls-client-ca=", File("ca.pem")));
