@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "src/auth/jwks.h"
 
 namespace forum_registry::auth {
 namespace {
@@ -113,13 +114,21 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
     std::ifstream file(path);
     std::stringstream text;
     text << file.rdbuf();
-    if (!file ||
-        text.str().find("-----BEGIN PUBLIC KEY-----") == std::string::npos) {
+    if (file &&
+        text.str().find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
+      keys.push_back(text.str());
+      continue;
+    }
+    // Else a JWK Set, as issuers publish them.
+    absl::StatusOr<std::vector<std::string>> set = JwksToPem(text.str());
+    if (!file || !set.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "--jwt-public-keys: ", path,
-          " is not a readable PEM public key (-----BEGIN PUBLIC KEY-----)"));
+          " is not a readable PEM public key (-----BEGIN PUBLIC KEY-----) "
+          "nor a JWK Set",
+          set.ok() ? "" : absl::StrCat(" (", set.status().message(), ")")));
     }
-    keys.push_back(text.str());
+    keys.insert(keys.end(), set->begin(), set->end());
   }
   return std::unique_ptr<JwtVerifier>(
       new JwtVerifier(std::move(options), std::move(keys)));

@@ -13,8 +13,11 @@
 namespace forum_registry::auth {
 namespace {
 
+using ::forum_registry::auth::testing::EcSignedToken;
 using ::forum_registry::auth::testing::HmacToken;
+using ::forum_registry::auth::testing::JwksOf;
 using ::forum_registry::auth::testing::KeyPair;
+using ::forum_registry::auth::testing::NewEcKeyPair;
 using ::forum_registry::auth::testing::NewRsaKeyPair;
 using ::forum_registry::auth::testing::SignedToken;
 using ::forum_registry::auth::testing::TokenSpec;
@@ -168,6 +171,42 @@ TEST_F(JwtVerifierTest, RefusesGarbageWithoutEchoingIt) {
       verifier_->Verify("not-a-jwt-secret-stuff", absl::Now());
   ExpectRefused(claims, "not a well-formed JWT");
   EXPECT_THAT(claims.status().message(), Not(HasSubstr("secret-stuff")));
+}
+
+// Issuers publish JWK Sets: RSA and EC keys read from one, an encryption
+// key skipped, a key of the set verifying, a key outside it not.
+TEST_F(JwtVerifierTest, ReadsKeysFromAJwkSet) {
+  const KeyPair ec = NewEcKeyPair();
+  const std::string rsa_set = WriteKey(JwksOf(issuer_key_->public_pem, "r1"));
+  const std::string ec_set = WriteKey(JwksOf(ec.public_pem, "e1"));
+  absl::StatusOr<std::unique_ptr<JwtVerifier>> verifier =
+      JwtVerifier::Create({.public_key_files = {rsa_set, ec_set},
+                           .issuer = "https://issuer.test",
+                           .audience = "forum-registry"});
+  ASSERT_TRUE(verifier.ok()) << verifier.status();
+  EXPECT_TRUE((*verifier)
+                  ->Verify(SignedToken(TokenSpec(), issuer_key_->private_pem),
+                           absl::Now())
+                  .ok());
+  const absl::StatusOr<Claims> by_ec = (*verifier)->Verify(
+      EcSignedToken(TokenSpec(), ec.private_pem), absl::Now());
+  EXPECT_TRUE(by_ec.ok()) << by_ec.status();
+  ExpectRefused(
+      (*verifier)->Verify(SignedToken(TokenSpec(), other_key_->private_pem),
+                          absl::Now()),
+      "matches none of the configured keys");
+  std::remove(rsa_set.c_str());
+  std::remove(ec_set.c_str());
+}
+
+TEST(JwtVerifierOptions, RefusesAFileThatIsNeitherPemNorAJwkSet) {
+  const std::string path = WriteKey(R"({"keys": [{"kty": "OKP"}]})");
+  EXPECT_THAT(JwtVerifier::Create(
+                  {.public_key_files = {path}, .issuer = "i", .audience = "a"})
+                  .status()
+                  .message(),
+              HasSubstr("nor a JWK Set (key 1: a key of type \"OKP\")"));
+  std::remove(path.c_str());
 }
 
 TEST(JwtVerifierOptions, NeedKeysAnIssuerAndAnAudience) {

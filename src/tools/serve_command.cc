@@ -68,8 +68,9 @@ int ServeCommand(const std::vector<std::string>& args) {
             "Largest request or response message, in bytes.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");
   flags.String("jwt-public-keys", &config.jwt_public_keys,
-               "PEM files of the public keys that sign bearer tokens "
-               "(comma-separated); a token must verify with one of them.");
+               "Files of the public keys that sign bearer tokens "
+               "(comma-separated), each PEM or a JWK Set; a token must "
+               "verify with one of them.");
   flags.String("jwt-issuer", &config.jwt_issuer,
                "The issuer (iss) every token must name; required with "
                "--jwt-public-keys.");

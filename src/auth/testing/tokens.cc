@@ -1,6 +1,7 @@
 #include "src/auth/testing/tokens.h"
 
 #include <jwt.h>
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -9,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 
 namespace forum_registry::auth::testing {
@@ -49,9 +51,8 @@ std::string Sign(const TokenSpec& spec, jwt_alg_t alg, const std::string& key) {
 
 }  // namespace
 
-KeyPair NewRsaKeyPair() {
-  EVP_PKEY* key = EVP_RSA_gen(2048);
-  if (key == nullptr) throw std::runtime_error("EVP_RSA_gen");
+KeyPair PairOf(EVP_PKEY* key) {
+  if (key == nullptr) throw std::runtime_error("key generation");
   BIO* private_bio = BIO_new(BIO_s_mem());
   BIO* public_bio = BIO_new(BIO_s_mem());
   PEM_write_bio_PrivateKey(private_bio, key, nullptr, nullptr, 0, nullptr,
@@ -64,8 +65,56 @@ KeyPair NewRsaKeyPair() {
   return pair;
 }
 
+KeyPair NewRsaKeyPair() { return PairOf(EVP_RSA_gen(2048)); }
+
+KeyPair NewEcKeyPair() { return PairOf(EVP_EC_gen("P-256")); }
+
+std::string JwksOf(const std::string& public_pem, const std::string& kid) {
+  BIO* bio =
+      BIO_new_mem_buf(public_pem.data(), static_cast<int>(public_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (key == nullptr) throw std::runtime_error("PEM_read_bio_PUBKEY");
+  const auto field = [key](const char* name, int size) {
+    BIGNUM* number = nullptr;
+    if (EVP_PKEY_get_bn_param(key, name, &number) != 1) {
+      throw std::runtime_error(name);
+    }
+    std::string bytes(size > 0 ? size : BN_num_bytes(number), '\0');
+    if (size > 0) {
+      BN_bn2binpad(number, reinterpret_cast<unsigned char*>(bytes.data()),
+                   size);
+    } else {
+      BN_bn2bin(number, reinterpret_cast<unsigned char*>(bytes.data()));
+    }
+    BN_free(number);
+    std::string encoded;
+    absl::WebSafeBase64Escape(bytes, &encoded);
+    return encoded;
+  };
+  std::string jwk;
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    jwk = absl::StrCat(R"({"kty":"RSA","use":"sig","kid":")", kid, R"(","n":")",
+                       field("n", 0), R"(","e":")", field("e", 0), R"("})");
+  } else {
+    jwk =
+        absl::StrCat(R"({"kty":"EC","crv":"P-256","kid":")", kid, R"(","x":")",
+                     field("qx", 32), R"(","y":")", field("qy", 32), R"("})");
+  }
+  EVP_PKEY_free(key);
+  // An encryption key the verifier must skip, and the signing key.
+  return absl::StrCat(
+      R"({"keys":[{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},)", jwk,
+      "]}");
+}
+
 std::string SignedToken(const TokenSpec& spec, const std::string& private_pem) {
   return Sign(spec, JWT_ALG_RS256, private_pem);
+}
+
+std::string EcSignedToken(const TokenSpec& spec,
+                          const std::string& private_pem) {
+  return Sign(spec, JWT_ALG_ES256, private_pem);
 }
 
 std::string HmacToken(const TokenSpec& spec, const std::string& secret) {

@@ -19,6 +19,12 @@ struct KeyPair {
 // A new 2048-bit RSA key pair.
 KeyPair NewRsaKeyPair();
 
+// A new EC key pair on P-256.
+KeyPair NewEcKeyPair();
+
+// A JWK Set holding `public_pem` (RSA or EC), with key id `kid`.
+std::string JwksOf(const std::string& public_pem, const std::string& kid);
+
 struct TokenSpec {
   std::string issuer = "https://issuer.test";
   std::string audience = "forum-registry";
@@ -34,6 +40,10 @@ struct TokenSpec {
 
 // The JWT of `spec`, signed RS256 with `private_pem`.
 std::string SignedToken(const TokenSpec& spec, const std::string& private_pem);
+
+// The JWT of `spec`, signed ES256 with the EC key `private_pem`.
+std::string EcSignedToken(const TokenSpec& spec,
+                          const std::string& private_pem);
 
 // The JWT of `spec` signed HS256 with `secret` as the shared key.
 std::string HmacToken(const TokenSpec& spec, const std::string& secret);
