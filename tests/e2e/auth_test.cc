@@ -281,6 +281,26 @@ TEST_F(AuthTest, HealthAndTheChangeFeedFollowTheRules) {
   }
 }
 
+// docs/security.md's recipe: script/issue-token signs a token the server
+// accepts.
+TEST_F(AuthTest, ATokenFromScriptIssueTokenIsAccepted) {
+  StartServer();
+  const std::string key = WriteTempFile(".key", key_->private_pem);
+  const auto issued = forum_registry::testing::RunCommand(
+      {absl::StrCat(forum_registry::testing::SourceDir(),
+                    "/script/issue-token"),
+       key, kIssuer, kAudience, "erin", "editor"});
+  std::remove(key.c_str());
+  ASSERT_EQ(issued.exit_code, 0) << issued.error;
+  std::string token = issued.output;
+  while (!token.empty() && token.back() == '\n') token.pop_back();
+  const grpc::Status status = Create(absl::StrCat("Bearer ", token));
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(db_->Query("SELECT actor FROM changes WHERE resource = "
+                       "'forums/created'"),
+            "erin");
+}
+
 TEST(AuthFlags, TheServerRefusesToStartWithNoWayToKnowCallers) {
   const auto result = forum_registry::testing::RunCommand(
       {forum_registry::testing::BinaryPath(), "serve",
