@@ -165,8 +165,8 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
         const pqxx::result rows = txn.exec_params(
             absl::StrCat(
-                "WITH newest AS (SELECT coalesce(max(sequence), 0) AS newest "
-                "FROM changes) SELECT newest.newest, r.* FROM newest "
+                "WITH newest AS (SELECT ", kNewestRevisionSql,
+                " AS newest) SELECT newest.newest, r.* FROM newest "
                 "LEFT JOIN LATERAL (SELECT ",
                 kRowColumns, " FROM ", txn.quote_name(type.table),
                 " WHERE name > $1 ORDER BY name LIMIT $2::int) r ON true "

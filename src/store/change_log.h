@@ -22,6 +22,14 @@
 
 namespace forum_registry::store {
 
+// The newest revision committed, as a scalar SQL expression (0 while the log
+// is empty): revisions grow in commit order and retention never deletes the
+// newest (migrations/0004), so within one snapshot it covers every write
+// that snapshot sees. The read path, the revision check and initial-state
+// reads all take it from here.
+inline constexpr char kNewestRevisionSql[] =
+    "(SELECT coalesce(max(sequence), 0) FROM changes)";
+
 // Revisions of the log: the oldest and newest kept (0 and 0 while empty).
 struct RevisionBounds {
   int64_t oldest = 0;

@@ -8,6 +8,7 @@
 #include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
+#include "src/store/change_log.h"
 #include "src/store/filter_sql.h"
 #include "src/store/transaction.h"
 
@@ -19,6 +20,10 @@ using google::protobuf::Message;
 // The id of the writing transaction, returned by every write statement: after
 // commit it finds the revision the write produced (migrations/0004).
 constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
+
+// How long a Get waits for the change feed to apply a revision it has been
+// told of (a NOTIFY on its way) before it reads the database instead.
+constexpr absl::Duration kFeedWait = absl::Seconds(1);
 
 // Who writes, for the change log (migrations/0007): a setting local to the
 // transaction that record_change() reads at commit.
@@ -51,11 +56,10 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
       // With the newest revision of the statement's snapshot, in one row
       // even when the record does not exist (its columns then null).
       get_at_name_(absl::StrCat(kind_.table, ".get_at")),
-      get_at_sql_(absl::StrCat(
-          "SELECT ", kRowColumns,
-          ", log.revision FROM (SELECT coalesce(max(sequence), 0) AS "
-          "revision FROM changes) AS log LEFT JOIN ",
-          kind_.table, " ON name = $1")),
+      get_at_sql_(
+          absl::StrCat("SELECT ", kRowColumns, ", log.revision FROM (SELECT ",
+                       kNewestRevisionSql, " AS revision) AS log LEFT JOIN ",
+                       kind_.table, " ON name = $1")),
       // The body only when the version differs from the one cached ($2).
       get_cached_name_(absl::StrCat(kind_.table, ".get_cached")),
       get_cached_sql_(absl::StrCat(
@@ -90,14 +94,6 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                                        kind_.references_table, " WHERE ",
                                        kind_.references_column,
                                        " = $1 ORDER BY owner LIMIT 1")) {}
-
-namespace {
-
-// How long a Get waits for the change feed to apply a revision it has been
-// told of (a NOTIFY on its way) before it reads the database instead.
-constexpr absl::Duration kFeedWait = absl::Seconds(1);
-
-}  // namespace
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {

@@ -1,17 +1,22 @@
 #include "src/store/revision_check.h"
 
 #include <pqxx/pqxx>
+#include <string>
 
+#include "absl/strings/str_cat.h"
+#include "src/store/change_log.h"
 #include "src/store/transaction.h"
 
 namespace forum_registry::store {
 namespace {
 
 constexpr char kStatementName[] = "changes.newest";
-// The primary key's last entry: revisions grow in commit order and
-// retention never deletes the newest (migrations/0004).
-constexpr char kStatementSql[] =
-    "SELECT coalesce(max(sequence), 0) FROM changes";
+
+const std::string& StatementSql() {
+  static const std::string* const sql =
+      new std::string(absl::StrCat("SELECT ", kNewestRevisionSql));
+  return *sql;
+}
 
 // A check serves callers with other deadlines than the one that runs it: it
 // gets time of its own, and each caller waits only until its own deadline.
@@ -27,7 +32,7 @@ absl::StatusOr<int64_t> RevisionCheck::Query() {
       *primary_, absl::Now() + kCheckTimeout,
       [&](ConnectionPool::Lease& lease,
           pqxx::transaction_base& txn) -> absl::Status {
-        lease.Prepare(kStatementName, kStatementSql);
+        lease.Prepare(kStatementName, StatementSql());
         revision = txn.exec_prepared1(kStatementName)[0].as<int64_t>();
         return absl::OkStatus();
       });
