@@ -103,6 +103,11 @@ struct ResourceService::Fields {
   const FieldDescriptor* update_mask = nullptr;
   const FieldDescriptor* etag = nullptr;
   const FieldDescriptor* force = nullptr;  // kinds with children only
+
+  // Whether a Delete request asks for `force` (false for kinds without it).
+  bool Force(const Message& request) const {
+    return force != nullptr && request.GetReflection()->GetBool(request, force);
+  }
 };
 
 std::optional<StandardMethod> StandardMethodOf(
@@ -202,10 +207,8 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
         verb = auth::Verb::kWrite;
         break;
       case StandardMethod::kDelete:
-        verb = fields_.force != nullptr &&
-                       request.GetReflection()->GetBool(request, fields_.force)
-                   ? auth::Verb::kForcedDelete
-                   : auth::Verb::kWrite;
+        verb = fields_.Force(request) ? auth::Verb::kForcedDelete
+                                      : auth::Verb::kWrite;
         break;
     }
     absl::StatusOr<auth::Caller> allowed =
@@ -347,11 +350,9 @@ grpc::Status ResourceService::Delete(grpc::ServerContext* context,
                                      const Fields& fields,
                                      const Message& request,
                                      Message* /*response*/) {
-  return methods_.Delete(
-      context, StringOf(request, fields.name), StringOf(request, fields.etag),
-      fields.force != nullptr &&
-          request.GetReflection()->GetBool(request, fields.force),
-      caller.identity);
+  return methods_.Delete(context, StringOf(request, fields.name),
+                         StringOf(request, fields.etag), fields.Force(request),
+                         caller.identity);
 }
 
 }  // namespace forum_registry::api
