@@ -1,7 +1,8 @@
 // Checks the Kubernetes manifests offline: renders every overlay with
 // `kubectl kustomize`, validates each object against the Kubernetes (and
-// CloudNativePG) schemas of the kubernetes-models packages, and checks what
-// operators rely on — probes, security context, ports, image, grace period.
+// CloudNativePG, cert-manager) schemas of the kubernetes-models packages, and
+// checks what operators rely on — probes, security context, ports, image,
+// grace period, and in production TLS, the serving role and verify-full.
 // Prints one line per check and closes with "N passed, M failed".
 //
 // Usage: node tools/check_manifests.mjs KUBECTL DEPLOY_DIR
@@ -25,7 +26,9 @@ function check(ok, what) {
 async function modelFor(apiVersion, kind) {
   const module = apiVersion.startsWith('postgresql.cnpg.io/')
     ? `@kubernetes-models/cloudnative-pg/${apiVersion}`
-    : `kubernetes-models/${apiVersion}`;
+    : apiVersion.startsWith('cert-manager.io/')
+      ? `@kubernetes-models/cert-manager/${apiVersion}`
+      : `kubernetes-models/${apiVersion}`;
   const models = await import(module);
   return models[kind];
 }
@@ -87,10 +90,22 @@ for (const overlay of overlays) {
   const ports = Object.fromEntries(server.ports.map((p) => [p.name, p.containerPort]));
   check(deployment.spec.replicas >= 2, `${overlay}: at least 2 replicas`);
 
-  // Probes: native gRPC, on the container's gRPC port.
+  // Probes: native gRPC, on the gRPC port; with TLS there, on the plaintext
+  // health-only port (Kubernetes' gRPC probes do not speak TLS), which no
+  // Service exposes.
+  const tls = Boolean(config.FORUM_REGISTRY_TLS_CERT);
+  const probePort = tls ? ports.probes : ports.grpc;
+  if (tls) {
+    check(probePort && (config.FORUM_REGISTRY_PROBE_ADDRESS ?? '').endsWith(`:${probePort}`),
+          `${overlay}: with TLS, the probe address matches the probes container port`);
+    check(!objects.some((o) => o.kind === 'Service' &&
+                               o.spec.ports.some((p) => p.targetPort === 'probes' ||
+                                                        p.targetPort === probePort)),
+          `${overlay}: no Service exposes the probe port`);
+  }
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-    check(server[probe]?.grpc?.port === ports.grpc,
-          `${overlay}: ${probe} is a gRPC probe on the grpc port ${ports.grpc}`);
+    check(probePort !== undefined && server[probe]?.grpc?.port === probePort,
+          `${overlay}: ${probe} is a gRPC probe on the ${tls ? 'probes' : 'grpc'} port ${probePort}`);
   }
   check(server.readinessProbe.grpc.service === undefined,
         `${overlay}: readiness asks the server as a whole (follows the database)`);
@@ -148,9 +163,21 @@ for (const overlay of overlays) {
     (seed?.spec.template.spec.containers[0].env ?? []).map((e) => [e.name, e]));
   const jobEnv = Object.fromEntries(
     job.spec.template.spec.containers[0].env.map((e) => [e.name, e]));
-  const secretOf = (e) => e.FORUM_REGISTRY_DATABASE_URL?.valueFrom?.secretKeyRef?.name;
-  check(secretOf(seedEnv) === secretOf(env) && secretOf(jobEnv) === secretOf(env),
-        `${overlay}: the Jobs and the server use the same database Secret`);
+  // Whose credentials: the Secret of the URL, or of PGPASSWORD beside a URL
+  // that carries none.
+  const secretOf = (e) => {
+    const url = e.FORUM_REGISTRY_DATABASE_URL;
+    if (url?.valueFrom?.secretKeyRef) return url.valueFrom.secretKeyRef.name;
+    if (url?.value && !url.value.includes('@')) {
+      return e.PGPASSWORD?.valueFrom?.secretKeyRef?.name;
+    }
+    return undefined;
+  };
+  check(secretOf(env) && secretOf(seedEnv) === secretOf(env),
+        `${overlay}: the seed Job connects as the server does`);
+  const serving = jobEnv.FORUM_REGISTRY_SERVING_ROLE?.value;
+  check(secretOf(jobEnv) === secretOf(env) || serving,
+        `${overlay}: the migration Job connects as the server, or grants it a serving role`);
 
   // The grace period covers the preStop pause, the drain and the shutdown.
   const preStop = Number(server.lifecycle?.preStop?.exec?.command?.[1] ?? NaN);
@@ -159,9 +186,12 @@ for (const overlay of overlays) {
   check(pod.terminationGracePeriodSeconds > needed,
         `${overlay}: grace period ${pod.terminationGracePeriodSeconds}s exceeds preStop + drain + shutdown (${needed}s)`);
 
-  // The database URL comes from a Secret, never from the ConfigMap.
-  check(env.FORUM_REGISTRY_DATABASE_URL?.valueFrom?.secretKeyRef,
-        `${overlay}: the database URL comes from a Secret`);
+  // The database credentials come from a Secret, never from the ConfigMap.
+  check(secretOf(env), `${overlay}: the database credentials come from a Secret`);
+  for (const e of [env, jobEnv, seedEnv]) {
+    check(!(e.FORUM_REGISTRY_DATABASE_URL?.value && e.FORUM_REGISTRY_DATABASE_URL?.valueFrom),
+          `${overlay}: a database URL is a value or from a Secret, not both`);
+  }
   check(!Object.keys(config).some((k) => k.includes('DATABASE_URL')),
         `${overlay}: no database URL in the ConfigMap`);
   if (overlay === 'production') {
@@ -169,8 +199,61 @@ for (const overlay of overlays) {
     check(cluster?.spec?.instances >= 2, 'production: CloudNativePG Cluster with a replica');
     check((env.FORUM_REGISTRY_READ_DATABASE_URL?.value ?? '').includes(`${cluster?.metadata?.name}-ro`),
           'production: reads go to the Cluster\'s read-only service');
-    check(env.FORUM_REGISTRY_DATABASE_URL?.valueFrom?.secretKeyRef?.name === `${cluster?.metadata?.name}-app`,
-          'production: writes use the Cluster\'s app Secret (its -rw service)');
+    check((env.FORUM_REGISTRY_DATABASE_URL?.value ?? '').includes(`${cluster?.metadata?.name}-rw`),
+          'production: writes go to the Cluster\'s read-write service');
+
+    // Least privilege: migrations as the owner (the Cluster's app Secret),
+    // the server as a role the Cluster manages with the server's Secret, and
+    // which the migration Job grants rows.
+    check(secretOf(jobEnv) === `${cluster?.metadata?.name}-app`,
+          'production: migrations run as the schema\'s owner (the Cluster\'s app Secret)');
+    const role = (cluster?.spec?.managed?.roles ?? []).find((r) => r.name === serving);
+    check(role && role.login && role.passwordSecret?.name === secretOf(env),
+          `production: the server connects as ${serving}, a login role of the Cluster with its Secret`);
+    check(secretOf(env) !== secretOf(jobEnv), 'production: the server is not the schema\'s owner');
+
+    // Every connection verifies the database's certificate and name against
+    // the Cluster's CA, mounted without the CA's key.
+    for (const [name, spec, e] of [['server', pod, env],
+                                   ['migrate', job.spec.template.spec, jobEnv],
+                                   ['seed', seed.spec.template.spec, seedEnv]]) {
+      check(e.PGSSLMODE?.value === 'verify-full',
+            `production: ${name} connects with sslmode=verify-full`);
+      const root = e.PGSSLROOTCERT?.value ?? '';
+      const mount = spec.containers[0].volumeMounts?.find((m) => root.startsWith(`${m.mountPath}/`));
+      const volume = spec.volumes?.find((v) => v.name === mount?.name);
+      check(volume?.secret?.secretName === `${cluster?.metadata?.name}-ca` &&
+              volume.secret.items?.length === 1 && volume.secret.items[0].key === 'ca.crt' &&
+              root === `${mount.mountPath}/${volume.secret.items[0].path}`,
+            `production: ${name} verifies against the Cluster's CA certificate (and not its key)`);
+    }
+
+    // TLS on the gRPC port with a cert-manager certificate naming every
+    // Service, and bearer tokens from mounted keys.
+    check(tls && config.FORUM_REGISTRY_TLS_KEY, 'production: TLS on the gRPC port');
+    const mountOf = (path) => {
+      const mount = server.volumeMounts?.find((m) => (path ?? '').startsWith(`${m.mountPath}/`));
+      return [mount, pod.volumes?.find((v) => v.name === mount?.name)];
+    };
+    const [, tlsVolume] = mountOf(config.FORUM_REGISTRY_TLS_CERT);
+    const certificate = objects.find((o) => o.kind === 'Certificate' &&
+                                            o.spec.secretName === tlsVolume?.secret?.secretName);
+    check(certificate, 'production: the TLS files come from a cert-manager Certificate\'s Secret');
+    check(mountOf(config.FORUM_REGISTRY_TLS_KEY)[1] === tlsVolume,
+          'production: the key is mounted from the same Secret');
+    const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata?.name;
+    for (const service of objects.filter((o) => o.kind === 'Service')) {
+      const name = service.metadata.name;
+      for (const dns of [name, `${name}.${namespace}`, `${name}.${namespace}.svc`]) {
+        check((certificate?.spec?.dnsNames ?? []).includes(dns),
+              `production: the certificate names ${dns}`);
+      }
+    }
+    check(certificate?.spec?.renewBefore && certificate?.spec?.issuerRef?.name,
+          'production: the certificate has an issuer and renews before it expires');
+    check(config.FORUM_REGISTRY_JWT_ISSUER && config.FORUM_REGISTRY_JWT_AUDIENCE &&
+            mountOf(config.FORUM_REGISTRY_JWT_PUBLIC_KEYS)[1],
+          'production: bearer tokens with an issuer, an audience and mounted keys');
   }
 }
 
