@@ -62,6 +62,7 @@ grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
         authorizer_->Authorize(*context, "ListChanges", auth::Verb::kRead);
     if (!caller.ok()) return ToGrpcStatus(caller.status());
   }
+  const store::CallScope scope = ScopeOf(context);
   return ToGrpcStatus(List(log_, context, *request, response));
 }
 

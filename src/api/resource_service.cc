@@ -158,6 +158,7 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
       status = Authorize(param, *request, &caller);
     }
     if (status.ok() && request != nullptr) {
+      const store::CallScope scope = ScopeOf(param.server_context);
       status = grpc::internal::CatchingFunctionHandler([&] {
         return (service_->*method_)(
             static_cast<grpc::ServerContext*>(param.server_context), caller,

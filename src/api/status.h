@@ -1,12 +1,13 @@
 #ifndef FORUM_REGISTRY_API_STATUS_H_
 #define FORUM_REGISTRY_API_STATUS_H_
 
-// The api layer's two conversions at the gRPC boundary.
+// The api layer's conversions at the gRPC boundary.
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "src/store/watchdog.h"
 
 namespace forum_registry::api {
 
@@ -18,6 +19,13 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // for a database connection.
 absl::Time DeadlineOf(const grpc::ServerContext* context,
                       absl::Duration cap = absl::Seconds(30));
+
+// This RPC as the store sees it (store/watchdog.h): open it around a unary
+// method's work, and the database work of a call the client cancelled is
+// ended and rolled back.
+inline store::CallScope ScopeOf(const grpc::ServerContextBase* context) {
+  return store::CallScope([context] { return context->IsCancelled(); });
+}
 
 }  // namespace forum_registry::api
 

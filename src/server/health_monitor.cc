@@ -1,5 +1,6 @@
 #include "src/server/health_monitor.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -32,8 +33,9 @@ bool HealthMonitor::CheckOnce() {
   // database accepts new connections, which is what the pool will need, and
   // it cannot go stale.
   std::string problem;
-  absl::StatusOr<std::vector<std::string>> pending =
-      store::PendingMigrations(database_url_);
+  absl::StatusOr<std::vector<std::string>> pending = store::PendingMigrations(
+      database_url_, store::EmbeddedMigrations(),
+      absl::Now() + std::max(interval_, absl::Seconds(2)));
   if (!pending.ok()) {
     problem = std::string(pending.status().message());
   } else if (!pending->empty()) {

@@ -15,9 +15,13 @@
 #include "src/store/errors.h"
 #include "src/store/filter_sql.h"
 #include "src/store/transaction.h"
+#include "src/store/watchdog.h"
 
 namespace forum_registry::store {
 namespace {
+
+// The longest the change listener waits for one page of the log.
+constexpr absl::Duration kListenerReadTimeout = absl::Seconds(10);
 
 namespace v1 = forumregistry::v1;
 
@@ -207,7 +211,8 @@ struct ChangeListener::State {
   static constexpr char kChannel[] = "forum_registry_changes";
 
   explicit State(const std::string& url)
-      : connection(url), receiver(connection) {}
+      : connection(WithConnectionDefaults(url).value_or(url)),
+        receiver(connection) {}
   pqxx::connection connection;
   Receiver receiver;
 };
@@ -245,11 +250,16 @@ absl::Status ChangeListener::Wait(absl::Duration timeout) {
 absl::StatusOr<ChangeBatch> ChangeListener::ReadAfter(int64_t after,
                                                       int limit) {
   if (state_ == nullptr) FR_RETURN_IF_ERROR(Connect());
+  // A read the database does not answer is ended (watchdog.h), and the
+  // listener connects again.
+  Watchdog::Watch watch(state_->connection, absl::Now() + kListenerReadTimeout);
   try {
     pqxx::nontransaction txn(state_->connection);
     return ReadAfterIn(txn, after, limit);
   } catch (const std::exception& e) {
+    watch.Disarm();
     state_.reset();
+    if (watch.Fired()) return watch.Why();
     return StatusFromException(e);
   }
 }

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/store/errors.h"
+#include "src/store/pool.h"
+#include "src/store/watchdog.h"
 
 namespace forum_registry::store {
 namespace {
@@ -115,9 +118,12 @@ absl::StatusOr<MigrationReport> Migrate(
 }
 
 absl::StatusOr<std::vector<std::string>> PendingMigrations(
-    const std::string& url, const std::vector<MigrationFile>& migrations) {
+    const std::string& url, const std::vector<MigrationFile>& migrations,
+    absl::Time deadline) {
+  std::optional<Watchdog::Watch> watch;
   try {
-    pqxx::connection connection(url);
+    pqxx::connection connection(WithConnectionDefaults(url).value_or(url));
+    watch.emplace(connection, deadline);
     pqxx::read_transaction txn(connection);
     const bool has_table =
         txn.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
@@ -134,6 +140,10 @@ absl::StatusOr<std::vector<std::string>> PendingMigrations(
   } catch (const std::exception& e) {
     // For operators (health checks, logs), not clients: keep libpq's words,
     // and do not log or count here, as a health check asks every few seconds.
+    if (watch.has_value() && watch->Fired()) {
+      return absl::UnavailableError(
+          "the database did not answer before the deadline");
+    }
     const std::string what = e.what();
     return absl::UnavailableError(
         what.substr(0, std::min(what.find('\n'), size_t{300})));

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "src/store/embedded_migrations.h"
 
 namespace forum_registry::store {
@@ -40,10 +41,12 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role);
 // The file names of `migrations` not yet applied to the database at `url`.
 // An empty result means the schema is current. UNAVAILABLE, with libpq's
 // own message (for operators, not clients), when the database cannot be
-// read.
+// read, or does not answer by `deadline` (the connection has the settings
+// of WithConnectionDefaults, and the watchdog ends a read past the deadline).
 absl::StatusOr<std::vector<std::string>> PendingMigrations(
     const std::string& url,
-    const std::vector<MigrationFile>& migrations = EmbeddedMigrations());
+    const std::vector<MigrationFile>& migrations = EmbeddedMigrations(),
+    absl::Time deadline = absl::InfiniteFuture());
 
 // The number before the first '_' of a migration's file name.
 absl::StatusOr<int> MigrationVersion(const std::string& file_name);

@@ -1,12 +1,67 @@
 #include "src/store/pool.h"
 
+#include <libpq-fe.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "src/store/errors.h"
 
 namespace forum_registry::store {
+namespace {
+
+// A value quoted for a libpq connection string.
+std::string Quoted(const char* value) {
+  std::string out = "'";
+  for (const char* c = value; *c != '\0'; ++c) {
+    if (*c == '\'' || *c == '\\') out += '\\';
+    out += *c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url) {
+  static constexpr std::pair<const char*, const char*> kDefaults[] = {
+      {"connect_timeout", "3"},  {"keepalives", "1"},
+      {"keepalives_idle", "10"}, {"keepalives_interval", "5"},
+      {"keepalives_count", "3"}, {"tcp_user_timeout", "15000"},
+  };
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error == nullptr ? "out of memory" : error;
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return absl::InvalidArgumentError(
+        absl::StrCat("the database URL cannot be parsed: ", why));
+  }
+  std::string conninfo;
+  for (PQconninfoOption* option = options; option->keyword != nullptr;
+       ++option) {
+    const char* value = option->val;
+    if (value == nullptr) {
+      for (const auto& [keyword, fallback] : kDefaults) {
+        if (std::string_view(option->keyword) == keyword &&
+            // The environment's PGCONNECT_TIMEOUT still wins.
+            !(option->envvar != nullptr && std::getenv(option->envvar))) {
+          value = fallback;
+        }
+      }
+    }
+    if (value == nullptr) continue;
+    absl::StrAppend(&conninfo, conninfo.empty() ? "" : " ", option->keyword,
+                    "=", Quoted(value));
+  }
+  PQconninfoFree(options);
+  return conninfo;
+}
 
 ConnectionPool::Lease::Lease(Lease&& other) noexcept
     : pool_(other.pool_),
@@ -28,11 +83,32 @@ void ConnectionPool::Lease::Prepare(const std::string& name,
   }
 }
 
+absl::Status ConnectionPool::Lease::FitStatementTimeout(absl::Time deadline) {
+  const absl::Duration left = deadline - absl::Now();
+  if (left <= absl::ZeroDuration()) {
+    return absl::DeadlineExceededError(
+        "the call's deadline passed before the database was asked");
+  }
+  const int64_t limit =
+      std::min(absl::ToInt64Milliseconds(pool_->options_.statement_timeout),
+               std::max<int64_t>(1, absl::ToInt64Milliseconds(left)));
+  const int64_t now = slot_->statement_timeout_ms;
+  if (now <= limit && now * 5 >= limit * 4) return absl::OkStatus();
+  // set_variable, unlike a plain SET, is replayed if libpqxx reconnects.
+  slot_->connection->set_variable("statement_timeout", absl::StrCat(limit));
+  slot_->statement_timeout_ms = limit;
+  return absl::OkStatus();
+}
+
 ConnectionPool::ConnectionPool(PoolOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)),
+      conninfo_(WithConnectionDefaults(options_.url).value_or(options_.url)) {}
 
 ConnectionPool::~ConnectionPool() {
   absl::MutexLock lock(&mu_);
+  // Connects in flight end within connect_timeout; they touch this pool.
+  mu_.Await(absl::Condition(
+      +[](int* connecting) { return *connecting == 0; }, &connecting_));
   idle_.clear();
 }
 
@@ -40,13 +116,16 @@ absl::StatusOr<std::unique_ptr<ConnectionPool::Slot>>
 ConnectionPool::Connect() {
   try {
     auto slot = std::make_unique<Slot>();
-    slot->connection = std::make_unique<pqxx::connection>(options_.url);
-    // set_variable, unlike a plain SET, is replayed if libpqxx reconnects.
-    slot->connection->set_variable(
-        "statement_timeout",
-        absl::StrCat(absl::ToInt64Milliseconds(options_.statement_timeout)));
+    slot->connection = std::make_unique<pqxx::connection>(conninfo_);
+    slot->statement_timeout_ms =
+        absl::ToInt64Milliseconds(options_.statement_timeout);
+    slot->connection->set_variable("statement_timeout",
+                                   absl::StrCat(slot->statement_timeout_ms));
     slot->connection->set_variable(
         "application_name", slot->connection->quote(options_.application_name));
+    // A statement still running for a client that went away (its socket
+    // closed by the watchdog, watchdog.h) is ended within a second.
+    slot->connection->set_variable("client_connection_check_interval", "1000");
     return slot;
   } catch (const std::exception& e) {
     spdlog::warn("cannot connect to the database: {}",
@@ -56,36 +135,60 @@ ConnectionPool::Connect() {
   }
 }
 
+void ConnectionPool::StartConnect() {
+  ++open_;
+  ++connecting_;
+  std::thread([this] {
+    absl::StatusOr<std::unique_ptr<Slot>> slot = Connect();
+    absl::MutexLock lock(&mu_);
+    --connecting_;
+    if (slot.ok()) {
+      idle_.push_back(*std::move(slot));
+    } else {
+      --open_;
+      ++connect_failures_;
+      last_connect_error_ = slot.status();
+    }
+  }).detach();
+}
+
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
     absl::Time deadline) {
-  {
-    absl::MutexLock lock(&mu_);
-    ++waiting_;
-    const auto available = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return !idle_.empty() || open_ < options_.size;
+  absl::MutexLock lock(&mu_);
+  ++waiting_;
+  const uint64_t failures = connect_failures_;
+  for (;;) {
+    if (!idle_.empty()) {
+      std::unique_ptr<Slot> slot = std::move(idle_.back());
+      idle_.pop_back();
+      --waiting_;
+      return Lease(this, std::move(slot));
+    }
+    if (connect_failures_ != failures) {
+      --waiting_;
+      return last_connect_error_;
+    }
+    // One connect per caller waiting, up to the size.
+    if (open_ < options_.size && connecting_ < waiting_) {
+      StartConnect();
+      continue;
+    }
+    const auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return !idle_.empty() || connect_failures_ != failures ||
+             (open_ < options_.size && connecting_ < waiting_);
     };
-    const bool ready =
-        mu_.AwaitWithDeadline(absl::Condition(&available), deadline);
-    --waiting_;
-    if (!ready) {
+    if (!mu_.AwaitWithDeadline(absl::Condition(&changed), deadline)) {
+      --waiting_;
+      if (connecting_ > 0) {
+        return absl::UnavailableError(
+            "no database connection could be opened before the deadline; "
+            "retry");
+      }
       return absl::UnavailableError(absl::StrCat(
           "all ", options_.size,
           " database connections stayed busy until the deadline; retry"));
     }
-    if (!idle_.empty()) {
-      std::unique_ptr<Slot> slot = std::move(idle_.back());
-      idle_.pop_back();
-      return Lease(this, std::move(slot));
-    }
-    ++open_;  // reserve the place while connecting without the lock
   }
-  absl::StatusOr<std::unique_ptr<Slot>> slot = Connect();
-  if (!slot.ok()) {
-    absl::MutexLock lock(&mu_);
-    --open_;
-    return slot.status();
-  }
-  return Lease(this, std::move(*slot));
 }
 
 void ConnectionPool::Release(std::unique_ptr<Slot> slot, bool broken) {
@@ -112,7 +215,7 @@ ConnectionPool::Stats ConnectionPool::GetStats() const {
   Stats stats;
   stats.size = options_.size;
   stats.idle = static_cast<int>(idle_.size());
-  stats.in_use = open_ - stats.idle;
+  stats.in_use = open_ - stats.idle - connecting_;
   stats.waiting = waiting_;
   return stats;
 }

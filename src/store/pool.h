@@ -13,10 +13,16 @@
 //   lease->Prepare("forums.get", "SELECT ...");  // once per connection
 //   pqxx::work txn(lease->connection());
 //
-// Connections open lazily, up to `size`. When all are in use a caller waits
-// until one is returned or its deadline passes, then gets UNAVAILABLE. A
-// connection that failed (lost, or marked broken by its user) is closed when
-// returned and never handed out again; its place is refilled on demand.
+// Connections open lazily, up to `size`, on a thread of their own: a caller
+// waits for a connection (returned or newly opened) only until its deadline,
+// then gets UNAVAILABLE, even while a connect hangs on a server that does not
+// answer. A connect that fails is reported at once to the callers waiting.
+// A connection that failed (lost, or marked broken by its user) is closed
+// when returned and never handed out again; its place is refilled on demand.
+//
+// Every connection gets the settings of WithConnectionDefaults unless the URL
+// sets them: connecting is bounded, and TCP keepalives and a user timeout
+// notice a peer that vanished.
 //
 // Thread-safe.
 
@@ -27,11 +33,23 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 
 namespace forum_registry::store {
+
+// `url` (a libpq URL or connection string) as a connection string with the
+// settings this program relies on added where `url` leaves them unset:
+//   connect_timeout=3                      a connect gives up after 3 s
+//   keepalives=1, keepalives_idle=10,      an idle connection whose peer
+//     keepalives_interval=5,                 vanished is closed within ~25 s
+//     keepalives_count=3
+//   tcp_user_timeout=15000                 so is one whose sent data goes
+//                                            unacknowledged for 15 s
+// INVALID_ARGUMENT if libpq cannot parse `url`.
+absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url);
 
 struct PoolOptions {
   // libpq connection string or URL.
@@ -49,6 +67,7 @@ class ConnectionPool {
   struct Slot {
     std::unique_ptr<pqxx::connection> connection;
     std::set<std::string> prepared;
+    int64_t statement_timeout_ms = 0;  // as set on the connection
   };
 
  public:
@@ -68,6 +87,14 @@ class ConnectionPool {
 
     // The connection must not be reused (an error left it unusable).
     void MarkBroken() { broken_ = true; }
+
+    // Fits the connection's statement timeout to a call that must end by
+    // `deadline`: at most the time left (so the server ends a statement
+    // the caller no longer waits for), at most the pool's statement timeout,
+    // and at least 80 % of the smaller of the two (so calls with similar
+    // deadlines reuse the setting instead of a round trip each).
+    // DEADLINE_EXCEEDED if `deadline` has passed. May throw as libpqxx does.
+    absl::Status FitStatementTimeout(absl::Time deadline);
 
    private:
     friend class ConnectionPool;
@@ -91,8 +118,9 @@ class ConnectionPool {
   ConnectionPool(const ConnectionPool&) = delete;
   ConnectionPool& operator=(const ConnectionPool&) = delete;
 
-  // Lends a connection, waiting until `deadline` if all are in use.
-  // UNAVAILABLE if none is free by then or the database cannot be reached.
+  // Lends a connection, waiting until `deadline` if all are in use or a new
+  // one is being opened. UNAVAILABLE if none is free by then or the database
+  // cannot be reached.
   absl::StatusOr<Lease> Acquire(absl::Time deadline);
 
   // Closes idle connections, e.g. after the database restarted; lent ones are
@@ -106,12 +134,19 @@ class ConnectionPool {
  private:
   void Release(std::unique_ptr<Slot> slot, bool broken);
   absl::StatusOr<std::unique_ptr<Slot>> Connect();
+  // Opens one connection on a thread of its own; it joins idle_.
+  void StartConnect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
+  const std::string conninfo_;  // options_.url WithConnectionDefaults
   mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Slot>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + lent + being opened
   int waiting_ ABSL_GUARDED_BY(mu_) = 0;
+  int connecting_ ABSL_GUARDED_BY(mu_) = 0;
+  // Connects that failed, and why the last one did.
+  uint64_t connect_failures_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Status last_connect_error_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace forum_registry::store

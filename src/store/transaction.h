@@ -9,6 +9,13 @@
 // The function gets the lease and the transaction (pqxx::work, or
 // pqxx::nontransaction for RunSingleRead).
 //
+// The caller's deadline reaches the database: each statement's timeout is at
+// most the time left (Lease::FitStatementTimeout), the watchdog
+// (watchdog.h) shuts the connection down if the call is cancelled or the
+// database does not answer past the deadline, and no COMMIT is sent once the
+// deadline has passed or the call was cancelled: the transaction is rolled
+// back and the caller gets DEADLINE_EXCEEDED or CANCELLED.
+//
 //   absl::Status s = RunTransaction(pool, deadline,
 //       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
 //         lease.Prepare("forums.get", kGetSql);
@@ -18,11 +25,13 @@
 //       });
 
 #include <pqxx/pqxx>
+#include <type_traits>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "src/store/errors.h"
 #include "src/store/pool.h"
+#include "src/store/watchdog.h"
 
 namespace forum_registry::store {
 
@@ -31,13 +40,26 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
                             Fn&& fn) {
   absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(deadline);
   if (!lease.ok()) return lease.status();
+  Watchdog::Watch watch(lease->connection(), deadline);
   try {
+    if (absl::Status fit = lease->FitStatementTimeout(deadline); !fit.ok()) {
+      return fit;
+    }
     Txn txn(lease->connection());
     absl::Status status = fn(*lease, txn);
-    if (status.ok()) txn.commit();
+    if (!status.ok()) return status;
+    if constexpr (!std::is_same_v<Txn, pqxx::nontransaction>) {
+      if (watch.Over()) return watch.Why();  // rolled back, not committed
+      watch.Disarm();                        // a COMMIT sent is not cut off
+    }
+    txn.commit();
     return status;
   } catch (const std::exception& e) {
     if (IsConnectionBroken(e)) lease->MarkBroken();
+    if (watch.Fired()) {
+      lease->MarkBroken();
+      return watch.Why();
+    }
     return StatusFromException(e);
   }
 }

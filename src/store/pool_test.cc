@@ -1,0 +1,39 @@
+// WithConnectionDefaults: the settings every connection gets (pool.h).
+
+#include "src/store/pool.h"
+
+#include "gtest/gtest.h"
+
+namespace forum_registry::store {
+namespace {
+
+TEST(ConnectionDefaults, AreAddedWhereTheUrlLeavesThemUnset) {
+  const absl::StatusOr<std::string> url = WithConnectionDefaults(
+      "postgresql://u@db.example:6543/registry?connect_timeout=9");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_NE(url->find("host='db.example'"), std::string::npos) << *url;
+  EXPECT_NE(url->find("port='6543'"), std::string::npos) << *url;
+  EXPECT_NE(url->find("dbname='registry'"), std::string::npos) << *url;
+  EXPECT_NE(url->find("connect_timeout='9'"), std::string::npos)
+      << "the URL's own value wins: " << *url;
+  EXPECT_NE(url->find("keepalives='1'"), std::string::npos) << *url;
+  EXPECT_NE(url->find("keepalives_idle='10'"), std::string::npos) << *url;
+  EXPECT_NE(url->find("tcp_user_timeout='15000'"), std::string::npos) << *url;
+
+  const absl::StatusOr<std::string> quoted =
+      WithConnectionDefaults(R"(host=/tmp/s password='it\'s \\x')");
+  ASSERT_TRUE(quoted.ok()) << quoted.status();
+  EXPECT_NE(quoted->find("connect_timeout='3'"), std::string::npos);
+  EXPECT_NE(quoted->find(R"(password='it\'s \\x')"), std::string::npos)
+      << "quotes and backslashes survive: " << *quoted;
+
+  const absl::StatusOr<std::string> broken =
+      WithConnectionDefaults("not a connection string");
+  EXPECT_EQ(broken.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(broken.status().message().find("cannot be parsed"),
+            absl::string_view::npos)
+      << broken.status();
+}
+
+}  // namespace
+}  // namespace forum_registry::store

@@ -1,0 +1,107 @@
+#include "src/store/watchdog.h"
+
+#include <sys/socket.h>
+
+#include <pqxx/connection_base>
+#include <thread>
+
+namespace forum_registry::store {
+namespace {
+
+thread_local const CallScope* current_scope = nullptr;
+
+}  // namespace
+
+CallScope::CallScope(std::function<bool()> cancelled)
+    : cancelled_(std::move(cancelled)), outer_(current_scope) {
+  current_scope = this;
+}
+
+CallScope::~CallScope() { current_scope = outer_; }
+
+const CallScope* CallScope::Current() { return current_scope; }
+
+Watchdog& Watchdog::Get() {
+  static Watchdog* const watchdog = new Watchdog();  // never destroyed
+  return *watchdog;
+}
+
+uint64_t Watchdog::fired() const {
+  absl::MutexLock lock(&mu_);
+  return fired_;
+}
+
+Watchdog::Watch::Watch(pqxx::connection_base& connection, absl::Time deadline)
+    : deadline_(deadline), scope_(CallScope::Current()) {
+  Watchdog& dog = Get();
+  absl::MutexLock lock(&dog.mu_);
+  if (!dog.running_) {
+    dog.running_ = true;
+    std::thread([&dog] { dog.Run(); }).detach();
+  }
+  dog.entries_.push_front(Entry{
+      .socket = connection.sock(), .deadline = deadline, .scope = scope_});
+  entry_ = dog.entries_.begin();
+  armed_ = true;
+}
+
+Watchdog::Watch::~Watch() { Disarm(); }
+
+void Watchdog::Watch::Disarm() {
+  if (!armed_) return;
+  Watchdog& dog = Get();
+  absl::MutexLock lock(&dog.mu_);
+  // Keep what happened for Fired() and Why().
+  fired_ = entry_->fired;
+  cancelled_ = entry_->cancelled;
+  dog.entries_.erase(entry_);
+  armed_ = false;
+}
+
+bool Watchdog::Watch::Fired() const {
+  if (!armed_) return fired_;
+  absl::MutexLock lock(&Get().mu_);
+  return entry_->fired;
+}
+
+bool Watchdog::Watch::Over() const {
+  return absl::Now() >= deadline_ || (scope_ != nullptr && scope_->Cancelled());
+}
+
+absl::Status Watchdog::Watch::Why() const {
+  bool cancelled = false;
+  if (armed_) {
+    absl::MutexLock lock(&Get().mu_);
+    cancelled = entry_->cancelled;
+  } else {
+    cancelled = cancelled_;
+  }
+  if (cancelled || (scope_ != nullptr && scope_->Cancelled())) {
+    return absl::CancelledError(
+        "the call was cancelled; its transaction was rolled back");
+  }
+  return absl::DeadlineExceededError(
+      "the call's deadline passed before the database answered; its "
+      "transaction was rolled back");
+}
+
+void Watchdog::Run() {
+  for (;;) {
+    absl::SleepFor(kTick);
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    for (Watch::Entry& entry : entries_) {
+      if (entry.fired || entry.socket < 0) continue;
+      const bool cancelled = entry.scope != nullptr && entry.scope->Cancelled();
+      if (!cancelled && now < entry.deadline + kGrace) continue;
+      // The blocked recv() or send() returns at once; the socket stays
+      // open (libpq closes it), so its number cannot be reused meanwhile.
+      ::shutdown(entry.socket, SHUT_RDWR);
+      entry.fired = true;
+      entry.cancelled = cancelled;
+      ++fired_;
+    }
+  }
+}
+
+}  // namespace forum_registry::store
