@@ -56,9 +56,12 @@ for side in a b; do
   url=$(pg_url "$pgdir/socket" "ab_$side")
   "${bin[$side]}" migrate --database-url "$url" >/dev/null
   "${bin[$side]}" import --database-url "$url" "${data[$side]}"/*.textproto >/dev/null
+  # Revisions since issue 11 refuse to serve without a way to know callers.
+  auth=()
+  if "${bin[$side]}" serve --help | grep -q -- --no-auth; then auth=(--no-auth); fi
   "${bin[$side]}" serve --database-url "$url" \
     --listen-address "127.0.0.1:${port[$side]}" --metrics-address "" \
-    --log-level error >"$pgdir/server-$side.log" 2>&1 &
+    --log-level error "${auth[@]}" >"$pgdir/server-$side.log" 2>&1 &
   pids+=($!)
 done
 sleep 2
