@@ -15,7 +15,8 @@ namespace {
 
 namespace v1 = forumregistry::v1;
 
-absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
+absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
+                  grpc::ServerContext* context,
                   const v1::ListChangesRequest& request,
                   v1::ListChangesResponse* response) {
   FR_ASSIGN_OR_RETURN(const int page_size,
@@ -25,11 +26,17 @@ absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
   // A token is bound to the filter.
   const std::string fingerprint =
       domain::QueryFingerprint({"changes", domain::filter::Canonical(filter)});
+  if (page_token_key == nullptr) {
+    return absl::InternalError("no key to sign page tokens with");
+  }
+  const absl::Time deadline = DeadlineOf(context);
+  FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
+                      page_token_key->Get(deadline));
   int64_t after = 0;
   if (!request.page_token().empty()) {
     FR_ASSIGN_OR_RETURN(
         const std::vector<std::string> key,
-        domain::DecodePageKey(request.page_token(), fingerprint, 1));
+        tokens->DecodeKey(request.page_token(), fingerprint, 1));
     if (!absl::SimpleAtoi(key[0], &after) || after < 0) {
       return absl::InvalidArgumentError(
           "page_token: is not a token this service issued for this list");
@@ -38,10 +45,9 @@ absl::Status List(store::ChangeLog& log, grpc::ServerContext* context,
   bool more = false;
   FR_RETURN_IF_ERROR(log.List(
       after, filter ? &*filter : nullptr, page_size,
-      [response] { return response->add_changes(); }, &more,
-      DeadlineOf(context)));
+      [response] { return response->add_changes(); }, &more, deadline));
   if (more && response->changes_size() > 0) {
-    response->set_next_page_token(domain::EncodePageToken(
+    response->set_next_page_token(tokens->Encode(
         fingerprint,
         {std::to_string(
             response->changes(response->changes_size() - 1).revision())}));
@@ -63,7 +69,7 @@ grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
     if (!caller.ok()) return ToGrpcStatus(caller.status());
   }
   const store::CallScope scope = ScopeOf(context);
-  return ToGrpcStatus(List(log_, context, *request, response));
+  return ToGrpcStatus(List(log_, page_token_key_, context, *request, response));
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(

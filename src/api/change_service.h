@@ -12,6 +12,7 @@
 #include "src/api/change_feed.h"
 #include "src/auth/authorizer.h"
 #include "src/store/change_log.h"
+#include "src/store/page_token_key.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::api {
@@ -23,6 +24,9 @@ class ChangeService final : public forumregistry::v1::ChangeService::
   // Lists from `read_pool` (a replica's, or the primary's); watches with
   // `feed`.
   ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed);
+
+  // The key that signs ListChanges' page tokens (required for it).
+  void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
 
   // Who may list and watch (null: everyone).
   void set_authorizer(const auth::Authorizer* authorizer) {
@@ -44,6 +48,7 @@ class ChangeService final : public forumregistry::v1::ChangeService::
   store::ChangeLog log_;
   ChangeFeed* feed_;
   const auth::Authorizer* authorizer_ = nullptr;
+  store::PageTokenKey* page_token_key_ = nullptr;
 };
 
 }  // namespace forum_registry::api

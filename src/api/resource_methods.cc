@@ -102,17 +102,21 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
       {type_.collection, query.parent,
        filter ? domain::filter::Canonical(*filter) : "",
        absl::StrCat(order.field, order.descending ? " desc" : "")});
+  if (page_token_key_ == nullptr) {
+    return absl::InternalError("no key to sign page tokens with");
+  }
+  const absl::Time deadline = DeadlineOf(context);
+  FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
+                      page_token_key_->Get(deadline));
   if (!request.page_token.empty()) {
     FR_ASSIGN_OR_RETURN(query.after,
-                        domain::DecodePageKey(request.page_token, fingerprint,
-                                              order.field.empty() ? 1 : 2));
+                        tokens->DecodeKey(request.page_token, fingerprint,
+                                          order.field.empty() ? 1 : 2));
   }
   std::vector<std::string> next;
-  FR_RETURN_IF_ERROR(store_->List(query, add, &next, DeadlineOf(context)));
+  FR_RETURN_IF_ERROR(store_->List(query, add, &next, deadline));
   next_page_token->clear();
-  if (!next.empty()) {
-    *next_page_token = domain::EncodePageToken(fingerprint, next);
-  }
+  if (!next.empty()) *next_page_token = tokens->Encode(fingerprint, next);
   return absl::OkStatus();
 }
 

@@ -21,6 +21,7 @@
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
 #include "src/domain/resource_registry.h"
+#include "src/store/page_token_key.h"
 #include "src/store/resource_store.h"
 
 namespace forum_registry::api {
@@ -74,6 +75,9 @@ class ResourceMethods {
 
   const domain::ResourceType& type() const { return type_; }
 
+  // The key that signs page tokens; List refuses to run without one.
+  void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
+
  private:
   absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
                       const std::function<google::protobuf::Message*()>& add,
@@ -96,6 +100,7 @@ class ResourceMethods {
 
   store::ResourceStore* store_;
   const domain::ResourceType& type_;
+  store::PageTokenKey* page_token_key_ = nullptr;
 };
 
 }  // namespace forum_registry::api

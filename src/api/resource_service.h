@@ -80,6 +80,11 @@ class ResourceService final : public grpc::Service {
     store_.set_cache(cache, revisions);
   }
 
+  // The key that signs List's page tokens (required for List).
+  void set_page_token_key(store::PageTokenKey* key) {
+    methods_.set_page_token_key(key);
+  }
+
  private:
   class Handler;
   // The fields of one method's request and response that it reads and

@@ -17,6 +17,8 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+const PageTokens kTokens("a key of this test, 32 bytes ..");
+
 constexpr char kBase64UrlAlphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -26,7 +28,7 @@ std::string Fingerprint() {
 
 void ExpectInvalidToken(absl::string_view token, absl::string_view fp) {
   const absl::StatusOr<std::vector<std::string>> key =
-      DecodePageToken(token, fp);
+      kTokens.Decode(token, fp);
   EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument)
       << "token \"" << token << "\" was accepted";
   EXPECT_THAT(std::string(key.status().message()), StartsWith("page_token: "));
@@ -95,9 +97,9 @@ TEST(QueryFingerprint, DoesNotConfuseLengthPrefixWithContent) {
 
 TEST(PageToken, RoundTripsSimpleKey) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"forums/arf"});
+  const std::string token = kTokens.Encode(fp, {"forums/arf"});
   const absl::StatusOr<std::vector<std::string>> key =
-      DecodePageToken(token, fp);
+      kTokens.Decode(token, fp);
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_THAT(*key, ElementsAre("forums/arf"));
 }
@@ -105,7 +107,7 @@ TEST(PageToken, RoundTripsSimpleKey) {
 TEST(PageToken, RoundTripsEmptyKey) {
   const std::string fp = Fingerprint();
   const absl::StatusOr<std::vector<std::string>> key =
-      DecodePageToken(EncodePageToken(fp, {}), fp);
+      kTokens.Decode(kTokens.Encode(fp, {}), fp);
   ASSERT_TRUE(key.ok()) << key.status();
   EXPECT_TRUE(key->empty());
 }
@@ -122,9 +124,9 @@ TEST(PageToken, RoundTripsKeysWithArbitraryBytes) {
       {std::string(300, 'x'), std::string(70000, '\x7f')},
   };
   for (const std::vector<std::string>& last_key : keys) {
-    const std::string token = EncodePageToken(fp, last_key);
+    const std::string token = kTokens.Encode(fp, last_key);
     const absl::StatusOr<std::vector<std::string>> key =
-        DecodePageToken(token, fp);
+        kTokens.Decode(token, fp);
     ASSERT_TRUE(key.ok()) << key.status();
     EXPECT_EQ(*key, last_key);
   }
@@ -134,7 +136,7 @@ TEST(PageToken, IsUrlSafe) {
   const std::string fp = Fingerprint();
   for (int length = 0; length < 40; ++length) {
     const std::string token =
-        EncodePageToken(fp, {std::string(length, '\xfb'), "?/+="});
+        kTokens.Encode(fp, {std::string(length, '\xfb'), "?/+="});
     EXPECT_EQ(token.find_first_not_of(kBase64UrlAlphabet), std::string::npos)
         << token;
   }
@@ -142,18 +144,18 @@ TEST(PageToken, IsUrlSafe) {
 
 TEST(PageToken, RejectsTokenFromAnotherQuery) {
   const std::string token =
-      EncodePageToken(QueryFingerprint({"forums", "", "name"}), {"forums/arf"});
+      kTokens.Encode(QueryFingerprint({"forums", "", "name"}), {"forums/arf"});
   const absl::StatusOr<std::vector<std::string>> key =
-      DecodePageToken(token, QueryFingerprint({"forums", "", "name desc"}));
+      kTokens.Decode(token, QueryFingerprint({"forums", "", "name desc"}));
   EXPECT_EQ(key.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(key.status().message()), StartsWith("page_token: "));
 }
 
 TEST(PageToken, RejectsTokenWhenPartBoundariesDiffer) {
   const std::string token =
-      EncodePageToken(QueryFingerprint({"ab", "c"}), {"k"});
+      kTokens.Encode(QueryFingerprint({"ab", "c"}), {"k"});
   EXPECT_EQ(
-      DecodePageToken(token, QueryFingerprint({"a", "bc"})).status().code(),
+      kTokens.Decode(token, QueryFingerprint({"a", "bc"})).status().code(),
       absl::StatusCode::kInvalidArgument);
 }
 
@@ -163,8 +165,8 @@ TEST(PageToken, RejectsEveryOneCharacterChange) {
   // modulo 3 and the last base64 character is sometimes partial.
   for (int length = 0; length < 6; ++length) {
     const std::string token =
-        EncodePageToken(fp, {std::string(length, 'k'), "forums/arf"});
-    ASSERT_TRUE(DecodePageToken(token, fp).ok());
+        kTokens.Encode(fp, {std::string(length, 'k'), "forums/arf"});
+    ASSERT_TRUE(kTokens.Decode(token, fp).ok());
     for (size_t pos = 0; pos < token.size(); ++pos) {
       for (char c : absl::string_view(kBase64UrlAlphabet)) {
         if (c == token[pos]) continue;
@@ -181,7 +183,7 @@ TEST(PageToken, RejectsEveryOneCharacterChange) {
 
 TEST(PageToken, RejectsOneCharacterChangeToNonAlphabetCharacter) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"forums/arf"});
+  const std::string token = kTokens.Encode(fp, {"forums/arf"});
   for (size_t pos = 0; pos < token.size(); ++pos) {
     for (char c : {'+', '/', '=', '.', '%', ' ', '\0'}) {
       std::string altered = token;
@@ -198,7 +200,7 @@ TEST(PageToken, RejectsNonCanonicalSpellingOfGenuineToken) {
   const std::string fp = Fingerprint();
   for (int length = 0; length < 3; ++length) {
     const std::string token =
-        EncodePageToken(fp, {std::string(length, 'k'), "forums/arf"});
+        kTokens.Encode(fp, {std::string(length, 'k'), "forums/arf"});
     SCOPED_TRACE(token);
     ExpectInvalidToken(token.substr(0, 4) + " " + token.substr(4), fp);
     ExpectInvalidToken(token.substr(0, 4) + "\n" + token.substr(4), fp);
@@ -211,7 +213,7 @@ TEST(PageToken, RejectsNonCanonicalSpellingOfGenuineToken) {
 
 TEST(PageToken, RejectsTruncatedToken) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"forums/arf", "x"});
+  const std::string token = kTokens.Encode(fp, {"forums/arf", "x"});
   for (size_t length = 1; length < token.size(); ++length) {
     SCOPED_TRACE(testing::Message() << "first " << length << " characters");
     ExpectInvalidToken(token.substr(0, length), fp);
@@ -220,7 +222,7 @@ TEST(PageToken, RejectsTruncatedToken) {
 
 TEST(PageToken, RejectsTokenWithExtraCharacters) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"forums/arf"});
+  const std::string token = kTokens.Encode(fp, {"forums/arf"});
   ExpectInvalidToken(token + "A", fp);
   ExpectInvalidToken(token + "AAAA", fp);
   ExpectInvalidToken("A" + token, fp);
@@ -238,7 +240,7 @@ TEST(PageToken, RejectsGarbage) {
 
 TEST(PageToken, RejectsNonBase64) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"forums/arf"});
+  const std::string token = kTokens.Encode(fp, {"forums/arf"});
   // Standard base64 is not accepted in place of the URL-safe alphabet.
   std::string standard = token;
   for (char& c : standard) {
@@ -253,16 +255,35 @@ TEST(PageToken, RejectsNonBase64) {
                      fp);
 }
 
-TEST(PageToken, RejectsWellFormedBytesWithoutValidChecksum) {
-  // A forger who knows the layout but not the checksum salt.
+TEST(PageToken, RejectsWellFormedBytesWithoutAValidSignature) {
+  // A forger who knows the layout but not the key.
   const std::string fp = Fingerprint();
-  std::string raw(1, '\x01');
+  std::string raw(1, '\x02');
   raw += fp;
   raw += std::string(
       "\0\0\0\x03"
       "abc",
       7);
-  raw += std::string(8, '\0');
+  raw += std::string(16, '\0');
+  ExpectInvalidToken(absl::WebSafeBase64Escape(raw), fp);
+}
+
+TEST(PageToken, RejectsATokenSignedWithAnotherKey) {
+  const std::string fp = Fingerprint();
+  const PageTokens other("another key, also 32 bytes long.");
+  const std::string token = other.Encode(fp, {"forums/arf"});
+  ASSERT_TRUE(other.Decode(token, fp).ok());
+  ExpectInvalidToken(token, fp);
+}
+
+TEST(PageToken, RejectsATokenOfTheEarlierUnsignedFormat) {
+  // Version 1 carried an 8-byte FNV checksum that anyone could compute.
+  const std::string fp = Fingerprint();
+  std::string raw;
+  ASSERT_TRUE(
+      absl::WebSafeBase64Unescape(kTokens.Encode(fp, {"forums/arf"}), &raw));
+  raw[0] = '\x01';
+  raw.resize(raw.size() - 8);
   ExpectInvalidToken(absl::WebSafeBase64Escape(raw), fp);
 }
 
@@ -272,25 +293,25 @@ TEST(PageToken, RejectsOtherVersion) {
   const std::string fp = Fingerprint();
   std::string raw;
   ASSERT_TRUE(
-      absl::WebSafeBase64Unescape(EncodePageToken(fp, {"forums/arf"}), &raw));
-  raw[0] = '\x02';
+      absl::WebSafeBase64Unescape(kTokens.Encode(fp, {"forums/arf"}), &raw));
+  raw[0] = '\x03';
   ExpectInvalidToken(absl::WebSafeBase64Escape(raw), fp);
 }
 
 TEST(PageToken, DecodePageKeyRefusesAKeyOfAnotherSize) {
   const std::string fp = Fingerprint();
-  const std::string token = EncodePageToken(fp, {"2023-07-14", "forums/arf"});
+  const std::string token = kTokens.Encode(fp, {"2023-07-14", "forums/arf"});
   const absl::StatusOr<std::vector<std::string>> two =
-      DecodePageKey(token, fp, 2);
+      kTokens.DecodeKey(token, fp, 2);
   ASSERT_TRUE(two.ok()) << two.status();
   EXPECT_EQ(two->size(), 2u);
   const absl::StatusOr<std::vector<std::string>> one =
-      DecodePageKey(token, fp, 1);
+      kTokens.DecodeKey(token, fp, 1);
   EXPECT_EQ(one.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(one.status().message(),
             "page_token: is not a token this service issued for this list");
   ExpectInvalidToken("garbage", fp);
-  EXPECT_EQ(DecodePageKey("garbage", fp, 1).status().code(),
+  EXPECT_EQ(kTokens.DecodeKey("garbage", fp, 1).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 

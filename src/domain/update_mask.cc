@@ -67,11 +67,16 @@ absl::Status ApplyUpdateMask(const FieldMask& mask,
   return absl::OkStatus();
 }
 
-std::string FormatEtag(int64_t version) { return absl::StrCat("v", version); }
+std::string FormatEtag(int64_t version, int64_t create_micros) {
+  if (create_micros == 0) return absl::StrCat("v", version);
+  return absl::StrCat("v", version, ".", absl::Hex(create_micros));
+}
 
 absl::Status CheckEtag(absl::string_view given, int64_t version,
-                       absl::string_view resource_name) {
-  if (given.empty() || given == FormatEtag(version)) return absl::OkStatus();
+                       int64_t create_micros, absl::string_view resource_name) {
+  if (given.empty() || given == FormatEtag(version, create_micros)) {
+    return absl::OkStatus();
+  }
   return absl::AbortedError(
       absl::StrCat("etag: does not match the current etag of ", resource_name,
                    "; it changed since you read it: get it again and retry"));

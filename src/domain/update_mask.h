@@ -26,12 +26,18 @@ absl::Status ApplyUpdateMask(const google::protobuf::FieldMask& mask,
                              const google::protobuf::Message& patch,
                              google::protobuf::Message* target);
 
-// The etag of the stored version `version` of a record.
-std::string FormatEtag(int64_t version);
+// The etag of the stored version `version` of the incarnation of a record
+// created at `create_micros` (microseconds since the epoch):
+// "v3.5f2a9c0e1b2d0". The incarnation makes it unique: a record deleted and
+// created again restarts at version 1, and a stale etag of the one deleted must
+// not match. Without a known incarnation (0: changes logged before migration
+// 0008), "v3".
+std::string FormatEtag(int64_t version, int64_t create_micros);
 
-// OK if `given` is empty or names the stored `version`; ABORTED otherwise.
+// OK if `given` is empty or is FormatEtag(version, create_micros); ABORTED
+// otherwise.
 absl::Status CheckEtag(absl::string_view given, int64_t version,
-                       absl::string_view resource_name);
+                       int64_t create_micros, absl::string_view resource_name);
 
 }  // namespace forum_registry::domain
 

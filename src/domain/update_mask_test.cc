@@ -346,30 +346,43 @@ TEST(ApplyUpdateMask, UnknownPathMessageNamesTheMessageType) {
 
 // --- Etags -----------------------------------------------------------------
 
-TEST(FormatEtag, DiffersByVersion) {
-  EXPECT_NE(FormatEtag(1), FormatEtag(2));
-  EXPECT_EQ(FormatEtag(5), FormatEtag(5));
+TEST(FormatEtag, DiffersByVersionAndByIncarnation) {
+  EXPECT_NE(FormatEtag(1, 1000), FormatEtag(2, 1000));
+  EXPECT_NE(FormatEtag(1, 1000), FormatEtag(1, 1001))
+      << "a record created again must not match the old one's etag";
+  EXPECT_EQ(FormatEtag(5, 1000), FormatEtag(5, 1000));
+  EXPECT_EQ(FormatEtag(5, 0x5f2a), "v5.5f2a");
+  EXPECT_EQ(FormatEtag(5, 0), "v5") << "an unknown incarnation";
 }
 
 TEST(CheckEtag, EmptyEtagIsAccepted) {
-  EXPECT_TRUE(CheckEtag("", 7, "forums/arf").ok());
+  EXPECT_TRUE(CheckEtag("", 7, 1000, "forums/arf").ok());
 }
 
 TEST(CheckEtag, MatchingEtagIsAccepted) {
-  EXPECT_TRUE(CheckEtag(FormatEtag(7), 7, "forums/arf").ok());
+  EXPECT_TRUE(CheckEtag(FormatEtag(7, 1000), 7, 1000, "forums/arf").ok());
 }
 
 TEST(CheckEtag, StaleEtagIsAborted) {
-  const absl::Status status = CheckEtag(FormatEtag(6), 7, "forums/arf");
+  const absl::Status status =
+      CheckEtag(FormatEtag(6, 1000), 7, 1000, "forums/arf");
   EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
   EXPECT_THAT(std::string(status.message()), StartsWith("etag: "));
   EXPECT_THAT(std::string(status.message()), HasSubstr("forums/arf"));
 }
 
-TEST(CheckEtag, MadeUpEtagIsAborted) {
-  EXPECT_EQ(CheckEtag("garbage", 7, "forums/arf").code(),
+TEST(CheckEtag, AnEtagOfAnEarlierIncarnationIsAborted) {
+  EXPECT_EQ(CheckEtag(FormatEtag(1, 1000), 1, 2000, "forums/arf").code(),
             absl::StatusCode::kAborted);
-  EXPECT_EQ(CheckEtag("7", 7, "forums/arf").code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(CheckEtag("v1", 1, 2000, "forums/arf").code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST(CheckEtag, MadeUpEtagIsAborted) {
+  EXPECT_EQ(CheckEtag("garbage", 7, 1000, "forums/arf").code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(CheckEtag("7", 7, 1000, "forums/arf").code(),
+            absl::StatusCode::kAborted);
 }
 
 }  // namespace

@@ -289,9 +289,25 @@ int RunServer(const ServeConfig& config) {
              {{"reason", std::string(authorizer.status().message())}});
     return 2;
   }
+  // One key for every replica: a mounted file, or the database's (the
+  // primary's: the key is written by `migrate`).
+  std::unique_ptr<store::PageTokenKey> page_token_key;
   Pools pools(config);
+  if (!config.page_token_key_file.empty()) {
+    absl::StatusOr<std::string> key =
+        store::ReadPageTokenKeyFile(config.page_token_key_file);
+    if (!key.ok()) {
+      LogEvent(spdlog::level::err, "start_failed",
+               {{"reason", std::string(key.status().message())}});
+      return 2;
+    }
+    page_token_key = std::make_unique<store::PageTokenKey>(*std::move(key));
+  } else {
+    page_token_key = std::make_unique<store::PageTokenKey>(&pools.primary);
+  }
   const Services services = MakeServices(pools);
   for (const auto& service : services) {
+    service->set_page_token_key(page_token_key.get());
     service->set_authorizer(authorizer->get());
     // The audit log: one line per write, naming the caller.
     service->set_write_observer([](const std::string& method,
@@ -325,6 +341,7 @@ int RunServer(const ServeConfig& config) {
       &pools.primary);
   api::ChangeService changes(pools.reads(), &feed);
   changes.set_authorizer(authorizer->get());
+  changes.set_page_token_key(page_token_key.get());
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());

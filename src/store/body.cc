@@ -151,7 +151,7 @@ absl::StatusOr<std::string> ToBody(const Message& resource) {
 }
 
 absl::Status FromBody(absl::string_view body, absl::string_view name,
-                      int64_t version, Message* out) {
+                      int64_t version, int64_t create_micros, Message* out) {
   out->Clear();
   google::protobuf::util::JsonParseOptions options;
   // A newer replica may have written fields this one does not know yet.
@@ -171,7 +171,9 @@ absl::Status FromBody(absl::string_view body, absl::string_view name,
   }
   const google::protobuf::Reflection* reflection = out->GetReflection();
   reflection->SetString(out, Field(*out, "name"), std::string(name));
-  reflection->SetString(out, Field(*out, "etag"), domain::FormatEtag(version));
+  reflection->SetString(out, Field(*out, "etag"),
+                        domain::FormatEtag(version, create_micros));
+  if (create_micros != 0) SetTime(out, "create_time", create_micros);
   return absl::OkStatus();
 }
 
@@ -179,8 +181,8 @@ absl::Status FromRow(const pqxx::row& row, Message* out) {
   const pqxx::field body = row["body"];
   FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
                               row[kNameColumn].as<std::string>(),
-                              row[kVersionColumn].as<int64_t>(), out));
-  SetTime(out, "create_time", row["create_micros"].as<int64_t>());
+                              row[kVersionColumn].as<int64_t>(),
+                              row["create_micros"].as<int64_t>(), out));
   SetTime(out, "update_time", row["update_micros"].as<int64_t>());
   return absl::OkStatus();
 }

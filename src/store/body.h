@@ -26,10 +26,12 @@ inline constexpr char kVersionColumn[] = "version";
 // (domain::IsServerSet), which come from the row's own columns.
 absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
 
-// Fills `out` from a stored body, as the record `name` at `version` (its
-// etag); leaves the times unset.
+// Fills `out` from a stored body, as the record `name` at `version` of the
+// incarnation created at `create_micros` (its etag and create_time; 0 if
+// unknown); leaves update_time unset.
 absl::Status FromBody(absl::string_view body, absl::string_view name,
-                      int64_t version, google::protobuf::Message* out);
+                      int64_t version, int64_t create_micros,
+                      google::protobuf::Message* out);
 
 // Sets the Timestamp field `field` ("update_time") of `record`, if it has
 // one, to `micros` since the epoch.

@@ -50,7 +50,11 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
       absl::StrCat("CHANGE_OPERATION_", row["operation"].as<std::string>()),
       &operation);
   change->set_operation(operation);
-  change->set_etag(domain::FormatEtag(version));
+  // The incarnation's create time, unknown (0) for changes logged before
+  // migration 0008.
+  const int64_t created =
+      row["created_micros"].is_null() ? 0 : row["created_micros"].as<int64_t>();
+  change->set_etag(domain::FormatEtag(version, created));
   *change->mutable_change_time() =
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
   if (!row["actor"].is_null())
@@ -68,7 +72,7 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
           ->New());
   const pqxx::field body = row["body"];
   FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
-                              resource, version, record.get()));
+                              resource, version, created, record.get()));
   SetTime(record.get(), "update_time", micros);
   change->mutable_record()->PackFrom(*record);
   return absl::OkStatus();
@@ -82,6 +86,7 @@ constexpr char kReadAfterSql[] =
     "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL ("
     "SELECT sequence, resource, operation, version, body::text AS body, "
     "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
+    "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
     "actor "
     "FROM changes WHERE sequence > $1::bigint ORDER BY sequence "
     "LIMIT $2::int) c ON true ORDER BY c.sequence";
@@ -111,6 +116,7 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
   std::string sql =
       "SELECT sequence, resource, operation, version, body::text AS body, "
       "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
+      "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
       "actor "
       "FROM changes WHERE sequence > $1::bigint";
   if (filter != nullptr) {
@@ -188,7 +194,8 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
           change.set_resource(row[kNameColumn].as<std::string>());
           change.set_operation(v1::CHANGE_OPERATION_CREATE);
           change.set_etag(
-              domain::FormatEtag(row[kVersionColumn].as<int64_t>()));
+              domain::FormatEtag(row[kVersionColumn].as<int64_t>(),
+                                 row["create_micros"].as<int64_t>()));
           *change.mutable_change_time() =
               google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
                   row["update_micros"].as<int64_t>());

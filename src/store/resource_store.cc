@@ -2,8 +2,10 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/civil_time.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
@@ -36,6 +38,23 @@ void SetActor(ConnectionPool::Lease& lease, pqxx::work& txn,
   if (actor.empty()) return;
   lease.Prepare(kSetActorName, kSetActorSql);
   txn.exec_prepared(kSetActorName, std::string(actor));
+}
+
+// Whether `key` can be a sort key of SQL type `type` as a List writes it in
+// a page token: checked before the key meets a cast, so that a token that
+// passed its signature check but carries a key of another list (or a
+// forged one, with a leaked key) is the client's error, not the database's.
+bool IsSortKey(absl::string_view type, const std::string& key) {
+  if (type == "date") {
+    absl::CivilDay day;
+    return key == "-infinity" || key == "infinity" ||
+           (key.size() == 10 && absl::ParseCivilTime(key, &day));
+  }
+  if (type == "bigint") {
+    int64_t number = 0;
+    return absl::SimpleAtoi(key, &number);
+  }
+  return true;
 }
 
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
@@ -248,8 +267,9 @@ absl::Status ResourceStore::Update(absl::string_view name,
         if (rows.empty()) return NotFound(kind_, name);
         std::unique_ptr<Message> current(out->New());
         if (absl::Status s = FromRow(rows[0], current.get()); !s.ok()) return s;
-        FR_RETURN_IF_ERROR(domain::CheckEtag(
-            etag, rows[0][kVersionColumn].as<int64_t>(), name));
+        FR_RETURN_IF_ERROR(
+            domain::CheckEtag(etag, rows[0][kVersionColumn].as<int64_t>(),
+                              rows[0]["create_micros"].as<int64_t>(), name));
         std::unique_ptr<Message> changed(current->New());
         changed->CopyFrom(*current);
         if (absl::Status s = mutate(changed.get()); !s.ok()) return s;
@@ -282,8 +302,9 @@ absl::Status ResourceStore::Delete(absl::string_view name,
         const std::string key(name);
         const pqxx::result rows = txn.exec_prepared(lock_name_, key);
         if (rows.empty()) return NotFound(kind_, name);
-        FR_RETURN_IF_ERROR(domain::CheckEtag(
-            etag, rows[0][kVersionColumn].as<int64_t>(), name));
+        FR_RETURN_IF_ERROR(
+            domain::CheckEtag(etag, rows[0][kVersionColumn].as<int64_t>(),
+                              rows[0]["create_micros"].as<int64_t>(), name));
         FR_RETURN_IF_ERROR(force ? DeleteChildren(txn, key)
                                  : CheckHasNoChildren(txn, key));
         FR_RETURN_IF_ERROR(CheckNotReferredTo(lease, txn, key));
@@ -428,6 +449,10 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
   statement.by_key = by_key;
   if (!query.after.empty()) {
     if (by_key) {
+      if (!IsSortKey(order.sort_type, query.after[0])) {
+        return absl::InvalidArgumentError(
+            "page_token: is not a token this service issued for this list");
+      }
       params.push_back(query.after[0]);
       const std::string key =
           absl::StrCat("$", params.size(), "::", order.sort_type);

@@ -84,6 +84,10 @@ int ServeCommand(const std::vector<std::string>& args) {
              "Callers without credentials may Get, List and watch changes.");
   flags.Bool("read-only", &config.read_only,
              "Refuse every write (FAILED_PRECONDITION), whatever the role.");
+  flags.String("page-token-key-file", &config.page_token_key_file,
+               "A file with the secret that signs page tokens, the same on "
+               "every replica (at least 16 bytes; a mounted Secret); empty: "
+               "the key `migrate` stored in the database.");
   flags.String("tls-cert", &config.tls_cert,
                "PEM certificate chain for TLS on the gRPC port (with "
                "--tls-key); re-read when it changes.");

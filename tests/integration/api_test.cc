@@ -313,7 +313,7 @@ template <typename Resource>
 void ExpectFreshlyCreated(const Resource& created, const std::string& name,
                           int64_t requested_at) {
   EXPECT_EQ(created.name(), name);
-  EXPECT_EQ(created.etag(), "v1");
+  EXPECT_THAT(created.etag(), ::testing::StartsWith("v1."));
   ASSERT_TRUE(created.has_create_time());
   ASSERT_TRUE(created.has_update_time());
   // The server runs on this machine: its clock is ours, give or take.
@@ -404,7 +404,7 @@ TEST_F(ForumApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   ASSERT_TRUE(status.ok()) << Describe(status);
 
   EXPECT_EQ(updated.display_name(), "New name");
-  EXPECT_EQ(updated.etag(), "v2");
+  EXPECT_THAT(updated.etag(), ::testing::StartsWith("v2."));
   EXPECT_EQ(updated.kind(), v1::FORUM_KIND_ORGANIZATION);
   EXPECT_EQ(updated.description(), "Old description");
   EXPECT_THAT(updated.topics(), ::testing::ElementsAre("energy"));
@@ -429,7 +429,7 @@ TEST_F(ForumApi, UpdateClearsAMaskedFieldAbsentFromThePatch) {
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(updated.description(), "");
   EXPECT_EQ(updated.display_name(), "Forum");
-  EXPECT_EQ(updated.etag(), "v2");
+  EXPECT_THAT(updated.etag(), ::testing::StartsWith("v2."));
 }
 
 TEST_F(ForumApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
@@ -442,7 +442,7 @@ TEST_F(ForumApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
   const grpc::Status status =
       UpdateForum(patch, {"display_name", "kind"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
-  EXPECT_EQ(updated.etag(), "v1");
+  EXPECT_THAT(updated.etag(), ::testing::StartsWith("v1."));
   EXPECT_EQ(Micros(updated.update_time()), Micros(created.update_time()));
   ExpectSameMessage(updated, created);
   EXPECT_EQ(db().WriteState(), before);
@@ -450,17 +450,21 @@ TEST_F(ForumApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
 
 TEST_F(ForumApi, UpdateWithTheCurrentEtagSucceedsAndReturnsTheNextOne) {
   const std::string id = UniqueId("etag");
-  MustCreateForum(id);
+  std::string etag = MustCreateForum(id).etag();
+  // "v1.<the incarnation>": only the version part moves.
+  const std::string incarnation = etag.substr(etag.find('.'));
   v1::Forum patch;
   patch.set_name(ForumName(id));
   for (int version = 1; version <= 3; ++version) {
-    patch.set_etag(absl::StrCat("v", version));
+    EXPECT_EQ(etag, absl::StrCat("v", version, incarnation));
+    patch.set_etag(etag);
     patch.set_display_name(absl::StrCat("Name ", version));
     v1::Forum updated;
     const grpc::Status status = UpdateForum(patch, {"display_name"}, &updated);
     ASSERT_TRUE(status.ok()) << Describe(status);
-    EXPECT_EQ(updated.etag(), absl::StrCat("v", version + 1));
+    etag = updated.etag();
   }
+  EXPECT_EQ(etag, absl::StrCat("v4", incarnation));
 }
 
 TEST_F(ForumApi, DeleteRemovesTheForum) {
@@ -893,15 +897,15 @@ TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
 
 TEST_F(ForumApi, UpdateWithStaleEtagIsAbortedAndWritesNothing) {
   const std::string id = UniqueId("stale");
-  MustCreateForum(id, NewForum("Original"));
+  const v1::Forum created = MustCreateForum(id, NewForum("Original"));
   v1::Forum patch;
   patch.set_name(ForumName(id));
   patch.set_display_name("Changed by someone else");
   v1::Forum out;
   ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
-  ASSERT_EQ(out.etag(), "v2");
+  ASSERT_THAT(out.etag(), ::testing::StartsWith("v2."));
 
-  patch.set_etag("v1");
+  patch.set_etag(created.etag());
   patch.set_display_name("Lost update");
   ExpectRefusedWithoutWrite(
       [&] { return UpdateForum(patch, {"display_name"}, &out); },
@@ -927,18 +931,41 @@ TEST_F(ForumApi, UpdateWithMadeUpEtagIsAbortedAndWritesNothing) {
 
 TEST_F(ForumApi, DeleteWithStaleEtagIsAbortedAndWritesNothing) {
   const std::string id = UniqueId("stale-delete");
-  MustCreateForum(id);
+  const v1::Forum created = MustCreateForum(id);
   v1::Forum patch = NewForum("Changed");
   patch.set_name(ForumName(id));
   v1::Forum out;
   ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
 
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteForum(ForumName(id), "v1"); },
+      [&] { return DeleteForum(ForumName(id), created.etag()); },
       grpc::StatusCode::ABORTED,
       AllOf(StartsWith("etag: does not match"), HasSubstr(ForumName(id))));
   v1::Forum got;
   EXPECT_TRUE(GetForum(ForumName(id), &got).ok());
+}
+
+TEST_F(ForumApi, AnEtagOfADeletedForumDoesNotMatchTheOneCreatedInItsPlace) {
+  const std::string id = UniqueId("reborn");
+  const v1::Forum first = MustCreateForum(id, NewForum("First life"));
+  ASSERT_TRUE(DeleteForum(ForumName(id), first.etag()).ok());
+  const v1::Forum second = MustCreateForum(id, NewForum("Second life"));
+  ASSERT_NE(second.etag(), first.etag()) << "both are version 1";
+
+  v1::Forum patch = NewForum("Meant for the first life");
+  patch.set_name(ForumName(id));
+  patch.set_etag(first.etag());
+  v1::Forum out;
+  ExpectRefusedWithoutWrite(
+      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
+  ExpectRefusedWithoutWrite(
+      [&] { return DeleteForum(ForumName(id), first.etag()); },
+      grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
+  v1::Forum got;
+  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  EXPECT_EQ(got.display_name(), "Second life");
+  EXPECT_EQ(got.etag(), second.etag());
 }
 
 TEST_F(ForumApi, UpdateRefusesUnknownFieldInMaskAndWritesNothing) {
@@ -1067,7 +1094,7 @@ TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
 
   v1::Participant patch = NewParticipant("Ignored name");
   patch.set_name(ParticipantName(id));
-  patch.set_etag("v1");
+  patch.set_etag(created.etag());
   patch.set_kind(v1::PARTICIPANT_KIND_AGENCY);
   patch.set_description("New description");
   v1::Participant updated;
@@ -1078,7 +1105,7 @@ TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   EXPECT_EQ(updated.description(), "New description");
   EXPECT_EQ(updated.display_name(), "Old name");
   EXPECT_EQ(updated.kind(), v1::PARTICIPANT_KIND_STATE);
-  EXPECT_EQ(updated.etag(), "v2");
+  EXPECT_THAT(updated.etag(), ::testing::StartsWith("v2."));
   EXPECT_EQ(Micros(updated.create_time()), Micros(created.create_time()));
   EXPECT_GT(Micros(updated.update_time()), Micros(created.update_time()));
 
@@ -1094,7 +1121,7 @@ TEST_F(ParticipantApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
   v1::Participant updated;
   const grpc::Status status = UpdateParticipant(created, {"*"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
-  EXPECT_EQ(updated.etag(), "v1");
+  EXPECT_THAT(updated.etag(), ::testing::StartsWith("v1."));
   ExpectSameMessage(updated, created);
   EXPECT_EQ(db().WriteState(), before);
 }
@@ -1558,7 +1585,7 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
     const std::string id = UniqueId("race");
-    MustCreateForum(id, NewForum("Before the race"));
+    const v1::Forum created = MustCreateForum(id, NewForum("Before the race"));
 
     std::latch start(2);
     grpc::Status results[2];
@@ -1566,7 +1593,7 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
     const auto writer = [&](int i) {
       v1::UpdateForumRequest request;
       request.mutable_forum()->set_name(ForumName(id));
-      request.mutable_forum()->set_etag("v1");
+      request.mutable_forum()->set_etag(created.etag());
       request.mutable_forum()->set_display_name(absl::StrCat("Writer ", i));
       *request.mutable_update_mask() = Mask({"display_name"});
       grpc::ClientContext context;
@@ -1586,12 +1613,12 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
     const grpc::Status& loser = results[1 - winner];
     EXPECT_EQ(CodeName(loser.error_code()), "ABORTED") << Describe(loser);
     EXPECT_THAT(loser.error_message(), StartsWith("etag: does not match"));
-    EXPECT_EQ(outs[winner].etag(), "v2");
+    EXPECT_THAT(outs[winner].etag(), ::testing::StartsWith("v2."));
 
     v1::Forum got;
     ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
     EXPECT_EQ(got.display_name(), absl::StrCat("Writer ", winner));
-    EXPECT_EQ(got.etag(), "v2");
+    EXPECT_THAT(got.etag(), ::testing::StartsWith("v2."));
     EXPECT_EQ(db().Query("SELECT version FROM forums WHERE name = '" +
                          ForumName(id) + "'"),
               "2");
@@ -1763,11 +1790,11 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
   ASSERT_TRUE(history[1].record().UnpackTo(&second));
   EXPECT_EQ(first.display_name(), "First");
   EXPECT_EQ(first.name(), name);
-  EXPECT_EQ(first.etag(), "v1");
+  EXPECT_THAT(first.etag(), ::testing::StartsWith("v1."));
   EXPECT_EQ(second.display_name(), "Second");
-  EXPECT_EQ(history[1].etag(), "v2");
+  EXPECT_THAT(history[1].etag(), ::testing::StartsWith("v2."));
   EXPECT_FALSE(history[2].has_record()) << "a delete carries no record";
-  EXPECT_EQ(history[2].etag(), "v2");
+  EXPECT_THAT(history[2].etag(), ::testing::StartsWith("v2."));
 
   // The other filter fields, from the history's first revision on (other
   // tests write too).

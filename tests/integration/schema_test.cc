@@ -5,8 +5,12 @@
 // refers to it by type), and no CHECK constraint lists the values of a proto
 // enum, which are the proto's alone to define.
 
+#include <chrono>
+#include <future>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -157,6 +161,52 @@ TEST_F(SchemaTest, NoCheckConstraintListsTheValuesOfAProtoEnum) {
     }
   }
   EXPECT_THAT(found, IsEmpty()) << checks;
+}
+
+TEST_F(SchemaTest, TwoReparentingsAtOnceCannotMakeACycle) {
+  // A under nothing, B under nothing; then at once A under B and B under A.
+  // Each alone is fine; both would make a cycle. The first holds its
+  // transaction open while the second runs: the second must wait for it and
+  // then refuse, and the forums must stay a tree.
+  db_->Execute(
+      "INSERT INTO forums (name, body) VALUES "
+      "('forums/cycle-a', '{\"kind\": \"FORUM_KIND_SUMMIT\", "
+      "\"display_name\": \"A\"}'), "
+      "('forums/cycle-b', '{\"kind\": \"FORUM_KIND_SUMMIT\", "
+      "\"display_name\": \"B\"}')");
+  const auto reparent = [](pqxx::work& txn, const char* child,
+                           const char* parent) {
+    txn.exec_params(
+        "UPDATE forums SET body = jsonb_set(body, '{parent}', "
+        "to_jsonb($2::text)), "
+        "version = version + 1 WHERE name = $1",
+        child, parent);
+  };
+  pqxx::connection first_connection(db_->url());
+  pqxx::work first(first_connection);
+  reparent(first, "forums/cycle-a", "forums/cycle-b");
+
+  std::future<std::string> second = std::async(std::launch::async, [&] {
+    pqxx::connection connection(db_->url());
+    pqxx::work txn(connection);
+    try {
+      reparent(txn, "forums/cycle-b", "forums/cycle-a");
+      txn.commit();
+      return std::string("committed");
+    } catch (const pqxx::sql_error& e) {
+      return e.sqlstate() + ": " + e.what();
+    }
+  });
+  EXPECT_EQ(second.wait_for(std::chrono::milliseconds(300)),
+            std::future_status::timeout)
+      << "the second re-parenting did not wait for the first";
+  first.commit();
+  const std::string outcome = second.get();
+  EXPECT_THAT(outcome, ::testing::StartsWith("23514"));
+  EXPECT_THAT(outcome, ::testing::HasSubstr("cycle"));
+  EXPECT_EQ(
+      db_->Query("SELECT parent FROM forums WHERE name = 'forums/cycle-b'"),
+      "");
 }
 
 }  // namespace

@@ -124,7 +124,11 @@ std::string TestDatabase::WriteState() const {
                query_to_xml(format('SELECT count(*) || '':'' || coalesce(sum(%s), 0) AS c FROM %I',
                                    CASE WHEN t.tablename LIKE '%\_references' OR
                                              t.tablename IN ('reference_kinds', 'changes',
-                                                             'schema_migrations')
+                                                             'schema_migrations') OR
+                                             NOT EXISTS (SELECT 1 FROM information_schema.columns c
+                                                         WHERE c.table_schema = 'public'
+                                                           AND c.table_name = t.tablename
+                                                           AND c.column_name = 'version')
                                         THEN '0' ELSE 'version' END,
                                    t.tablename), false, true, '')))[1]::text,
                ' ' ORDER BY t.tablename)

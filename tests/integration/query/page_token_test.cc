@@ -4,9 +4,12 @@
 // differently, or with another page size, continues where the first page
 // ended. The pages are those of the shared data set (DataSetTest).
 
+#include "src/domain/page_token.h"
+
 #include <string>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "forumregistry/v1/membership.pb.h"
 #include "forumregistry/v1/session.pb.h"
@@ -121,6 +124,44 @@ TEST_F(PageTokenTest, SameQuerySpelledDifferentlyOrAnotherPageSizeContinues) {
         << filter;
     EXPECT_THAT(page.next_page_token(), IsEmpty());
   }
+}
+
+TEST_F(PageTokenTest, ForgedTokensAreRefusedBeforeTheirKeysReachTheDatabase) {
+  const std::string genuine = FirstToken();
+  std::string raw;
+  ASSERT_TRUE(absl::WebSafeBase64Unescape(genuine, &raw));
+  // The layout is no secret: version, the 8-byte fingerprint of the query,
+  // fields, signature. Keep the fingerprint, change the key.
+  const std::string fingerprint = raw.substr(1, 8);
+  const ListArgs args = {.parent = kArf,
+                         .filter = "mode = IN_PERSON",
+                         .order_by = "start_date",
+                         .page_size = 1};
+
+  // Signed with a key that is not the service's.
+  const domain::PageTokens stranger("not the key of this registry......");
+  ListArgs forged = args;
+  forged.page_token = stranger.Encode(fingerprint, {"2023-07-01", "forums/x"});
+  ExpectListRefused<v1::Session>(forged, HasSubstr("page_token"));
+
+  // Signed with the service's own key (as if it leaked), carrying a key that
+  // is not a date: refused as a bad page_token, not a database error.
+  const std::string key = absl::HexStringToBytes(
+      db().Query("SELECT encode(key, 'hex') FROM server_keys "
+                 "WHERE name = 'page_token'"));
+  ASSERT_GE(key.size(), domain::PageTokens::kMinKeySize);
+  const domain::PageTokens service(key);
+  ASSERT_TRUE(service.Decode(genuine, fingerprint).ok())
+      << "the test reads the service's key";
+  for (const char* bad : {"not-a-date", "2023-02-30", "'; SELECT 1; --", ""}) {
+    SCOPED_TRACE(bad);
+    forged.page_token = service.Encode(fingerprint, {bad, "forums/x"});
+    ExpectListRefused<v1::Session>(forged, HasSubstr("page_token"));
+  }
+  // The same key with a real date is a token like any other.
+  v1::ListSessionsResponse page;
+  forged.page_token = service.Encode(fingerprint, {"2000-01-01", ""});
+  EXPECT_TRUE(ListPage<v1::Session>(forged, &page).ok());
 }
 
 }  // namespace
