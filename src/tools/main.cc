@@ -52,8 +52,10 @@ int main(int argc, char** argv) {
 #endif
   const std::string command = argv[1];
   const std::vector<std::string> args(argv + 2, argv + argc);
-  // A database that does not answer must not hang a connect for minutes.
-  setenv("PGCONNECT_TIMEOUT", "5", /*overwrite=*/0);
+  // A database that does not answer must not hang a connect for minutes
+  // (every command's connections; serve's also get the other settings of
+  // store::WithConnectionDefaults).
+  setenv("PGCONNECT_TIMEOUT", "3", /*overwrite=*/0);
   forum_registry::server::InitLogging("info");
   if (command == "serve") return forum_registry::tools::ServeCommand(args);
   if (command == "migrate") return forum_registry::tools::MigrateCommand(args);
