@@ -602,7 +602,8 @@ void ChangeFeed::Fetch(Watcher* watcher) {
             watcher->initial_from_ = records->newest;
           }
           for (Item& item : matched) watcher->queue_.push_back(std::move(item));
-          if (static_cast<int>(records->records.size()) == kPage) {
+          if (static_cast<int>(records->records.size()) == kPage ||
+              records->cut) {
             watcher->after_name_ = records->records.back().resource();
           } else if (++watcher->kind_ < domain::Resources().size()) {
             watcher->after_name_.clear();
@@ -627,7 +628,8 @@ void ChangeFeed::Fetch(Watcher* watcher) {
           if (!changes->changes.empty()) {
             watcher->cursor_ = changes->changes.back().revision();
           }
-          if (static_cast<int>(changes->changes.size()) < kPage) {
+          if (static_cast<int>(changes->changes.size()) < kPage &&
+              !changes->cut) {
             // Nothing else had committed in that snapshot.
             watcher->cursor_ = std::max(watcher->cursor_, changes->newest);
           }
@@ -764,7 +766,7 @@ void ChangeFeed::FollowLog() {
       // The cache first: a read told of `head` may then answer from it.
       if (options_.cache != nullptr) options_.cache->Apply(applied, head);
       FanOut(events);
-      if (static_cast<int>(events.size()) < kPage) break;
+      if (static_cast<int>(events.size()) < kPage && !batch->cut) break;
     }
     if (!status.ok()) {
       if (options_.cache != nullptr) options_.cache->StopFollowing();

@@ -16,7 +16,7 @@ namespace {
 namespace v1 = forumregistry::v1;
 
 absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
-                  grpc::ServerContext* context,
+                  size_t max_page_bytes, grpc::ServerContext* context,
                   const v1::ListChangesRequest& request,
                   v1::ListChangesResponse* response) {
   FR_ASSIGN_OR_RETURN(const int page_size,
@@ -45,7 +45,8 @@ absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
   bool more = false;
   FR_RETURN_IF_ERROR(log.List(
       after, filter ? &*filter : nullptr, page_size,
-      [response] { return response->add_changes(); }, &more, deadline));
+      [response] { return response->add_changes(); }, &more, deadline,
+      max_page_bytes));
   if (more && response->changes_size() > 0) {
     response->set_next_page_token(tokens->Encode(
         fingerprint,
@@ -69,7 +70,8 @@ grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
     if (!caller.ok()) return ToGrpcStatus(caller.status());
   }
   const store::CallScope scope = ScopeOf(context);
-  return ToGrpcStatus(List(log_, page_token_key_, context, *request, response));
+  return ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_, context,
+                           *request, response));
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(

@@ -25,6 +25,9 @@ class ChangeService final : public forumregistry::v1::ChangeService::
   // `feed`.
   ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed);
 
+  // The most bytes of records in a ListChanges page (0: no bound).
+  void set_max_page_bytes(size_t bytes) { max_page_bytes_ = bytes; }
+
   // The key that signs ListChanges' page tokens (required for it).
   void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
 
@@ -49,6 +52,7 @@ class ChangeService final : public forumregistry::v1::ChangeService::
   ChangeFeed* feed_;
   const auth::Authorizer* authorizer_ = nullptr;
   store::PageTokenKey* page_token_key_ = nullptr;
+  size_t max_page_bytes_ = 0;
 };
 
 }  // namespace forum_registry::api

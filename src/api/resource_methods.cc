@@ -49,7 +49,14 @@ ResourceMethods::ResourceMethods(store::ResourceStore* store,
 
 absl::Status ResourceMethods::Check(Message* resource) const {
   if (type_.normalize) type_.normalize(resource);
-  return type_.validate(*resource, type_.field);
+  FR_RETURN_IF_ERROR(type_.validate(*resource, type_.field));
+  const size_t bytes = resource->ByteSizeLong();
+  if (limits_.max_record_bytes > 0 && bytes > limits_.max_record_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        type_.field, ": is ", bytes, " bytes encoded; a record may be at most ",
+        limits_.max_record_bytes, " bytes (--max-record-bytes)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ResourceMethods::CheckName(absl::string_view name,
@@ -95,6 +102,7 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
   FR_ASSIGN_OR_RETURN(domain::OrderBy order,
                       domain::ParseOrderBy(request.order_by, type_.order_by));
   query.filter = filter ? &*filter : nullptr;
+  query.max_bytes = limits_.max_page_bytes;
   query.order_field = order.field;
   query.descending = order.descending;
   // A token is bound to everything but the page size.

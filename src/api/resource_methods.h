@@ -31,6 +31,16 @@ namespace forum_registry::api {
 inline constexpr absl::string_view kRevisionHeader =
     "x-forum-registry-revision";
 
+// Sizes a request or a response may reach.
+struct SizeLimits {
+  // The largest record, encoded, a Create or Update may store (0: no
+  // bound); past it INVALID_ARGUMENT.
+  size_t max_record_bytes = 0;
+  // The most bytes of records in one List page (0: no bound); a page stops
+  // before the record that would pass it and a token leads to the rest.
+  size_t max_page_bytes = 0;
+};
+
 // The parameters of a List request.
 struct ListRequest {
   std::string parent;  // nested resources only
@@ -78,6 +88,8 @@ class ResourceMethods {
   // The key that signs page tokens; List refuses to run without one.
   void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
 
+  void set_size_limits(SizeLimits limits) { limits_ = limits; }
+
  private:
   absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
                       const std::function<google::protobuf::Message*()>& add,
@@ -101,6 +113,7 @@ class ResourceMethods {
   store::ResourceStore* store_;
   const domain::ResourceType& type_;
   store::PageTokenKey* page_token_key_ = nullptr;
+  SizeLimits limits_;
 };
 
 }  // namespace forum_registry::api

@@ -80,6 +80,8 @@ class ResourceService final : public grpc::Service {
     store_.set_cache(cache, revisions);
   }
 
+  void set_size_limits(SizeLimits limits) { methods_.set_size_limits(limits); }
+
   // The key that signs List's page tokens (required for List).
   void set_page_token_key(store::PageTokenKey* key) {
     methods_.set_page_token_key(key);

@@ -12,6 +12,9 @@
 namespace forum_registry::api {
 
 // The codes are the same numbers in both (both follow google.rpc.Code).
+// Messages are cut after kMaxStatusMessageBytes: a last guard, should some
+// message quote client text without domain::Quote.
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
 // When the work for this RPC must be done: the client's deadline, but never

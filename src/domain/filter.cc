@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "src/domain/partial_date.h"
 #include "src/domain/resource_name.h"
+#include "src/domain/validation.h"
 
 namespace forum_registry::domain::filter {
 namespace {
@@ -103,19 +104,10 @@ int CharPosition(absl::string_view text, size_t offset) {
   return position;
 }
 
-// A client's text, quoted and escaped for an error message, cut short so
-// that a long value cannot make a long message.
-std::string Quote(absl::string_view text) {
-  constexpr size_t kMax = 40;
-  if (text.size() <= kMax) {
-    return absl::StrCat("\"", absl::Utf8SafeCEscape(text), "\"");
-  }
-  size_t cut = kMax;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) {
-    --cut;
-  }
-  return absl::StrCat("\"", absl::Utf8SafeCEscape(text.substr(0, cut)),
-                      "\"...");
+// A client's text, in quotes, for an error message (domain::Quote, cut
+// shorter: a filter's message also points at a position).
+std::string Quoted(absl::string_view text) {
+  return absl::StrCat("\"", Quote(text, 40), "\"");
 }
 
 // ---------------------------------------------------------------------------
@@ -533,7 +525,7 @@ class Parser {
         int64_t number;
         if (!absl::SimpleAtoi(raw.text, &number)) {
           return FieldError(raw.begin, field,
-                            absl::StrCat(Quote(raw.text),
+                            absl::StrCat(Quoted(raw.text),
                                          " is out of range for a 64-bit "
                                          "integer"));
         }
@@ -552,7 +544,7 @@ class Parser {
         if (!date.ok()) {
           return FieldError(
               raw.begin, field,
-              absl::StrCat(Quote(raw.text),
+              absl::StrCat(Quoted(raw.text),
                            " is not a date: use \"YYYY\", \"YYYY-MM\" or "
                            "\"YYYY-MM-DD\", a real date in years 1 to 9999"));
         }
@@ -565,7 +557,7 @@ class Parser {
         if (!date.ok() || date->day() == 0) {
           return FieldError(
               raw.begin, field,
-              absl::StrCat(Quote(raw.text),
+              absl::StrCat(Quoted(raw.text),
                            " is not a full date: use \"YYYY-MM-DD\", a real "
                            "date in years 1 to 9999"));
         }
@@ -594,7 +586,7 @@ class Parser {
     const bool lower_case = find(absl::AsciiStrToUpper(raw.text)) != nullptr;
     return FieldError(
         raw.begin, field,
-        absl::StrCat(Quote(raw.text), " is not a value you can filter on",
+        absl::StrCat(Quoted(raw.text), " is not a value you can filter on",
                      lower_case ? " (value names are upper case)" : "",
                      "; use one of ", absl::StrJoin(ShortNames(type), ", ")));
   }
@@ -614,7 +606,7 @@ class Parser {
     return ErrorAt(
         name.begin,
         absl::StrCat(
-            "unknown field ", Quote(name.text),
+            "unknown field ", Quoted(name.text),
             keyword ? " (write AND, OR and NOT in upper case)" : "",
             "; fields you can filter on: ", absl::StrJoin(names, ", ")));
   }
@@ -803,7 +795,7 @@ class Parser {
       case TokenKind::kEnd:
         return "";
       case TokenKind::kWord:
-        return IsKeyword(token) ? token.text : Quote(token.text);
+        return IsKeyword(token) ? token.text : Quoted(token.text);
       case TokenKind::kString:
         return "a string";
       case TokenKind::kLeftParen:

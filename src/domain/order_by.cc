@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "src/domain/validation.h"
 
 namespace forum_registry::domain {
 
@@ -31,11 +32,12 @@ absl::StatusOr<OrderBy> ParseOrderBy(absl::string_view text,
   if (words.size() == 2) {
     const std::string direction = absl::AsciiStrToLower(words[1]);
     if (direction != "asc" && direction != "desc") {
-      return invalid(absl::StrCat("\"", words[1], "\" is not asc or desc"));
+      return invalid(
+          absl::StrCat("\"", Quote(words[1]), "\" is not asc or desc"));
     }
     order.descending = direction == "desc";
   } else if (words.size() != 1) {
-    return invalid(absl::StrCat("cannot read \"", items[0], "\""));
+    return invalid(absl::StrCat("cannot read \"", Quote(items[0]), "\""));
   }
   if (words[0] == "name") {
     if (order.descending) return invalid("name order is ascending only");
@@ -43,7 +45,7 @@ absl::StatusOr<OrderBy> ParseOrderBy(absl::string_view text,
   }
   if (std::find(allowed.begin(), allowed.end(), words[0]) == allowed.end()) {
     return invalid(
-        absl::StrCat("\"", words[0].substr(0, 64), "\" cannot be ordered by"));
+        absl::StrCat("\"", Quote(words[0]), "\" cannot be ordered by"));
   }
   order.field = words[0];
   return order;

@@ -4,20 +4,13 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/domain/validation.h"
 
 namespace forum_registry::domain {
 namespace {
 
 bool IsSlugChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-// Quotes a client-supplied value for an error message, cut short so that a
-// huge value cannot make a huge message.
-std::string Quote(absl::string_view value) {
-  constexpr size_t kMax = 80;
-  if (value.size() <= kMax) return absl::CEscape(value);
-  return absl::StrCat(absl::CEscape(value.substr(0, kMax)), "...");
 }
 
 }  // namespace

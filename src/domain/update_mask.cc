@@ -7,6 +7,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "src/domain/resource_name.h"
 #include "src/domain/resource_registry.h"
+#include "src/domain/validation.h"
 
 namespace forum_registry::domain {
 namespace {
@@ -54,9 +55,10 @@ absl::Status ApplyUpdateMask(const FieldMask& mask,
     // would pass it.
     if (absl::StrContains(absl::StrCat(".", path, "."), "..") ||
         !FieldMaskUtil::GetFieldDescriptors(descriptor, path, nullptr)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "update_mask: \"", raw, "\" is not a field of ", descriptor->name(),
-          "; writable fields are ", WritableFields(descriptor)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("update_mask: \"", Quote(raw), "\" is not a field of ",
+                       descriptor->name(), "; writable fields are ",
+                       WritableFields(descriptor)));
     }
     effective.add_paths(path);
   }

@@ -11,6 +11,15 @@
 #include "src/domain/resource_name.h"
 
 namespace forum_registry::domain {
+
+std::string Quote(absl::string_view value, size_t max_bytes) {
+  if (value.size() <= max_bytes) return absl::Utf8SafeCEscape(value);
+  size_t cut = max_bytes;
+  while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return absl::StrCat(absl::Utf8SafeCEscape(value.substr(0, cut)), "...");
+}
 namespace {
 
 constexpr int kMaxNames = 100;
@@ -36,14 +45,6 @@ bool IsLanguageTag(absl::string_view tag) {
     }
   }
   return true;
-}
-
-// Quotes a client-supplied value for an error message, cut short so that a
-// huge value cannot make a huge message.
-std::string Quote(absl::string_view value) {
-  constexpr size_t kMax = 80;
-  if (value.size() <= kMax) return absl::CEscape(value);
-  return absl::StrCat(absl::CEscape(value.substr(0, kMax)), "...");
 }
 
 bool IsScheme(absl::string_view scheme) {

@@ -20,6 +20,13 @@
 
 namespace forum_registry::domain {
 
+// A value a client sent, for an error message or a log line: escaped
+// (absl::Utf8SafeCEscape: control characters and quotes, not letters) and
+// cut after `max_bytes` bytes, at a character boundary, with "...", so that
+// a huge value cannot make a huge message. Without quotes around it.
+inline constexpr size_t kMaxQuotedBytes = 80;
+std::string Quote(absl::string_view value, size_t max_bytes = kMaxQuotedBytes);
+
 struct TextRule {
   bool required = false;
   // Characters, that is Unicode code points, not bytes.

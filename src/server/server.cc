@@ -306,7 +306,17 @@ int RunServer(const ServeConfig& config) {
     page_token_key = std::make_unique<store::PageTokenKey>(&pools.primary);
   }
   const Services services = MakeServices(pools);
+  // A page's records stay within 3/4 of a message (their stored JSON
+  // measures them, and is rarely smaller than their protobuf encoding).
+  const size_t three_quarters =
+      static_cast<size_t>(config.max_message_bytes) / 4 * 3;
+  const api::SizeLimits limits = {
+      .max_record_bytes = config.max_record_bytes > 0
+                              ? static_cast<size_t>(config.max_record_bytes)
+                              : three_quarters,
+      .max_page_bytes = three_quarters};
   for (const auto& service : services) {
+    service->set_size_limits(limits);
     service->set_page_token_key(page_token_key.get());
     service->set_authorizer(authorizer->get());
     // The audit log: one line per write, naming the caller.
@@ -342,6 +352,7 @@ int RunServer(const ServeConfig& config) {
   api::ChangeService changes(pools.reads(), &feed);
   changes.set_authorizer(authorizer->get());
   changes.set_page_token_key(page_token_key.get());
+  changes.set_max_page_bytes(limits.max_page_bytes);
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());

@@ -68,6 +68,9 @@ struct ServeConfig {
   // TLS on the gRPC port: PEM certificate chain and key, re-read every
   // tls_refresh_interval; with tls_client_ca, mutual TLS, and a verified
   // client certificate names its caller with tls_client_role.
+  // The largest record a write may store, encoded; at most 3/4 of
+  // max_message_bytes, and 0 means that much.
+  int max_record_bytes = 0;
   // A file holding the key that signs page tokens (a mounted Secret);
   // empty: the key `migrate` stored in the database.
   std::string page_token_key_file;

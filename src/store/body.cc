@@ -24,10 +24,26 @@ namespace forum_registry::store {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-const char kRowColumns[] =
-    "name, body::text AS body, version, "
-    "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
-    "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros";
+#define FR_ROW_TIMES                                                       \
+  "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, " \
+  "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros"
+const char kRowColumns[] = "name, body::text AS body, version, " FR_ROW_TIMES;
+const char kRowMetaColumns[] = "name, version, " FR_ROW_TIMES;
+#undef FR_ROW_TIMES
+
+std::string BytesColumns(absl::string_view order) {
+  return absl::StrCat(
+      "coalesce(sum(body_bytes) OVER (ORDER BY ", order,
+      " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS "
+      "bytes_before, body_bytes");
+}
+
+std::string WithinBudget(absl::string_view budget) {
+  return absl::StrCat(
+      "(page.bytes_before = 0 OR page.bytes_before + "
+      "coalesce(page.body_bytes, 0) <= ",
+      budget, ")");
+}
 
 namespace {
 

@@ -18,6 +18,17 @@ namespace forum_registry::store {
 
 // The columns FromRow reads, by name, for a SELECT or RETURNING list.
 extern const char kRowColumns[];
+// The same but `body`, for a query that fetches bodies apart.
+extern const char kRowMetaColumns[];
+
+// Pages measured in bytes, over a table with `body_bytes` (migration 0009).
+// For the inner query of a page ordered by `order`: the columns
+// `bytes_before` (of the rows before this one) and `body_bytes`.
+std::string BytesColumns(absl::string_view order);
+// For the outer query, over the inner one as `page`: whether a row fits in
+// `budget` bytes (an SQL expression): it ends within them, or it is the
+// first (a page holds at least one record).
+std::string WithinBudget(absl::string_view budget);
 // Names of some of them, for callers that read a column themselves.
 inline constexpr char kNameColumn[] = "name";
 inline constexpr char kVersionColumn[] = "version";

@@ -1,5 +1,6 @@
 #include "src/store/change_log.h"
 
+#include <limits>
 #include <map>
 #include <memory>
 #include <pqxx/pqxx>
@@ -78,27 +79,55 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   return absl::OkStatus();
 }
 
-// The change log from revision $1 on, and the oldest and newest revisions of
-// the same snapshot: one row of nulls when nothing follows $1.
-constexpr char kReadAfterSql[] =
-    "WITH bounds AS (SELECT coalesce(min(sequence), 0) AS oldest, "
-    "coalesce(max(sequence), 0) AS newest FROM changes) "
-    "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL ("
-    "SELECT sequence, resource, operation, version, body::text AS body, "
-    "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
-    "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
-    "actor "
-    "FROM changes WHERE sequence > $1::bigint ORDER BY sequence "
-    "LIMIT $2::int) c ON true ORDER BY c.sequence";
+// The columns FillChange reads, for changes selected `WHERE <condition>`
+// (parameters from $first_param on), at most `limit` of them by sequence:
+// with `within`, whether a change starts within `$budget` bytes of records
+// (body_bytes, migration 0009), whose body alone is read (by key) and sent.
+std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
+                          absl::string_view budget) {
+  return absl::StrCat(
+      "SELECT page.sequence, page.resource, page.operation, page.version, "
+      "CASE WHEN ",
+      WithinBudget(budget),
+      " THEN (SELECT b.body::text FROM changes b WHERE b.sequence = "
+      "page.sequence) END AS body, page.change_micros, page.created_micros, "
+      "page.actor, ",
+      WithinBudget(budget),
+      " AS within FROM (SELECT sequence, resource, operation, version, "
+      "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
+      "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
+      "actor, ",
+      BytesColumns("sequence"), " FROM changes WHERE ", condition,
+      " ORDER BY sequence LIMIT ", limit, ") page");
+}
+
+// The change log from revision $1 on, at most $2 changes and about $3 bytes
+// of records, and the oldest and newest revisions of the same snapshot: one
+// row of nulls when nothing follows $1.
+const std::string& ReadAfterSql() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "WITH bounds AS (SELECT coalesce(min(sequence), 0) AS oldest, "
+      "coalesce(max(sequence), 0) AS newest FROM changes) "
+      "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL "
+      "(",
+      ChangesWithin("sequence > $1::bigint", "$2::int", "$3::bigint"),
+      ") c ON true ORDER BY c.sequence"));
+  return *sql;
+}
 
 absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
                                         int64_t after, int limit) {
-  const pqxx::result rows = txn.exec_params(kReadAfterSql, after, limit);
+  const pqxx::result rows = txn.exec_params(
+      ReadAfterSql(), after, limit, static_cast<int64_t>(kReadAfterBytes));
   ChangeBatch batch;
   for (const pqxx::row& row : rows) {
     batch.oldest = row["oldest"].as<int64_t>();
     batch.newest = row["newest"].as<int64_t>();
     if (row["sequence"].is_null()) break;
+    if (!batch.changes.empty() && !row["within"].as<bool>()) {
+      batch.cut = true;
+      break;
+    }
     FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back()));
   }
   return batch;
@@ -111,21 +140,22 @@ ChangeLog::ChangeLog(ConnectionPool* pool) : pool_(pool) {}
 absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
                              int page_size,
                              const std::function<v1::Change*()>& add,
-                             bool* more, absl::Time deadline) {
+                             bool* more, absl::Time deadline,
+                             size_t max_bytes) {
   std::vector<std::string> params = {std::to_string(after)};
-  std::string sql =
-      "SELECT sequence, resource, operation, version, body::text AS body, "
-      "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
-      "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
-      "actor "
-      "FROM changes WHERE sequence > $1::bigint";
+  std::string condition = "sequence > $1::bigint";
   if (filter != nullptr) {
-    FR_ASSIGN_OR_RETURN(std::string condition,
+    FR_ASSIGN_OR_RETURN(std::string matching,
                         FilterToSql(*filter, ChangeColumns(), &params));
-    absl::StrAppend(&sql, " AND (", condition, ")");
+    absl::StrAppend(&condition, " AND (", matching, ")");
   }
+  params.push_back(absl::StrCat(
+      max_bytes > 0 ? max_bytes : std::numeric_limits<int64_t>::max()));
   // One row more than asked tells whether another page follows.
-  absl::StrAppend(&sql, " ORDER BY sequence LIMIT ", page_size + 1);
+  const std::string sql =
+      absl::StrCat(ChangesWithin(condition, absl::StrCat(page_size + 1),
+                                 absl::StrCat("$", params.size(), "::bigint")),
+                   " ORDER BY page.sequence");
   return RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
@@ -134,6 +164,10 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
         *more = static_cast<int>(rows.size()) > page_size;
         const int count = *more ? page_size : static_cast<int>(rows.size());
         for (int i = 0; i < count; ++i) {
+          if (i > 0 && !rows[i]["within"].as<bool>()) {
+            *more = true;  // past the byte budget
+            break;
+          }
           FR_RETURN_IF_ERROR(FillChange(rows[i], add()));
         }
         return absl::OkStatus();
@@ -173,21 +207,32 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        // As ReadAfter: bodies only up to kReadAfterBytes (body_bytes).
+        const std::string table = txn.quote_name(type.table);
         const pqxx::result rows = txn.exec_params(
             absl::StrCat(
                 "WITH newest AS (SELECT ", kNewestRevisionSql,
-                " AS newest) SELECT newest.newest, r.* FROM newest "
-                "LEFT JOIN LATERAL (SELECT ",
-                kRowColumns, " FROM ", txn.quote_name(type.table),
-                " WHERE name > $1 ORDER BY name LIMIT $2::int) r ON true "
-                "ORDER BY r.name"),
-            after_name, limit);
+                " AS newest) SELECT newest.newest, page.name, CASE WHEN ",
+                WithinBudget("$3::bigint"), " THEN (SELECT b.body::text FROM ",
+                table,
+                " b WHERE b.name = page.name) END AS body, page.version, "
+                "page.create_micros, page.update_micros, ",
+                WithinBudget("$3::bigint"),
+                " AS within FROM newest LEFT JOIN LATERAL (SELECT ",
+                kRowMetaColumns, ", ", BytesColumns("name"), " FROM ", table,
+                " WHERE name > $1 ORDER BY name LIMIT $2::int) page ON true "
+                "ORDER BY page.name"),
+            after_name, limit, static_cast<int64_t>(kReadAfterBytes));
         const google::protobuf::Message* prototype =
             google::protobuf::MessageFactory::generated_factory()->GetPrototype(
                 type.descriptor);
         for (const pqxx::row& row : rows) {
           batch.newest = row["newest"].as<int64_t>();
           if (row[kNameColumn].is_null()) break;
+          if (!batch.records.empty() && !row["within"].as<bool>()) {
+            batch.cut = true;
+            break;
+          }
           std::unique_ptr<google::protobuf::Message> record(prototype->New());
           FR_RETURN_IF_ERROR(FromRow(row, record.get()));
           v1::Change& change = batch.records.emplace_back();

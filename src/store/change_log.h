@@ -44,7 +44,14 @@ struct ChangeBatch {
   std::vector<forumregistry::v1::Change> changes;
   int64_t oldest = 0;
   int64_t newest = 0;
+  // The batch stopped early, at kReadAfterBytes of records: more follow
+  // even if it holds fewer changes than asked for.
+  bool cut = false;
 };
+
+// The most bytes of records (their JSON) one ReadAfter returns; it holds at
+// least one change.
+inline constexpr size_t kReadAfterBytes = 16 << 20;
 
 // Records of one kind, read in one snapshot, as changes that create them
 // (revision 0, change_time their update_time), and the newest revision
@@ -52,6 +59,8 @@ struct ChangeBatch {
 struct RecordBatch {
   std::vector<forumregistry::v1::Change> records;
   int64_t newest = 0;
+  // Stopped early at kReadAfterBytes of records: more of the kind follow.
+  bool cut = false;
 };
 
 class ChangeLog {
@@ -62,12 +71,13 @@ class ChangeLog {
 
   // Appends up to `page_size` changes after revision `after`, oldest first,
   // that match `filter` (null: all; its fields those of
-  // domain::ChangeFilterSchema), each to a message made by `add`. `*more`
-  // tells whether more remain.
+  // domain::ChangeFilterSchema), each to a message made by `add`, and
+  // stops before the change whose record would pass `max_bytes` (0: no
+  // bound; at least one change). `*more` tells whether more remain.
   absl::Status List(int64_t after, const domain::filter::Node* filter,
                     int page_size,
                     const std::function<forumregistry::v1::Change*()>& add,
-                    bool* more, absl::Time deadline);
+                    bool* more, absl::Time deadline, size_t max_bytes = 0);
 
   absl::StatusOr<RevisionBounds> Bounds(absl::Time deadline);
 

@@ -72,8 +72,8 @@ absl::StatusOr<ImportReport> ImportRecords(
       absl::StatusOr<std::string> body = ToBody(*record.resource);
       if (!body.ok()) {
         return absl::Status(body.status().code(),
-                            absl::StrCat(record.origin, ": ", record.name,
-                                         ": ", body.status().message()));
+                            absl::StrCat(record.origin, ": ", record.name, ": ",
+                                         body.status().message()));
       }
       bodies.push_back(*std::move(body));
       if (std::find(tables.begin(), tables.end(), record.table) ==

@@ -467,19 +467,40 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
       conditions.push_back(absl::StrCat("name > $", params.size()));
     }
   }
+  const std::string order_sql = absl::StrCat(
+      by_key ? absl::StrCat("(", order.sort_sql, ") ",
+                            order.descending ? "DESC" : "ASC", ", ")
+             : "",
+      "name ASC");
   std::string& sql = statement.sql;
-  sql = absl::StrCat(
-      "SELECT ", kRowColumns, ", ",
+  const std::string sort_key = absl::StrCat(
       by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name",
-      " AS sort_key FROM ", kind_.table);
+      " AS sort_key");
+  std::string where;
   if (!conditions.empty()) {
-    absl::StrAppend(&sql, " WHERE ", absl::StrJoin(conditions, " AND "));
+    where = absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
   }
-  absl::StrAppend(&sql, " ORDER BY ",
-                  by_key ? absl::StrCat("(", order.sort_sql, ") ",
-                                        order.descending ? "DESC" : "ASC", ", ")
-                         : "",
-                  "name ASC LIMIT ", query.page_size + 1);
+  if (query.max_bytes == 0) {
+    sql = absl::StrCat("SELECT ", kRowColumns, ", ", sort_key, " FROM ",
+                       kind_.table, where, " ORDER BY ", order_sql, " LIMIT ",
+                       query.page_size + 1);
+    return statement;
+  }
+  // Measured in bytes: the page's rows without their bodies, each with the
+  // bytes of the bodies before it (body_bytes, migration 0009); then the
+  // body of each row that fits in the budget, by its key. The rows past
+  // the budget come back without a body, and the page ends before them.
+  params.push_back(absl::StrCat(query.max_bytes));
+  const std::string budget = absl::StrCat("$", params.size(), "::bigint");
+  sql = absl::StrCat(
+      "SELECT page.name, CASE WHEN ", WithinBudget(budget),
+      " THEN (SELECT b.body::text FROM ", kind_.table,
+      " b WHERE b.name = page.name) END AS body, page.version, "
+      "page.create_micros, page.update_micros, page.sort_key FROM (SELECT ",
+      kRowMetaColumns, ", ", sort_key, ", ", BytesColumns(order_sql),
+      ", row_number() OVER (ORDER BY ", order_sql, ") AS row_index FROM ",
+      kind_.table, where, " ORDER BY ", order_sql, " LIMIT ",
+      query.page_size + 1, ") page ORDER BY page.row_index");
   return statement;
 }
 
@@ -498,9 +519,16 @@ absl::Status ResourceStore::List(const ListQuery& query,
         // One row more than asked tells whether another page follows.
         const pqxx::result rows =
             txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-        const bool more = static_cast<int>(rows.size()) > query.page_size;
-        const int count =
-            more ? query.page_size : static_cast<int>(rows.size());
+        bool more = static_cast<int>(rows.size()) > query.page_size;
+        int count = more ? query.page_size : static_cast<int>(rows.size());
+        // A row without its body is past the byte budget.
+        for (int i = 1; i < count; ++i) {
+          if (rows[i]["body"].is_null()) {
+            count = i;
+            more = true;
+            break;
+          }
+        }
         next->clear();
         for (int i = 0; i < count; ++i) {
           FR_RETURN_IF_ERROR(ReadRow(rows[i], add()));

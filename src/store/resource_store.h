@@ -84,6 +84,11 @@ struct ListQuery {
   std::vector<std::string> after{};
   // Most rows to return.
   int page_size = 50;
+  // Most bytes of stored records (their JSON) in a page, 0 for no bound: a
+  // page stops before the record that would pass it (but holds at least
+  // one), and the rest follows on the next page. Records past the bound
+  // are not sent by the database at all.
+  size_t max_bytes = 0;
 };
 
 class ResourceStore {

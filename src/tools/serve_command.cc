@@ -65,7 +65,12 @@ int ServeCommand(const std::vector<std::string>& args) {
             "(gRPC's synchronous server would keep 2 and create a thread "
             "per call under load).");
   flags.Int("max-message-bytes", &config.max_message_bytes,
-            "Largest request or response message, in bytes.");
+            "Largest request or response message, in bytes. A List page "
+            "holds at most 3/4 of it in records, and continues on the next "
+            "page.");
+  flags.Int("max-record-bytes", &config.max_record_bytes,
+            "Largest record a Create or Update may store, encoded, in bytes; "
+            "at most 3/4 of --max-message-bytes; 0: that much.");
   flags.String("log-level", &config.log_level, "debug, info, warn or error.");
   flags.String("jwt-public-keys", &config.jwt_public_keys,
                "Files of the public keys that sign bearer tokens "
@@ -132,6 +137,13 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "forum-registry serve: --pool-size must be at least 1 and "
                  "--max-message-bytes at least 1024\n");
+    return 2;
+  }
+  if (config.max_record_bytes < 0 ||
+      config.max_record_bytes > config.max_message_bytes / 4 * 3) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --max-record-bytes must be between 0 "
+                 "and 3/4 of --max-message-bytes\n");
     return 2;
   }
   if (config.tls_cert.empty() != config.tls_key.empty() ||

@@ -1,0 +1,168 @@
+// Size budgets (issue 12): a page stops before it would outgrow a message and
+// continues on the next, with the server's memory bounded; a record past
+// --max-record-bytes is refused; client text is quoted short in errors.
+
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/statement.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry::testing {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A field of /proc/PID/status in KiB ("VmHWM": the peak resident set).
+int64_t ProcStatusKib(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) != 0) continue;
+    int64_t kib = 0;
+    const std::string digits = line.substr(field.size() + 1);
+    const size_t start = digits.find_first_not_of(" \t");
+    const size_t end = digits.find(' ', start);
+    if (absl::SimpleAtoi(digits.substr(start, end - start), &kib)) return kib;
+  }
+  return -1;
+}
+
+v1::Statement NewStatement(const std::string& text) {
+  v1::Statement statement;
+  statement.set_display_name("A long statement");
+  statement.set_kind(v1::STATEMENT_KIND_DECLARATION);
+  statement.set_status(v1::STATEMENT_STATUS_EXPECTED);
+  statement.set_text(text);
+  return statement;
+}
+
+grpc::Status CreateStatement(const std::shared_ptr<grpc::Channel>& channel,
+                             const std::string& id,
+                             const v1::Statement& statement) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::CreateStatementRequest request;
+  request.set_statement_id(id);
+  *request.mutable_statement() = statement;
+  v1::Statement out;
+  return v1::StatementService::NewStub(channel)->CreateStatement(&context,
+                                                                 request, &out);
+}
+
+TEST(SizeBudgets, LargeRecordsComeInSeveralPagesWithBoundedMemory) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url(), {"--record-cache-size=0"});
+  auto channel = server->Channel();
+  ASSERT_TRUE(
+      CreateStatement(channel, "seed", NewStatement("a short text")).ok());
+  // 1,000 statements of 900 KB, written by SQL from the one above (the
+  // repeated text compresses, so the database stays small).
+  db->Execute(
+      "INSERT INTO statements (name, body) "
+      "SELECT 'statements/big-' || lpad(g::text, 4, '0'), "
+      "jsonb_set(body, '{text}', to_jsonb(repeat('x', 900000))) "
+      "FROM statements, generate_series(1, 1000) g "
+      "WHERE name = 'statements/seed'");
+
+  auto stub = v1::StatementService::NewStub(grpc::CreateCustomChannel(
+      server->address(), grpc::InsecureChannelCredentials(), [] {
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(-1);
+        return args;
+      }()));
+  std::set<std::string> seen;
+  int pages = 0;
+  std::string token;
+  size_t largest = 0;
+  do {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::ListStatementsRequest request;
+    request.set_page_size(1000);
+    request.set_page_token(token);
+    v1::ListStatementsResponse page;
+    const grpc::Status status = stub->ListStatements(&context, request, &page);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    ASSERT_GT(page.statements_size(), 0);
+    largest = std::max(largest, page.ByteSizeLong());
+    for (const v1::Statement& s : page.statements()) seen.insert(s.name());
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 2000);
+  EXPECT_EQ(seen.size(), 1001u) << "every statement, each once";
+  EXPECT_GT(pages, 100) << "pages of about 3 MiB each";
+  // 3/4 of the 4 MiB message limit, measured by the records' JSON, which
+  // is no smaller than their encoding here.
+  EXPECT_LE(largest, (3u << 20) + 4096) << "every page within its budget";
+  const int64_t peak_kib = ProcStatusKib(server->pid(), "VmHWM");
+  ASSERT_GT(peak_kib, 0);
+  std::cout << "[ measured ] " << pages << " pages, largest " << largest
+            << " bytes, server peak RSS " << peak_kib / 1024 << " MiB\n";
+  EXPECT_LT(peak_kib, 256 * 1024) << "the server's peak resident set";
+}
+
+TEST(SizeBudgets, ARecordPastTheLimitIsRefusedAndNothingIsWritten) {
+  auto db = TestDatabase::Create();
+  // Records may then be 3/4 of 64 KiB.
+  auto server = ServerProcess::Start(db->url(), {"--max-message-bytes=65536"});
+  const std::string before = db->WriteState();
+  const grpc::Status status = CreateStatement(
+      server->Channel(), "too-big", NewStatement(std::string(60000, 'x')));
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), StartsWith("statement: is "));
+  EXPECT_THAT(status.error_message(), HasSubstr("at most 49152 bytes"));
+  EXPECT_EQ(db->WriteState(), before);
+  EXPECT_TRUE(CreateStatement(server->Channel(), "fits",
+                              NewStatement(std::string(40000, 'x')))
+                  .ok());
+}
+
+TEST(SizeBudgets, HugeClientTextIsQuotedShortInErrorsAndLogs) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url());
+  auto stub = v1::ForumService::NewStub(server->Channel());
+  const std::string before = db->WriteState();
+  {
+    grpc::ClientContext context;
+    v1::ListForumsRequest request;
+    request.set_order_by(std::string(4000000, 'z'));
+    v1::ListForumsResponse response;
+    const grpc::Status status = stub->ListForums(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), StartsWith("order_by: "));
+    EXPECT_LT(status.error_message().size(), 500u) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    v1::UpdateForumRequest request;
+    request.mutable_forum()->set_name("forums/arf");
+    request.mutable_update_mask()->add_paths(std::string(1000000, 'q'));
+    v1::Forum response;
+    const grpc::Status status = stub->UpdateForum(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), StartsWith("update_mask: "));
+    EXPECT_LT(status.error_message().size(), 1500u);
+  }
+  EXPECT_EQ(db->WriteState(), before);
+  // The per-RPC log lines carry the same short messages.
+  const std::string log = server->Output();
+  EXPECT_EQ(log.find(std::string(1000, 'z')), std::string::npos);
+  EXPECT_EQ(log.find(std::string(1000, 'q')), std::string::npos);
+}
+
+}  // namespace
+}  // namespace forum_registry::testing
