@@ -13,7 +13,6 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
-#include "httplib.h"
 #include "src/api/change_service.h"
 #include "src/api/resource_service.h"
 #include "src/auth/authorizer.h"
@@ -22,6 +21,7 @@
 #include "src/server/health_monitor.h"
 #include "src/server/log.h"
 #include "src/server/metrics.h"
+#include "src/server/metrics_endpoint.h"
 #include "src/server/rpc_log_interceptor.h"
 #include "src/store/pool.h"
 
@@ -179,38 +179,6 @@ std::function<void(bool)> SetUpHealth(
     health->SetServingStatus("liveness", true);
   }
   return set_ready;
-}
-
-// Serves /metrics on config.metrics_address from a thread of its own
-// (`*thread`); false if it cannot listen there. Port 0 picks a free port; the
-// log line tells which.
-bool StartMetricsEndpoint(const ServeConfig& config, Metrics* metrics,
-                          httplib::Server* http, std::thread* thread) {
-  http->Get("/metrics",
-            [metrics](const httplib::Request&, httplib::Response& response) {
-              response.set_content(metrics->Render(),
-                                   "text/plain; version=0.0.4; charset=utf-8");
-            });
-  const size_t colon = config.metrics_address.rfind(':');
-  const std::string host = config.metrics_address.substr(0, colon);
-  int port = -1;
-  if (colon != std::string::npos) {
-    const int wanted = std::atoi(config.metrics_address.c_str() + colon + 1);
-    port = wanted == 0                        ? http->bind_to_any_port(host)
-           : http->bind_to_port(host, wanted) ? wanted
-                                              : -1;
-  }
-  if (port <= 0) {
-    LogEvent(spdlog::level::err, "start_failed",
-             {{"metrics_address", config.metrics_address},
-              {"reason", std::string("cannot listen on the metrics address")}});
-    return false;
-  }
-  *thread = std::thread([http] { http->listen_after_bind(); });
-  LogEvent(spdlog::level::info, "metrics_listening",
-           {{"metrics_address", config.metrics_address},
-            {"port", static_cast<int64_t>(port)}});
-  return true;
 }
 
 // Waits for a stop signal, then drains: health NOT_SERVING at once, the
@@ -404,13 +372,23 @@ int RunServer(const ServeConfig& config) {
   purger.Start();
   feed.Start();
 
-  httplib::Server metrics_http;
-  std::thread metrics_thread;
-  if (!config.metrics_address.empty() &&
-      !StartMetricsEndpoint(config, &metrics, &metrics_http, &metrics_thread)) {
-    monitor.Stop();
-    server->Shutdown();
-    return 1;
+  std::unique_ptr<MetricsEndpoint> metrics_endpoint;
+  if (!config.metrics_address.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsEndpoint>> started =
+        MetricsEndpoint::Start(config.metrics_address,
+                               [&metrics] { return metrics.Render(); });
+    if (!started.ok()) {
+      LogEvent(spdlog::level::err, "start_failed",
+               {{"metrics_address", config.metrics_address},
+                {"reason", std::string(started.status().message())}});
+      monitor.Stop();
+      server->Shutdown();
+      return 1;
+    }
+    metrics_endpoint = *std::move(started);
+    LogEvent(spdlog::level::info, "metrics_listening",
+             {{"metrics_address", config.metrics_address},
+              {"port", static_cast<int64_t>(metrics_endpoint->port())}});
   }
 
   std::thread signals([&] {
@@ -421,10 +399,7 @@ int RunServer(const ServeConfig& config) {
   signals.join();
   if (probe_server != nullptr) probe_server->Shutdown();
   purger.Stop();
-  if (metrics_thread.joinable()) {
-    metrics_http.stop();
-    metrics_thread.join();
-  }
+  metrics_endpoint.reset();
   LogEvent(spdlog::level::info, "stopped");
   return 0;
 }

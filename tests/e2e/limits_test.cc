@@ -2,13 +2,21 @@
 // continues on the next, with the server's memory bounded; a record past
 // --max-record-bytes is refused; client text is quoted short in errors.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/statement.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -162,6 +170,57 @@ TEST(SizeBudgets, HugeClientTextIsQuotedShortInErrorsAndLogs) {
   const std::string log = server->Output();
   EXPECT_EQ(log.find(std::string(1000, 'z')), std::string::npos);
   EXPECT_EQ(log.find(std::string(1000, 'q')), std::string::npos);
+}
+
+// A TCP connection to 127.0.0.1:port that has sent `text`; -1 on failure.
+int ConnectAndSend(int port, const std::string& text) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    ::close(fd);
+    return -1;
+  }
+  size_t sent = 0;
+  while (sent < text.size()) {
+    const ssize_t n =
+        ::send(fd, text.data() + sent, text.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may refuse a huge request early
+    sent += static_cast<size_t>(n);
+  }
+  return fd;
+}
+
+TEST(MetricsEndpoint, SlowAndHugeRequestsDoNotHoldUpScrapes) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url());
+  const int port = server->MetricsPort();
+  // Connections that never finish their request, more than a thread pool
+  // would have threads, and requests with a header far past any bound.
+  std::vector<int> held;
+  for (int i = 0; i < 24; ++i) {
+    held.push_back(ConnectAndSend(port, "GET /metr"));
+    ASSERT_GE(held.back(), 0);
+  }
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(ConnectAndSend(
+        port, absl::StrCat("GET /metrics HTTP/1.1\r\nX-Huge: ",
+                           std::string(256 * 1024, 'h'), "\r\n")));
+  }
+  for (int scrape = 0; scrape < 5; ++scrape) {
+    const absl::Time start = absl::Now();
+    const std::string metrics = HttpGet(port, "/metrics");
+    const absl::Duration took = absl::Now() - start;
+    EXPECT_THAT(metrics, HasSubstr("forum_registry_up 1")) << scrape;
+    EXPECT_LT(took, absl::Milliseconds(500)) << "scrape " << scrape;
+  }
+  for (int fd : held) {
+    if (fd >= 0) ::close(fd);
+  }
+  EXPECT_EQ(HttpGet(port, "/other"), "not found\n");
 }
 
 }  // namespace
