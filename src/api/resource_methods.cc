@@ -121,6 +121,21 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
                         tokens->DecodeKey(request.page_token, fingerprint,
                                           order.field.empty() ? 1 : 2));
   }
+  // A list the planner expects to be costly holds a slot while it runs.
+  std::optional<CostlyLists::Slot> slot;
+  if (costly_lists_ != nullptr &&
+      (query.filter != nullptr || !query.order_field.empty())) {
+    FR_ASSIGN_OR_RETURN(const double cost,
+                        store_->EstimateListCost(query, deadline));
+    absl::StatusOr<std::optional<CostlyLists::Slot>> admitted =
+        costly_lists_->Admit(cost, deadline);
+    if (!admitted.ok()) {
+      // gRPC's retry policies wait this long before trying again.
+      context->AddTrailingMetadata("grpc-retry-pushback-ms", "250");
+      return admitted.status();
+    }
+    if (admitted->has_value()) slot.emplace(std::move(**admitted));
+  }
   std::vector<std::string> next;
   FR_RETURN_IF_ERROR(store_->List(query, add, &next, deadline));
   next_page_token->clear();

@@ -20,6 +20,7 @@
 #include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "src/api/costly_lists.h"
 #include "src/domain/resource_registry.h"
 #include "src/store/page_token_key.h"
 #include "src/store/resource_store.h"
@@ -90,6 +91,9 @@ class ResourceMethods {
 
   void set_size_limits(SizeLimits limits) { limits_ = limits; }
 
+  // The budget of costly lists (null: none).
+  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
+
  private:
   absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
                       const std::function<google::protobuf::Message*()>& add,
@@ -114,6 +118,7 @@ class ResourceMethods {
   const domain::ResourceType& type_;
   store::PageTokenKey* page_token_key_ = nullptr;
   SizeLimits limits_;
+  CostlyLists* costly_lists_ = nullptr;
 };
 
 }  // namespace forum_registry::api

@@ -81,6 +81,9 @@ class ResourceService final : public grpc::Service {
   }
 
   void set_size_limits(SizeLimits limits) { methods_.set_size_limits(limits); }
+  void set_costly_lists(CostlyLists* budget) {
+    methods_.set_costly_lists(budget);
+  }
 
   // The key that signs List's page tokens (required for List).
   void set_page_token_key(store::PageTokenKey* key) {

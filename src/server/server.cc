@@ -124,7 +124,19 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
   // pool can serve ends that churn.
   builder.SetSyncServerOption(
       grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-      config.max_idle_threads);
+      std::min(config.max_idle_threads, config.max_rpcs_in_flight));
+  // Admission: the synchronous server's threads are bounded (one more than
+  // the RPCs in flight: the thread that takes the next call). A call that
+  // finds them all busy is answered at once with RESOURCE_EXHAUSTED
+  // ("Server Threadpool Exhausted") instead of queueing; health, the watch
+  // streams and reflection run elsewhere and stay answered.
+  grpc::ResourceQuota quota("forum-registry");
+  quota.SetMaxThreads(config.max_rpcs_in_flight + 1);
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             config.max_streams_per_connection);
+  // Request headers: room for a bearer token, not for a flood.
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
   const auto ms = [](absl::Duration d) {
@@ -283,8 +295,13 @@ int RunServer(const ServeConfig& config) {
                               ? static_cast<size_t>(config.max_record_bytes)
                               : three_quarters,
       .max_page_bytes = three_quarters};
+  api::CostlyLists costly_lists(
+      config.max_costly_lists > 0 ? config.max_costly_lists
+                                  : std::max(1, (config.pool_size + 1) / 2),
+      config.costly_list_cost, absl::Milliseconds(250));
   for (const auto& service : services) {
     service->set_size_limits(limits);
+    service->set_costly_lists(&costly_lists);
     service->set_page_token_key(page_token_key.get());
     service->set_authorizer(authorizer->get());
     // The audit log: one line per write, naming the caller.

@@ -52,6 +52,14 @@ struct ServeConfig {
   int record_cache_size = 10000;
   // Idle RPC threads the server keeps rather than ending them.
   int max_idle_threads = 64;
+  // Admission: RPCs served at once (more get RESOURCE_EXHAUSTED at once),
+  // HTTP/2 streams per connection, and lists the planner expects to cost
+  // more than costly_list_cost run at most max_costly_lists at a time (0:
+  // half the pool, at least 1).
+  int max_rpcs_in_flight = 256;
+  int max_streams_per_connection = 100;
+  int max_costly_lists = 0;
+  int costly_list_cost = 10000;
   // Callers (src/auth): bearer tokens verified against these PEM public key
   // files (comma-separated), from this issuer for this audience, with their
   // roles in this claim (a dotted path).

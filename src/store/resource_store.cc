@@ -504,6 +504,45 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
   return statement;
 }
 
+absl::StatusOr<double> ResourceStore::EstimateListCost(const ListQuery& query,
+                                                       absl::Time deadline) {
+  // Estimates kept; the map is emptied when full rather than evicted
+  // piecemeal (a bound on memory, not a cache policy).
+  constexpr size_t kMaxKept = 4096;
+  FR_ASSIGN_OR_RETURN(const Statement statement, ListStatement(query));
+  const std::string key = absl::StrCat(statement.sql, "\x1f",
+                                       absl::StrJoin(statement.params, "\x1f"));
+  {
+    absl::MutexLock lock(&costs_mu_);
+    if (const auto found = costs_.find(key); found != costs_.end()) {
+      return found->second;
+    }
+  }
+  double cost = 0;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *read_pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        const pqxx::result plan = txn.exec_params(
+            absl::StrCat("EXPLAIN (FORMAT JSON) ", statement.sql),
+            pqxx::prepare::make_dynamic_params(statement.params));
+        const std::string json = plan[0][0].as<std::string>();
+        const std::string kTotal = "\"Total Cost\": ";
+        const size_t at = json.find(kTotal);
+        if (at == std::string::npos ||
+            !absl::SimpleAtod(
+                json.substr(at + kTotal.size(), json.find_first_of(",\n}", at) -
+                                                    at - kTotal.size()),
+                &cost)) {
+          return absl::InternalError("EXPLAIN gave no total cost");
+        }
+        return absl::OkStatus();
+      }));
+  absl::MutexLock lock(&costs_mu_);
+  if (costs_.size() >= kMaxKept) costs_.clear();
+  costs_[key] = cost;
+  return cost;
+}
+
 absl::Status ResourceStore::List(const ListQuery& query,
                                  const std::function<Message*()>& add,
                                  std::vector<std::string>* next,

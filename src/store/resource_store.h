@@ -21,8 +21,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "src/domain/filter.h"
@@ -159,6 +163,13 @@ class ResourceStore {
   };
   absl::StatusOr<Statement> ListStatement(const ListQuery& query) const;
 
+  // The planner's estimate of what List costs for `query` (EXPLAIN's total
+  // cost, in PostgreSQL's units: about one per page read in sequence), for
+  // admission (api/costly_lists.h). Estimates are kept, by statement and
+  // parameters, so a list asked again costs no second EXPLAIN.
+  absl::StatusOr<double> EstimateListCost(const ListQuery& query,
+                                          absl::Time deadline);
+
   const ResourceKind& kind() const { return kind_; }
 
  private:
@@ -201,6 +212,8 @@ class ResourceStore {
   // SQL of the prepared statements, by statement name.
   RecordCache* cache_ = nullptr;
   RevisionCheck* revisions_ = nullptr;
+  absl::Mutex costs_mu_;
+  absl::flat_hash_map<std::string, double> costs_ ABSL_GUARDED_BY(costs_mu_);
   const std::string get_name_, get_sql_, get_at_name_, get_at_sql_,
       get_cached_name_, get_cached_sql_, lock_name_, lock_sql_, insert_name_,
       insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,

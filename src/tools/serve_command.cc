@@ -64,6 +64,18 @@ int ServeCommand(const std::vector<std::string>& args) {
             "Idle RPC threads kept for the next calls rather than ended "
             "(gRPC's synchronous server would keep 2 and create a thread "
             "per call under load).");
+  flags.Int("max-rpcs-in-flight", &config.max_rpcs_in_flight,
+            "RPCs served at once (watch streams apart); more are refused at "
+            "once with RESOURCE_EXHAUSTED rather than queued.");
+  flags.Int("max-streams-per-connection", &config.max_streams_per_connection,
+            "HTTP/2 streams a client may have open on one connection.");
+  flags.Int("max-costly-lists", &config.max_costly_lists,
+            "Lists the planner expects to be costly that run at once; the "
+            "next waits up to 250 ms, then gets RESOURCE_EXHAUSTED. 0: half "
+            "of --pool-size, at least 1.");
+  flags.Int("costly-list-cost", &config.costly_list_cost,
+            "The planner cost (EXPLAIN's total, about a page read each) "
+            "above which a list with a filter or order is costly.");
   flags.Int("max-message-bytes", &config.max_message_bytes,
             "Largest request or response message, in bytes. A List page "
             "holds at most 3/4 of it in records, and continues on the next "

@@ -9,7 +9,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <future>
 #include <iostream>
+#include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/session.grpc.pb.h"
 #include "forumregistry/v1/statement.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
@@ -221,6 +224,111 @@ TEST(MetricsEndpoint, SlowAndHugeRequestsDoNotHoldUpScrapes) {
     if (fd >= 0) ::close(fd);
   }
   EXPECT_EQ(HttpGet(port, "/other"), "not found\n");
+}
+
+grpc::Status ListSessions(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& filter, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::ListSessionsRequest request;
+  request.set_parent("forums/-");
+  request.set_filter(filter);
+  v1::ListSessionsResponse response;
+  return v1::SessionService::NewStub(channel)->ListSessions(&context, request,
+                                                            &response);
+}
+
+grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& name, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::GetForumRequest request;
+  request.set_name(name);
+  v1::Forum forum;
+  return v1::ForumService::NewStub(channel)->GetForum(&context, request,
+                                                      &forum);
+}
+
+grpc::Status CreateForum(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& id) {
+  grpc::ClientContext context;
+  v1::CreateForumRequest request;
+  request.set_forum_id(id);
+  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name(id);
+  v1::Forum forum;
+  return v1::ForumService::NewStub(channel)->CreateForum(&context, request,
+                                                         &forum);
+}
+
+TEST(Admission, CostlyListsHaveABudgetAndGetsStillAnswer) {
+  auto db = TestDatabase::Create();
+  // Every list with a filter counts as costly here; one at a time.
+  auto server = ServerProcess::Start(
+      db->url(), {"--costly-list-cost=0", "--max-costly-lists=1",
+                  "--record-cache-size=0"});
+  auto channel = server->Channel();
+  ASSERT_TRUE(CreateForum(channel, "open").ok());
+  const std::string filter = "mode = IN_PERSON";
+  // Once without contention: its cost estimate is kept.
+  ASSERT_TRUE(ListSessions(channel, filter, absl::Seconds(5)).ok());
+
+  // Sessions locked by another transaction: the next costly list holds
+  // the only slot while it waits for the table.
+  pqxx::connection locker(db->url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+  std::future<grpc::Status> first = std::async(std::launch::async, [&] {
+    return ListSessions(channel, filter, absl::Seconds(20));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const absl::Time start = absl::Now();
+  const grpc::Status second = ListSessions(channel, filter, absl::Seconds(5));
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(second);
+  EXPECT_THAT(second.error_message(), HasSubstr("costly lists"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1)) << "refused, not queued";
+  // A Get and a cheap list are not held up.
+  const absl::Time get_start = absl::Now();
+  EXPECT_TRUE(GetForum(channel, "forums/open", absl::Seconds(2)).ok());
+  EXPECT_LT(absl::Now() - get_start, absl::Milliseconds(500));
+
+  lock.abort();
+  const grpc::Status done = first.get();
+  EXPECT_TRUE(done.ok()) << Describe(done);
+  EXPECT_TRUE(ListSessions(channel, filter, absl::Seconds(5)).ok())
+      << "the slot was given back";
+}
+
+TEST(Admission, RpcsPastTheBoundAreRefusedAtOnceAndHealthStillAnswers) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(
+      db->url(), {"--max-rpcs-in-flight=3", "--record-cache-size=0"});
+  auto channel = server->Channel();
+  ASSERT_TRUE(CreateForum(channel, "open").ok());
+  pqxx::connection locker(db->url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE");
+  std::vector<std::future<grpc::Status>> blocked;
+  for (int i = 0; i < 3; ++i) {
+    blocked.push_back(std::async(std::launch::async, [&] {
+      return ListSessions(channel, "", absl::Seconds(20));
+    }));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+
+  const absl::Time start = absl::Now();
+  const grpc::Status refused =
+      GetForum(channel, "forums/open", absl::Seconds(5));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(refused);
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+  EXPECT_EQ(HealthStatus(channel), "SERVING") << "probes are not refused";
+
+  lock.abort();
+  for (auto& call : blocked) EXPECT_TRUE(call.get().ok());
+  EXPECT_TRUE(GetForum(channel, "forums/open", absl::Seconds(5)).ok());
 }
 
 }  // namespace
