@@ -679,13 +679,19 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
         }
         watcher->enqueued_through_ = event.revision;
       }
-      if (static_cast<int>(watcher->queue_.size()) > options_.watcher_buffer) {
+      int64_t waiting_bytes = 0;
+      for (const Item& item : watcher->queue_) {
+        waiting_bytes += static_cast<int64_t>(item.encoded.size());
+      }
+      if (static_cast<int>(watcher->queue_.size()) > options_.watcher_buffer ||
+          waiting_bytes > options_.watcher_buffer_bytes) {
         ++too_slow_;
         watcher->End(
             grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          absl::StrCat("the client reads too slowly: more than ",
-                                      options_.watcher_buffer,
-                                      " changes were waiting for it")),
+                                      options_.watcher_buffer, " changes or ",
+                                      options_.watcher_buffer_bytes,
+                                      " bytes were waiting for it")),
             /*resume=*/true);
       }
       watcher->NextInto(&steps);

@@ -58,6 +58,9 @@ struct ChangeFeedOptions {
   // Changes a live watcher may have waiting to be written before it is
   // ended as too slow.
   int watcher_buffer = 1000;
+  // And bytes of them (encoded): large records fill a buffer long before
+  // its count does.
+  int64_t watcher_buffer_bytes = 64 << 20;
   // The longest the feed thread waits for a notification before it reads
   // the log anyway.
   absl::Duration poll_interval = absl::Milliseconds(500);

@@ -331,6 +331,7 @@ int RunServer(const ServeConfig& config) {
       {.database_url = config.database_url,
        .bookmark_interval = config.watch_bookmark_interval,
        .watcher_buffer = config.watch_buffer,
+       .watcher_buffer_bytes = config.watch_buffer_bytes,
        .max_message_bytes = config.max_message_bytes,
        .cache = config.record_cache_size > 0 ? &record_cache : nullptr},
       &pools.primary);

@@ -46,6 +46,7 @@ struct ServeConfig {
   // WatchChanges: changes a stream may have waiting to be written before it
   // is ended as too slow, and how often an idle one gets a bookmark.
   int watch_buffer = 1000;
+  int watch_buffer_bytes = 64 << 20;
   absl::Duration watch_bookmark_interval = absl::Seconds(5);
   int max_message_bytes = 4 * 1024 * 1024;
   // Decoded records Get may reuse while their version is current; 0: none.

@@ -54,6 +54,9 @@ int ServeCommand(const std::vector<std::string>& args) {
             "Changes a WatchChanges stream may have waiting to be written; a "
             "client that falls further behind is ended with "
             "RESOURCE_EXHAUSTED and resumes.");
+  flags.Int("watch-buffer-bytes", &config.watch_buffer_bytes,
+            "Bytes of changes a WatchChanges stream may have waiting, the "
+            "same way: large records fill a buffer before its count does.");
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
   flags.Int("record-cache-size", &config.record_cache_size,

@@ -482,6 +482,36 @@ TEST_F(WatchTest, AWriteThroughOneProcessReachesAWatcherOnAnother) {
   watch.Cancel();
 }
 
+// The same bound in bytes: a few large changes fill a buffer long before
+// their count does (--watch-buffer-bytes).
+TEST(WatchSlowClient, IsEndedWhenTheBytesWaitingPassTheBound) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(
+      db->url(), {"--watch-buffer=100000", "--watch-buffer-bytes=1000000",
+                  "--watch-bookmark-interval=200ms"});
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 65536);
+  auto slow_channel = grpc::CreateCustomChannel(
+      server->address(), grpc::InsecureChannelCredentials(), args);
+  Watch slow(slow_channel, After(0));
+  v1::WatchChangesResponse response;
+  ASSERT_TRUE(slow.Next(&response));
+  {
+    pqxx::connection connection(db->url());
+    const std::string description(30000, 'x');
+    for (int i = 0; i < 200; ++i) {  // 6 MB of changes, 200 of them
+      InsertParticipant(connection, absl::StrCat("bulky-", i), description);
+    }
+  }
+  while (slow.Next(&response)) {
+  }
+  const grpc::Status status = slow.reader->Finish();
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(status);
+  EXPECT_THAT(status.error_message(), HasSubstr("1000000 bytes"));
+}
+
 // A client that stops reading is ended with RESOURCE_EXHAUSTED once more
 // than --watch-buffer changes wait for it, told where to resume; another
 // watcher of the same server gets everything meanwhile.
