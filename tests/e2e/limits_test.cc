@@ -239,29 +239,6 @@ grpc::Status ListSessions(const std::shared_ptr<grpc::Channel>& channel,
                                                             &response);
 }
 
-grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
-                      const std::string& name, absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  v1::GetForumRequest request;
-  request.set_name(name);
-  v1::Forum forum;
-  return v1::ForumService::NewStub(channel)->GetForum(&context, request,
-                                                      &forum);
-}
-
-grpc::Status CreateForum(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& id) {
-  grpc::ClientContext context;
-  v1::CreateForumRequest request;
-  request.set_forum_id(id);
-  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
-  request.mutable_forum()->set_display_name(id);
-  v1::Forum forum;
-  return v1::ForumService::NewStub(channel)->CreateForum(&context, request,
-                                                         &forum);
-}
-
 TEST(Admission, CostlyListsHaveABudgetAndGetsStillAnswer) {
   auto db = TestDatabase::Create();
   // Every list with a filter counts as costly here; one at a time.

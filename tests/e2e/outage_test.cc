@@ -40,30 +40,6 @@ std::pair<double, double> StartedAndHandled(int metrics_port,
   return {started, handled};
 }
 
-grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
-                      const std::string& name, absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  v1::GetForumRequest request;
-  request.set_name(name);
-  v1::Forum forum;
-  return v1::ForumService::NewStub(channel)->GetForum(&context, request,
-                                                      &forum);
-}
-
-grpc::Status CreateForum(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& id, absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  v1::CreateForumRequest request;
-  request.set_forum_id(id);
-  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
-  request.mutable_forum()->set_display_name("Outage " + id);
-  v1::Forum forum;
-  return v1::ForumService::NewStub(channel)->CreateForum(&context, request,
-                                                         &forum);
-}
-
 TEST(DatabaseOutage, CallsEndByTheirDeadlinesAndServiceReturnsWithTheTraffic) {
   auto db = TestDatabase::Create();
   TcpProxy proxy(UnixSocketOf(db->url()));

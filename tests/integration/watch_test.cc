@@ -482,6 +482,16 @@ TEST_F(WatchTest, AWriteThroughOneProcessReachesAWatcherOnAnother) {
   watch.Cancel();
 }
 
+// A slow client's connection: no window growth, a small window, so the
+// server's writes to it block soon.
+std::shared_ptr<grpc::Channel> SlowChannel(const ServerProcess& server) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 65536);
+  return grpc::CreateCustomChannel(server.address(),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
 // The same bound in bytes: a few large changes fill a buffer long before
 // their count does (--watch-buffer-bytes).
 TEST(WatchSlowClient, IsEndedWhenTheBytesWaitingPassTheBound) {
@@ -489,12 +499,7 @@ TEST(WatchSlowClient, IsEndedWhenTheBytesWaitingPassTheBound) {
   auto server = ServerProcess::Start(
       db->url(), {"--watch-buffer=100000", "--watch-buffer-bytes=1000000",
                   "--watch-bookmark-interval=200ms"});
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 65536);
-  auto slow_channel = grpc::CreateCustomChannel(
-      server->address(), grpc::InsecureChannelCredentials(), args);
-  Watch slow(slow_channel, After(0));
+  Watch slow(SlowChannel(*server), After(0));
   v1::WatchChangesResponse response;
   ASSERT_TRUE(slow.Next(&response));
   {
@@ -519,14 +524,7 @@ TEST(WatchSlowClient, IsEndedAndResumesWhileOthersAreUnaffected) {
   auto db = TestDatabase::Create();
   auto server = ServerProcess::Start(
       db->url(), {"--watch-buffer=50", "--watch-bookmark-interval=200ms"});
-  // The slow client's connection: no window growth, a small window, so the
-  // server's writes to it block soon.
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 65536);
-  auto slow_channel = grpc::CreateCustomChannel(
-      server->address(), grpc::InsecureChannelCredentials(), args);
-  Watch slow(slow_channel, After(0));
+  Watch slow(SlowChannel(*server), After(0));
   Watch fast(server->Channel(), After(0));
   v1::WatchChangesResponse response;
   ASSERT_TRUE(slow.Next(&response));

@@ -23,6 +23,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -492,6 +494,30 @@ ServerProcess* SharedRegistry::server() {
 
 std::shared_ptr<grpc::Channel>* SharedRegistry::channel() {
   return g_shared == nullptr ? nullptr : &g_shared->channel;
+}
+
+grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& name, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  forumregistry::v1::GetForumRequest request;
+  request.set_name(name);
+  forumregistry::v1::Forum forum;
+  return forumregistry::v1::ForumService::NewStub(channel)->GetForum(
+      &context, request, &forum);
+}
+
+grpc::Status CreateForum(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& id, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  forumregistry::v1::CreateForumRequest request;
+  request.set_forum_id(id);
+  request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name(id);
+  forumregistry::v1::Forum forum;
+  return forumregistry::v1::ForumService::NewStub(channel)->CreateForum(
+      &context, request, &forum);
 }
 
 }  // namespace forum_registry::testing

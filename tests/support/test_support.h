@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
@@ -168,6 +169,14 @@ int WriteOutOfOrder(const std::string& url, const std::string& prefix,
 
 // "{prefix}-{n}", unique within this test program.
 std::string UniqueId(const std::string& prefix);
+
+// GetForum and CreateForum (a summit named after its id) with a deadline
+// `timeout` from now.
+grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,
+                      const std::string& name, absl::Duration timeout);
+grpc::Status CreateForum(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& id,
+                         absl::Duration timeout = absl::Seconds(10));
 
 // Health Check through a gRPC stub: "SERVING", "NOT_SERVING", or the error.
 std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
