@@ -1,14 +1,15 @@
 // A closed-loop gRPC load generator for the benchmarks in bench/run.sh.
 //
-//   grpc_load ADDRESS CASE THREADS SECONDS
+//   grpc_load ADDRESS CASE THREADS SECONDS [DEADLINE_MS]
 //
 // CASE is one of: health (grpc.health.v1.Health/Check, the empty baseline:
 // no database), get_forum (GetForum forums/arf), list_forums (a page of 50
 // forums, no filter), list_sessions (ListSessions across forums, filtered by
-// a date range, ordered by start date). Each thread
+// a date range, ordered by start date), scan_forums (ListForums with a
+// filter on descriptions, which no index serves). Each thread
 // has its own channel and sends one RPC after another; the tool prints one
 // line: case, threads, RPCs, errors, RPCs per second, p50/p90/p99/max in
-// microseconds.
+// microseconds. Each call has a deadline of DEADLINE_MS (5000).
 
 #include <algorithm>
 #include <atomic>
@@ -31,10 +32,11 @@ using Clock = std::chrono::steady_clock;
 bool CallOnce(const std::string& which, grpc::Channel* channel,
               forumregistry::v1::ForumService::Stub* forums,
               forumregistry::v1::SessionService::Stub* sessions,
-              grpc::health::v1::Health::Stub* health) {
+              grpc::health::v1::Health::Stub* health, int deadline_ms) {
   (void)channel;
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(deadline_ms));
   if (which == "health") {
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
@@ -53,9 +55,16 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
     return forums->ListForums(&context, request, &response).ok() &&
            response.forums_size() > 0;
   }
+  if (which == "scan_forums") {
+    forumregistry::v1::ListForumsRequest request;
+    request.set_filter("description:\"no such words anywhere\"");
+    forumregistry::v1::ListForumsResponse response;
+    return forums->ListForums(&context, request, &response).ok();
+  }
   forumregistry::v1::ListSessionsRequest request;
   request.set_parent("forums/-");
-  request.set_filter("start_date >= \"2023-07-01\" AND start_date <= \"2023-07-31\"");
+  request.set_filter(
+      "start_date >= \"2023-07-01\" AND start_date <= \"2023-07-31\"");
   request.set_order_by("start_date");
   forumregistry::v1::ListSessionsResponse response;
   return sessions->ListSessions(&context, request, &response).ok() &&
@@ -65,10 +74,13 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::fprintf(stderr, "usage: grpc_load ADDRESS CASE THREADS SECONDS\n");
+  if (argc != 5 && argc != 6) {
+    std::fprintf(stderr,
+                 "usage: grpc_load ADDRESS CASE THREADS SECONDS "
+                 "[DEADLINE_MS]\n");
     return 2;
   }
+  const int deadline_ms = argc == 6 ? std::atoi(argv[5]) : 5000;
   const std::string address = argv[1], which = argv[2];
   const int threads = std::atoi(argv[3]);
   const auto duration = std::chrono::seconds(std::atoi(argv[4]));
@@ -87,17 +99,19 @@ int main(int argc, char** argv) {
       auto health = grpc::health::v1::Health::NewStub(channel);
       // Warm up: connect and prepare statements.
       for (int i = 0; i < 20; ++i) {
-        CallOnce(which, channel.get(), forums.get(), sessions.get(), health.get());
+        CallOnce(which, channel.get(), forums.get(), sessions.get(),
+                 health.get(), deadline_ms);
       }
       while (Clock::now() - start < duration) {
         const auto before = Clock::now();
         if (!CallOnce(which, channel.get(), forums.get(), sessions.get(),
-                      health.get())) {
+                      health.get(), deadline_ms)) {
           ++errors;
         }
-        latencies[t].push_back(std::chrono::duration_cast<std::chrono::microseconds>(
-                                   Clock::now() - before)
-                                   .count());
+        latencies[t].push_back(
+            std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
+                                                                  before)
+                .count());
       }
     });
   }
@@ -108,12 +122,16 @@ int main(int argc, char** argv) {
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
   const auto pct = [&](double p) {
-    return all.empty() ? 0 : all[std::min(all.size() - 1, static_cast<size_t>(p * all.size()))];
+    return all.empty() ? 0
+                       : all[std::min(all.size() - 1,
+                                      static_cast<size_t>(p * all.size()))];
   };
-  std::printf("%s threads=%d rpcs=%zu errors=%lld rps=%.0f p50_us=%lld p90_us=%lld p99_us=%lld max_us=%lld\n",
-              which.c_str(), threads, all.size(), static_cast<long long>(errors.load()),
-              all.size() / seconds, static_cast<long long>(pct(0.50)),
-              static_cast<long long>(pct(0.90)), static_cast<long long>(pct(0.99)),
-              static_cast<long long>(all.empty() ? 0 : all.back()));
+  std::printf(
+      "%s threads=%d rpcs=%zu errors=%lld rps=%.0f p50_us=%lld p90_us=%lld "
+      "p99_us=%lld max_us=%lld\n",
+      which.c_str(), threads, all.size(), static_cast<long long>(errors.load()),
+      all.size() / seconds, static_cast<long long>(pct(0.50)),
+      static_cast<long long>(pct(0.90)), static_cast<long long>(pct(0.99)),
+      static_cast<long long>(all.empty() ? 0 : all.back()));
   return errors.load() == 0 ? 0 : 1;
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""Callers that ask and never read: CONNECTIONS plaintext HTTP/2
+connections (python3-h2, prior knowledge) each open STREAMS calls of
+ListForums with a page of 1,000 and grant the server no flow-control window,
+so no response can be delivered; they hold on for SECONDS, then print how
+many calls they opened and how many the server refused at once (a
+grpc-status in the first headers).
+
+Usage: slow_callers.py HOST PORT CONNECTIONS STREAMS SECONDS
+"""
+import select
+import socket
+import sys
+import time
+
+import h2.config
+import h2.connection
+import h2.events
+import h2.settings
+
+# ListForumsRequest{page_size: 1000}, gRPC-framed: no compression, length 3.
+MESSAGE = b"\x00\x00\x00\x00\x03" + b"\x08\xe8\x07"
+
+
+def main():
+    host, port = sys.argv[1], int(sys.argv[2])
+    connections, streams, seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    headers = [(":method", "POST"), (":scheme", "http"),
+               (":path", "/forumregistry.v1.ForumService/ListForums"),
+               (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
+               ("te", "trailers")]
+    open_calls = refused = 0
+    conns = []
+    for _ in range(connections):
+        sock = socket.create_connection((host, port), timeout=10)
+        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+        conn.local_settings = h2.settings.Settings(client=True, initial_values={
+            h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+        conn.initiate_connection()
+        conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
+        for _ in range(streams):
+            stream = conn.get_next_available_stream_id()
+            conn.send_headers(stream, headers)
+            conn.send_data(stream, MESSAGE, end_stream=True)
+            open_calls += 1
+        sock.sendall(conn.data_to_send())
+        conns.append((sock, conn))
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        socks = [s for s, _ in conns]
+        for sock in select.select(socks, [], [], 0.2)[0]:
+            conn = next(c for s, c in conns if s is sock)
+            try:
+                data = sock.recv(65536)
+            except OSError:
+                continue
+            if not data:
+                continue
+            for event in conn.receive_data(data):
+                if isinstance(event, h2.events.ResponseReceived):
+                    if any(k == b"grpc-status" for k, _ in event.headers):
+                        refused += 1  # trailers-only: answered at once
+            out = conn.data_to_send()
+            if out:
+                sock.sendall(out)
+    print(f"opened={open_calls} refused_at_once={refused}")
+
+
+if __name__ == "__main__":
+    main()
