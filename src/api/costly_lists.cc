@@ -21,6 +21,10 @@ absl::StatusOr<std::optional<CostlyLists::Slot>> CostlyLists::Admit(
   };
   if (!mu_.AwaitWithDeadline(absl::Condition(&free),
                              std::min(deadline, absl::Now() + max_wait_))) {
+    if (absl::Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          "the call's deadline passed while it waited to run a costly list");
+    }
     return absl::ResourceExhaustedError(absl::StrCat(
         "the server is running as many costly lists as it allows (", slots_,
         "); this one's estimated cost is ", static_cast<int64_t>(cost),

@@ -120,11 +120,13 @@ absl::StatusOr<MigrationReport> Migrate(
 absl::StatusOr<std::vector<std::string>> PendingMigrations(
     const std::string& url, const std::vector<MigrationFile>& migrations,
     absl::Time deadline) {
+  // Declared in this order, the watch ends before the connection closes.
+  std::optional<pqxx::connection> connection;
   std::optional<Watchdog::Watch> watch;
   try {
-    pqxx::connection connection(WithConnectionDefaults(url).value_or(url));
-    watch.emplace(connection, deadline);
-    pqxx::read_transaction txn(connection);
+    connection.emplace(WithConnectionDefaults(url).value_or(url));
+    watch.emplace(*connection, deadline);
+    pqxx::read_transaction txn(*connection);
     const bool has_table =
         txn.exec1("SELECT to_regclass('schema_migrations') IS NOT NULL")[0]
             .as<bool>();

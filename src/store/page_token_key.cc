@@ -35,6 +35,10 @@ absl::StatusOr<const domain::PageTokens*> PageTokenKey::Get(
         }
         const pqxx::binarystring bytes(rows[0][0]);
         key = bytes.str();
+        if (key.size() < domain::PageTokens::kMinKeySize) {
+          return absl::FailedPreconditionError(
+              "the database's page token key is too short");
+        }
         return absl::OkStatus();
       });
   if (!status.ok()) return status;

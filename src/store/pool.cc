@@ -6,11 +6,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <pqxx/pqxx>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "src/store/errors.h"
+#include "src/store/watchdog.h"
 
 namespace forum_registry::store {
 namespace {
@@ -89,9 +91,12 @@ absl::Status ConnectionPool::Lease::FitStatementTimeout(absl::Time deadline) {
     return absl::DeadlineExceededError(
         "the call's deadline passed before the database was asked");
   }
+  const int64_t pool_limit =
+      absl::ToInt64Milliseconds(pool_->options_.statement_timeout);
+  const int64_t left_ms = std::max<int64_t>(1, absl::ToInt64Milliseconds(left));
+  // A pool timeout of 0 means none: the time left alone bounds it.
   const int64_t limit =
-      std::min(absl::ToInt64Milliseconds(pool_->options_.statement_timeout),
-               std::max<int64_t>(1, absl::ToInt64Milliseconds(left)));
+      pool_limit > 0 ? std::min(pool_limit, left_ms) : left_ms;
   const int64_t now = slot_->statement_timeout_ms;
   if (now <= limit && now * 5 >= limit * 4) return absl::OkStatus();
   // set_variable, unlike a plain SET, is replayed if libpqxx reconnects.
@@ -117,6 +122,9 @@ ConnectionPool::Connect() {
   try {
     auto slot = std::make_unique<Slot>();
     slot->connection = std::make_unique<pqxx::connection>(conninfo_);
+    // connect_timeout bounds the connect; the watchdog bounds the settings
+    // below, which a server that accepts and then stalls would not answer.
+    Watchdog::Watch watch(*slot->connection, absl::Now() + absl::Seconds(5));
     slot->statement_timeout_ms =
         absl::ToInt64Milliseconds(options_.statement_timeout);
     slot->connection->set_variable("statement_timeout",
@@ -135,21 +143,28 @@ ConnectionPool::Connect() {
   }
 }
 
-void ConnectionPool::StartConnect() {
+bool ConnectionPool::StartConnect() {
   ++open_;
   ++connecting_;
-  std::thread([this] {
-    absl::StatusOr<std::unique_ptr<Slot>> slot = Connect();
-    absl::MutexLock lock(&mu_);
+  try {
+    std::thread([this] {
+      absl::StatusOr<std::unique_ptr<Slot>> slot = Connect();
+      absl::MutexLock lock(&mu_);
+      --connecting_;
+      if (slot.ok()) {
+        idle_.push_back(*std::move(slot));
+      } else {
+        --open_;
+        ++connect_failures_;
+        last_connect_error_ = slot.status();
+      }
+    }).detach();
+  } catch (const std::system_error&) {
+    --open_;
     --connecting_;
-    if (slot.ok()) {
-      idle_.push_back(*std::move(slot));
-    } else {
-      --open_;
-      ++connect_failures_;
-      last_connect_error_ = slot.status();
-    }
-  }).detach();
+    return false;
+  }
+  return true;
 }
 
 absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
@@ -170,7 +185,11 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
     }
     // One connect per caller waiting, up to the size.
     if (open_ < options_.size && connecting_ < waiting_) {
-      StartConnect();
+      if (!StartConnect()) {
+        --waiting_;
+        return absl::UnavailableError(
+            "no thread to open a database connection on; retry");
+      }
       continue;
     }
     const auto changed = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

@@ -135,7 +135,8 @@ class ConnectionPool {
   void Release(std::unique_ptr<Slot> slot, bool broken);
   absl::StatusOr<std::unique_ptr<Slot>> Connect();
   // Opens one connection on a thread of its own; it joins idle_.
-  void StartConnect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // false if no thread could be started (nothing changed then).
+  bool StartConnect() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PoolOptions options_;
   const std::string conninfo_;  // options_.url WithConnectionDefaults

@@ -41,27 +41,29 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
   absl::StatusOr<ConnectionPool::Lease> lease = pool.Acquire(deadline);
   if (!lease.ok()) return lease.status();
   Watchdog::Watch watch(lease->connection(), deadline);
+  absl::Status status;
   try {
-    if (absl::Status fit = lease->FitStatementTimeout(deadline); !fit.ok()) {
-      return fit;
+    status = lease->FitStatementTimeout(deadline);
+    if (status.ok()) {
+      Txn txn(lease->connection());
+      status = fn(*lease, txn);
+      if constexpr (!std::is_same_v<Txn, pqxx::nontransaction>) {
+        if (status.ok() && watch.Over()) {
+          status = watch.Why();  // rolled back, not committed
+        }
+        if (status.ok()) watch.Disarm();  // a COMMIT sent is not cut off
+      }
+      if (status.ok()) txn.commit();
     }
-    Txn txn(lease->connection());
-    absl::Status status = fn(*lease, txn);
-    if (!status.ok()) return status;
-    if constexpr (!std::is_same_v<Txn, pqxx::nontransaction>) {
-      if (watch.Over()) return watch.Why();  // rolled back, not committed
-      watch.Disarm();                        // a COMMIT sent is not cut off
-    }
-    txn.commit();
-    return status;
   } catch (const std::exception& e) {
     if (IsConnectionBroken(e)) lease->MarkBroken();
-    if (watch.Fired()) {
-      lease->MarkBroken();
-      return watch.Why();
-    }
-    return StatusFromException(e);
+    status = watch.Fired() ? watch.Why() : StatusFromException(e);
   }
+  // A socket the watchdog shut down, even after the last statement, must
+  // not go back to the pool.
+  watch.Disarm();
+  if (watch.Fired()) lease->MarkBroken();
+  return status;
 }
 
 // For a read that is one statement: no BEGIN and COMMIT round trips, and the

@@ -1,6 +1,8 @@
 #include "src/store/watchdog.h"
 
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <pqxx/connection_base>
 #include <thread>
@@ -36,11 +38,16 @@ Watchdog::Watch::Watch(pqxx::connection_base& connection, absl::Time deadline)
   Watchdog& dog = Get();
   absl::MutexLock lock(&dog.mu_);
   if (!dog.running_) {
+    std::thread([&dog] { dog.Run(); }).detach();  // may throw: not running
     dog.running_ = true;
-    std::thread([&dog] { dog.Run(); }).detach();
   }
-  dog.entries_.push_front(Entry{
-      .socket = connection.sock(), .deadline = deadline, .scope = scope_});
+  // A duplicate of the socket: shutting it down acts on the connection's
+  // socket, and its number stays ours until Disarm, whatever libpq closes.
+  const int socket = connection.sock();
+  dog.entries_.push_front(
+      Entry{.socket = socket < 0 ? -1 : ::fcntl(socket, F_DUPFD_CLOEXEC, 0),
+            .deadline = deadline,
+            .scope = scope_});
   entry_ = dog.entries_.begin();
   armed_ = true;
 }
@@ -54,6 +61,7 @@ void Watchdog::Watch::Disarm() {
   // Keep what happened for Fired() and Why().
   fired_ = entry_->fired;
   cancelled_ = entry_->cancelled;
+  if (entry_->socket >= 0) ::close(entry_->socket);
   dog.entries_.erase(entry_);
   armed_ = false;
 }
@@ -94,8 +102,7 @@ void Watchdog::Run() {
       if (entry.fired || entry.socket < 0) continue;
       const bool cancelled = entry.scope != nullptr && entry.scope->Cancelled();
       if (!cancelled && now < entry.deadline + kGrace) continue;
-      // The blocked recv() or send() returns at once; the socket stays
-      // open (libpq closes it), so its number cannot be reused meanwhile.
+      // The blocked recv() or send() returns at once.
       ::shutdown(entry.socket, SHUT_RDWR);
       entry.fired = true;
       entry.cancelled = cancelled;
