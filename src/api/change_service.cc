@@ -16,7 +16,7 @@ namespace {
 namespace v1 = forumregistry::v1;
 
 absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
-                  size_t max_page_bytes, grpc::ServerContext* context,
+                  size_t max_page_bytes, grpc::ServerContextBase* context,
                   const v1::ListChangesRequest& request,
                   v1::ListChangesResponse* response) {
   FR_ASSIGN_OR_RETURN(const int page_size,
@@ -58,20 +58,33 @@ absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
 
 }  // namespace
 
-ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed)
-    : log_(read_pool), feed_(feed) {}
+ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed,
+                             Dispatcher* dispatcher)
+    : log_(read_pool), feed_(feed), dispatcher_(dispatcher) {}
 
-grpc::Status ChangeService::ListChanges(grpc::ServerContext* context,
-                                        const v1::ListChangesRequest* request,
-                                        v1::ListChangesResponse* response) {
-  if (authorizer_ != nullptr) {
-    const absl::StatusOr<auth::Caller> caller =
-        authorizer_->Authorize(*context, "ListChanges", auth::Verb::kRead);
-    if (!caller.ok()) return ToGrpcStatus(caller.status());
-  }
-  const store::CallScope scope = ScopeOf(context);
-  return ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_, context,
-                           *request, response));
+grpc::ServerUnaryReactor* ChangeService::ListChanges(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return dispatcher_->Start(
+      context, Dispatcher::Answer::kLarge, response,
+      [this, context, request](grpc::ByteBuffer* out) {
+        if (authorizer_ != nullptr) {
+          const absl::StatusOr<auth::Caller> caller = authorizer_->Authorize(
+              *context, "ListChanges", auth::Verb::kRead);
+          if (!caller.ok()) return ToGrpcStatus(caller.status());
+        }
+        v1::ListChangesRequest parsed;
+        grpc::Status status = Dispatcher::Parse(*request, &parsed);
+        if (!status.ok()) return status;
+        v1::ListChangesResponse page;
+        {
+          const store::CallScope scope = ScopeOf(context);
+          status = ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_,
+                                     context, parsed, &page));
+        }
+        if (!status.ok()) return status;
+        return Dispatcher::Serialize(page, out);
+      });
 }
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
@@ -82,14 +95,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
     if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
   }
   v1::WatchChangesRequest parsed;
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (request->Dump(&slices).ok()) {
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-  }
-  if (!parsed.ParseFromString(bytes)) {
+  if (!Dispatcher::Parse(*request, &parsed).ok()) {
     return ChangeFeed::Refuse(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         "the request is not a forumregistry.v1.WatchChangesRequest"));

@@ -10,6 +10,7 @@
 
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "src/api/change_feed.h"
+#include "src/api/dispatcher.h"
 #include "src/auth/authorizer.h"
 #include "src/store/change_log.h"
 #include "src/store/page_token_key.h"
@@ -17,13 +18,17 @@
 
 namespace forum_registry::api {
 
-class ChangeService final : public forumregistry::v1::ChangeService::
-                                WithRawCallbackMethod_WatchChanges<
-                                    forumregistry::v1::ChangeService::Service> {
+class ChangeService final
+    : public forumregistry::v1::ChangeService::
+          WithRawCallbackMethod_ListChanges<
+              forumregistry::v1::ChangeService::
+                  WithRawCallbackMethod_WatchChanges<
+                      forumregistry::v1::ChangeService::Service>> {
  public:
-  // Lists from `read_pool` (a replica's, or the primary's); watches with
-  // `feed`.
-  ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed);
+  // Lists from `read_pool` (a replica's, or the primary's) on `dispatcher`'s
+  // workers; watches with `feed`.
+  ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed,
+                Dispatcher* dispatcher);
 
   // The most bytes of records in a ListChanges page (0: no bound).
   void set_max_page_bytes(size_t bytes) { max_page_bytes_ = bytes; }
@@ -36,10 +41,10 @@ class ChangeService final : public forumregistry::v1::ChangeService::
     authorizer_ = authorizer;
   }
 
-  grpc::Status ListChanges(
-      grpc::ServerContext* context,
-      const forumregistry::v1::ListChangesRequest* request,
-      forumregistry::v1::ListChangesResponse* response) override;
+  // Raw, like the resource services' methods (api/dispatcher.h).
+  grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
 
   // Raw: the feed writes messages it encoded once for every watcher
   // (src/api/change_feed.cc); the request is parsed here.
@@ -50,6 +55,7 @@ class ChangeService final : public forumregistry::v1::ChangeService::
  private:
   store::ChangeLog log_;
   ChangeFeed* feed_;
+  Dispatcher* dispatcher_;
   const auth::Authorizer* authorizer_ = nullptr;
   store::PageTokenKey* page_token_key_ = nullptr;
   size_t max_page_bytes_ = 0;

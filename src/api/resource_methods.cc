@@ -34,7 +34,7 @@ const std::string& EtagOf(const Message& resource) {
 // Tells the caller the revision of the change feed its write produced, in a
 // response header, so it can wait for that point in the feed or in a read.
 // Nothing when the revision could not be read after the commit.
-void SendRevision(grpc::ServerContext* context, int64_t revision) {
+void SendRevision(grpc::ServerContextBase* context, int64_t revision) {
   if (revision > 0) {
     context->AddInitialMetadata(std::string(kRevisionHeader),
                                 std::to_string(revision));
@@ -68,7 +68,7 @@ absl::Status ResourceMethods::CheckName(absl::string_view name,
                                     type_.collection, field);
 }
 
-grpc::Status ResourceMethods::Get(grpc::ServerContext* context,
+grpc::Status ResourceMethods::Get(grpc::ServerContextBase* context,
                                   const std::string& name, Message* out) {
   if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
@@ -76,14 +76,14 @@ grpc::Status ResourceMethods::Get(grpc::ServerContext* context,
   return ToGrpcStatus(store_->Get(name, out, DeadlineOf(context)));
 }
 
-grpc::Status ResourceMethods::List(grpc::ServerContext* context,
+grpc::Status ResourceMethods::List(grpc::ServerContextBase* context,
                                    const ListRequest& request,
                                    const std::function<Message*()>& add,
                                    std::string* next_page_token) {
   return ToGrpcStatus(DoList(context, request, add, next_page_token));
 }
 
-absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
+absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
                                      const ListRequest& request,
                                      const std::function<Message*()>& add,
                                      std::string* next_page_token) {
@@ -143,7 +143,7 @@ absl::Status ResourceMethods::DoList(grpc::ServerContext* context,
   return absl::OkStatus();
 }
 
-grpc::Status ResourceMethods::Create(grpc::ServerContext* context,
+grpc::Status ResourceMethods::Create(grpc::ServerContextBase* context,
                                      const std::string& parent,
                                      const Message& resource, bool has_resource,
                                      const std::string& id, Message* out,
@@ -152,7 +152,7 @@ grpc::Status ResourceMethods::Create(grpc::ServerContext* context,
       DoCreate(context, parent, resource, has_resource, id, out, actor));
 }
 
-absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
+absl::Status ResourceMethods::DoCreate(grpc::ServerContextBase* context,
                                        const std::string& parent,
                                        const Message& resource,
                                        bool has_resource, const std::string& id,
@@ -179,7 +179,7 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContext* context,
   return absl::OkStatus();
 }
 
-grpc::Status ResourceMethods::Update(grpc::ServerContext* context,
+grpc::Status ResourceMethods::Update(grpc::ServerContextBase* context,
                                      const Message& resource, bool has_resource,
                                      const google::protobuf::FieldMask& mask,
                                      Message* out, const std::string& actor) {
@@ -187,7 +187,7 @@ grpc::Status ResourceMethods::Update(grpc::ServerContext* context,
       DoUpdate(context, resource, has_resource, mask, out, actor));
 }
 
-absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
+absl::Status ResourceMethods::DoUpdate(grpc::ServerContextBase* context,
                                        const Message& resource,
                                        bool has_resource,
                                        const google::protobuf::FieldMask& mask,
@@ -215,7 +215,7 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContext* context,
   return absl::OkStatus();
 }
 
-grpc::Status ResourceMethods::Delete(grpc::ServerContext* context,
+grpc::Status ResourceMethods::Delete(grpc::ServerContextBase* context,
                                      const std::string& name,
                                      const std::string& etag, bool force,
                                      const std::string& actor) {

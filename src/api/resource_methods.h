@@ -57,30 +57,32 @@ class ResourceMethods {
   ResourceMethods(store::ResourceStore* store,
                   const domain::ResourceType& type);
 
-  grpc::Status Get(grpc::ServerContext* context, const std::string& name,
+  grpc::Status Get(grpc::ServerContextBase* context, const std::string& name,
                    google::protobuf::Message* out);
 
   // Adds a page of resources with `add` and sets `next_page_token`.
-  grpc::Status List(grpc::ServerContext* context, const ListRequest& request,
+  grpc::Status List(grpc::ServerContextBase* context,
+                    const ListRequest& request,
                     const std::function<google::protobuf::Message*()>& add,
                     std::string* next_page_token);
 
   // `parent` is ignored for a top-level resource. The writes record
   // `actor` (the caller, auth/authorizer.h) in the change log.
-  grpc::Status Create(grpc::ServerContext* context, const std::string& parent,
+  grpc::Status Create(grpc::ServerContextBase* context,
+                      const std::string& parent,
                       const google::protobuf::Message& resource,
                       bool has_resource, const std::string& id,
                       google::protobuf::Message* out,
                       const std::string& actor = "");
 
-  grpc::Status Update(grpc::ServerContext* context,
+  grpc::Status Update(grpc::ServerContextBase* context,
                       const google::protobuf::Message& resource,
                       bool has_resource,
                       const google::protobuf::FieldMask& update_mask,
                       google::protobuf::Message* out,
                       const std::string& actor = "");
 
-  grpc::Status Delete(grpc::ServerContext* context, const std::string& name,
+  grpc::Status Delete(grpc::ServerContextBase* context, const std::string& name,
                       const std::string& etag, bool force = false,
                       const std::string& actor = "");
 
@@ -95,17 +97,19 @@ class ResourceMethods {
   void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
 
  private:
-  absl::Status DoList(grpc::ServerContext* context, const ListRequest& request,
+  absl::Status DoList(grpc::ServerContextBase* context,
+                      const ListRequest& request,
                       const std::function<google::protobuf::Message*()>& add,
                       std::string* next_page_token);
-  absl::Status DoCreate(grpc::ServerContext* context, const std::string& parent,
+  absl::Status DoCreate(grpc::ServerContextBase* context,
+                        const std::string& parent,
                         const google::protobuf::Message& resource,
                         bool has_resource, const std::string& id,
                         google::protobuf::Message* out,
                         const std::string& actor);
   // Checks a resource name of this API's shape, for `field`.
   absl::Status CheckName(absl::string_view name, absl::string_view field) const;
-  absl::Status DoUpdate(grpc::ServerContext* context,
+  absl::Status DoUpdate(grpc::ServerContextBase* context,
                         const google::protobuf::Message& resource,
                         bool has_resource,
                         const google::protobuf::FieldMask& update_mask,

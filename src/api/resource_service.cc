@@ -7,9 +7,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/field_mask.pb.h"
-#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/impl/rpc_service_method.h"
-#include "grpcpp/support/method_handler.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "src/api/status.h"
 #include "src/store/kinds.h"
 
@@ -128,11 +128,13 @@ std::optional<StandardMethod> StandardMethodOf(
   return std::nullopt;
 }
 
-// Runs one unary method on the synchronous server with the generated request
-// and response types, made from their prototypes.
-class ResourceService::Handler final : public grpc::internal::MethodHandler {
+// Runs one unary method: on a worker of the dispatcher, the request parsed
+// into its generated type, the answer serialized from it. The method is a
+// raw callback method of gRPC (the request and response are bytes), so that
+// the types can be chosen at run time.
+class ResourceService::Handler {
  public:
-  using Method = grpc::Status (ResourceService::*)(grpc::ServerContext*,
+  using Method = grpc::Status (ResourceService::*)(grpc::ServerContextBase*,
                                                    const auth::Caller&,
                                                    const Fields&,
                                                    const Message&, Message*);
@@ -148,39 +150,40 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
         request_prototype_(Prototype(descriptor->input_type())),
         response_prototype_(Prototype(descriptor->output_type())) {}
 
-  void RunHandler(const HandlerParameter& param) final {
-    // Ours since Deserialize; may be null if that failed.
-    std::unique_ptr<Message> request(static_cast<Message*>(param.request));
-    std::unique_ptr<Message> response(response_prototype_->New());
-    grpc::Status status = param.status;
-    auth::Caller caller;
-    if (status.ok() && request != nullptr) {
-      status = Authorize(param, *request, &caller);
-    }
-    if (status.ok() && request != nullptr) {
-      const store::CallScope scope = ScopeOf(param.server_context);
-      status = grpc::internal::CatchingFunctionHandler([&] {
-        return (service_->*method_)(
-            static_cast<grpc::ServerContext*>(param.server_context), caller,
-            fields_, *request, response.get());
-      });
-      if (status.ok()) Observe(*request, *response, caller);
-    }
-    request.reset();
-    grpc::internal::UnaryRunHandlerHelper(param, response.get(), status);
-  }
-
-  void* Deserialize(grpc_call* /*call*/, grpc_byte_buffer* buffer,
-                    grpc::Status* status, void** /*handler_data*/) final {
-    Message* request = request_prototype_->New();
-    void* parsed =
-        grpc::internal::UnaryDeserializeHelper(buffer, status, request);
-    // On failure the helper has run the destructor; free the memory.
-    if (parsed == nullptr) ::operator delete(request);
-    return parsed;
+  grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
+                                  const grpc::ByteBuffer* request,
+                                  grpc::ByteBuffer* response) {
+    // A List answers with a page; its answers are the ones bounded first.
+    const Dispatcher::Answer answer = standard_ == StandardMethod::kList
+                                          ? Dispatcher::Answer::kLarge
+                                          : Dispatcher::Answer::kSmall;
+    return service_->dispatcher_->Start(
+        context, answer, response,
+        [this, context, request](grpc::ByteBuffer* out) {
+          return Run(context, *request, out);
+        });
   }
 
  private:
+  grpc::Status Run(grpc::CallbackServerContext* context,
+                   const grpc::ByteBuffer& bytes, grpc::ByteBuffer* out) {
+    std::unique_ptr<Message> request(request_prototype_->New());
+    grpc::Status status = Dispatcher::Parse(bytes, request.get());
+    if (!status.ok()) return status;
+    auth::Caller caller;
+    status = Authorize(*context, *request, &caller);
+    if (!status.ok()) return status;
+    std::unique_ptr<Message> response(response_prototype_->New());
+    {
+      const store::CallScope scope = ScopeOf(context);
+      status = (service_->*method_)(context, caller, fields_, *request,
+                                    response.get());
+    }
+    if (!status.ok()) return status;
+    Observe(*request, *response, caller);
+    return Dispatcher::Serialize(*response, out);
+  }
+
   static const Message* Prototype(const google::protobuf::Descriptor* type) {
     const Message* prototype =
         google::protobuf::MessageFactory::generated_factory()->GetPrototype(
@@ -193,8 +196,8 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
 
   // Whether the caller may make this call (auth/roles.h): refused, it does
   // nothing.
-  grpc::Status Authorize(const HandlerParameter& param, const Message& request,
-                         auth::Caller* caller) const {
+  grpc::Status Authorize(const grpc::ServerContextBase& context,
+                         const Message& request, auth::Caller* caller) const {
     const auth::Authorizer* authorizer = service_->authorizer_;
     if (authorizer == nullptr) return grpc::Status::OK;
     auth::Verb verb = auth::Verb::kRead;
@@ -213,7 +216,7 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
         break;
     }
     absl::StatusOr<auth::Caller> allowed =
-        authorizer->Authorize(*param.server_context, name_, verb);
+        authorizer->Authorize(context, name_, verb);
     if (!allowed.ok()) return ToGrpcStatus(allowed.status());
     *caller = *std::move(allowed);
     return grpc::Status::OK;
@@ -248,8 +251,10 @@ class ResourceService::Handler final : public grpc::internal::MethodHandler {
 
 ResourceService::ResourceService(const domain::ResourceType& type,
                                  store::ConnectionPool* pool,
-                                 store::ConnectionPool* read_pool)
+                                 store::ConnectionPool* read_pool,
+                                 Dispatcher* dispatcher)
     : type_(type),
+      dispatcher_(dispatcher),
       store_(pool, read_pool, store::KindOf(type)),
       methods_(&store_, type) {
   for (int i = 0; i < type.service->method_count(); ++i) {
@@ -280,22 +285,33 @@ ResourceService::ResourceService(const domain::ResourceType& type,
     }
     paths_.push_back(std::make_unique<std::string>(
         absl::StrCat("/", type.service->full_name(), "/", method->name())));
+    handlers_.push_back(
+        std::make_unique<Handler>(this, run, *standard, method));
     AddMethod(new grpc::internal::RpcServiceMethod(
         paths_.back()->c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-        new Handler(this, run, *standard, method)));
+        nullptr));
+    Handler* handler = handlers_.back().get();
+    MarkMethodRawCallback(
+        i, new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer,
+                                                    grpc::ByteBuffer>(
+               [handler](grpc::CallbackServerContext* context,
+                         const grpc::ByteBuffer* request,
+                         grpc::ByteBuffer* response) {
+                 return handler->Start(context, request, response);
+               }));
   }
 }
 
 ResourceService::~ResourceService() = default;
 
-grpc::Status ResourceService::Get(grpc::ServerContext* context,
+grpc::Status ResourceService::Get(grpc::ServerContextBase* context,
                                   const auth::Caller& /*caller*/,
                                   const Fields& fields, const Message& request,
                                   Message* response) {
   return methods_.Get(context, StringOf(request, fields.name), response);
 }
 
-grpc::Status ResourceService::List(grpc::ServerContext* context,
+grpc::Status ResourceService::List(grpc::ServerContextBase* context,
                                    const auth::Caller& /*caller*/,
                                    const Fields& fields, const Message& request,
                                    Message* response) {
@@ -320,7 +336,7 @@ grpc::Status ResourceService::List(grpc::ServerContext* context,
   return status;
 }
 
-grpc::Status ResourceService::Create(grpc::ServerContext* context,
+grpc::Status ResourceService::Create(grpc::ServerContextBase* context,
                                      const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,
@@ -333,7 +349,7 @@ grpc::Status ResourceService::Create(grpc::ServerContext* context,
                          caller.identity);
 }
 
-grpc::Status ResourceService::Update(grpc::ServerContext* context,
+grpc::Status ResourceService::Update(grpc::ServerContextBase* context,
                                      const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,
@@ -346,7 +362,7 @@ grpc::Status ResourceService::Update(grpc::ServerContext* context,
                          response, caller.identity);
 }
 
-grpc::Status ResourceService::Delete(grpc::ServerContext* context,
+grpc::Status ResourceService::Delete(grpc::ServerContextBase* context,
                                      const auth::Caller& caller,
                                      const Fields& fields,
                                      const Message& request,

@@ -32,6 +32,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/status.h"
+#include "src/api/dispatcher.h"
 #include "src/api/resource_methods.h"
 #include "src/auth/authorizer.h"
 #include "src/domain/resource_registry.h"
@@ -54,8 +55,10 @@ class ResourceService final : public grpc::Service {
   // same pool or one on a replica. A method that is not a standard method,
   // or a request without a field of the AIP name and type the method reads,
   // stops the program: api_unit_test rules that out.
+  // Calls run on `dispatcher`'s workers (api/dispatcher.h); it must outlive
+  // the server.
   ResourceService(const domain::ResourceType& type, store::ConnectionPool* pool,
-                  store::ConnectionPool* read_pool);
+                  store::ConnectionPool* read_pool, Dispatcher* dispatcher);
   ~ResourceService() override;
 
   // "forumregistry.v1.ForumService".
@@ -96,28 +99,29 @@ class ResourceService final : public grpc::Service {
   // writes, looked up once when the service is built.
   struct Fields;
 
-  grpc::Status Get(grpc::ServerContext* context, const auth::Caller& caller,
+  grpc::Status Get(grpc::ServerContextBase* context, const auth::Caller& caller,
                    const Fields& fields,
                    const google::protobuf::Message& request,
                    google::protobuf::Message* response);
-  grpc::Status List(grpc::ServerContext* context, const auth::Caller& caller,
-                    const Fields& fields,
+  grpc::Status List(grpc::ServerContextBase* context,
+                    const auth::Caller& caller, const Fields& fields,
                     const google::protobuf::Message& request,
                     google::protobuf::Message* response);
-  grpc::Status Create(grpc::ServerContext* context, const auth::Caller& caller,
-                      const Fields& fields,
+  grpc::Status Create(grpc::ServerContextBase* context,
+                      const auth::Caller& caller, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Update(grpc::ServerContext* context, const auth::Caller& caller,
-                      const Fields& fields,
+  grpc::Status Update(grpc::ServerContextBase* context,
+                      const auth::Caller& caller, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
-  grpc::Status Delete(grpc::ServerContext* context, const auth::Caller& caller,
-                      const Fields& fields,
+  grpc::Status Delete(grpc::ServerContextBase* context,
+                      const auth::Caller& caller, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
 
   const domain::ResourceType& type_;
+  Dispatcher* const dispatcher_;
   store::ResourceStore store_;
   ResourceMethods methods_;
   const auth::Authorizer* authorizer_ = nullptr;
@@ -125,6 +129,7 @@ class ResourceService final : public grpc::Service {
   // "/forumregistry.v1.ForumService/GetForum", ...: gRPC keeps pointers to
   // these for the life of the service.
   std::vector<std::unique_ptr<std::string>> paths_;
+  std::vector<std::unique_ptr<Handler>> handlers_;
 };
 
 }  // namespace forum_registry::api

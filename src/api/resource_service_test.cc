@@ -84,8 +84,9 @@ TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
 // pool connects lazily, so nothing here needs a database.
 TEST(ResourceService, EveryKindsServiceBuildsWithTheFieldsItReads) {
   store::ConnectionPool pool({.url = "postgresql:///nowhere", .size = 1});
+  Dispatcher dispatcher({.workers = 1});
   for (const domain::ResourceType& type : domain::Resources()) {
-    ResourceService service(type, &pool, &pool);
+    ResourceService service(type, &pool, &pool, &dispatcher);
     EXPECT_EQ(service.full_name(), type.service->full_name());
   }
   EXPECT_EQ(pool.GetStats().in_use, 0);

@@ -22,7 +22,8 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
                       std::move(message));
 }
 
-absl::Time DeadlineOf(const grpc::ServerContext* context, absl::Duration cap) {
+absl::Time DeadlineOf(const grpc::ServerContextBase* context,
+                      absl::Duration cap) {
   const absl::Time limit = absl::Now() + cap;
   const auto deadline = context->deadline();
   if (deadline == std::chrono::system_clock::time_point::max()) return limit;

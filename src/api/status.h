@@ -20,7 +20,7 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // When the work for this RPC must be done: the client's deadline, but never
 // more than `cap` from now, so a call without a deadline cannot wait forever
 // for a database connection.
-absl::Time DeadlineOf(const grpc::ServerContext* context,
+absl::Time DeadlineOf(const grpc::ServerContextBase* context,
                       absl::Duration cap = absl::Seconds(30));
 
 // This RPC as the store sees it (store/watchdog.h): open it around a unary

@@ -213,6 +213,35 @@ std::string Metrics::Render() const {
         "forum_registry_watch_too_slow_total ",
         feed.too_slow, "\n");
   }
+  if (dispatcher_ != nullptr) {
+    const api::Dispatcher::Counts calls = dispatcher_->counts();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_calls_queued Unary calls waiting for a "
+        "worker.\n"
+        "# TYPE forum_registry_calls_queued gauge\n"
+        "forum_registry_calls_queued ",
+        calls.queued,
+        "\n# HELP forum_registry_calls_running Unary calls a worker runs.\n"
+        "# TYPE forum_registry_calls_running gauge\n"
+        "forum_registry_calls_running ",
+        calls.running,
+        "\n# HELP forum_registry_unsent_bytes Bytes of answers their clients "
+        "have not taken yet.\n"
+        "# TYPE forum_registry_unsent_bytes gauge\n"
+        "forum_registry_unsent_bytes ",
+        calls.unsent_bytes,
+        "\n# HELP forum_registry_unsent_calls Calls whose answer their "
+        "client has not taken yet.\n"
+        "# TYPE forum_registry_unsent_calls gauge\n"
+        "forum_registry_unsent_calls ",
+        calls.unsent_calls,
+        "\n# HELP forum_registry_calls_refused_total Unary calls refused "
+        "with RESOURCE_EXHAUSTED by admission.\n"
+        "# TYPE forum_registry_calls_refused_total counter\n"
+        "forum_registry_calls_refused_total ",
+        calls.refused, "\n");
+  }
   if (cache_ != nullptr) {
     const store::RecordCache::Stats cache = cache_->GetStats();
     absl::StrAppend(
@@ -256,6 +285,11 @@ void Metrics::SetRecordCache(const store::RecordCache* cache,
   absl::MutexLock lock(&mu_);
   cache_ = cache;
   revisions_ = revisions;
+}
+
+void Metrics::SetDispatcher(const api::Dispatcher* dispatcher) {
+  absl::MutexLock lock(&mu_);
+  dispatcher_ = dispatcher;
 }
 
 void Metrics::SetChangeFeed(const api::ChangeFeed* feed) {

@@ -15,6 +15,9 @@
 //   forum_registry_db_pool_size{pool}          the most connections allowed
 //   forum_registry_db_errors_total{code}       database failures by status
 //   forum_registry_up                          1 while the process runs
+//   forum_registry_calls_queued, _running      unary calls (api/dispatcher.h)
+//   forum_registry_unsent_bytes, _calls        answers clients have not taken
+//   forum_registry_calls_refused_total         refused by admission
 //   forum_registry_watch_streams               open WatchChanges streams
 //   forum_registry_watch_revision              newest revision the feed read
 //   forum_registry_watch_messages_total        changes and bookmarks sent
@@ -39,6 +42,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/support/status.h"
 #include "src/api/change_feed.h"
+#include "src/api/dispatcher.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -52,6 +56,9 @@ class Metrics {
 
   // The change feed to report on.
   void SetChangeFeed(const api::ChangeFeed* feed);
+
+  // The dispatcher of unary calls to report on.
+  void SetDispatcher(const api::Dispatcher* dispatcher);
 
   // The record cache and the revision checks to report on.
   void SetRecordCache(const store::RecordCache* cache,
@@ -83,6 +90,7 @@ class Metrics {
   std::vector<std::pair<std::string, const store::ConnectionPool*>> pools_
       ABSL_GUARDED_BY(mu_);
   const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const api::Dispatcher* dispatcher_ ABSL_GUARDED_BY(mu_) = nullptr;
   const store::RecordCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
   const store::RevisionCheck* revisions_ ABSL_GUARDED_BY(mu_) = nullptr;
 };

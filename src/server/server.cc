@@ -30,6 +30,9 @@ namespace {
 
 using Services = std::vector<std::unique_ptr<api::ResourceService>>;
 
+// Threads of the synchronous server (reflection only).
+constexpr int kSyncThreads = 8;
+
 // Blocks SIGTERM and SIGINT (and SIGUSR1, which wakes the second-signal
 // watcher) in the calling thread before any other starts, so every thread
 // inherits the mask and only the signal thread's sigwait sees them. Returns
@@ -70,11 +73,11 @@ struct Pools {
 };
 
 // One service per kind of the resource registry.
-Services MakeServices(Pools& pools) {
+Services MakeServices(Pools& pools, api::Dispatcher* dispatcher) {
   Services services;
   for (const domain::ResourceType& type : domain::Resources()) {
     services.push_back(std::make_unique<api::ResourceService>(
-        type, &pools.primary, pools.reads()));
+        type, &pools.primary, pools.reads(), dispatcher));
   }
   return services;
 }
@@ -117,21 +120,13 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                            port);
   for (const auto& service : services) builder.RegisterService(service.get());
   builder.RegisterService(changes);
-  // The synchronous server keeps at most MAX_POLLERS idle threads and ends
-  // the rest as soon as they finish an RPC (gRPC's default is 2), so under
-  // concurrent load it created and ended a thread for nearly every RPC
-  // (docs/benchmarks.md). Keeping idle threads up to the concurrency the
-  // pool can serve ends that churn.
-  builder.SetSyncServerOption(
-      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
-      std::min(config.max_idle_threads, config.max_rpcs_in_flight));
-  // Admission: the synchronous server's threads are bounded (one more than
-  // the RPCs in flight: the thread that takes the next call). A call that
-  // finds them all busy is answered at once with RESOURCE_EXHAUSTED
-  // ("Server Threadpool Exhausted") instead of queueing; health, the watch
-  // streams and reflection run elsewhere and stay answered.
+  // Every method of ours is a callback method: unary calls run on the
+  // dispatcher's workers, watches on no thread. What is left to the
+  // synchronous server is reflection; its threads are bounded, and a call
+  // that finds them busy is refused at once ("Server Threadpool
+  // Exhausted").
   grpc::ResourceQuota quota("forum-registry");
-  quota.SetMaxThreads(config.max_rpcs_in_flight + 1);
+  quota.SetMaxThreads(kSyncThreads);
   builder.SetResourceQuota(quota);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              config.max_streams_per_connection);
@@ -273,6 +268,13 @@ int RunServer(const ServeConfig& config) {
   // primary's: the key is written by `migrate`).
   std::unique_ptr<store::PageTokenKey> page_token_key;
   Pools pools(config);
+  // Declared before the services and the server, so destroyed after them:
+  // a call ends on one of its workers.
+  api::Dispatcher dispatcher(
+      {.workers = config.worker_threads,
+       .max_in_flight = config.max_rpcs_in_flight,
+       .max_per_connection = config.max_streams_per_connection,
+       .max_unsent_bytes = config.max_unsent_bytes});
   if (!config.page_token_key_file.empty()) {
     absl::StatusOr<std::string> key =
         store::ReadPageTokenKeyFile(config.page_token_key_file);
@@ -285,7 +287,7 @@ int RunServer(const ServeConfig& config) {
   } else {
     page_token_key = std::make_unique<store::PageTokenKey>(&pools.primary);
   }
-  const Services services = MakeServices(pools);
+  const Services services = MakeServices(pools, &dispatcher);
   // A page's records stay within 3/4 of a message (their stored JSON
   // measures them, and is rarely smaller than their protobuf encoding).
   const size_t three_quarters =
@@ -335,7 +337,7 @@ int RunServer(const ServeConfig& config) {
        .max_message_bytes = config.max_message_bytes,
        .cache = config.record_cache_size > 0 ? &record_cache : nullptr},
       &pools.primary);
-  api::ChangeService changes(pools.reads(), &feed);
+  api::ChangeService changes(pools.reads(), &feed, &dispatcher);
   changes.set_authorizer(authorizer->get());
   changes.set_page_token_key(page_token_key.get());
   changes.set_max_page_bytes(limits.max_page_bytes);
@@ -343,6 +345,7 @@ int RunServer(const ServeConfig& config) {
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
   metrics.SetChangeFeed(&feed);
+  metrics.SetDispatcher(&dispatcher);
   metrics.SetRecordCache(&record_cache, &revision_check);
 
   int port = 0;

@@ -51,14 +51,16 @@ struct ServeConfig {
   int max_message_bytes = 4 * 1024 * 1024;
   // Decoded records Get may reuse while their version is current; 0: none.
   int record_cache_size = 10000;
-  // Idle RPC threads the server keeps rather than ending them.
-  int max_idle_threads = 64;
-  // Admission: RPCs served at once (more get RESOURCE_EXHAUSTED at once),
-  // HTTP/2 streams per connection, and lists the planner expects to cost
-  // more than costly_list_cost run at most max_costly_lists at a time (0:
-  // half the pool, at least 1).
+  // Threads that run unary calls (api/dispatcher.h).
+  int worker_threads = 32;
+  // Admission: unary calls queued or running (more get RESOURCE_EXHAUSTED
+  // at once), HTTP/2 streams per connection (also the calls one connection
+  // may have queued or running), bytes of answers clients have not taken
+  // yet, and lists the planner expects to cost more than costly_list_cost
+  // run at most max_costly_lists at a time (0: half the pool, at least 1).
   int max_rpcs_in_flight = 256;
   int max_streams_per_connection = 100;
+  int max_unsent_bytes = 64 << 20;
   int max_costly_lists = 0;
   int costly_list_cost = 10000;
   // Callers (src/auth): bearer tokens verified against these PEM public key

@@ -63,15 +63,19 @@ int ServeCommand(const std::vector<std::string>& args) {
             "Records kept in memory, current by the change feed: a Get "
             "answers from them once the feed has applied the primary's "
             "current revision (never stale); 0 turns the cache off.");
-  flags.Int("max-idle-threads", &config.max_idle_threads,
-            "Idle RPC threads kept for the next calls rather than ended "
-            "(gRPC's synchronous server would keep 2 and create a thread "
-            "per call under load).");
+  flags.Int("worker-threads", &config.worker_threads,
+            "Threads that run unary calls; a call holds one while it works, "
+            "not while its answer waits for the client.");
   flags.Int("max-rpcs-in-flight", &config.max_rpcs_in_flight,
-            "RPCs served at once (watch streams apart); more are refused at "
-            "once with RESOURCE_EXHAUSTED rather than queued.");
+            "Unary calls queued or running; more are refused at once with "
+            "RESOURCE_EXHAUSTED rather than queued.");
   flags.Int("max-streams-per-connection", &config.max_streams_per_connection,
-            "HTTP/2 streams a client may have open on one connection.");
+            "HTTP/2 streams a client may have open on one connection, and "
+            "unary calls one connection may have queued or running.");
+  flags.Int("max-unsent-bytes", &config.max_unsent_bytes,
+            "Bytes of answers handed to gRPC that their clients have not "
+            "taken yet; past it Lists are refused with RESOURCE_EXHAUSTED, "
+            "past twice it every call.");
   flags.Int("max-costly-lists", &config.max_costly_lists,
             "Lists the planner expects to be costly that run at once; the "
             "next waits up to 250 ms, then gets RESOURCE_EXHAUSTED. 0: half "

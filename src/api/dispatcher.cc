@@ -1,0 +1,198 @@
+#include "src/api/dispatcher.h"
+
+#include <algorithm>
+#include <chrono>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+
+namespace forum_registry::api {
+
+// One call: its reactor, and what the dispatcher keeps of it.
+class Dispatcher::Call final : public grpc::ServerUnaryReactor {
+ public:
+  Call(Dispatcher* dispatcher, grpc::CallbackServerContext* context,
+       Answer answer, grpc::ByteBuffer* response, Work work)
+      : dispatcher_(dispatcher),
+        context_(context),
+        answer_(answer),
+        response_(response),
+        work_(std::move(work)),
+        connection_(context->peer()) {}
+
+  void OnDone() override {
+    dispatcher_->Done(this);
+    delete this;
+  }
+
+  Dispatcher* const dispatcher_;
+  grpc::CallbackServerContext* const context_;
+  const Answer answer_;
+  grpc::ByteBuffer* const response_;
+  Work work_;
+  const std::string connection_;
+  // The bytes of the answer handed to gRPC, until OnDone.
+  int64_t unsent_bytes_ = 0;
+  bool counted_ = false;  // in unsent_bytes_ and unsent_calls_
+};
+
+namespace {
+
+// How long a refused client is asked to wait before it tries again.
+constexpr int kPushbackMs = 100;
+
+}  // namespace
+
+grpc::Status Dispatcher::Refusal(const std::string& why) {
+  return grpc::Status(
+      grpc::StatusCode::RESOURCE_EXHAUSTED,
+      absl::StrCat("the server is busy: ", why, "; retry after a short wait"));
+}
+
+grpc::Status Dispatcher::Parse(const grpc::ByteBuffer& bytes,
+                               google::protobuf::Message* message) {
+  grpc::ByteBuffer copy(bytes);  // shares the slices; the reader consumes it
+  return grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                  google::protobuf::Message>(&copy, message);
+}
+
+grpc::Status Dispatcher::Serialize(const google::protobuf::Message& message,
+                                   grpc::ByteBuffer* bytes) {
+  bool own = false;
+  return grpc::SerializationTraits<google::protobuf::Message>::Serialize(
+      message, bytes, &own);
+}
+
+Dispatcher::Dispatcher(Options options) : options_(options) {
+  const int workers = std::max(1, options_.workers);
+  workers_.reserve(workers);
+  for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Run(); });
+}
+
+Dispatcher::~Dispatcher() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  for (std::thread& worker : workers_) worker.join();
+}
+
+grpc::ServerUnaryReactor* Dispatcher::Start(
+    grpc::CallbackServerContext* context, Answer answer,
+    grpc::ByteBuffer* response, Work work) {
+  auto* call = new Call(this, context, answer, response, std::move(work));
+  const std::string refused = Admit(call);
+  if (!refused.empty()) {
+    refused_.fetch_add(1, std::memory_order_relaxed);
+    context->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                 std::to_string(kPushbackMs));
+    call->Finish(Refusal(refused));
+  }
+  return call;
+}
+
+std::string Dispatcher::Admit(Call* call) {
+  const int64_t unsent = unsent_bytes_.load(std::memory_order_relaxed);
+  const int64_t bound = options_.max_unsent_bytes;
+  if (bound > 0 && (unsent >= 2 * bound ||
+                    (call->answer_ == Answer::kLarge && unsent >= bound))) {
+    return absl::StrCat(unsent, " bytes of answers wait for their callers");
+  }
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return "it is shutting down";
+  if (in_flight_ >= options_.max_in_flight) {
+    return absl::StrCat(in_flight_, " calls are in flight");
+  }
+  int& mine = per_connection_[call->connection_];
+  if (mine >= options_.max_per_connection) {
+    return absl::StrCat(mine, " calls of this connection are in flight");
+  }
+  ++mine;
+  ++in_flight_;
+  queue_.push_back(call);
+  return "";
+}
+
+void Dispatcher::Run() {
+  for (;;) {
+    Call* call = nullptr;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Dispatcher* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) {
+            return !d->queue_.empty() || d->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping, nothing left
+      call = queue_.front();
+      queue_.pop_front();
+    }
+    running_.fetch_add(1, std::memory_order_relaxed);
+    grpc::Status status;
+    if (call->context_->IsCancelled()) {
+      status = grpc::Status(grpc::StatusCode::CANCELLED,
+                            "the call was cancelled before it ran");
+    } else if (call->context_->deadline() <= std::chrono::system_clock::now()) {
+      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                            "the deadline passed before the call ran");
+    } else {
+      status = call->work_(call->response_);
+    }
+    call->work_ = nullptr;  // what it captured goes now, not at OnDone
+    running_.fetch_sub(1, std::memory_order_relaxed);
+    Finish(call, std::move(status));
+  }
+}
+
+void Dispatcher::Finish(Call* call, grpc::Status status) {
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    auto it = per_connection_.find(call->connection_);
+    if (it != per_connection_.end() && --it->second == 0) {
+      per_connection_.erase(it);
+    }
+  }
+  if (status.ok()) {
+    const int64_t bytes = static_cast<int64_t>(call->response_->Length());
+    const int64_t bound = options_.max_unsent_bytes;
+    const int64_t before =
+        unsent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+    if (bound > 0 && before + bytes > 2 * bound && before > 0) {
+      unsent_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+      refused_.fetch_add(1, std::memory_order_relaxed);
+      call->response_->Clear();
+      call->context_->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                          std::to_string(kPushbackMs));
+      status = Refusal(
+          absl::StrCat(before, " bytes of answers wait for their callers"));
+    } else {
+      call->unsent_bytes_ = bytes;
+      call->counted_ = true;
+      unsent_calls_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  call->Finish(std::move(status));
+}
+
+void Dispatcher::Done(Call* call) {
+  if (!call->counted_) return;
+  unsent_bytes_.fetch_sub(call->unsent_bytes_, std::memory_order_relaxed);
+  unsent_calls_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+Dispatcher::Counts Dispatcher::counts() const {
+  Counts counts;
+  {
+    absl::MutexLock lock(&mu_);
+    counts.queued = static_cast<int64_t>(queue_.size());
+  }
+  counts.running = running_.load(std::memory_order_relaxed);
+  counts.unsent_bytes = unsent_bytes_.load(std::memory_order_relaxed);
+  counts.unsent_calls = unsent_calls_.load(std::memory_order_relaxed);
+  counts.refused = refused_.load(std::memory_order_relaxed);
+  return counts;
+}
+
+}  // namespace forum_registry::api

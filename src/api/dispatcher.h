@@ -1,0 +1,130 @@
+#ifndef FORUM_REGISTRY_API_DISPATCHER_H_
+#define FORUM_REGISTRY_API_DISPATCHER_H_
+
+// Runs the unary methods of the callback API on a fixed set of worker
+// threads, with admission in front of them.
+//
+// Why: the synchronous server gives every call a thread for as long as the
+// call lasts, including the time its answer waits for a client that does not
+// read. A few thousand callers that never read held every thread, so a Get
+// from anyone else was refused (docs/benchmarks.md, issue 12). Here a call
+// holds a worker only while it works; its answer, once handed to gRPC, waits
+// for the client without a thread, and the bytes of such answers are
+// bounded.
+//
+// A call is admitted, or refused at once with RESOURCE_EXHAUSTED and a
+// `grpc-retry-pushback-ms` trailer, by three bounds:
+//   - calls queued or running, in all (`max_in_flight`);
+//   - calls queued or running from one connection (`max_per_connection`):
+//     one client resetting streams as fast as it can (HTTP/2 rapid reset)
+//     fills its own share, not everyone's;
+//   - bytes of answers handed to gRPC and not yet taken by their clients
+//     (`max_unsent_bytes`): past it, calls that may answer with a page
+//     (kLarge) are refused, the rest still run up to twice the bound, and
+//     an answer that would pass twice the bound is replaced by
+//     RESOURCE_EXHAUSTED. So unread answers cost at most twice the bound.
+// A call whose client gave up or whose deadline passed while it was queued
+// is answered without running.
+//
+//   Dispatcher dispatcher({.workers = 32, .max_in_flight = 256});
+//   ... in a raw callback method:
+//   return dispatcher.Start(context, Dispatcher::Answer::kSmall, response,
+//                           [=](grpc::ByteBuffer* out) { ...; return status;
+//                           });
+//
+// Thread-safe. The destructor finishes what is queued, then joins the
+// workers: destroy it after the server has shut down.
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "google/protobuf/message.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/server_callback.h"
+#include "grpcpp/support/status.h"
+
+namespace forum_registry::api {
+
+class Dispatcher {
+ public:
+  struct Options {
+    int workers = 32;
+    int max_in_flight = 256;
+    int max_per_connection = 100;
+    int64_t max_unsent_bytes = int64_t{64} << 20;
+  };
+
+  // How large a method's answer may be: a page (List) or one record.
+  enum class Answer { kSmall, kLarge };
+
+  // Runs on a worker; fills `response` (the call's) and says how the call
+  // ends. The response is sent only with an OK status.
+  using Work = std::function<grpc::Status(grpc::ByteBuffer* response)>;
+
+  explicit Dispatcher(Options options);
+  ~Dispatcher();
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // The reactor of one call: refused at once, or queued for a worker.
+  // `response` is the call's (CallbackUnaryHandler's), and lives until the
+  // reactor's OnDone.
+  grpc::ServerUnaryReactor* Start(grpc::CallbackServerContext* context,
+                                  Answer answer, grpc::ByteBuffer* response,
+                                  Work work);
+
+  // For /metrics.
+  struct Counts {
+    int64_t queued = 0;
+    int64_t running = 0;
+    int64_t unsent_bytes = 0;  // answers clients have not taken yet
+    int64_t unsent_calls = 0;
+    int64_t refused = 0;  // since the start
+  };
+  Counts counts() const;
+
+  // The status a refused call gets (tests read its message).
+  static grpc::Status Refusal(const std::string& why);
+
+  // A raw method's request parsed into `message` (INTERNAL, as gRPC says
+  // it, if it is not one), and its answer serialized.
+  static grpc::Status Parse(const grpc::ByteBuffer& bytes,
+                            google::protobuf::Message* message);
+  static grpc::Status Serialize(const google::protobuf::Message& message,
+                                grpc::ByteBuffer* bytes);
+
+ private:
+  class Call;
+
+  // Admits `call` or says why not.
+  std::string Admit(Call* call) ABSL_LOCKS_EXCLUDED(mu_);
+  void Run();  // one worker
+  void Finish(Call* call, grpc::Status status);
+  void Done(Call* call);  // from the call's OnDone
+
+  const Options options_;
+  mutable absl::Mutex mu_;
+  std::deque<Call*> queue_ ABSL_GUARDED_BY(mu_);
+  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // queued or running
+  absl::flat_hash_map<std::string, int> per_connection_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<int64_t> running_{0};
+  std::atomic<int64_t> unsent_bytes_{0};
+  std::atomic<int64_t> unsent_calls_{0};
+  std::atomic<int64_t> refused_{0};
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace forum_registry::api
+
+#endif  // FORUM_REGISTRY_API_DISPATCHER_H_
