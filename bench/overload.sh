@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Overload (issue 12): while CALLERS calls of ListForums (pages of 1,000)
-# never read their answers (bench/slow_callers.py: zero flow-control window,
+# never read their answers (tests/e2e/slow_callers.py: zero flow-control window,
 # 100 streams a connection) and 8 clients run a filter no index serves
 # (grpc_load scan_forums), 2 clients Get with a 200 ms deadline. Reports the
 # Gets' latency and errors, and the server's peak resident set and threads
@@ -33,7 +33,7 @@ sample() {
 sample >"$pgdir/samples" &
 sampler=$!
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s, $callers slow callers, $forums forums"
-/usr/bin/python3 bench/slow_callers.py 127.0.0.1 "$port" $((callers / 100)) 100 \
+/usr/bin/python3 tests/e2e/slow_callers.py 127.0.0.1 "$port" $((callers / 100)) 100 \
   $((seconds + 5)) >"$pgdir/slow.out" &
 slow=$!
 sleep 3

@@ -64,7 +64,9 @@ grpc::Status Dispatcher::Serialize(const google::protobuf::Message& message,
       message, bytes, &own);
 }
 
-Dispatcher::Dispatcher(Options options) : options_(options) {
+Dispatcher::Dispatcher(Options options)
+    : options_(options),
+      max_running_large_(std::max(1, options.workers - options.workers / 4)) {
   const int workers = std::max(1, options_.workers);
   workers_.reserve(workers);
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Run(); });
@@ -82,22 +84,32 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
   auto* call = new Call(this, context, answer, response, std::move(work));
-  const std::string refused = Admit(call);
-  if (!refused.empty()) {
-    refused_.fetch_add(1, std::memory_order_relaxed);
-    context->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                 std::to_string(kPushbackMs));
-    call->Finish(Refusal(refused));
+  if (const std::string why = Admit(call); !why.empty()) {
+    call->Finish(Refuse(call, why));
   }
   return call;
 }
 
-std::string Dispatcher::Admit(Call* call) {
+std::string Dispatcher::UnsentPast(Answer answer) const {
   const int64_t unsent = unsent_bytes_.load(std::memory_order_relaxed);
   const int64_t bound = options_.max_unsent_bytes;
-  if (bound > 0 && (unsent >= 2 * bound ||
-                    (call->answer_ == Answer::kLarge && unsent >= bound))) {
+  if (bound > 0 &&
+      (unsent >= 2 * bound || (answer == Answer::kLarge && unsent >= bound))) {
     return absl::StrCat(unsent, " bytes of answers wait for their callers");
+  }
+  return "";
+}
+
+grpc::Status Dispatcher::Refuse(Call* call, const std::string& why) {
+  refused_.fetch_add(1, std::memory_order_relaxed);
+  call->context_->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                      std::to_string(kPushbackMs));
+  return Refusal(why);
+}
+
+std::string Dispatcher::Admit(Call* call) {
+  if (std::string past = UnsentPast(call->answer_); !past.empty()) {
+    return past;
   }
   absl::MutexLock lock(&mu_);
   if (stopping_) return "it is shutting down";
@@ -110,8 +122,14 @@ std::string Dispatcher::Admit(Call* call) {
   }
   ++mine;
   ++in_flight_;
-  queue_.push_back(call);
+  (call->answer_ == Answer::kLarge ? large_ : small_).push_back(call);
   return "";
+}
+
+bool Dispatcher::Ready() const {
+  return !small_.empty() ||
+         (!large_.empty() && running_large_ < max_running_large_) ||
+         (stopping_ && large_.empty());
 }
 
 void Dispatcher::Run() {
@@ -119,14 +137,17 @@ void Dispatcher::Run() {
     Call* call = nullptr;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](Dispatcher* d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(d->mu_) {
-            return !d->queue_.empty() || d->stopping_;
-          },
-          this));
-      if (queue_.empty()) return;  // stopping, nothing left
-      call = queue_.front();
-      queue_.pop_front();
+      mu_.Await(absl::Condition(this, &Dispatcher::Ready));
+      if (!small_.empty()) {
+        call = small_.front();
+        small_.pop_front();
+      } else if (!large_.empty() && running_large_ < max_running_large_) {
+        call = large_.front();
+        large_.pop_front();
+        ++running_large_;
+      } else {
+        return;  // stopping, nothing left
+      }
     }
     running_.fetch_add(1, std::memory_order_relaxed);
     grpc::Status status;
@@ -136,6 +157,10 @@ void Dispatcher::Run() {
     } else if (call->context_->deadline() <= std::chrono::system_clock::now()) {
       status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                             "the deadline passed before the call ran");
+    } else if (std::string past = UnsentPast(call->answer_); !past.empty()) {
+      // Answers filled the bound while this call waited: it would only add
+      // to them.
+      status = Refuse(call, past);
     } else {
       status = call->work_(call->response_);
     }
@@ -149,6 +174,7 @@ void Dispatcher::Finish(Call* call, grpc::Status status) {
   {
     absl::MutexLock lock(&mu_);
     --in_flight_;
+    if (call->answer_ == Answer::kLarge) --running_large_;
     auto it = per_connection_.find(call->connection_);
     if (it != per_connection_.end() && --it->second == 0) {
       per_connection_.erase(it);
@@ -161,11 +187,9 @@ void Dispatcher::Finish(Call* call, grpc::Status status) {
         unsent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
     if (bound > 0 && before + bytes > 2 * bound && before > 0) {
       unsent_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-      refused_.fetch_add(1, std::memory_order_relaxed);
       call->response_->Clear();
-      call->context_->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                          std::to_string(kPushbackMs));
-      status = Refusal(
+      status = Refuse(
+          call,
           absl::StrCat(before, " bytes of answers wait for their callers"));
     } else {
       call->unsent_bytes_ = bytes;
@@ -186,7 +210,7 @@ Dispatcher::Counts Dispatcher::counts() const {
   Counts counts;
   {
     absl::MutexLock lock(&mu_);
-    counts.queued = static_cast<int64_t>(queue_.size());
+    counts.queued = static_cast<int64_t>(small_.size() + large_.size());
   }
   counts.running = running_.load(std::memory_order_relaxed);
   counts.unsent_bytes = unsent_bytes_.load(std::memory_order_relaxed);

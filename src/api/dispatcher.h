@@ -23,8 +23,11 @@
 //     (kLarge) are refused, the rest still run up to twice the bound, and
 //     an answer that would pass twice the bound is replaced by
 //     RESOURCE_EXHAUSTED. So unread answers cost at most twice the bound.
-// A call whose client gave up or whose deadline passed while it was queued
-// is answered without running.
+// Gets and writes are taken before Lists, and Lists run on at most 3/4 of
+// the workers, so a burst of heavy pages does not queue a Get behind it. A
+// call whose client gave up or whose deadline passed while it was queued is
+// answered without running, and so is a List when the answers waiting
+// filled the bound meanwhile.
 //
 //   Dispatcher dispatcher({.workers = 32, .max_in_flight = 256});
 //   ... in a raw callback method:
@@ -106,15 +109,26 @@ class Dispatcher {
  private:
   class Call;
 
-  // Admits `call` or says why not.
+  // Admits `call` (queues it) or says why not.
   std::string Admit(Call* call) ABSL_LOCKS_EXCLUDED(mu_);
+  // Why a call answering `answer` may not run for the answers waiting, or
+  // "".
+  std::string UnsentPast(Answer answer) const;
+  // Counts a refusal and asks the client to wait: the status to finish with.
+  grpc::Status Refuse(Call* call, const std::string& why);
+  bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Run();  // one worker
   void Finish(Call* call, grpc::Status status);
   void Done(Call* call);  // from the call's OnDone
 
   const Options options_;
+  // Lists run on at most this many workers (3/4): the rest are kept for
+  // Gets and writes, which are also taken from their queue first.
+  const int max_running_large_;
   mutable absl::Mutex mu_;
-  std::deque<Call*> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<Call*> small_ ABSL_GUARDED_BY(mu_);
+  std::deque<Call*> large_ ABSL_GUARDED_BY(mu_);
+  int running_large_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // queued or running
   absl::flat_hash_map<std::string, int> per_connection_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

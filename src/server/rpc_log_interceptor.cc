@@ -1,5 +1,6 @@
 #include "src/server/rpc_log_interceptor.h"
 
+#include <algorithm>
 #include <string>
 
 #include "absl/time/clock.h"
@@ -13,8 +14,12 @@ using grpc::experimental::InterceptionHookPoints;
 
 class RpcLogInterceptor final : public grpc::experimental::Interceptor {
  public:
-  RpcLogInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics)
-      : info_(info), metrics_(metrics), start_(absl::Now()) {
+  RpcLogInterceptor(grpc::experimental::ServerRpcInfo* info, Metrics* metrics,
+                    LogBudget* failed_lines)
+      : info_(info),
+        metrics_(metrics),
+        failed_lines_(failed_lines),
+        start_(absl::Now()) {
     metrics_->RpcStarted(info_->method());
   }
 
@@ -23,9 +28,15 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
-      const absl::Duration took = absl::Now() - start_;
+      const absl::Time now = absl::Now();
+      const absl::Duration took = now - start_;
       metrics_->RpcHandled(info_->method(), status.error_code(),
                            absl::ToDoubleSeconds(took));
+      int64_t suppressed = 0;
+      if (!status.ok() && !failed_lines_->Take(now, &suppressed)) {
+        methods->Proceed();
+        return;
+      }
       LogFields fields = {
           {"method", std::string(info_->method())},
           {"code", std::string(CodeName(status.error_code()))},
@@ -33,6 +44,7 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
           {"peer", info_->server_context()->peer()},
       };
       if (!status.ok()) fields.push_back({"message", status.error_message()});
+      if (suppressed > 0) fields.push_back({"suppressed", suppressed});
       LogEvent(spdlog::level::info, "rpc", fields);
     }
     methods->Proceed();
@@ -41,15 +53,33 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
  private:
   grpc::experimental::ServerRpcInfo* info_;
   Metrics* metrics_;
+  LogBudget* failed_lines_;
   const absl::Time start_;
 };
 
 }  // namespace
 
+bool LogBudget::Take(absl::Time now, int64_t* suppressed) {
+  absl::MutexLock lock(&mu_);
+  if (last_ != absl::InfinitePast() && now > last_) {
+    tokens_ = std::min(
+        burst_, tokens_ + absl::ToDoubleSeconds(now - last_) * per_second_);
+  }
+  last_ = std::max(last_, now);
+  if (tokens_ < 1) {
+    ++suppressed_;
+    return false;
+  }
+  tokens_ -= 1;
+  *suppressed = suppressed_;
+  suppressed_ = 0;
+  return true;
+}
+
 grpc::experimental::Interceptor*
 RpcLogInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RpcLogInterceptor(info, metrics_);
+  return new RpcLogInterceptor(info, metrics_, &failed_lines_);
 }
 
 }  // namespace forum_registry::server

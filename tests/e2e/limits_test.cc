@@ -1,6 +1,8 @@
 // Size budgets (issue 12): a page stops before it would outgrow a message and
 // continues on the next, with the server's memory bounded; a record past
 // --max-record-bytes is refused; client text is quoted short in errors.
+// Admission and overload: past the bounds calls are refused at once, and
+// Gets keep answering.
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -307,6 +309,156 @@ TEST(Admission, RpcsPastTheBoundAreRefusedAtOnceAndHealthStillAnswers) {
   lock.abort();
   for (auto& call : blocked) EXPECT_TRUE(call.get().ok());
   EXPECT_TRUE(GetForum(channel, "forums/open", absl::Seconds(5)).ok());
+}
+
+// Overload: callers that never read their answers, and a client resetting
+// streams as fast as it can (HTTP/2 rapid reset), do not stop the server
+// from answering Gets; the unread answers hold no thread, and their bytes
+// are bounded. Both clients are python3-h2 scripts beside this file.
+
+constexpr char kPython[] = "/usr/bin/python3";  // Debian's, with python3-h2
+
+grpc::Status ListStatements(const std::shared_ptr<grpc::Channel>& channel,
+                            int page_size, v1::ListStatementsResponse* page) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  v1::ListStatementsRequest request;
+  request.set_page_size(page_size);
+  return v1::StatementService::NewStub(channel)->ListStatements(&context,
+                                                                request, page);
+}
+
+// Gets of forums/open with a 200 ms deadline, one every 20 ms until
+// `until`: how many, how many failed, and the slowest.
+struct GetRun {
+  int tries = 0;
+  int failed = 0;
+  std::string first_failure;
+  absl::Duration slowest;
+};
+GetRun GetUntil(const std::shared_ptr<grpc::Channel>& channel,
+                absl::Time until) {
+  GetRun run;
+  while (absl::Now() < until) {
+    const absl::Time start = absl::Now();
+    const grpc::Status status =
+        GetForum(channel, "forums/open", absl::Milliseconds(200));
+    run.slowest = std::max(run.slowest, absl::Now() - start);
+    ++run.tries;
+    if (!status.ok()) {
+      if (run.failed++ == 0) run.first_failure = Describe(status);
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  return run;
+}
+
+TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
+  auto db = TestDatabase::Create();
+  constexpr int64_t kBound = 4 << 20;
+  auto server = ServerProcess::Start(
+      db->url(), {absl::StrCat("--max-unsent-bytes=", kBound),
+                  "--record-cache-size=0", "--max-rpcs-in-flight=512"});
+  auto channel = server->Channel();
+  ASSERT_TRUE(CreateForum(channel, "open").ok());
+  // 40 statements of 50 KB: a page of them is 2 MB.
+  ASSERT_TRUE(
+      CreateStatement(channel, "seed", NewStatement("a short text")).ok());
+  db->Execute(
+      "INSERT INTO statements (name, body) "
+      "SELECT 'statements/s' || g, "
+      "jsonb_set(body, '{text}', to_jsonb(repeat('x', 50000))) "
+      "FROM statements, generate_series(1, 40) g "
+      "WHERE name = 'statements/seed'");
+  v1::ListStatementsResponse page;
+  ASSERT_TRUE(ListStatements(channel, 1000, &page).ok());
+  ASSERT_EQ(page.statements_size(), 41);
+  const int64_t threads_before = ProcStatusKib(server->pid(), "Threads");
+
+  // 300 calls that will never take their 2 MB answers: unbounded, 600 MB.
+  std::future<CommandResult> slow = std::async(std::launch::async, [&] {
+    return RunCommand({kPython, SourceDir() + "/tests/e2e/slow_callers.py",
+                       "127.0.0.1", std::to_string(server->port()), "6", "50",
+                       "8",
+                       "/forumregistry.v1.StatementService/ListStatements"});
+  });
+  absl::SleepFor(absl::Seconds(3));
+
+  // Meanwhile Gets answer within their deadline.
+  const GetRun gets = GetUntil(channel, absl::Now() + absl::Seconds(3));
+  EXPECT_EQ(gets.failed, 0) << gets.first_failure;
+  EXPECT_GT(gets.tries, 50);
+  // A List is refused at once: the answers waiting are past the bound.
+  const absl::Time start = absl::Now();
+  const grpc::Status refused = ListStatements(channel, 1000, &page);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(refused);
+  EXPECT_THAT(refused.error_message(), HasSubstr("wait for their callers"));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(500));
+
+  const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+  const double unsent = MetricSample(metrics, "forum_registry_unsent_bytes");
+  EXPECT_GE(unsent, kBound) << "the answers wait, unread";
+  EXPECT_LE(unsent, 2 * kBound + (3 << 20)) << "bounded";
+  // Each waiting answer holds no thread: 300 calls, a handful more.
+  const int64_t threads = ProcStatusKib(server->pid(), "Threads");
+  EXPECT_LT(threads, threads_before + 16)
+      << "before: " << threads_before << ", with 300 unread calls";
+  EXPECT_LT(ProcStatusKib(server->pid(), "VmHWM"), 256 * 1024) << "KiB";
+
+  const CommandResult done = slow.get();
+  EXPECT_EQ(done.exit_code, 0) << done.error;
+  EXPECT_THAT(done.output, HasSubstr("opened=300"));
+  // The callers gone, their answers' bytes are given back.
+  double after = -1;
+  for (int i = 0; i < 50; ++i) {
+    after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
+                         "forum_registry_unsent_bytes");
+    if (after == 0) break;
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(after, 0);
+  const grpc::Status listed = ListStatements(channel, 1000, &page);
+  EXPECT_TRUE(listed.ok()) << Describe(listed);
+}
+
+TEST(Overload, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(db->url());
+  auto channel = server->Channel();
+  ASSERT_TRUE(CreateForum(channel, "open").ok());
+
+  std::future<CommandResult> attack = std::async(std::launch::async, [&] {
+    return RunCommand({kPython, SourceDir() + "/tests/e2e/rapid_reset.py",
+                       "127.0.0.1", std::to_string(server->port()),
+                       "/forumregistry.v1.ForumService/GetForum", "5"});
+  });
+  absl::SleepFor(absl::Milliseconds(500));
+  const GetRun gets = GetUntil(channel, absl::Now() + absl::Seconds(4));
+  const CommandResult done = attack.get();
+  ASSERT_EQ(done.exit_code, 0) << done.error;
+  int64_t reset = 0;
+  ASSERT_TRUE(
+      absl::SimpleAtoi(done.output.substr(0, done.output.find('\n')), &reset))
+      << done.output;
+  EXPECT_GT(reset, 5000) << "the attack ran";
+  EXPECT_EQ(gets.failed, 0) << gets.first_failure << " (" << gets.failed
+                            << " of " << gets.tries << ")";
+  EXPECT_GT(gets.tries, 50);
+  EXPECT_LT(gets.slowest, absl::Milliseconds(250));
+  // The failed calls' log lines are budgeted (100 a second), not one per
+  // reset stream.
+  const std::string log = server->Output();
+  int64_t rpc_lines = 0;
+  for (size_t at = 0;
+       (at = log.find("\"event\":\"rpc\"", at)) != std::string::npos; ++at) {
+    ++rpc_lines;
+  }
+  EXPECT_LT(rpc_lines, 2000) << "for " << reset << " reset streams";
+  EXPECT_THAT(log, HasSubstr("\"suppressed\":"));
+  std::cout << "rapid reset: " << reset << " streams reset, " << gets.tries
+            << " Gets, slowest " << gets.slowest << "\n";
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
 """Callers that ask and never read: CONNECTIONS plaintext HTTP/2
-connections (python3-h2, prior knowledge) each open STREAMS calls of
-ListForums with a page of 1,000 and grant the server no flow-control window,
-so no response can be delivered; they hold on for SECONDS, then print how
-many calls they opened and how many the server refused at once (a
-grpc-status in the first headers).
+connections (python3-h2, prior knowledge) each open STREAMS calls of METHOD
+(a List, default /forumregistry.v1.ForumService/ListForums) with a page of
+1,000 and grant the server no flow-control window, so no response can be
+delivered; they hold on for SECONDS, then print how many calls they opened
+and how many the server refused at once (a grpc-status in the first
+headers), and close their connections.
 
-Usage: slow_callers.py HOST PORT CONNECTIONS STREAMS SECONDS
+Usage: slow_callers.py HOST PORT CONNECTIONS STREAMS SECONDS [METHOD]
 """
 import select
 import socket
@@ -18,15 +19,17 @@ import h2.connection
 import h2.events
 import h2.settings
 
-# ListForumsRequest{page_size: 1000}, gRPC-framed: no compression, length 3.
+# A List request {page_size: 1000} (field 1 in every List request),
+# gRPC-framed: no compression, length 3.
 MESSAGE = b"\x00\x00\x00\x00\x03" + b"\x08\xe8\x07"
 
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     connections, streams, seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
+    method = sys.argv[6] if len(sys.argv) > 6 else "/forumregistry.v1.ForumService/ListForums"
     headers = [(":method", "POST"), (":scheme", "http"),
-               (":path", "/forumregistry.v1.ForumService/ListForums"),
+               (":path", method),
                (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
                ("te", "trailers")]
     open_calls = refused = 0
@@ -63,7 +66,9 @@ def main():
             out = conn.data_to_send()
             if out:
                 sock.sendall(out)
-    print(f"opened={open_calls} refused_at_once={refused}")
+    print(f"opened={open_calls} refused_at_once={refused}", flush=True)
+    for sock, _ in conns:
+        sock.close()
 
 
 if __name__ == "__main__":
