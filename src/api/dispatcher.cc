@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 
 namespace forum_registry::api {
@@ -26,6 +27,13 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
     delete this;
   }
 
+  // The client reset the stream, or the deadline passed, before the answer.
+  void OnCancel() override {
+    if (!cancelled_at_start_) {
+      dispatcher_->cutter_.Cancelled(connection_, absl::Now());
+    }
+  }
+
   Dispatcher* const dispatcher_;
   grpc::CallbackServerContext* const context_;
   const Answer answer_;
@@ -35,6 +43,7 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
   // The bytes of the answer handed to gRPC, until OnDone.
   int64_t unsent_bytes_ = 0;
   bool counted_ = false;  // in unsent_bytes_ and unsent_calls_
+  bool cancelled_at_start_ = false;
 };
 
 namespace {
@@ -66,6 +75,7 @@ grpc::Status Dispatcher::Serialize(const google::protobuf::Message& message,
 
 Dispatcher::Dispatcher(Options options)
     : options_(options),
+      cutter_(options.max_cancels_per_connection),
       max_running_large_(std::max(1, options.workers - options.workers / 4)) {
   const int workers = std::max(1, options_.workers);
   workers_.reserve(workers);
@@ -84,6 +94,15 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
   auto* call = new Call(this, context, answer, response, std::move(work));
+  if (context->IsCancelled()) {
+    // Reset before it reached us (a client resetting streams as fast as it
+    // opens them): answered here, without a worker.
+    call->cancelled_at_start_ = true;
+    cutter_.Cancelled(call->connection_, absl::Now());
+    call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                              "the call was cancelled before it ran"));
+    return call;
+  }
   if (const std::string why = Admit(call); !why.empty()) {
     call->Finish(Refuse(call, why));
   }
@@ -216,6 +235,7 @@ Dispatcher::Counts Dispatcher::counts() const {
   counts.unsent_bytes = unsent_bytes_.load(std::memory_order_relaxed);
   counts.unsent_calls = unsent_calls_.load(std::memory_order_relaxed);
   counts.refused = refused_.load(std::memory_order_relaxed);
+  counts.connections_cut = cutter_.cut();
   return counts;
 }
 

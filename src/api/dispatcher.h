@@ -35,6 +35,9 @@
 //                           [=](grpc::ByteBuffer* out) { ...; return status;
 //                           });
 //
+// A connection that cancels more than `max_cancels_per_connection` calls in
+// a second (HTTP/2 rapid reset) is closed (api/connection_cutter.h).
+//
 // Thread-safe. The destructor finishes what is queued, then joins the
 // workers: destroy it after the server has shut down.
 
@@ -55,6 +58,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "src/api/connection_cutter.h"
 
 namespace forum_registry::api {
 
@@ -65,6 +69,9 @@ class Dispatcher {
     int max_in_flight = 256;
     int max_per_connection = 100;
     int64_t max_unsent_bytes = int64_t{64} << 20;
+    // Calls a connection may cancel in one second before the server closes
+    // it (api/connection_cutter.h; 0: never).
+    int max_cancels_per_connection = 200;
   };
 
   // How large a method's answer may be: a page (List) or one record.
@@ -92,7 +99,8 @@ class Dispatcher {
     int64_t running = 0;
     int64_t unsent_bytes = 0;  // answers clients have not taken yet
     int64_t unsent_calls = 0;
-    int64_t refused = 0;  // since the start
+    int64_t refused = 0;          // since the start
+    int64_t connections_cut = 0;  // since the start
   };
   Counts counts() const;
 
@@ -122,6 +130,7 @@ class Dispatcher {
   void Done(Call* call);  // from the call's OnDone
 
   const Options options_;
+  ConnectionCutter cutter_;
   // Lists run on at most this many workers (3/4): the rest are kept for
   // Gets and writes, which are also taken from their queue first.
   const int max_running_large_;

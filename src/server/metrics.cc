@@ -240,7 +240,19 @@ std::string Metrics::Render() const {
         "with RESOURCE_EXHAUSTED by admission.\n"
         "# TYPE forum_registry_calls_refused_total counter\n"
         "forum_registry_calls_refused_total ",
-        calls.refused, "\n");
+        calls.refused,
+        "\n# HELP forum_registry_connections_cut_total Connections closed: "
+        "for cancelling calls faster than --max-cancels-per-connection, or "
+        "as the heaviest sender while the heap was past --max-heap-mib.\n"
+        "# TYPE forum_registry_connections_cut_total counter\n"
+        "forum_registry_connections_cut_total{reason=\"cancels\"} ",
+        calls.connections_cut,
+        "\nforum_registry_connections_cut_total{reason=\"heap\"} ",
+        heap_guard_ != nullptr ? heap_guard_->cut() : 0,
+        "\n# HELP forum_registry_heap_bytes Heap in use (glibc).\n"
+        "# TYPE forum_registry_heap_bytes gauge\n"
+        "forum_registry_heap_bytes ",
+        api::HeapGuard::HeapInUse(), "\n");
   }
   if (cache_ != nullptr) {
     const store::RecordCache::Stats cache = cache_->GetStats();
@@ -285,6 +297,11 @@ void Metrics::SetRecordCache(const store::RecordCache* cache,
   absl::MutexLock lock(&mu_);
   cache_ = cache;
   revisions_ = revisions;
+}
+
+void Metrics::SetHeapGuard(const api::HeapGuard* guard) {
+  absl::MutexLock lock(&mu_);
+  heap_guard_ = guard;
 }
 
 void Metrics::SetDispatcher(const api::Dispatcher* dispatcher) {

@@ -18,6 +18,8 @@
 //   forum_registry_calls_queued, _running      unary calls (api/dispatcher.h)
 //   forum_registry_unsent_bytes, _calls        answers clients have not taken
 //   forum_registry_calls_refused_total         refused by admission
+//   forum_registry_connections_cut_total{reason} closed as abusive
+//   forum_registry_heap_bytes                  heap in use
 //   forum_registry_watch_streams               open WatchChanges streams
 //   forum_registry_watch_revision              newest revision the feed read
 //   forum_registry_watch_messages_total        changes and bookmarks sent
@@ -57,8 +59,9 @@ class Metrics {
   // The change feed to report on.
   void SetChangeFeed(const api::ChangeFeed* feed);
 
-  // The dispatcher of unary calls to report on.
+  // The dispatcher of unary calls, and the heap guard, to report on.
   void SetDispatcher(const api::Dispatcher* dispatcher);
+  void SetHeapGuard(const api::HeapGuard* guard);
 
   // The record cache and the revision checks to report on.
   void SetRecordCache(const store::RecordCache* cache,
@@ -91,6 +94,7 @@ class Metrics {
       ABSL_GUARDED_BY(mu_);
   const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
   const api::Dispatcher* dispatcher_ ABSL_GUARDED_BY(mu_) = nullptr;
+  const api::HeapGuard* heap_guard_ ABSL_GUARDED_BY(mu_) = nullptr;
   const store::RecordCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
   const store::RevisionCheck* revisions_ ABSL_GUARDED_BY(mu_) = nullptr;
 };

@@ -30,8 +30,10 @@ namespace {
 
 using Services = std::vector<std::unique_ptr<api::ResourceService>>;
 
-// Threads of the synchronous server (reflection only).
+// Threads of the synchronous server (reflection, and polling), and how many
+// of them poll.
 constexpr int kSyncThreads = 8;
+constexpr int kPollers = 4;
 
 // Blocks SIGTERM and SIGINT (and SIGUSR1, which wakes the second-signal
 // watcher) in the calling thread before any other starts, so every thread
@@ -128,6 +130,14 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
   grpc::ResourceQuota quota("forum-registry");
   quota.SetMaxThreads(kSyncThreads);
   builder.SetResourceQuota(quota);
+  // The synchronous server's threads are also the threads that poll every
+  // connection (epoll1 shares one epoll set): with a single poller, one
+  // connection flooding it (rapid reset) kept it busy and stalled every
+  // other connection for seconds. Several pollers take turns.
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MIN_POLLERS, kPollers);
+  builder.SetSyncServerOption(
+      grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kPollers);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              config.max_streams_per_connection);
   // Request headers: room for a bearer token, not for a flood.
@@ -274,7 +284,8 @@ int RunServer(const ServeConfig& config) {
       {.workers = config.worker_threads,
        .max_in_flight = config.max_rpcs_in_flight,
        .max_per_connection = config.max_streams_per_connection,
-       .max_unsent_bytes = config.max_unsent_bytes});
+       .max_unsent_bytes = config.max_unsent_bytes,
+       .max_cancels_per_connection = config.max_cancels_per_connection});
   if (!config.page_token_key_file.empty()) {
     absl::StatusOr<std::string> key =
         store::ReadPageTokenKeyFile(config.page_token_key_file);
@@ -357,6 +368,8 @@ int RunServer(const ServeConfig& config) {
               {"reason", std::string("cannot listen on the address")}});
     return 1;
   }
+  api::HeapGuard heap_guard(port, int64_t{config.max_heap_mib} << 20);
+  metrics.SetHeapGuard(&heap_guard);
   std::vector<grpc::HealthCheckServiceInterface*> healths = {
       server->GetHealthCheckService()};
   LogEvent(spdlog::level::info, "listening",

@@ -101,7 +101,14 @@ void Watchdog::Run() {
     for (Watch::Entry& entry : entries_) {
       if (entry.fired || entry.socket < 0) continue;
       const bool cancelled = entry.scope != nullptr && entry.scope->Cancelled();
-      if (!cancelled && now < entry.deadline + kGrace) continue;
+      if (cancelled && entry.cancelled_seen == absl::InfiniteFuture()) {
+        entry.cancelled_seen = now;
+      }
+      const bool overdue = now >= entry.deadline + kGrace;
+      if (!overdue &&
+          !(cancelled && now >= entry.cancelled_seen + kCancelGrace)) {
+        continue;
+      }
       // The blocked recv() or send() returns at once.
       ::shutdown(entry.socket, SHUT_RDWR);
       entry.fired = true;

@@ -9,7 +9,8 @@
 // here with its deadline (a Watch), and one thread looks at what is
 // registered every few milliseconds:
 //
-//   - when the RPC behind it was cancelled (the client gave up: CallScope),
+//   - when the RPC behind it was cancelled (the client gave up: CallScope)
+//     and its statement still runs `kCancelGrace` later,
 //   - or when its deadline passed more than `kGrace` ago (the statement
 //     timeout, never longer than the time left, should have ended the
 //     statement at the server by then; if it did not, the server or the
@@ -67,6 +68,12 @@ class Watchdog {
   // How long past its deadline a statement may run before its socket is
   // shut down.
   static constexpr absl::Duration kGrace = absl::Milliseconds(250);
+  // How long a cancelled call's statement may still run before its socket
+  // is shut down. Most end well within it and their transactions roll back
+  // as usual (no COMMIT is sent for a cancelled call), so a client that
+  // cancels calls by the thousand (HTTP/2 rapid reset) does not cost a
+  // database connection each.
+  static constexpr absl::Duration kCancelGrace = absl::Milliseconds(100);
   // How often the thread looks.
   static constexpr absl::Duration kTick = absl::Milliseconds(20);
 
@@ -98,6 +105,8 @@ class Watchdog {
       const CallScope* scope = nullptr;
       bool fired = false;
       bool cancelled = false;
+      // When the thread first saw the call cancelled.
+      absl::Time cancelled_seen = absl::InfiniteFuture();
     };
     std::list<Entry>::iterator entry_;
     bool armed_ = false;

@@ -76,6 +76,15 @@ int ServeCommand(const std::vector<std::string>& args) {
             "Bytes of answers handed to gRPC that their clients have not "
             "taken yet; past it Lists are refused with RESOURCE_EXHAUSTED, "
             "past twice it every call.");
+  flags.Int("max-cancels-per-connection", &config.max_cancels_per_connection,
+            "Calls a connection may cancel (reset, or let expire) in one "
+            "second before the server closes it: the defence against HTTP/2 "
+            "rapid reset. 0: never.");
+  flags.Int("max-heap-mib", &config.max_heap_mib,
+            "Heap in use, in MiB, past which the server closes the connection "
+            "that sent the most in the last 100 ms, one every 200 ms: the "
+            "last defence of memory against floods gRPC 1.51 takes in before "
+            "admission sees them. 0: never.");
   flags.Int("max-costly-lists", &config.max_costly_lists,
             "Lists the planner expects to be costly that run at once; the "
             "next waits up to 250 ms, then gets RESOURCE_EXHAUSTED. 0: half "

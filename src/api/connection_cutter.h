@@ -1,0 +1,109 @@
+#ifndef FORUM_REGISTRY_API_CONNECTION_CUTTER_H_
+#define FORUM_REGISTRY_API_CONNECTION_CUTTER_H_
+
+// Closes the connection of a client that cancels calls faster than any
+// honest client does: the in-process defence against HTTP/2 rapid reset
+// (CVE-2023-44487) that gRPC 1.51 lacks (its fix, in 1.56.3 and later, sends
+// GOAWAY past a rate of resets).
+//
+// gRPC's C++ API gives no handle on a call's transport, only its peer
+// ("ipv4:10.1.2.3:45532"). So the cutter finds the server's socket whose
+// remote end is that address among the process's descriptors and shuts it
+// down; gRPC reads end-of-stream, closes the transport and cancels its
+// calls. The descriptor is duplicated before it is checked, so the socket
+// shut down is the one checked even if gRPC closes the number meanwhile.
+//
+// A connection is cut once its cancellations within one second pass the
+// limit. Thread-safe.
+
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+namespace forum_registry::api {
+
+// The socket address of a gRPC peer string ("ipv4:127.0.0.1:5000",
+// "ipv6:[::1]:5000"); nullopt for anything else (a Unix socket, garbage).
+std::optional<sockaddr_storage> ParsePeer(absl::string_view peer);
+
+// Whether `a` and `b` are the same IPv4 or IPv6 address and port; an IPv4
+// address mapped into IPv6 is the IPv4 address.
+bool SameAddress(const sockaddr_storage& a, const sockaddr_storage& b);
+
+class ConnectionCutter {
+ public:
+  // At most `per_second` cancellations a connection, in any one second
+  // (0: never cut).
+  explicit ConnectionCutter(int per_second) : per_second_(per_second) {}
+
+  // One call of `peer` was cancelled at `now`. Returns true when this one
+  // passed the limit (the connection is then cut, once).
+  bool Cancelled(const std::string& peer, absl::Time now);
+
+  // Connections cut so far.
+  int64_t cut() const;
+
+  // Shuts down the process's socket connected to `peer`; false if there is
+  // none.
+  static bool Cut(absl::string_view peer);
+
+ private:
+  struct Window {
+    absl::Time start;
+    int count = 0;
+    bool cut = false;
+  };
+  const int per_second_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
+  int64_t cut_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The last defence of memory: gRPC 1.51 can take in a connection's streams
+// faster than it lets them reach the application (a rapid-reset flood keeps
+// the transport's reader busy while the streams it created wait), so
+// neither admission nor the cutter sees them, and the heap grows by a
+// hundred megabytes a second. Every 100 ms the guard reads the heap in use
+// (glibc's mallinfo2); past `max_heap_bytes` it shuts down the connection to
+// `port` that received the most bytes since the last look, at most one each
+// `kPause`. The heaviest sender is the flood, or at worst a client that
+// reconnects.
+class HeapGuard {
+ public:
+  static constexpr absl::Duration kTick = absl::Milliseconds(100);
+  static constexpr absl::Duration kPause = absl::Milliseconds(200);
+
+  // Starts the thread. `max_heap_bytes` 0: does nothing.
+  HeapGuard(int port, int64_t max_heap_bytes);
+  ~HeapGuard();
+  HeapGuard(const HeapGuard&) = delete;
+  HeapGuard& operator=(const HeapGuard&) = delete;
+
+  int64_t cut() const;
+
+  // The bytes of heap in use (allocated, not free in glibc's arenas).
+  static int64_t HeapInUse();
+
+ private:
+  void Run();
+
+  const int port_;
+  const int64_t max_heap_bytes_;
+  mutable absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t cut_ ABSL_GUARDED_BY(mu_) = 0;
+  std::thread thread_;
+};
+
+}  // namespace forum_registry::api
+
+#endif  // FORUM_REGISTRY_API_CONNECTION_CUTTER_H_
