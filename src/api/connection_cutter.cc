@@ -10,6 +10,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -18,7 +19,20 @@
 
 namespace forum_registry::api {
 
-std::optional<sockaddr_storage> ParsePeer(absl::string_view peer) {
+std::optional<sockaddr_storage> ParsePeer(absl::string_view encoded) {
+  // gRPC writes peers as URIs: "ipv6:%5B::1%5D:5000".
+  std::string decoded;
+  for (size_t i = 0; i < encoded.size(); ++i) {
+    int byte = 0;
+    if (encoded[i] == '%' && i + 2 < encoded.size() &&
+        absl::SimpleHexAtoi(encoded.substr(i + 1, 2), &byte)) {
+      decoded.push_back(static_cast<char>(byte));
+      i += 2;
+    } else {
+      decoded.push_back(encoded[i]);
+    }
+  }
+  absl::string_view peer = decoded;
   sockaddr_storage out{};
   const bool v4 = absl::ConsumePrefix(&peer, "ipv4:");
   if (!v4 && !absl::ConsumePrefix(&peer, "ipv6:")) return std::nullopt;
@@ -91,10 +105,11 @@ bool ConnectionCutter::Cancelled(const std::string& peer, absl::Time now) {
   if (per_second_ <= 0) return false;
   {
     absl::MutexLock lock(&mu_);
-    // Connections that went quiet are forgotten once there are many.
-    if (windows_.size() > 4096) {
+    // Connections that went quiet are forgotten, at most once a second.
+    if (now - last_prune_ >= absl::Seconds(1)) {
+      last_prune_ = now;
       for (auto it = windows_.begin(); it != windows_.end();) {
-        if (now - it->second.start > absl::Seconds(10)) {
+        if (now - it->second.start > absl::Seconds(2)) {
           windows_.erase(it++);
         } else {
           ++it;
@@ -103,15 +118,15 @@ bool ConnectionCutter::Cancelled(const std::string& peer, absl::Time now) {
     }
     Window& window = windows_[peer];
     if (now - window.start >= absl::Seconds(1)) {
-      if (window.cut) return false;
-      window.start = now;
-      window.count = 0;
+      // A new second, a new count: a connection that reuses the address
+      // later, or a cut that did not find the socket, starts over.
+      window = Window{.start = now};
     }
     if (window.cut || ++window.count <= per_second_) return false;
     window.cut = true;
     ++cut_;
   }
-  Cut(peer);
+  Cut(peer, port_.load(std::memory_order_relaxed));
   return true;
 }
 
@@ -188,13 +203,14 @@ std::string Key(const sockaddr_storage& address) {
 
 }  // namespace
 
-bool ConnectionCutter::Cut(absl::string_view peer) {
+bool ConnectionCutter::Cut(absl::string_view peer, int local_port) {
   const std::optional<sockaddr_storage> wanted = ParsePeer(peer);
   if (!wanted.has_value()) return false;
   bool found = false;
   ForEachSocket([&](int fd) {
     const std::optional<sockaddr_storage> remote = Remote(fd);
     if (!remote.has_value() || !SameAddress(*remote, *wanted)) return false;
+    if (local_port > 0 && LocalPort(fd) != local_port) return false;
     ::shutdown(fd, SHUT_RDWR);
     found = true;
     return true;
@@ -263,9 +279,10 @@ void HeapGuard::Run() {
       return false;
     });
     received = std::move(now_received);
+    const int64_t in_use = HeapInUse();
     const absl::Time now = absl::Now();
-    if (heaviest.empty() || now - last_cut < kPause ||
-        HeapInUse() <= max_heap_bytes_) {
+    if (heaviest.empty() || most < kMinBytes || now - last_cut < kPause ||
+        in_use <= max_heap_bytes_) {
       continue;
     }
     ForEachSocket([&](int fd) {

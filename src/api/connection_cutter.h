@@ -18,6 +18,7 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -52,9 +53,12 @@ class ConnectionCutter {
   // Connections cut so far.
   int64_t cut() const;
 
-  // Shuts down the process's socket connected to `peer`; false if there is
-  // none.
-  static bool Cut(absl::string_view peer);
+  // The server's port: only a socket on it is cut (0: any).
+  void set_port(int port) { port_.store(port, std::memory_order_relaxed); }
+
+  // Shuts down the process's socket connected to `peer` on `local_port` (0:
+  // any port); false if there is none.
+  static bool Cut(absl::string_view peer, int local_port = 0);
 
  private:
   struct Window {
@@ -63,8 +67,10 @@ class ConnectionCutter {
     bool cut = false;
   };
   const int per_second_;
+  std::atomic<int> port_{0};
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t cut_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
@@ -74,13 +80,15 @@ class ConnectionCutter {
 // neither admission nor the cutter sees them, and the heap grows by a
 // hundred megabytes a second. Every 100 ms the guard reads the heap in use
 // (glibc's mallinfo2); past `max_heap_bytes` it shuts down the connection to
-// `port` that received the most bytes since the last look, at most one each
-// `kPause`. The heaviest sender is the flood, or at worst a client that
-// reconnects.
+// `port` that received the most bytes since the previous look, if that was
+// at least kMinBytes (160 KB a second), at most one each `kPause`. An honest
+// client that only asks sends far less and is not the one cut; a heavy
+// writer may be, and reconnects.
 class HeapGuard {
  public:
   static constexpr absl::Duration kTick = absl::Milliseconds(100);
   static constexpr absl::Duration kPause = absl::Milliseconds(200);
+  static constexpr uint64_t kMinBytes = 16 * 1024;
 
   // Starts the thread. `max_heap_bytes` 0: does nothing.
   HeapGuard(int port, int64_t max_heap_bytes);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -28,8 +29,11 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
   }
 
   // The client reset the stream, or the deadline passed, before the answer.
+  // Only a client's own cancellations count against its connection: not a
+  // deadline that passed, not the server shutting down.
   void OnCancel() override {
-    if (!cancelled_at_start_) {
+    if (!cancelled_at_start_ && !dispatcher_->Stopping() &&
+        context_->deadline() > std::chrono::system_clock::now()) {
       dispatcher_->cutter_.Cancelled(connection_, absl::Now());
     }
   }
@@ -98,7 +102,9 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
     // Reset before it reached us (a client resetting streams as fast as it
     // opens them): answered here, without a worker.
     call->cancelled_at_start_ = true;
-    cutter_.Cancelled(call->connection_, absl::Now());
+    if (context->deadline() > std::chrono::system_clock::now()) {
+      cutter_.Cancelled(call->connection_, absl::Now());
+    }
     call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                               "the call was cancelled before it ran"));
     return call;
@@ -181,7 +187,16 @@ void Dispatcher::Run() {
       // to them.
       status = Refuse(call, past);
     } else {
-      status = call->work_(call->response_);
+      // The synchronous server caught what a handler threw; so do we, or
+      // the worker would end the process.
+      try {
+        status = call->work_(call->response_);
+      } catch (const std::exception& e) {
+        status = grpc::Status(grpc::StatusCode::INTERNAL,
+                              absl::StrCat("unexpected error: ", e.what()));
+      } catch (...) {
+        status = grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error");
+      }
     }
     call->work_ = nullptr;  // what it captured goes now, not at OnDone
     running_.fetch_sub(1, std::memory_order_relaxed);
@@ -223,6 +238,11 @@ void Dispatcher::Done(Call* call) {
   if (!call->counted_) return;
   unsent_bytes_.fetch_sub(call->unsent_bytes_, std::memory_order_relaxed);
   unsent_calls_.fetch_sub(1, std::memory_order_relaxed);
+}
+
+bool Dispatcher::Stopping() const {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
 }
 
 Dispatcher::Counts Dispatcher::counts() const {

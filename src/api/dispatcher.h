@@ -104,6 +104,9 @@ class Dispatcher {
   };
   Counts counts() const;
 
+  // The port the server listens on: only connections to it are cut.
+  void set_port(int port) { cutter_.set_port(port); }
+
   // The status a refused call gets (tests read its message).
   static grpc::Status Refusal(const std::string& why);
 
@@ -125,6 +128,7 @@ class Dispatcher {
   // Counts a refusal and asks the client to wait: the status to finish with.
   grpc::Status Refuse(Call* call, const std::string& why);
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool Stopping() const ABSL_LOCKS_EXCLUDED(mu_);
   void Run();  // one worker
   void Finish(Call* call, grpc::Status status);
   void Done(Call* call);  // from the call's OnDone

@@ -368,6 +368,7 @@ int RunServer(const ServeConfig& config) {
               {"reason", std::string("cannot listen on the address")}});
     return 1;
   }
+  dispatcher.set_port(port);
   api::HeapGuard heap_guard(port, int64_t{config.max_heap_mib} << 20);
   metrics.SetHeapGuard(&heap_guard);
   std::vector<grpc::HealthCheckServiceInterface*> healths = {

@@ -46,6 +46,10 @@ namespace forum_registry::store {
 // transactions read it. Without one, only the deadline counts.
 class CallScope {
  public:
+  // How often a wait (for a connection, for a slot) looks whether the call
+  // was cancelled.
+  static constexpr absl::Duration kCheckEvery = absl::Milliseconds(50);
+
   // `cancelled` is called from the watchdog's thread while the scope lives;
   // it must be thread-safe and quick (grpc::ServerContext::IsCancelled).
   explicit CallScope(std::function<bool()> cancelled);
