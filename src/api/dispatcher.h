@@ -68,7 +68,7 @@ class Dispatcher {
     int workers = 32;
     int max_in_flight = 256;
     int max_per_connection = 100;
-    int64_t max_unsent_bytes = int64_t{64} << 20;
+    int64_t max_unsent_bytes = int64_t{32} << 20;
     // Calls a connection may cancel in one second before the server closes
     // it (api/connection_cutter.h; 0: never).
     int max_cancels_per_connection = 200;

@@ -60,12 +60,12 @@ struct ServeConfig {
   // run at most max_costly_lists at a time (0: half the pool, at least 1).
   int max_rpcs_in_flight = 256;
   int max_streams_per_connection = 100;
-  int max_unsent_bytes = 64 << 20;
+  int max_unsent_bytes = 32 << 20;
   // Calls a connection may cancel in one second before it is closed.
   int max_cancels_per_connection = 200;
   // Heap in use, in MiB, past which the heaviest sender's connection is
   // closed (0: never).
-  int max_heap_mib = 256;
+  int max_heap_mib = 128;
   int max_costly_lists = 0;
   int costly_list_cost = 10000;
   // Callers (src/auth): bearer tokens verified against these PEM public key
