@@ -486,21 +486,21 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
                        query.page_size + 1);
     return statement;
   }
-  // Measured in bytes: the page's rows without their bodies, each with the
-  // bytes of the bodies before it (body_bytes, migration 0009); then the
-  // body of each row that fits in the budget, by its key. The rows past
-  // the budget come back without a body, and the page ends before them.
+  // Measured in bytes: each row's body is read only while the bodies up to
+  // and including it fit in the budget (body_bytes, migration 0009; the
+  // first row always); a row past it comes back without a body, and the
+  // page ends before it. One scan: a body not read is never detoasted.
   params.push_back(absl::StrCat(query.max_bytes));
   const std::string budget = absl::StrCat("$", params.size(), "::bigint");
   sql = absl::StrCat(
-      "SELECT page.name, CASE WHEN ", WithinBudget(budget),
-      " THEN (SELECT b.body::text FROM ", kind_.table,
-      " b WHERE b.name = page.name) END AS body, page.version, "
-      "page.create_micros, page.update_micros, page.sort_key FROM (SELECT ",
-      kRowMetaColumns, ", ", sort_key, ", ", BytesColumns(order_sql),
-      ", row_number() OVER (ORDER BY ", order_sql, ") AS row_index FROM ",
-      kind_.table, where, " ORDER BY ", order_sql, " LIMIT ",
-      query.page_size + 1, ") page ORDER BY page.row_index");
+      "SELECT name, CASE WHEN row_number() OVER running = 1 OR "
+      "coalesce(sum(body_bytes) OVER running, 0) <= ",
+      budget, " THEN body::text END AS body, version, ",
+      "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
+      "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros, ",
+      sort_key, " FROM ", kind_.table, where, " WINDOW running AS (ORDER BY ",
+      order_sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ORDER BY ",
+      order_sql, " LIMIT ", query.page_size + 1);
   return statement;
 }
 
