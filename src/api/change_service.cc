@@ -77,11 +77,8 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
         grpc::Status status = Dispatcher::Parse(*request, &parsed);
         if (!status.ok()) return status;
         v1::ListChangesResponse page;
-        {
-          const store::CallScope scope = ScopeOf(context);
-          status = ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_,
-                                     context, parsed, &page));
-        }
+        status = ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_,
+                                   context, parsed, &page));
         if (!status.ok()) return status;
         return Dispatcher::Serialize(page, out);
       });

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
+#include "src/api/status.h"
 
 namespace forum_registry::api {
 
@@ -29,13 +30,8 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
   }
 
   // The client reset the stream, or the deadline passed, before the answer.
-  // Only a client's own cancellations count against its connection: not a
-  // deadline that passed, not the server shutting down.
   void OnCancel() override {
-    if (!cancelled_at_start_ && !dispatcher_->Stopping() &&
-        context_->deadline() > std::chrono::system_clock::now()) {
-      dispatcher_->cutter_.Cancelled(connection_, absl::Now());
-    }
+    if (!cancelled_at_start_) dispatcher_->CountCancel(this);
   }
 
   Dispatcher* const dispatcher_;
@@ -102,9 +98,7 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
     // Reset before it reached us (a client resetting streams as fast as it
     // opens them): answered here, without a worker.
     call->cancelled_at_start_ = true;
-    if (context->deadline() > std::chrono::system_clock::now()) {
-      cutter_.Cancelled(call->connection_, absl::Now());
-    }
+    CountCancel(call);
     call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
                               "the call was cancelled before it ran"));
     return call;
@@ -115,12 +109,28 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
   return call;
 }
 
+void Dispatcher::CountCancel(Call* call) {
+  // Only the client's own cancellations count against its connection, not
+  // a deadline that passed.
+  if (call->context_->deadline() > std::chrono::system_clock::now()) {
+    cutter_.Cancelled(call->connection_, absl::Now());
+  }
+}
+
+namespace {
+
+std::string UnsentMessage(int64_t unsent) {
+  return absl::StrCat(unsent, " bytes of answers wait for their callers");
+}
+
+}  // namespace
+
 std::string Dispatcher::UnsentPast(Answer answer) const {
   const int64_t unsent = unsent_bytes_.load(std::memory_order_relaxed);
   const int64_t bound = options_.max_unsent_bytes;
   if (bound > 0 &&
       (unsent >= 2 * bound || (answer == Answer::kLarge && unsent >= bound))) {
-    return absl::StrCat(unsent, " bytes of answers wait for their callers");
+    return UnsentMessage(unsent);
   }
   return "";
 }
@@ -187,6 +197,9 @@ void Dispatcher::Run() {
       // to them.
       status = Refuse(call, past);
     } else {
+      // The store reads the call's scope: a cancelled call's waits and
+      // statements end (store/watchdog.h).
+      const store::CallScope scope = ScopeOf(call->context_);
       // The synchronous server caught what a handler threw; so do we, or
       // the worker would end the process.
       try {
@@ -222,9 +235,7 @@ void Dispatcher::Finish(Call* call, grpc::Status status) {
     if (bound > 0 && before + bytes > 2 * bound && before > 0) {
       unsent_bytes_.fetch_sub(bytes, std::memory_order_relaxed);
       call->response_->Clear();
-      status = Refuse(
-          call,
-          absl::StrCat(before, " bytes of answers wait for their callers"));
+      status = Refuse(call, UnsentMessage(before));
     } else {
       call->unsent_bytes_ = bytes;
       call->counted_ = true;
@@ -238,11 +249,6 @@ void Dispatcher::Done(Call* call) {
   if (!call->counted_) return;
   unsent_bytes_.fetch_sub(call->unsent_bytes_, std::memory_order_relaxed);
   unsent_calls_.fetch_sub(1, std::memory_order_relaxed);
-}
-
-bool Dispatcher::Stopping() const {
-  absl::MutexLock lock(&mu_);
-  return stopping_;
 }
 
 Dispatcher::Counts Dispatcher::counts() const {

@@ -29,6 +29,8 @@
 // answered without running, and so is a List when the answers waiting
 // filled the bound meanwhile.
 //
+// The work runs inside the call's store::CallScope (api/status.h ScopeOf).
+//
 //   Dispatcher dispatcher({.workers = 32, .max_in_flight = 256});
 //   ... in a raw callback method:
 //   return dispatcher.Start(context, Dispatcher::Answer::kSmall, response,
@@ -128,7 +130,8 @@ class Dispatcher {
   // Counts a refusal and asks the client to wait: the status to finish with.
   grpc::Status Refuse(Call* call, const std::string& why);
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  bool Stopping() const ABSL_LOCKS_EXCLUDED(mu_);
+  // Counts a cancelled call against its connection (the cutter).
+  void CountCancel(Call* call);
   void Run();  // one worker
   void Finish(Call* call, grpc::Status status);
   void Done(Call* call);  // from the call's OnDone

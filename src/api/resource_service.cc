@@ -174,11 +174,8 @@ class ResourceService::Handler {
     status = Authorize(*context, *request, &caller);
     if (!status.ok()) return status;
     std::unique_ptr<Message> response(response_prototype_->New());
-    {
-      const store::CallScope scope = ScopeOf(context);
-      status = (service_->*method_)(context, caller, fields_, *request,
-                                    response.get());
-    }
+    status = (service_->*method_)(context, caller, fields_, *request,
+                                  response.get());
     if (!status.ok()) return status;
     Observe(*request, *response, caller);
     return Dispatcher::Serialize(*response, out);
