@@ -20,23 +20,14 @@ absl::StatusOr<std::optional<CostlyLists::Slot>> CostlyLists::Admit(
   const auto free = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return in_use_ < slots_;
   };
-  const absl::Time until = std::min(deadline, absl::Now() + max_wait_);
-  const store::CallScope* scope = store::CallScope::Current();
-  bool got = false;
-  // In slices, so that a call its client cancelled stops waiting at once.
-  while (!(got = mu_.AwaitWithDeadline(
-               absl::Condition(&free),
-               scope == nullptr
-                   ? until
-                   : std::min(until,
-                              absl::Now() + store::CallScope::kCheckEvery))) &&
-         absl::Now() < until) {
-    if (scope->Cancelled()) {
-      return absl::CancelledError(
-          "the call was cancelled while it waited to run a costly list");
-    }
+  // A call its client cancelled stops waiting at once.
+  const store::Waited waited = store::AwaitUnlessCancelled(
+      mu_, absl::Condition(&free), std::min(deadline, absl::Now() + max_wait_));
+  if (waited == store::Waited::kCancelled) {
+    return absl::CancelledError(
+        "the call was cancelled while it waited to run a costly list");
   }
-  if (!got) {
+  if (waited == store::Waited::kDeadline) {
     if (absl::Now() >= deadline) {
       return absl::DeadlineExceededError(
           "the call's deadline passed while it waited to run a costly list");

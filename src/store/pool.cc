@@ -196,23 +196,15 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire(
       return !idle_.empty() || connect_failures_ != failures ||
              (open_ < options_.size && connecting_ < waiting_);
     };
-    // In slices, so that a call its client cancelled stops waiting (and
-    // gives its worker back) within one.
-    const CallScope* scope = CallScope::Current();
-    const absl::Time until =
-        scope == nullptr
-            ? deadline
-            : std::min(deadline, absl::Now() + CallScope::kCheckEvery);
-    if (!mu_.AwaitWithDeadline(absl::Condition(&changed), until)) {
-      if (absl::Now() < deadline) {
-        if (scope->Cancelled()) {
-          --waiting_;
-          return absl::CancelledError(
-              "the call was cancelled while it waited for a database "
-              "connection");
-        }
-        continue;
-      }
+    // A call its client cancelled stops waiting (and gives its worker back).
+    const Waited waited =
+        AwaitUnlessCancelled(mu_, absl::Condition(&changed), deadline);
+    if (waited == Waited::kCancelled) {
+      --waiting_;
+      return absl::CancelledError(
+          "the call was cancelled while it waited for a database connection");
+    }
+    if (waited == Waited::kDeadline) {
       --waiting_;
       if (connecting_ > 0) {
         return absl::UnavailableError(

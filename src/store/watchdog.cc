@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <pqxx/connection_base>
 #include <thread>
 
@@ -22,6 +23,20 @@ CallScope::CallScope(std::function<bool()> cancelled)
 CallScope::~CallScope() { current_scope = outer_; }
 
 const CallScope* CallScope::Current() { return current_scope; }
+
+Waited AwaitUnlessCancelled(absl::Mutex& mu, const absl::Condition& condition,
+                            absl::Time deadline) {
+  const CallScope* scope = CallScope::Current();
+  for (;;) {
+    const absl::Time until =
+        scope == nullptr
+            ? deadline
+            : std::min(deadline, absl::Now() + CallScope::kCheckEvery);
+    if (mu.AwaitWithDeadline(condition, until)) return Waited::kReady;
+    if (absl::Now() >= deadline) return Waited::kDeadline;
+    if (scope->Cancelled()) return Waited::kCancelled;
+  }
+}
 
 Watchdog& Watchdog::Get() {
   static Watchdog* const watchdog = new Watchdog();  // never destroyed

@@ -67,6 +67,17 @@ class CallScope {
   const CallScope* const outer_;
 };
 
+// How a wait ended.
+enum class Waited { kReady, kDeadline, kCancelled };
+
+// With `mu` held, waits until `condition` holds (kReady), `deadline` passes
+// (kDeadline), or the call of this thread's CallScope is cancelled
+// (kCancelled, seen within CallScope::kCheckEvery): a wait for a resource
+// that gives a cancelled call's thread back.
+Waited AwaitUnlessCancelled(absl::Mutex& mu, const absl::Condition& condition,
+                            absl::Time deadline)
+    ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+
 class Watchdog {
  public:
   // How long past its deadline a statement may run before its socket is
