@@ -8,9 +8,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -255,8 +253,10 @@ void HeapGuard::Run() {
       if (mu_.AwaitWithTimeout(absl::Condition(&stopping), kTick)) return;
     }
     absl::flat_hash_map<std::string, uint64_t> now_received;
-    std::string heaviest;
     uint64_t most = 0;
+    // A duplicate of the heaviest sender's socket, kept from the scan (so
+    // the socket shut down is the one measured).
+    int heaviest = -1;
     ForEachSocket([&](int fd) {
       if (LocalPort(fd) != port_) return false;
       const std::optional<sockaddr_storage> remote = Remote(fd);
@@ -274,26 +274,19 @@ void HeapGuard::Run() {
           total - (before == received.end() ? 0 : before->second);
       if (delta > most) {
         most = delta;
-        heaviest = key;
+        if (heaviest >= 0) ::close(heaviest);
+        heaviest = fcntl(fd, F_DUPFD_CLOEXEC, 0);
       }
       return false;
     });
     received = std::move(now_received);
-    const int64_t in_use = HeapInUse();
     const absl::Time now = absl::Now();
-    if (heaviest.empty() || most < kMinBytes || now - last_cut < kPause ||
-        in_use <= max_heap_bytes_) {
-      continue;
-    }
-    ForEachSocket([&](int fd) {
-      const std::optional<sockaddr_storage> remote = Remote(fd);
-      if (LocalPort(fd) != port_ || !remote.has_value() ||
-          Key(*remote) != heaviest) {
-        return false;
-      }
-      ::shutdown(fd, SHUT_RDWR);
-      return true;
-    });
+    // mallinfo2 locks every arena: asked only when a cut is possible.
+    const bool cut = heaviest >= 0 && most >= kMinBytes &&
+                     now - last_cut >= kPause && HeapInUse() > max_heap_bytes_;
+    if (cut) ::shutdown(heaviest, SHUT_RDWR);
+    if (heaviest >= 0) ::close(heaviest);
+    if (!cut) continue;
     last_cut = now;
     absl::MutexLock lock(&mu_);
     ++cut_;
