@@ -9,6 +9,7 @@
 #include "src/domain/resource_name.h"
 #include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
+#include "src/domain/write_request.h"
 
 namespace forum_registry::api {
 
@@ -32,13 +33,25 @@ const std::string& EtagOf(const Message& resource) {
 }
 
 // Tells the caller the revision of the change feed its write produced, in a
-// response header, so it can wait for that point in the feed or in a read.
-// Nothing when the revision could not be read after the commit.
-void SendRevision(grpc::ServerContextBase* context, int64_t revision) {
-  if (revision > 0) {
+// response header, so it can wait for that point in the feed or in a read
+// (nothing when the revision could not be read after the commit), and
+// whether the answer is a replay of an earlier request with its id.
+void SendWriteHeaders(grpc::ServerContextBase* context,
+                      const store::WriteResult& result) {
+  if (result.revision > 0) {
     context->AddInitialMetadata(std::string(kRevisionHeader),
-                                std::to_string(revision));
+                                std::to_string(result.revision));
   }
+  if (result.replayed) {
+    context->AddInitialMetadata(std::string(kReplayedHeader), "true");
+  }
+}
+
+// The request id of `write`, checked and in its canonical form.
+absl::Status CheckRequestId(store::WriteRequest* write) {
+  FR_ASSIGN_OR_RETURN(write->id,
+                      domain::ParseRequestId(write->id, "request_id"));
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -147,16 +160,18 @@ grpc::Status ResourceMethods::Create(grpc::ServerContextBase* context,
                                      const std::string& parent,
                                      const Message& resource, bool has_resource,
                                      const std::string& id, Message* out,
-                                     const std::string& actor) {
-  return ToGrpcStatus(
-      DoCreate(context, parent, resource, has_resource, id, out, actor));
+                                     store::WriteRequest write) {
+  return ToGrpcStatus(DoCreate(context, parent, resource, has_resource, id, out,
+                               std::move(write)));
 }
 
 absl::Status ResourceMethods::DoCreate(grpc::ServerContextBase* context,
                                        const std::string& parent,
                                        const Message& resource,
                                        bool has_resource, const std::string& id,
-                                       Message* out, const std::string& actor) {
+                                       Message* out,
+                                       store::WriteRequest write) {
+  FR_RETURN_IF_ERROR(CheckRequestId(&write));
   std::string collection = type_.collection;
   if (!type_.parent_collection.empty()) {
     FR_RETURN_IF_ERROR(domain::ValidateParent(parent, type_.parent_collection,
@@ -168,65 +183,75 @@ absl::Status ResourceMethods::DoCreate(grpc::ServerContextBase* context,
         absl::StrCat(type_.field, ": is required"));
   }
   FR_RETURN_IF_ERROR(domain::ValidateId(id, type_.id_field));
+  FR_RETURN_IF_ERROR(domain::CheckNoUnknownFields(resource, type_.field));
   std::unique_ptr<Message> record(resource.New());
   record->CopyFrom(resource);
   SetName(record.get(), domain::MakeName(collection, id));
   FR_RETURN_IF_ERROR(Check(record.get()));
-  int64_t revision = 0;
+  store::WriteResult result;
   FR_RETURN_IF_ERROR(store_->Create(NameOf(*record), *record, out,
-                                    DeadlineOf(context), &revision, actor));
-  SendRevision(context, revision);
+                                    DeadlineOf(context), write, &result));
+  SendWriteHeaders(context, result);
   return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Update(grpc::ServerContextBase* context,
                                      const Message& resource, bool has_resource,
                                      const google::protobuf::FieldMask& mask,
-                                     Message* out, const std::string& actor) {
+                                     Message* out, store::WriteRequest write) {
   return ToGrpcStatus(
-      DoUpdate(context, resource, has_resource, mask, out, actor));
+      DoUpdate(context, resource, has_resource, mask, out, std::move(write)));
 }
 
 absl::Status ResourceMethods::DoUpdate(grpc::ServerContextBase* context,
                                        const Message& resource,
                                        bool has_resource,
                                        const google::protobuf::FieldMask& mask,
-                                       Message* out, const std::string& actor) {
+                                       Message* out,
+                                       store::WriteRequest write) {
+  FR_RETURN_IF_ERROR(CheckRequestId(&write));
   if (!has_resource) {
     return absl::InvalidArgumentError(
         absl::StrCat(type_.field, ": is required"));
   }
   const std::string& name = NameOf(resource);
   FR_RETURN_IF_ERROR(CheckName(name, absl::StrCat(type_.field, ".name")));
+  FR_RETURN_IF_ERROR(domain::CheckNoUnknownFields(resource, type_.field));
   // Check the mask before touching the database.
   {
     std::unique_ptr<Message> scratch(resource.New());
     FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, scratch.get()));
   }
-  int64_t revision = 0;
+  store::WriteResult result;
   FR_RETURN_IF_ERROR(store_->Update(
       name, EtagOf(resource),
       [&](Message* current) -> absl::Status {
         FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, current));
         return Check(current);
       },
-      out, DeadlineOf(context), &revision, actor));
-  SendRevision(context, revision);
+      out, DeadlineOf(context), write, &result));
+  SendWriteHeaders(context, result);
   return absl::OkStatus();
 }
 
 grpc::Status ResourceMethods::Delete(grpc::ServerContextBase* context,
                                      const std::string& name,
                                      const std::string& etag, bool force,
-                                     const std::string& actor) {
-  if (absl::Status s = CheckName(name, "name"); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  int64_t revision = 0;
-  const absl::Status deleted =
-      store_->Delete(name, etag, force, DeadlineOf(context), &revision, actor);
-  if (deleted.ok()) SendRevision(context, revision);
-  return ToGrpcStatus(deleted);
+                                     store::WriteRequest write) {
+  return ToGrpcStatus(DoDelete(context, name, etag, force, std::move(write)));
+}
+
+absl::Status ResourceMethods::DoDelete(grpc::ServerContextBase* context,
+                                       const std::string& name,
+                                       const std::string& etag, bool force,
+                                       store::WriteRequest write) {
+  FR_RETURN_IF_ERROR(CheckRequestId(&write));
+  FR_RETURN_IF_ERROR(CheckName(name, "name"));
+  store::WriteResult result;
+  FR_RETURN_IF_ERROR(
+      store_->Delete(name, etag, force, DeadlineOf(context), write, &result));
+  SendWriteHeaders(context, result);
+  return absl::OkStatus();
 }
 
 }  // namespace forum_registry::api

@@ -31,6 +31,11 @@ namespace forum_registry::api {
 // the change feed the write produced.
 inline constexpr absl::string_view kRevisionHeader =
     "x-forum-registry-revision";
+// Sent ("true") with the answer of a write whose request id had been used
+// by an earlier request: the answer is that request's, and nothing was
+// written this time.
+inline constexpr absl::string_view kReplayedHeader =
+    "x-forum-registry-replayed";
 
 // Sizes a request or a response may reach.
 struct SizeLimits {
@@ -67,24 +72,26 @@ class ResourceMethods {
                     std::string* next_page_token);
 
   // `parent` is ignored for a top-level resource. The writes record
-  // `actor` (the caller, auth/authorizer.h) in the change log.
+  // `write.actor` (the caller, auth/authorizer.h) in the change log; with a
+  // `write.id` (the request's `request_id`, checked here) they are
+  // idempotent (store::WriteRequest).
   grpc::Status Create(grpc::ServerContextBase* context,
                       const std::string& parent,
                       const google::protobuf::Message& resource,
                       bool has_resource, const std::string& id,
                       google::protobuf::Message* out,
-                      const std::string& actor = "");
+                      store::WriteRequest write = {});
 
   grpc::Status Update(grpc::ServerContextBase* context,
                       const google::protobuf::Message& resource,
                       bool has_resource,
                       const google::protobuf::FieldMask& update_mask,
                       google::protobuf::Message* out,
-                      const std::string& actor = "");
+                      store::WriteRequest write = {});
 
   grpc::Status Delete(grpc::ServerContextBase* context, const std::string& name,
                       const std::string& etag, bool force = false,
-                      const std::string& actor = "");
+                      store::WriteRequest write = {});
 
   const domain::ResourceType& type() const { return type_; }
 
@@ -106,7 +113,7 @@ class ResourceMethods {
                         const google::protobuf::Message& resource,
                         bool has_resource, const std::string& id,
                         google::protobuf::Message* out,
-                        const std::string& actor);
+                        store::WriteRequest write);
   // Checks a resource name of this API's shape, for `field`.
   absl::Status CheckName(absl::string_view name, absl::string_view field) const;
   absl::Status DoUpdate(grpc::ServerContextBase* context,
@@ -114,7 +121,10 @@ class ResourceMethods {
                         bool has_resource,
                         const google::protobuf::FieldMask& update_mask,
                         google::protobuf::Message* out,
-                        const std::string& actor);
+                        store::WriteRequest write);
+  absl::Status DoDelete(grpc::ServerContextBase* context,
+                        const std::string& name, const std::string& etag,
+                        bool force, store::WriteRequest write);
   // Applies defaults, then the resource's rules.
   absl::Status Check(google::protobuf::Message* resource) const;
 

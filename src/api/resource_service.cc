@@ -11,6 +11,7 @@
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "src/api/status.h"
+#include "src/domain/write_request.h"
 #include "src/store/kinds.h"
 
 namespace forum_registry::api {
@@ -51,8 +52,11 @@ std::string StringOf(const Message& message, const FieldDescriptor* field) {
 // The fields of one method's request and response that it reads and writes.
 struct ResourceService::Fields {
   Fields(const domain::ResourceType& type, StandardMethod method,
-         const google::protobuf::Descriptor* in,
-         const google::protobuf::Descriptor* out) {
+         const google::protobuf::MethodDescriptor* descriptor)
+      : method_name(descriptor->name()),
+        method_full_name(descriptor->full_name()) {
+    const google::protobuf::Descriptor* in = descriptor->input_type();
+    const google::protobuf::Descriptor* out = descriptor->output_type();
     using T = FieldDescriptor;
     const bool nested = type.parent != nullptr;
     switch (method) {
@@ -77,15 +81,18 @@ struct ResourceService::Fields {
         parent = Find(in, "parent", T::CPPTYPE_STRING, nested);
         resource = Find(in, type.field, T::CPPTYPE_MESSAGE);
         id = Find(in, type.id_field, T::CPPTYPE_STRING);
+        request_id = Find(in, "request_id", T::CPPTYPE_STRING);
         break;
       case StandardMethod::kUpdate:
         resource = Find(in, type.field, T::CPPTYPE_MESSAGE);
         update_mask = Find(in, "update_mask", T::CPPTYPE_MESSAGE);
+        request_id = Find(in, "request_id", T::CPPTYPE_STRING);
         break;
       case StandardMethod::kDelete:
         name = Find(in, "name", T::CPPTYPE_STRING);
         etag = Find(in, "etag", T::CPPTYPE_STRING);
         force = Find(in, "force", T::CPPTYPE_BOOL, /*required=*/false);
+        request_id = Find(in, "request_id", T::CPPTYPE_STRING);
         break;
     }
   }
@@ -102,11 +109,31 @@ struct ResourceService::Fields {
   const FieldDescriptor* id = nullptr;        // "forum_id"
   const FieldDescriptor* update_mask = nullptr;
   const FieldDescriptor* etag = nullptr;
-  const FieldDescriptor* force = nullptr;  // kinds with children only
+  const FieldDescriptor* force = nullptr;       // kinds with children only
+  const FieldDescriptor* request_id = nullptr;  // writes
+  const std::string method_name;                // "CreateForum"
+  const std::string method_full_name;  // "forumregistry.v1.ForumService..."
 
   // Whether a Delete request asks for `force` (false for kinds without it).
   bool Force(const Message& request) const {
     return force != nullptr && request.GetReflection()->GetBool(request, force);
+  }
+
+  // Who writes, and with which request id: the fingerprint covers the
+  // method, the caller and the request without its id.
+  store::WriteRequest WriteOf(const auth::Caller& caller,
+                              const Message& request) const {
+    store::WriteRequest write{.actor = caller.identity,
+                              .id = StringOf(request, request_id),
+                              .method = method_name};
+    if (!write.id.empty()) {
+      std::unique_ptr<Message> without(request.New());
+      without->CopyFrom(request);
+      without->GetReflection()->ClearField(without.get(), request_id);
+      write.fingerprint = domain::RequestFingerprint(method_full_name,
+                                                     caller.identity, *without);
+    }
+    return write;
   }
 };
 
@@ -145,8 +172,7 @@ class ResourceService::Handler {
         method_(method),
         standard_(standard),
         name_(descriptor->name()),
-        fields_(service->type_, standard, descriptor->input_type(),
-                descriptor->output_type()),
+        fields_(service->type_, standard, descriptor),
         request_prototype_(Prototype(descriptor->input_type())),
         response_prototype_(Prototype(descriptor->output_type())) {}
 
@@ -343,7 +369,7 @@ grpc::Status ResourceService::Create(grpc::ServerContextBase* context,
                          in->GetMessage(request, fields.resource),
                          in->HasField(request, fields.resource),
                          StringOf(request, fields.id), response,
-                         caller.identity);
+                         fields.WriteOf(caller, request));
 }
 
 grpc::Status ResourceService::Update(grpc::ServerContextBase* context,
@@ -356,7 +382,7 @@ grpc::Status ResourceService::Update(grpc::ServerContextBase* context,
                          in->HasField(request, fields.resource),
                          static_cast<const google::protobuf::FieldMask&>(
                              in->GetMessage(request, fields.update_mask)),
-                         response, caller.identity);
+                         response, fields.WriteOf(caller, request));
 }
 
 grpc::Status ResourceService::Delete(grpc::ServerContextBase* context,
@@ -366,7 +392,7 @@ grpc::Status ResourceService::Delete(grpc::ServerContextBase* context,
                                      Message* /*response*/) {
   return methods_.Delete(context, StringOf(request, fields.name),
                          StringOf(request, fields.etag), fields.Force(request),
-                         caller.identity);
+                         fields.WriteOf(caller, request));
 }
 
 }  // namespace forum_registry::api

@@ -1,8 +1,9 @@
 #ifndef FORUM_REGISTRY_SERVER_CHANGE_PURGER_H_
 #define FORUM_REGISTRY_SERVER_CHANGE_PURGER_H_
 
-// Keeps the change log to `--change-retention`: a background thread purges
-// older changes every `--change-purge-interval`, through the primary's pool.
+// Keeps the change log to `--change-retention` and request ids to
+// `--request-id-retention`: a background thread purges older rows every
+// `--change-purge-interval`, through the primary's pool.
 // Every replica runs one; a database lock lets one purge at a time, and the
 // others skip that round. Deletions are logged.
 
@@ -16,9 +17,9 @@ namespace forum_registry::server {
 
 class ChangePurger {
  public:
-  // A zero `retention` keeps every change: Start does nothing.
+  // A zero `retention` keeps every change.
   ChangePurger(store::ConnectionPool* primary, absl::Duration retention,
-               absl::Duration interval);
+               absl::Duration request_id_retention, absl::Duration interval);
   ~ChangePurger();
 
   void Start();
@@ -26,9 +27,11 @@ class ChangePurger {
 
  private:
   void Run();
+  void PurgeRequestIds();
 
   store::ConnectionPool* const primary_;
   const absl::Duration retention_;
+  const absl::Duration request_id_retention_;
   const absl::Duration interval_;
   absl::Notification stop_;
   std::thread thread_;

@@ -403,6 +403,7 @@ int RunServer(const ServeConfig& config) {
                         set_ready, [&pools] { pools.CloseIdle(); });
   monitor.Start();
   ChangePurger purger(&pools.primary, config.change_retention,
+                      config.request_id_retention,
                       config.change_purge_interval);
   purger.Start();
   feed.Start();

@@ -43,6 +43,9 @@ struct ServeConfig {
   // older ones are purged.
   absl::Duration change_retention = absl::Hours(24 * 30);
   absl::Duration change_purge_interval = absl::Minutes(1);
+  // How long a write's request id (AIP-155) is remembered; purged with the
+  // changes, every change_purge_interval.
+  absl::Duration request_id_retention = absl::Hours(24);
   // WatchChanges: changes a stream may have waiting to be written before it
   // is ended as too slow, and how often an idle one gets a bookmark.
   int watch_buffer = 1000;

@@ -9,9 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/type.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/util/time_util.h"
 #include "google/protobuf/util/type_resolver.h"
 #include "google/protobuf/util/type_resolver_util.h"
@@ -142,7 +144,67 @@ const FieldDescriptor* Field(const Message& message, const char* name) {
   return message.GetDescriptor()->FindFieldByName(name);
 }
 
+// MergeBody over parsed objects: writes over `stored` each key whose value
+// differs between `before` and `after`, descending into objects that are
+// objects in all three, and drops the keys `after` no longer has.
+void MergeObject(google::protobuf::Struct* stored,
+                 const google::protobuf::Struct& before,
+                 const google::protobuf::Struct& after) {
+  auto& fields = *stored->mutable_fields();
+  for (const auto& [key, value] : before.fields()) {
+    if (after.fields().count(key) == 0) fields.erase(key);
+  }
+  for (const auto& [key, value] : after.fields()) {
+    const auto was = before.fields().find(key);
+    if (was != before.fields().end() &&
+        google::protobuf::util::MessageDifferencer::Equals(was->second,
+                                                           value)) {
+      continue;  // unchanged: keep it as stored
+    }
+    const auto held = fields.find(key);
+    if (was != before.fields().end() && held != fields.end() &&
+        value.has_struct_value() && was->second.has_struct_value() &&
+        held->second.has_struct_value()) {
+      MergeObject(held->second.mutable_struct_value(),
+                  was->second.struct_value(), value.struct_value());
+      continue;
+    }
+    fields[key] = value;
+  }
+}
+
+absl::StatusOr<google::protobuf::Struct> ParseObject(absl::string_view json,
+                                                     absl::string_view what) {
+  google::protobuf::Struct object;
+  if (auto status = google::protobuf::util::JsonStringToMessage(
+          google::protobuf::StringPiece(json.data(), json.size()), &object);
+      !status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot read ", what, ": ", status.ToString()));
+  }
+  return object;
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> MergeBody(absl::string_view stored,
+                                      absl::string_view before,
+                                      absl::string_view after) {
+  FR_ASSIGN_OR_RETURN(google::protobuf::Struct merged,
+                      ParseObject(stored, "the stored record"));
+  FR_ASSIGN_OR_RETURN(const google::protobuf::Struct old,
+                      ParseObject(before, "the record read"));
+  FR_ASSIGN_OR_RETURN(const google::protobuf::Struct now,
+                      ParseObject(after, "the record changed"));
+  MergeObject(&merged, old, now);
+  std::string json;
+  if (auto status = google::protobuf::util::MessageToJsonString(merged, &json);
+      !status.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot encode the record: ", status.ToString()));
+  }
+  return json;
+}
 
 absl::StatusOr<std::string> ToBody(const Message& resource) {
   std::unique_ptr<Message> copy(resource.New());

@@ -37,6 +37,18 @@ inline constexpr char kVersionColumn[] = "version";
 // (domain::IsServerSet), which come from the row's own columns.
 absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
 
+// The body an update stores, lossless across versions: `stored` is the body
+// as a newer version of this program may have written it, with fields this
+// one does not know; `before` and `after` are ToBody of the record this
+// program read from it and of the record it changed. Each key whose value
+// differs between `before` and `after` is written over `stored` (into
+// nested objects key by key, so that unknown fields inside them survive too;
+// a changed list or value replaces the stored one whole), and a key `after`
+// dropped is dropped. Every other key, known or not, keeps its stored value.
+absl::StatusOr<std::string> MergeBody(absl::string_view stored,
+                                      absl::string_view before,
+                                      absl::string_view after);
+
 // Fills `out` from a stored body, as the record `name` at `version` of the
 // incarnation created at `create_micros` (its etag and create_time; 0 if
 // unknown); leaves update_time unset.

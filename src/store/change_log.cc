@@ -60,6 +60,8 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
       google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(micros);
   if (!row["actor"].is_null())
     change->set_actor(row["actor"].as<std::string>());
+  if (!row["request_id"].is_null())
+    change->set_request_id(row["request_id"].as<std::string>());
   if (row["body"].is_null()) return absl::OkStatus();  // a delete
   const domain::ResourceType* type = domain::FindByName(resource);
   if (type == nullptr) {
@@ -91,12 +93,12 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
       WithinBudget(budget),
       " THEN (SELECT b.body::text FROM changes b WHERE b.sequence = "
       "page.sequence) END AS body, page.change_micros, page.created_micros, "
-      "page.actor, ",
+      "page.actor, page.request_id, ",
       WithinBudget(budget),
       " AS within FROM (SELECT sequence, resource, operation, version, "
       "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
       "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
-      "actor, ",
+      "actor, request_id::text, ",
       BytesColumns("sequence"), " FROM changes WHERE ", condition,
       " ORDER BY sequence LIMIT ", limit, ") page");
 }
@@ -334,6 +336,31 @@ absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
                          "DELETE FROM changes WHERE change_time < "
                          "clock_timestamp() - make_interval(secs => $1) "
                          "AND sequence < (SELECT max(sequence) FROM changes)",
+                         absl::ToDoubleSeconds(retention))
+                      .affected_rows();
+        return absl::OkStatus();
+      }));
+  return deleted;
+}
+
+absl::StatusOr<std::optional<int64_t>> PurgeWriteRequests(
+    ConnectionPool* primary, absl::Duration retention, absl::Time deadline) {
+  // pg_advisory lock key: "fr-reqid" in ASCII.
+  constexpr int64_t kPurgeLock = 0x66722d7265716964;
+  std::optional<int64_t> deleted;
+  FR_RETURN_IF_ERROR(RunTransaction(
+      *primary, deadline,
+      [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
+        if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)",
+                              kPurgeLock)[0]
+                 .as<bool>()) {
+          return absl::OkStatus();
+        }
+        deleted = txn.exec_params(
+                         "DELETE FROM write_requests WHERE request_id IN "
+                         "(SELECT request_id FROM write_requests WHERE "
+                         "create_time < clock_timestamp() - "
+                         "make_interval(secs => $1) LIMIT 10000)",
                          absl::ToDoubleSeconds(retention))
                       .affected_rows();
         return absl::OkStatus();

@@ -129,6 +129,12 @@ absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
                                                     absl::Duration retention,
                                                     absl::Time deadline);
 
+// Retention of request ids (migrations/0010): deletes those stored more
+// than `retention` ago, at most 10,000 a call, one replica at a time the
+// same way. A retry with a purged id is a new request.
+absl::StatusOr<std::optional<int64_t>> PurgeWriteRequests(
+    ConnectionPool* primary, absl::Duration retention, absl::Time deadline);
+
 }  // namespace forum_registry::store
 
 #endif  // FORUM_REGISTRY_STORE_CHANGE_LOG_H_

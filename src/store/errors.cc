@@ -5,6 +5,7 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
@@ -89,14 +90,30 @@ std::map<int, uint64_t> DatabaseErrorCounts() {
   std::map<int, uint64_t> counts;
   for (absl::StatusCode code :
        {absl::StatusCode::kUnavailable, absl::StatusCode::kDeadlineExceeded,
-        absl::StatusCode::kAborted, absl::StatusCode::kInternal}) {
+        absl::StatusCode::kAborted, absl::StatusCode::kInternal,
+        absl::StatusCode::kUnknown}) {
     counts[static_cast<int>(code)] = ErrorCounters()[static_cast<int>(code)];
   }
   return counts;
 }
 
+absl::Status CommitInDoubtError() {
+  absl::Status status = absl::UnknownError(
+      "the connection to the database was lost during COMMIT: the write may "
+      "or may not have been applied; retry with the same request_id to apply "
+      "it exactly once, or read the record to find out");
+  status.SetPayload(kCommitInDoubtPayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsCommitInDoubt(const absl::Status& status) {
+  return status.GetPayload(kCommitInDoubtPayload).has_value();
+}
+
 bool IsConnectionBroken(const std::exception& e) {
   if (dynamic_cast<const pqxx::broken_connection*>(&e) != nullptr) return true;
+  // Thrown when the connection broke during COMMIT.
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) return true;
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     return absl::StartsWith(sql->sqlstate(), "08") ||
            absl::StartsWith(sql->sqlstate(), "57P");
@@ -114,6 +131,7 @@ absl::Status StatusFromException(const std::exception& e) {
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kInternal:
+    case absl::StatusCode::kUnknown:
       CountDatabaseError(status.code());
       break;
     default:
@@ -128,9 +146,9 @@ absl::Status MapException(const std::exception& e) {
     return absl::UnavailableError("the database is unavailable; retry");
   }
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr) {
-    return absl::UnavailableError(
-        "the connection was lost while committing; the change may or may not "
-        "have been made: read the record before retrying");
+    spdlog::warn("database connection lost during COMMIT: {}",
+                 FirstLine(e.what()));
+    return CommitInDoubtError();
   }
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
     return FromSqlState(sql->sqlstate(), e.what());

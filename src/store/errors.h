@@ -12,6 +12,7 @@
 //   FAILED_PRECONDITION serialization failure, deadlock      ABORTED (retry the
 //   transaction) query canceled (57014)               DEADLINE_EXCEEDED
 //   connection lost, shutdown (08, 57P)  UNAVAILABLE
+//   connection lost during COMMIT        UNKNOWN (CommitInDoubtError)
 //   anything else                        INTERNAL
 //
 // Messages a client may read come only from this project's own SQL: text
@@ -29,6 +30,16 @@ namespace forum_registry::store {
 
 // Converts an exception thrown while using libpqxx into a status.
 absl::Status StatusFromException(const std::exception& e);
+
+// A COMMIT whose outcome is unknown: the connection broke after COMMIT was
+// sent and before its answer came (libpqxx's in_doubt_error). UNKNOWN, with
+// a message that says the write may have been applied, and a payload that
+// IsCommitInDoubt recognises. A writer that knows its transaction's id asks
+// the database what became of it (in_doubt.h) before answering with this.
+inline constexpr char kCommitInDoubtPayload[] =
+    "type.forum-registry.org/commit-in-doubt";
+absl::Status CommitInDoubtError();
+bool IsCommitInDoubt(const absl::Status& status);
 
 // True if the exception means the connection cannot be used again.
 bool IsConnectionBroken(const std::exception& e);

@@ -2,6 +2,7 @@
 
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -12,6 +13,7 @@
 #include "src/store/body.h"
 #include "src/store/change_log.h"
 #include "src/store/filter_sql.h"
+#include "src/store/in_doubt.h"
 #include "src/store/transaction.h"
 
 namespace forum_registry::store {
@@ -27,18 +29,47 @@ constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
 // told of (a NOTIFY on its way) before it reads the database instead.
 constexpr absl::Duration kFeedWait = absl::Seconds(1);
 
-// Who writes, for the change log (migrations/0007): a setting local to the
-// transaction that record_change() reads at commit.
-constexpr char kSetActorName[] = "changes.set_actor";
-constexpr char kSetActorSql[] =
-    "SELECT set_config('forum_registry.actor', $1, true)";
+// Who writes and with which request id, for the change log (migrations/0007,
+// 0010): settings local to the transaction that record_change() reads at
+// commit.
+constexpr char kSetWriterName[] = "changes.set_writer";
+constexpr char kSetWriterSql[] =
+    "SELECT set_config('forum_registry.actor', $1, true), "
+    "set_config('forum_registry.request_id', $2, true)";
 
-void SetActor(ConnectionPool::Lease& lease, pqxx::work& txn,
-              absl::string_view actor) {
-  if (actor.empty()) return;
-  lease.Prepare(kSetActorName, kSetActorSql);
-  txn.exec_prepared(kSetActorName, std::string(actor));
+void SetWriter(ConnectionPool::Lease& lease, pqxx::work& txn,
+               const WriteRequest& request) {
+  if (request.actor.empty() && request.id.empty()) return;
+  lease.Prepare(kSetWriterName, kSetWriterSql);
+  txn.exec_prepared(kSetWriterName, request.actor, request.id);
 }
+
+// A request id claimed as the first statement of a write (migrations/0010):
+// no row when an earlier request holds it. A concurrent request with the
+// same id waits here until the first commits or rolls back.
+constexpr char kClaimName[] = "write_requests.claim";
+constexpr char kClaimSql[] =
+    "INSERT INTO write_requests (request_id, fingerprint, method, resource) "
+    "VALUES ($1::uuid, decode($2, 'hex'), $3, $4) "
+    "ON CONFLICT (request_id) DO NOTHING "
+    "RETURNING pg_current_xact_id()::text AS xid";
+constexpr char kStoredName[] = "write_requests.stored";
+constexpr char kStoredSql[] =
+    "SELECT encode(fingerprint, 'hex') AS fingerprint, method, resource, "
+    "encode(response, 'hex') AS response, transaction::text AS xid "
+    "FROM write_requests WHERE request_id = $1::uuid";
+constexpr char kAnswerName[] = "write_requests.answer";
+constexpr char kAnswerSql[] =
+    "UPDATE write_requests SET response = decode($2, 'hex') "
+    "WHERE request_id = $1::uuid";
+// Whether the rows a write left are there, for ResolveCommit: its stored
+// request id, or else its change rows.
+constexpr char kRequestWrittenSql[] =
+    "SELECT EXISTS (SELECT 1 FROM write_requests WHERE request_id = $1::uuid "
+    "AND transaction = $2::xid8)";
+constexpr char kChangeWrittenSql[] =
+    "SELECT EXISTS (SELECT 1 FROM changes WHERE resource = $1 "
+    "AND transaction = $2::xid8)";
 
 // Whether `key` can be a sort key of SQL type `type` as a List writes it in
 // a page token: checked before the key meets a cast, so that a token that
@@ -215,17 +246,95 @@ absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
       });
 }
 
-absl::Status ResourceStore::Create(absl::string_view name,
-                                   const Message& resource, Message* out,
-                                   absl::Time deadline, int64_t* revision,
-                                   absl::string_view actor) {
-  absl::StatusOr<std::string> body = ToBody(resource);
-  if (!body.ok()) return body.status();
-  std::string xid;
-  FR_RETURN_IF_ERROR(RunTransaction(
+absl::Status ResourceStore::RunWrite(absl::string_view name,
+                                     const WriteRequest& request, Message* out,
+                                     absl::Time deadline, WriteResult* result,
+                                     const WriteStep& write) {
+  std::string xid;        // the transaction's, once it has one
+  std::string wrote_xid;  // the same, when the write changed a record
+  bool replayed = false;
+  absl::Status status = RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
-        SetActor(lease, txn, actor);
+        xid.clear();
+        wrote_xid.clear();
+        replayed = false;
+        SetWriter(lease, txn, request);
+        if (!request.id.empty()) {
+          lease.Prepare(kClaimName, kClaimSql);
+          const pqxx::result claimed =
+              txn.exec_prepared(kClaimName, request.id,
+                                absl::BytesToHexString(request.fingerprint),
+                                request.method, std::string(name));
+          if (claimed.empty()) {
+            // Taken by an earlier request, which has committed.
+            lease.Prepare(kStoredName, kStoredSql);
+            const pqxx::row stored =
+                txn.exec_prepared1(kStoredName, request.id);
+            if (stored["fingerprint"].as<std::string>() !=
+                absl::BytesToHexString(request.fingerprint)) {
+              return absl::AlreadyExistsError(absl::StrCat(
+                  "request_id: ", request.id,
+                  " was already used for another "
+                  "request (",
+                  stored["method"].as<std::string>(), " of ",
+                  stored["resource"].as<std::string>(),
+                  "); a request id names one request: send a new one for a "
+                  "different request"));
+            }
+            replayed = true;
+            xid = stored["xid"].as<std::string>();
+            if (out != nullptr && !stored["response"].is_null() &&
+                !out->ParseFromString(absl::HexStringToBytes(
+                    stored["response"].as<std::string>()))) {
+              return absl::InternalError(
+                  absl::StrCat("the stored answer of request ", request.id,
+                               " cannot be read"));
+            }
+            return absl::OkStatus();
+          }
+          xid = claimed[0]["xid"].as<std::string>();
+        }
+        FR_RETURN_IF_ERROR(write(lease, txn, &wrote_xid));
+        if (!wrote_xid.empty()) xid = wrote_xid;
+        if (!request.id.empty()) {
+          lease.Prepare(kAnswerName, kAnswerSql);
+          txn.exec_prepared(kAnswerName, request.id,
+                            out == nullptr ? std::string()
+                                           : absl::BytesToHexString(
+                                                 out->SerializeAsString()));
+        }
+        return absl::OkStatus();
+      });
+  if (IsCommitInDoubt(status) && !xid.empty()) {
+    status = request.id.empty()
+                 ? ResolveCommit(*pool_, xid, kChangeWrittenSql,
+                                 std::string(name), ResolveUntil(deadline))
+                 : ResolveCommit(*pool_, xid, kRequestWrittenSql, request.id,
+                                 ResolveUntil(deadline));
+  } else if (IsCommitInDoubt(status)) {
+    status = absl::OkStatus();  // nothing was written: nothing to lose
+  }
+  FR_RETURN_IF_ERROR(status);
+  if (result != nullptr) {
+    result->replayed = replayed;
+    // A replay's revision is its first write's (0 if that wrote nothing).
+    result->revision = FindRevision(replayed ? xid : wrote_xid, name, deadline);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::Create(absl::string_view name,
+                                   const Message& resource, Message* out,
+                                   absl::Time deadline,
+                                   const WriteRequest& request,
+                                   WriteResult* result) {
+  absl::StatusOr<std::string> body = ToBody(resource);
+  if (!body.ok()) return body.status();
+  return RunWrite(
+      name, request, out, deadline, result,
+      [&](ConnectionPool::Lease& lease, pqxx::work& txn,
+          std::string* xid) -> absl::Status {
         if (!kind_.parent_table.empty()) {
           // The foreign key refuses it too, but names nothing.
           const std::string parent(
@@ -245,22 +354,21 @@ absl::Status ResourceStore::Create(absl::string_view name,
           return absl::AlreadyExistsError(
               absl::StrCat(kind_.singular, " ", name, " already exists"));
         }
-        xid = rows[0]["xid"].as<std::string>();
+        *xid = rows[0]["xid"].as<std::string>();
         return FromRow(rows[0], out);
-      }));
-  return FindRevision(xid, name, deadline, revision);
+      });
 }
 
 absl::Status ResourceStore::Update(absl::string_view name,
                                    absl::string_view etag,
                                    const Mutation& mutate, Message* out,
-                                   absl::Time deadline, int64_t* revision,
-                                   absl::string_view actor) {
-  std::string xid;  // stays empty if nothing changed
-  FR_RETURN_IF_ERROR(RunTransaction(
-      *pool_, deadline,
-      [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
-        SetActor(lease, txn, actor);
+                                   absl::Time deadline,
+                                   const WriteRequest& request,
+                                   WriteResult* result) {
+  return RunWrite(
+      name, request, out, deadline, result,
+      [&](ConnectionPool::Lease& lease, pqxx::work& txn,
+          std::string* xid) -> absl::Status {
         lease.Prepare(lock_name_, lock_sql_);
         const pqxx::result rows =
             txn.exec_prepared(lock_name_, std::string(name));
@@ -276,28 +384,35 @@ absl::Status ResourceStore::Update(absl::string_view name,
         if (google::protobuf::util::MessageDifferencer::Equals(*current,
                                                                *changed)) {
           out->CopyFrom(*current);
-          return absl::OkStatus();
+          return absl::OkStatus();  // nothing written
         }
-        absl::StatusOr<std::string> body = ToBody(*changed);
+        // What this program changed, written over the stored JSON: fields
+        // it does not know stay as a newer version wrote them.
+        absl::StatusOr<std::string> before = ToBody(*current);
+        if (!before.ok()) return before.status();
+        absl::StatusOr<std::string> after = ToBody(*changed);
+        if (!after.ok()) return after.status();
+        const pqxx::field stored = rows[0]["body"];
+        absl::StatusOr<std::string> body = MergeBody(
+            absl::string_view(stored.c_str(), stored.size()), *before, *after);
         if (!body.ok()) return body.status();
         lease.Prepare(update_name_, update_sql_);
         const pqxx::result updated =
             txn.exec_prepared(update_name_, std::string(name), *body);
-        xid = updated[0]["xid"].as<std::string>();
+        *xid = updated[0]["xid"].as<std::string>();
         return FromRow(updated[0], out);
-      }));
-  return FindRevision(xid, name, deadline, revision);
+      });
 }
 
 absl::Status ResourceStore::Delete(absl::string_view name,
                                    absl::string_view etag, bool force,
-                                   absl::Time deadline, int64_t* revision,
-                                   absl::string_view actor) {
-  std::string xid;
-  FR_RETURN_IF_ERROR(RunTransaction(
-      *pool_, deadline,
-      [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
-        SetActor(lease, txn, actor);
+                                   absl::Time deadline,
+                                   const WriteRequest& request,
+                                   WriteResult* result) {
+  return RunWrite(
+      name, request, /*out=*/nullptr, deadline, result,
+      [&](ConnectionPool::Lease& lease, pqxx::work& txn,
+          std::string* xid) -> absl::Status {
         lease.Prepare(lock_name_, lock_sql_);
         const std::string key(name);
         const pqxx::result rows = txn.exec_prepared(lock_name_, key);
@@ -309,18 +424,15 @@ absl::Status ResourceStore::Delete(absl::string_view name,
                                  : CheckHasNoChildren(txn, key));
         FR_RETURN_IF_ERROR(CheckNotReferredTo(lease, txn, key));
         lease.Prepare(delete_name_, delete_sql_);
-        xid = txn.exec_prepared1(delete_name_, key)["xid"].as<std::string>();
+        *xid = txn.exec_prepared1(delete_name_, key)["xid"].as<std::string>();
         return absl::OkStatus();
-      }));
-  return FindRevision(xid, name, deadline, revision);
+      });
 }
 
-absl::Status ResourceStore::FindRevision(const std::string& xid,
-                                         absl::string_view name,
-                                         absl::Time deadline,
-                                         int64_t* revision) {
-  if (revision == nullptr) return absl::OkStatus();
-  *revision = 0;
+int64_t ResourceStore::FindRevision(const std::string& xid,
+                                    absl::string_view name,
+                                    absl::Time deadline) {
+  int64_t revision = 0;
   // The write is committed whatever happens here: a revision that cannot be
   // read is left unknown (0), never turned into an error.
   const absl::Status found = RunSingleRead(
@@ -337,11 +449,10 @@ absl::Status ResourceStore::FindRevision(const std::string& xid,
                               "SELECT coalesce(max(sequence), 0) FROM "
                               "changes WHERE transaction = $1::xid8",
                               xid);
-        *revision = row[0].as<int64_t>();
+        revision = row[0].as<int64_t>();
         return absl::OkStatus();
       });
-  if (!found.ok()) *revision = 0;
-  return absl::OkStatus();
+  return found.ok() ? revision : 0;
 }
 
 absl::Status ResourceStore::CheckHasNoChildren(pqxx::transaction_base& txn,

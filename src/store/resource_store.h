@@ -18,6 +18,7 @@
 #include <functional>
 #include <map>
 #include <pqxx/row>
+#include <pqxx/transaction>
 #include <string>
 #include <vector>
 
@@ -95,6 +96,32 @@ struct ListQuery {
   size_t max_bytes = 0;
 };
 
+// Who writes, and the request's id for a write that is safe to retry.
+struct WriteRequest {
+  // The caller, for the change log; empty for none.
+  std::string actor{};
+  // AIP-155: a canonical (lower-case) UUID, or empty. The first write with
+  // an id stores its answer in the same transaction (migrations/0010); a
+  // write with an id already stored writes nothing and answers as the first
+  // did, if `fingerprint` is the same, and ALREADY_EXISTS otherwise.
+  std::string id{};
+  // 32 bytes that identify the request (RequestFingerprint).
+  std::string fingerprint{};
+  // The method, for the stored row and messages ("CreateForum").
+  std::string method{};
+};
+
+// What a write reports besides its status.
+struct WriteResult {
+  // The revision of the change log the write produced — for an update that
+  // changed nothing, the record's latest — or 0 if it could not be read
+  // after the commit.
+  int64_t revision = 0;
+  // Whether the answer is the stored one of an earlier request with the same
+  // id (nothing was written this time).
+  bool replayed = false;
+};
+
 class ResourceStore {
  public:
   // Writes use `pool`; Get and List use `read_pool` (a replica's, or the
@@ -117,26 +144,29 @@ class ResourceStore {
   // Stores `resource` under `name` and reads it back into `out`.
   // ALREADY_EXISTS if the name is taken.
   //
-  // Create, Update and Delete set `*revision` (when not null) to the
-  // revision of the change log their write produced — for an update that
-  // changed nothing, the record's latest — or 0 if it could not be read
-  // after the commit. `actor`, when not empty, is recorded in the change
-  // log as who made the change.
+  // Create, Update and Delete record `request.actor` (when not empty) in the
+  // change log, and with `request.id` are idempotent (WriteRequest). They
+  // fill `result` (when not null). A commit whose outcome the connection's
+  // loss hid is looked up (ResolveCommit): it is reported as done, as not
+  // done (UNAVAILABLE), or, when the database cannot tell in time, as
+  // UNKNOWN, "may have been applied".
   absl::Status Create(absl::string_view name,
                       const google::protobuf::Message& resource,
                       google::protobuf::Message* out, absl::Time deadline,
-                      int64_t* revision = nullptr,
-                      absl::string_view actor = {});
+                      const WriteRequest& request = {},
+                      WriteResult* result = nullptr);
 
   // Reads `name` and locks it, checks `etag` (if not empty), lets `mutate`
   // change the record (it may refuse with an error), and stores the result.
   // A mutation that changes nothing writes nothing. `out` gets the stored
-  // record.
+  // record. Fields of the stored record that this program does not know
+  // (written by a newer version) are kept: only what `mutate` changed is
+  // written over the stored JSON (MergeBody).
   using Mutation = std::function<absl::Status(google::protobuf::Message*)>;
   absl::Status Update(absl::string_view name, absl::string_view etag,
                       const Mutation& mutate, google::protobuf::Message* out,
-                      absl::Time deadline, int64_t* revision = nullptr,
-                      absl::string_view actor = {});
+                      absl::Time deadline, const WriteRequest& request = {},
+                      WriteResult* result = nullptr);
 
   // Deletes `name` if `etag` (when not empty) matches. FAILED_PRECONDITION,
   // naming one referrer, while another record refers to it. A record with
@@ -144,8 +174,8 @@ class ResourceStore {
   // deletes them in the same transaction; FAILED_PRECONDITION otherwise.
   absl::Status Delete(absl::string_view name, absl::string_view etag,
                       bool force, absl::Time deadline,
-                      int64_t* revision = nullptr,
-                      absl::string_view actor = {});
+                      const WriteRequest& request = {},
+                      WriteResult* result = nullptr);
 
   // Appends up to `query.page_size` records, each to a message made by
   // `add`. `*next` is set to the key to resume after when more rows remain,
@@ -202,9 +232,21 @@ class ResourceStore {
                                   pqxx::transaction_base& txn,
                                   const std::string& name) const;
   // After a committed write: the revision its transaction `xid` produced,
-  // or for "" (nothing written) the latest of `name`.
-  absl::Status FindRevision(const std::string& xid, absl::string_view name,
-                            absl::Time deadline, int64_t* revision);
+  // or for "" (nothing written) the latest of `name`; 0 if it cannot be
+  // read. Never fails: the write is done.
+  int64_t FindRevision(const std::string& xid, absl::string_view name,
+                       absl::Time deadline);
+
+  // Runs `write` in a transaction for `request`: claims its id first, and if
+  // the id is already stored answers from the row into `out` instead; stores
+  // the answer (`out`, or nothing for a delete) before COMMIT. Then resolves
+  // an in-doubt commit and fills `result`. `write` sets `*xid` to its
+  // transaction's id when it wrote something.
+  using WriteStep = std::function<absl::Status(ConnectionPool::Lease&,
+                                               pqxx::work&, std::string* xid)>;
+  absl::Status RunWrite(absl::string_view name, const WriteRequest& request,
+                        google::protobuf::Message* out, absl::Time deadline,
+                        WriteResult* result, const WriteStep& write);
 
   ConnectionPool* pool_;
   ConnectionPool* read_pool_;

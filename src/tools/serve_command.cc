@@ -49,7 +49,12 @@ int ServeCommand(const std::vector<std::string>& args) {
                  "How long the change feed keeps a change; older ones are "
                  "purged (one replica at a time). 0 keeps every change.");
   flags.Duration("change-purge-interval", &config.change_purge_interval,
-                 "How often changes older than the retention are purged.");
+                 "How often changes and request ids older than their "
+                 "retention are purged.");
+  flags.Duration("request-id-retention", &config.request_id_retention,
+                 "How long a write's request_id is remembered: a retry with "
+                 "the same id within it gets the first answer and writes "
+                 "nothing. At least 1m.");
   flags.Int("watch-buffer", &config.watch_buffer,
             "Changes a WatchChanges stream may have waiting to be written; a "
             "client that falls further behind is ended with "
@@ -172,6 +177,12 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "forum-registry serve: --max-record-bytes must be between 0 "
                  "and 3/4 of --max-message-bytes\n");
+    return 2;
+  }
+  if (config.request_id_retention < absl::Minutes(1)) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --request-id-retention must be at "
+                 "least 1m: a retry must find its request id\n");
     return 2;
   }
   if (config.tls_cert.empty() != config.tls_key.empty() ||

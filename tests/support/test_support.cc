@@ -472,7 +472,11 @@ Shared* g_shared = nullptr;
 void SharedRegistry::SetUp() {
   g_shared = new Shared;
   g_shared->db = TestDatabase::Create();
-  g_shared->server = ServerProcess::Start(g_shared->db->url());
+  // Request ids kept the shortest time allowed and purged often, so that a
+  // test can watch one expire (retry_test).
+  g_shared->server = ServerProcess::Start(
+      g_shared->db->url(),
+      {"--request-id-retention=1m", "--change-purge-interval=1s"});
   g_shared->channel = g_shared->server->Channel();
 }
 

@@ -1,0 +1,81 @@
+#include "src/store/in_doubt.h"
+
+#include <algorithm>
+#include <optional>
+#include <pqxx/pqxx>
+
+#include "absl/time/clock.h"
+#include "spdlog/spdlog.h"
+#include "src/store/errors.h"
+#include "src/store/transaction.h"
+
+namespace forum_registry::store {
+namespace {
+
+// Between two questions while the database does not answer.
+constexpr absl::Duration kPause = absl::Milliseconds(100);
+
+enum class Outcome { kCommitted, kAborted, kRunning };
+
+}  // namespace
+
+absl::Time ResolveUntil(absl::Time deadline) {
+  const absl::Time now = absl::Now();
+  const absl::Time cap = now + absl::Seconds(30);
+  if (deadline >= cap) return cap;
+  const absl::Duration margin =
+      std::min(absl::Milliseconds(250), (deadline - now) / 10);
+  return deadline - margin;
+}
+
+absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
+                           const std::string& committed_sql,
+                           const std::string& param, absl::Time until) {
+  absl::Status last;
+  while (absl::Now() < until) {
+    std::optional<Outcome> outcome;
+    last = RunSingleRead(
+        pool, until,
+        [&](ConnectionPool::Lease&,
+            pqxx::transaction_base& txn) -> absl::Status {
+          // The id is of this database's current epoch, so it is never "in
+          // the future" unless the crash lost it (then it never committed).
+          const pqxx::row row = txn.exec_params1(
+              "SELECT CASE WHEN $2::xid8 >= pg_snapshot_xmax("
+              "pg_current_snapshot()) THEN 'aborted' "
+              "ELSE pg_xact_status($2::xid8) END AS status, (" +
+                  committed_sql + ") AS written",
+              param, xid);
+          const std::string status =
+              row["status"].is_null() ? "" : row["status"].as<std::string>();
+          if (status == "in progress") {
+            outcome = Outcome::kRunning;
+          } else if (status == "committed" && row["written"].as<bool>()) {
+            outcome = Outcome::kCommitted;
+          } else {
+            // Aborted, lost in a crash, or an id reused since (its rows are
+            // not there); NULL is an id so old its status is gone, which
+            // cannot be a transaction this process just ran.
+            outcome = Outcome::kAborted;
+          }
+          return absl::OkStatus();
+        });
+    if (outcome == Outcome::kCommitted) {
+      spdlog::info("in-doubt commit of transaction {}: committed", xid);
+      return absl::OkStatus();
+    }
+    if (outcome == Outcome::kAborted) {
+      spdlog::info("in-doubt commit of transaction {}: not committed", xid);
+      return absl::UnavailableError(
+          "the connection to the database was lost during COMMIT, and the "
+          "database says the write was not applied; it is safe to retry");
+    }
+    absl::SleepFor(std::min(kPause, until - absl::Now()));
+  }
+  spdlog::warn(
+      "in-doubt commit of transaction {}: unknown by the deadline ({})", xid,
+      last.ToString());
+  return CommitInDoubtError();
+}
+
+}  // namespace forum_registry::store
