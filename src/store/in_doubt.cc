@@ -38,12 +38,12 @@ absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
         pool, until,
         [&](ConnectionPool::Lease&,
             pqxx::transaction_base& txn) -> absl::Status {
-          // The id is of this database's current epoch, so it is never "in
-          // the future" unless the crash lost it (then it never committed).
+          // An id at or past the one this statement is given was never
+          // assigned by the database as it is now: a crash lost it, and the
+          // transaction never committed (pg_xact_status refuses such ids).
           const pqxx::row row = txn.exec_params1(
-              "SELECT CASE WHEN $2::xid8 >= pg_snapshot_xmax("
-              "pg_current_snapshot()) THEN 'aborted' "
-              "ELSE pg_xact_status($2::xid8) END AS status, (" +
+              "SELECT CASE WHEN $2::xid8 >= pg_current_xact_id() THEN "
+              "'aborted' ELSE pg_xact_status($2::xid8) END AS status, (" +
                   committed_sql + ") AS written",
               param, xid);
           const std::string status =

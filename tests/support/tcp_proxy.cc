@@ -7,9 +7,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 
@@ -78,6 +80,7 @@ TcpProxy::~TcpProxy() {
     ::close(client);
     ::close(server);
   }
+  for (const int server : held_) ::close(server);
   ::close(listener_);
 }
 
@@ -99,9 +102,33 @@ std::string TcpProxy::Url(const std::string& database_url) const {
                       "?sslmode=disable", rest);
 }
 
+void TcpProxy::Cut(bool database_side_too) {
+  cut_ = database_side_too ? Cutting::kBoth : Cutting::kClients;
+  while (cut_ != Cutting::kNone) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
 void TcpProxy::Run() {
   std::vector<char> buffer(1 << 16);
   while (!stop_) {
+    if (const Cutting cutting = cut_; cutting != Cutting::kNone) {
+      // The client sees its socket reset; the database sees its closed, or
+      // (kClients) nothing at all, as when the network fails silently on
+      // its side.
+      for (const auto& [client, server] : pairs_) {
+        const linger reset{1, 0};
+        ::setsockopt(client, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        ::close(client);
+        if (cutting == Cutting::kClients) {
+          held_.push_back(server);
+        } else {
+          ::close(server);
+        }
+      }
+      pairs_.clear();
+      cut_ = Cutting::kNone;
+    }
     const bool paused = paused_;
     std::vector<pollfd> fds{{listener_, POLLIN, 0}};
     if (!paused) {

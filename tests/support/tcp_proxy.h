@@ -38,6 +38,12 @@ class TcpProxy {
 
   void Pause() { paused_ = true; }
   void Resume() { paused_ = false; }
+  // Closes every connection it carries and returns once done; bytes still
+  // waiting (while paused) are lost. The client's end is reset; the
+  // database's end is closed too, or, without `database_side_too`, left
+  // open and silent until the proxy goes, so the database notices nothing.
+  // New connections are accepted as before.
+  void Cut(bool database_side_too = true);
 
  private:
   void Run();
@@ -47,6 +53,9 @@ class TcpProxy {
   int port_ = 0;
   std::atomic<bool> paused_{false};
   std::atomic<bool> stop_{false};
+  enum class Cutting { kNone, kBoth, kClients };
+  std::atomic<Cutting> cut_{Cutting::kNone};
+  std::vector<int> held_;  // database ends left open by Cut; thread only
   std::vector<std::pair<int, int>> pairs_;  // client, server; thread only
   std::thread thread_;
 };

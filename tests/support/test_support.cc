@@ -1,10 +1,13 @@
 #include "tests/support/test_support.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -136,6 +139,129 @@ std::string TestDatabase::WriteState() const {
                ' ' ORDER BY t.tablename)
          FROM pg_tables t WHERE t.schemaname = 'public'),
       'changes', (SELECT count(*) || ':' || coalesce(max(sequence), 0) FROM changes)))sql");
+}
+
+std::unique_ptr<PrivateCluster> PrivateCluster::Start() {
+  const char* bin = std::getenv("FORUM_REGISTRY_TEST_PG_BIN");
+  if (bin == nullptr || *bin == '\0') {
+    ADD_FAILURE() << "FORUM_REGISTRY_TEST_PG_BIN is not set (script/test sets "
+                     "it to PostgreSQL's bin folder)";
+    return nullptr;
+  }
+  char dir[] = "/tmp/fr-cluster.XXXXXX";
+  if (mkdtemp(dir) == nullptr) {
+    ADD_FAILURE() << "mkdtemp failed";
+    return nullptr;
+  }
+  std::unique_ptr<PrivateCluster> cluster(new PrivateCluster);
+  cluster->dir_ = dir;
+  chmod(dir, 0755);
+  if (geteuid() == 0) {
+    // initdb and postgres refuse to run as root.
+    const passwd* owner = getpwnam("postgres");
+    if (owner == nullptr) {
+      ADD_FAILURE() << "running as root, and there is no postgres user";
+      return nullptr;
+    }
+    if (chown(dir, owner->pw_uid, owner->pw_gid) != 0) {
+      ADD_FAILURE() << "cannot give " << dir << " to postgres";
+      return nullptr;
+    }
+  }
+  if (!cluster->RunAsOwner({absl::StrCat(bin, "/initdb"), "-D",
+                            cluster->dir_ + "/data", "-U", "postgres",
+                            "--auth=trust", "--encoding=UTF8",
+                            "--locale=C.UTF-8", "--no-sync"}) ||
+      !cluster->RunAsOwner({"/usr/bin/mkdir", cluster->dir_ + "/socket"}) ||
+      !cluster->Restart()) {
+    return nullptr;
+  }
+  cluster->url_ = absl::StrCat("postgresql:///postgres?host=", cluster->dir_,
+                               "/socket&user=postgres");
+  return cluster;
+}
+
+PrivateCluster::~PrivateCluster() {
+  Kill();
+  RunCommand({"/usr/bin/rm", "-rf", dir_});
+}
+
+bool PrivateCluster::RunAsOwner(const std::vector<std::string>& argv) const {
+  std::vector<std::string> command;
+  if (geteuid() == 0) command = {"/usr/sbin/runuser", "-u", "postgres", "--"};
+  command.insert(command.end(), argv.begin(), argv.end());
+  const CommandResult result = RunCommand(command);
+  if (result.exit_code != 0) {
+    ADD_FAILURE() << argv[0] << " failed (" << result.exit_code << "):\n"
+                  << result.output << result.error;
+    return false;
+  }
+  return true;
+}
+
+bool PrivateCluster::Migrate() const {
+  const CommandResult result = RunCommand(
+      {BinaryPath(), "migrate", absl::StrCat("--database-url=", url_)});
+  if (result.exit_code != 0) {
+    ADD_FAILURE() << "migrate failed:\n" << result.output << result.error;
+    return false;
+  }
+  return true;
+}
+
+void PrivateCluster::Kill() {
+  const std::string pid_file = dir_ + "/data/postmaster.pid";
+  const pid_t postmaster = std::atoi(ReadFile(pid_file).c_str());
+  if (postmaster <= 0) return;
+  // Stopped, the postmaster forks no new backend while its children are
+  // found by their parent; then all of them die at once.
+  kill(postmaster, SIGSTOP);
+  std::vector<pid_t> pids = {postmaster};
+  if (DIR* proc = opendir("/proc")) {
+    while (const dirent* entry = readdir(proc)) {
+      const pid_t pid = std::atoi(entry->d_name);
+      if (pid <= 0) continue;
+      const std::string status =
+          ReadFile(absl::StrCat("/proc/", pid, "/status"));
+      const size_t at = status.find("\nPPid:\t");
+      if (at != std::string::npos &&
+          std::atoi(status.c_str() + at + 7) == postmaster) {
+        pids.push_back(pid);
+      }
+    }
+    closedir(proc);
+  }
+  for (const pid_t pid : pids) kill(pid, SIGKILL);
+  for (int i = 0; i < 500; ++i) {
+    bool alive = false;
+    for (const pid_t pid : pids) {
+      // A dead process nobody reaped yet is a zombie: its state says so.
+      const std::string status =
+          ReadFile(absl::StrCat("/proc/", pid, "/status"));
+      alive = alive || (!status.empty() &&
+                        status.find("State:\tZ") == std::string::npos);
+    }
+    if (!alive) {
+      // After a crash the lock files name a dead postmaster. PostgreSQL
+      // starts over them, unless an init that reaps no orphans (as in some
+      // containers) keeps that pid a zombie, which looks alive: remove them.
+      unlink(pid_file.c_str());
+      unlink((dir_ + "/socket/.s.PGSQL.5432.lock").c_str());
+      return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ADD_FAILURE() << "PostgreSQL processes outlived SIGKILL";
+}
+
+bool PrivateCluster::Restart() {
+  const char* bin = std::getenv("FORUM_REGISTRY_TEST_PG_BIN");
+  return RunAsOwner(
+      {absl::StrCat(bin, "/pg_ctl"), "-D", dir_ + "/data", "-l",
+       dir_ + "/data/server.log", "-w", "-t", "60", "-o",
+       absl::StrCat("-c listen_addresses='' -c unix_socket_directories='", dir_,
+                    "/socket' -c fsync=off -c max_connections=100"),
+       "start"});
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv,

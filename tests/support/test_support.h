@@ -62,6 +62,35 @@ class TestDatabase {
   std::string url_;
 };
 
+// A PostgreSQL cluster of its own, for a test that crashes it: initialised
+// in a temporary folder with the binaries of FORUM_REGISTRY_TEST_PG_BIN (as
+// the `postgres` user when the test runs as root), listening only on a Unix
+// socket there. Killed and removed at the end.
+class PrivateCluster {
+ public:
+  static std::unique_ptr<PrivateCluster> Start();
+  ~PrivateCluster();
+
+  // The `postgres` database of the cluster, migrated by Migrate().
+  const std::string& url() const { return url_; }
+  // Runs `forum-registry migrate` on url(); false (with its output logged)
+  // if it failed.
+  bool Migrate() const;
+
+  // Kills the postmaster and every backend with SIGKILL, as a crash would,
+  // and waits until they are gone.
+  void Kill();
+  // Starts the cluster again (crash recovery first, after Kill); false if
+  // it did not come up.
+  bool Restart();
+
+ private:
+  PrivateCluster() = default;
+  bool RunAsOwner(const std::vector<std::string>& argv) const;
+  std::string dir_;
+  std::string url_;
+};
+
 struct CommandResult {
   int exit_code = -1;
   std::string output;  // stdout

@@ -1,0 +1,391 @@
+// PostgreSQL crashes under 100 concurrent writers (issue 13): it is killed
+// with SIGKILL while the server writes, and started again. Every write the
+// server acknowledged is there afterwards, and none twice; every write it
+// did not acknowledge is either absent, or was reported as possibly applied
+// (UNKNOWN, or the client's own deadline); retried with the same request id,
+// each write ends up applied exactly once.
+//
+// The cluster is the test's own (PrivateCluster), so the crash touches no
+// other test.
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
+#include <pqxx/pqxx>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "forumregistry/v1/participant.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "gtest/gtest.h"
+#include "tests/support/tcp_proxy.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry::testing {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+
+std::string RandomUuid(std::mt19937_64& random) {
+  const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
+  const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);
+  const std::string hex = absl::StrCat(absl::Hex(high, absl::kZeroPad16),
+                                       absl::Hex(low, absl::kZeroPad16));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-",
+                      hex.substr(12, 4), "-", hex.substr(16, 4), "-",
+                      hex.substr(20));
+}
+
+// One write a writer sent, and what became of its first attempt.
+struct Write {
+  bool create = true;  // else a rename of a record the writer created
+  std::string name;    // participants/...
+  std::string request_id;
+  std::string display_name;
+  grpc::StatusCode first = grpc::StatusCode::OK;
+  std::string message;
+};
+
+grpc::Status Send(v1::ParticipantService::Stub& stub, const Write& write,
+                  absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::Participant out;
+  if (write.create) {
+    v1::CreateParticipantRequest request;
+    request.set_participant_id(write.name.substr(write.name.find('/') + 1));
+    request.mutable_participant()->set_kind(v1::PARTICIPANT_KIND_STATE);
+    request.mutable_participant()->set_display_name(write.display_name);
+    request.set_request_id(write.request_id);
+    return stub.CreateParticipant(&context, request, &out);
+  }
+  v1::UpdateParticipantRequest request;
+  request.mutable_participant()->set_name(write.name);
+  request.mutable_participant()->set_display_name(write.display_name);
+  request.mutable_update_mask()->add_paths("display_name");
+  request.set_request_id(write.request_id);
+  return stub.UpdateParticipant(&context, request, &out);
+}
+
+// Outcomes that say the write may have been applied.
+bool MayHaveApplied(grpc::StatusCode code) {
+  return code == grpc::StatusCode::UNKNOWN ||
+         code == grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
+  std::unique_ptr<PrivateCluster> cluster = PrivateCluster::Start();
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->Migrate());
+  auto server = ServerProcess::Start(
+      cluster->url(),
+      {"--pool-size=24", "--health-check-interval=200ms",
+       "--max-rpcs-in-flight=512", "--max-streams-per-connection=200"});
+  ASSERT_NE(server, nullptr);
+  auto channel = server->Channel();
+
+  constexpr int kWriters = 100;
+  std::atomic<bool> stop{false};
+  std::atomic<int> sent{0};
+  std::vector<std::vector<Write>> writes(kWriters);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&, w] {
+      std::mt19937_64 random(w * 7919 + 17);
+      auto stub = v1::ParticipantService::NewStub(channel);
+      for (int i = 0; !stop; ++i) {
+        Write create{.create = true,
+                     .name = absl::StrCat("participants/w", w, "-", i),
+                     .request_id = RandomUuid(random),
+                     .display_name = absl::StrCat("Writer ", w, " record ", i)};
+        grpc::Status status = Send(*stub, create, absl::Seconds(5));
+        create.first = status.error_code();
+        create.message = status.error_message();
+        writes[w].push_back(create);
+        ++sent;
+        if (!status.ok()) {
+          // As a client would: back off a little before the next write.
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        // A rename of what was just made: applied twice it would log two
+        // changes.
+        Write rename{
+            .create = false,
+            .name = create.name,
+            .request_id = RandomUuid(random),
+            .display_name = absl::StrCat("Writer ", w, " renamed ", i)};
+        status = Send(*stub, rename, absl::Seconds(5));
+        rename.first = status.error_code();
+        rename.message = status.error_message();
+        writes[w].push_back(rename);
+        ++sent;
+      }
+    });
+  }
+  // Let the writers get going, crash the database mid-traffic, and bring
+  // it back while they keep writing.
+  while (sent < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  cluster->Kill();
+  const int at_crash = sent;
+  std::this_thread::sleep_for(std::chrono::milliseconds(700));
+  ASSERT_TRUE(cluster->Restart());
+  const absl::Time back = absl::Now();
+  while (HealthStatus(channel) != "SERVING" &&
+         absl::Now() < back + absl::Seconds(20)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(HealthStatus(channel), "SERVING");
+  const int at_restart = sent;
+  while (sent < at_restart + 1000) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  stop = true;
+  for (std::thread& writer : writers) writer.join();
+
+  // What the database holds now, by request id.
+  pqxx::connection db(cluster->url());
+  pqxx::nontransaction read(db);
+  std::map<std::string, int> changes_of;
+  for (const pqxx::row& row : read.exec(
+           "SELECT request_id::text, count(*) FROM changes WHERE request_id "
+           "IS NOT NULL GROUP BY request_id")) {
+    changes_of[row[0].as<std::string>()] = row[1].as<int>();
+  }
+  std::map<std::string, int> counts;  // first outcomes, by code
+  int failed_during_outage = 0;
+  for (const auto& of_writer : writes) {
+    for (const Write& write : of_writer) {
+      ++counts[CodeName(write.first)];
+      const int changes = changes_of[write.request_id];
+      EXPECT_LE(changes, 1) << write.request_id << " was applied twice";
+      if (write.first == grpc::StatusCode::OK) {
+        EXPECT_EQ(changes, 1) << "acknowledged, but lost: " << write.name;
+      } else if (MayHaveApplied(write.first)) {
+        // Either; the retries below settle it.
+      } else {
+        ++failed_during_outage;
+        EXPECT_EQ(write.first, grpc::StatusCode::UNAVAILABLE)
+            << write.name << ": " << write.message;
+        EXPECT_EQ(changes, 0) << write.name << " was reported as not applied ("
+                              << write.message << ") but was";
+      }
+    }
+  }
+  std::string summary;
+  for (const auto& [code, count] : counts) {
+    absl::StrAppend(&summary, code, "=", count, " ");
+  }
+  // How the server settled the commits the crash cut off (in_doubt.cc).
+  const std::string log = server->Output();
+  const auto occurrences = [&log](const std::string& text) {
+    int n = 0;
+    for (size_t at = log.find(text); at != std::string::npos;
+         at = log.find(text, at + 1)) {
+      ++n;
+    }
+    return n;
+  };
+  std::printf(
+      "writes sent %d (crash at %d, back at %d): %s; commits in doubt: %d "
+      "found committed, %d found not committed, %d unknown\n",
+      sent.load(), at_crash, at_restart, summary.c_str(),
+      occurrences(": committed"), occurrences(": not committed"),
+      occurrences(": unknown by the deadline"));
+  // The crash hit traffic: some writes were refused or left in doubt.
+  EXPECT_GT(counts["OK"], 0);
+  EXPECT_GT(sent.load() - counts["OK"], 0) << "the crash met no write";
+
+  // Retried with their ids, the writes not acknowledged are applied, once.
+  auto stub = v1::ParticipantService::NewStub(channel);
+  for (const auto& of_writer : writes) {
+    for (const Write& write : of_writer) {
+      if (write.first == grpc::StatusCode::OK) continue;
+      grpc::Status status;
+      for (int attempt = 0; attempt < 20; ++attempt) {
+        status = Send(*stub, write, absl::Seconds(10));
+        if (status.ok()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      EXPECT_TRUE(status.ok()) << write.name << ": " << Describe(status);
+    }
+  }
+  changes_of.clear();
+  for (const pqxx::row& row : read.exec(
+           "SELECT request_id::text, count(*) FROM changes WHERE request_id "
+           "IS NOT NULL GROUP BY request_id")) {
+    changes_of[row[0].as<std::string>()] = row[1].as<int>();
+  }
+  int creates = 0;
+  for (const auto& of_writer : writes) {
+    for (const Write& write : of_writer) {
+      EXPECT_EQ(changes_of[write.request_id], 1) << write.name;
+      creates += write.create;
+    }
+  }
+  EXPECT_EQ(read.exec1("SELECT count(*) FROM participants")[0].as<int>(),
+            creates);
+  // Every record holds its last write.
+  for (const auto& of_writer : writes) {
+    for (const Write& write : of_writer) {
+      if (write.create) continue;
+      EXPECT_EQ(read.exec_params1("SELECT body->>'display_name' FROM "
+                                  "participants WHERE name = $1",
+                                  write.name)[0]
+                    .as<std::string>(),
+                write.display_name);
+    }
+  }
+  EXPECT_EQ(server->Stop(), 0) << server->Output();
+}
+
+// Commits cut off on purpose, one outcome each. Records named slow-* take
+// 1.5 s to commit (a deferred trigger sleeps at COMMIT), which leaves time
+// to break the server's connection while its COMMIT is on the way: the
+// server asks the database what became of it and answers accordingly.
+class CommitInDoubt : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = TestDatabase::Create();
+    db_->Execute(R"sql(
+      CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN PERFORM pg_sleep(1.5); RETURN NULL; END $$;
+      CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON participants
+        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW
+        WHEN (NEW.name LIKE 'participants/slow-%')
+        EXECUTE FUNCTION slow_commit();
+    )sql");
+    proxy_ = std::make_unique<TcpProxy>(UnixSocketOf(db_->url()));
+    server_ = ServerProcess::Start(proxy_->Url(db_->url()),
+                                   {"--health-check-interval=200ms"});
+    ASSERT_NE(server_, nullptr);
+    stub_ = v1::ParticipantService::NewStub(server_->Channel());
+  }
+
+  // Creates participants/slow-{id} with `request_id`, in the background.
+  std::future<grpc::Status> CreateSlowly(const std::string& id,
+                                         const std::string& request_id,
+                                         absl::Duration timeout) {
+    return std::async(std::launch::async, [=, this] {
+      Write write{.create = true,
+                  .name = absl::StrCat("participants/slow-", id),
+                  .request_id = request_id,
+                  .display_name = "Slow to commit"};
+      return Send(*stub_, write, timeout);
+    });
+  }
+
+  // Waits until the database is inside the slow COMMIT.
+  void AwaitCommitting() {
+    for (int i = 0; i < 200; ++i) {
+      if (db_->Query("SELECT count(*) FROM pg_stat_activity WHERE "
+                     "wait_event = 'PgSleep'") == "1") {
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ADD_FAILURE() << "the COMMIT never started";
+  }
+
+  int64_t ChangesOf(const std::string& request_id) {
+    return std::stoll(db_->Query(absl::StrCat(
+        "SELECT count(*) FROM changes WHERE request_id = '", request_id, "'")));
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<TcpProxy> proxy_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<v1::ParticipantService::Stub> stub_;
+  std::mt19937_64 random_{std::random_device{}()};
+};
+
+TEST_F(CommitInDoubt,
+       AnAnswerLostAfterTheCommitIsFoundCommittedAndAcknowledged) {
+  const std::string request_id = RandomUuid(random_);
+  auto call = CreateSlowly("lost-answer", request_id, absl::Seconds(10));
+  AwaitCommitting();
+  proxy_->Pause();  // the answer to COMMIT will not get through
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  proxy_->Cut();
+  proxy_->Resume();
+  const grpc::Status status = call.get();
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(ChangesOf(request_id), 1);
+  EXPECT_THAT(server_->Output(), ::testing::HasSubstr(": committed"));
+}
+
+TEST_F(CommitInDoubt, ACommitStillRunningWhenAskedIsAwaited) {
+  const std::string request_id = RandomUuid(random_);
+  auto call = CreateSlowly("still-running", request_id, absl::Seconds(10));
+  AwaitCommitting();
+  // The server loses its connection; the database does not notice, and
+  // goes on committing while the server asks about it.
+  proxy_->Cut(/*database_side_too=*/false);
+  const grpc::Status status = call.get();
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(ChangesOf(request_id), 1);
+  EXPECT_THAT(server_->Output(), ::testing::HasSubstr(": committed"));
+}
+
+TEST_F(CommitInDoubt, ABackendThatDiesInsideCommitIsReportedNotApplied) {
+  const std::string request_id = RandomUuid(random_);
+  auto call = CreateSlowly("died", request_id, absl::Seconds(10));
+  AwaitCommitting();
+  db_->Query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+      "wait_event = 'PgSleep'");
+  const grpc::Status status = call.get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << Describe(status);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("the write was not applied"));
+  EXPECT_EQ(ChangesOf(request_id), 0);
+  EXPECT_EQ(db_->Query("SELECT count(*) FROM participants"), "0");
+}
+
+TEST_F(CommitInDoubt,
+       AnOutcomeTheDatabaseCannotTellInTimeIsUnknownThenARetryIsAnswered) {
+  const std::string request_id = RandomUuid(random_);
+  auto call = CreateSlowly("unknown", request_id, absl::Seconds(4));
+  AwaitCommitting();
+  proxy_->Pause();
+  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  proxy_->Cut();  // and the database stays out of reach
+  const grpc::Status status = call.get();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << Describe(status);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("may or may not have been applied"));
+  proxy_->Resume();
+  // It was applied; the retry with its id says so and writes nothing.
+  EXPECT_EQ(ChangesOf(request_id), 1);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  v1::CreateParticipantRequest request;
+  request.set_participant_id("slow-unknown");
+  request.mutable_participant()->set_kind(v1::PARTICIPANT_KIND_STATE);
+  request.mutable_participant()->set_display_name("Slow to commit");
+  request.set_request_id(request_id);
+  v1::Participant out;
+  grpc::Status retried;
+  for (int i = 0; i < 50; ++i) {  // until the server reconnects
+    retried = stub_->CreateParticipant(&context, request, &out);
+    if (retried.error_code() != grpc::StatusCode::UNAVAILABLE) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(retried.ok()) << Describe(retried);
+  EXPECT_EQ(out.name(), "participants/slow-unknown");
+  const auto& headers = context.GetServerInitialMetadata();
+  const auto replayed = headers.find("x-forum-registry-replayed");
+  EXPECT_TRUE(replayed != headers.end() && replayed->second == "true");
+  EXPECT_EQ(ChangesOf(request_id), 1);
+}
+
+}  // namespace
+}  // namespace forum_registry::testing
