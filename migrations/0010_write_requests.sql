@@ -66,3 +66,15 @@ CREATE TABLE IF NOT EXISTS imported_records (
   body        jsonb NOT NULL,
   import_time timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+
+-- Records whose latest change was made by an import (no actor: imports and
+-- the seed write without one, API writes always with one since migration
+-- 0007) hold what an import wrote; remembered, so the first seed run with
+-- --keep-edits updates them. Records written through the API are not, and
+-- keep their edits.
+INSERT INTO imported_records (name, body)
+SELECT latest.resource, latest.body
+  FROM (SELECT DISTINCT ON (resource) resource, body, actor
+          FROM changes ORDER BY resource, sequence DESC) latest
+ WHERE latest.actor IS NULL AND latest.body IS NOT NULL
+ON CONFLICT (name) DO NOTHING;

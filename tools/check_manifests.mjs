@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import yaml from 'js-yaml';
+import Ajv from 'ajv';
 
 const [kubectl, deployDir] = process.argv.slice(2);
 let passed = 0;
@@ -23,12 +24,61 @@ function check(ok, what) {
   }
 }
 
+// The Barman Cloud plugin's ObjectStore has no kubernetes-models package:
+// what its CRD requires, and the fields this deployment relies on, checked
+// with ajv (the validator kubernetes-models itself uses). From the plugin's
+// API reference (barmancloud.cnpg.io/v1, plugin-barman-cloud 0.x).
+const objectStoreSchema = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  properties: {
+    metadata: { type: 'object', required: ['name'] },
+    spec: {
+      type: 'object',
+      required: ['configuration'],
+      additionalProperties: false,
+      properties: {
+        retentionPolicy: { type: 'string', pattern: '^[1-9][0-9]*[dwm]$' },
+        instanceSidecarConfiguration: { type: 'object' },
+        configuration: {
+          type: 'object',
+          required: ['destinationPath'],
+          properties: {
+            destinationPath: { type: 'string', pattern: '^(s3|gs|https?)://' },
+            endpointURL: { type: 'string' },
+            serverName: { const: '' },
+            s3Credentials: { type: 'object' },
+            azureCredentials: { type: 'object' },
+            googleCredentials: { type: 'object' },
+            wal: { type: 'object' },
+            data: { type: 'object' },
+          },
+        },
+      },
+    },
+  },
+};
+class ObjectStore {
+  constructor(object) { this.object = object; }
+  validate() {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    if (!ajv.validate(objectStoreSchema, this.object)) {
+      throw new Error(ajv.errorsText(ajv.errors));
+    }
+  }
+}
+
 async function modelFor(apiVersion, kind) {
+  if (apiVersion === 'barmancloud.cnpg.io/v1') {
+    return kind === 'ObjectStore' ? ObjectStore : undefined;
+  }
   const module = apiVersion.startsWith('postgresql.cnpg.io/')
     ? `@kubernetes-models/cloudnative-pg/${apiVersion}`
     : apiVersion.startsWith('cert-manager.io/')
       ? `@kubernetes-models/cert-manager/${apiVersion}`
-      : `kubernetes-models/${apiVersion}`;
+      : apiVersion.startsWith('monitoring.coreos.com/')
+        ? `@kubernetes-models/prometheus-operator/${apiVersion}`
+        : `kubernetes-models/${apiVersion}`;
   const models = await import(module);
   return models[kind];
 }
@@ -194,9 +244,49 @@ for (const overlay of overlays) {
   }
   check(!Object.keys(config).some((k) => k.includes('DATABASE_URL')),
         `${overlay}: no database URL in the ConfigMap`);
+  // The seed, run on every deploy, leaves editors' changes alone.
+  check(seed?.spec?.template?.spec?.containers?.[0]?.args?.includes('--keep-edits'),
+        `${overlay}: the seed Job imports with --keep-edits`);
   if (overlay === 'production') {
     const cluster = at('Cluster');
     check(cluster?.spec?.instances >= 2, 'production: CloudNativePG Cluster with a replica');
+
+    // Acknowledged writes: a commit waits for a replica, and keeps waiting
+    // rather than commit alone; one replica may be down without that.
+    const sync = cluster?.spec?.postgresql?.synchronous;
+    check(sync?.number >= 1 && sync?.dataDurability === 'required',
+          'production: synchronous replication, a commit confirmed by a replica (dataDurability required)');
+    check(cluster?.spec?.instances >= (sync?.number ?? 0) + 2,
+          'production: one replica can be down without writes waiting');
+    // Continuous WAL archiving and scheduled base backups, to an object
+    // store with credentials from a Secret and a retention.
+    const archiver = (cluster?.spec?.plugins ?? []).find(
+      (p) => p.name === 'barman-cloud.cloudnative-pg.io' && p.isWALArchiver);
+    const store = at('ObjectStore', archiver?.parameters?.barmanObjectName);
+    check(archiver && store,
+          'production: WAL archived by the Barman Cloud plugin to an ObjectStore of the overlay');
+    const credentials = store?.spec?.configuration?.s3Credentials;
+    check(credentials?.accessKeyId?.name && credentials?.secretAccessKey?.name &&
+            store?.spec?.retentionPolicy,
+          'production: the object store has credentials from a Secret and a retention');
+    const backup = objects.find((o) => o.kind === 'ScheduledBackup' &&
+                                       o.spec.cluster?.name === cluster?.metadata?.name);
+    check(backup?.spec?.method === 'plugin' &&
+            backup?.spec?.pluginConfiguration?.name === archiver?.name &&
+            (backup?.spec?.schedule ?? '').trim().split(/\s+/).length === 6,
+          'production: a ScheduledBackup of the Cluster through the plugin (six-field schedule)');
+    // Monitoring: the database's exporter and the server's /metrics.
+    const monitors = objects.filter((o) => o.kind === 'PodMonitor');
+    check(monitors.some((m) => m.spec.selector?.matchLabels?.['cnpg.io/cluster'] === cluster?.metadata?.name &&
+                               m.spec.podMetricsEndpoints?.some((e) => e.port === 'metrics')),
+          'production: a PodMonitor scrapes the CloudNativePG instances');
+    const podLabels = deployment.spec.template.metadata.labels;
+    check(monitors.some((m) => Object.entries(m.spec.selector?.matchLabels ?? {}).length > 0 &&
+                               Object.entries(m.spec.selector.matchLabels)
+                                 .every(([k, v]) => podLabels[k] === v) &&
+                               m.spec.podMetricsEndpoints?.some((e) => ports[e.port] !== undefined &&
+                                                                       e.port === 'metrics')),
+          'production: a PodMonitor scrapes the server pods on their metrics port');
     check((env.FORUM_REGISTRY_READ_DATABASE_URL?.value ?? '').includes(`${cluster?.metadata?.name}-ro`),
           'production: reads go to the Cluster\'s read-only service');
     check((env.FORUM_REGISTRY_DATABASE_URL?.value ?? '').includes(`${cluster?.metadata?.name}-rw`),

@@ -97,6 +97,34 @@ absl::StatusOr<ImportReport> ImportRecords(
     for (const std::string& table : tables) {
       int count = 0;
       for (const ImportRecord& record : records) count += record.table == table;
+      if (options.keep_edits) {
+        // Records an editor changed or deleted since an import last wrote
+        // them are left as they are (decisions §41): the stored body is not
+        // the one imported last, or the record is gone though it was
+        // imported. A stored record no import remembers is kept too, unless
+        // it already holds what the file says.
+        const pqxx::result kept = txn.exec_params(
+            absl::StrCat(
+                "DELETE FROM import_rows r WHERE r.table_name = $1 AND "
+                "CASE WHEN EXISTS (SELECT 1 FROM ",
+                txn.quote_name(table),
+                " t WHERE t.name = r.name) THEN NOT EXISTS (SELECT 1 FROM ",
+                txn.quote_name(table),
+                " t WHERE t.name = r.name AND (t.body = r.body::jsonb OR "
+                "EXISTS (SELECT 1 FROM imported_records i WHERE i.name = "
+                "t.name AND i.body = t.body))) ELSE EXISTS (SELECT 1 FROM "
+                "imported_records i WHERE i.name = r.name) END "
+                "RETURNING r.name"),
+            table);
+        for (const pqxx::row& row : kept) {
+          const std::string name = row[0].as<std::string>();
+          if (std::find(report.kept.begin(), report.kept.end(), name) ==
+              report.kept.end()) {
+            report.kept.push_back(name);
+          }
+        }
+        count -= static_cast<int>(kept.size());
+      }
       // Under a savepoint of its own (pqxx::subtransaction does not roll
       // back to it after an error in libpqxx 6.4).
       txn.exec("SAVEPOINT import_table");
@@ -125,6 +153,13 @@ absl::StatusOr<ImportReport> ImportRecords(
       current = nullptr;
     }
     current = nullptr;
+    // What this import wrote (or found already written), for the next
+    // import with keep_edits.
+    txn.exec(
+        "INSERT INTO imported_records AS i (name, body) SELECT DISTINCT ON "
+        "(name) name, body::jsonb FROM import_rows ORDER BY name, ordinal DESC "
+        "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, import_time = "
+        "clock_timestamp() WHERE i.body IS DISTINCT FROM EXCLUDED.body");
     if (options.prune) {
       // Names are validated slugs joined by '/': they never hold a comma.
       std::vector<std::string> keep;
@@ -141,6 +176,10 @@ absl::StatusOr<ImportReport> ImportRecords(
             kept);
         report.deleted += static_cast<int>(deleted.size());
       }
+      txn.exec_params(
+          "DELETE FROM imported_records WHERE NOT (name = ANY "
+          "(string_to_array($1, ',')))",
+          kept);
     }
     txn.commit();
   } catch (const std::exception& e) {

@@ -6,7 +6,8 @@
 // A record whose name is new is created; one whose stored body differs is
 // updated (its version moves on, so etags held by clients go stale); one
 // whose body is the same is left alone and reported unchanged, so importing
-// the same file twice writes nothing the second time.
+// the same file twice writes nothing the second time. With keep_edits, a
+// record an editor changed or deleted through the API since is left so.
 
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct ImportReport {
   int updated = 0;
   int unchanged = 0;
   int deleted = 0;  // by prune
+  // With keep_edits: records of the files left as an editor changed or
+  // deleted them, by name.
+  std::vector<std::string> kept;
 };
 
 struct ImportOptions {
@@ -39,6 +43,12 @@ struct ImportOptions {
   // `records`.
   bool prune = false;
   std::vector<std::string> prune_tables;
+  // Leave alone the records an editor changed since an import last wrote
+  // them, and do not bring back those an editor deleted: a record is
+  // created if it is new, and updated only while it still holds what an
+  // import last wrote (migrations/0010's imported_records). Every import
+  // remembers what it wrote, with or without this.
+  bool keep_edits = false;
 };
 
 // Applies `records` in order to the database at `url`. On error nothing is

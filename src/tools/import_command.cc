@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "forumregistry/v1/dataset.pb.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -105,7 +106,8 @@ absl::Status Add(const LoadedFile& file, const domain::ResourceType& type,
 }
 
 absl::Status Run(const std::string& database_url,
-                 const std::vector<std::string>& paths, bool prune) {
+                 const std::vector<std::string>& paths, bool prune,
+                 bool keep_edits) {
   std::vector<std::unique_ptr<LoadedFile>> files;
   std::vector<store::ImportRecord> records;
   for (const std::string& path : paths) {
@@ -129,6 +131,7 @@ absl::Status Run(const std::string& database_url,
   }
   store::ImportOptions options;
   options.prune = prune;
+  options.keep_edits = keep_edits;
   for (const domain::ResourceType& type : domain::Resources()) {
     options.prune_tables.push_back(type.table);
   }
@@ -139,7 +142,14 @@ absl::Status Run(const std::string& database_url,
                     {"created", static_cast<int64_t>(report.created)},
                     {"updated", static_cast<int64_t>(report.updated)},
                     {"unchanged", static_cast<int64_t>(report.unchanged)},
-                    {"deleted", static_cast<int64_t>(report.deleted)}});
+                    {"deleted", static_cast<int64_t>(report.deleted)},
+                    {"kept_edited", static_cast<int64_t>(report.kept.size())}});
+  if (!report.kept.empty()) {
+    std::fprintf(stderr,
+                 "import: left %zu records as editors changed or deleted them "
+                 "since the last import: %s\n",
+                 report.kept.size(), absl::StrJoin(report.kept, ", ").c_str());
+  }
   if (report.created == 0 && report.updated == 0 && report.deleted == 0) {
     std::fprintf(
         stderr,
@@ -154,6 +164,7 @@ absl::Status Run(const std::string& database_url,
 int ImportCommand(const std::vector<std::string>& args) {
   std::string database_url;
   bool prune = false;
+  bool keep_edits = false;
   server::FlagSet flags(
       "import",
       "Loads datasets (forumregistry.v1.Dataset in protobuf text format, or "
@@ -166,6 +177,11 @@ int ImportCommand(const std::vector<std::string>& args) {
   flags.Bool("prune", &prune,
              "Also delete every record that is in the database but in none "
              "of the files, in the same transaction.");
+  flags.Bool("keep-edits", &keep_edits,
+             "Leave alone the records changed through the API since an "
+             "import last wrote them, and do not bring back those deleted "
+             "since: create what is new, update only what still holds what "
+             "an import wrote. For a seed run on every deploy.");
   std::vector<std::string> paths;
   bool help = false;
   if (absl::Status s = flags.Parse(args, &paths, &help); !s.ok()) {
@@ -183,7 +199,14 @@ int ImportCommand(const std::vector<std::string>& args) {
                  "FORUM_REGISTRY_DATABASE_URL) and one or more files\n");
     return 2;
   }
-  if (absl::Status s = Run(database_url, paths, prune); !s.ok()) {
+  if (prune && keep_edits) {
+    std::fprintf(stderr,
+                 "forum-registry import: --prune and --keep-edits do not go "
+                 "together: one makes the files the whole truth, the other "
+                 "lets editors' changes stand\n");
+    return 2;
+  }
+  if (absl::Status s = Run(database_url, paths, prune, keep_edits); !s.ok()) {
     server::LogEvent(spdlog::level::err, "import_failed",
                      {{"reason", std::string(s.message())}});
     return 1;

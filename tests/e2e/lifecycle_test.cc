@@ -29,6 +29,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+namespace v1 = ::forumregistry::v1;
+
 TEST(Help, ServeListsEveryFlagWithItsVariable) {
   const CommandResult result = RunCommand({BinaryPath(), "serve", "--help"});
   ASSERT_EQ(result.exit_code, 0);
@@ -184,6 +186,102 @@ forums { name: "forums/kept" kind: FORUM_KIND_SUMMIT display_name: "Kept" })");
   EXPECT_EQ(db->Count("sessions"), 0);
   std::remove(both.c_str());
   std::remove(one.c_str());
+}
+
+// A forum read and changed through the API of `server`.
+void RenameForum(ServerProcess& server, const std::string& name,
+                 const std::string& display_name) {
+  auto stub = v1::ForumService::NewStub(server.Channel());
+  grpc::ClientContext read_context;
+  v1::GetForumRequest get;
+  get.set_name(name);
+  v1::Forum forum;
+  ASSERT_TRUE(stub->GetForum(&read_context, get, &forum).ok());
+  v1::UpdateForumRequest update;
+  *update.mutable_forum() = forum;
+  update.mutable_forum()->set_display_name(display_name);
+  update.mutable_update_mask()->add_paths("display_name");
+  grpc::ClientContext context;
+  const grpc::Status status = stub->UpdateForum(&context, update, &forum);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+}
+
+TEST(Import, TheSeedRunAgainKeepsWhatAnEditorChangedThroughTheApi) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", "--keep-edits", flag, seed})
+                .exit_code,
+            0);
+  auto server = ServerProcess::Start(db->url());
+  ASSERT_NE(server, nullptr);
+  RenameForum(*server, "forums/asean", "ASEAN (edited)");
+  // The seed Job of the next deploy.
+  const CommandResult again =
+      RunCommand({BinaryPath(), "import", "--keep-edits", flag, seed});
+  ASSERT_EQ(again.exit_code, 0) << again.output << again.error;
+  EXPECT_THAT(again.error, HasSubstr("forums/asean"));
+  EXPECT_EQ(db->Query("SELECT display_name FROM forums WHERE name = "
+                      "'forums/asean'"),
+            "ASEAN (edited)");
+  // Without the flag the file wins, as before.
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", flag, seed}).exit_code, 0);
+  EXPECT_NE(db->Query("SELECT display_name FROM forums WHERE name = "
+                      "'forums/asean'"),
+            "ASEAN (edited)");
+}
+
+TEST(Import, KeepEditsUpdatesWhatNobodyEditedAndDoesNotBringBackADeletion) {
+  auto db = TestDatabase::Create();
+  const std::string flag = absl::StrCat("--database-url=", db->url());
+  const std::string first = WriteTempFile(".textproto", R"(
+forums { name: "forums/edited" kind: FORUM_KIND_SUMMIT display_name: "A" }
+forums { name: "forums/untouched" kind: FORUM_KIND_SUMMIT display_name: "B" }
+forums { name: "forums/deleted" kind: FORUM_KIND_SUMMIT display_name: "C" })");
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", "--keep-edits", flag, first})
+                .exit_code,
+            0);
+  {
+    auto server = ServerProcess::Start(db->url());
+    ASSERT_NE(server, nullptr);
+    RenameForum(*server, "forums/edited", "A, edited");
+    auto stub = v1::ForumService::NewStub(server->Channel());
+    grpc::ClientContext context;
+    v1::DeleteForumRequest remove;
+    remove.set_name("forums/deleted");
+    google::protobuf::Empty empty;
+    ASSERT_TRUE(stub->DeleteForum(&context, remove, &empty).ok());
+  }
+  // The next version of the file changes all three and adds one.
+  const std::string second = WriteTempFile(".textproto", R"(
+forums { name: "forums/edited" kind: FORUM_KIND_SUMMIT display_name: "A2" }
+forums { name: "forums/untouched" kind: FORUM_KIND_SUMMIT display_name: "B2" }
+forums { name: "forums/deleted" kind: FORUM_KIND_SUMMIT display_name: "C2" }
+forums { name: "forums/new" kind: FORUM_KIND_SUMMIT display_name: "D" })");
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import", "--keep-edits", flag, second});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.error;
+  EXPECT_THAT(result.output, HasSubstr("\"created\":1,\"updated\":1"));
+  EXPECT_THAT(result.output, HasSubstr("\"kept_edited\":2"));
+  EXPECT_THAT(result.error, HasSubstr("forums/edited"));
+  EXPECT_THAT(result.error, HasSubstr("forums/deleted"));
+  EXPECT_EQ(db->Query("SELECT string_agg(name || '=' || display_name, ',' "
+                      "ORDER BY name) FROM forums"),
+            "forums/edited=A, edited,forums/new=D,forums/untouched=B2");
+  // Run again, it finds nothing more to do.
+  const std::string state = db->WriteState();
+  ASSERT_EQ(RunCommand({BinaryPath(), "import", "--keep-edits", flag, second})
+                .exit_code,
+            0);
+  EXPECT_EQ(db->WriteState(), state);
+  // The two modes do not mix.
+  const CommandResult both = RunCommand(
+      {BinaryPath(), "import", "--keep-edits", "--prune", flag, second});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.error, HasSubstr("do not go together"));
+  EXPECT_EQ(db->WriteState(), state);
+  std::remove(first.c_str());
+  std::remove(second.c_str());
 }
 
 TEST(Import, RecordsMayReferToEachOtherInAnyOrder) {

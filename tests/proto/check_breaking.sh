@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# The API's wire and JSON contract does not break from one commit of main to
+# the next: `buf breaking` (the FILE rules of proto/buf.yaml) compares the
+# protos of the checkout with those of the previous commit.
+#
+# First it shows that the check can fail: a copy of today's protos with one
+# field renumbered must be reported as breaking.
+#
+# Usage: tests/proto/check_breaking.sh SOURCE_DIR BUF
+# Exit 77 (CTest: skipped) when the clone holds no previous commit.
+set -euo pipefail
+src=$1
+buf=$2
+cd "$src"
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+cp -r proto "$scratch/proto"
+# participant_id moves from field 2 to field 20 of CreateParticipantRequest.
+sed -i '/^message CreateParticipantRequest {/,/^}/ s/string participant_id = 2/string participant_id = 20/' \
+  "$scratch/proto/forumregistry/v1/participant.proto"
+if "$buf" breaking "$scratch/proto" --against proto >"$scratch/selfcheck.txt" 2>&1; then
+  echo "FAILED: buf breaking did not notice a renumbered field"
+  exit 1
+fi
+grep -q 'CreateParticipantRequest' "$scratch/selfcheck.txt" || {
+  echo "FAILED: buf breaking failed for another reason:"
+  cat "$scratch/selfcheck.txt"
+  exit 1
+}
+echo "self-check: a renumbered field is reported as breaking"
+
+if ! git rev-parse --verify -q HEAD~1 >/dev/null; then
+  echo "SKIPPED: this clone has no previous commit to compare with (shallow?)"
+  exit 77
+fi
+echo "comparing proto/ with $(git rev-parse --short HEAD~1)"
+"$buf" breaking proto --against ".git#ref=HEAD~1,subdir=proto"
+echo "no breaking change"
