@@ -6,7 +6,11 @@
 // no database), get_forum (GetForum forums/arf), list_forums (a page of 50
 // forums, no filter), list_sessions (ListSessions across forums, filtered by
 // a date range, ordered by start date), scan_forums (ListForums with a
-// filter on descriptions, which no index serves). Each thread
+// filter on descriptions, which no index serves), update_forum (UpdateForum
+// of a forum of its own per thread, its description alternating, so every
+// call writes), update_forum_rid (the same with a fresh request_id each
+// call), create_participant and create_participant_rid (a new participant
+// per call, without and with a request_id). Each thread
 // has its own channel and sends one RPC after another; the tool prints one
 // line: case, threads, RPCs, errors, RPCs per second, p50/p90/p99/max in
 // microseconds. Each call has a deadline of DEADLINE_MS (5000).
@@ -15,11 +19,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/participant.grpc.pb.h"
 #include "forumregistry/v1/session.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -29,14 +35,63 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// What one thread keeps between calls of the write cases.
+struct Writer {
+  int thread = 0;
+  int64_t calls = 0;
+  std::mt19937_64 random{std::random_device{}()};
+  forumregistry::v1::ParticipantService::Stub* participants = nullptr;
+
+  std::string NewRequestId() {
+    const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
+    const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);
+    char text[37];
+    std::snprintf(text, sizeof text, "%08llx-%04llx-%04llx-%04llx-%012llx",
+                  static_cast<unsigned long long>(high >> 32),
+                  static_cast<unsigned long long>((high >> 16) & 0xffff),
+                  static_cast<unsigned long long>(high & 0xffff),
+                  static_cast<unsigned long long>(low >> 48),
+                  static_cast<unsigned long long>(low & 0xffffffffffffULL));
+    return text;
+  }
+};
+
 bool CallOnce(const std::string& which, grpc::Channel* channel,
               forumregistry::v1::ForumService::Stub* forums,
               forumregistry::v1::SessionService::Stub* sessions,
-              grpc::health::v1::Health::Stub* health, int deadline_ms) {
+              grpc::health::v1::Health::Stub* health, int deadline_ms,
+              Writer* writer) {
   (void)channel;
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(deadline_ms));
+  if (which == "update_forum" || which == "update_forum_rid") {
+    forumregistry::v1::UpdateForumRequest request;
+    request.mutable_forum()->set_name(
+        "forums/bench-writer-" + std::to_string(writer->thread));
+    request.mutable_forum()->set_description(
+        ++writer->calls % 2 == 0 ? "even" : "odd");
+    request.mutable_update_mask()->add_paths("description");
+    if (which == "update_forum_rid") {
+      request.set_request_id(writer->NewRequestId());
+    }
+    forumregistry::v1::Forum response;
+    return forums->UpdateForum(&context, request, &response).ok();
+  }
+  if (which == "create_participant" || which == "create_participant_rid") {
+    forumregistry::v1::CreateParticipantRequest request;
+    const std::string id = "bench-" + writer->NewRequestId();
+    request.set_participant_id(id);
+    request.mutable_participant()->set_kind(
+        forumregistry::v1::PARTICIPANT_KIND_STATE);
+    request.mutable_participant()->set_display_name(id);
+    if (which == "create_participant_rid") {
+      request.set_request_id(writer->NewRequestId());
+    }
+    forumregistry::v1::Participant response;
+    return writer->participants->CreateParticipant(&context, request, &response)
+        .ok();
+  }
   if (which == "health") {
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
@@ -97,15 +152,28 @@ int main(int argc, char** argv) {
       auto forums = forumregistry::v1::ForumService::NewStub(channel);
       auto sessions = forumregistry::v1::SessionService::NewStub(channel);
       auto health = grpc::health::v1::Health::NewStub(channel);
+      auto participants =
+          forumregistry::v1::ParticipantService::NewStub(channel);
+      Writer writer{.thread = t, .participants = participants.get()};
+      if (which.rfind("update_forum", 0) == 0) {
+        // The forum this thread updates (it may exist from an earlier run).
+        grpc::ClientContext context;
+        forumregistry::v1::CreateForumRequest request;
+        request.set_forum_id("bench-writer-" + std::to_string(t));
+        request.mutable_forum()->set_kind(forumregistry::v1::FORUM_KIND_SUMMIT);
+        request.mutable_forum()->set_display_name("Bench writer");
+        forumregistry::v1::Forum response;
+        forums->CreateForum(&context, request, &response);
+      }
       // Warm up: connect and prepare statements.
       for (int i = 0; i < 20; ++i) {
         CallOnce(which, channel.get(), forums.get(), sessions.get(),
-                 health.get(), deadline_ms);
+                 health.get(), deadline_ms, &writer);
       }
       while (Clock::now() - start < duration) {
         const auto before = Clock::now();
         if (!CallOnce(which, channel.get(), forums.get(), sessions.get(),
-                      health.get(), deadline_ms)) {
+                      health.get(), deadline_ms, &writer)) {
           ++errors;
         }
         latencies[t].push_back(

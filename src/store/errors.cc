@@ -131,7 +131,6 @@ absl::Status StatusFromException(const std::exception& e) {
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kInternal:
-    case absl::StatusCode::kUnknown:
       CountDatabaseError(status.code());
       break;
     default:

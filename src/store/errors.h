@@ -46,8 +46,9 @@ bool IsConnectionBroken(const std::exception& e);
 
 // Failures of the database itself (not refusals of bad records): connection
 // losses and failed connects (UNAVAILABLE), timeouts (DEADLINE_EXCEEDED),
-// conflicts (ABORTED) and unexpected errors (INTERNAL), counted since the
-// process started, by status code. For the metrics endpoint.
+// conflicts (ABORTED), unexpected errors (INTERNAL), and commits whose
+// outcome stayed unknown (UNKNOWN, counted by ResolveCommit), counted since
+// the process started, by status code. For the metrics endpoint.
 std::map<int, uint64_t> DatabaseErrorCounts();
 
 // Counts one such failure; StatusFromException and the pool call it.

@@ -72,6 +72,8 @@ absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
     }
     absl::SleepFor(std::min(kPause, until - absl::Now()));
   }
+  // Counted here, once the outcome is known to stay unknown (errors.h).
+  CountDatabaseError(absl::StatusCode::kUnknown);
   spdlog::warn(
       "in-doubt commit of transaction {}: unknown by the deadline ({})", xid,
       last.ToString());

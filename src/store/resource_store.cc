@@ -37,22 +37,41 @@ constexpr char kSetWriterSql[] =
     "SELECT set_config('forum_registry.actor', $1, true), "
     "set_config('forum_registry.request_id', $2, true)";
 
-void SetWriter(ConnectionPool::Lease& lease, pqxx::work& txn,
-               const WriteRequest& request) {
-  if (request.actor.empty() && request.id.empty()) return;
-  lease.Prepare(kSetWriterName, kSetWriterSql);
-  txn.exec_prepared(kSetWriterName, request.actor, request.id);
-}
-
-// A request id claimed as the first statement of a write (migrations/0010):
-// no row when an earlier request holds it. A concurrent request with the
-// same id waits here until the first commits or rolls back.
+// The same, for a write with a request id, which it claims in the same
+// statement (migrations/0010): `xid` is the transaction's id, or NULL when
+// an earlier request holds the id. A concurrent request with the same id
+// waits here until the first commits or rolls back.
 constexpr char kClaimName[] = "write_requests.claim";
 constexpr char kClaimSql[] =
-    "INSERT INTO write_requests (request_id, fingerprint, method, resource) "
-    "VALUES ($1::uuid, decode($2, 'hex'), $3, $4) "
+    "WITH claim AS (INSERT INTO write_requests (request_id, fingerprint, "
+    "method, resource) VALUES ($2::text::uuid, decode($3, 'hex'), $4, $5) "
     "ON CONFLICT (request_id) DO NOTHING "
-    "RETURNING pg_current_xact_id()::text AS xid";
+    "RETURNING pg_current_xact_id()::text AS xid) "
+    "SELECT set_config('forum_registry.actor', $1, true), "
+    "set_config('forum_registry.request_id', $2::text, true), "
+    "(SELECT xid FROM claim) AS xid";
+
+// Sets the writer and, with a request id, claims it: false if an earlier
+// request holds the id; `*xid` gets the transaction's id otherwise.
+bool SetWriterAndClaim(ConnectionPool::Lease& lease, pqxx::work& txn,
+                       const WriteRequest& request, absl::string_view name,
+                       std::string* xid) {
+  if (request.id.empty()) {
+    if (request.actor.empty()) return true;
+    lease.Prepare(kSetWriterName, kSetWriterSql);
+    txn.exec_prepared(kSetWriterName, request.actor, request.id);
+    return true;
+  }
+  lease.Prepare(kClaimName, kClaimSql);
+  const pqxx::row claimed =
+      txn.exec_prepared1(kClaimName, request.actor, request.id,
+                         absl::BytesToHexString(request.fingerprint),
+                         request.method, std::string(name));
+  if (claimed["xid"].is_null()) return false;
+  *xid = claimed["xid"].as<std::string>();
+  return true;
+}
+
 constexpr char kStoredName[] = "write_requests.stored";
 constexpr char kStoredSql[] =
     "SELECT encode(fingerprint, 'hex') AS fingerprint, method, resource, "
@@ -259,41 +278,30 @@ absl::Status ResourceStore::RunWrite(absl::string_view name,
         xid.clear();
         wrote_xid.clear();
         replayed = false;
-        SetWriter(lease, txn, request);
-        if (!request.id.empty()) {
-          lease.Prepare(kClaimName, kClaimSql);
-          const pqxx::result claimed =
-              txn.exec_prepared(kClaimName, request.id,
-                                absl::BytesToHexString(request.fingerprint),
-                                request.method, std::string(name));
-          if (claimed.empty()) {
-            // Taken by an earlier request, which has committed.
-            lease.Prepare(kStoredName, kStoredSql);
-            const pqxx::row stored =
-                txn.exec_prepared1(kStoredName, request.id);
-            if (stored["fingerprint"].as<std::string>() !=
-                absl::BytesToHexString(request.fingerprint)) {
-              return absl::AlreadyExistsError(absl::StrCat(
-                  "request_id: ", request.id,
-                  " was already used for another "
-                  "request (",
-                  stored["method"].as<std::string>(), " of ",
-                  stored["resource"].as<std::string>(),
-                  "); a request id names one request: send a new one for a "
-                  "different request"));
-            }
-            replayed = true;
-            xid = stored["xid"].as<std::string>();
-            if (out != nullptr && !stored["response"].is_null() &&
-                !out->ParseFromString(absl::HexStringToBytes(
-                    stored["response"].as<std::string>()))) {
-              return absl::InternalError(
-                  absl::StrCat("the stored answer of request ", request.id,
-                               " cannot be read"));
-            }
-            return absl::OkStatus();
+        if (!SetWriterAndClaim(lease, txn, request, name, &xid)) {
+          // Taken by an earlier request, which has committed.
+          lease.Prepare(kStoredName, kStoredSql);
+          const pqxx::row stored = txn.exec_prepared1(kStoredName, request.id);
+          if (stored["fingerprint"].as<std::string>() !=
+              absl::BytesToHexString(request.fingerprint)) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                "request_id: ", request.id,
+                " was already used for another request (",
+                stored["method"].as<std::string>(), " of ",
+                stored["resource"].as<std::string>(),
+                "); a request id names one request: send a new one for a "
+                "different request"));
           }
-          xid = claimed[0]["xid"].as<std::string>();
+          replayed = true;
+          xid = stored["xid"].as<std::string>();
+          if (out != nullptr && !stored["response"].is_null() &&
+              !out->ParseFromString(absl::HexStringToBytes(
+                  stored["response"].as<std::string>()))) {
+            return absl::InternalError(
+                absl::StrCat("the stored answer of request ", request.id,
+                             " cannot be read"));
+          }
+          return absl::OkStatus();
         }
         FR_RETURN_IF_ERROR(write(lease, txn, &wrote_xid));
         if (!wrote_xid.empty()) xid = wrote_xid;

@@ -294,6 +294,12 @@ class CommitInDoubt : public ::testing::Test {
     ADD_FAILURE() << "the COMMIT never started";
   }
 
+  // Commits whose outcome stayed unknown, from the server's metrics.
+  double UnknownOutcomes() {
+    return MetricSample(HttpGet(server_->MetricsPort(), "/metrics"),
+                        "forum_registry_db_errors_total{code=\"UNKNOWN\"}");
+  }
+
   int64_t ChangesOf(const std::string& request_id) {
     return std::stoll(db_->Query(absl::StrCat(
         "SELECT count(*) FROM changes WHERE request_id = '", request_id, "'")));
@@ -319,6 +325,7 @@ TEST_F(CommitInDoubt,
   EXPECT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(ChangesOf(request_id), 1);
   EXPECT_THAT(server_->Output(), ::testing::HasSubstr(": committed"));
+  EXPECT_EQ(UnknownOutcomes(), 0) << "resolved, so not counted as unknown";
 }
 
 TEST_F(CommitInDoubt, ACommitStillRunningWhenAskedIsAwaited) {
@@ -362,6 +369,7 @@ TEST_F(CommitInDoubt,
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << Describe(status);
   EXPECT_THAT(status.error_message(),
               ::testing::HasSubstr("may or may not have been applied"));
+  EXPECT_EQ(UnknownOutcomes(), 1);
   proxy_->Resume();
   // It was applied; the retry with its id says so and writes nothing.
   EXPECT_EQ(ChangesOf(request_id), 1);
