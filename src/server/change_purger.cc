@@ -26,35 +26,33 @@ void ChangePurger::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ChangePurger::Run() {
-  do {
-    PurgeRequestIds();
-    if (retention_ <= absl::ZeroDuration()) continue;
-    const absl::StatusOr<std::optional<int64_t>> purged = store::PurgeChanges(
-        primary_, retention_, absl::Now() + absl::Seconds(30));
-    if (!purged.ok()) {
-      LogEvent(spdlog::level::warn, "changes_purge_failed",
-               {{"reason", std::string(purged.status().message())}});
-    } else if (purged->has_value() && **purged > 0) {
-      LogEvent(spdlog::level::info, "changes_purged",
-               {{"deleted", **purged},
-                {"retention_s", absl::ToDoubleSeconds(retention_)}});
-    }
-  } while (!stop_.WaitForNotificationWithTimeout(interval_));
-}
+namespace {
 
-void ChangePurger::PurgeRequestIds() {
-  const absl::StatusOr<std::optional<int64_t>> purged =
-      store::PurgeWriteRequests(primary_, request_id_retention_,
-                                absl::Now() + absl::Seconds(30));
+// Logs what one purge did: `what` is "changes" or "request_ids".
+void Report(const absl::StatusOr<std::optional<int64_t>>& purged,
+            const std::string& what, absl::Duration retention) {
   if (!purged.ok()) {
-    LogEvent(spdlog::level::warn, "request_ids_purge_failed",
+    LogEvent(spdlog::level::warn, what + "_purge_failed",
              {{"reason", std::string(purged.status().message())}});
   } else if (purged->has_value() && **purged > 0) {
-    LogEvent(spdlog::level::info, "request_ids_purged",
+    LogEvent(spdlog::level::info, what + "_purged",
              {{"deleted", **purged},
-              {"retention_s", absl::ToDoubleSeconds(request_id_retention_)}});
+              {"retention_s", absl::ToDoubleSeconds(retention)}});
   }
+}
+
+}  // namespace
+
+void ChangePurger::Run() {
+  do {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    Report(store::PurgeWriteRequests(primary_, request_id_retention_, deadline),
+           "request_ids", request_id_retention_);
+    if (retention_ > absl::ZeroDuration()) {
+      Report(store::PurgeChanges(primary_, retention_, deadline), "changes",
+             retention_);
+    }
+  } while (!stop_.WaitForNotificationWithTimeout(interval_));
 }
 
 }  // namespace forum_registry::server

@@ -27,7 +27,6 @@ class ChangePurger {
 
  private:
   void Run();
-  void PurgeRequestIds();
 
   store::ConnectionPool* const primary_;
   const absl::Duration retention_;

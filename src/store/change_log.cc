@@ -318,54 +318,54 @@ absl::StatusOr<ChangeBatch> ChangeListener::ReadAfter(int64_t after,
   }
 }
 
-absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
-                                                    absl::Duration retention,
-                                                    absl::Time deadline) {
-  // pg_advisory lock key for the purge: "fr-purge" in ASCII.
-  constexpr int64_t kPurgeLock = 0x66722d7075726765;
+namespace {
+
+// Runs `sql` (a DELETE taking the retention in seconds as $1) under the
+// transaction-scoped advisory lock `lock`, unless another replica holds it
+// (nullopt then); the number of rows deleted.
+absl::StatusOr<std::optional<int64_t>> PurgeUnderLock(ConnectionPool* primary,
+                                                      int64_t lock,
+                                                      const char* sql,
+                                                      absl::Duration retention,
+                                                      absl::Time deadline) {
   std::optional<int64_t> deleted;
   FR_RETURN_IF_ERROR(RunTransaction(
       *primary, deadline,
       [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
-        if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)",
-                              kPurgeLock)[0]
+        if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)", lock)[0]
                  .as<bool>()) {
           return absl::OkStatus();  // another replica is purging
         }
-        deleted = txn.exec_params(
-                         "DELETE FROM changes WHERE change_time < "
-                         "clock_timestamp() - make_interval(secs => $1) "
-                         "AND sequence < (SELECT max(sequence) FROM changes)",
-                         absl::ToDoubleSeconds(retention))
+        deleted = txn.exec_params(sql, absl::ToDoubleSeconds(retention))
                       .affected_rows();
         return absl::OkStatus();
       }));
   return deleted;
 }
 
+}  // namespace
+
+absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
+                                                    absl::Duration retention,
+                                                    absl::Time deadline) {
+  // pg_advisory lock key for the purge: "fr-purge" in ASCII.
+  return PurgeUnderLock(
+      primary, 0x66722d7075726765,
+      "DELETE FROM changes WHERE change_time < clock_timestamp() - "
+      "make_interval(secs => $1) AND sequence < (SELECT max(sequence) FROM "
+      "changes)",
+      retention, deadline);
+}
+
 absl::StatusOr<std::optional<int64_t>> PurgeWriteRequests(
     ConnectionPool* primary, absl::Duration retention, absl::Time deadline) {
   // pg_advisory lock key: "fr-reqid" in ASCII.
-  constexpr int64_t kPurgeLock = 0x66722d7265716964;
-  std::optional<int64_t> deleted;
-  FR_RETURN_IF_ERROR(RunTransaction(
-      *primary, deadline,
-      [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
-        if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)",
-                              kPurgeLock)[0]
-                 .as<bool>()) {
-          return absl::OkStatus();
-        }
-        deleted = txn.exec_params(
-                         "DELETE FROM write_requests WHERE request_id IN "
-                         "(SELECT request_id FROM write_requests WHERE "
-                         "create_time < clock_timestamp() - "
-                         "make_interval(secs => $1) LIMIT 10000)",
-                         absl::ToDoubleSeconds(retention))
-                      .affected_rows();
-        return absl::OkStatus();
-      }));
-  return deleted;
+  return PurgeUnderLock(
+      primary, 0x66722d7265716964,
+      "DELETE FROM write_requests WHERE request_id IN (SELECT request_id FROM "
+      "write_requests WHERE create_time < clock_timestamp() - "
+      "make_interval(secs => $1) LIMIT 10000)",
+      retention, deadline);
 }
 
 }  // namespace forum_registry::store

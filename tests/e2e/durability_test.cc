@@ -14,7 +14,6 @@
 #include <map>
 #include <mutex>
 #include <pqxx/pqxx>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -32,16 +31,6 @@ namespace forum_registry::testing {
 namespace {
 
 namespace v1 = ::forumregistry::v1;
-
-std::string RandomUuid(std::mt19937_64& random) {
-  const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
-  const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);
-  const std::string hex = absl::StrCat(absl::Hex(high, absl::kZeroPad16),
-                                       absl::Hex(low, absl::kZeroPad16));
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-",
-                      hex.substr(12, 4), "-", hex.substr(16, 4), "-",
-                      hex.substr(20));
-}
 
 // One write a writer sent, and what became of its first attempt.
 struct Write {
@@ -98,12 +87,11 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   std::vector<std::thread> writers;
   for (int w = 0; w < kWriters; ++w) {
     writers.emplace_back([&, w] {
-      std::mt19937_64 random(w * 7919 + 17);
       auto stub = v1::ParticipantService::NewStub(channel);
       for (int i = 0; !stop; ++i) {
         Write create{.create = true,
                      .name = absl::StrCat("participants/w", w, "-", i),
-                     .request_id = RandomUuid(random),
+                     .request_id = RandomUuid(),
                      .display_name = absl::StrCat("Writer ", w, " record ", i)};
         grpc::Status status = Send(*stub, create, absl::Seconds(5));
         create.first = status.error_code();
@@ -120,7 +108,7 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
         Write rename{
             .create = false,
             .name = create.name,
-            .request_id = RandomUuid(random),
+            .request_id = RandomUuid(),
             .display_name = absl::StrCat("Writer ", w, " renamed ", i)};
         status = Send(*stub, rename, absl::Seconds(5));
         rename.first = status.error_code();
@@ -309,12 +297,11 @@ class CommitInDoubt : public ::testing::Test {
   std::unique_ptr<TcpProxy> proxy_;
   std::unique_ptr<ServerProcess> server_;
   std::unique_ptr<v1::ParticipantService::Stub> stub_;
-  std::mt19937_64 random_{std::random_device{}()};
 };
 
 TEST_F(CommitInDoubt,
        AnAnswerLostAfterTheCommitIsFoundCommittedAndAcknowledged) {
-  const std::string request_id = RandomUuid(random_);
+  const std::string request_id = RandomUuid();
   auto call = CreateSlowly("lost-answer", request_id, absl::Seconds(10));
   AwaitCommitting();
   proxy_->Pause();  // the answer to COMMIT will not get through
@@ -329,7 +316,7 @@ TEST_F(CommitInDoubt,
 }
 
 TEST_F(CommitInDoubt, ACommitStillRunningWhenAskedIsAwaited) {
-  const std::string request_id = RandomUuid(random_);
+  const std::string request_id = RandomUuid();
   auto call = CreateSlowly("still-running", request_id, absl::Seconds(10));
   AwaitCommitting();
   // The server loses its connection; the database does not notice, and
@@ -342,7 +329,7 @@ TEST_F(CommitInDoubt, ACommitStillRunningWhenAskedIsAwaited) {
 }
 
 TEST_F(CommitInDoubt, ABackendThatDiesInsideCommitIsReportedNotApplied) {
-  const std::string request_id = RandomUuid(random_);
+  const std::string request_id = RandomUuid();
   auto call = CreateSlowly("died", request_id, absl::Seconds(10));
   AwaitCommitting();
   db_->Query(
@@ -359,7 +346,7 @@ TEST_F(CommitInDoubt, ABackendThatDiesInsideCommitIsReportedNotApplied) {
 
 TEST_F(CommitInDoubt,
        AnOutcomeTheDatabaseCannotTellInTimeIsUnknownThenARetryIsAnswered) {
-  const std::string request_id = RandomUuid(random_);
+  const std::string request_id = RandomUuid();
   auto call = CreateSlowly("unknown", request_id, absl::Seconds(4));
   AwaitCommitting();
   proxy_->Pause();

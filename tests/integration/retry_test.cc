@@ -7,8 +7,6 @@
 // Runs in api_test's program, on its shared server (SharedRegistry).
 
 #include <chrono>
-#include <mutex>
-#include <random>
 #include <set>
 #include <string>
 #include <thread>
@@ -30,25 +28,12 @@ namespace {
 namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::RandomUuid;
 using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
 using ::testing::HasSubstr;
-
-// A random (version 4) UUID.
-std::string NewRequestId() {
-  static std::mt19937_64 random{std::random_device{}()};
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
-  const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);
-  const std::string hex = absl::StrCat(absl::Hex(high, absl::kZeroPad16),
-                                       absl::Hex(low, absl::kZeroPad16));
-  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-",
-                      hex.substr(12, 4), "-", hex.substr(16, 4), "-",
-                      hex.substr(20));
-}
 
 class RetryTest : public ::testing::Test {
  protected:
@@ -138,7 +123,7 @@ class RetryTest : public ::testing::Test {
 TEST_F(RetryTest,
        ACreateSentTwiceWithItsRequestIdIsMadeOnceAndAnsweredTheSame) {
   const std::string id = UniqueId("retry-create");
-  const std::string request_id = NewRequestId();
+  const std::string request_id = RandomUuid();
   v1::Forum first;
   std::string replayed;
   ASSERT_TRUE(Create(CreateRequest(id, request_id), &first, &replayed).ok());
@@ -162,7 +147,7 @@ TEST_F(RetryTest, AnUpdateRetriedAfterItsEtagMovedOnAnswersAsTheFirstTime) {
   const std::string id = UniqueId("retry-update");
   v1::Forum created;
   ASSERT_TRUE(Create(CreateRequest(id, ""), &created).ok());
-  const std::string request_id = NewRequestId();
+  const std::string request_id = RandomUuid();
   // With the etag: a second application would be refused as stale.
   const v1::UpdateForumRequest rename =
       RenameRequest(created, "Renamed once", request_id);
@@ -188,7 +173,7 @@ TEST_F(RetryTest, ADeleteRetriedWithItsRequestIdSucceedsAgainWithoutWriting) {
   ASSERT_TRUE(Create(CreateRequest(id, ""), &created).ok());
   v1::DeleteForumRequest request;
   request.set_name(created.name());
-  request.set_request_id(NewRequestId());
+  request.set_request_id(RandomUuid());
   ASSERT_TRUE(Delete(request).ok());
   const std::string before = db().WriteState();
   const grpc::Status again = Delete(request);
@@ -200,7 +185,7 @@ TEST_F(RetryTest, ADeleteRetriedWithItsRequestIdSucceedsAgainWithoutWriting) {
 }
 
 TEST_F(RetryTest, AnIdReusedForAnotherRequestIsAlreadyExistsAndWritesNothing) {
-  const std::string request_id = NewRequestId();
+  const std::string request_id = RandomUuid();
   v1::Forum created;
   ASSERT_TRUE(
       Create(CreateRequest(UniqueId("reuse-a"), request_id), &created).ok());
@@ -246,7 +231,7 @@ TEST_F(RetryTest, MalformedRequestIdsAreInvalidArgumentAndWriteNothing) {
 }
 
 TEST_F(RetryTest, ARefusedWriteLeavesItsRequestIdUnused) {
-  const std::string request_id = NewRequestId();
+  const std::string request_id = RandomUuid();
   v1::CreateForumRequest bad = CreateRequest(UniqueId("refused"), request_id);
   bad.mutable_forum()->clear_display_name();
   const std::string before = db().WriteState();
@@ -261,7 +246,7 @@ TEST_F(RetryTest, ARefusedWriteLeavesItsRequestIdUnused) {
 
 TEST_F(RetryTest, ConcurrentCopiesOfOneRequestWriteOnceAndAllGetItsAnswer) {
   const v1::CreateForumRequest request =
-      CreateRequest(UniqueId("concurrent"), NewRequestId());
+      CreateRequest(UniqueId("concurrent"), RandomUuid());
   constexpr int kCopies = 8;
   std::vector<v1::Forum> answers(kCopies);
   std::vector<grpc::Status> statuses(kCopies);
@@ -280,7 +265,7 @@ TEST_F(RetryTest, ConcurrentCopiesOfOneRequestWriteOnceAndAllGetItsAnswer) {
 
 TEST_F(RetryTest, TheChangeFeedNamesTheRequestThatMadeAChange) {
   const v1::CreateForumRequest request =
-      CreateRequest(UniqueId("feed"), NewRequestId());
+      CreateRequest(UniqueId("feed"), RandomUuid());
   v1::Forum created;
   ASSERT_TRUE(Create(request, &created).ok());
   v1::ListChangesRequest list;
@@ -297,8 +282,8 @@ TEST_F(RetryTest, StoredRequestIdsOlderThanTheRetentionArePurged) {
   // The server runs with --request-id-retention=1m and purges every few
   // seconds (SharedRegistry's flags): an id made to look two minutes old
   // goes, a fresh one stays.
-  const std::string old_id = NewRequestId();
-  const std::string fresh_id = NewRequestId();
+  const std::string old_id = RandomUuid();
+  const std::string fresh_id = RandomUuid();
   v1::Forum out;
   ASSERT_TRUE(Create(CreateRequest(UniqueId("purge-old"), old_id), &out).ok());
   ASSERT_TRUE(

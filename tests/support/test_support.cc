@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <random>
 #include <sstream>
@@ -375,6 +376,19 @@ int WriteOutOfOrder(const std::string& url, const std::string& prefix,
   }
   for (std::thread& thread : threads) thread.join();
   return committed.load();
+}
+
+std::string RandomUuid() {
+  static std::mutex mu;
+  static std::mt19937_64 random{std::random_device{}()};
+  std::lock_guard<std::mutex> lock(mu);
+  const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
+  const uint64_t low = (random() & ~(3ULL << 62)) | (2ULL << 62);
+  const std::string hex = absl::StrCat(absl::Hex(high, absl::kZeroPad16),
+                                       absl::Hex(low, absl::kZeroPad16));
+  return absl::StrCat(hex.substr(0, 8), "-", hex.substr(8, 4), "-",
+                      hex.substr(12, 4), "-", hex.substr(16, 4), "-",
+                      hex.substr(20));
 }
 
 std::string UniqueId(const std::string& prefix) {

@@ -196,6 +196,9 @@ std::string Describe(const grpc::Status& status);
 int WriteOutOfOrder(const std::string& url, const std::string& prefix,
                     int writers, int rounds);
 
+// A random (version 4) UUID, for request ids. Thread-safe.
+std::string RandomUuid();
+
 // "{prefix}-{n}", unique within this test program.
 std::string UniqueId(const std::string& prefix);
 
