@@ -229,17 +229,30 @@ absl::StatusOr<std::string> ToBody(const Message& resource) {
 }
 
 absl::Status FromBody(absl::string_view body, absl::string_view name,
-                      int64_t version, int64_t create_micros, Message* out) {
+                      int64_t version, int64_t create_micros, Message* out,
+                      bool* all_known) {
   out->Clear();
   google::protobuf::util::JsonParseOptions options;
-  // A newer replica may have written fields this one does not know yet.
-  options.ignore_unknown_fields = true;
   std::string binary;
-  if (auto status = google::protobuf::util::JsonToBinaryString(
-          Resolver(), TypeUrl(*out),
-          google::protobuf::StringPiece(body.data(), body.size()), &binary,
-          options);
-      !status.ok()) {
+  google::protobuf::util::Status status;
+  if (all_known != nullptr) {
+    // Strictly first: a body with nothing unknown parses as it is.
+    status = google::protobuf::util::JsonToBinaryString(
+        Resolver(), TypeUrl(*out),
+        google::protobuf::StringPiece(body.data(), body.size()), &binary,
+        options);
+    *all_known = status.ok();
+  }
+  if (all_known == nullptr || !*all_known) {
+    // A newer replica may have written fields this one does not know yet.
+    options.ignore_unknown_fields = true;
+    binary.clear();
+    status = google::protobuf::util::JsonToBinaryString(
+        Resolver(), TypeUrl(*out),
+        google::protobuf::StringPiece(body.data(), body.size()), &binary,
+        options);
+  }
+  if (!status.ok()) {
     return absl::InternalError(absl::StrCat("cannot decode the stored record ",
                                             name, ": ", status.ToString()));
   }
@@ -255,12 +268,12 @@ absl::Status FromBody(absl::string_view body, absl::string_view name,
   return absl::OkStatus();
 }
 
-absl::Status FromRow(const pqxx::row& row, Message* out) {
+absl::Status FromRow(const pqxx::row& row, Message* out, bool* all_known) {
   const pqxx::field body = row["body"];
-  FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
-                              row[kNameColumn].as<std::string>(),
-                              row[kVersionColumn].as<int64_t>(),
-                              row["create_micros"].as<int64_t>(), out));
+  FR_RETURN_IF_ERROR(FromBody(
+      absl::string_view(body.c_str(), body.size()),
+      row[kNameColumn].as<std::string>(), row[kVersionColumn].as<int64_t>(),
+      row["create_micros"].as<int64_t>(), out, all_known));
   SetTime(out, "update_time", row["update_micros"].as<int64_t>());
   return absl::OkStatus();
 }

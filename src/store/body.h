@@ -51,18 +51,24 @@ absl::StatusOr<std::string> MergeBody(absl::string_view stored,
 
 // Fills `out` from a stored body, as the record `name` at `version` of the
 // incarnation created at `create_micros` (its etag and create_time; 0 if
-// unknown); leaves update_time unset.
+// unknown); leaves update_time unset. Fields (or enum values) this program
+// does not know are skipped; with `all_known`, it is set to whether there
+// were none (the body is then parsed strictly first, which costs a second
+// parse only when there were some).
 absl::Status FromBody(absl::string_view body, absl::string_view name,
                       int64_t version, int64_t create_micros,
-                      google::protobuf::Message* out);
+                      google::protobuf::Message* out,
+                      bool* all_known = nullptr);
 
 // Sets the Timestamp field `field` ("update_time") of `record`, if it has
 // one, to `micros` since the epoch.
 void SetTime(google::protobuf::Message* record, const char* field,
              int64_t micros);
 
-// Fills `out` from a row selected with kRowColumns.
-absl::Status FromRow(const pqxx::row& row, google::protobuf::Message* out);
+// Fills `out` from a row selected with kRowColumns (`all_known` as for
+// FromBody).
+absl::Status FromRow(const pqxx::row& row, google::protobuf::Message* out,
+                     bool* all_known = nullptr);
 
 }  // namespace forum_registry::store
 

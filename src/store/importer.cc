@@ -183,7 +183,15 @@ absl::StatusOr<ImportReport> ImportRecords(
     }
     txn.commit();
   } catch (const std::exception& e) {
-    const absl::Status status = StatusFromException(e);
+    absl::Status status = StatusFromException(e);
+    if (IsCommitInDoubt(status)) {
+      // No request id here: an import is idempotent, so it is simply run
+      // again.
+      status = absl::UnknownError(
+          "the connection to the database was lost during COMMIT: the import "
+          "may or may not have been applied; run it again (an import applied "
+          "twice writes nothing the second time)");
+    }
     if (current == nullptr) {
       // Refused at commit: the database names the record in DETAIL.
       current = FindOwner(e.what(), records);

@@ -382,7 +382,11 @@ absl::Status ResourceStore::Update(absl::string_view name,
             txn.exec_prepared(lock_name_, std::string(name));
         if (rows.empty()) return NotFound(kind_, name);
         std::unique_ptr<Message> current(out->New());
-        if (absl::Status s = FromRow(rows[0], current.get()); !s.ok()) return s;
+        bool all_known = false;
+        if (absl::Status s = FromRow(rows[0], current.get(), &all_known);
+            !s.ok()) {
+          return s;
+        }
         FR_RETURN_IF_ERROR(
             domain::CheckEtag(etag, rows[0][kVersionColumn].as<int64_t>(),
                               rows[0]["create_micros"].as<int64_t>(), name));
@@ -394,16 +398,18 @@ absl::Status ResourceStore::Update(absl::string_view name,
           out->CopyFrom(*current);
           return absl::OkStatus();  // nothing written
         }
-        // What this program changed, written over the stored JSON: fields
-        // it does not know stay as a newer version wrote them.
-        absl::StatusOr<std::string> before = ToBody(*current);
-        if (!before.ok()) return before.status();
-        absl::StatusOr<std::string> after = ToBody(*changed);
-        if (!after.ok()) return after.status();
-        const pqxx::field stored = rows[0]["body"];
-        absl::StatusOr<std::string> body = MergeBody(
-            absl::string_view(stored.c_str(), stored.size()), *before, *after);
+        absl::StatusOr<std::string> body = ToBody(*changed);
         if (!body.ok()) return body.status();
+        if (!all_known) {
+          // What this program changed, written over the stored JSON:
+          // fields it does not know stay as a newer version wrote them.
+          absl::StatusOr<std::string> before = ToBody(*current);
+          if (!before.ok()) return before.status();
+          const pqxx::field stored = rows[0]["body"];
+          body = MergeBody(absl::string_view(stored.c_str(), stored.size()),
+                           *before, *body);
+          if (!body.ok()) return body.status();
+        }
         lease.Prepare(update_name_, update_sql_);
         const pqxx::result updated =
             txn.exec_prepared(update_name_, std::string(name), *body);
