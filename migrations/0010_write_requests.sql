@@ -67,14 +67,17 @@ CREATE TABLE IF NOT EXISTS imported_records (
   import_time timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
--- Records whose latest change was made by an import (no actor: imports and
--- the seed write without one, API writes always with one since migration
--- 0007) hold what an import wrote; remembered, so the first seed run with
--- --keep-edits updates them. Records written through the API are not, and
--- keep their edits.
+-- What imports wrote before this migration, from the change log: for each
+-- record, the latest change without an actor (imports and the seed write
+-- without one; API writes have had one since migration 0007). A record an
+-- editor changed or deleted since is thereby remembered as imported with
+-- the body the import wrote, so the first run with --keep-edits sees the
+-- edit and leaves it. A record whose latest import-made change is a delete
+-- (an import's --prune) is not remembered.
 INSERT INTO imported_records (name, body)
-SELECT latest.resource, latest.body
-  FROM (SELECT DISTINCT ON (resource) resource, body, actor
-          FROM changes ORDER BY resource, sequence DESC) latest
- WHERE latest.actor IS NULL AND latest.body IS NOT NULL
+SELECT imported.resource, imported.body
+  FROM (SELECT DISTINCT ON (resource) resource, body
+          FROM changes WHERE actor IS NULL
+         ORDER BY resource, sequence DESC) imported
+ WHERE imported.body IS NOT NULL
 ON CONFLICT (name) DO NOTHING;

@@ -10,6 +10,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/unknown_field_set.h"
+#include "src/domain/status_macros.h"
 #include "src/domain/validation.h"
 
 namespace forum_registry::domain {
@@ -103,6 +104,32 @@ std::string RequestFingerprint(absl::string_view method,
   SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(),
          digest);
   return std::string(reinterpret_cast<const char*>(digest), sizeof digest);
+}
+
+absl::Status CheckNoUnknownFields(const Message& record,
+                                  absl::string_view field,
+                                  const std::vector<std::string>& names) {
+  const google::protobuf::Reflection* reflection = record.GetReflection();
+  for (const std::string& name : names) {
+    const FieldDescriptor* known =
+        record.GetDescriptor()->FindFieldByName(name);
+    if (known == nullptr ||
+        known->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
+      continue;
+    }
+    if (known->is_repeated()) {
+      for (int i = 0; i < reflection->FieldSize(record, known); ++i) {
+        FR_RETURN_IF_ERROR(CheckNoUnknownFields(
+            reflection->GetRepeatedMessage(record, known, i),
+            absl::StrCat(field, ".", name, "[", i, "]")));
+      }
+    } else if (reflection->HasField(record, known)) {
+      FR_RETURN_IF_ERROR(
+          CheckNoUnknownFields(reflection->GetMessage(record, known),
+                               absl::StrCat(field, ".", name)));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckNoUnknownFields(const Message& record,

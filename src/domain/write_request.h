@@ -7,6 +7,7 @@
 // version cannot store.
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -34,6 +35,13 @@ std::string RequestFingerprint(absl::string_view method,
 // (`field`, then the path inside it) and the field numbers.
 absl::Status CheckNoUnknownFields(const google::protobuf::Message& record,
                                   absl::string_view field);
+
+// The same for an update, which stores only the top-level fields `names`
+// (those its mask names): unknown fields elsewhere in `record` are not
+// written, and so not refused.
+absl::Status CheckNoUnknownFields(const google::protobuf::Message& record,
+                                  absl::string_view field,
+                                  const std::vector<std::string>& names);
 
 }  // namespace forum_registry::domain
 

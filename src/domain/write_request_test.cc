@@ -79,5 +79,19 @@ TEST(CheckNoUnknownFields, NamesUnknownFieldsAtTheTopAndInside) {
               HasSubstr("forum.citations[1]: carries field number 7"));
 }
 
+TEST(CheckNoUnknownFields, AnUpdateIsCheckedOnlyInTheFieldsItWrites) {
+  v1::Forum forum;
+  v1::Citation* citation = forum.add_citations();
+  citation->GetReflection()->MutableUnknownFields(citation)->AddVarint(7, 1);
+  forum.GetReflection()->MutableUnknownFields(&forum)->AddVarint(99, 1);
+  // Neither the citations nor the top level are written by this update.
+  EXPECT_TRUE(CheckNoUnknownFields(forum, "forum", {"display_name"}).ok());
+  const absl::Status status =
+      CheckNoUnknownFields(forum, "forum", {"display_name", "citations"});
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(status.message(),
+              HasSubstr("forum.citations[0]: carries field number 7"));
+}
+
 }  // namespace
 }  // namespace forum_registry::domain

@@ -149,12 +149,18 @@ const FieldDescriptor* Field(const Message& message, const char* name) {
 // objects in all three, and drops the keys `after` no longer has.
 void MergeObject(google::protobuf::Struct* stored,
                  const google::protobuf::Struct& before,
-                 const google::protobuf::Struct& after) {
+                 const google::protobuf::Struct& after,
+                 const std::vector<std::string>* keys = nullptr) {
+  const auto allowed = [keys](const std::string& key) {
+    return keys == nullptr ||
+           std::find(keys->begin(), keys->end(), key) != keys->end();
+  };
   auto& fields = *stored->mutable_fields();
   for (const auto& [key, value] : before.fields()) {
-    if (after.fields().count(key) == 0) fields.erase(key);
+    if (after.fields().count(key) == 0 && allowed(key)) fields.erase(key);
   }
   for (const auto& [key, value] : after.fields()) {
+    if (!allowed(key)) continue;
     const auto was = before.fields().find(key);
     if (was != before.fields().end() &&
         google::protobuf::util::MessageDifferencer::Equals(was->second,
@@ -189,14 +195,21 @@ absl::StatusOr<google::protobuf::Struct> ParseObject(absl::string_view json,
 
 absl::StatusOr<std::string> MergeBody(absl::string_view stored,
                                       absl::string_view before,
-                                      absl::string_view after) {
+                                      absl::string_view after,
+                                      const std::vector<std::string>* keys,
+                                      bool* changed) {
   FR_ASSIGN_OR_RETURN(google::protobuf::Struct merged,
                       ParseObject(stored, "the stored record"));
   FR_ASSIGN_OR_RETURN(const google::protobuf::Struct old,
                       ParseObject(before, "the record read"));
   FR_ASSIGN_OR_RETURN(const google::protobuf::Struct now,
                       ParseObject(after, "the record changed"));
-  MergeObject(&merged, old, now);
+  const google::protobuf::Struct original = merged;
+  MergeObject(&merged, old, now, keys);
+  if (changed != nullptr) {
+    *changed =
+        !google::protobuf::util::MessageDifferencer::Equals(original, merged);
+  }
   std::string json;
   if (auto status = google::protobuf::util::MessageToJsonString(merged, &json);
       !status.ok()) {

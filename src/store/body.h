@@ -9,6 +9,7 @@
 
 #include <pqxx/row>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -45,9 +46,15 @@ absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
 // nested objects key by key, so that unknown fields inside them survive too;
 // a changed list or value replaces the stored one whole), and a key `after`
 // dropped is dropped. Every other key, known or not, keeps its stored value.
-absl::StatusOr<std::string> MergeBody(absl::string_view stored,
-                                      absl::string_view before,
-                                      absl::string_view after);
+//
+// With `keys`, only those top-level keys may change (an update's masked
+// fields): any other key keeps its stored value, so a value this version
+// could not read, which its rules filled with a default in `after`, stays
+// as stored. `*changed` (when not null) says whether the result differs
+// from `stored`.
+absl::StatusOr<std::string> MergeBody(
+    absl::string_view stored, absl::string_view before, absl::string_view after,
+    const std::vector<std::string>* keys = nullptr, bool* changed = nullptr);
 
 // Fills `out` from a stored body, as the record `name` at `version` of the
 // incarnation created at `create_micros` (its etag and create_time; 0 if

@@ -85,6 +85,30 @@ TEST(MergeBody, WritesANewKeyAndAnUnknownEnumValueSurvives) {
       << merged;
 }
 
+TEST(MergeBody, KeysOutsideTheMaskKeepTheirStoredValue) {
+  // This version could not read "status" (a value it does not know); its
+  // rules filled in a default, which must not reach the stored record.
+  bool changed = false;
+  const std::vector<std::string> keys = {"display_name"};
+  absl::StatusOr<std::string> merged =
+      MergeBody(R"({"display_name":"A","status":"FORUM_STATUS_NEXT"})",
+                R"({"display_name":"A"})",
+                R"({"display_name":"B","status":"FORUM_STATUS_ACTIVE"})", &keys,
+                &changed);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_TRUE(
+      SameJson(*merged, R"({"display_name":"B","status":"FORUM_STATUS_NEXT"})"))
+      << *merged;
+  EXPECT_TRUE(changed);
+  // Only the default differs: nothing to write.
+  merged = MergeBody(R"({"display_name":"A","status":"FORUM_STATUS_NEXT"})",
+                     R"({"display_name":"A"})",
+                     R"({"display_name":"A","status":"FORUM_STATUS_ACTIVE"})",
+                     &keys, &changed);
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_FALSE(changed);
+}
+
 TEST(MergeBody, RefusesABodyThatIsNotAnObject) {
   EXPECT_FALSE(MergeBody("[1]", "{}", "{}").ok());
   EXPECT_FALSE(MergeBody("{}", "not json", "{}").ok());

@@ -106,6 +106,15 @@ absl::Status CommitInDoubtError() {
   return status;
 }
 
+absl::Status CommitNotReplicatedError() {
+  CountDatabaseError(absl::StatusCode::kUnknown);
+  return absl::UnknownError(
+      "the write was committed on the primary, but no replica confirmed it "
+      "before the deadline (synchronous replication): it may be lost if the "
+      "primary fails now; retry with the same request_id, which answers once "
+      "a replica has it");
+}
+
 bool IsCommitInDoubt(const absl::Status& status) {
   return status.GetPayload(kCommitInDoubtPayload).has_value();
 }

@@ -41,6 +41,13 @@ inline constexpr char kCommitInDoubtPayload[] =
 absl::Status CommitInDoubtError();
 bool IsCommitInDoubt(const absl::Status& status);
 
+// A COMMIT that PostgreSQL made on the primary while no synchronous replica
+// confirmed it in time (its wait was cut short): applied, and visible, but
+// lost if the primary fails before a replica has it. UNKNOWN as well, for
+// the client (it retries with the same request id, whose answer again waits
+// for a replica), but not in doubt: there is nothing to look up.
+absl::Status CommitNotReplicatedError();
+
 // True if the exception means the connection cannot be used again.
 bool IsConnectionBroken(const std::exception& e);
 

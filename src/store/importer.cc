@@ -30,14 +30,20 @@ const ImportRecord* FindOwner(absl::string_view what,
 // The upsert of one record or of many: RETURNING nothing for a record whose
 // body is the same (the WHERE of DO UPDATE skipped it); xmax is 0 for a row
 // the statement inserted.
+// With `keep_edits`, the update is also made only while the stored record
+// holds what an import last wrote, checked on the row as locked: an edit
+// committed since the records to keep were picked is kept too.
 std::string Upsert(pqxx::transaction_base& txn, const std::string& table,
-                   absl::string_view rows) {
+                   absl::string_view rows, bool keep_edits) {
   return absl::StrCat(
       "INSERT INTO ", txn.quote_name(table), " AS t (name, body) ", rows,
       " ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
       "version = t.version + 1, update_time = clock_timestamp() "
-      "WHERE t.body IS DISTINCT FROM EXCLUDED.body "
-      "RETURNING (xmax = 0) AS created");
+      "WHERE t.body IS DISTINCT FROM EXCLUDED.body",
+      keep_edits ? " AND EXISTS (SELECT 1 FROM imported_records i WHERE "
+                   "i.name = t.name AND i.body = t.body)"
+                 : "",
+      " RETURNING (xmax = 0) AS created");
 }
 
 void Count(const pqxx::result& rows, int records, ImportReport* report) {
@@ -133,7 +139,8 @@ absl::StatusOr<ImportReport> ImportRecords(
             Upsert(txn, table,
                    "SELECT name, body::jsonb FROM (SELECT DISTINCT ON (name) "
                    "ordinal, name, body FROM import_rows WHERE table_name = $1 "
-                   "ORDER BY name, ordinal DESC) r ORDER BY ordinal"),
+                   "ORDER BY name, ordinal DESC) r ORDER BY ordinal",
+                   options.keep_edits),
             table);
         txn.exec("RELEASE SAVEPOINT import_table");
         Count(rows, count, &report);
@@ -144,9 +151,14 @@ absl::StatusOr<ImportReport> ImportRecords(
         txn.exec("ROLLBACK TO SAVEPOINT import_table");
       }
       for (size_t i = 0; i < records.size(); ++i) {
-        if (records[i].table != table) continue;
+        if (records[i].table != table ||
+            std::find(report.kept.begin(), report.kept.end(),
+                      records[i].name) != report.kept.end()) {
+          continue;
+        }
         current = &records[i];
-        Count(txn.exec_params(Upsert(txn, table, "VALUES ($1, $2::jsonb)"),
+        Count(txn.exec_params(Upsert(txn, table, "VALUES ($1, $2::jsonb)",
+                                     options.keep_edits),
                               records[i].name, bodies[i]),
               1, &report);
       }

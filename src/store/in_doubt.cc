@@ -28,6 +28,17 @@ absl::Time ResolveUntil(absl::Time deadline) {
   return deadline - margin;
 }
 
+absl::Status ConfirmReplicated(ConnectionPool& pool, absl::Time until) {
+  const absl::Status confirmed =
+      RunTransaction(pool, until, [](ConnectionPool::Lease&, pqxx::work& txn) {
+        txn.exec("SELECT pg_current_xact_id()");
+        return absl::OkStatus();
+      });
+  // Its own COMMIT cut off at `until`: no replica confirmed in time.
+  if (IsCommitInDoubt(confirmed)) return CommitNotReplicatedError();
+  return confirmed;
+}
+
 absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
                            const std::string& committed_sql,
                            const std::string& param, absl::Time until) {
@@ -41,28 +52,40 @@ absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
           // An id at or past the one this statement is given was never
           // assigned by the database as it is now: a crash lost it, and the
           // transaction never committed (pg_xact_status refuses such ids).
+          // The commit log says "committed" as soon as the commit record is
+          // written, before the transaction stops running (it may still
+          // wait for a synchronous replica): only once it is visible to a
+          // snapshot can the absence of its rows mean it was not ours.
           const pqxx::row row = txn.exec_params1(
               "SELECT CASE WHEN $2::xid8 >= pg_current_xact_id() THEN "
-              "'aborted' ELSE pg_xact_status($2::xid8) END AS status, (" +
+              "'aborted' ELSE pg_xact_status($2::xid8) END AS status, "
+              "pg_visible_in_snapshot($2::xid8, pg_current_snapshot()) AS "
+              "visible, (" +
                   committed_sql + ") AS written",
               param, xid);
           const std::string status =
               row["status"].is_null() ? "" : row["status"].as<std::string>();
-          if (status == "in progress") {
+          if (row["written"].as<bool>()) {
+            outcome = Outcome::kCommitted;  // its own rows are there
+          } else if (status == "in progress" ||
+                     (status == "committed" && !row["visible"].as<bool>())) {
             outcome = Outcome::kRunning;
-          } else if (status == "committed" && row["written"].as<bool>()) {
-            outcome = Outcome::kCommitted;
           } else {
-            // Aborted, lost in a crash, or an id reused since (its rows are
-            // not there); NULL is an id so old its status is gone, which
-            // cannot be a transaction this process just ran.
+            // Aborted, lost in a crash, or an id reused since by another
+            // transaction (its rows would be there otherwise); NULL is an
+            // id so old its status is gone, which cannot be a transaction
+            // this process just ran.
             outcome = Outcome::kAborted;
           }
           return absl::OkStatus();
         });
     if (outcome == Outcome::kCommitted) {
       spdlog::info("in-doubt commit of transaction {}: committed", xid);
-      return absl::OkStatus();
+      // Committed, but a replica may not have it (a lost connection cuts a
+      // COMMIT's wait for a synchronous replica short). A transaction of
+      // our own that commits later is confirmed only once a replica has
+      // everything before it.
+      return ConfirmReplicated(pool, until);
     }
     if (outcome == Outcome::kAborted) {
       spdlog::info("in-doubt commit of transaction {}: not committed", xid);

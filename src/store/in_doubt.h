@@ -26,12 +26,20 @@ namespace forum_registry::store {
 // transaction `xid` (pg_current_xact_id() as text). `committed_sql` is a
 // query of one row and one boolean column, with `param` as $1 and `xid` as
 // $2, that is true when the write's own rows exist. Returns OK if the
-// transaction committed; UNAVAILABLE, saying it was not applied, if it did
-// not; and CommitInDoubtError() if the database could not tell by `until`
-// (it stays unreachable, or the transaction is still running).
+// transaction committed and a synchronous replica (if any) has it
+// (ConfirmReplicated); UNAVAILABLE, saying it was not applied, if it did
+// not commit; CommitNotReplicatedError if it committed and no replica
+// confirmed it by `until`; and CommitInDoubtError() if the database could
+// not tell by `until` (it stays unreachable, or the transaction runs on).
 absl::Status ResolveCommit(ConnectionPool& pool, const std::string& xid,
                            const std::string& committed_sql,
                            const std::string& param, absl::Time until);
+
+// Commits a transaction that does nothing but take an id: its COMMIT waits,
+// like any write's, for a synchronous replica to have everything committed
+// before it. OK once one has; CommitNotReplicatedError if the wait was cut
+// short by `until`; on a database without synchronous replicas, at once.
+absl::Status ConfirmReplicated(ConnectionPool& pool, absl::Time until);
 
 // How long a writer looks for the outcome of an in-doubt commit, for a call
 // with `deadline`: until shortly before the deadline (a margin of a tenth of

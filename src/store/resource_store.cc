@@ -74,7 +74,7 @@ bool SetWriterAndClaim(ConnectionPool::Lease& lease, pqxx::work& txn,
 
 constexpr char kStoredName[] = "write_requests.stored";
 constexpr char kStoredSql[] =
-    "SELECT encode(fingerprint, 'hex') AS fingerprint, method, resource, "
+    "SELECT encode(fingerprint, 'hex') AS fingerprint, "
     "encode(response, 'hex') AS response, transaction::text AS xid "
     "FROM write_requests WHERE request_id = $1::uuid";
 constexpr char kAnswerName[] = "write_requests.answer";
@@ -281,19 +281,29 @@ absl::Status ResourceStore::RunWrite(absl::string_view name,
         if (!SetWriterAndClaim(lease, txn, request, name, &xid)) {
           // Taken by an earlier request, which has committed.
           lease.Prepare(kStoredName, kStoredSql);
-          const pqxx::row stored = txn.exec_prepared1(kStoredName, request.id);
+          const pqxx::result found = txn.exec_prepared(kStoredName, request.id);
+          if (found.empty()) {
+            // Purged (past its retention) between the two statements.
+            return absl::AbortedError(
+                absl::StrCat("request_id: ", request.id,
+                             " expired while it was looked up; retry"));
+          }
+          const pqxx::row stored = found[0];
           if (stored["fingerprint"].as<std::string>() !=
               absl::BytesToHexString(request.fingerprint)) {
             return absl::AlreadyExistsError(absl::StrCat(
                 "request_id: ", request.id,
-                " was already used for another request (",
-                stored["method"].as<std::string>(), " of ",
-                stored["resource"].as<std::string>(),
-                "); a request id names one request: send a new one for a "
-                "different request"));
+                " was already used for another request; a request id names "
+                "one request (the same method, record, body and caller): "
+                "send a new one for a different request"));
           }
           replayed = true;
           xid = stored["xid"].as<std::string>();
+          // This transaction takes an id, so that its COMMIT waits for a
+          // synchronous replica: the first answer is given again only once
+          // a replica has the write it answers for (it may not have, if
+          // the first COMMIT's wait was cut short).
+          txn.exec("SELECT pg_current_xact_id()");
           if (out != nullptr && !stored["response"].is_null() &&
               !out->ParseFromString(absl::HexStringToBytes(
                   stored["response"].as<std::string>()))) {
@@ -367,12 +377,10 @@ absl::Status ResourceStore::Create(absl::string_view name,
       });
 }
 
-absl::Status ResourceStore::Update(absl::string_view name,
-                                   absl::string_view etag,
-                                   const Mutation& mutate, Message* out,
-                                   absl::Time deadline,
-                                   const WriteRequest& request,
-                                   WriteResult* result) {
+absl::Status ResourceStore::Update(
+    absl::string_view name, absl::string_view etag, const Mutation& mutate,
+    Message* out, absl::Time deadline, const WriteRequest& request,
+    WriteResult* result, const std::vector<std::string>* fields) {
   return RunWrite(
       name, request, out, deadline, result,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn,
@@ -406,9 +414,14 @@ absl::Status ResourceStore::Update(absl::string_view name,
           absl::StatusOr<std::string> before = ToBody(*current);
           if (!before.ok()) return before.status();
           const pqxx::field stored = rows[0]["body"];
+          bool changed = true;
           body = MergeBody(absl::string_view(stored.c_str(), stored.size()),
-                           *before, *body);
+                           *before, *body, fields, &changed);
           if (!body.ok()) return body.status();
+          if (!changed) {
+            out->CopyFrom(*current);
+            return absl::OkStatus();  // nothing written
+          }
         }
         lease.Prepare(update_name_, update_sql_);
         const pqxx::result updated =

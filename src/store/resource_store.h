@@ -162,11 +162,15 @@ class ResourceStore {
   // record. Fields of the stored record that this program does not know
   // (written by a newer version) are kept: only what `mutate` changed is
   // written over the stored JSON (MergeBody).
+  // `fields` (when not null) names the top-level fields the update may
+  // change (its mask's); when the stored record holds what this program
+  // cannot read, its other fields keep their stored values exactly.
   using Mutation = std::function<absl::Status(google::protobuf::Message*)>;
   absl::Status Update(absl::string_view name, absl::string_view etag,
                       const Mutation& mutate, google::protobuf::Message* out,
                       absl::Time deadline, const WriteRequest& request = {},
-                      WriteResult* result = nullptr);
+                      WriteResult* result = nullptr,
+                      const std::vector<std::string>* fields = nullptr);
 
   // Deletes `name` if `etag` (when not empty) matches. FAILED_PRECONDITION,
   // naming one referrer, while another record refers to it. A record with

@@ -14,7 +14,12 @@
 // (watchdog.h) shuts the connection down if the call is cancelled or the
 // database does not answer past the deadline, and no COMMIT is sent once the
 // deadline has passed or the call was cancelled: the transaction is rolled
-// back and the caller gets DEADLINE_EXCEEDED or CANCELLED.
+// back and the caller gets DEADLINE_EXCEEDED or CANCELLED. A COMMIT sent in
+// time but still running past the deadline (waiting for a synchronous
+// replica) is cut off too, and reported in doubt. A COMMIT that
+// PostgreSQL made on the primary without the synchronous replica's
+// confirmation it waits for is CommitNotReplicatedError (errors.h), and one
+// whose connection broke is CommitInDoubtError (in_doubt.h resolves it).
 //
 //   absl::Status s = RunTransaction(pool, deadline,
 //       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
@@ -24,6 +29,7 @@
 //         return absl::OkStatus();
 //       });
 
+#include <cstring>
 #include <pqxx/pqxx>
 #include <type_traits>
 
@@ -34,6 +40,27 @@
 #include "src/store/watchdog.h"
 
 namespace forum_registry::store {
+
+// Notices a COMMIT whose wait for a synchronous replica PostgreSQL cut
+// short (the statement timeout, a cancel, a lost client): the transaction
+// committed on the primary only, and PostgreSQL reports success with a
+// WARNING ("canceling wait for synchronous replication ... has already
+// committed locally, but might not have been replicated").
+class ReplicaWaitWatch final : public pqxx::errorhandler {
+ public:
+  explicit ReplicaWaitWatch(pqxx::connection_base& connection)
+      : pqxx::errorhandler(connection) {}
+  bool operator()(const char message[]) noexcept override {
+    if (std::strstr(message, "synchronous replication") != nullptr) {
+      cut_short_ = true;
+    }
+    return true;  // still logged as before
+  }
+  bool cut_short() const { return cut_short_; }
+
+ private:
+  bool cut_short_ = false;
+};
 
 template <typename Txn = pqxx::work, typename Fn>
 absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
@@ -51,13 +78,22 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
         if (status.ok() && watch.Over()) {
           status = watch.Why();  // rolled back, not committed
         }
-        if (status.ok()) watch.Disarm();  // a COMMIT sent is not cut off
+        // The watch stays on through COMMIT: a COMMIT still waiting past
+        // the deadline (for a synchronous replica, which no statement
+        // timeout ends) is cut off, and its outcome is in doubt.
       }
-      if (status.ok()) txn.commit();
+      if (status.ok()) {
+        ReplicaWaitWatch replica(lease->connection());
+        txn.commit();
+        if (replica.cut_short()) status = CommitNotReplicatedError();
+      }
     }
   } catch (const std::exception& e) {
     if (IsConnectionBroken(e)) lease->MarkBroken();
-    status = watch.Fired() ? watch.Why() : StatusFromException(e);
+    // A COMMIT cut off is in doubt, whoever cut it.
+    const bool in_doubt =
+        dynamic_cast<const pqxx::in_doubt_error*>(&e) != nullptr;
+    status = watch.Fired() && !in_doubt ? watch.Why() : StatusFromException(e);
   }
   // A socket the watchdog shut down, even after the last statement, must
   // not go back to the pool.

@@ -120,11 +120,28 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   }
   // Let the writers get going, crash the database mid-traffic, and bring
   // it back while they keep writing.
-  while (sent < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto await_sent = [&](int count) {
+    const absl::Time until = absl::Now() + absl::Seconds(60);
+    while (sent < count && absl::Now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return sent >= count;
+  };
+  const auto stop_writers = [&] {
+    stop = true;
+    for (std::thread& writer : writers) writer.join();
+  };
+  if (!await_sent(2000)) {
+    stop_writers();
+    FAIL() << "the writers stalled before the crash: " << sent.load();
+  }
   cluster->Kill();
   const int at_crash = sent;
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
-  ASSERT_TRUE(cluster->Restart());
+  if (!cluster->Restart()) {
+    stop_writers();
+    FAIL() << "PostgreSQL did not start again";
+  }
   const absl::Time back = absl::Now();
   while (HealthStatus(channel) != "SERVING" &&
          absl::Now() < back + absl::Seconds(20)) {
@@ -132,11 +149,9 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   }
   EXPECT_EQ(HealthStatus(channel), "SERVING");
   const int at_restart = sent;
-  while (sent < at_restart + 1000) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  stop = true;
-  for (std::thread& writer : writers) writer.join();
+  const bool resumed = await_sent(at_restart + 1000);
+  stop_writers();
+  ASSERT_TRUE(resumed) << "writes did not resume after the restart";
 
   // What the database holds now, by request id.
   pqxx::connection db(cluster->url());
@@ -234,6 +249,64 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   EXPECT_EQ(server->Stop(), 0) << server->Output();
 }
 
+// Synchronous replication (the production overlay's): a COMMIT waits for a
+// replica, and no statement timeout ends that wait. The server must not
+// acknowledge the write, nor a retry of it, until a replica has it, and must
+// not leave the COMMIT holding its worker past the deadline. Here no
+// replica answers (synchronous_standby_names names none that exists) until
+// the setting is lifted.
+TEST(SynchronousReplica, ACommitNoReplicaConfirmedIsNeverAcknowledged) {
+  std::unique_ptr<PrivateCluster> cluster = PrivateCluster::Start();
+  ASSERT_NE(cluster, nullptr);
+  ASSERT_TRUE(cluster->Migrate());
+  auto server = ServerProcess::Start(
+      cluster->url(),
+      {"--statement-timeout=1s", "--health-check-interval=200ms"});
+  ASSERT_NE(server, nullptr);
+  auto stub = v1::ParticipantService::NewStub(server->Channel());
+  pqxx::connection admin(cluster->url());
+  const auto set_replica = [&admin](const std::string& names) {
+    pqxx::nontransaction txn(admin);
+    txn.exec("ALTER SYSTEM SET synchronous_standby_names = " +
+             txn.quote(names));
+    txn.exec("SELECT pg_reload_conf()");
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  };
+  set_replica("no_such_replica");
+
+  const Write write{.create = true,
+                    .name = "participants/unreplicated",
+                    .request_id = RandomUuid(),
+                    .display_name = "Waits for a replica"};
+  // The COMMIT waits for the replica past the call's deadline; the server
+  // cuts it off there. Whatever the client sees, it is not an
+  // acknowledgement.
+  grpc::Status status = Send(*stub, write, absl::Seconds(3));
+  EXPECT_TRUE(MayHaveApplied(status.error_code())) << Describe(status);
+  // Retried while still no replica answers: not acknowledged either.
+  status = Send(*stub, write, absl::Seconds(3));
+  EXPECT_FALSE(status.ok()) << Describe(status);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_GE(MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
+                         "forum_registry_db_errors_total{code=\"UNKNOWN\"}"),
+            1)
+      << "the server counts the COMMIT it cut off as of unknown outcome";
+  set_replica("");  // a commit needs no replica any more
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    status = Send(*stub, write, absl::Seconds(10));
+    if (status.ok()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  pqxx::nontransaction read(admin);
+  EXPECT_EQ(read.exec_params1("SELECT count(*) FROM changes WHERE request_id "
+                              "= $1::uuid",
+                              write.request_id)[0]
+                .as<int>(),
+            1);
+  EXPECT_EQ(server->Stop(), 0) << server->Output();
+}
+
 // Commits cut off on purpose, one outcome each. Records named slow-* take
 // 1.5 s to commit (a deferred trigger sleeps at COMMIT), which leaves time
 // to break the server's connection while its COMMIT is on the way: the
@@ -274,12 +347,21 @@ class CommitInDoubt : public ::testing::Test {
   void AwaitCommitting() {
     for (int i = 0; i < 200; ++i) {
       if (db_->Query("SELECT count(*) FROM pg_stat_activity WHERE "
-                     "wait_event = 'PgSleep'") == "1") {
+                     "wait_event = 'PgSleep' AND datname = "
+                     "current_database()") == "1") {
         return;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ADD_FAILURE() << "the COMMIT never started";
+  }
+
+  // Waits until the request's change is committed and visible.
+  void AwaitCommitted(const std::string& request_id) {
+    for (int i = 0; i < 500 && ChangesOf(request_id) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(ChangesOf(request_id), 1) << "the COMMIT never finished";
   }
 
   // Commits whose outcome stayed unknown, from the server's metrics.
@@ -305,7 +387,7 @@ TEST_F(CommitInDoubt,
   auto call = CreateSlowly("lost-answer", request_id, absl::Seconds(10));
   AwaitCommitting();
   proxy_->Pause();  // the answer to COMMIT will not get through
-  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  AwaitCommitted(request_id);
   proxy_->Cut();
   proxy_->Resume();
   const grpc::Status status = call.get();
@@ -350,7 +432,7 @@ TEST_F(CommitInDoubt,
   auto call = CreateSlowly("unknown", request_id, absl::Seconds(4));
   AwaitCommitting();
   proxy_->Pause();
-  std::this_thread::sleep_for(std::chrono::milliseconds(1700));
+  AwaitCommitted(request_id);
   proxy_->Cut();  // and the database stays out of reach
   const grpc::Status status = call.get();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << Describe(status);
@@ -360,8 +442,6 @@ TEST_F(CommitInDoubt,
   proxy_->Resume();
   // It was applied; the retry with its id says so and writes nothing.
   EXPECT_EQ(ChangesOf(request_id), 1);
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
   v1::CreateParticipantRequest request;
   request.set_participant_id("slow-unknown");
   request.mutable_participant()->set_kind(v1::PARTICIPANT_KIND_STATE);
@@ -369,16 +449,22 @@ TEST_F(CommitInDoubt,
   request.set_request_id(request_id);
   v1::Participant out;
   grpc::Status retried;
+  std::string replayed;
   for (int i = 0; i < 50; ++i) {  // until the server reconnects
+    grpc::ClientContext context;  // one per call
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
     retried = stub_->CreateParticipant(&context, request, &out);
+    const auto& headers = context.GetServerInitialMetadata();
+    const auto found = headers.find("x-forum-registry-replayed");
+    replayed = found == headers.end()
+                   ? ""
+                   : std::string(found->second.data(), found->second.size());
     if (retried.error_code() != grpc::StatusCode::UNAVAILABLE) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   EXPECT_TRUE(retried.ok()) << Describe(retried);
   EXPECT_EQ(out.name(), "participants/slow-unknown");
-  const auto& headers = context.GetServerInitialMetadata();
-  const auto replayed = headers.find("x-forum-registry-replayed");
-  EXPECT_TRUE(replayed != headers.end() && replayed->second == "true");
+  EXPECT_EQ(replayed, "true");
   EXPECT_EQ(ChangesOf(request_id), 1);
 }
 

@@ -351,6 +351,50 @@ TEST_F(RetryTest, AnUpdateKeepsFieldsOfTheStoredRecordThisVersionDoesNotKnow) {
             "1995 CE 7");
 }
 
+TEST_F(RetryTest, AnEnumValueThisVersionDoesNotKnowSurvivesAnUpdateOfAnother) {
+  const std::string id = UniqueId("newer-enum");
+  v1::Forum created;
+  ASSERT_TRUE(Create(CreateRequest(id, ""), &created).ok());
+  // A newer version's status value; this one reads no status at all, and
+  // its rules would fill in the default.
+  db().Execute(
+      absl::StrCat("UPDATE forums SET body = body || '{\"status\": "
+                   "\"FORUM_STATUS_FROM_THE_FUTURE\"}' WHERE name = 'forums/",
+                   id, "'"));
+  const std::string version = db().Query(absl::StrCat(
+      "SELECT version FROM forums WHERE name = 'forums/", id, "'"));
+  v1::UpdateForumRequest touch = RenameRequest(created, "Summit " + id, "");
+  touch.mutable_forum()->clear_etag();
+  v1::Forum out;
+  ASSERT_TRUE(Update(touch, &out).ok());
+  EXPECT_EQ(db().Query(absl::StrCat(
+                "SELECT version FROM forums WHERE name = 'forums/", id, "'")),
+            version)
+      << "an update that changes nothing writes nothing";
+  ASSERT_TRUE(Update(RenameRequest(out, "Renamed", ""), &out).ok());
+  EXPECT_EQ(db().Query(absl::StrCat(
+                "SELECT (body->>'status') || ' ' || (body->>'display_name') "
+                "FROM forums WHERE name = 'forums/",
+                id, "'")),
+            "FORUM_STATUS_FROM_THE_FUTURE Renamed");
+}
+
+TEST_F(RetryTest, AnUpdateIsRefusedOnlyForUnknownFieldsItWouldWrite) {
+  v1::Forum created;
+  ASSERT_TRUE(Create(CreateRequest(UniqueId("partial"), ""), &created).ok());
+  // A newer client sends the whole record, with a field this server does
+  // not know in a part the mask leaves out.
+  v1::UpdateForumRequest update = RenameRequest(created, "Renamed", "");
+  v1::Citation* citation = update.mutable_forum()->add_citations();
+  citation->set_source("sources/x");
+  citation->GetReflection()->MutableUnknownFields(citation)->AddVarint(901, 1);
+  v1::Forum out;
+  const grpc::Status status = Update(update, &out);
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(out.display_name(), "Renamed");
+  EXPECT_EQ(out.citations_size(), 0);
+}
+
 TEST_F(RetryTest, ARecordWithFieldsThisVersionCannotStoreIsRefusedNotCutDown) {
   v1::CreateForumRequest request = CreateRequest(UniqueId("from-newer"), "");
   request.mutable_forum()
