@@ -83,9 +83,13 @@ absl::Status RunTransaction(ConnectionPool& pool, absl::Time deadline,
         // timeout ends) is cut off, and its outcome is in doubt.
       }
       if (status.ok()) {
-        ReplicaWaitWatch replica(lease->connection());
-        txn.commit();
-        if (replica.cut_short()) status = CommitNotReplicatedError();
+        if constexpr (std::is_same_v<Txn, pqxx::nontransaction>) {
+          txn.commit();  // a read: nothing to replicate
+        } else {
+          ReplicaWaitWatch replica(lease->connection());
+          txn.commit();
+          if (replica.cut_short()) status = CommitNotReplicatedError();
+        }
       }
     }
   } catch (const std::exception& e) {
