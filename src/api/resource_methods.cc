@@ -216,18 +216,12 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContextBase* context,
   }
   const std::string& name = NameOf(resource);
   FR_RETURN_IF_ERROR(CheckName(name, absl::StrCat(type_.field, ".name")));
-  // The top-level fields the update writes: those its mask names, or
-  // every one for `*`.
-  std::vector<std::string> fields;
-  bool every_field = false;
-  for (const std::string& path : mask.paths()) {
-    every_field = every_field || path == "*";
-    fields.push_back(path.substr(0, path.find('.')));
-  }
+  // The top-level fields the update writes (nullopt: every one).
+  const std::optional<std::vector<std::string>> fields =
+      domain::MaskedFields(mask);
   FR_RETURN_IF_ERROR(
-      every_field
-          ? domain::CheckNoUnknownFields(resource, type_.field)
-          : domain::CheckNoUnknownFields(resource, type_.field, fields));
+      fields ? domain::CheckNoUnknownFields(resource, type_.field, *fields)
+             : domain::CheckNoUnknownFields(resource, type_.field));
   // Check the mask before touching the database.
   {
     std::unique_ptr<Message> scratch(resource.New());
@@ -240,8 +234,7 @@ absl::Status ResourceMethods::DoUpdate(grpc::ServerContextBase* context,
         FR_RETURN_IF_ERROR(domain::ApplyUpdateMask(mask, resource, current));
         return Check(current);
       },
-      out, DeadlineOf(context), write, &result,
-      every_field ? nullptr : &fields));
+      out, DeadlineOf(context), write, &result, fields ? &*fields : nullptr));
   SendWriteHeaders(context, result);
   return absl::OkStatus();
 }

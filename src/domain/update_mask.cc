@@ -69,6 +69,16 @@ absl::Status ApplyUpdateMask(const FieldMask& mask,
   return absl::OkStatus();
 }
 
+std::optional<std::vector<std::string>> MaskedFields(const FieldMask& mask) {
+  std::vector<std::string> fields;
+  for (const std::string& raw : mask.paths()) {
+    const std::string path = SnakeCase(raw);
+    if (path == "*") return std::nullopt;
+    fields.push_back(path.substr(0, path.find('.')));
+  }
+  return fields;
+}
+
 std::string FormatEtag(int64_t version, int64_t create_micros) {
   if (create_micros == 0) return absl::StrCat("v", version);
   return absl::StrCat("v", version, ".", absl::Hex(create_micros));

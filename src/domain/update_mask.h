@@ -11,7 +11,9 @@
 // as their annotations say) in a mask are ignored, as AIP-203 asks. A path
 // that names no field is INVALID_ARGUMENT.
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -25,6 +27,12 @@ namespace forum_registry::domain {
 absl::Status ApplyUpdateMask(const google::protobuf::FieldMask& mask,
                              const google::protobuf::Message& patch,
                              google::protobuf::Message* target);
+
+// The top-level fields `mask` names, as proto field names, in the same
+// reading as ApplyUpdateMask ("displayName" and "founded.month" name
+// "display_name" and "founded"); nullopt when it names `*`, every field.
+std::optional<std::vector<std::string>> MaskedFields(
+    const google::protobuf::FieldMask& mask);
 
 // The etag of the stored version `version` of the incarnation of a record
 // created at `create_micros` (microseconds since the epoch):
