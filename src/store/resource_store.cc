@@ -29,16 +29,15 @@ constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
 // told of (a NOTIFY on its way) before it reads the database instead.
 constexpr absl::Duration kFeedWait = absl::Seconds(1);
 
-// Who writes and with which request id, for the change log (migrations/0007,
-// 0010): settings local to the transaction that record_change() reads at
-// commit.
-constexpr char kSetWriterName[] = "changes.set_writer";
-constexpr char kSetWriterSql[] =
-    "SELECT set_config('forum_registry.actor', $1, true), "
-    "set_config('forum_registry.request_id', $2, true)";
+// Who writes, for the change log (migrations/0007): a setting local to the
+// transaction that record_change() reads at commit.
+constexpr char kSetActorName[] = "changes.set_actor";
+constexpr char kSetActorSql[] =
+    "SELECT set_config('forum_registry.actor', $1, true)";
 
-// The same, for a write with a request id, which it claims in the same
-// statement (migrations/0010): `xid` is the transaction's id, or NULL when
+// The same, and the request id (migrations/0010), for a write with one,
+// which it claims in the same statement: `xid` is the transaction's id, or
+// NULL when
 // an earlier request holds the id. A concurrent request with the same id
 // waits here until the first commits or rolls back.
 constexpr char kClaimName[] = "write_requests.claim";
@@ -58,8 +57,8 @@ bool SetWriterAndClaim(ConnectionPool::Lease& lease, pqxx::work& txn,
                        std::string* xid) {
   if (request.id.empty()) {
     if (request.actor.empty()) return true;
-    lease.Prepare(kSetWriterName, kSetWriterSql);
-    txn.exec_prepared(kSetWriterName, request.actor, request.id);
+    lease.Prepare(kSetActorName, kSetActorSql);
+    txn.exec_prepared(kSetActorName, request.actor);
     return true;
   }
   lease.Prepare(kClaimName, kClaimSql);
@@ -275,9 +274,6 @@ absl::Status ResourceStore::RunWrite(absl::string_view name,
   absl::Status status = RunTransaction(
       *pool_, deadline,
       [&](ConnectionPool::Lease& lease, pqxx::work& txn) -> absl::Status {
-        xid.clear();
-        wrote_xid.clear();
-        replayed = false;
         if (!SetWriterAndClaim(lease, txn, request, name, &xid)) {
           // Taken by an earlier request, which has committed.
           lease.Prepare(kStoredName, kStoredSql);
@@ -324,14 +320,16 @@ absl::Status ResourceStore::RunWrite(absl::string_view name,
         }
         return absl::OkStatus();
       });
-  if (IsCommitInDoubt(status) && !xid.empty()) {
-    status = request.id.empty()
-                 ? ResolveCommit(*pool_, xid, kChangeWrittenSql,
-                                 std::string(name), ResolveUntil(deadline))
-                 : ResolveCommit(*pool_, xid, kRequestWrittenSql, request.id,
-                                 ResolveUntil(deadline));
-  } else if (IsCommitInDoubt(status)) {
-    status = absl::OkStatus();  // nothing was written: nothing to lose
+  if (IsCommitInDoubt(status)) {
+    // Without an id the transaction wrote nothing: nothing to lose.
+    const bool by_request = !request.id.empty();
+    status =
+        xid.empty()
+            ? absl::OkStatus()
+            : ResolveCommit(*pool_, xid,
+                            by_request ? kRequestWrittenSql : kChangeWrittenSql,
+                            by_request ? request.id : std::string(name),
+                            ResolveUntil(deadline));
   }
   FR_RETURN_IF_ERROR(status);
   if (result != nullptr) {
