@@ -88,6 +88,12 @@ void ExpectUnchanged(const Forum& actual, const Forum& expected) {
       << expected.DebugString();
 }
 
+TEST(MaskedFields, NamesTopLevelProtoFieldsAsApplyUpdateMaskReadsThem) {
+  EXPECT_EQ(MaskedFields(Mask({"displayName", "founded.month", "topics"})),
+            (std::vector<std::string>{"display_name", "founded", "topics"}));
+  EXPECT_EQ(MaskedFields(Mask({"display_name", "*"})), std::nullopt);
+}
+
 TEST(ApplyUpdateMask, DisplayNameChangesOnlyDisplayName) {
   Forum target = StoredForum();
   const absl::Status status =
