@@ -2,6 +2,7 @@
 
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -10,7 +11,6 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/unknown_field_set.h"
-#include "src/domain/status_macros.h"
 #include "src/domain/validation.h"
 
 namespace forum_registry::domain {
@@ -21,13 +21,15 @@ using google::protobuf::Message;
 
 // The first message inside `message` (itself included) that carries unknown
 // fields, as a path below it ("" for itself, ".venue", ".citations[2]"), and
-// their numbers; false if there is none.
+// their numbers; false if there is none. With `only`, the unknown fields of
+// `message` itself are not looked at, and of its fields only those named.
 bool FindUnknown(const Message& message, std::string* path,
-                 std::vector<int>* numbers) {
+                 std::vector<int>* numbers,
+                 const std::vector<std::string>* only = nullptr) {
   const google::protobuf::Reflection* reflection = message.GetReflection();
   const google::protobuf::UnknownFieldSet& unknown =
       reflection->GetUnknownFields(message);
-  if (!unknown.empty()) {
+  if (only == nullptr && !unknown.empty()) {
     for (int i = 0; i < unknown.field_count(); ++i) {
       numbers->push_back(unknown.field(i).number());
     }
@@ -37,6 +39,10 @@ bool FindUnknown(const Message& message, std::string* path,
   reflection->ListFields(message, &fields);
   for (const FieldDescriptor* field : fields) {
     if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (only != nullptr &&
+        std::find(only->begin(), only->end(), field->name()) == only->end()) {
+      continue;
+    }
     if (field->is_repeated()) {
       for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
         std::string below;
@@ -56,6 +62,20 @@ bool FindUnknown(const Message& message, std::string* path,
     }
   }
   return false;
+}
+
+// CheckNoUnknownFields, of every field or (with `only`) of those named.
+absl::Status CheckUnknownFieldsIn(const Message& record,
+                                  absl::string_view field,
+                                  const std::vector<std::string>* only) {
+  std::string path;
+  std::vector<int> numbers;
+  if (!FindUnknown(record, &path, &numbers, only)) return absl::OkStatus();
+  return absl::FailedPreconditionError(absl::StrCat(
+      field, path, ": carries field number", numbers.size() > 1 ? "s " : " ",
+      absl::StrJoin(numbers, ", "),
+      ", unknown to this version of the server, which would drop it; send the "
+      "write to a server of the client's version or newer"));
 }
 
 }  // namespace
@@ -107,41 +127,14 @@ std::string RequestFingerprint(absl::string_view method,
 }
 
 absl::Status CheckNoUnknownFields(const Message& record,
-                                  absl::string_view field,
-                                  const std::vector<std::string>& names) {
-  const google::protobuf::Reflection* reflection = record.GetReflection();
-  for (const std::string& name : names) {
-    const FieldDescriptor* known =
-        record.GetDescriptor()->FindFieldByName(name);
-    if (known == nullptr ||
-        known->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
-      continue;
-    }
-    if (known->is_repeated()) {
-      for (int i = 0; i < reflection->FieldSize(record, known); ++i) {
-        FR_RETURN_IF_ERROR(CheckNoUnknownFields(
-            reflection->GetRepeatedMessage(record, known, i),
-            absl::StrCat(field, ".", name, "[", i, "]")));
-      }
-    } else if (reflection->HasField(record, known)) {
-      FR_RETURN_IF_ERROR(
-          CheckNoUnknownFields(reflection->GetMessage(record, known),
-                               absl::StrCat(field, ".", name)));
-    }
-  }
-  return absl::OkStatus();
+                                  absl::string_view field) {
+  return CheckUnknownFieldsIn(record, field, nullptr);
 }
 
 absl::Status CheckNoUnknownFields(const Message& record,
-                                  absl::string_view field) {
-  std::string path;
-  std::vector<int> numbers;
-  if (!FindUnknown(record, &path, &numbers)) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
-      field, path, ": carries field number", numbers.size() > 1 ? "s " : " ",
-      absl::StrJoin(numbers, ", "),
-      ", unknown to this version of the server, which would drop it; send the "
-      "write to a server of the client's version or newer"));
+                                  absl::string_view field,
+                                  const std::vector<std::string>& names) {
+  return CheckUnknownFieldsIn(record, field, &names);
 }
 
 }  // namespace forum_registry::domain
