@@ -129,6 +129,8 @@ std::vector<Op> AllowedOps(FieldType type) {
     case FieldType::kStringList:
       return {Op::kHas};
     case FieldType::kNames:
+    case FieldType::kExternalIds:
+    case FieldType::kCitedSources:
       return {Op::kHas, Op::kEq};
   }
   return {};
@@ -208,9 +210,13 @@ std::string Expects(const FieldSpec& field) {
       return absl::StrCat("takes a full date in double quotes, e.g. ", name,
                           " = \"2024-03-01\"");
     case FieldType::kReference:
+    case FieldType::kCitedSources:
       return absl::StrCat(
           "takes a resource name in double quotes, e.g. ", name, " = \"",
           field.collection.empty() ? "forums" : field.collection, "/id\"");
+    case FieldType::kExternalIds:
+      return absl::StrCat("takes an external id in double quotes, e.g. ", name,
+                          ":\"wikidata:Q7768\"");
   }
   return "";
 }
@@ -431,7 +437,11 @@ class Parser {
     node.comparison.field = field;
     node.comparison.op = op.op;
     node.comparison.position = CharPosition(text_, name.begin);
-    if (field->type == FieldType::kNames) node.comparison.op = Op::kHas;
+    if (field->type == FieldType::kNames ||
+        field->type == FieldType::kExternalIds ||
+        field->type == FieldType::kCitedSources) {
+      node.comparison.op = Op::kHas;
+    }
     absl::StatusOr<Literal> literal = Resolve(*field, op.op, *std::move(raw));
     if (!literal.ok()) return literal.status();
     node.comparison.value = *std::move(literal);
@@ -498,6 +508,15 @@ class Parser {
         if (!raw.quoted) return wrong();
         literal.value = std::move(raw.text);
         return literal;
+      case FieldType::kExternalIds:
+        if (!raw.quoted) return wrong();
+        if (absl::Status s = CheckExternalIdText(raw.text, field.name);
+            !s.ok()) {
+          return ErrorAt(raw.begin, s.message());
+        }
+        literal.value = std::move(raw.text);
+        return literal;
+      case FieldType::kCitedSources:
       case FieldType::kReference:
         if (!raw.quoted) return wrong();
         if (!field.collection.empty()) {

@@ -18,6 +18,8 @@
 //   active_on = "2024-03-01"            // a full date
 //   topics:"energy"                     // has the element "energy"
 //   names:"АРФ"                         // any name, any language, any case
+//   external_ids:"wikidata:Q7768"       // carries that external id
+//   citations.source = "sources/mfa-1374-11-07-2023"   // cites the source
 //   parent = "forums/asean"
 //   -status = DISSOLVED (kind = SUMMIT OR kind = MINISTERIAL)
 //
@@ -65,6 +67,12 @@
 //   kReference   = !=                     "forums/arf" -> std::string; ""
 //                                         means none; checked against
 //                                         FieldSpec::collection if set
+//   kExternalIds : (and =, read as :)     "wikidata:Q7768" -> std::string:
+//                                         some external id is it, ignoring
+//                                         case; CheckExternalIdText
+//   kCitedSources : (and =, read as :)    "sources/x" -> std::string: some
+//                                         citation cites it; must be a
+//                                         name in FieldSpec::collection
 //
 // For kString, ':' means "contains, ignoring case". With '=' and '!=' an
 // unescaped '*' at the start or end of the string is a wildcard: the Literal
@@ -113,15 +121,17 @@ inline constexpr int kMaxDepth = 32;
 inline constexpr int kMaxComparisons = 64;
 
 enum class FieldType {
-  kString,      // text
-  kEnum,        // a proto enum; needs FieldSpec::enum_type
-  kInteger,     // a 64-bit integer
-  kBool,        // true or false
-  kDate,        // a PartialDate field
-  kDay,         // a virtual "as of" field such as active_on
-  kStringList,  // a repeated string (topics)
-  kNames,       // a record's names in all languages
-  kReference,   // a resource name like "forums/arf"
+  kString,        // text
+  kEnum,          // a proto enum; needs FieldSpec::enum_type
+  kInteger,       // a 64-bit integer
+  kBool,          // true or false
+  kDate,          // a PartialDate field
+  kDay,           // a virtual "as of" field such as active_on
+  kStringList,    // a repeated string (topics)
+  kNames,         // a record's names in all languages
+  kReference,     // a resource name like "forums/arf"
+  kExternalIds,   // a record's external ids, as "scheme:value"
+  kCitedSources,  // the sources a record's citations name
 };
 
 // One field a client may filter on.

@@ -427,6 +427,34 @@ std::vector<ResourceType>* Build() {
       type.filters.push_back(MakeFilter(*types, type, decl));
       type.schema.push_back(type.filters.back().spec);
     }
+    // Every kind with external ids or citations can be filtered on them,
+    // from the columns migration 0011 generates on every record table.
+    ResourceType& type = (*types)[i];
+    const FieldDescriptor* ids =
+        type.descriptor->FindFieldByName("external_ids");
+    if (ids != nullptr && ids->message_type() == v1::ExternalId::descriptor()) {
+      type.filters.push_back(
+          {.spec = {.name = "external_ids", .type = FieldType::kExternalIds},
+           .location = "external_ids"});
+      type.schema.push_back(type.filters.back().spec);
+    }
+    const FieldDescriptor* citations =
+        type.descriptor->FindFieldByName("citations");
+    if (citations != nullptr &&
+        citations->message_type() == v1::Citation::descriptor()) {
+      const ResourceType* source =
+          FindIn(*types, v1::Citation::descriptor()
+                             ->FindFieldByName("source")
+                             ->options()
+                             .GetExtension(google::api::resource_reference)
+                             .type());
+      if (source == nullptr) Fail("Citation.source names no known kind");
+      type.filters.push_back({.spec = {.name = "citations.source",
+                                       .type = FieldType::kCitedSources,
+                                       .collection = source->collection},
+                              .location = "cited_sources"});
+      type.schema.push_back(type.filters.back().spec);
+    }
   }
   return types;
 }

@@ -153,6 +153,22 @@ absl::Status CheckExternalIds(const google::protobuf::RepeatedPtrField<
   return absl::OkStatus();
 }
 
+absl::Status CheckExternalIdText(absl::string_view text,
+                                 absl::string_view field) {
+  const size_t colon = text.find(':');
+  if (colon == absl::string_view::npos || !IsScheme(text.substr(0, colon))) {
+    return Invalid(
+        field,
+        absl::StrCat(
+            "\"", Quote(text),
+            "\" is not an external id: write "
+            "\"scheme:value\", with a lower-case scheme of letters, digits and "
+            "hyphens, such as \"wikidata:Q7768\""));
+  }
+  return CheckText(text.substr(colon + 1), field,
+                   {.required = true, .max_chars = 200});
+}
+
 absl::Status CheckCitations(const google::protobuf::RepeatedPtrField<
                                 forumregistry::v1::Citation>& citations,
                             absl::string_view field) {

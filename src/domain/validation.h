@@ -40,6 +40,12 @@ absl::Status CheckText(absl::string_view text, absl::string_view field,
 
 absl::Status CheckMaxItems(int count, int max, absl::string_view field);
 
+// An external id written as "scheme:value" ("wikidata:Q7768"), as filters
+// and lookups take it: the scheme and the value as CheckExternalIds wants
+// them in a record.
+absl::Status CheckExternalIdText(absl::string_view text,
+                                 absl::string_view field);
+
 absl::Status CheckNames(
     const google::protobuf::RepeatedPtrField<forumregistry::v1::Name>& names,
     absl::string_view field);

@@ -15,6 +15,7 @@
 #include "grpcpp/security/tls_credentials_options.h"
 #include "src/api/change_service.h"
 #include "src/api/resource_service.h"
+#include "src/api/search_service.h"
 #include "src/auth/authorizer.h"
 #include "src/domain/resource_registry.h"
 #include "src/server/change_purger.h"
@@ -113,6 +114,7 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
 std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                                           const Services& services,
                                           api::ChangeService* changes,
+                                          api::SearchService* search,
                                           Metrics* metrics, int* port) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -122,6 +124,7 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                            port);
   for (const auto& service : services) builder.RegisterService(service.get());
   builder.RegisterService(changes);
+  builder.RegisterService(search);
   // Every method of ours is a callback method: unary calls run on the
   // dispatcher's workers, watches on no thread. What is left to the
   // synchronous server is reflection; its threads are bounded, and a call
@@ -184,6 +187,7 @@ std::function<void(bool)> SetUpHealth(
     ready_names.push_back(service->full_name());
   }
   ready_names.push_back(forumregistry::v1::ChangeService::service_full_name());
+  ready_names.push_back(forumregistry::v1::SearchService::service_full_name());
   auto set_ready = [healths, ready_names](bool serving) {
     for (grpc::HealthCheckServiceInterface* health : healths) {
       for (const std::string& name : ready_names) {
@@ -352,6 +356,9 @@ int RunServer(const ServeConfig& config) {
   changes.set_authorizer(authorizer->get());
   changes.set_page_token_key(page_token_key.get());
   changes.set_max_page_bytes(limits.max_page_bytes);
+  api::SearchService search(pools.reads(), &dispatcher);
+  search.set_authorizer(authorizer->get());
+  search.set_page_token_key(page_token_key.get());
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
@@ -361,7 +368,7 @@ int RunServer(const ServeConfig& config) {
 
   int port = 0;
   std::unique_ptr<grpc::Server> server =
-      BuildServer(config, services, &changes, &metrics, &port);
+      BuildServer(config, services, &changes, &search, &metrics, &port);
   if (server == nullptr) {
     LogEvent(spdlog::level::err, "start_failed",
              {{"listen_address", config.listen_address},

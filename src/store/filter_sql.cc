@@ -181,6 +181,8 @@ class Compiler {
       case FieldType::kStringList:
         return absl::StrCat(e, " ? ", Param(std::get<std::string>(value)));
       case FieldType::kNames:
+      case FieldType::kExternalIds:
+      case FieldType::kCitedSources:
         // Array containment, which the GIN index on the names serves
         // (`= ANY` would read every row).
         return absl::StrCat(e, " @> ARRAY[lower(",

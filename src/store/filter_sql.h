@@ -31,6 +31,8 @@
 //   kStringList `:` holds the value as one element.
 //   kNames      `:` and `=`: any name of the record equals the value,
 //               ignoring case.
+//   kExternalIds, kCitedSources   the same over the record's external ids
+//               ("scheme:value") and the sources its citations name.
 
 #include <map>
 #include <string>

@@ -1,0 +1,153 @@
+#include "src/api/search_service.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "src/api/status.h"
+#include "src/domain/page_token.h"
+#include "src/domain/resource_registry.h"
+#include "src/domain/search_request.h"
+#include "src/domain/status_macros.h"
+
+namespace forum_registry::api {
+namespace {
+
+namespace v1 = forumregistry::v1;
+
+// "forumregistry.org/Forum" for "forums".
+std::string TypeOf(const std::string& collection) {
+  for (const domain::ResourceType& kind : domain::Resources()) {
+    if (kind.collection == collection) return kind.type;
+  }
+  return "";
+}
+
+absl::Status RunSearch(store::SearchIndex& index,
+                       store::PageTokenKey* page_token_key,
+                       grpc::ServerContextBase* context,
+                       const v1::SearchRequest& request,
+                       v1::SearchResponse* response) {
+  FR_ASSIGN_OR_RETURN(domain::SearchQuery query,
+                      domain::ParseSearchRequest(
+                          request.query(),
+                          std::vector<std::string>(request.types().begin(),
+                                                   request.types().end()),
+                          request.filter(), request.page_size()));
+  if (page_token_key == nullptr) {
+    return absl::InternalError("no key to sign page tokens with");
+  }
+  const absl::Time deadline = DeadlineOf(context);
+  FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
+                      page_token_key->Get(deadline));
+  const std::string fingerprint = domain::SearchFingerprint(query);
+  if (!request.page_token().empty()) {
+    FR_ASSIGN_OR_RETURN(
+        const std::vector<std::string> key,
+        tokens->DecodeKey(request.page_token(), fingerprint, 1));
+    if (!absl::SimpleAtoi(key[0], &query.offset) || query.offset <= 0 ||
+        query.offset >= domain::kMaxSearchResults) {
+      return absl::InvalidArgumentError(
+          "page_token: is not a token this service issued for this search");
+    }
+  }
+  // No page reaches past the last result a query may yield.
+  query.page_size =
+      std::min(query.page_size, domain::kMaxSearchResults - query.offset);
+  FR_ASSIGN_OR_RETURN(const store::SearchPage page,
+                      index.Search(query, deadline));
+  for (const store::SearchHit& hit : page.hits) {
+    v1::SearchResult* result = response->add_results();
+    result->set_name(hit.name);
+    result->set_type(TypeOf(hit.collection));
+    result->set_display_name(hit.display_name);
+    result->set_score(hit.score);
+    if (!hit.field.empty()) {
+      const domain::HighlightedText snippet =
+          domain::SplitHighlights(hit.snippet);
+      result->mutable_snippet()->set_field(hit.field);
+      result->mutable_snippet()->set_text(snippet.text);
+      for (const auto& [start, end] : snippet.highlights) {
+        v1::Highlight* highlight = result->mutable_snippet()->add_highlights();
+        highlight->set_start(start);
+        highlight->set_end(end);
+      }
+    }
+  }
+  const int next = query.offset + static_cast<int>(page.hits.size());
+  if (page.more && next < domain::kMaxSearchResults) {
+    response->set_next_page_token(
+        tokens->Encode(fingerprint, {absl::StrCat(next)}));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RunLookup(store::SearchIndex& index,
+                       grpc::ServerContextBase* context,
+                       const v1::LookupExternalIdRequest& request,
+                       v1::LookupExternalIdResponse* response) {
+  FR_RETURN_IF_ERROR(domain::ValidateLookupExternalId(request.external_id()));
+  FR_ASSIGN_OR_RETURN(
+      const std::vector<store::RecordRef> records,
+      index.LookupExternalId(request.external_id(), DeadlineOf(context)));
+  for (const store::RecordRef& record : records) {
+    v1::ExternalIdMatch* match = response->add_records();
+    match->set_name(record.name);
+    match->set_type(TypeOf(record.collection));
+    match->set_display_name(record.display_name);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+SearchService::SearchService(store::ConnectionPool* read_pool,
+                             Dispatcher* dispatcher)
+    : index_(read_pool), dispatcher_(dispatcher) {}
+
+grpc::ServerUnaryReactor* SearchService::Search(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return dispatcher_->Start(
+      context, Dispatcher::Answer::kLarge, response,
+      [this, context, request](grpc::ByteBuffer* out) {
+        if (authorizer_ != nullptr) {
+          const absl::StatusOr<auth::Caller> caller =
+              authorizer_->Authorize(*context, "Search", auth::Verb::kRead);
+          if (!caller.ok()) return ToGrpcStatus(caller.status());
+        }
+        v1::SearchRequest parsed;
+        grpc::Status status = Dispatcher::Parse(*request, &parsed);
+        if (!status.ok()) return status;
+        v1::SearchResponse answer;
+        status = ToGrpcStatus(
+            RunSearch(index_, page_token_key_, context, parsed, &answer));
+        if (!status.ok()) return status;
+        return Dispatcher::Serialize(answer, out);
+      });
+}
+
+grpc::ServerUnaryReactor* SearchService::LookupExternalId(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return dispatcher_->Start(
+      context, Dispatcher::Answer::kSmall, response,
+      [this, context, request](grpc::ByteBuffer* out) {
+        if (authorizer_ != nullptr) {
+          const absl::StatusOr<auth::Caller> caller = authorizer_->Authorize(
+              *context, "LookupExternalId", auth::Verb::kRead);
+          if (!caller.ok()) return ToGrpcStatus(caller.status());
+        }
+        v1::LookupExternalIdRequest parsed;
+        grpc::Status status = Dispatcher::Parse(*request, &parsed);
+        if (!status.ok()) return status;
+        v1::LookupExternalIdResponse answer;
+        status = ToGrpcStatus(RunLookup(index_, context, parsed, &answer));
+        if (!status.ok()) return status;
+        return Dispatcher::Serialize(answer, out);
+      });
+}
+
+}  // namespace forum_registry::api

@@ -1,0 +1,180 @@
+#include "src/store/search_index.h"
+
+#include <map>
+#include <pqxx/pqxx>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "src/domain/status_macros.h"
+#include "src/store/filter_sql.h"
+#include "src/store/transaction.h"
+
+namespace forum_registry::store {
+namespace {
+
+// The filter fields of a search, as columns of search_documents.
+const std::map<std::string, Column>& SearchColumns() {
+  static const auto* const kColumns = new std::map<std::string, Column>{
+      {"citations.source", {"cited_sources"}},
+      {"external_ids", {"external_ids"}},
+  };
+  return *kColumns;
+}
+
+// $1 the query, $2 the collections (a text[]; empty: all), $3 how many
+// rows (a page and one more), $4 how many to skip; {filter} a condition on
+// search_documents' columns. One statement: the first columns tell whether
+// the query has words to look for, and a query without any returns one row
+// of them alone (the LEFT JOIN), having read no index.
+constexpr char kSearchSql[] = R"sql(
+WITH q AS MATERIALIZED (
+  SELECT websearch_to_tsquery('forum_registry', $1) AS tsq,
+         search_fold($1) AS folded),
+usable AS MATERIALIZED (
+  SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
+hits AS (
+  (SELECT d.name FROM search_documents d, q
+    WHERE (SELECT ok FROM usable) AND d.words @@ q.tsq
+      AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
+      AND ({filter})
+    LIMIT {candidates})
+  UNION
+  (SELECT d.name FROM search_documents d, q
+    WHERE (SELECT ok FROM usable) AND q.folded <% d.names_text
+      AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
+      AND ({filter})
+    LIMIT {candidates})),
+scored AS (
+  SELECT d.name, d.collection, d.display_name, d.words @@ q.tsq AS has_words,
+         coalesce((SELECT max(similarity(n, q.folded)) FROM unnest(d.names) n),
+                  0) AS name_score,
+         word_similarity(q.folded, d.names_text) AS cover_score,
+         ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', d.words, q.tsq, 32) AS text_score
+  FROM hits JOIN search_documents d USING (name) CROSS JOIN q),
+page AS (
+  SELECT name, collection, display_name,
+         round((0.5 * name_score + 0.2 * cover_score
+                + 0.3 * text_score)::numeric, 4)::float8 AS score
+  FROM scored
+  WHERE has_words OR cover_score >= {cutoff}
+  ORDER BY score DESC, name
+  LIMIT $3::integer OFFSET $4::integer)
+SELECT (SELECT ok FROM usable) AS usable, numnode(q.tsq) AS nodes, r.*
+FROM q LEFT JOIN LATERAL (
+  SELECT p.name, p.collection, p.display_name, p.score, s.field, s.snippet
+  FROM page p
+  LEFT JOIN LATERAL (
+    SELECT x.field,
+           ts_headline('forum_registry', x.passage, q.tsq,
+                       '{headline}') AS snippet
+    FROM search_records rec CROSS JOIN LATERAL search_passages(rec.body) x
+    WHERE rec.name = p.name
+    ORDER BY to_tsvector('forum_registry', x.passage) @@ q.tsq DESC,
+             ts_rank(to_tsvector('forum_registry', x.passage), q.tsq) DESC,
+             similarity(search_fold(x.passage), q.folded) DESC, x.ordinal
+    LIMIT 1) s ON true) r ON true
+ORDER BY r.score DESC, r.name
+)sql";
+
+std::string SearchSql(const std::string& filter) {
+  return absl::StrReplaceAll(
+      kSearchSql,
+      {{"{filter}", filter},
+       {"{candidates}", absl::StrCat(kCandidates)},
+       {"{cutoff}", absl::StrCat(kFuzzyCutoff)},
+       {"{headline}",
+        absl::StrCat("StartSel=", domain::kHighlightStart,
+                     ", StopSel=", domain::kHighlightEnd,
+                     ", MaxWords=30, MinWords=12, ShortWord=2, "
+                     "MaxFragments=2, FragmentDelimiter=\" … \"")}});
+}
+
+constexpr char kLookupSql[] =
+    "SELECT name, collection, display_name FROM search_documents "
+    "WHERE external_ids @> ARRAY[lower($1)] ORDER BY name LIMIT $2::integer";
+
+}  // namespace
+
+absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
+                                               absl::Time deadline) {
+  std::vector<std::string> params = {
+      query.text, absl::StrCat("{", absl::StrJoin(query.collections, ","), "}"),
+      absl::StrCat(query.page_size + 1), absl::StrCat(query.offset)};
+  std::string filter = "true";
+  if (query.filter.has_value()) {
+    FR_ASSIGN_OR_RETURN(filter,
+                        FilterToSql(*query.filter, SearchColumns(), &params));
+  }
+  // Without a filter the statement is always the same: prepared once per
+  // connection, it is planned once.
+  static const std::string* const kPlain = new std::string(SearchSql("true"));
+  const std::string sql =
+      query.filter.has_value() ? SearchSql(filter) : std::string();
+  SearchPage page;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease& lease,
+          pqxx::transaction_base& txn) -> absl::Status {
+        page = SearchPage();
+        pqxx::result rows;
+        if (sql.empty()) {
+          lease.Prepare("search", *kPlain);
+          rows = txn.exec_prepared("search", params[0], params[1], params[2],
+                                   params[3]);
+        } else {
+          rows =
+              txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        }
+        if (rows.empty() || !rows[0]["usable"].as<bool>()) {
+          return absl::InvalidArgumentError(
+              rows.empty() || rows[0]["nodes"].as<int>() == 0
+                  ? "query: has only words too common to search for (stop "
+                    "words such as \"the\" or \"и\"); add a word that tells "
+                    "what to find"
+                  : "query: has only words to exclude; add a word to look "
+                    "for");
+        }
+        for (const pqxx::row& row : rows) {
+          if (row["name"].is_null()) continue;  // no results
+          if (static_cast<int>(page.hits.size()) == query.page_size) {
+            page.more = true;
+            break;
+          }
+          SearchHit& hit = page.hits.emplace_back();
+          hit.name = row["name"].as<std::string>();
+          hit.collection = row["collection"].as<std::string>();
+          hit.display_name = row["display_name"].as<std::string>();
+          hit.score = row["score"].as<double>();
+          if (!row["field"].is_null()) {
+            hit.field = row["field"].as<std::string>();
+            hit.snippet = row["snippet"].as<std::string>();
+          }
+        }
+        return absl::OkStatus();
+      }));
+  return page;
+}
+
+absl::StatusOr<std::vector<RecordRef>> SearchIndex::LookupExternalId(
+    const std::string& external_id, absl::Time deadline) {
+  std::vector<RecordRef> records;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *pool_, deadline,
+      [&](ConnectionPool::Lease& lease,
+          pqxx::transaction_base& txn) -> absl::Status {
+        records.clear();
+        lease.Prepare("search.lookup_external_id", kLookupSql);
+        for (const pqxx::row& row :
+             txn.exec_prepared("search.lookup_external_id", external_id,
+                               domain::kMaxSearchResults)) {
+          records.push_back({row["name"].as<std::string>(),
+                             row["collection"].as<std::string>(),
+                             row["display_name"].as<std::string>()});
+        }
+        return absl::OkStatus();
+      }));
+  return records;
+}
+
+}  // namespace forum_registry::store
