@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "src/domain/page_token.h"
 #include "src/domain/resource_registry.h"
@@ -64,6 +65,17 @@ absl::StatusOr<SearchQuery> ParseSearchRequest(
                      " words, got ", words.size()));
   }
   out.text = std::string(query);
+  std::vector<std::string> kept, excluded;
+  for (absl::string_view word : words) {
+    std::string plain = absl::StrReplaceAll(word, {{"\"", ""}});
+    if (absl::StartsWith(plain, "-")) {
+      if (plain.size() > 1) excluded.push_back(plain.substr(1));
+    } else if (!plain.empty() && !absl::EqualsIgnoreCase(plain, "or")) {
+      kept.push_back(std::move(plain));
+    }
+  }
+  out.fuzzy_text = absl::StrJoin(kept, " ");
+  out.excluded = absl::StrJoin(excluded, " or ");
   for (size_t i = 0; i < types.size(); ++i) {
     const ResourceType* kind = KindNamed(types[i]);
     if (kind == nullptr) {

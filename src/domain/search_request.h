@@ -29,6 +29,11 @@ inline constexpr int kMaxSearchResults = 1000;
 // A checked request: what the store runs.
 struct SearchQuery {
   std::string text;
+  // For matching names roughly: the words of `text` without the syntax of
+  // web search (quotes, `or`) and without the words it excludes ("-word"),
+  // which are in `excluded`, joined by " or ".
+  std::string fuzzy_text;
+  std::string excluded;
   // Collections to search ("forums"), sorted; empty: every kind.
   std::vector<std::string> collections;
   std::optional<filter::Node> filter;

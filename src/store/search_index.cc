@@ -23,14 +23,17 @@ const std::map<std::string, Column>& SearchColumns() {
 }
 
 // $1 the query, $2 the collections (a text[]; empty: all), $3 how many
-// rows (a page and one more), $4 how many to skip; {filter} a condition on
-// search_documents' columns. One statement: the first columns tell whether
-// the query has words to look for, and a query without any returns one row
-// of them alone (the LEFT JOIN), having read no index.
+// rows (a page and one more), $4 how many to skip, $5 the query's words for
+// names (SearchQuery::fuzzy_text), $6 the words it excludes ("a or b");
+// {filter} a condition on search_documents' columns. One statement: the first
+// columns tell whether the query has words to look for, and a query without any
+// returns one row of them alone (the LEFT JOIN), having read no index.
 constexpr char kSearchSql[] = R"sql(
 WITH q AS MATERIALIZED (
   SELECT websearch_to_tsquery('forum_registry', $1) AS tsq,
-         search_fold($1) AS folded),
+         search_fold($5) AS folded,
+         CASE WHEN $6 <> ''
+              THEN websearch_to_tsquery('forum_registry', $6) END AS excluded),
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
 hits AS (
@@ -41,7 +44,8 @@ hits AS (
     LIMIT {candidates})
   UNION
   (SELECT d.name FROM search_documents d, q
-    WHERE (SELECT ok FROM usable) AND q.folded <% d.names_text
+    WHERE (SELECT ok FROM usable) AND q.folded <> ''
+      AND q.folded <% d.names_text AND NOT coalesce(d.words @@ q.excluded, false)
       AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
       AND ({filter})
     LIMIT {candidates})),
@@ -96,21 +100,32 @@ constexpr char kLookupSql[] =
 
 }  // namespace
 
-absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
-                                               absl::Time deadline) {
-  std::vector<std::string> params = {
-      query.text, absl::StrCat("{", absl::StrJoin(query.collections, ","), "}"),
-      absl::StrCat(query.page_size + 1), absl::StrCat(query.offset)};
+absl::StatusOr<SearchIndex::Statement> SearchIndex::SearchStatement(
+    const domain::SearchQuery& query) {
+  Statement statement;
+  statement.params = {
+      query.text,
+      absl::StrCat("{", absl::StrJoin(query.collections, ","), "}"),
+      absl::StrCat(query.page_size + 1),
+      absl::StrCat(query.offset),
+      query.fuzzy_text,
+      query.excluded};
   std::string filter = "true";
   if (query.filter.has_value()) {
-    FR_ASSIGN_OR_RETURN(filter,
-                        FilterToSql(*query.filter, SearchColumns(), &params));
+    FR_ASSIGN_OR_RETURN(
+        filter, FilterToSql(*query.filter, SearchColumns(), &statement.params));
   }
+  statement.sql = SearchSql(filter);
+  return statement;
+}
+
+absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
+                                               absl::Time deadline) {
+  FR_ASSIGN_OR_RETURN(const Statement statement, SearchStatement(query));
+  const std::vector<std::string>& params = statement.params;
   // Without a filter the statement is always the same: prepared once per
   // connection, it is planned once.
-  static const std::string* const kPlain = new std::string(SearchSql("true"));
-  const std::string sql =
-      query.filter.has_value() ? SearchSql(filter) : std::string();
+  const bool plain = !query.filter.has_value();
   SearchPage page;
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
@@ -118,13 +133,13 @@ absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
           pqxx::transaction_base& txn) -> absl::Status {
         page = SearchPage();
         pqxx::result rows;
-        if (sql.empty()) {
-          lease.Prepare("search", *kPlain);
+        if (plain) {
+          lease.Prepare("search", statement.sql);
           rows = txn.exec_prepared("search", params[0], params[1], params[2],
-                                   params[3]);
+                                   params[3], params[4], params[5]);
         } else {
-          rows =
-              txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+          rows = txn.exec_params(statement.sql,
+                                 pqxx::prepare::make_dynamic_params(params));
         }
         if (rows.empty() || !rows[0]["usable"].as<bool>()) {
           return absl::InvalidArgumentError(

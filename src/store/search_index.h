@@ -60,6 +60,14 @@ class SearchIndex {
  public:
   explicit SearchIndex(ConnectionPool* pool) : pool_(pool) {}
 
+  // The statement Search runs for `query`, for EXPLAIN in tests.
+  struct Statement {
+    std::string sql;
+    std::vector<std::string> params;
+  };
+  static absl::StatusOr<Statement> SearchStatement(
+      const domain::SearchQuery& query);
+
   // One page of `query`'s results, best first (ties by name). A query of
   // stop words alone, or only of words to exclude, is INVALID_ARGUMENT
   // naming `query`.

@@ -1,0 +1,667 @@
+// SearchService end to end, on the real seed (data/asean-2023.textproto,
+// imported by `forum-registry import`) through the real server: the ranking
+// of a table of queries in English and Russian, with typos, acronyms and
+// words found only in a description or a quoted passage; snippets and
+// highlights; kinds, filters and pages; bad requests; an index that follows
+// every write in the writing transaction; LookupExternalId; and the List
+// filters on `external_ids` and `citations.source` of every kind.
+
+#include <array>
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "forumregistry/v1/action_plan.grpc.pb.h"
+#include "forumregistry/v1/chairmanship.grpc.pb.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/membership.grpc.pb.h"
+#include "forumregistry/v1/participant.grpc.pb.h"
+#include "forumregistry/v1/search.grpc.pb.h"
+#include "forumregistry/v1/session.grpc.pb.h"
+#include "forumregistry/v1/source.grpc.pb.h"
+#include "forumregistry/v1/statement.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+using ::forum_registry::testing::BinaryPath;
+using ::forum_registry::testing::CommandResult;
+using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::RunCommand;
+using ::forum_registry::testing::ServerProcess;
+using ::forum_registry::testing::SourceDir;
+using ::forum_registry::testing::TestDatabase;
+using ::forum_registry::testing::UniqueId;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kPressRelease[] = "sources/mfa-1374-11-07-2023";
+
+struct Registry {
+  std::string setup_error;
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ServerProcess> server;
+  std::shared_ptr<grpc::Channel> channel;
+};
+
+Registry* g = nullptr;
+
+void WithDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
+}
+
+grpc::Status Search(const v1::SearchRequest& request,
+                    v1::SearchResponse* response) {
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  return v1::SearchService::NewStub(g->channel)
+      ->Search(&context, request, response);
+}
+
+v1::SearchRequest Query(const std::string& query,
+                        std::vector<std::string> types = {},
+                        const std::string& filter = "", int page_size = 0) {
+  v1::SearchRequest request;
+  request.set_query(query);
+  for (std::string& type : types) request.add_types(std::move(type));
+  request.set_filter(filter);
+  request.set_page_size(page_size);
+  return request;
+}
+
+// The names found, best first; a failed call fails the test.
+std::vector<std::string> Found(const v1::SearchRequest& request) {
+  v1::SearchResponse response;
+  const grpc::Status status = Search(request, &response);
+  EXPECT_TRUE(status.ok()) << request.query() << ": " << Describe(status);
+  std::vector<std::string> names;
+  for (const v1::SearchResult& result : response.results()) {
+    names.push_back(result.name());
+  }
+  return names;
+}
+
+// What the database holds that a write would change: the change log and
+// the search index.
+std::string WriteState() {
+  return g->db->Query(
+      "SELECT (SELECT count(*) FROM changes) || '/' || "
+      "(SELECT coalesce(max(sequence), 0) FROM changes) || '/' || "
+      "(SELECT count(*) FROM search_documents) || '/' || "
+      "(SELECT md5(string_agg(name || words::text, ',' ORDER BY name)) "
+      "FROM search_documents)");
+}
+
+// The characters [start, end) of `text`, counted in code points.
+std::string CodePoints(const std::string& text, int start, int end) {
+  std::string out;
+  int at = -1;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) ++at;
+    if (at >= start && at < end) out.push_back(static_cast<char>(c));
+  }
+  return out;
+}
+
+class SearchTest : public ::testing::Test {
+ public:
+  static void SetUpTestSuite() {
+    g = new Registry;
+    g->db = TestDatabase::Create();
+    const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+    const CommandResult import =
+        RunCommand({BinaryPath(), "import",
+                    absl::StrCat("--database-url=", g->db->url()), seed});
+    if (import.exit_code != 0) {
+      absl::StrAppend(&g->setup_error, "import of ", seed, " exited with ",
+                      import.exit_code, ":\n", import.output, import.error);
+    }
+    g->server = ServerProcess::Start(g->db->url());
+    if (g->server->pid() <= 0) {
+      absl::StrAppend(&g->setup_error, "the server is not running:\n",
+                      g->server->Output());
+    }
+    g->channel = g->server->Channel();
+  }
+
+  static void TearDownTestSuite() {
+    g->channel.reset();
+    g->server.reset();
+    g->db.reset();
+    delete g;
+    g = nullptr;
+  }
+
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(g->setup_error.empty()) << g->setup_error;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Ranking: the record that must come first.
+
+struct Ranked {
+  std::string query;
+  std::string first;
+  std::vector<std::string> types = {};
+};
+
+void PrintTo(const Ranked& r, std::ostream* os) {
+  *os << "\"" << r.query << "\" -> " << r.first;
+  if (!r.types.empty()) *os << " in " << absl::StrJoin(r.types, ",");
+}
+
+class Ranking : public SearchTest,
+                public ::testing::WithParamInterface<Ranked> {};
+
+TEST_P(Ranking, PutsTheExpectedRecordFirst) {
+  const Ranked& r = GetParam();
+  const std::vector<std::string> found = Found(Query(r.query, r.types));
+  ASSERT_FALSE(found.empty()) << "nothing found";
+  EXPECT_EQ(found.front(), r.first)
+      << "found, best first: " << absl::StrJoin(found, ", ");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Seed, Ranking,
+    ::testing::Values(
+        // Names, exact, in any case, in Russian, and misspelled.
+        Ranked{"ASEAN Regional Forum", "forums/arf"},
+        Ranked{"Asean Regional Forum", "forums/arf"},
+        Ranked{"ASEAN Regionl Forum", "forums/arf"},
+        Ranked{"АРФ", "forums/arf"},
+        Ranked{"Региональный форум АСЕАН", "forums/arf"},
+        // Russian stemming: plural for singular.
+        Ranked{"региональные форумы", "forums/arf"},
+        Ranked{"EAS", "forums/eas"},
+        Ranked{"Восточноазиатский саммит", "forums/eas"},
+        Ranked{"Sergey Lavrov", "participants/sergey-lavrov"},
+        // A Russian name in another case ("of Lavrov").
+        Ranked{"Лаврова", "participants/sergey-lavrov"},
+        Ranked{"Kao Kim Hourn", "participants/kao-kim-hourn"},
+        Ranked{"Индонезия", "participants/indonesia"},
+        // Accents in the query are ignored.
+        Ranked{"Indonésia", "participants/indonesia"},
+        Ranked{"MGIMO", "participants/mgimo"},
+        // Two misspelled words, in a name shared by two kinds.
+        Ranked{"Shanghai Cooperaton Organization", "forums/sco"},
+        Ranked{"ШОС", "participants/sco", {"participants"}},
+        Ranked{"Asociation of Southeast Asian Nation", "forums/asean"},
+        Ranked{"Ассоциация государств Юго-Восточной Азии",
+               "participants/asean",
+               {"forumregistry.org/Participant"}},
+        // Words found only in a description, a topic, a venue, a quoted
+        // passage.
+        Ranked{"consensus", "forums/arf"},
+        Ranked{"sanctions",
+               "forums/russia-asean-national-currencies-consultations"},
+        Ranked{"Hanoi",
+               "forums/russia-asean-digitisation-consultations/sessions/1"},
+        Ranked{"oil and gas", "actionPlans/russia-asean-energy-2023-2025"},
+        Ranked{"epidemics", "forums/eas-epidemics-mechanism"},
+        Ranked{"information and communication technologies",
+               "forums/arf-ism-ict"},
+        Ranked{"strategic partnership",
+               "actionPlans/russia-asean-strategic-partnership"},
+        Ranked{"press release", kPressRelease},
+        Ranked{"nuclear power", "forums/russia-asean-year-sti-2022"},
+        // Web-search syntax: a word excluded.
+        Ranked{"EAS -tourism", "forums/eas-security-architecture-platform"}),
+    [](const ::testing::TestParamInfo<Ranked>& info) {
+      return absl::StrCat("Query", info.index);
+    });
+
+// ---------------------------------------------------------------------------
+// What a result carries.
+
+TEST_F(SearchTest, EachResultCarriesItsKindNameSnippetAndScoreBestFirst) {
+  v1::SearchResponse response;
+  ASSERT_TRUE(Search(Query("ASEAN Regional Forum"), &response).ok());
+  ASSERT_GE(response.results_size(), 2);
+  const v1::SearchResult& first = response.results(0);
+  EXPECT_EQ(first.name(), "forums/arf");
+  EXPECT_EQ(first.type(), "forumregistry.org/Forum");
+  EXPECT_EQ(first.display_name(), "ASEAN Regional Forum");
+  EXPECT_EQ(first.snippet().field(), "display_name");
+  EXPECT_EQ(first.snippet().text(), "ASEAN Regional Forum");
+  ASSERT_EQ(first.snippet().highlights_size(), 1);
+  EXPECT_EQ(first.snippet().highlights(0).start(), 0);
+  EXPECT_EQ(first.snippet().highlights(0).end(), 20);
+  EXPECT_EQ(response.results(1).type(), "forumregistry.org/Session");
+  double previous = 1.0;
+  for (const v1::SearchResult& result : response.results()) {
+    EXPECT_GT(result.score(), 0) << result.name();
+    EXPECT_LE(result.score(), previous) << result.name();
+    previous = result.score();
+  }
+}
+
+TEST_F(SearchTest, HighlightsPointAtTheWordsFoundInTheQuotedPassage) {
+  for (const auto& [query, field, word] :
+       std::vector<std::array<std::string, 3>>{
+           {"consensus", "citations.excerpt", "consensus"},
+           {"Индонезия", "names.text", "Индонезия"},
+           {"Hanoi", "venue.city", "Hanoi"}}) {
+    v1::SearchResponse response;
+    ASSERT_TRUE(Search(Query(query, {}, "", 1), &response).ok()) << query;
+    ASSERT_EQ(response.results_size(), 1) << query;
+    const v1::Snippet& snippet = response.results(0).snippet();
+    EXPECT_EQ(snippet.field(), field) << query;
+    ASSERT_GE(snippet.highlights_size(), 1) << query << ": " << snippet.text();
+    for (const v1::Highlight& h : snippet.highlights()) {
+      EXPECT_EQ(CodePoints(snippet.text(), h.start(), h.end()), word)
+          << query << ": " << snippet.text();
+    }
+  }
+}
+
+TEST_F(SearchTest, TypesLimitTheKindsSearched) {
+  v1::SearchResponse response;
+  ASSERT_TRUE(Search(Query("Shanghai Cooperation Organisation",
+                           {"forumregistry.org/Participant"}),
+                     &response)
+                  .ok());
+  ASSERT_GE(response.results_size(), 2);
+  EXPECT_EQ(response.results(0).name(), "participants/sco");
+  for (const v1::SearchResult& result : response.results()) {
+    EXPECT_EQ(result.type(), "forumregistry.org/Participant") << result.name();
+  }
+  EXPECT_THAT(Found(Query("Shanghai Cooperation Organisation", {"forums"})),
+              ElementsAre("forums/sco"));
+}
+
+// ---------------------------------------------------------------------------
+// Filters: by source and by external id.
+
+TEST_F(SearchTest, AFilterOnASourceFindsOnlyWhatItAttests) {
+  auto sources = v1::SourceService::NewStub(g->channel);
+  auto forums = v1::ForumService::NewStub(g->channel);
+  const std::string source_id = UniqueId("src");
+  {
+    v1::CreateSourceRequest request;
+    request.set_source_id(source_id);
+    request.mutable_source()->set_display_name("A second source");
+    v1::Source created;
+    grpc::ClientContext context;
+    WithDeadline(&context);
+    ASSERT_TRUE(sources->CreateSource(&context, request, &created).ok());
+  }
+  const std::string word = "Chrysoberyl";
+  const auto create_forum = [&](const std::string& id,
+                                const std::string& source) {
+    v1::CreateForumRequest request;
+    request.set_forum_id(id);
+    v1::Forum* forum = request.mutable_forum();
+    forum->set_display_name(absl::StrCat("Forum ", id));
+    forum->set_kind(v1::FORUM_KIND_DIALOGUE);
+    forum->set_description(absl::StrCat("Meets on ", word, " matters."));
+    v1::Citation* citation = forum->add_citations();
+    citation->set_source(source);
+    citation->set_excerpt(absl::StrCat("the ", word, " dialogue"));
+    v1::Forum created;
+    grpc::ClientContext context;
+    WithDeadline(&context);
+    const grpc::Status status =
+        forums->CreateForum(&context, request, &created);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+  };
+  const std::string cites_new = UniqueId("cites-new");
+  const std::string cites_press = UniqueId("cites-press");
+  create_forum(cites_new, absl::StrCat("sources/", source_id));
+  create_forum(cites_press, kPressRelease);
+
+  EXPECT_THAT(Found(Query(word)),
+              UnorderedElementsAre(absl::StrCat("forums/", cites_new),
+                                   absl::StrCat("forums/", cites_press)));
+  EXPECT_THAT(Found(Query(word, {},
+                          absl::StrCat("citations.source = \"sources/",
+                                       source_id, "\""))),
+              ElementsAre(absl::StrCat("forums/", cites_new)));
+  EXPECT_THAT(
+      Found(Query(word, {},
+                  absl::StrCat("citations.source:\"", kPressRelease, "\""))),
+      ElementsAre(absl::StrCat("forums/", cites_press)));
+  // The same as a List of one kind.
+  v1::ListForumsRequest list;
+  list.set_filter(
+      absl::StrCat("citations.source = \"sources/", source_id, "\""));
+  v1::ListForumsResponse listed;
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  ASSERT_TRUE(forums->ListForums(&context, list, &listed).ok());
+  ASSERT_EQ(listed.forums_size(), 1);
+  EXPECT_EQ(listed.forums(0).name(), absl::StrCat("forums/", cites_new));
+}
+
+TEST_F(SearchTest, AFilterOnAnExternalIdKeepsTheRecordsCarryingIt) {
+  EXPECT_THAT(Found(Query("Association of Southeast Asian Nations", {},
+                          "external_ids:\"wikidata:Q7768\"")),
+              UnorderedElementsAre("forums/asean", "participants/asean"));
+  EXPECT_THAT(Found(Query("Association of Southeast Asian Nations", {},
+                          "external_ids:\"wikidata:Q1\"")),
+              ElementsAre());
+}
+
+// ---------------------------------------------------------------------------
+// Pages.
+
+TEST_F(SearchTest, PagesFollowEachOtherInTheOrderOfOnePage) {
+  const std::vector<std::string> whole = Found(Query("Russia", {}, "", 100));
+  ASSERT_GT(whole.size(), 7u);
+  std::vector<std::string> paged;
+  v1::SearchRequest request = Query("Russia", {}, "", 3);
+  for (int page = 0; page < 100; ++page) {
+    v1::SearchResponse response;
+    const grpc::Status status = Search(request, &response);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    EXPECT_LE(response.results_size(), 3);
+    for (const v1::SearchResult& r : response.results()) {
+      paged.push_back(r.name());
+    }
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  EXPECT_EQ(paged, whole);
+
+  // A token belongs to its query.
+  v1::SearchResponse first;
+  ASSERT_TRUE(Search(Query("Russia", {}, "", 3), &first).ok());
+  ASSERT_FALSE(first.next_page_token().empty());
+  v1::SearchRequest other = Query("ASEAN", {}, "", 3);
+  other.set_page_token(first.next_page_token());
+  v1::SearchResponse ignored;
+  const grpc::Status status = Search(other, &ignored);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+}
+
+// ---------------------------------------------------------------------------
+// Bad requests.
+
+struct Bad {
+  v1::SearchRequest request;
+  std::string message;
+};
+
+TEST_F(SearchTest, BadRequestsAreRefusedNamingTheFieldAndChangeNothing) {
+  std::string long_query(257, 'a');
+  std::string many_words;
+  for (int i = 0; i < 33; ++i) absl::StrAppend(&many_words, "word ");
+  v1::SearchRequest bad_token = Query("Russia");
+  bad_token.set_page_token("not-a-token");
+  const std::vector<Bad> cases = {
+      {Query(""), "query: is required"},
+      {Query("   "), "query: is required"},
+      {Query(long_query), "query: must be at most 256 characters"},
+      {Query(many_words), "query: must have at most 32 words"},
+      {Query("the of"), "query: has only words too common"},
+      {Query("и в на"), "query: has only words too common"},
+      {Query("-tourism"), "query: has only words to exclude"},
+      {Query("ARF", {}, "citations.source ="), "filter: at position"},
+      {Query("ARF", {}, "kind = SUMMIT"), "filter: at position 1"},
+      {Query("ARF", {}, "citations.source = \"forums/arf\""),
+       "citations.source"},
+      {Query("ARF", {}, "external_ids:\"Q7768\""),
+       "external_ids: \"Q7768\" is not an external id"},
+      {Query("ARF", {"forums", "councils"}), "types[1]: \"councils\""},
+      {Query("ARF", {}, "", -1), "page_size: must not be negative"},
+      {bad_token, "page_token"},
+  };
+  const std::string before = WriteState();
+  for (const Bad& bad : cases) {
+    v1::SearchResponse response;
+    const grpc::Status status = Search(bad.request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << bad.message << ": " << Describe(status);
+    EXPECT_THAT(status.error_message(), HasSubstr(bad.message));
+    EXPECT_EQ(response.results_size(), 0) << bad.message;
+  }
+  EXPECT_EQ(WriteState(), before);
+}
+
+// ---------------------------------------------------------------------------
+// The index follows the writes.
+
+TEST_F(SearchTest, TheIndexFollowsEveryWriteAtOnce) {
+  auto forums = v1::ForumService::NewStub(g->channel);
+  const std::string id = UniqueId("indexed");
+  const std::string name = absl::StrCat("forums/", id);
+  v1::Forum forum;
+  {
+    v1::CreateForumRequest request;
+    request.set_forum_id(id);
+    request.mutable_forum()->set_display_name("Quetzalcoatlus Council");
+    request.mutable_forum()->set_kind(v1::FORUM_KIND_DIALOGUE);
+    request.mutable_forum()->set_description("Discusses pterosaurs.");
+    grpc::ClientContext context;
+    WithDeadline(&context);
+    ASSERT_TRUE(forums->CreateForum(&context, request, &forum).ok());
+  }
+  EXPECT_THAT(Found(Query("pterosaurs")), ElementsAre(name));
+  EXPECT_THAT(Found(Query("Quetzalcoatlus Council")), ElementsAre(name));
+  {
+    v1::UpdateForumRequest request;
+    *request.mutable_forum() = forum;
+    request.mutable_forum()->set_description("Discusses archaeopteryx.");
+    request.mutable_update_mask()->add_paths("description");
+    grpc::ClientContext context;
+    WithDeadline(&context);
+    ASSERT_TRUE(forums->UpdateForum(&context, request, &forum).ok());
+  }
+  EXPECT_THAT(Found(Query("pterosaurs")), ElementsAre());
+  EXPECT_THAT(Found(Query("archaeopteryx")), ElementsAre(name));
+  {
+    v1::DeleteForumRequest request;
+    request.set_name(name);
+    google::protobuf::Empty empty;
+    grpc::ClientContext context;
+    WithDeadline(&context);
+    ASSERT_TRUE(forums->DeleteForum(&context, request, &empty).ok());
+  }
+  EXPECT_THAT(Found(Query("archaeopteryx")), ElementsAre());
+  EXPECT_THAT(Found(Query("Quetzalcoatlus Council")), ElementsAre());
+}
+
+TEST_F(SearchTest, TheIndexIsWrittenInTheTransactionThatWritesTheRecord) {
+  pqxx::connection connection(g->db->url());
+  const std::string name = absl::StrCat("participants/", UniqueId("txn"));
+  const std::string count_sql =
+      absl::StrCat("SELECT count(*) FROM search_documents WHERE name = ",
+                   connection.quote(name),
+                   " AND words @@ to_tsquery('forum_registry', "
+                   "'hippocampus')");
+  {
+    pqxx::work txn(connection);
+    txn.exec0(absl::StrCat(
+        "INSERT INTO participants (name, body) VALUES (", txn.quote(name),
+        ", '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": "
+        "\"Hippocampus\"}')"));
+    // Seen by the writing transaction itself, before it commits.
+    EXPECT_EQ(txn.exec1(count_sql)[0].as<int>(), 1);
+    txn.abort();
+  }
+  pqxx::work txn(connection);
+  EXPECT_EQ(txn.exec1(count_sql)[0].as<int>(), 0) << "rolled back with it";
+}
+
+// ---------------------------------------------------------------------------
+// LookupExternalId.
+
+std::vector<std::string> Lookup(const std::string& id, grpc::Status* status) {
+  v1::LookupExternalIdRequest request;
+  request.set_external_id(id);
+  v1::LookupExternalIdResponse response;
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  *status = v1::SearchService::NewStub(g->channel)
+                ->LookupExternalId(&context, request, &response);
+  std::vector<std::string> names;
+  for (const v1::ExternalIdMatch& match : response.records()) {
+    names.push_back(absl::StrCat(match.name(), " ", match.type(), " ",
+                                 match.display_name()));
+  }
+  return names;
+}
+
+TEST_F(SearchTest, LookupExternalIdFindsTheRecordsOfEveryKindCarryingIt) {
+  grpc::Status status;
+  const auto both = ElementsAre(
+      "forums/asean forumregistry.org/Forum Association of Southeast Asian "
+      "Nations",
+      "participants/asean forumregistry.org/Participant Association of "
+      "Southeast Asian Nations");
+  EXPECT_THAT(Lookup("wikidata:Q7768", &status), both);
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  EXPECT_THAT(Lookup("wikidata:q7768", &status), both);
+  EXPECT_THAT(Lookup("wikidata:Q159", &status),
+              ElementsAre("participants/russia forumregistry.org/Participant "
+                          "Russia"));
+  EXPECT_THAT(Lookup("wikidata:Q1", &status), ElementsAre());
+  EXPECT_TRUE(status.ok()) << Describe(status);
+
+  const std::string before = WriteState();
+  for (const char* bad : {"", "Q7768", "Wikidata:Q7768", "wikidata:"}) {
+    EXPECT_THAT(Lookup(bad, &status), ElementsAre()) << bad;
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_THAT(status.error_message(), HasSubstr("external_id: ")) << bad;
+  }
+  EXPECT_EQ(WriteState(), before);
+}
+
+// ---------------------------------------------------------------------------
+// The List filters of every kind.
+
+template <typename Stub, typename Request, typename Response>
+grpc::Status List(Stub* stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                               const Request&, Response*),
+                  const std::string& parent, const std::string& filter,
+                  Response* response) {
+  Request request;
+  if constexpr (requires { request.set_parent(parent); }) {
+    request.set_parent(parent);
+  }
+  request.set_filter(filter);
+  request.set_page_size(1000);
+  grpc::ClientContext context;
+  WithDeadline(&context);
+  return (stub->*method)(&context, request, response);
+}
+
+TEST_F(SearchTest, EveryKindFiltersOnExternalIdsAndTheSourcesItCites) {
+  const std::string by_id = "external_ids:\"wikidata:Q7768\"";
+  const std::string by_source =
+      absl::StrCat("citations.source = \"", kPressRelease, "\"");
+  auto forums = v1::ForumService::NewStub(g->channel);
+  auto participants = v1::ParticipantService::NewStub(g->channel);
+  auto sources = v1::SourceService::NewStub(g->channel);
+  auto memberships = v1::MembershipService::NewStub(g->channel);
+  auto sessions = v1::SessionService::NewStub(g->channel);
+  auto chairmanships = v1::ChairmanshipService::NewStub(g->channel);
+  auto plans = v1::ActionPlanService::NewStub(g->channel);
+  auto statements = v1::StatementService::NewStub(g->channel);
+
+  v1::ListForumsResponse f;
+  ASSERT_TRUE(
+      List(forums.get(), &v1::ForumService::Stub::ListForums, "", by_id, &f)
+          .ok());
+  ASSERT_EQ(f.forums_size(), 1);
+  EXPECT_EQ(f.forums(0).name(), "forums/asean");
+  v1::ListParticipantsResponse p;
+  ASSERT_TRUE(List(participants.get(),
+                   &v1::ParticipantService::Stub::ListParticipants, "",
+                   "external_ids = \"WIKIDATA:q7768\"", &p)
+                  .error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(List(participants.get(),
+                   &v1::ParticipantService::Stub::ListParticipants, "",
+                   "external_ids = \"wikidata:q7768\"", &p)
+                  .ok());
+  ASSERT_EQ(p.participants_size(), 1);
+  EXPECT_EQ(p.participants(0).name(), "participants/asean");
+
+  // "Every session the press release attests", in one call: all of the
+  // seed's sessions cite it, and a forum created by another test does not
+  // have sessions.
+  const int seed_sessions = std::stoi(
+      g->db->Query("SELECT count(*) FROM sessions WHERE body->'citations' @> "
+                   "'[{\"source\": \"sources/mfa-1374-11-07-2023\"}]'"));
+  ASSERT_GT(seed_sessions, 10);
+  v1::ListSessionsResponse s;
+  grpc::Status status =
+      List(sessions.get(), &v1::SessionService::Stub::ListSessions, "forums/-",
+           by_source, &s);
+  ASSERT_TRUE(status.ok()) << Describe(status);
+  EXPECT_EQ(s.sessions_size(), seed_sessions);
+  s.Clear();
+  ASSERT_TRUE(List(sessions.get(), &v1::SessionService::Stub::ListSessions,
+                   "forums/-", "citations.source = \"sources/nothing\"", &s)
+                  .ok());
+  EXPECT_EQ(s.sessions_size(), 0);
+
+  // Every other kind takes both filters; a source cites nothing.
+  v1::ListMembershipsResponse m;
+  v1::ListChairmanshipsResponse c;
+  v1::ListActionPlansResponse a;
+  v1::ListStatementsResponse st;
+  v1::ListSourcesResponse so;
+  for (const std::string& filter : {by_id, by_source}) {
+    EXPECT_TRUE(List(memberships.get(),
+                     &v1::MembershipService::Stub::ListMemberships, "forums/-",
+                     filter, &m)
+                    .ok())
+        << filter;
+    EXPECT_TRUE(List(chairmanships.get(),
+                     &v1::ChairmanshipService::Stub::ListChairmanships,
+                     "forums/-", filter, &c)
+                    .ok())
+        << filter;
+    EXPECT_TRUE(List(plans.get(), &v1::ActionPlanService::Stub::ListActionPlans,
+                     "", filter, &a)
+                    .ok())
+        << filter;
+    EXPECT_TRUE(List(statements.get(),
+                     &v1::StatementService::Stub::ListStatements, "", filter,
+                     &st)
+                    .ok())
+        << filter;
+  }
+  EXPECT_GT(m.memberships_size(), 0);
+  EXPECT_GT(c.chairmanships_size(), 0);
+  EXPECT_GT(a.action_plans_size(), 0);
+  EXPECT_GT(st.statements_size(), 0);
+  EXPECT_TRUE(
+      List(sources.get(), &v1::SourceService::Stub::ListSources, "", by_id, &so)
+          .ok());
+  status = List(sources.get(), &v1::SourceService::Stub::ListSources, "",
+                by_source, &so);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("citations.source"));
+
+  const std::string before = WriteState();
+  status = List(forums.get(), &v1::ForumService::Stub::ListForums, "",
+                "citations.source = \"participants/russia\"", &f);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("citations.source"));
+  status = List(forums.get(), &v1::ForumService::Stub::ListForums, "",
+                "external_ids:\"Q7768\"", &f);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("external_ids: \"Q7768\" is not an external id"));
+  EXPECT_EQ(WriteState(), before);
+}
+
+}  // namespace
+}  // namespace forum_registry
