@@ -21,8 +21,8 @@ void ExpectInvalid(const absl::StatusOr<SearchQuery>& query,
 
 TEST(ParseSearchRequest, ResolvesTypesToSortedCollectionsAndPageSizes) {
   const absl::StatusOr<SearchQuery> query = ParseSearchRequest(
-      "ASEAN Regional Forum",
-      {"sessions", "forumregistry.org/Forum", "forums"}, "", 0);
+      "ASEAN Regional Forum", {"sessions", "forumregistry.org/Forum", "forums"},
+      "", 0);
   ASSERT_TRUE(query.ok()) << query.status();
   EXPECT_EQ(query->text, "ASEAN Regional Forum");
   EXPECT_THAT(query->collections, ElementsAre("forums", "sessions"));
@@ -31,6 +31,18 @@ TEST(ParseSearchRequest, ResolvesTypesToSortedCollectionsAndPageSizes) {
   EXPECT_EQ(ParseSearchRequest("x", {}, "", 500)->page_size,
             kMaxSearchPageSize);
   EXPECT_EQ(ParseSearchRequest("x", {}, "", 7)->page_size, 7);
+}
+
+TEST(ParseSearchRequest, KeepsTheWordsForNamesApartFromTheExcludedOnes) {
+  absl::StatusOr<SearchQuery> query =
+      ParseSearchRequest("\"East Asia\" or EAS -tourism -", {}, "", 0);
+  ASSERT_TRUE(query.ok()) << query.status();
+  EXPECT_EQ(query->text, "\"East Asia\" or EAS -tourism -");
+  EXPECT_EQ(query->fuzzy_text, "East Asia EAS");
+  EXPECT_EQ(query->excluded, "tourism");
+  query = ParseSearchRequest("-a -b c", {}, "", 0);
+  EXPECT_EQ(query->fuzzy_text, "c");
+  EXPECT_EQ(query->excluded, "a or b");
 }
 
 TEST(ParseSearchRequest, RefusesBadQueriesNamingTheField) {
@@ -61,9 +73,9 @@ TEST(ParseSearchRequest, TakesFiltersOnSourcesAndExternalIdsOnly) {
             "external_ids:\"wikidata:Q7768\")");
   ExpectInvalid(ParseSearchRequest("x", {}, "kind = SUMMIT", 0),
                 "filter: at position 1");
-  ExpectInvalid(ParseSearchRequest("x", {}, "citations.source = \"forums/arf\"",
-                                   0),
-                "citations.source");
+  ExpectInvalid(
+      ParseSearchRequest("x", {}, "citations.source = \"forums/arf\"", 0),
+      "citations.source");
   ExpectInvalid(ParseSearchRequest("x", {}, "external_ids:\"Q7768\"", 0),
                 "external_ids: \"Q7768\" is not an external id");
   ExpectInvalid(ParseSearchRequest("x", {}, "external_ids:\"Wiki data:Q1\"", 0),

@@ -25,9 +25,12 @@ const std::map<std::string, Column>& SearchColumns() {
 // $1 the query, $2 the collections (a text[]; empty: all), $3 how many
 // rows (a page and one more), $4 how many to skip, $5 the query's words for
 // names (SearchQuery::fuzzy_text), $6 the words it excludes ("a or b");
-// {filter} a condition on search_documents' columns. One statement: the first
-// columns tell whether the query has words to look for, and a query without any
-// returns one row of them alone (the LEFT JOIN), having read no index.
+// {filter} a condition on search_documents' columns. The conditions that
+// pick candidates are written on the parameters, not on `q`, so that the
+// planner sees them as index conditions it can combine with the filter's. One
+// statement: the first columns tell whether the query has words to look for,
+// and a query without any returns one row of them alone (the LEFT JOIN), having
+// read no index.
 constexpr char kSearchSql[] = R"sql(
 WITH q AS MATERIALIZED (
   SELECT websearch_to_tsquery('forum_registry', $1) AS tsq,
@@ -37,15 +40,17 @@ WITH q AS MATERIALIZED (
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
 hits AS (
-  (SELECT d.name FROM search_documents d, q
-    WHERE (SELECT ok FROM usable) AND d.words @@ q.tsq
+  (SELECT d.name FROM search_documents d
+    WHERE (SELECT ok FROM usable)
+      AND d.words @@ websearch_to_tsquery('forum_registry', $1)
       AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
       AND ({filter})
     LIMIT {candidates})
   UNION
-  (SELECT d.name FROM search_documents d, q
-    WHERE (SELECT ok FROM usable) AND q.folded <> ''
-      AND q.folded <% d.names_text AND NOT coalesce(d.words @@ q.excluded, false)
+  (SELECT d.name FROM search_documents d
+    WHERE (SELECT ok FROM usable) AND $5 <> ''
+      AND search_fold($5) <% d.names_text
+      AND NOT coalesce(d.words @@ (SELECT excluded FROM q), false)
       AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
       AND ({filter})
     LIMIT {candidates})),

@@ -22,9 +22,11 @@
 #include "gtest/gtest.h"
 #include "src/domain/filter.h"
 #include "src/domain/resource_registry.h"
+#include "src/domain/search_request.h"
 #include "src/store/kinds.h"
 #include "src/store/pool.h"
 #include "src/store/resource_store.h"
+#include "src/store/search_index.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -57,13 +59,31 @@ void PrintTo(const Case& c, std::ostream* os) {
       << " index=" << c.index;
 }
 
+// The populated database, made once for both suites of this file and
+// dropped when the program ends.
+TestDatabase* g_populated = nullptr;
+
+class PopulatedDatabase : public ::testing::Environment {
+ public:
+  void TearDown() override {
+    delete g_populated;
+    g_populated = nullptr;
+  }
+};
+[[maybe_unused]] ::testing::Environment* const kPopulatedDatabase =
+    ::testing::AddGlobalTestEnvironment(new PopulatedDatabase);
+
+TestDatabase* Populated() {
+  if (g_populated == nullptr) {
+    g_populated = TestDatabase::Create().release();
+    Populate(*g_populated);
+  }
+  return g_populated;
+}
+
 class ListPlans : public ::testing::TestWithParam<Case> {
  protected:
-  static void SetUpTestSuite() {
-    db_ = TestDatabase::Create().release();
-    Populate(*db_);
-  }
-  static void TearDownTestSuite() { delete db_; }
+  static void SetUpTestSuite() { db_ = Populated(); }
 
   // EXPLAIN of what List runs for `c`, with sequential scans discouraged.
   static std::string Plan(const Case& c) {
@@ -130,10 +150,76 @@ INSTANTIATE_TEST_SUITE_P(
         Case{"Membership", "", R"(active_on = "1985-06-01")",
              "memberships_period"},
         Case{"Chairmanship", "forums/f42", R"(active_on = "2001-06-01")",
-             "chairmanships_forum_term"}),
+             "chairmanships_forum_term"},
+        // External ids and cited sources, on every kind (migration 0011).
+        Case{"Forum", "", R"(external_ids:"wikidata:Q7768")",
+             "forums_external_ids"},
+        Case{"Participant", "", R"(external_ids:"wikidata:Q7768")",
+             "participants_external_ids"},
+        Case{"Session", "", R"(citations.source = "sources/s1")",
+             "sessions_cited_sources"},
+        Case{"Membership", "", R"(citations.source = "sources/s1")",
+             "memberships_cited_sources"}),
     [](const ::testing::TestParamInfo<Case>& info) {
       return absl::StrCat(info.param.kind, "_", info.index);
     });
+
+// Search (store::SearchIndex) reads the GIN indexes of search_documents,
+// the words and the trigrams of the names, never the whole table, and looks
+// the page's records up by their keys.
+class SearchPlans : public ::testing::TestWithParam<std::string> {
+ protected:
+  static void SetUpTestSuite() { db_ = Populated(); }
+  static TestDatabase* db_;
+};
+TestDatabase* SearchPlans::db_ = nullptr;
+
+TEST_P(SearchPlans, ReadTheIndexesNotTheTable) {
+  absl::StatusOr<domain::SearchQuery> query =
+      domain::ParseSearchRequest(GetParam(), {}, "", 0);
+  ASSERT_TRUE(query.ok()) << query.status();
+  for (const std::string filter : {"", R"(citations.source = "sources/s1")"}) {
+    absl::StatusOr<std::optional<domain::filter::Node>> parsed =
+        domain::filter::Parse(filter, domain::SearchFilterSchema());
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    query->filter = *std::move(parsed);
+    absl::StatusOr<store::SearchIndex::Statement> statement =
+        store::SearchIndex::SearchStatement(*query);
+    ASSERT_TRUE(statement.ok()) << statement.status();
+    pqxx::connection connection(db_->url());
+    pqxx::work txn(connection);
+    txn.exec("SET LOCAL enable_seqscan = off");
+    std::vector<std::string> lines;
+    for (const auto& row : txn.exec_params(
+             "EXPLAIN " + statement->sql,
+             pqxx::prepare::make_dynamic_params(statement->params))) {
+      lines.push_back(row[0].as<std::string>());
+    }
+    const std::string plan = absl::StrJoin(lines, "\n");
+    if (filter.empty()) {
+      EXPECT_THAT(plan, HasSubstr("search_documents_words")) << plan;
+      EXPECT_THAT(plan, HasSubstr("search_documents_names")) << plan;
+    } else {
+      // A selective filter may serve instead: still an index.
+      EXPECT_THAT(plan, HasSubstr("search_documents_cited_sources")) << plan;
+    }
+    EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << filter << "\n" << plan;
+    // Executed, it finds the forum named by the query.
+    if (filter.empty()) {
+      bool found = false;
+      for (const auto& row : txn.exec_params(
+               statement->sql,
+               pqxx::prepare::make_dynamic_params(statement->params))) {
+        found |= !row["name"].is_null() &&
+                 row["name"].as<std::string>() == "forums/f4242";
+      }
+      EXPECT_TRUE(found) << GetParam();
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Queries, SearchPlans,
+                         ::testing::Values("Forum 4242", "Frum 4242", "F4242"));
 
 }  // namespace
 }  // namespace forum_registry
