@@ -10,7 +10,13 @@
 // of a forum of its own per thread, its description alternating, so every
 // call writes), update_forum_rid (the same with a fresh request_id each
 // call), create_participant and create_participant_rid (a new participant
-// per call, without and with a request_id). Each thread
+// per call, without and with a request_id), and the searches:
+// search_name ("Forum N", a forum of bench/dataset.sql's registry, N random
+// below $FR_BENCH_FORUMS, 120000 by default), search_typo ("Frum N": no word
+// of the query is in that name, so only the trigram index finds it),
+// search_common ("session": a word of 480,000 records of the 1,000,000, the
+// bound of candidates at work) and search_seed ("ASEAN Regional Forum", on
+// the seed). Each thread
 // has its own channel and sends one RPC after another; the tool prints one
 // line: case, threads, RPCs, errors, RPCs per second, p50/p90/p99/max in
 // microseconds. Each call has a deadline of DEADLINE_MS (5000).
@@ -19,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <thread>
@@ -26,6 +33,7 @@
 
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/participant.grpc.pb.h"
+#include "forumregistry/v1/search.grpc.pb.h"
 #include "forumregistry/v1/session.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -41,6 +49,7 @@ struct Writer {
   int64_t calls = 0;
   std::mt19937_64 random{std::random_device{}()};
   forumregistry::v1::ParticipantService::Stub* participants = nullptr;
+  forumregistry::v1::SearchService::Stub* search = nullptr;
 
   std::string NewRequestId() {
     const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
@@ -67,10 +76,10 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
                        std::chrono::milliseconds(deadline_ms));
   if (which == "update_forum" || which == "update_forum_rid") {
     forumregistry::v1::UpdateForumRequest request;
-    request.mutable_forum()->set_name(
-        "forums/bench-writer-" + std::to_string(writer->thread));
-    request.mutable_forum()->set_description(
-        ++writer->calls % 2 == 0 ? "even" : "odd");
+    request.mutable_forum()->set_name("forums/bench-writer-" +
+                                      std::to_string(writer->thread));
+    request.mutable_forum()->set_description(++writer->calls % 2 == 0 ? "even"
+                                                                      : "odd");
     request.mutable_update_mask()->add_paths("description");
     if (which == "update_forum_rid") {
       request.set_request_id(writer->NewRequestId());
@@ -91,6 +100,25 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
     forumregistry::v1::Participant response;
     return writer->participants->CreateParticipant(&context, request, &response)
         .ok();
+  }
+  if (which.rfind("search_", 0) == 0) {
+    forumregistry::v1::SearchRequest request;
+    const char* forums_env = std::getenv("FR_BENCH_FORUMS");
+    const uint64_t forums_count =
+        forums_env != nullptr ? std::max(1, std::atoi(forums_env)) : 120000;
+    const std::string n = std::to_string(1 + writer->random() % forums_count);
+    if (which == "search_name") {
+      request.set_query("Forum " + n);
+    } else if (which == "search_typo") {
+      request.set_query("Frum " + n);
+    } else if (which == "search_common") {
+      request.set_query("session");
+    } else {
+      request.set_query("ASEAN Regional Forum");
+    }
+    forumregistry::v1::SearchResponse response;
+    return writer->search->Search(&context, request, &response).ok() &&
+           response.results_size() > 0;
   }
   if (which == "health") {
     grpc::health::v1::HealthCheckRequest request;
@@ -154,7 +182,10 @@ int main(int argc, char** argv) {
       auto health = grpc::health::v1::Health::NewStub(channel);
       auto participants =
           forumregistry::v1::ParticipantService::NewStub(channel);
-      Writer writer{.thread = t, .participants = participants.get()};
+      auto search = forumregistry::v1::SearchService::NewStub(channel);
+      Writer writer{.thread = t,
+                    .participants = participants.get(),
+                    .search = search.get()};
       if (which.rfind("update_forum", 0) == 0) {
         // The forum this thread updates (it may exist from an earlier run).
         grpc::ClientContext context;

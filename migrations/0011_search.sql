@@ -165,49 +165,59 @@ BEGIN
 END
 $$;
 
--- Every record table (those whose references are synced) gets the columns
--- and the triggers; the rows it holds now are indexed.
-DO $$
-DECLARE
-  t text;
-  tables text[] := '{}';
+-- Makes a record table searchable: its generated columns and their
+-- indexes, its triggers, and its rows indexed now (not by an update, which
+-- would log changes). A later migration that adds a record table calls it,
+-- then search_records_view().
+CREATE FUNCTION make_searchable(t text) RETURNS void
+LANGUAGE plpgsql AS $$
 BEGIN
-  FOR t IN
-    SELECT DISTINCT c.relname::text
-      FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
-     WHERE tg.tgfoid = 'sync_references()'::regprocedure AND NOT tg.tgisinternal
-     ORDER BY 1
-  LOOP
-    EXECUTE format(
-      'ALTER TABLE %I '
-      'ADD COLUMN external_ids text[] GENERATED ALWAYS AS (body_external_ids(body)) STORED, '
-      'ADD COLUMN cited_sources text[] GENERATED ALWAYS AS (body_cited_sources(body)) STORED',
-      t);
-    EXECUTE format('CREATE INDEX %I ON %I USING gin (external_ids)',
-                   t || '_external_ids', t);
-    EXECUTE format('CREATE INDEX %I ON %I USING gin (cited_sources)',
-                   t || '_cited_sources', t);
-    EXECUTE format(
-      'CREATE TRIGGER search_index_insert AFTER INSERT ON %I '
-      'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
-      'EXECUTE FUNCTION search_index_records()', t);
-    EXECUTE format(
-      'CREATE TRIGGER search_index_update AFTER UPDATE ON %I '
-      'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
-      'EXECUTE FUNCTION search_index_records()', t);
-    EXECUTE format(
-      'CREATE TRIGGER search_index_delete AFTER DELETE ON %I '
-      'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
-      'EXECUTE FUNCTION search_index_records()', t);
-    -- Index what is there (not by an update, which would log changes).
-    EXECUTE format('INSERT INTO search_documents SELECT s.* FROM %I n '
-                   'CROSS JOIN LATERAL search_document(n.name, n.body) s', t);
-    tables := tables || t;
-  END LOOP;
-  -- Every record's body by name, for the snippets of a page of results (a
-  -- later migration that adds a record table recreates it).
-  EXECUTE 'CREATE VIEW search_records AS '
-    || (SELECT string_agg(format('SELECT name, body FROM %I', x), ' UNION ALL ')
-          FROM unnest(tables) AS x);
+  EXECUTE format(
+    'ALTER TABLE %I '
+    'ADD COLUMN external_ids text[] GENERATED ALWAYS AS (body_external_ids(body)) STORED, '
+    'ADD COLUMN cited_sources text[] GENERATED ALWAYS AS (body_cited_sources(body)) STORED',
+    t);
+  EXECUTE format('CREATE INDEX %I ON %I USING gin (external_ids)',
+                 t || '_external_ids', t);
+  EXECUTE format('CREATE INDEX %I ON %I USING gin (cited_sources)',
+                 t || '_cited_sources', t);
+  EXECUTE format(
+    'CREATE TRIGGER search_index_insert AFTER INSERT ON %I '
+    'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+    'EXECUTE FUNCTION search_index_records()', t);
+  EXECUTE format(
+    'CREATE TRIGGER search_index_update AFTER UPDATE ON %I '
+    'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
+    'EXECUTE FUNCTION search_index_records()', t);
+  EXECUTE format(
+    'CREATE TRIGGER search_index_delete AFTER DELETE ON %I '
+    'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
+    'EXECUTE FUNCTION search_index_records()', t);
+  EXECUTE format('INSERT INTO search_documents SELECT s.* FROM %I n '
+                 'CROSS JOIN LATERAL search_document(n.name, n.body) s', t);
 END
 $$;
+
+-- (Re)creates `search_records`, every record's body by name, for the
+-- snippets of a page of results, over the searchable tables (those with
+-- the search triggers).
+CREATE FUNCTION search_records_view() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  EXECUTE 'CREATE OR REPLACE VIEW search_records AS '
+    || (SELECT string_agg(format('SELECT name, body FROM %I', t), ' UNION ALL '
+                          ORDER BY t)
+          FROM (SELECT DISTINCT c.relname::text AS t
+                  FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+                 WHERE tg.tgname = 'search_index_insert') AS x);
+END
+$$;
+
+-- Every record table: those whose references are synced.
+SELECT make_searchable(c.relname::text)
+  FROM (SELECT DISTINCT c.relname
+          FROM pg_trigger tg JOIN pg_class c ON c.oid = tg.tgrelid
+         WHERE tg.tgfoid = 'sync_references()'::regprocedure
+           AND NOT tg.tgisinternal
+         ORDER BY 1) AS c;
+SELECT search_records_view();

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
+#include "forumregistry/v1/search.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -279,6 +280,30 @@ TEST_F(AuthTest, HealthAndTheChangeFeedFollowTheRules) {
     EXPECT_TRUE(stream->Read(&response)) << "a reader's watch opens";
     context->TryCancel();
   }
+}
+
+TEST_F(AuthTest, SearchAndLookupNeedAReader) {
+  StartServer();
+  auto search = v1::SearchService::NewStub(server_->Channel());
+  const std::string reader = absl::StrCat("Bearer ", Token(R"(["reader"])"));
+  v1::SearchRequest request;
+  request.set_query("standing");
+  v1::SearchResponse response;
+  const grpc::Status anonymous =
+      search->Search(Context("").get(), request, &response);
+  EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(anonymous);
+  const grpc::Status read =
+      search->Search(Context(reader).get(), request, &response);
+  EXPECT_TRUE(read.ok()) << Describe(read);
+  v1::LookupExternalIdRequest lookup;
+  lookup.set_external_id("wikidata:Q1");
+  v1::LookupExternalIdResponse found;
+  EXPECT_EQ(
+      search->LookupExternalId(Context("").get(), lookup, &found).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(
+      search->LookupExternalId(Context(reader).get(), lookup, &found).ok());
 }
 
 // docs/security.md's recipe: script/issue-token signs a token the server

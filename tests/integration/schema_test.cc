@@ -124,6 +124,23 @@ TEST_F(SchemaTest, EveryKindHasItsTableAndReferencedKindsATableOfReferences) {
   }
 }
 
+// Migration 0011 (make_searchable, search_records_view): every kind's table
+// keeps search_documents by its three statement triggers and is in the view
+// snippets read.
+TEST_F(SchemaTest, EveryKindIsSearchable) {
+  const std::string view =
+      db_->Query("SELECT pg_get_viewdef('search_records'::regclass)");
+  for (const domain::ResourceType& type : domain::Resources()) {
+    SCOPED_TRACE(type.type);
+    EXPECT_EQ(db_->Query(absl::StrCat(
+                  "SELECT string_agg(tgname, ',' ORDER BY tgname) "
+                  "FROM pg_trigger WHERE tgrelid = '",
+                  type.table, "'::regclass AND tgname LIKE 'search_index_%'")),
+              "search_index_delete,search_index_insert,search_index_update");
+    EXPECT_THAT(view, ::testing::HasSubstr(absl::StrCat("FROM ", type.table)));
+  }
+}
+
 // Every value name of every enum the resources use, at any depth.
 void CollectEnumValues(const google::protobuf::Descriptor* message,
                        std::set<const google::protobuf::Descriptor*>* seen,
