@@ -11,8 +11,8 @@
 --   write it in the statement that writes the record, so a search sees
 --   exactly the records its snapshot sees, and every writer (the API,
 --   `import`, psql) keeps it current.
--- * `external_ids` and `cited_sources` columns on every record table,
---   generated from the body and indexed, for List filters.
+-- * GIN indexes on every record table's external ids and cited sources
+--   (expressions of the body, so no table is rewritten), for List filters.
 --
 -- The words of Cyrillic (or any non-ASCII) text are only words to the
 -- parser and to pg_trgm under a database whose LC_CTYPE knows them: under
@@ -92,6 +92,24 @@ AS $$
   FROM search_passages(body) WHERE weight = 'A'
 $$;
 
+-- What picks a search's candidates from the index of words: the query's
+-- positive part (querytree: what an index can answer) with phrases read as
+-- AND, which the index answers without reading the rows (a phrase needs
+-- each row rechecked; the exact query is applied to the candidates), and,
+-- for a search of some kinds, one of their '@collection' lexemes.
+CREATE FUNCTION search_candidates(query text, collections text[])
+RETURNS tsquery
+LANGUAGE sql STABLE PARALLEL SAFE
+AS $$
+  SELECT CASE WHEN cardinality(collections) = 0 THEN core
+              ELSE core && (SELECT string_agg(quote_literal('@' || c), ' | ')
+                              FROM unnest(collections) AS c)::tsquery
+         END
+  FROM (SELECT regexp_replace(
+                 querytree(websearch_to_tsquery('forum_registry', query)),
+                 '<[0-9]*-?>', '&', 'g')::tsquery AS core) AS x
+$$;
+
 -- "wikidata:q7768" for every external id of a body (lower case).
 CREATE FUNCTION body_external_ids(body jsonb) RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -122,6 +140,9 @@ CREATE TABLE search_documents (
   -- search_name_list(body), and the same joined, for the trigram index.
   names         text[] NOT NULL,
   names_text    text NOT NULL,
+  -- The weighted words, and one lexeme without position naming the
+  -- collection ('@forums'), so that a search of some kinds is answered by
+  -- this index alone.
   words         tsvector NOT NULL,
   cited_sources text[] NOT NULL,
   external_ids  text[] NOT NULL
@@ -129,6 +150,8 @@ CREATE TABLE search_documents (
 CREATE INDEX search_documents_words ON search_documents USING gin (words);
 CREATE INDEX search_documents_names
   ON search_documents USING gin (names_text gin_trgm_ops);
+CREATE INDEX search_documents_exact_names
+  ON search_documents USING gin (names);
 CREATE INDEX search_documents_cited_sources
   ON search_documents USING gin (cited_sources);
 CREATE INDEX search_documents_external_ids
@@ -139,21 +162,34 @@ CREATE FUNCTION search_document(name text, body jsonb)
 RETURNS search_documents
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-  SELECT name, substring(name FROM '([^/]+)/[^/]+$'),
-         coalesce(body->>'display_name', ''), l.names,
-         array_to_string(l.names, ' | '), search_words(body),
+  SELECT name, k.collection, coalesce(body->>'display_name', ''), l.names,
+         array_to_string(l.names, ' | '),
+         search_words(body) || array_to_tsvector(ARRAY['@' || k.collection]),
          body_cited_sources(body), body_external_ids(body)
   FROM search_name_list(body) AS l(names)
+  CROSS JOIN LATERAL (SELECT substring(name FROM '([^/]+)/[^/]+$')) AS k(collection)
 $$;
 
 -- Writes the rows of the records a statement wrote (new_rows) or deleted
 -- (old_rows). Set-based: an import of many records is one statement here.
+-- An update that renames a record (only psql can) drops the old name; a
+-- TRUNCATE drops every row whose record is gone.
 CREATE FUNCTION search_index_records() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'TRUNCATE' THEN
+    DELETE FROM search_documents d
+     WHERE NOT EXISTS (SELECT 1 FROM search_records r WHERE r.name = d.name);
+    RETURN NULL;
+  END IF;
   IF TG_OP = 'DELETE' THEN
     DELETE FROM search_documents d USING old_rows o WHERE d.name = o.name;
     RETURN NULL;
+  END IF;
+  IF TG_OP = 'UPDATE' THEN
+    DELETE FROM search_documents d USING old_rows o
+     WHERE d.name = o.name AND NOT EXISTS (SELECT 1 FROM new_rows n
+                                           WHERE n.name = o.name);
   END IF;
   INSERT INTO search_documents AS d
   SELECT s.* FROM new_rows n CROSS JOIN LATERAL search_document(n.name, n.body) s
@@ -165,21 +201,16 @@ BEGIN
 END
 $$;
 
--- Makes a record table searchable: its generated columns and their
--- indexes, its triggers, and its rows indexed now (not by an update, which
--- would log changes). A later migration that adds a record table calls it,
--- then search_records_view().
+-- Makes a record table searchable: the indexes of its external ids and
+-- cited sources, its triggers, and its rows indexed now (not by an update,
+-- which would log changes). A later migration that adds a record table
+-- calls it, then search_records_view().
 CREATE FUNCTION make_searchable(t text) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-  EXECUTE format(
-    'ALTER TABLE %I '
-    'ADD COLUMN external_ids text[] GENERATED ALWAYS AS (body_external_ids(body)) STORED, '
-    'ADD COLUMN cited_sources text[] GENERATED ALWAYS AS (body_cited_sources(body)) STORED',
-    t);
-  EXECUTE format('CREATE INDEX %I ON %I USING gin (external_ids)',
+  EXECUTE format('CREATE INDEX %I ON %I USING gin (body_external_ids(body))',
                  t || '_external_ids', t);
-  EXECUTE format('CREATE INDEX %I ON %I USING gin (cited_sources)',
+  EXECUTE format('CREATE INDEX %I ON %I USING gin (body_cited_sources(body))',
                  t || '_cited_sources', t);
   EXECUTE format(
     'CREATE TRIGGER search_index_insert AFTER INSERT ON %I '
@@ -187,12 +218,15 @@ BEGIN
     'EXECUTE FUNCTION search_index_records()', t);
   EXECUTE format(
     'CREATE TRIGGER search_index_update AFTER UPDATE ON %I '
-    'REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT '
-    'EXECUTE FUNCTION search_index_records()', t);
+    'REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows '
+    'FOR EACH STATEMENT EXECUTE FUNCTION search_index_records()', t);
   EXECUTE format(
     'CREATE TRIGGER search_index_delete AFTER DELETE ON %I '
     'REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT '
     'EXECUTE FUNCTION search_index_records()', t);
+  EXECUTE format(
+    'CREATE TRIGGER search_index_truncate AFTER TRUNCATE ON %I '
+    'FOR EACH STATEMENT EXECUTE FUNCTION search_index_records()', t);
   EXECUTE format('INSERT INTO search_documents SELECT s.* FROM %I n '
                  'CROSS JOIN LATERAL search_document(n.name, n.body) s', t);
 END

@@ -520,8 +520,10 @@ class Parser {
       case FieldType::kReference:
         if (!raw.quoted) return wrong();
         if (!field.collection.empty()) {
-          if (absl::Status s = ValidateName(raw.text, field.collection,
-                                            field.name, /*required=*/false);
+          // A reference may be "" (none); a cited source is a source.
+          if (absl::Status s = ValidateName(
+                  raw.text, field.collection, field.name,
+                  /*required=*/field.type == FieldType::kCitedSources);
               !s.ok()) {
             return ErrorAt(raw.begin, s.message());
           }

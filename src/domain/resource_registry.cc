@@ -428,14 +428,15 @@ std::vector<ResourceType>* Build() {
       type.schema.push_back(type.filters.back().spec);
     }
     // Every kind with external ids or citations can be filtered on them,
-    // from the columns migration 0011 generates on every record table.
+    // through the expression indexes migration 0011 adds to every record
+    // table.
     ResourceType& type = (*types)[i];
     const FieldDescriptor* ids =
         type.descriptor->FindFieldByName("external_ids");
     if (ids != nullptr && ids->message_type() == v1::ExternalId::descriptor()) {
       type.filters.push_back(
           {.spec = {.name = "external_ids", .type = FieldType::kExternalIds},
-           .location = "external_ids"});
+           .location = "body_external_ids(body)"});
       type.schema.push_back(type.filters.back().spec);
     }
     const FieldDescriptor* citations =
@@ -452,7 +453,7 @@ std::vector<ResourceType>* Build() {
       type.filters.push_back({.spec = {.name = "citations.source",
                                        .type = FieldType::kCitedSources,
                                        .collection = source->collection},
-                              .location = "cited_sources"});
+                              .location = "body_cited_sources(body)"});
       type.schema.push_back(type.filters.back().spec);
     }
   }

@@ -27,6 +27,54 @@ const ResourceType* KindNamed(absl::string_view type) {
   return nullptr;
 }
 
+// Web-search syntax, read as websearch_to_tsquery reads it: a word or a
+// "quoted phrase", either excluded by a '-' before it; `or` between them.
+// `kept` gets the words looked for (phrases unquoted), `excluded` what is
+// left out, joined by " or " (phrases quoted).
+void SplitForNames(absl::string_view query, std::string* kept,
+                   std::string* excluded) {
+  std::vector<std::string> looked_for, left_out;
+  const auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+  };
+  size_t i = 0;
+  while (i < query.size()) {
+    if (space(query[i])) {
+      ++i;
+      continue;
+    }
+    const bool minus = query[i] == '-';
+    if (minus) ++i;
+    if (i < query.size() && query[i] == '"') {
+      const size_t end = std::min(query.find('"', i + 1), query.size());
+      const std::string phrase(
+          absl::StripAsciiWhitespace(query.substr(i + 1, end - i - 1)));
+      i = end + 1;
+      if (phrase.empty()) continue;
+      if (minus) {
+        left_out.push_back(absl::StrCat("\"", phrase, "\""));
+      } else {
+        looked_for.push_back(phrase);
+      }
+      continue;
+    }
+    size_t end = i;
+    while (end < query.size() && !space(query[end]) && query[end] != '"') {
+      ++end;
+    }
+    const std::string word(query.substr(i, end - i));
+    i = end;
+    if (word.empty()) continue;
+    if (minus) {
+      left_out.push_back(word);
+    } else if (!absl::EqualsIgnoreCase(word, "or")) {
+      looked_for.push_back(word);
+    }
+  }
+  *kept = absl::StrJoin(looked_for, " ");
+  *excluded = absl::StrJoin(left_out, " or ");
+}
+
 std::string KnownTypes() {
   std::vector<std::string> names;
   for (const ResourceType& kind : Resources()) names.push_back(kind.type);
@@ -57,25 +105,23 @@ absl::StatusOr<SearchQuery> ParseSearchRequest(
     return absl::InvalidArgumentError(
         "query: is required: give the words to look for");
   }
-  const std::vector<absl::string_view> words =
-      absl::StrSplit(query, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty());
-  if (static_cast<int>(words.size()) > kMaxSearchQueryWords) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("query: must have at most ", kMaxSearchQueryWords,
-                     " words, got ", words.size()));
+  // Words as the text search parser sees them, roughly: runs of letters
+  // and digits ("a,b,c" is three words, as "a b c").
+  int words = 0;
+  bool in_word = false;
+  for (const char c : query) {
+    const bool word_char = absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+                           static_cast<unsigned char>(c) >= 0x80;
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
+  }
+  if (words > kMaxSearchQueryWords) {
+    return absl::InvalidArgumentError(absl::StrCat("query: must have at most ",
+                                                   kMaxSearchQueryWords,
+                                                   " words, got ", words));
   }
   out.text = std::string(query);
-  std::vector<std::string> kept, excluded;
-  for (absl::string_view word : words) {
-    std::string plain = absl::StrReplaceAll(word, {{"\"", ""}});
-    if (absl::StartsWith(plain, "-")) {
-      if (plain.size() > 1) excluded.push_back(plain.substr(1));
-    } else if (!plain.empty() && !absl::EqualsIgnoreCase(plain, "or")) {
-      kept.push_back(std::move(plain));
-    }
-  }
-  out.fuzzy_text = absl::StrJoin(kept, " ");
-  out.excluded = absl::StrJoin(excluded, " or ");
+  SplitForNames(query, &out.fuzzy_text, &out.excluded);
   for (size_t i = 0; i < types.size(); ++i) {
     const ResourceType* kind = KindNamed(types[i]);
     if (kind == nullptr) {

@@ -43,6 +43,12 @@ TEST(ParseSearchRequest, KeepsTheWordsForNamesApartFromTheExcludedOnes) {
   query = ParseSearchRequest("-a -b c", {}, "", 0);
   EXPECT_EQ(query->fuzzy_text, "c");
   EXPECT_EQ(query->excluded, "a or b");
+  // An excluded phrase is excluded whole; a '-' inside a phrase or a word
+  // is part of it.
+  query = ParseSearchRequest("summit -\"East Asia\" \"x -y\" Russia-ASEAN", {},
+                             "", 0);
+  EXPECT_EQ(query->fuzzy_text, "summit x -y Russia-ASEAN");
+  EXPECT_EQ(query->excluded, "\"East Asia\"");
 }
 
 TEST(ParseSearchRequest, RefusesBadQueriesNamingTheField) {
@@ -54,6 +60,11 @@ TEST(ParseSearchRequest, RefusesBadQueriesNamingTheField) {
   for (int i = 0; i < 33; ++i) many += "w ";
   ExpectInvalid(ParseSearchRequest(many, {}, "", 0),
                 "query: must have at most 32 words, got 33");
+  // Words as the parser reads them, whatever separates them.
+  std::string commas = "w";
+  for (int i = 0; i < 40; ++i) commas += ",w";
+  ExpectInvalid(ParseSearchRequest(commas, {}, "", 0),
+                "query: must have at most 32 words, got 41");
   ExpectInvalid(ParseSearchRequest(std::string("a\0b", 3), {}, "", 0),
                 "query: must not contain control characters");
   ExpectInvalid(ParseSearchRequest("x", {"forums", "Forum"}, "", 0),
@@ -82,6 +93,8 @@ TEST(ParseSearchRequest, TakesFiltersOnSourcesAndExternalIdsOnly) {
                 "is not an external id");
   ExpectInvalid(ParseSearchRequest("x", {}, "external_ids:\"wikidata:\"", 0),
                 "external_ids: is required");
+  ExpectInvalid(ParseSearchRequest("x", {}, "citations.source = \"\"", 0),
+                "citations.source");
 }
 
 TEST(SearchFingerprint, IgnoresTheSpellingOfTypesAndTellsQueriesApart) {
@@ -116,7 +129,8 @@ TEST(SplitHighlights, GivesPlainTextAndRangesInCodePoints) {
 TEST(ValidateLookupExternalId, TakesSchemeColonValue) {
   EXPECT_TRUE(ValidateLookupExternalId("wikidata:Q7768").ok());
   EXPECT_TRUE(ValidateLookupExternalId("iso3166-1:RU").ok());
-  for (const char* bad : {"", "Q7768", ":Q1", "Wikidata:Q1", "wikidata:"}) {
+  EXPECT_TRUE(ValidateLookupExternalId("Wikidata:q7768").ok());
+  for (const char* bad : {"", "Q7768", ":Q1", "wiki data:Q1", "wikidata:"}) {
     const absl::Status status = ValidateLookupExternalId(bad);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(status.message(), HasSubstr("external_id: ")) << bad;

@@ -156,7 +156,9 @@ absl::Status CheckExternalIds(const google::protobuf::RepeatedPtrField<
 absl::Status CheckExternalIdText(absl::string_view text,
                                  absl::string_view field) {
   const size_t colon = text.find(':');
-  if (colon == absl::string_view::npos || !IsScheme(text.substr(0, colon))) {
+  // Schemes are compared ignoring case, as values are.
+  if (colon == absl::string_view::npos ||
+      !IsScheme(absl::AsciiStrToLower(text.substr(0, colon)))) {
     return Invalid(
         field,
         absl::StrCat(

@@ -42,7 +42,7 @@ absl::Status CheckMaxItems(int count, int max, absl::string_view field);
 
 // An external id written as "scheme:value" ("wikidata:Q7768"), as filters
 // and lookups take it: the scheme and the value as CheckExternalIds wants
-// them in a record.
+// them in a record, but the scheme in any case ("Wikidata:Q7768").
 absl::Status CheckExternalIdText(absl::string_view text,
                                  absl::string_view field);
 

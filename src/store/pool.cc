@@ -134,6 +134,8 @@ ConnectionPool::Connect() {
     // A statement still running for a client that went away (its socket
     // closed by the watchdog, watchdog.h) is ended within a second.
     slot->connection->set_variable("client_connection_check_interval", "1000");
+    // NOTICEs (a search of stop words alone draws one) are not for the log.
+    slot->connection->set_variable("client_min_messages", "warning");
     return slot;
   } catch (const std::exception& e) {
     spdlog::warn("cannot connect to the database: {}",

@@ -35,38 +35,53 @@ constexpr char kSearchSql[] = R"sql(
 WITH q AS MATERIALIZED (
   SELECT websearch_to_tsquery('forum_registry', $1) AS tsq,
          search_fold($5) AS folded,
-         CASE WHEN $6 <> ''
-              THEN websearch_to_tsquery('forum_registry', $6) END AS excluded),
+         CASE WHEN $6 <> '' THEN websearch_to_tsquery('forum_registry', $6)
+         END AS excluded),
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
 hits AS (
-  (SELECT d.name FROM search_documents d
+  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+     FROM search_documents d
     WHERE (SELECT ok FROM usable)
-      AND d.words @@ websearch_to_tsquery('forum_registry', $1)
+      AND d.words @@ search_candidates($1, $2::text[])
+      AND ({filter})
+    LIMIT {candidates})
+  UNION ALL
+  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+     FROM search_documents d
+    WHERE (SELECT ok FROM usable) AND $5 <> ''
+      AND d.names @> ARRAY[search_fold($5)]
       AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
       AND ({filter})
     LIMIT {candidates})
-  UNION
-  (SELECT d.name FROM search_documents d
+  UNION ALL
+  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+     FROM search_documents d
     WHERE (SELECT ok FROM usable) AND $5 <> ''
       AND search_fold($5) <% d.names_text
+      AND word_similarity(search_fold($5), d.names_text) >= {cutoff}
       AND NOT coalesce(d.words @@ (SELECT excluded FROM q), false)
       AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
       AND ({filter})
     LIMIT {candidates})),
 scored AS (
+  -- Each candidate once (it may come from several indexes), scored from the
+  -- row the index scan read: no second look-up.
   SELECT d.name, d.collection, d.display_name, d.words @@ q.tsq AS has_words,
+         coalesce(d.words @@ q.excluded, false) AS has_excluded,
          coalesce((SELECT max(similarity(n, q.folded)) FROM unnest(d.names) n),
                   0) AS name_score,
          word_similarity(q.folded, d.names_text) AS cover_score,
          ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', d.words, q.tsq, 32) AS text_score
-  FROM hits JOIN search_documents d USING (name) CROSS JOIN q),
+  FROM (SELECT DISTINCT ON (name) * FROM hits ORDER BY name) AS d CROSS JOIN q),
 page AS (
   SELECT name, collection, display_name,
          round((0.5 * name_score + 0.2 * cover_score
                 + 0.3 * text_score)::numeric, 4)::float8 AS score
   FROM scored
-  WHERE has_words OR cover_score >= {cutoff}
+  -- A record found by its name alone must be close to the query, and
+  -- must not hold a word the query excludes.
+  WHERE (has_words OR cover_score >= {cutoff}) AND NOT has_excluded
   ORDER BY score DESC, name
   LIMIT $3::integer OFFSET $4::integer)
 SELECT (SELECT ok FROM usable) AS usable, numnode(q.tsq) AS nodes, r.*
@@ -77,7 +92,12 @@ FROM q LEFT JOIN LATERAL (
     SELECT x.field,
            ts_headline('forum_registry', x.passage, q.tsq,
                        '{headline}') AS snippet
-    FROM search_records rec CROSS JOIN LATERAL search_passages(rec.body) x
+    FROM search_records rec
+    CROSS JOIN LATERAL (
+      -- The markers of highlights never come from the text itself.
+      SELECT y.field, translate(y.passage, {markers}, '') AS passage,
+             y.ordinal
+      FROM search_passages(rec.body) AS y) AS x
     WHERE rec.name = p.name
     ORDER BY to_tsvector('forum_registry', x.passage) @@ q.tsq DESC,
              ts_rank(to_tsvector('forum_registry', x.passage), q.tsq) DESC,
@@ -92,6 +112,8 @@ std::string SearchSql(const std::string& filter) {
       {{"{filter}", filter},
        {"{candidates}", absl::StrCat(kCandidates)},
        {"{cutoff}", absl::StrCat(kFuzzyCutoff)},
+       {"{markers}",
+        absl::StrCat("'", domain::kHighlightStart, domain::kHighlightEnd, "'")},
        {"{headline}",
         absl::StrCat("StartSel=", domain::kHighlightStart,
                      ", StopSel=", domain::kHighlightEnd,
@@ -149,11 +171,12 @@ absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
         if (rows.empty() || !rows[0]["usable"].as<bool>()) {
           return absl::InvalidArgumentError(
               rows.empty() || rows[0]["nodes"].as<int>() == 0
-                  ? "query: has only words too common to search for (stop "
-                    "words such as \"the\" or \"и\"); add a word that tells "
-                    "what to find"
-                  : "query: has only words to exclude; add a word to look "
-                    "for");
+                  ? "query: has no word to search for: only words too common "
+                    "to search for (stop words such as \"the\" or \"и\") "
+                    "or punctuation; add a word that tells what to find"
+                  : "query: needs a word to look for that is not excluded "
+                    "(\"-word\"), nor only joined by `or` to an excluded "
+                    "one");
         }
         for (const pqxx::row& row : rows) {
           if (row["name"].is_null()) continue;  // no results

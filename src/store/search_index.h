@@ -6,11 +6,15 @@
 // tables, with a GIN index on the weighted words and a pg_trgm GIN index on
 // the names.
 //
-// A query takes candidates from both indexes — records holding every word
-// (websearch_to_tsquery in the `forum_registry` configuration), and records
-// with a name close to the whole query (pg_trgm's word similarity) — at
-// most kCandidates from each, so no query reads more than that many rows
-// whatever it matches. Each candidate is scored between 0 and 1:
+// A query takes candidates from three indexes — records holding every word
+// looked for (the GIN index of `words`, asked with search_candidates():
+// phrases as AND, and an '@collection' lexeme for the kinds asked for, so
+// the index answers alone and no row is read to be rejected), records with
+// a name equal to the query (GIN on `names`), and records with a name
+// close to the whole query (pg_trgm's word similarity, GIN on the names'
+// trigrams) — at most kCandidates from each, in no particular order: a
+// query matching more records than that ranks only those the indexes yield
+// first. Each candidate is scored between 0 and 1:
 //
 //   0.5 × how close the query is to the record's closest name, whole
 //       (pg_trgm similarity: 1 for the exact name, "АРФ" for forums/arf)
