@@ -45,7 +45,7 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
   SELECT f.field, f.weight, v.value #>> '{}',
          row_number() OVER (ORDER BY f.position, v.at)
-  FROM (VALUES (1, 'display_name', 'A', '$.display_name'),
+  FROM (VALUES (1, 'display_name', 'A'::"char", '$.display_name'::jsonpath),
                (2, 'names.text', 'A', '$.names[*].text'),
                (3, 'topics', 'B', '$.topics[*]'),
                (4, 'priority_areas', 'B', '$.priority_areas[*]'),
@@ -59,38 +59,15 @@ AS $$
                (12, 'facts.excerpt', 'C', '$.facts[*].excerpt'),
                (13, 'citations.excerpt', 'D', '$.citations[*].excerpt'))
          AS f(position, field, weight, path)
-  CROSS JOIN LATERAL jsonb_path_query(body, f.path::jsonpath)
+  CROSS JOIN LATERAL jsonb_path_query(body, f.path)
     WITH ORDINALITY AS v(value, at)
   WHERE jsonb_typeof(v.value) = 'string' AND v.value #>> '{}' <> ''
-$$;
-
--- The weighted words of a record.
-CREATE FUNCTION search_words(body jsonb) RETURNS tsvector
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  SELECT coalesce(setweight(to_tsvector('forum_registry',
-           string_agg(passage, E'\n') FILTER (WHERE weight = 'A')), 'A'), '')
-      || coalesce(setweight(to_tsvector('forum_registry',
-           string_agg(passage, E'\n') FILTER (WHERE weight = 'B')), 'B'), '')
-      || coalesce(setweight(to_tsvector('forum_registry',
-           string_agg(passage, E'\n') FILTER (WHERE weight = 'C')), 'C'), '')
-      || coalesce(setweight(to_tsvector('forum_registry',
-           string_agg(passage, E'\n') FILTER (WHERE weight = 'D')), 'D'), '')
-  FROM search_passages(body)
 $$;
 
 -- Text as names are compared: lower case, without accents.
 CREATE FUNCTION search_fold(text text) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT lower(unaccent('unaccent', text)) $$;
-
--- Every name of a record, folded: its display name first, then its names.
-CREATE FUNCTION search_name_list(body jsonb) RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $$
-  SELECT coalesce(array_agg(search_fold(passage) ORDER BY ordinal), '{}')
-  FROM search_passages(body) WHERE weight = 'A'
-$$;
 
 -- What picks a search's candidates from the index of words: the query's
 -- positive part (querytree: what an index can answer) with phrases read as
@@ -137,7 +114,8 @@ CREATE TABLE search_documents (
   -- The collection of the record's kind: "forums", "sessions".
   collection    text NOT NULL,
   display_name  text NOT NULL,
-  -- search_name_list(body), and the same joined, for the trigram index.
+  -- Every name, folded (search_fold), display name first; and the same
+  -- joined, for the trigram index.
   names         text[] NOT NULL,
   names_text    text NOT NULL,
   -- The weighted words, and one lexeme without position naming the
@@ -147,27 +125,54 @@ CREATE TABLE search_documents (
   cited_sources text[] NOT NULL,
   external_ids  text[] NOT NULL
 );
-CREATE INDEX search_documents_words ON search_documents USING gin (words);
+-- Without GIN's pending list (fastupdate): every search would read the
+-- entries written since the last vacuum, up to 4 MB, which made a search
+-- on a freshly loaded million records several times slower; writes pay
+-- for updating the index at once instead.
+CREATE INDEX search_documents_words ON search_documents USING gin (words)
+  WITH (fastupdate = off);
 CREATE INDEX search_documents_names
-  ON search_documents USING gin (names_text gin_trgm_ops);
+  ON search_documents USING gin (names_text gin_trgm_ops)
+  WITH (fastupdate = off);
 CREATE INDEX search_documents_exact_names
-  ON search_documents USING gin (names);
+  ON search_documents USING gin (names) WITH (fastupdate = off);
 CREATE INDEX search_documents_cited_sources
   ON search_documents USING gin (cited_sources);
 CREATE INDEX search_documents_external_ids
   ON search_documents USING gin (external_ids);
 
--- The row of one record.
+-- The row of one record: its names folded (its display name first), its
+-- words weighted, from one pass over its passages. PL/pgSQL, whose plans
+-- are kept for the session: as an SQL function returning a row it was
+-- planned again for every record, eight times slower.
 CREATE FUNCTION search_document(name text, body jsonb)
 RETURNS search_documents
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 AS $$
-  SELECT name, k.collection, coalesce(body->>'display_name', ''), l.names,
-         array_to_string(l.names, ' | '),
-         search_words(body) || array_to_tsvector(ARRAY['@' || k.collection]),
-         body_cited_sources(body), body_external_ids(body)
-  FROM search_name_list(body) AS l(names)
-  CROSS JOIN LATERAL (SELECT substring(name FROM '([^/]+)/[^/]+$')) AS k(collection)
+DECLARE
+  d search_documents;
+BEGIN
+  d.name := name;
+  d.collection := substring(name FROM '([^/]+)/[^/]+$');
+  d.display_name := coalesce(body->>'display_name', '');
+  SELECT coalesce(array_agg(search_fold(p.passage) ORDER BY p.ordinal)
+                    FILTER (WHERE p.weight = 'A'), '{}'),
+         coalesce(setweight(to_tsvector('forum_registry',
+           string_agg(p.passage, E'\n') FILTER (WHERE p.weight = 'A')), 'A'), '')
+      || coalesce(setweight(to_tsvector('forum_registry',
+           string_agg(p.passage, E'\n') FILTER (WHERE p.weight = 'B')), 'B'), '')
+      || coalesce(setweight(to_tsvector('forum_registry',
+           string_agg(p.passage, E'\n') FILTER (WHERE p.weight = 'C')), 'C'), '')
+      || coalesce(setweight(to_tsvector('forum_registry',
+           string_agg(p.passage, E'\n') FILTER (WHERE p.weight = 'D')), 'D'), '')
+    INTO d.names, d.words
+    FROM search_passages(body) AS p;
+  d.names_text := array_to_string(d.names, ' | ');
+  d.words := d.words || array_to_tsvector(ARRAY['@' || d.collection]);
+  d.cited_sources := body_cited_sources(body);
+  d.external_ids := body_external_ids(body);
+  RETURN d;
+END
 $$;
 
 -- Writes the rows of the records a statement wrote (new_rows) or deleted

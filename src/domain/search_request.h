@@ -24,7 +24,7 @@ inline constexpr int kMaxSearchQueryWords = 32;
 inline constexpr int kDefaultSearchPageSize = 20;
 inline constexpr int kMaxSearchPageSize = 100;
 // A query yields at most this many results across its pages.
-inline constexpr int kMaxSearchResults = 1000;
+inline constexpr int kMaxSearchResults = 500;
 
 // A checked request: what the store runs.
 struct SearchQuery {

@@ -39,31 +39,38 @@ WITH q AS MATERIALIZED (
          END AS excluded),
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
-hits AS (
-  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
-     FROM search_documents d
-    WHERE (SELECT ok FROM usable)
-      AND d.words @@ search_candidates($1, $2::text[])
-      AND ({filter})
-    LIMIT {candidates})
-  UNION ALL
-  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
-     FROM search_documents d
-    WHERE (SELECT ok FROM usable) AND $5 <> ''
-      AND d.names @> ARRAY[search_fold($5)]
-      AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
-      AND ({filter})
-    LIMIT {candidates})
-  UNION ALL
-  (SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
-     FROM search_documents d
-    WHERE (SELECT ok FROM usable) AND $5 <> ''
-      AND search_fold($5) <% d.names_text
-      AND word_similarity(search_fold($5), d.names_text) >= {cutoff}
-      AND NOT coalesce(d.words @@ (SELECT excluded FROM q), false)
-      AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
-      AND ({filter})
-    LIMIT {candidates})),
+word_hits AS MATERIALIZED (
+  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+    FROM search_documents d
+   WHERE (SELECT ok FROM usable)
+     AND d.words @@ search_candidates($1, $2::text[])
+     AND ({filter})
+   LIMIT {candidates}),
+exact_hits AS MATERIALIZED (
+  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+    FROM search_documents d
+   WHERE (SELECT ok FROM usable) AND $5 <> ''
+     AND d.names @> ARRAY[search_fold($5)]
+     AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
+     AND ({filter})
+   LIMIT {candidates}),
+-- Names close to the query, for a query that found no name equal to it
+-- and hardly any record holding its words: a misspelled name. (Reading
+-- the trigram index costs more than the others, and the records it would
+-- add are found by their words otherwise.)
+fuzzy_hits AS (
+  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+    FROM search_documents d
+   WHERE (SELECT ok FROM usable) AND $5 <> ''
+     AND NOT EXISTS (SELECT 1 FROM exact_hits)
+     AND (SELECT count(*) FROM word_hits) < {few}
+     AND search_fold($5) <% d.names_text
+     AND word_similarity(search_fold($5), d.names_text) >= {cutoff}
+     AND NOT coalesce(d.words @@ (SELECT excluded FROM q), false)
+     AND (cardinality($2::text[]) = 0 OR d.collection = ANY ($2::text[]))
+     AND ({filter})
+   LIMIT {candidates}),
+hits AS (TABLE word_hits UNION ALL TABLE exact_hits UNION ALL TABLE fuzzy_hits),
 scored AS (
   -- Each candidate once (it may come from several indexes), scored from the
   -- row the index scan read: no second look-up.
@@ -112,6 +119,7 @@ std::string SearchSql(const std::string& filter) {
       {{"{filter}", filter},
        {"{candidates}", absl::StrCat(kCandidates)},
        {"{cutoff}", absl::StrCat(kFuzzyCutoff)},
+       {"{few}", absl::StrCat(kFewWordHits)},
        {"{markers}",
         absl::StrCat("'", domain::kHighlightStart, domain::kHighlightEnd, "'")},
        {"{headline}",
@@ -208,9 +216,8 @@ absl::StatusOr<std::vector<RecordRef>> SearchIndex::LookupExternalId(
           pqxx::transaction_base& txn) -> absl::Status {
         records.clear();
         lease.Prepare("search.lookup_external_id", kLookupSql);
-        for (const pqxx::row& row :
-             txn.exec_prepared("search.lookup_external_id", external_id,
-                               domain::kMaxSearchResults)) {
+        for (const pqxx::row& row : txn.exec_prepared(
+                 "search.lookup_external_id", external_id, kMaxLookupResults)) {
           records.push_back({row["name"].as<std::string>(),
                              row["collection"].as<std::string>(),
                              row["display_name"].as<std::string>()});

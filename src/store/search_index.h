@@ -10,11 +10,13 @@
 // looked for (the GIN index of `words`, asked with search_candidates():
 // phrases as AND, and an '@collection' lexeme for the kinds asked for, so
 // the index answers alone and no row is read to be rejected), records with
-// a name equal to the query (GIN on `names`), and records with a name
-// close to the whole query (pg_trgm's word similarity, GIN on the names'
-// trigrams) — at most kCandidates from each, in no particular order: a
-// query matching more records than that ranks only those the indexes yield
-// first. Each candidate is scored between 0 and 1:
+// a name equal to the query (GIN on `names`), and, only when neither finds
+// much (no equal name, fewer than kFewWordHits records with the words: a
+// misspelled name), records with a name close to the whole query (pg_trgm's
+// word similarity, GIN on the names' trigrams) — at most kCandidates from
+// each, in no particular order: a query matching more records than that
+// ranks only those the indexes yield first. Each candidate is scored
+// between 0 and 1:
 //
 //   0.5 × how close the query is to the record's closest name, whole
 //       (pg_trgm similarity: 1 for the exact name, "АРФ" for forums/arf)
@@ -37,8 +39,12 @@
 
 namespace forum_registry::store {
 
-inline constexpr int kCandidates = 1000;
+inline constexpr int kCandidates = domain::kMaxSearchResults;
 inline constexpr double kFuzzyCutoff = 0.65;
+// Names are matched roughly only when no name equals the query and fewer
+// than this many records hold its words.
+inline constexpr int kFewWordHits = 10;
+inline constexpr int kMaxLookupResults = 1000;
 
 struct SearchHit {
   std::string name;
@@ -79,7 +85,7 @@ class SearchIndex {
                                     absl::Time deadline);
 
   // Every record carrying `external_id` ("wikidata:Q7768"; case ignored),
-  // by name, at most domain::kMaxSearchResults.
+  // by name, at most kMaxLookupResults.
   absl::StatusOr<std::vector<RecordRef>> LookupExternalId(
       const std::string& external_id, absl::Time deadline);
 
