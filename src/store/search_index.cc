@@ -102,13 +102,18 @@ FROM q LEFT JOIN LATERAL (
     FROM search_records rec
     CROSS JOIN LATERAL (
       -- The markers of highlights never come from the text itself.
-      SELECT y.field, translate(y.passage, {markers}, '') AS passage,
+      SELECT y.field, y.weight, translate(y.passage, {markers}, '') AS passage,
              y.ordinal
       FROM search_passages(rec.body) AS y) AS x
+    -- Each passage's words once, for the two tests below.
+    CROSS JOIN LATERAL (
+      SELECT to_tsvector('forum_registry', x.passage) AS words) AS t
     WHERE rec.name = p.name
-    ORDER BY to_tsvector('forum_registry', x.passage) @@ q.tsq DESC,
-             ts_rank(to_tsvector('forum_registry', x.passage), q.tsq) DESC,
-             similarity(search_fold(x.passage), q.folded) DESC, x.ordinal
+    ORDER BY t.words @@ q.tsq DESC, ts_rank(t.words, q.tsq) DESC,
+             CASE WHEN x.weight = 'A'
+                  THEN similarity(search_fold(x.passage), q.folded) END
+               DESC NULLS LAST,
+             x.ordinal
     LIMIT 1) s ON true) r ON true
 ORDER BY r.score DESC, r.name
 )sql";
