@@ -249,21 +249,27 @@ TEST_F(SearchTest, EachResultCarriesItsKindNameSnippetAndScoreBestFirst) {
   }
 }
 
-TEST_F(SearchTest, HighlightsPointAtTheWordsFoundInTheQuotedPassage) {
-  for (const auto& [query, field, word] :
-       std::vector<std::array<std::string, 3>>{
-           {"consensus", "citations.excerpt", "consensus"},
-           {"Индонезия", "names.text", "Индонезия"},
-           {"Hanoi", "venue.city", "Hanoi"}}) {
+TEST_F(SearchTest, HighlightsPointAtTheWordsFoundInThePassageShown) {
+  struct Case {
+    std::string query;
+    std::set<std::string> fields;  // where the word stands in the record
+    std::string word;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"consensus", {"description", "citations.excerpt"}, "consensus"},
+           {"Индонезия", {"names.text"}, "Индонезия"},
+           {"Hanoi", {"display_name", "venue.city"}, "Hanoi"}}) {
     v1::SearchResponse response;
-    ASSERT_TRUE(Search(Query(query, {}, "", 1), &response).ok()) << query;
-    ASSERT_EQ(response.results_size(), 1) << query;
+    ASSERT_TRUE(Search(Query(c.query, {}, "", 1), &response).ok()) << c.query;
+    ASSERT_EQ(response.results_size(), 1) << c.query;
     const v1::Snippet& snippet = response.results(0).snippet();
-    EXPECT_EQ(snippet.field(), field) << query;
-    ASSERT_GE(snippet.highlights_size(), 1) << query << ": " << snippet.text();
+    EXPECT_TRUE(c.fields.contains(snippet.field()))
+        << c.query << ": " << snippet.field();
+    ASSERT_GE(snippet.highlights_size(), 1)
+        << c.query << ": " << snippet.text();
     for (const v1::Highlight& h : snippet.highlights()) {
-      EXPECT_EQ(CodePoints(snippet.text(), h.start(), h.end()), word)
-          << query << ": " << snippet.text();
+      EXPECT_EQ(CodePoints(snippet.text(), h.start(), h.end()), c.word)
+          << c.query << ": " << snippet.text();
     }
   }
 }
