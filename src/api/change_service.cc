@@ -6,6 +6,7 @@
 
 #include "absl/strings/numbers.h"
 #include "src/api/status.h"
+#include "src/api/unary_read.h"
 #include "src/domain/change_filter.h"
 #include "src/domain/page_token.h"
 #include "src/domain/status_macros.h"
@@ -65,22 +66,12 @@ ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed,
 grpc::ServerUnaryReactor* ChangeService::ListChanges(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return dispatcher_->Start(
-      context, Dispatcher::Answer::kLarge, response,
-      [this, context, request](grpc::ByteBuffer* out) {
-        if (authorizer_ != nullptr) {
-          const absl::StatusOr<auth::Caller> caller = authorizer_->Authorize(
-              *context, "ListChanges", auth::Verb::kRead);
-          if (!caller.ok()) return ToGrpcStatus(caller.status());
-        }
-        v1::ListChangesRequest parsed;
-        grpc::Status status = Dispatcher::Parse(*request, &parsed);
-        if (!status.ok()) return status;
-        v1::ListChangesResponse page;
-        status = ToGrpcStatus(List(log_, page_token_key_, max_page_bytes_,
-                                   context, parsed, &page));
-        if (!status.ok()) return status;
-        return Dispatcher::Serialize(page, out);
+  return StartUnaryRead<v1::ListChangesRequest, v1::ListChangesResponse>(
+      dispatcher_, context, Dispatcher::Answer::kLarge, request, response,
+      authorizer_, "ListChanges",
+      [this, context](const v1::ListChangesRequest& in,
+                      v1::ListChangesResponse* out) {
+        return List(log_, page_token_key_, max_page_bytes_, context, in, out);
       });
 }
 

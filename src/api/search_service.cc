@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "src/api/status.h"
+#include "src/api/unary_read.h"
 #include "src/domain/page_token.h"
 #include "src/domain/resource_registry.h"
 #include "src/domain/search_request.h"
@@ -110,43 +111,24 @@ SearchService::SearchService(store::ConnectionPool* read_pool,
 grpc::ServerUnaryReactor* SearchService::Search(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return dispatcher_->Start(
-      context, Dispatcher::Answer::kLarge, response,
-      [this, context, request](grpc::ByteBuffer* out) {
-        if (authorizer_ != nullptr) {
-          const absl::StatusOr<auth::Caller> caller =
-              authorizer_->Authorize(*context, "Search", auth::Verb::kRead);
-          if (!caller.ok()) return ToGrpcStatus(caller.status());
-        }
-        v1::SearchRequest parsed;
-        grpc::Status status = Dispatcher::Parse(*request, &parsed);
-        if (!status.ok()) return status;
-        v1::SearchResponse answer;
-        status = ToGrpcStatus(
-            RunSearch(index_, page_token_key_, context, parsed, &answer));
-        if (!status.ok()) return status;
-        return Dispatcher::Serialize(answer, out);
+  return StartUnaryRead<v1::SearchRequest, v1::SearchResponse>(
+      dispatcher_, context, Dispatcher::Answer::kLarge, request, response,
+      authorizer_, "Search",
+      [this, context](const v1::SearchRequest& in, v1::SearchResponse* out) {
+        return RunSearch(index_, page_token_key_, context, in, out);
       });
 }
 
 grpc::ServerUnaryReactor* SearchService::LookupExternalId(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
     grpc::ByteBuffer* response) {
-  return dispatcher_->Start(
-      context, Dispatcher::Answer::kSmall, response,
-      [this, context, request](grpc::ByteBuffer* out) {
-        if (authorizer_ != nullptr) {
-          const absl::StatusOr<auth::Caller> caller = authorizer_->Authorize(
-              *context, "LookupExternalId", auth::Verb::kRead);
-          if (!caller.ok()) return ToGrpcStatus(caller.status());
-        }
-        v1::LookupExternalIdRequest parsed;
-        grpc::Status status = Dispatcher::Parse(*request, &parsed);
-        if (!status.ok()) return status;
-        v1::LookupExternalIdResponse answer;
-        status = ToGrpcStatus(RunLookup(index_, context, parsed, &answer));
-        if (!status.ok()) return status;
-        return Dispatcher::Serialize(answer, out);
+  return StartUnaryRead<v1::LookupExternalIdRequest,
+                        v1::LookupExternalIdResponse>(
+      dispatcher_, context, Dispatcher::Answer::kSmall, request, response,
+      authorizer_, "LookupExternalId",
+      [this, context](const v1::LookupExternalIdRequest& in,
+                      v1::LookupExternalIdResponse* out) {
+        return RunLookup(index_, context, in, out);
       });
 }
 
