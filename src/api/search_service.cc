@@ -18,12 +18,10 @@ namespace {
 
 namespace v1 = forumregistry::v1;
 
-// "forumregistry.org/Forum" for "forums".
-std::string TypeOf(const std::string& collection) {
-  for (const domain::ResourceType& kind : domain::Resources()) {
-    if (kind.collection == collection) return kind.type;
-  }
-  return "";
+// The resource type of a record by its name ("forumregistry.org/Forum").
+std::string TypeOf(const std::string& name) {
+  const domain::ResourceType* kind = domain::FindByName(name);
+  return kind == nullptr ? "" : kind->type;
 }
 
 absl::Status RunSearch(store::SearchIndex& index,
@@ -62,7 +60,7 @@ absl::Status RunSearch(store::SearchIndex& index,
   for (const store::SearchHit& hit : page.hits) {
     v1::SearchResult* result = response->add_results();
     result->set_name(hit.name);
-    result->set_type(TypeOf(hit.collection));
+    result->set_type(TypeOf(hit.name));
     result->set_display_name(hit.display_name);
     result->set_score(hit.score);
     if (!hit.field.empty()) {
@@ -96,7 +94,7 @@ absl::Status RunLookup(store::SearchIndex& index,
   for (const store::RecordRef& record : records) {
     v1::ExternalIdMatch* match = response->add_records();
     match->set_name(record.name);
-    match->set_type(TypeOf(record.collection));
+    match->set_type(TypeOf(record.name));
     match->set_display_name(record.display_name);
   }
   return absl::OkStatus();

@@ -40,14 +40,14 @@ WITH q AS MATERIALIZED (
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
 word_hits AS MATERIALIZED (
-  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+  SELECT d.name, d.display_name, d.names, d.names_text, d.words
     FROM search_documents d
    WHERE (SELECT ok FROM usable)
      AND d.words @@ search_candidates($1, $2::text[])
      AND ({filter})
    LIMIT {candidates}),
 exact_hits AS MATERIALIZED (
-  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+  SELECT d.name, d.display_name, d.names, d.names_text, d.words
     FROM search_documents d
    WHERE (SELECT ok FROM usable) AND $5 <> ''
      AND d.names @> ARRAY[search_fold($5)]
@@ -59,7 +59,7 @@ exact_hits AS MATERIALIZED (
 -- the trigram index costs more than the others, and the records it would
 -- add are found by their words otherwise.)
 fuzzy_hits AS (
-  SELECT d.name, d.collection, d.display_name, d.names, d.names_text, d.words
+  SELECT d.name, d.display_name, d.names, d.names_text, d.words
     FROM search_documents d
    WHERE (SELECT ok FROM usable) AND $5 <> ''
      AND NOT EXISTS (SELECT 1 FROM exact_hits)
@@ -74,7 +74,7 @@ hits AS (TABLE word_hits UNION ALL TABLE exact_hits UNION ALL TABLE fuzzy_hits),
 scored AS (
   -- Each candidate once (it may come from several indexes), scored from the
   -- row the index scan read: no second look-up.
-  SELECT d.name, d.collection, d.display_name, d.words @@ q.tsq AS has_words,
+  SELECT d.name, d.display_name, d.words @@ q.tsq AS has_words,
          coalesce(d.words @@ q.excluded, false) AS has_excluded,
          coalesce((SELECT max(similarity(n, q.folded)) FROM unnest(d.names) n),
                   0) AS name_score,
@@ -82,7 +82,7 @@ scored AS (
          ts_rank_cd('{0.1, 0.2, 0.4, 1.0}', d.words, q.tsq, 32) AS text_score
   FROM (SELECT DISTINCT ON (name) * FROM hits ORDER BY name) AS d CROSS JOIN q),
 page AS (
-  SELECT name, collection, display_name,
+  SELECT name, display_name,
          round((0.5 * name_score + 0.2 * cover_score
                 + 0.3 * text_score)::numeric, 4)::float8 AS score
   FROM scored
@@ -93,7 +93,7 @@ page AS (
   LIMIT $3::integer OFFSET $4::integer)
 SELECT (SELECT ok FROM usable) AS usable, numnode(q.tsq) AS nodes, r.*
 FROM q LEFT JOIN LATERAL (
-  SELECT p.name, p.collection, p.display_name, p.score, s.field, s.snippet
+  SELECT p.name, p.display_name, p.score, s.field, s.snippet
   FROM page p
   LEFT JOIN LATERAL (
     SELECT x.field,
@@ -135,7 +135,7 @@ std::string SearchSql(const std::string& filter) {
 }
 
 constexpr char kLookupSql[] =
-    "SELECT name, collection, display_name FROM search_documents "
+    "SELECT name, display_name FROM search_documents "
     "WHERE external_ids @> ARRAY[lower($1)] ORDER BY name LIMIT $2::integer";
 
 }  // namespace
@@ -199,7 +199,6 @@ absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
           }
           SearchHit& hit = page.hits.emplace_back();
           hit.name = row["name"].as<std::string>();
-          hit.collection = row["collection"].as<std::string>();
           hit.display_name = row["display_name"].as<std::string>();
           hit.score = row["score"].as<double>();
           if (!row["field"].is_null()) {
@@ -224,7 +223,6 @@ absl::StatusOr<std::vector<RecordRef>> SearchIndex::LookupExternalId(
         for (const pqxx::row& row : txn.exec_prepared(
                  "search.lookup_external_id", external_id, kMaxLookupResults)) {
           records.push_back({row["name"].as<std::string>(),
-                             row["collection"].as<std::string>(),
                              row["display_name"].as<std::string>()});
         }
         return absl::OkStatus();

@@ -48,7 +48,6 @@ inline constexpr int kMaxLookupResults = 1000;
 
 struct SearchHit {
   std::string name;
-  std::string collection;  // "forums"
   std::string display_name;
   double score = 0;
   std::string field;    // the snippet's field ("description")
@@ -62,7 +61,6 @@ struct SearchPage {
 
 struct RecordRef {
   std::string name;
-  std::string collection;
   std::string display_name;
 };
 
