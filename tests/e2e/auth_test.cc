@@ -379,7 +379,7 @@ TEST(LeastPrivilege, TheServingRoleWritesRowsButCannotChangeTheSchema) {
   const auto seeded = forum_registry::testing::RunCommand(
       {forum_registry::testing::BinaryPath(), "import",
        absl::StrCat("--database-url=", serving_url),
-       forum_registry::testing::SourceDir() + "/data/asean-2023.textproto"});
+       forum_registry::testing::SeedPath()});
   ASSERT_EQ(seeded.exit_code, 0) << seeded.output << seeded.error;
   const int64_t seeded_changes = db->Count("changes");
   EXPECT_GT(db->Count("forums"), 0);

@@ -58,6 +58,7 @@ namespace v1 = ::forumregistry::v1;
 using ::forum_registry::testing::BinaryPath;
 using ::forum_registry::testing::CommandResult;
 using ::forum_registry::testing::RunCommand;
+using ::forum_registry::testing::SeedPath;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::SourceDir;
 using ::forum_registry::testing::TestDatabase;
@@ -75,7 +76,6 @@ constexpr char kTitle[] =
     "Press release on Foreign Minister Sergey Lavrov’s participation in the "
     "upcoming ASEAN ministerial meetings";
 
-std::string SeedPath() { return SourceDir() + "/data/asean-2023.textproto"; }
 std::string CorpusDir() {
   return SourceDir() + "/data/sources/mfa-1374-11-07-2023";
 }

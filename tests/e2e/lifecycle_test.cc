@@ -110,7 +110,7 @@ TEST(Migrate, RefusesAnAppliedMigrationThatChangedAndNamesIt) {
 TEST(Import, SeedLoadsThenReimportChangesNothing) {
   auto db = TestDatabase::Create();
   const std::string flag = absl::StrCat("--database-url=", db->url());
-  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  const std::string seed = forum_registry::testing::SeedPath();
   CommandResult first = RunCommand({BinaryPath(), "import", flag, seed});
   ASSERT_EQ(first.exit_code, 0) << first.output << first.error;
   EXPECT_THAT(first.output, HasSubstr("\"updated\":0,\"unchanged\":0"));
@@ -209,7 +209,7 @@ void RenameForum(ServerProcess& server, const std::string& name,
 TEST(Import, TheSeedRunAgainKeepsWhatAnEditorChangedThroughTheApi) {
   auto db = TestDatabase::Create();
   const std::string flag = absl::StrCat("--database-url=", db->url());
-  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  const std::string seed = forum_registry::testing::SeedPath();
   ASSERT_EQ(RunCommand({BinaryPath(), "import", "--keep-edits", flag, seed})
                 .exit_code,
             0);
@@ -345,7 +345,7 @@ forums { name: "forums/b" kind: FORUM_KIND_SUMMIT display_name: "B"
 
 TEST(Export, ImportsIntoAnEmptyDatabaseToTheSameState) {
   auto original = TestDatabase::Create();
-  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  const std::string seed = forum_registry::testing::SeedPath();
   ASSERT_EQ(RunCommand({BinaryPath(), "import",
                         "--database-url=" + original->url(), seed})
                 .exit_code,

@@ -38,8 +38,8 @@ using ::forum_registry::testing::BinaryPath;
 using ::forum_registry::testing::CommandResult;
 using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::RunCommand;
+using ::forum_registry::testing::SeedPath;
 using ::forum_registry::testing::ServerProcess;
-using ::forum_registry::testing::SourceDir;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::testing::ElementsAre;
@@ -120,7 +120,7 @@ class SearchTest : public ::testing::Test {
   static void SetUpTestSuite() {
     g = new Registry;
     g->db = TestDatabase::Create();
-    const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+    const std::string seed = SeedPath();
     const CommandResult import =
         RunCommand({BinaryPath(), "import",
                     absl::StrCat("--database-url=", g->db->url()), seed});
@@ -549,7 +549,7 @@ TEST(SearchIndexTriggers, EveryKindOfWriteKeepsTheIndexEqualToTheRecords) {
         "WHERE words @@ to_tsquery('forum_registry', '",
         word, "')"));
   };
-  const std::string seed = SourceDir() + "/data/asean-2023.textproto";
+  const std::string seed = SeedPath();
   for (int i = 0; i < 2; ++i) {
     const CommandResult import =
         RunCommand({BinaryPath(), "import",

@@ -60,6 +60,8 @@ std::string BinaryPath() { return FR_TEST_BINARY; }
 std::string BufPath() { return FR_TEST_BUF; }
 std::string SourceDir() { return FR_TEST_SOURCE_DIR; }
 
+std::string SeedPath() { return SourceDir() + "/data/asean-2023.textproto"; }
+
 std::string AdminUrl() {
   const std::string url = Env("FORUM_REGISTRY_TEST_ADMIN_URL");
   if (url.empty()) {

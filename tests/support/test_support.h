@@ -29,6 +29,7 @@ namespace forum_registry::testing {
 std::string BinaryPath();  // the forum-registry binary
 std::string BufPath();     // tools/node_modules/.bin/buf
 std::string SourceDir();   // the checkout
+std::string SeedPath();    // data/asean-2023.textproto in it: the real data
 
 // FORUM_REGISTRY_TEST_ADMIN_URL; aborts the test program if it is unset.
 std::string AdminUrl();
