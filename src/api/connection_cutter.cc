@@ -11,6 +11,7 @@
 #include <cstring>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -124,8 +125,18 @@ bool ConnectionCutter::Cancelled(const std::string& peer, absl::Time now) {
     window.cut = true;
     ++cut_;
   }
-  Cut(peer, port_.load(std::memory_order_relaxed));
+  std::vector<int> ports;
+  {
+    absl::MutexLock lock(&mu_);
+    ports = ports_;
+  }
+  Cut(peer, ports);
   return true;
+}
+
+void ConnectionCutter::set_ports(std::vector<int> ports) {
+  absl::MutexLock lock(&mu_);
+  ports_ = std::move(ports);
 }
 
 int64_t ConnectionCutter::cut() const {
@@ -201,14 +212,18 @@ std::string Key(const sockaddr_storage& address) {
 
 }  // namespace
 
-bool ConnectionCutter::Cut(absl::string_view peer, int local_port) {
+bool ConnectionCutter::Cut(absl::string_view peer,
+                           const std::vector<int>& local_ports) {
   const std::optional<sockaddr_storage> wanted = ParsePeer(peer);
   if (!wanted.has_value()) return false;
   bool found = false;
   ForEachSocket([&](int fd) {
     const std::optional<sockaddr_storage> remote = Remote(fd);
     if (!remote.has_value() || !SameAddress(*remote, *wanted)) return false;
-    if (local_port > 0 && LocalPort(fd) != local_port) return false;
+    if (!local_ports.empty() &&
+        !absl::c_linear_search(local_ports, LocalPort(fd))) {
+      return false;
+    }
     ::shutdown(fd, SHUT_RDWR);
     found = true;
     return true;
@@ -216,9 +231,9 @@ bool ConnectionCutter::Cut(absl::string_view peer, int local_port) {
   return found;
 }
 
-HeapGuard::HeapGuard(int port, int64_t max_heap_bytes)
-    : port_(port), max_heap_bytes_(max_heap_bytes) {
-  if (max_heap_bytes_ > 0 && port_ > 0)
+HeapGuard::HeapGuard(std::vector<int> ports, int64_t max_heap_bytes)
+    : ports_(std::move(ports)), max_heap_bytes_(max_heap_bytes) {
+  if (max_heap_bytes_ > 0 && !ports_.empty())
     thread_ = std::thread([this] { Run(); });
 }
 
@@ -258,7 +273,7 @@ void HeapGuard::Run() {
     // the socket shut down is the one measured).
     int heaviest = -1;
     ForEachSocket([&](int fd) {
-      if (LocalPort(fd) != port_) return false;
+      if (!absl::c_linear_search(ports_, LocalPort(fd))) return false;
       const std::optional<sockaddr_storage> remote = Remote(fd);
       if (!remote.has_value()) return false;  // the listener
       tcp_info info{};

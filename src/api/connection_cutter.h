@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -53,12 +54,13 @@ class ConnectionCutter {
   // Connections cut so far.
   int64_t cut() const;
 
-  // The server's port: only a socket on it is cut (0: any).
-  void set_port(int port) { port_.store(port, std::memory_order_relaxed); }
+  // The server's ports: only a socket on one of them is cut (none: any).
+  void set_ports(std::vector<int> ports) ABSL_LOCKS_EXCLUDED(mu_);
 
-  // Shuts down the process's socket connected to `peer` on `local_port` (0:
-  // any port); false if there is none.
-  static bool Cut(absl::string_view peer, int local_port = 0);
+  // Shuts down the process's socket connected to `peer` on one of
+  // `local_ports` (empty: any port); false if there is none.
+  static bool Cut(absl::string_view peer,
+                  const std::vector<int>& local_ports = {});
 
  private:
   struct Window {
@@ -67,8 +69,8 @@ class ConnectionCutter {
     bool cut = false;
   };
   const int per_second_;
-  std::atomic<int> port_{0};
   mutable absl::Mutex mu_;
+  std::vector<int> ports_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Window> windows_ ABSL_GUARDED_BY(mu_);
   absl::Time last_prune_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   int64_t cut_ ABSL_GUARDED_BY(mu_) = 0;
@@ -90,8 +92,9 @@ class HeapGuard {
   static constexpr absl::Duration kPause = absl::Milliseconds(200);
   static constexpr uint64_t kMinBytes = 16 * 1024;
 
-  // Starts the thread. `max_heap_bytes` 0: does nothing.
-  HeapGuard(int port, int64_t max_heap_bytes);
+  // Starts the thread, watching connections to `ports`. `max_heap_bytes`
+  // 0: does nothing.
+  HeapGuard(std::vector<int> ports, int64_t max_heap_bytes);
   ~HeapGuard();
   HeapGuard(const HeapGuard&) = delete;
   HeapGuard& operator=(const HeapGuard&) = delete;
@@ -104,7 +107,7 @@ class HeapGuard {
  private:
   void Run();
 
-  const int port_;
+  const std::vector<int> ports_;
   const int64_t max_heap_bytes_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;

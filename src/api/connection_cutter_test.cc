@@ -116,10 +116,10 @@ TEST(ConnectionCutter, CutShutsDownTheSocketConnectedToThePeer) {
       absl::StrCat("ipv4:127.0.0.1:", ntohs(client_address.sin_port));
 
   EXPECT_FALSE(ConnectionCutter::Cut("ipv4:127.0.0.1:1")) << "no such peer";
-  EXPECT_FALSE(ConnectionCutter::Cut(peer, ntohs(any.sin6_port) + 1))
+  EXPECT_FALSE(ConnectionCutter::Cut(peer, {ntohs(any.sin6_port) + 1}))
       << "a socket of another local port";
   char byte = 0;
-  ASSERT_TRUE(ConnectionCutter::Cut(peer, ntohs(any.sin6_port)));
+  ASSERT_TRUE(ConnectionCutter::Cut(peer, {ntohs(any.sin6_port)}));
   // The client's side reads end-of-stream: the server's side was shut down
   // (the client's own socket has the listener's address as its peer).
   EXPECT_EQ(read(client, &byte, 1), 0);

@@ -106,8 +106,10 @@ class Dispatcher {
   };
   Counts counts() const;
 
-  // The port the server listens on: only connections to it are cut.
-  void set_port(int port) { cutter_.set_port(port); }
+  // The ports the server listens on: only connections to them are cut.
+  void set_ports(std::vector<int> ports) {
+    cutter_.set_ports(std::move(ports));
+  }
 
   // The status a refused call gets (tests read its message).
   static grpc::Status Refusal(const std::string& why);

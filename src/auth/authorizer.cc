@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/auth_context.h"
+#include "src/auth/edge.h"
 
 namespace forum_registry::auth {
 namespace {
@@ -16,9 +17,18 @@ constexpr absl::string_view kBearer = "Bearer ";
 
 // The name a verified client certificate gives its caller: the SPIFFE id,
 // else the first URI or DNS subject alternative name, else the common name;
-// none without a verified certificate.
-std::optional<std::string> CertificateIdentity(
+// none without a verified certificate. The certificate is the one gRPC's
+// TLS verified, or on a call through the edge the one the edge verified
+// (edge.h).
+absl::StatusOr<std::optional<std::string>> CertificateIdentity(
     const grpc::ServerContextBase& context) {
+  if (FromEdge(context)) {
+    const std::optional<std::string> edge = EdgeClientCertificate(context);
+    if (!edge.has_value()) return std::nullopt;
+    absl::StatusOr<std::string> name = CertificateName(*edge);
+    if (!name.ok()) return absl::UnauthenticatedError(name.status().message());
+    return std::optional<std::string>(*std::move(name));
+  }
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return std::nullopt;
   for (const char* property :
@@ -27,7 +37,8 @@ std::optional<std::string> CertificateIdentity(
     const std::vector<grpc::string_ref> values =
         auth->FindPropertyValues(property);
     if (!values.empty() && values[0].size() > 0) {
-      return std::string(values[0].data(), values[0].size());
+      return std::optional<std::string>(
+          std::string(values[0].data(), values[0].size()));
     }
   }
   return std::nullopt;
@@ -44,9 +55,12 @@ absl::StatusOr<Caller> Authorizer::Identify(
   const auto found = metadata.find("authorization");
   *has_credentials = found != metadata.end();
   if (!*has_credentials) {
-    if (std::optional<std::string> peer = CertificateIdentity(context)) {
+    absl::StatusOr<std::optional<std::string>> peer =
+        CertificateIdentity(context);
+    if (!peer.ok()) return peer.status();
+    if (peer->has_value()) {
       *has_credentials = true;
-      return Caller{.identity = *std::move(peer),
+      return Caller{.identity = **std::move(peer),
                     .role = ParseRole(options_.client_certificate_role)
                                 .value_or(Role::kReader)};
     }

@@ -1,5 +1,7 @@
 #include "src/server/flags.h"
 
+#include <arpa/inet.h>
+
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
@@ -130,6 +132,19 @@ std::string FlagSet::Usage(const std::string& program,
         flag.default_value.empty() ? "(none)" : flag.default_value, "\n");
   }
   return out;
+}
+
+bool IsLoopbackAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos || colon + 1 == address.size()) return false;
+  for (char c : address.substr(colon + 1)) {
+    if (c < '0' || c > '9') return false;
+  }
+  const std::string host = address.substr(0, colon);
+  if (host == "localhost" || host == "[::1]") return true;
+  in_addr ipv4{};
+  return inet_pton(AF_INET, host.c_str(), &ipv4) == 1 &&
+         (ntohl(ipv4.s_addr) >> 24) == 127;
 }
 
 }  // namespace forum_registry::server

@@ -65,6 +65,10 @@ class FlagSet {
   std::vector<Flag> flags_;
 };
 
+// Whether `address` ("host:port") names this host's loopback interface only:
+// 127.0.0.0/8, [::1] or localhost.
+bool IsLoopbackAddress(const std::string& address);
+
 }  // namespace forum_registry::server
 
 #endif  // FORUM_REGISTRY_SERVER_FLAGS_H_

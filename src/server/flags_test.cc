@@ -93,5 +93,18 @@ TEST_F(FlagSetTest, HelpIsNoticedAndUsageListsEveryFlagWithItsVariable) {
   }
 }
 
+TEST(IsLoopbackAddress, OnlyThisHostsLoopback) {
+  for (const char* yes :
+       {"127.0.0.1:50052", "127.1.2.3:1", "[::1]:50052", "localhost:0"}) {
+    EXPECT_TRUE(IsLoopbackAddress(yes)) << yes;
+  }
+  for (const char* no :
+       {"0.0.0.0:50052", "10.0.0.1:50052", "[::]:50052", "127.0.0.1",
+        "127.0.0.1:", "127.0.0.1:x", "example.org:50052", "unix:/tmp/s",
+        "128.0.0.1:1", ""}) {
+    EXPECT_FALSE(IsLoopbackAddress(no)) << no;
+  }
+}
+
 }  // namespace
 }  // namespace forum_registry::server

@@ -5,6 +5,7 @@
 
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "src/auth/edge.h"
 #include "src/server/log.h"
 
 namespace forum_registry::server {
@@ -43,6 +44,11 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
           {"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)},
           {"peer", info_->server_context()->peer()},
       };
+      // Behind the edge, the peer is the edge; the client is named apart.
+      if (auth::FromEdge(*info_->server_context())) {
+        fields.push_back(
+            {"client_address", auth::ClientAddress(*info_->server_context())});
+      }
       if (!status.ok()) fields.push_back({"message", status.error_message()});
       if (suppressed > 0) fields.push_back({"suppressed", suppressed});
       LogEvent(spdlog::level::info, "rpc", fields);

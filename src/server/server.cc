@@ -109,19 +109,43 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
   return grpc::experimental::TlsServerCredentials(options);
 }
 
+// The ports a server bound: the clients' (--listen-address) and the edge's
+// (--edge-address); 0 for one not asked for.
+struct Ports {
+  int clients = 0;
+  int edge = 0;
+  std::vector<int> all() const {
+    std::vector<int> ports;
+    for (int port : {clients, edge}) {
+      if (port > 0) ports.push_back(port);
+    }
+    return ports;
+  }
+};
+
 // The server with the services, reflection, health, limits and keepalive of
-// `config`, listening; null if it cannot listen. `*port` is the port bound.
+// `config`, listening; null if it cannot listen on every address asked for.
 std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
                                           const Services& services,
                                           api::ChangeService* changes,
                                           api::SearchService* search,
-                                          Metrics* metrics, int* port) {
+                                          Metrics* metrics, Ports* ports) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(config.listen_address, ServerCredentials(config),
-                           port);
+  if (!config.listen_address.empty()) {
+    builder.AddListeningPort(config.listen_address, ServerCredentials(config),
+                             &ports->clients);
+  }
+  // The edge's door: gRPC's local credentials refuse any peer that is not
+  // on this host, and mark the calls they let in as "local", which is how
+  // auth/edge.h tells them from the rest.
+  if (!config.edge_address.empty()) {
+    builder.AddListeningPort(
+        config.edge_address,
+        grpc::experimental::LocalServerCredentials(LOCAL_TCP), &ports->edge);
+  }
   for (const auto& service : services) builder.RegisterService(service.get());
   builder.RegisterService(changes);
   builder.RegisterService(search);
@@ -170,7 +194,11 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
   interceptors.push_back(std::make_unique<RpcLogInterceptorFactory>(metrics));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  if (server == nullptr || *port == 0) return nullptr;
+  if (server == nullptr ||
+      (!config.listen_address.empty() && ports->clients == 0) ||
+      (!config.edge_address.empty() && ports->edge == 0)) {
+    return nullptr;
+  }
   return server;
 }
 
@@ -366,23 +394,33 @@ int RunServer(const ServeConfig& config) {
   metrics.SetDispatcher(&dispatcher);
   metrics.SetRecordCache(&record_cache, &revision_check);
 
-  int port = 0;
+  Ports ports;
   std::unique_ptr<grpc::Server> server =
-      BuildServer(config, services, &changes, &search, &metrics, &port);
+      BuildServer(config, services, &changes, &search, &metrics, &ports);
   if (server == nullptr) {
     LogEvent(spdlog::level::err, "start_failed",
              {{"listen_address", config.listen_address},
+              {"edge_address", config.edge_address},
               {"reason", std::string("cannot listen on the address")}});
     return 1;
   }
-  dispatcher.set_port(port);
-  api::HeapGuard heap_guard(port, int64_t{config.max_heap_mib} << 20);
+  // The per-connection defences act on clients' connections and on the
+  // edge's, which carry one client each (deploy/edge/haproxy.cfg).
+  dispatcher.set_ports(ports.all());
+  api::HeapGuard heap_guard(ports.all(), int64_t{config.max_heap_mib} << 20);
   metrics.SetHeapGuard(&heap_guard);
   std::vector<grpc::HealthCheckServiceInterface*> healths = {
       server->GetHealthCheckService()};
-  LogEvent(spdlog::level::info, "listening",
-           {{"listen_address", config.listen_address},
-            {"port", static_cast<int64_t>(port)}});
+  if (ports.clients > 0) {
+    LogEvent(spdlog::level::info, "listening",
+             {{"listen_address", config.listen_address},
+              {"port", static_cast<int64_t>(ports.clients)}});
+  }
+  if (ports.edge > 0) {
+    LogEvent(spdlog::level::info, "edge_listening",
+             {{"edge_address", config.edge_address},
+              {"port", static_cast<int64_t>(ports.edge)}});
+  }
   // Health alone, in plaintext, for probes that cannot speak TLS
   // (Kubernetes' gRPC probes): it serves nothing else.
   std::unique_ptr<grpc::Server> probe_server;

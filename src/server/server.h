@@ -34,6 +34,10 @@ struct ServeConfig {
   absl::Duration keepalive_time = absl::Minutes(1);
   absl::Duration keepalive_timeout = absl::Seconds(20);
   std::string listen_address = "0.0.0.0:50051";
+  // The edge's door (deploy/edge): a loopback address served with gRPC's
+  // local credentials, where the client identity and address the edge sends
+  // are believed (auth/edge.h); empty: none.
+  std::string edge_address;
   int pool_size = 4;
   absl::Duration statement_timeout = absl::Seconds(5);
   absl::Duration drain_period = absl::Seconds(5);

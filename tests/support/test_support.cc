@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
@@ -521,15 +522,160 @@ int ServerProcess::Stop(int signal, int timeout_s) {
 
 std::string ServerProcess::Output() const { return ReadFile(log_path_); }
 
-int ServerProcess::MetricsPort() const {
-  const std::string output = Output();
-  const size_t event = output.find("\"event\":\"metrics_listening\"");
-  if (event == std::string::npos) return 0;
+namespace {
+
+// The "port" of the first log line of `event` in `output`, or 0.
+int LoggedPort(const std::string& output, const std::string& event) {
+  const size_t line = output.find(absl::StrCat("\"event\":\"", event, "\""));
+  if (line == std::string::npos) return 0;
   const std::string key = "\"port\":";
-  const size_t at = output.find(key, event);
+  const size_t at = output.find(key, line);
   if (at == std::string::npos) return 0;
   return std::atoi(output.c_str() + at + key.size());
 }
+
+}  // namespace
+
+int ServerProcess::MetricsPort() const {
+  return LoggedPort(Output(), "metrics_listening");
+}
+
+int ServerProcess::EdgePort() const {
+  return LoggedPort(Output(), "edge_listening");
+}
+
+int64_t ProcStatusKib(pid_t pid, const std::string& field) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field + ":", 0) != 0) continue;
+    int64_t kib = 0;
+    const std::string digits = line.substr(field.size() + 1);
+    const size_t start = digits.find_first_not_of(" \t");
+    const size_t end = digits.find(' ', start);
+    if (absl::SimpleAtoi(digits.substr(start, end - start), &kib)) return kib;
+  }
+  return -1;
+}
+
+std::unique_ptr<EdgeProcess> EdgeProcess::Start(const ServerProcess& server,
+                                                Options options) {
+  auto edge = std::unique_ptr<EdgeProcess>(new EdgeProcess());
+  edge->options_ = std::move(options);
+  char log_path[] = "/tmp/fr-edge-log.XXXXXX";
+  const int log_fd = mkstemp(log_path);
+  edge->log_path_ = log_path;
+  const int upstream = server.EdgePort();
+  if (upstream == 0) {
+    ADD_FAILURE() << "the server has no edge listener (--edge-address)";
+    close(log_fd);
+    return edge;
+  }
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    edge->port_ = PickFreePort();
+    edge->monitor_port_ = PickFreePort();
+    std::vector<std::pair<std::string, std::string>> settings = {
+        {"LISTEN_ADDRESS", edge->address()},
+        {"UPSTREAM", absl::StrCat("127.0.0.1:", upstream)},
+        {"MONITOR_ADDRESS", absl::StrCat("127.0.0.1:", edge->monitor_port_)},
+        {"TLS_CERT", edge->options_.tls_cert},
+        {"TLS_KEY", edge->options_.tls_key},
+        {"TLS_CLIENT_CA", edge->options_.tls_client_ca},
+        {"TLS_REFRESH_INTERVAL", "1"},
+        {"HARD_STOP_AFTER", "5s"}};
+    settings.insert(settings.end(), edge->options_.settings.begin(),
+                    edge->options_.settings.end());
+    const pid_t pid = fork();
+    if (pid == 0) {
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+      for (const auto& [name, value] : settings) {
+        setenv(absl::StrCat("FORUM_REGISTRY_EDGE_", name).c_str(),
+               value.c_str(), 1);
+      }
+      const std::string script =
+          SourceDir() + "/deploy/edge/forum-registry-edge";
+      execl(script.c_str(), script.c_str(), nullptr);
+      _exit(127);
+    }
+    edge->pid_ = pid;
+    const auto give_up =
+        std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < give_up) {
+      int status = 0;
+      if (waitpid(pid, &status, WNOHANG) == pid) {
+        edge->pid_ = -1;
+        break;  // exited: a port may have been taken; try others
+      }
+      if (HealthStatus(edge->Channel()) == "SERVING") {
+        close(log_fd);
+        return edge;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (edge->pid_ > 0) break;  // running but never passing calls
+  }
+  close(log_fd);
+  ADD_FAILURE() << "the edge did not pass a health check; its output:\n"
+                << edge->Output();
+  return edge;
+}
+
+EdgeProcess::~EdgeProcess() {
+  if (pid_ > 0) Stop(SIGTERM, 30);
+  if (!log_path_.empty()) unlink(log_path_.c_str());
+}
+
+std::string EdgeProcess::address() const {
+  return absl::StrCat("127.0.0.1:", port_);
+}
+
+pid_t EdgeProcess::HaproxyPid() const {
+  if (pid_ <= 0) return -1;
+  // The script's children: HAProxy, and now and then a sleep.
+  std::ifstream in(absl::StrCat("/proc/", pid_, "/task/", pid_, "/children"));
+  pid_t child = 0;
+  while (in >> child) {
+    if (absl::StrContains(ReadFile(absl::StrCat("/proc/", child, "/comm")),
+                          "haproxy")) {
+      return child;
+    }
+  }
+  return -1;
+}
+
+std::shared_ptr<grpc::Channel> EdgeProcess::Channel() const {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address(),
+                                   options_.credentials != nullptr
+                                       ? options_.credentials
+                                       : grpc::InsecureChannelCredentials(),
+                                   args);
+}
+
+int EdgeProcess::Stop(int signal, int timeout_s) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      pid_ = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const pid_t haproxy = HaproxyPid();
+  if (haproxy > 0) kill(haproxy, SIGKILL);
+  kill(pid_, SIGKILL);
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return -1;
+}
+
+std::string EdgeProcess::Output() const { return ReadFile(log_path_); }
 
 void MakeTlsFiles(const std::string& dir, const std::string& prefix) {
   const std::string p = dir + "/" + (prefix.empty() ? "" : prefix + "-");

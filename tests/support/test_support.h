@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -133,6 +134,8 @@ class ServerProcess {
 
   // The port of its /metrics endpoint (tests start it on a free one).
   int MetricsPort() const;
+  // The port of its edge listener (--edge-address=127.0.0.1:0), or 0.
+  int EdgePort() const;
 
  private:
   ServerProcess() = default;
@@ -141,6 +144,53 @@ class ServerProcess {
   int port_ = 0;
   std::string log_path_;
 };
+
+// The edge (deploy/edge/forum-registry-edge: HAProxy, installed by the
+// scripts) as a child process, in front of the edge listener of `server`
+// (started with --edge-address=127.0.0.1:0), listening on a free port of
+// 127.0.0.1. Waits until a health check through it says SERVING.
+class EdgeProcess {
+ public:
+  struct Options {
+    // FORUM_REGISTRY_EDGE_TLS_*: TLS at the edge (cert and key, its key
+    // beside it as .key), mutual TLS with a client CA.
+    std::string tls_cert;
+    std::string tls_key;
+    std::string tls_client_ca;
+    // Any other FORUM_REGISTRY_EDGE_* setting: {"TIMEOUT", "3s"}.
+    std::vector<std::pair<std::string, std::string>> settings;
+    // What Channel() uses (null: plaintext).
+    std::shared_ptr<grpc::ChannelCredentials> credentials;
+  };
+  static std::unique_ptr<EdgeProcess> Start(const ServerProcess& server,
+                                            Options options = {});
+  ~EdgeProcess();
+
+  int port() const { return port_; }
+  std::string address() const;  // 127.0.0.1:port
+  int MonitorPort() const { return monitor_port_; }
+  // The supervisor script's pid, and HAProxy's (its child).
+  pid_t pid() const { return pid_; }
+  pid_t HaproxyPid() const;
+
+  std::shared_ptr<grpc::Channel> Channel() const;
+
+  // As ServerProcess::Stop.
+  int Stop(int signal = 15, int timeout_s = 30);
+  std::string Output() const;
+
+ private:
+  EdgeProcess() = default;
+  Options options_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+  int monitor_port_ = 0;
+  std::string log_path_;
+};
+
+// A field of /proc/PID/status in KiB (VmRSS, VmHWM) or as a count
+// (Threads); -1 if absent.
+int64_t ProcStatusKib(pid_t pid, const std::string& field);
 
 // One database and one server for a whole test program, started before its
 // first test and stopped after its last; register it once per program:

@@ -1,0 +1,114 @@
+#include "src/auth/edge.h"
+
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "grpc/grpc_security_constants.h"
+#include "grpcpp/security/auth_context.h"
+
+namespace forum_registry::auth {
+namespace {
+
+// What gRPC's local credentials name the transport of their calls.
+constexpr absl::string_view kLocalTransport = "local";
+
+std::optional<std::string> Header(const grpc::ServerContextBase& context,
+                                  absl::string_view name) {
+  const auto& metadata = context.client_metadata();
+  const auto found = metadata.find(grpc::string_ref(name.data(), name.size()));
+  if (found == metadata.end()) return std::nullopt;
+  return std::string(found->second.data(), found->second.size());
+}
+
+std::string Ia5(const ASN1_IA5STRING* text) {
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(text)),
+                     static_cast<size_t>(ASN1_STRING_length(text)));
+}
+
+}  // namespace
+
+bool FromEdge(const grpc::ServerContextBase& context) {
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (auth == nullptr) return false;
+  const std::vector<grpc::string_ref> type =
+      auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+  return !type.empty() &&
+         absl::string_view(type[0].data(), type[0].size()) == kLocalTransport;
+}
+
+std::string ClientAddress(const grpc::ServerContextBase& context) {
+  if (FromEdge(context)) {
+    if (std::optional<std::string> address =
+            Header(context, kEdgeClientAddress)) {
+      return *std::move(address);
+    }
+  }
+  return context.peer();
+}
+
+std::optional<std::string> EdgeClientCertificate(
+    const grpc::ServerContextBase& context) {
+  if (!FromEdge(context)) return std::nullopt;
+  return Header(context, kEdgeClientCertificate);
+}
+
+absl::StatusOr<std::string> CertificateName(absl::string_view base64_der) {
+  std::string der;
+  if (!absl::Base64Unescape(base64_der, &der) || der.empty()) {
+    return absl::InvalidArgumentError(
+        "the edge's client certificate is not base64");
+  }
+  const auto* bytes = reinterpret_cast<const unsigned char*>(der.data());
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(
+      d2i_X509(nullptr, &bytes, static_cast<long>(der.size())), X509_free);
+  if (certificate == nullptr) {
+    return absl::InvalidArgumentError(
+        "the edge's client certificate is not a DER certificate");
+  }
+  std::optional<std::string> spiffe, uri, dns;
+  std::unique_ptr<GENERAL_NAMES, decltype(&GENERAL_NAMES_free)> names(
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(
+          certificate.get(), NID_subject_alt_name, nullptr, nullptr)),
+      GENERAL_NAMES_free);
+  for (int i = 0; names != nullptr && i < sk_GENERAL_NAME_num(names.get());
+       ++i) {
+    const GENERAL_NAME* name = sk_GENERAL_NAME_value(names.get(), i);
+    if (name->type == GEN_URI) {
+      std::string value = Ia5(name->d.uniformResourceIdentifier);
+      if (!spiffe && absl::StartsWithIgnoreCase(value, "spiffe://")) {
+        spiffe = value;
+      }
+      if (!uri) uri = std::move(value);
+    } else if (name->type == GEN_DNS && !dns) {
+      dns = Ia5(name->d.dNSName);
+    }
+  }
+  for (const std::optional<std::string>* name : {&spiffe, &uri, &dns}) {
+    if (name->has_value() && !(*name)->empty()) return **name;
+  }
+  const X509_NAME* subject = X509_get_subject_name(certificate.get());
+  const int at = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+  if (at >= 0) {
+    const ASN1_STRING* common_name =
+        X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at));
+    unsigned char* utf8 = nullptr;
+    const int length = ASN1_STRING_to_UTF8(&utf8, common_name);
+    if (length > 0) {
+      std::string value(reinterpret_cast<const char*>(utf8),
+                        static_cast<size_t>(length));
+      OPENSSL_free(utf8);
+      return value;
+    }
+    OPENSSL_free(utf8);
+  }
+  return absl::InvalidArgumentError(
+      "the edge's client certificate names nobody (no URI, DNS name or "
+      "common name)");
+}
+
+}  // namespace forum_registry::auth

@@ -1,0 +1,58 @@
+#ifndef FORUM_REGISTRY_AUTH_EDGE_H_
+#define FORUM_REGISTRY_AUTH_EDGE_H_
+
+// What the edge (deploy/edge: HAProxy in front of the server) tells the
+// server about a client, and when the server believes it.
+//
+// The edge terminates TLS, so the server no longer sees the client's
+// certificate or address itself; the edge sends them with each request, as
+// metadata:
+//
+//   x-forum-registry-edge-client-address   the client's IP address
+//   x-forum-registry-edge-client-cert      its verified certificate, DER in
+//                                          base64 (mutual TLS only)
+//
+// The server believes them only on calls that arrived on its edge listener
+// (--edge-address): a loopback address served with gRPC's local
+// credentials, which refuse any peer not on the same host, so gRPC marks
+// those calls' transport as "local". On every other listener the headers
+// are ignored, whoever sends them; and the edge drops any a client sent
+// before it sets its own (deploy/edge/haproxy.cfg).
+
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "grpcpp/server_context.h"
+
+namespace forum_registry::auth {
+
+inline constexpr char kEdgeClientAddress[] =
+    "x-forum-registry-edge-client-address";
+inline constexpr char kEdgeClientCertificate[] =
+    "x-forum-registry-edge-client-cert";
+
+// Whether the call came in on the edge listener.
+bool FromEdge(const grpc::ServerContextBase& context);
+
+// The address of the client: the edge's word for it on an edge call, else
+// gRPC's peer ("ipv4:10.1.2.3:5000").
+std::string ClientAddress(const grpc::ServerContextBase& context);
+
+// The certificate the edge verified for this call's client, DER in base64;
+// nullopt on calls not from the edge, or without one.
+std::optional<std::string> EdgeClientCertificate(
+    const grpc::ServerContextBase& context);
+
+// The name a certificate gives its holder, as for one gRPC verified itself
+// (authorizer.h): its SPIFFE id (a URI subject alternative name with the
+// scheme spiffe), else its first URI, else its first DNS name, else its
+// common name. `base64_der` is the certificate as the edge sends it.
+// INVALID_ARGUMENT if it is not base64 of a DER certificate, or names
+// nothing.
+absl::StatusOr<std::string> CertificateName(absl::string_view base64_der);
+
+}  // namespace forum_registry::auth
+
+#endif  // FORUM_REGISTRY_AUTH_EDGE_H_

@@ -1,0 +1,309 @@
+// The edge (deploy/edge: HAProxy, Debian's) in front of the real server:
+// calls, reflection and long watches pass it; TLS and mutual TLS end at it,
+// the client's certificate and address reach the server as metadata the
+// server believes from the edge alone; certificates rotate under it; header
+// blocks that trip gRPC 1.51's known bugs stop at it; a drain still ends
+// each watch naming the revision to resume from.
+
+#include <signal.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "forumregistry/v1/change.grpc.pb.h"
+#include "forumregistry/v1/forum.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/client_context.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "gtest/gtest.h"
+#include "tests/support/test_support.h"
+
+namespace forum_registry::testing {
+namespace {
+
+namespace v1 = ::forumregistry::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr char kPython[] = "/usr/bin/python3";  // Debian's, with python3-h2
+
+// The registry's last change's actor, as ListChanges serves it.
+std::string LastActor(const std::shared_ptr<grpc::Channel>& channel) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+  v1::ListChangesRequest request;
+  request.set_page_size(1000);
+  v1::ListChangesResponse page;
+  const grpc::Status status = v1::ChangeService::NewStub(channel)->ListChanges(
+      &context, request, &page);
+  if (!status.ok() || page.changes().empty())
+    return "(" + Describe(status) + ")";
+  return page.changes(page.changes_size() - 1).actor();
+}
+
+// A client certificate as the edge sends it: DER in base64.
+std::string CertificateHeader(const std::string& pem_file) {
+  const CommandResult der = RunCommand(
+      {"/usr/bin/openssl", "x509", "-in", pem_file, "-outform", "DER"});
+  return absl::Base64Escape(der.output);
+}
+
+class EdgeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/fr-edge-XXXXXX";
+    dir_ = mkdtemp(dir);
+    db_ = TestDatabase::Create();
+  }
+  void TearDown() override {
+    edge_.reset();
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::string File(const std::string& name) const {
+    return absl::StrCat(dir_, "/", name);
+  }
+  void StartServer(std::vector<std::string> flags = {}) {
+    flags.push_back("--edge-address=127.0.0.1:0");
+    server_ = ServerProcess::Start(db_->url(), flags);
+    ASSERT_GT(server_->EdgePort(), 0) << server_->Output();
+  }
+  // TLS trusting `ca`, presenting the client certificate when `client`.
+  std::shared_ptr<grpc::ChannelCredentials> Tls(const std::string& ca,
+                                                bool client) const {
+    grpc::SslCredentialsOptions options;
+    options.pem_root_certs = ReadFile(File(ca));
+    if (client) {
+      options.pem_private_key = ReadFile(File("client.key"));
+      options.pem_cert_chain = ReadFile(File("client.pem"));
+    }
+    return grpc::SslCredentials(options);
+  }
+  std::shared_ptr<grpc::Channel> ChannelTo(
+      const std::string& address,
+      std::shared_ptr<grpc::ChannelCredentials> credentials) const {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    return grpc::CreateCustomChannel(address, credentials, args);
+  }
+  // CreateForum with extra request metadata.
+  static grpc::Status CreateWith(
+      const std::shared_ptr<grpc::Channel>& channel, const std::string& id,
+      const std::vector<std::pair<std::string, std::string>>& metadata = {}) {
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+    for (const auto& [name, value] : metadata) context.AddMetadata(name, value);
+    v1::CreateForumRequest request;
+    request.set_forum_id(id);
+    request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+    request.mutable_forum()->set_display_name(id);
+    v1::Forum forum;
+    return v1::ForumService::NewStub(channel)->CreateForum(&context, request,
+                                                           &forum);
+  }
+
+  std::string dir_;
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<EdgeProcess> edge_;
+};
+
+TEST_F(EdgeTest, CallsAndReflectionPassAndTheServerNamesTheClient) {
+  StartServer();
+  edge_ = EdgeProcess::Start(*server_);
+  const auto channel = edge_->Channel();
+  ASSERT_TRUE(CreateForum(channel, "through-edge").ok());
+  EXPECT_TRUE(GetForum(channel, "forums/through-edge", absl::Seconds(5)).ok());
+  const grpc::Status missing =
+      GetForum(channel, "forums/missing", absl::Seconds(5));
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::NOT_FOUND)
+      << Describe(missing);
+  EXPECT_THAT(missing.error_message(), HasSubstr("forums/missing"))
+      << "the server's message passes unchanged";
+
+  // Reflection: what a person with buf curl (or grpcurl) does first.
+  const CommandResult listed =
+      RunCommand({BufPath(), "curl", "--protocol", "grpc", "--list-services",
+                  absl::StrCat("http://", edge_->address())});
+  EXPECT_EQ(listed.exit_code, 0) << listed.error;
+  EXPECT_THAT(listed.output, HasSubstr("forumregistry.v1.ForumService"));
+
+  // The log names the client the edge saw, besides the edge's connection.
+  EXPECT_THAT(server_->Output(), HasSubstr("\"client_address\":\"127.0.0.1\""));
+}
+
+TEST_F(EdgeTest, MutualTlsEndsAtTheEdgeAndNamesTheCallerInTheChangeLog) {
+  MakeTlsFiles(dir_);
+  // The edge finds the key beside the certificate (tls.crt, tls.key).
+  std::filesystem::copy_file(File("server.pem"), File("tls.crt"));
+  std::filesystem::copy_file(File("server.key"), File("tls.key"));
+  StartServer({"--allow-anonymous-reads", "--tls-client-role=editor"});
+  edge_ = EdgeProcess::Start(*server_,
+                             {.tls_cert = File("tls.crt"),
+                              .tls_key = File("tls.key"),
+                              .tls_client_ca = File("ca.pem"),
+                              .credentials = Tls("ca.pem", /*client=*/true)});
+  const auto channel = edge_->Channel();
+  const grpc::Status created = CreateWith(channel, "by-certificate");
+  ASSERT_TRUE(created.ok()) << Describe(created);
+  EXPECT_EQ(LastActor(channel), "spiffe://forum-registry.test/client");
+
+  // Without a client certificate the handshake fails at the edge.
+  const auto anonymous = ChannelTo(edge_->address(), Tls("ca.pem", false));
+  EXPECT_FALSE(
+      GetForum(anonymous, "forums/by-certificate", absl::Seconds(3)).ok());
+}
+
+TEST_F(EdgeTest, IdentityHeadersAreBelievedFromTheEdgeAlone) {
+  MakeTlsFiles(dir_);
+  StartServer({"--allow-anonymous-reads", "--tls-client-role=admin"});
+  edge_ = EdgeProcess::Start(*server_);
+  const std::vector<std::pair<std::string, std::string>> forged = {
+      {"x-forum-registry-edge-client-cert",
+       CertificateHeader(File("client.pem"))},
+      {"x-forum-registry-edge-client-address", "203.0.113.7"}};
+  const std::string before = db_->WriteState();
+
+  // Sent straight to the server's client port: ignored, so the caller is
+  // anonymous and may not write.
+  const auto direct = server_->Channel();
+  grpc::Status status = CreateWith(direct, "forged-direct", forged);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(status);
+  // Sent through the edge: dropped there, then set from the connection
+  // (plaintext: no certificate).
+  status = CreateWith(edge_->Channel(), "forged-through-edge", forged);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(status);
+  EXPECT_EQ(db_->WriteState(), before) << "nothing was written";
+  EXPECT_THAT(server_->Output(), Not(HasSubstr("203.0.113.7")));
+  EXPECT_THAT(server_->Output(),
+              Not(HasSubstr("spiffe://forum-registry.test/client")));
+}
+
+TEST_F(EdgeTest, CertificatesRotateUnderARunningEdge) {
+  MakeTlsFiles(dir_, "old");
+  MakeTlsFiles(dir_, "new");
+  std::filesystem::copy_file(File("old-server.pem"), File("tls.crt"));
+  std::filesystem::copy_file(File("old-server.key"), File("tls.key"));
+  StartServer();
+  edge_ =
+      EdgeProcess::Start(*server_, {.tls_cert = File("tls.crt"),
+                                    .tls_key = File("tls.key"),
+                                    .credentials = Tls("old-ca.pem", false)});
+  const auto old_client = edge_->Channel();
+  ASSERT_TRUE(CreateForum(old_client, "rotated").ok());
+  EXPECT_FALSE(GetForum(ChannelTo(edge_->address(), Tls("new-ca.pem", false)),
+                        "forums/rotated", absl::Seconds(3))
+                   .ok())
+      << "the new CA does not know the old certificate";
+
+  // As cert-manager does: the files replaced in place.
+  std::filesystem::copy_file(File("new-server.pem"), File("tls.crt"),
+                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(File("new-server.key"), File("tls.key"),
+                             std::filesystem::copy_options::overwrite_existing);
+  grpc::Status renewed = grpc::Status::CANCELLED;
+  for (int i = 0; i < 100 && !renewed.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    renewed = GetForum(ChannelTo(edge_->address(), Tls("new-ca.pem", false)),
+                       "forums/rotated", absl::Seconds(3));
+  }
+  EXPECT_TRUE(renewed.ok()) << Describe(renewed) << "\n" << edge_->Output();
+  EXPECT_THAT(edge_->Output(), HasSubstr("edge_tls_reloaded"));
+  // The connection opened before the rotation goes on.
+  EXPECT_TRUE(GetForum(old_client, "forums/rotated", absl::Seconds(3)).ok());
+}
+
+TEST_F(EdgeTest, WatchesOutliveTheEdgeTimeoutAndADrainNamesTheRevision) {
+  StartServer({"--watch-bookmark-interval=500ms", "--drain-period=2s"});
+  edge_ = EdgeProcess::Start(*server_, {.settings = {{"TIMEOUT", "2s"}}});
+  const auto channel = edge_->Channel();
+  ASSERT_TRUE(CreateForum(channel, "watched").ok());
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(30)));
+  v1::WatchChangesRequest request;
+  request.set_after_revision(0);
+  auto watch =
+      v1::ChangeService::NewStub(channel)->WatchChanges(&context, request);
+  v1::WatchChangesResponse message;
+  // Bookmarks for three times the edge's silence timeout: the watch stays.
+  const absl::Time until = absl::Now() + absl::Seconds(6);
+  int bookmarks = 0;
+  while (absl::Now() < until) {
+    ASSERT_TRUE(watch->Read(&message)) << Describe(watch->Finish()) << "\n"
+                                       << edge_->Output();
+    ++bookmarks;
+  }
+  EXPECT_GE(bookmarks, 8);
+
+  // The server drains: the watch ends, through the edge, naming where to
+  // resume.
+  kill(server_->pid(), SIGTERM);
+  while (watch->Read(&message)) {
+  }
+  const grpc::Status ended = watch->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << Describe(ended);
+  EXPECT_THAT(ended.error_message(), HasSubstr("after_revision="));
+}
+
+TEST_F(EdgeTest, HeaderBlocksThatTripGrpc151StopAtTheEdge) {
+  StartServer();
+  edge_ = EdgeProcess::Start(*server_);
+  const auto channel = edge_->Channel();
+  ASSERT_TRUE(CreateForum(channel, "steady").ok());
+  const pid_t server_pid = server_->pid();
+
+  // Another client, on a connection of its own, asks all along.
+  std::atomic<bool> stop{false};
+  std::atomic<int> gets{0}, failed{0};
+  std::string first_failure;
+  std::thread other([&] {
+    const auto mine = edge_->Channel();
+    while (!stop.load()) {
+      const grpc::Status status =
+          GetForum(mine, "forums/steady", absl::Seconds(2));
+      ++gets;
+      if (!status.ok() && failed++ == 0) first_failure = Describe(status);
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  const CommandResult result =
+      RunCommand({kPython, SourceDir() + "/tests/e2e/malformed_headers.py",
+                  "127.0.0.1", std::to_string(edge_->port()),
+                  "/forumregistry.v1.ForumService/GetForum"});
+  stop = true;
+  other.join();
+  ASSERT_EQ(result.exit_code, 0) << result.error;
+  std::cout << result.output;
+  const std::vector<std::string> lines =
+      absl::StrSplit(result.output, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 7u) << result.output;
+  for (const std::string& line : lines) {
+    EXPECT_THAT(line, Not(HasSubstr("timeout"))) << "every case is answered";
+    // A bad `te`, `:scheme` or a 40 KiB header block never reaches gRPC as
+    // such: the edge refuses it or writes the request anew.
+    EXPECT_THAT(line, Not(HasSubstr("grpc-status=13"))) << "no INTERNAL";
+  }
+  EXPECT_EQ(failed.load(), 0) << first_failure;
+  EXPECT_GT(gets.load(), 10);
+  // The server never saw a crash, and still answers.
+  EXPECT_EQ(kill(server_pid, 0), 0) << "the server is running";
+  EXPECT_TRUE(GetForum(channel, "forums/steady", absl::Seconds(5)).ok());
+  EXPECT_TRUE(
+      GetForum(server_->Channel(), "forums/steady", absl::Seconds(5)).ok());
+}
+
+}  // namespace
+}  // namespace forum_registry::testing
