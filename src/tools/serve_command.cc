@@ -219,12 +219,17 @@ int ServeCommand(const std::vector<std::string>& args) {
                  config.tls_client_role.c_str());
     return 2;
   }
+  // Behind the edge, callers may be known by the certificates the edge
+  // verifies (FORUM_REGISTRY_EDGE_TLS_CLIENT_CA), which the server cannot
+  // see from here; without them every call is refused, never allowed.
   if (!config.no_auth && config.jwt_public_keys.empty() &&
-      config.tls_client_ca.empty() && !config.allow_anonymous_reads) {
+      config.tls_client_ca.empty() && !config.allow_anonymous_reads &&
+      config.edge_address.empty()) {
     std::fprintf(stderr,
                  "forum-registry serve: no way to know callers: give "
                  "--jwt-public-keys (with --jwt-issuer and --jwt-audience) or "
-                 "--tls-client-ca, "
+                 "--tls-client-ca, or --edge-address behind an edge that "
+                 "verifies client certificates, "
                  "or --allow-anonymous-reads for a public read-only mirror, "
                  "or --no-auth for local development\n");
     return 2;

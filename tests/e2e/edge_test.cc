@@ -10,6 +10,7 @@
 #include <atomic>
 #include <filesystem>
 #include <future>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -287,14 +288,33 @@ TEST_F(EdgeTest, HeaderBlocksThatTripGrpc151StopAtTheEdge) {
   other.join();
   ASSERT_EQ(result.exit_code, 0) << result.error;
   std::cout << result.output;
-  const std::vector<std::string> lines =
-      absl::StrSplit(result.output, '\n', absl::SkipEmpty());
-  ASSERT_EQ(lines.size(), 7u) << result.output;
-  for (const std::string& line : lines) {
-    EXPECT_THAT(line, Not(HasSubstr("timeout"))) << "every case is answered";
-    // A bad `te`, `:scheme` or a 40 KiB header block never reaches gRPC as
-    // such: the edge refuses it or writes the request anew.
-    EXPECT_THAT(line, Not(HasSubstr("grpc-status=13"))) << "no INTERNAL";
+  std::map<std::string, std::string> outcomes;
+  for (absl::string_view line :
+       absl::StrSplit(result.output, '\n', absl::SkipEmpty())) {
+    const std::pair<std::string, std::string> kv =
+        absl::StrSplit(line, absl::MaxSplits(' ', 1));
+    outcomes[kv.first] = kv.second;
+  }
+  ASSERT_EQ(outcomes.size(), 10u) << result.output;
+  for (const auto& [name, outcome] : outcomes) {
+    EXPECT_NE(outcome, "timeout") << name << ": every case gets an answer";
+    EXPECT_NE(outcome, "grpc-status=13") << name << ": no INTERNAL";
+  }
+  // 40 KiB header blocks, a CONTINUATION flood and a table size past the
+  // limit end the connection at the edge; a bad `te` ends its stream.
+  for (const char* refused :
+       {"te", "grpclb", "scheme", "continuation", "hpack_table", "te_alone"}) {
+    EXPECT_THAT(outcomes[refused],
+                ::testing::AnyOf(::testing::StartsWith("goaway="),
+                                 ::testing::StartsWith("reset="),
+                                 ::testing::StartsWith("closed")))
+        << refused;
+  }
+  // grpclb_client_stats is dropped and `:scheme` written anew: the server
+  // answers such a request as any other (an empty GetForum request is
+  // INVALID_ARGUMENT), as it does under HPACK churn.
+  for (const char* answered : {"grpclb_alone", "scheme_alone", "hpack_churn"}) {
+    EXPECT_EQ(outcomes[answered], "grpc-status=3") << answered;
   }
   EXPECT_EQ(failed.load(), 0) << first_failure;
   EXPECT_GT(gets.load(), 10);
@@ -303,6 +323,56 @@ TEST_F(EdgeTest, HeaderBlocksThatTripGrpc151StopAtTheEdge) {
   EXPECT_TRUE(GetForum(channel, "forums/steady", absl::Seconds(5)).ok());
   EXPECT_TRUE(
       GetForum(server_->Channel(), "forums/steady", absl::Seconds(5)).ok());
+}
+
+// Loopback has many addresses: the attacker's calls come from 127.0.0.2 and
+// 127.0.0.3, the honest client's from 127.0.0.1.
+TEST_F(EdgeTest, PerClientLimitsRefuseOneAddressAndSpareTheOthers) {
+  StartServer();
+  edge_ = EdgeProcess::Start(
+      *server_, {.settings = {{"MAX_REQUEST_RATE_PER_CLIENT", "20"},
+                              {"MAX_CONNECTIONS_PER_CLIENT", "5"}}});
+  const auto channel = edge_->Channel();
+  ASSERT_TRUE(CreateForum(channel, "spared").ok());
+
+  // 60 calls in a burst from one address: past 20 in 10 s they are refused
+  // at the edge, with a gRPC status.
+  CommandResult flood =
+      RunCommand({kPython, SourceDir() + "/tests/e2e/request_flood.py",
+                  "127.0.0.1", std::to_string(edge_->port()), "127.0.0.2",
+                  "/forumregistry.v1.ForumService/GetForum", "60"});
+  ASSERT_EQ(flood.exit_code, 0) << flood.error;
+  int ok = 0, refused = 0, other = 0;
+  ASSERT_EQ(std::sscanf(flood.output.c_str(), "ok=%d refused=%d other=%d", &ok,
+                        &refused, &other),
+            3)
+      << flood.output;
+  EXPECT_LE(ok, 21) << flood.output;
+  EXPECT_GE(refused, 39) << flood.output;
+  EXPECT_EQ(other, 0) << flood.output;
+
+  // Ten connections held from another address: five are let in.
+  CommandResult held = RunCommand(
+      {kPython, SourceDir() + "/tests/e2e/hold_connections.py", "127.0.0.1",
+       std::to_string(edge_->port()), "127.0.0.3", "10", "1"});
+  ASSERT_EQ(held.exit_code, 0) << held.error;
+  EXPECT_EQ(held.output, "open=5 closed=5\n");
+
+  // The honest client, from its own address, is never refused.
+  for (int i = 0; i < 15; ++i) {
+    const grpc::Status status =
+        GetForum(channel, "forums/spared", absl::Seconds(2));
+    ASSERT_TRUE(status.ok()) << Describe(status);
+  }
+  // A client of its own past the rate sees the edge's status and message.
+  grpc::Status refusal;
+  for (int i = 0; i < 30 && refusal.ok(); ++i) {
+    refusal = GetForum(channel, "forums/spared", absl::Seconds(2));
+  }
+  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(refusal);
+  EXPECT_THAT(refusal.error_message(),
+              HasSubstr("FORUM_REGISTRY_EDGE_MAX_REQUEST_RATE_PER_CLIENT"));
 }
 
 }  // namespace

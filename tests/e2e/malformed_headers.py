@@ -5,6 +5,8 @@ connection of its own to HOST:PORT (plaintext HTTP/2, prior knowledge):
   te                  `te: x`, then 40 KiB of headers (CVE-2023-1428)
   grpclb              `grpclb_client_stats: x`, then 40 KiB (CVE-2023-1428)
   scheme              `:scheme: x`, then 40 KiB (CVE-2023-1428)
+  te_alone, grpclb_alone, scheme_alone
+                      the same bad header in a request of normal size
   bin                 a `-bin` header that is not base64 (CVE-2023-32731/2)
   hpack_table         a dynamic table size update far above what the peer
                       allows (CVE-2023-33953's accounting)
@@ -127,6 +129,24 @@ def case_scheme(host, port, method):
     return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
 
 
+def case_te_alone(host, port, method):
+    sock, conn = connect(host, port)
+    headers = replaced(base_headers(host, port, method), "te", "x")
+    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
+
+
+def case_grpclb_alone(host, port, method):
+    sock, conn = connect(host, port)
+    headers = base_headers(host, port, method) + [("grpclb_client_stats", "x")]
+    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
+
+
+def case_scheme_alone(host, port, method):
+    sock, conn = connect(host, port)
+    headers = replaced(base_headers(host, port, method), ":scheme", "x")
+    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
+
+
 def case_bin(host, port, method):
     sock, conn = connect(host, port)
     headers = base_headers(host, port, method) + [("x-trace-bin", "!!! not base64 @@@")]
@@ -208,6 +228,9 @@ CASES = {
     "te": case_te,
     "grpclb": case_grpclb,
     "scheme": case_scheme,
+    "te_alone": case_te_alone,
+    "grpclb_alone": case_grpclb_alone,
+    "scheme_alone": case_scheme_alone,
     "bin": case_bin,
     "hpack_table": case_hpack_table,
     "hpack_churn": case_hpack_churn,
