@@ -67,7 +67,13 @@ struct Item {
   int64_t revision = 0;  // the change's (0 in the initial state), or the
                          // bookmark's
   bool initial_state_end = false;
+  // Read for this watcher alone (initial state, catch-up), not shared with
+  // others: its bytes are counted against the unsent bound while held.
+  bool owned = false;
   bool is_change() const { return encoded.size() > 0; }
+  int64_t owned_bytes() const {
+    return owned ? static_cast<int64_t>(encoded.size()) : 0;
+  }
 };
 
 Item BookmarkAt(int64_t revision, bool initial_state_end) {
@@ -140,11 +146,12 @@ class ChangeFeed::Watcher final
   };
 
   Watcher(ChangeFeed* feed, std::optional<domain::filter::Node> filter,
-          int64_t after_revision, bool initial_state)
+          int64_t after_revision, bool initial_state, WatchOrigin origin)
       : feed_(feed),
         filter_(std::move(filter)),
         after_revision_(after_revision),
         initial_state_(initial_state),
+        origin_(std::move(origin)),
         resume_from_(after_revision) {}
 
   void OnWriteDone(bool ok) override {
@@ -162,6 +169,7 @@ class ChangeFeed::Watcher final
       } else {
         End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
       }
+      for (const Item& item : batch_) Hold(-item.owned_bytes());
       batch_.clear();
       step = NextLocked();
     }
@@ -182,11 +190,37 @@ class ChangeFeed::Watcher final
     bool destroy = false;
     {
       absl::MutexLock lock(&feed_->mu_);
-      feed_->watchers_.erase(this);
+      if (feed_->watchers_.erase(this) > 0) {
+        const auto forget = [](absl::flat_hash_map<std::string, int>& counts,
+                               const std::string& key) {
+          auto it = counts.find(key);
+          if (it != counts.end() && --it->second <= 0) counts.erase(it);
+        };
+        forget(feed_->per_connection_, origin_.connection);
+        forget(feed_->per_caller_, origin_.caller);
+      }
+      Hold(-held_bytes_);
       done_ = true;
       destroy = !fetching_;
     }
     if (destroy) delete this;
+  }
+
+  // `bytes` more (or fewer) of this watcher's own pages held for its
+  // client.
+  void Hold(int64_t bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (bytes == 0) return;
+    held_bytes_ += bytes;
+    feed_->held_bytes_ += bytes;
+    if (feed_->options_.admission != nullptr) {
+      feed_->options_.admission->AddUnsent(bytes);
+    }
+  }
+
+  // Drops what waits in the queue.
+  void DropQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    for (const Item& item : queue_) Hold(-item.owned_bytes());
+    queue_.clear();
   }
 
   // Where a client resumes: "after_revision=N", or from scratch while the
@@ -209,7 +243,7 @@ class ChangeFeed::Watcher final
       final_ = std::move(status);
       final_resume_ = resume;
     }
-    queue_.clear();
+    DropQueueLocked();
   }
 
   bool Ended() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
@@ -243,14 +277,19 @@ class ChangeFeed::Watcher final
                        " is larger than the message limit "
                        "(--max-message-bytes); resume with after_revision=",
                        queue_.front().revision, " to go on after it"));
-      queue_.clear();
+      DropQueueLocked();
     } else if (!queue_.empty()) {
       TakeBatchLocked();
       writing_ = true;
       step.kind = Step::Kind::kWrite;
     } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
-      fetching_ = true;
-      step.kind = Step::Kind::kFetch;
+      // Pages wait while the bytes waiting for clients are past their
+      // bound (SendBookmarks looks again).
+      starved_ = phase_ != Phase::kStart && feed_->Starved();
+      if (!starved_) {
+        fetching_ = true;
+        step.kind = Step::Kind::kFetch;
+      }
     }
     return step;
   }
@@ -349,6 +388,7 @@ class ChangeFeed::Watcher final
   const std::optional<domain::filter::Node> filter_;
   const int64_t after_revision_;
   const bool initial_state_;
+  const WatchOrigin origin_;
 
   Phase phase_ = Phase::kStart;
   // Read from the database (start, initial, catch-up) up to here.
@@ -373,8 +413,10 @@ class ChangeFeed::Watcher final
   grpc::ByteBuffer current_;
   absl::Time last_write_ = absl::Now();
   bool writing_ = false;
-  bool fetching_ = false;  // a worker holds this watcher
-  bool parked_ = false;    // caught up before the feed thread was ready
+  bool fetching_ = false;   // a worker holds this watcher
+  bool parked_ = false;     // caught up before the feed thread was ready
+  bool starved_ = false;    // a page waits for the unsent bytes to fall
+  int64_t held_bytes_ = 0;  // of owned items in queue_ and batch_
   bool finishing_ = false;
   bool done_ = false;
   std::optional<grpc::Status> final_;
@@ -423,8 +465,38 @@ void ChangeFeed::Stop() {
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
 }
 
+bool ChangeFeed::Starved() const {
+  return options_.admission != nullptr && options_.admission->UnsentPastBound();
+}
+
+std::string ChangeFeed::PastBound(const WatchOrigin& origin) const {
+  const auto count = [](const absl::flat_hash_map<std::string, int>& counts,
+                        const std::string& key) {
+    const auto it = counts.find(key);
+    return it == counts.end() ? 0 : it->second;
+  };
+  if (static_cast<int>(watchers_.size()) >= options_.max_watchers) {
+    return absl::StrCat("the server has ", watchers_.size(),
+                        " watches open, the most it serves (--max-watches)");
+  }
+  if (const int open = count(per_connection_, origin.connection);
+      open >= options_.max_watchers_per_connection) {
+    return absl::StrCat("this connection has ", open,
+                        " watches open, the most one connection may have "
+                        "(--max-watches-per-connection)");
+  }
+  if (const int open = count(per_caller_, origin.caller);
+      open >= options_.max_watchers_per_caller) {
+    return absl::StrCat(origin.caller, " has ", open,
+                        " watches open, the most one caller may have "
+                        "(--max-watches-per-caller)");
+  }
+  return "";
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
-    const v1::WatchChangesRequest& request) {
+    const v1::WatchChangesRequest& request, const WatchOrigin& origin,
+    grpc::ServerContextBase* context) {
   if (request.after_revision() < 0) {
     return new RefusedWatch(
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -442,7 +514,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
 
   auto* watcher =
       new Watcher(this, *std::move(filter), request.after_revision(),
-                  request.initial_state());
+                  request.initial_state(), origin);
   Watcher::Step step;
   {
     absl::MutexLock lock(&mu_);
@@ -450,8 +522,15 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
       watcher->End(grpc::Status(
           grpc::StatusCode::UNAVAILABLE,
           "the server is shutting down; watch on another replica"));
+    } else if (const std::string why = PastBound(origin); !why.empty()) {
+      ++refused_;
+      context->AddTrailingMetadata("grpc-retry-pushback-ms", "1000");
+      watcher->End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                absl::StrCat("too many watches: ", why)));
     } else {
       watchers_.insert(watcher);
+      ++per_connection_[origin.connection];
+      ++per_caller_[origin.caller];
     }
     step = watcher->NextLocked();
   }
@@ -469,7 +548,9 @@ ChangeFeed::Stats ChangeFeed::GetStats() const {
   return {.watchers = static_cast<int>(watchers_.size()),
           .revision = head_,
           .delivered = delivered_,
-          .too_slow = too_slow_};
+          .too_slow = too_slow_,
+          .refused = refused_,
+          .held_bytes = held_bytes_};
 }
 
 void ChangeFeed::Schedule(Watcher* watcher) {
@@ -509,7 +590,16 @@ void ChangeFeed::Fetch(Watcher* watcher) {
     cursor = watcher->cursor_;
     kind = watcher->kind_;
     after_name = watcher->after_name_;
-    if (watcher->done_ || watcher->Ended()) phase = Phase::kLive;  // nothing
+    if (watcher->done_ || watcher->Ended()) {
+      phase = Phase::kLive;  // nothing to read
+    } else if ((phase == Phase::kInitial || phase == Phase::kCatchUp) &&
+               Starved()) {
+      // The bytes waiting for clients passed their bound since this read
+      // was scheduled: it waits until they fall (SendBookmarks).
+      watcher->fetching_ = false;
+      watcher->starved_ = true;
+      return;
+    }
   }
   const absl::Time deadline = absl::Now() + kReadTimeout;
   absl::StatusOr<store::RevisionBounds> bounds;
@@ -522,7 +612,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
       break;
     case Phase::kInitial:
       records = log_.ReadRecords(domain::Resources()[kind], after_name, kPage,
-                                 deadline);
+                                 deadline, options_.page_bytes);
       if (records.ok()) {
         for (v1::Change& record : records->records) {
           const domain::ChangeFacts facts = {
@@ -532,16 +622,18 @@ void ChangeFeed::Fetch(Watcher* watcher) {
               .change_day = UtcDay(record.change_time())};
           if (!watcher->Matches(facts)) continue;
           matched.push_back(ChangeItem(record));
+          matched.back().owned = true;
         }
       }
       break;
     case Phase::kCatchUp:
-      changes = log_.ReadAfter(cursor, kPage, deadline);
+      changes = log_.ReadAfter(cursor, kPage, deadline, options_.page_bytes);
       if (changes.ok()) {
         for (v1::Change& change : changes->changes) {
           Event event(change);
           if (watcher->Matches(event.Facts())) {
             matched.push_back(std::move(event.item));
+            matched.back().owned = true;
           }
         }
       }
@@ -601,7 +693,10 @@ void ChangeFeed::Fetch(Watcher* watcher) {
           if (watcher->kind_ == 0 && watcher->after_name_.empty()) {
             watcher->initial_from_ = records->newest;
           }
-          for (Item& item : matched) watcher->queue_.push_back(std::move(item));
+          for (Item& item : matched) {
+            watcher->Hold(item.owned_bytes());
+            watcher->queue_.push_back(std::move(item));
+          }
           if (static_cast<int>(records->records.size()) == kPage ||
               records->cut) {
             watcher->after_name_ = records->records.back().resource();
@@ -624,7 +719,10 @@ void ChangeFeed::Fetch(Watcher* watcher) {
             watcher->End(NoLongerKept("", watcher->cursor_, changes->oldest));
             break;
           }
-          for (Item& item : matched) watcher->queue_.push_back(std::move(item));
+          for (Item& item : matched) {
+            watcher->Hold(item.owned_bytes());
+            watcher->queue_.push_back(std::move(item));
+          }
           if (!changes->changes.empty()) {
             watcher->cursor_ = changes->changes.back().revision();
           }
@@ -704,9 +802,16 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
 void ChangeFeed::SendBookmarks() {
   std::vector<std::pair<Watcher*, Watcher::Step>> steps;
   const absl::Time now = absl::Now();
+  const bool starved = Starved();
   {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
+      // A page that waited for the unsent bytes to fall is read now.
+      if (watcher->starved_ && !starved && !watcher->Ended()) {
+        watcher->starved_ = false;
+        watcher->NextInto(&steps);
+        continue;
+      }
       if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended() ||
           watcher->writing_ || !watcher->queue_.empty() ||
           now - watcher->last_write_ < options_.bookmark_interval) {

@@ -22,10 +22,20 @@
 //             at a time, until it reaches what the feed thread has read
 //   live      gets changes from the feed thread, and a bookmark when idle
 // Database reads of the first three run on a small pool of worker threads,
-// never on gRPC's. A live watcher holds at most `watcher_buffer` changes
-// waiting to be written; a client that reads more slowly than that is ended
-// with RESOURCE_EXHAUSTED naming the revision to resume from, and the
-// others are unaffected.
+// never on gRPC's, through a pool of connections of the feed's own, so they
+// never take a connection a write or a revision check needs. A live watcher
+// holds at most `watcher_buffer` changes waiting to be written; a client
+// that reads more slowly than that is ended with RESOURCE_EXHAUSTED naming
+// the revision to resume from, and the others are unaffected.
+//
+// Bounds: watches open at once, in all, per connection and per caller
+// (`max_watchers*`; past one, RESOURCE_EXHAUSTED naming it). The pages a
+// watcher reads for itself (initial state, catch-up) are at most
+// `page_bytes`, and count with the server's unsent answers (the
+// dispatcher's --max-unsent-bytes) until written: while those are past
+// their bound, no watcher reads another page; it waits, and goes on when
+// they fall. Changes of the live phase are encoded once and shared by
+// every watcher, so they are not counted per watcher.
 //
 // Thread-safe. Destroy it after the gRPC server has shut down (so every
 // watch is done): it stops its threads, which first finish what they were
@@ -39,11 +49,14 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "forumregistry/v1/change.grpc.pb.h"
+#include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/server_callback.h"
+#include "src/api/dispatcher.h"
 #include "src/store/change_log.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
@@ -70,11 +83,27 @@ struct ChangeFeedOptions {
   int max_message_bytes = 4 * 1024 * 1024;
   // Kept current: every change read is applied to it (null: none).
   store::RecordCache* cache = nullptr;
+  // Watches open at once: in all, on one connection, of one caller.
+  int max_watchers = 1000;
+  int max_watchers_per_connection = 32;
+  int max_watchers_per_caller = 100;
+  // Bytes of records one read for a watcher returns (at least one record).
+  size_t page_bytes = 1 << 20;
+  // Counts the bytes watchers hold for their clients, and says when no more
+  // pages should be read (null: no such bound).
+  Dispatcher* admission = nullptr;
+};
+
+// Where a watch comes from, for the per-connection and per-caller bounds.
+struct WatchOrigin {
+  std::string connection;  // gRPC's peer: the HTTP/2 connection
+  std::string caller;      // who asks (auth/edge.h CallerKey)
 };
 
 class ChangeFeed {
  public:
-  // Reads the log and records for starting watchers from `primary`.
+  // Reads the log and records for starting watchers from `primary`: the
+  // primary, through connections of the feed's own.
   ChangeFeed(ChangeFeedOptions options, store::ConnectionPool* primary);
   ~ChangeFeed();
   ChangeFeed(const ChangeFeed&) = delete;
@@ -89,19 +118,23 @@ class ChangeFeed {
 
   // The reactor for one WatchChanges call, writing encoded
   // WatchChangesResponse messages; bad requests end at once with
-  // INVALID_ARGUMENT.
+  // INVALID_ARGUMENT, a watch past a bound with RESOURCE_EXHAUSTED (and a
+  // retry pushback in `context`'s trailers).
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
-      const forumregistry::v1::WatchChangesRequest& request);
+      const forumregistry::v1::WatchChangesRequest& request,
+      const WatchOrigin& origin, grpc::ServerContextBase* context);
 
   // A reactor that ends the call at once with `status`.
   static grpc::ServerWriteReactor<grpc::ByteBuffer>* Refuse(
       grpc::Status status);
 
   struct Stats {
-    int watchers = 0;       // open watches
-    int64_t revision = 0;   // the newest revision the feed thread read
-    int64_t delivered = 0;  // changes and bookmarks written, in all
-    int64_t too_slow = 0;   // watches ended as RESOURCE_EXHAUSTED
+    int watchers = 0;        // open watches
+    int64_t revision = 0;    // the newest revision the feed thread read
+    int64_t delivered = 0;   // changes and bookmarks written, in all
+    int64_t too_slow = 0;    // watches ended as RESOURCE_EXHAUSTED
+    int64_t refused = 0;     // watches refused at a bound
+    int64_t held_bytes = 0;  // of pages read for watchers, not yet written
   };
   Stats GetStats() const;
 
@@ -116,6 +149,12 @@ class ChangeFeed {
   void FanOut(const std::vector<Event>& events);
   void SendBookmarks();
   void MarkReady(int64_t revision);
+  // Whether the bytes waiting for clients are past their bound: watchers
+  // read no page then.
+  bool Starved() const;
+  // Why a watch from `origin` may not open, or "".
+  std::string PastBound(const WatchOrigin& origin) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const ChangeFeedOptions options_;
   store::ChangeLog log_;
@@ -131,6 +170,10 @@ class ChangeFeed {
   std::deque<Watcher*> tasks_ ABSL_GUARDED_BY(mu_);
   int64_t delivered_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t too_slow_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t refused_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::flat_hash_map<std::string, int> per_connection_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
 
   std::thread follower_;
   std::vector<std::thread> workers_;

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "src/api/status.h"
 #include "src/api/unary_read.h"
+#include "src/auth/edge.h"
 #include "src/domain/change_filter.h"
 #include "src/domain/page_token.h"
 #include "src/domain/status_macros.h"
@@ -77,10 +78,12 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
+  std::string identity;
   if (authorizer_ != nullptr) {
     const absl::StatusOr<auth::Caller> caller =
         authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
     if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
+    identity = caller->identity;
   }
   v1::WatchChangesRequest parsed;
   if (!Dispatcher::Parse(*request, &parsed).ok()) {
@@ -88,7 +91,21 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
         grpc::StatusCode::INVALID_ARGUMENT,
         "the request is not a forumregistry.v1.WatchChangesRequest"));
   }
-  return feed_->Watch(parsed);
+  // Admitted like every other call, though it holds no worker: a watch of
+  // the initial state reads pages, as a List does; one from a revision on
+  // costs little until changes come.
+  if (const std::string why = dispatcher_->AdmitStream(
+          parsed.initial_state() ? Dispatcher::Answer::kLarge
+                                 : Dispatcher::Answer::kSmall);
+      !why.empty()) {
+    context->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                 std::to_string(Dispatcher::kPushbackMs));
+    return ChangeFeed::Refuse(Dispatcher::Refusal(why));
+  }
+  return feed_->Watch(parsed,
+                      {.connection = context->peer(),
+                       .caller = auth::CallerKey(*context, identity)},
+                      context);
 }
 
 }  // namespace forum_registry::api

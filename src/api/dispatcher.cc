@@ -46,13 +46,6 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
   bool cancelled_at_start_ = false;
 };
 
-namespace {
-
-// How long a refused client is asked to wait before it tries again.
-constexpr int kPushbackMs = 100;
-
-}  // namespace
-
 grpc::Status Dispatcher::Refusal(const std::string& why) {
   return grpc::Status(
       grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -158,6 +151,18 @@ std::string Dispatcher::Admit(Call* call) {
   ++mine;
   ++in_flight_;
   (call->answer_ == Answer::kLarge ? large_ : small_).push_back(call);
+  return "";
+}
+
+std::string Dispatcher::AdmitStream(Answer answer) const {
+  if (std::string past = UnsentPast(answer); !past.empty()) {
+    return past;
+  }
+  absl::MutexLock lock(&mu_);
+  if (stopping_) return "it is shutting down";
+  if (in_flight_ >= options_.max_in_flight) {
+    return absl::StrCat(in_flight_, " calls are in flight");
+  }
   return "";
 }
 

@@ -95,6 +95,28 @@ class Dispatcher {
                                   Answer answer, grpc::ByteBuffer* response,
                                   Work work);
 
+  // Streams (WatchChanges) run on no worker, but are admitted like every
+  // other call: why one that will answer `answer` (kLarge: it reads pages
+  // for itself) may not start now, or "" if it may: the server is
+  // stopping, the calls in flight are at their bound, or the answers
+  // waiting for their callers are past the bound for such a call.
+  std::string AdmitStream(Answer answer) const ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Bytes a stream holds for a client that has not taken them yet (a
+  // watch's pages and changes waiting to be written): counted with the
+  // answers waiting, `bytes` when held, minus as many when written or
+  // dropped.
+  void AddUnsent(int64_t bytes) {
+    unsent_bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  }
+
+  // Whether the answers waiting are past the bound: no page should be read
+  // for a client now.
+  bool UnsentPastBound() const { return !UnsentPast(Answer::kLarge).empty(); }
+
+  // How long a refused client is asked to wait (grpc-retry-pushback-ms).
+  static constexpr int kPushbackMs = 100;
+
   // For /metrics.
   struct Counts {
     int64_t queued = 0;

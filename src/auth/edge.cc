@@ -6,8 +6,12 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "grpc/grpc_security_constants.h"
 #include "grpcpp/security/auth_context.h"
 
@@ -49,6 +53,36 @@ std::string ClientAddress(const grpc::ServerContextBase& context) {
     }
   }
   return context.peer();
+}
+
+std::string ClientHost(const grpc::ServerContextBase& context) {
+  if (FromEdge(context)) {
+    if (std::optional<std::string> address =
+            Header(context, kEdgeClientAddress)) {
+      return *std::move(address);
+    }
+  }
+  return PeerHost(context.peer());
+}
+
+std::string PeerHost(absl::string_view peer) {
+  absl::string_view host = peer;
+  if (!absl::ConsumePrefix(&host, "ipv4:") &&
+      !absl::ConsumePrefix(&host, "ipv6:")) {
+    return std::string(peer);
+  }
+  const size_t colon = host.rfind(':');
+  if (colon != absl::string_view::npos) host = host.substr(0, colon);
+  // IPv6 peers are URI-encoded and bracketed: "%5B::1%5D".
+  std::string out = absl::StrReplaceAll(host, {{"%5B", ""}, {"%5D", ""}});
+  absl::StripAsciiWhitespace(&out);
+  return out;
+}
+
+std::string CallerKey(const grpc::ServerContextBase& context,
+                      const std::string& identity) {
+  if (!identity.empty() && identity != "anonymous") return identity;
+  return absl::StrCat("anonymous@", ClientHost(context));
 }
 
 std::optional<std::string> EdgeClientCertificate(

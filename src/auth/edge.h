@@ -40,6 +40,19 @@ bool FromEdge(const grpc::ServerContextBase& context);
 // gRPC's peer ("ipv4:10.1.2.3:5000").
 std::string ClientAddress(const grpc::ServerContextBase& context);
 
+// The client's host alone: the edge's word on an edge call, else the host
+// of gRPC's peer ("10.1.2.3", "::1"; the peer as it is if it has none).
+std::string ClientHost(const grpc::ServerContextBase& context);
+
+// The host of a gRPC peer string: "10.1.2.3" of "ipv4:10.1.2.3:5000",
+// "::1" of "ipv6:%5B::1%5D:5000"; anything else as it is.
+std::string PeerHost(absl::string_view peer);
+
+// Who a call is, for bounds per caller: the caller's `identity`, or for an
+// anonymous caller the host it calls from ("anonymous@10.1.2.3").
+std::string CallerKey(const grpc::ServerContextBase& context,
+                      const std::string& identity);
+
 // The certificate the edge verified for this call's client, DER in base64;
 // nullopt on calls not from the edge, or without one.
 std::optional<std::string> EdgeClientCertificate(

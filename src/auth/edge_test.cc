@@ -66,5 +66,12 @@ TEST(CertificateName, WhatIsNotACertificateIsRefused) {
   EXPECT_FALSE(CertificateName(cut).ok());
 }
 
+TEST(PeerHost, TheHostOfGrpcPeers) {
+  EXPECT_EQ(PeerHost("ipv4:10.1.2.3:5000"), "10.1.2.3");
+  EXPECT_EQ(PeerHost("ipv6:%5B::1%5D:5000"), "::1");
+  EXPECT_EQ(PeerHost("ipv6:%5Bfe80::1%5D:443"), "fe80::1");
+  EXPECT_EQ(PeerHost("unix:/run/socket"), "unix:/run/socket");
+}
+
 }  // namespace
 }  // namespace forum_registry::auth

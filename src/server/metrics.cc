@@ -211,7 +211,19 @@ std::string Metrics::Render() const {
         "ended because the client fell too far behind.\n"
         "# TYPE forum_registry_watch_too_slow_total counter\n"
         "forum_registry_watch_too_slow_total ",
-        feed.too_slow, "\n");
+        feed.too_slow,
+        "\n# HELP forum_registry_watch_refused_total WatchChanges streams "
+        "refused at --max-watches, --max-watches-per-connection or "
+        "--max-watches-per-caller.\n"
+        "# TYPE forum_registry_watch_refused_total counter\n"
+        "forum_registry_watch_refused_total ",
+        feed.refused,
+        "\n# HELP forum_registry_watch_held_bytes Bytes of pages read for "
+        "starting watchers and not yet written (counted in "
+        "forum_registry_unsent_bytes too).\n"
+        "# TYPE forum_registry_watch_held_bytes gauge\n"
+        "forum_registry_watch_held_bytes ",
+        feed.held_bytes, "\n");
   }
   if (dispatcher_ != nullptr) {
     const api::Dispatcher::Counts calls = dispatcher_->counts();

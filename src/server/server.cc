@@ -371,15 +371,28 @@ int RunServer(const ServeConfig& config) {
     }
   }
   // Declared before the server, so destroyed after it: the feed outlives
-  // every watch.
+  // every watch. Its reads for starting watchers have connections of their
+  // own, so a crowd of watchers never holds one that a write or a revision
+  // check needs.
+  constexpr int kFeedWorkers = 2;
+  store::ConnectionPool feed_pool(
+      {.url = config.database_url,
+       .size = kFeedWorkers,
+       .statement_timeout = config.statement_timeout,
+       .application_name = "forum-registry-feed"});
   api::ChangeFeed feed(
       {.database_url = config.database_url,
        .bookmark_interval = config.watch_bookmark_interval,
        .watcher_buffer = config.watch_buffer,
        .watcher_buffer_bytes = config.watch_buffer_bytes,
+       .workers = kFeedWorkers,
        .max_message_bytes = config.max_message_bytes,
-       .cache = config.record_cache_size > 0 ? &record_cache : nullptr},
-      &pools.primary);
+       .cache = config.record_cache_size > 0 ? &record_cache : nullptr,
+       .max_watchers = config.max_watches,
+       .max_watchers_per_connection = config.max_watches_per_connection,
+       .max_watchers_per_caller = config.max_watches_per_caller,
+       .admission = &dispatcher},
+      &feed_pool);
   api::ChangeService changes(pools.reads(), &feed, &dispatcher);
   changes.set_authorizer(authorizer->get());
   changes.set_page_token_key(page_token_key.get());

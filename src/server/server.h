@@ -55,6 +55,11 @@ struct ServeConfig {
   int watch_buffer = 1000;
   int watch_buffer_bytes = 64 << 20;
   absl::Duration watch_bookmark_interval = absl::Seconds(5);
+  // WatchChanges streams open at once: in all, on one connection, of one
+  // caller (an anonymous caller is known by its address).
+  int max_watches = 1000;
+  int max_watches_per_connection = 32;
+  int max_watches_per_caller = 100;
   int max_message_bytes = 4 * 1024 * 1024;
   // Decoded records Get may reuse while their version is current; 0: none.
   int record_cache_size = 10000;

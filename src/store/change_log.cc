@@ -118,9 +118,10 @@ const std::string& ReadAfterSql() {
 }
 
 absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
-                                        int64_t after, int limit) {
-  const pqxx::result rows = txn.exec_params(
-      ReadAfterSql(), after, limit, static_cast<int64_t>(kReadAfterBytes));
+                                        int64_t after, int limit,
+                                        size_t max_bytes = kReadAfterBytes) {
+  const pqxx::result rows = txn.exec_params(ReadAfterSql(), after, limit,
+                                            static_cast<int64_t>(max_bytes));
   ChangeBatch batch;
   for (const pqxx::row& row : rows) {
     batch.oldest = row["oldest"].as<int64_t>();
@@ -191,12 +192,13 @@ absl::StatusOr<RevisionBounds> ChangeLog::Bounds(absl::Time deadline) {
 }
 
 absl::StatusOr<ChangeBatch> ChangeLog::ReadAfter(int64_t after, int limit,
-                                                 absl::Time deadline) {
+                                                 absl::Time deadline,
+                                                 size_t max_bytes) {
   absl::StatusOr<ChangeBatch> batch;
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        batch = ReadAfterIn(txn, after, limit);
+        batch = ReadAfterIn(txn, after, limit, max_bytes);
         return absl::OkStatus();
       }));
   return batch;
@@ -204,7 +206,7 @@ absl::StatusOr<ChangeBatch> ChangeLog::ReadAfter(int64_t after, int limit,
 
 absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
     const domain::ResourceType& type, const std::string& after_name, int limit,
-    absl::Time deadline) {
+    absl::Time deadline, size_t max_bytes) {
   RecordBatch batch;
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
@@ -224,7 +226,7 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
                 kRowMetaColumns, ", ", BytesColumns("name"), " FROM ", table,
                 " WHERE name > $1 ORDER BY name LIMIT $2::int) page ON true "
                 "ORDER BY page.name"),
-            after_name, limit, static_cast<int64_t>(kReadAfterBytes));
+            after_name, limit, static_cast<int64_t>(max_bytes));
         const google::protobuf::Message* prototype =
             google::protobuf::MessageFactory::generated_factory()->GetPrototype(
                 type.descriptor);

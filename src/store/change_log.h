@@ -81,14 +81,18 @@ class ChangeLog {
 
   absl::StatusOr<RevisionBounds> Bounds(absl::Time deadline);
 
-  // Up to `limit` changes after revision `after`, all of them, oldest first.
+  // Up to `limit` changes after revision `after`, all of them, oldest
+  // first, and about `max_bytes` of records (at least one).
   absl::StatusOr<ChangeBatch> ReadAfter(int64_t after, int limit,
-                                        absl::Time deadline);
+                                        absl::Time deadline,
+                                        size_t max_bytes = kReadAfterBytes);
 
-  // Up to `limit` records of `type` named after `after_name`, in name order.
+  // Up to `limit` records of `type` named after `after_name`, in name
+  // order, and about `max_bytes` of them (at least one).
   absl::StatusOr<RecordBatch> ReadRecords(const domain::ResourceType& type,
                                           const std::string& after_name,
-                                          int limit, absl::Time deadline);
+                                          int limit, absl::Time deadline,
+                                          size_t max_bytes = kReadAfterBytes);
 
  private:
   ConnectionPool* pool_;

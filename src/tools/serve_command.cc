@@ -69,6 +69,15 @@ int ServeCommand(const std::vector<std::string>& args) {
             "same way: large records fill a buffer before its count does.");
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
+  flags.Int("max-watches", &config.max_watches,
+            "WatchChanges streams open at once; one more is refused with "
+            "RESOURCE_EXHAUSTED.");
+  flags.Int("max-watches-per-connection", &config.max_watches_per_connection,
+            "WatchChanges streams one connection may have open.");
+  flags.Int("max-watches-per-caller", &config.max_watches_per_caller,
+            "WatchChanges streams one caller may have open: a token's or "
+            "certificate's subject, or for anonymous callers their "
+            "address.");
   flags.Int("record-cache-size", &config.record_cache_size,
             "Records kept in memory, current by the change feed: a Get "
             "answers from them once the feed has applied the primary's "
@@ -184,6 +193,14 @@ int ServeCommand(const std::vector<std::string>& args) {
                  "loopback address (127.0.0.1:PORT, [::1]:PORT or "
                  "localhost:PORT): the server believes what arrives there\n",
                  config.edge_address.c_str());
+    return 2;
+  }
+  if (config.max_watches < 1 || config.max_watches_per_connection < 1 ||
+      config.max_watches_per_caller < 1) {
+    std::fprintf(stderr,
+                 "forum-registry serve: --max-watches, "
+                 "--max-watches-per-connection and --max-watches-per-caller "
+                 "must be at least 1\n");
     return 2;
   }
   if (config.pool_size < 1 || config.max_message_bytes < 1024) {

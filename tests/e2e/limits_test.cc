@@ -23,6 +23,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/session.grpc.pb.h"
 #include "forumregistry/v1/statement.grpc.pb.h"
@@ -413,6 +414,183 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   EXPECT_EQ(after, 0);
   const grpc::Status listed = ListStatements(channel, 1000, &page);
   EXPECT_TRUE(listed.ok()) << Describe(listed);
+}
+
+// Watches (issue 23): bounded in all, per connection and per caller, under
+// admission, and the pages they read for themselves count with the unsent
+// answers.
+
+// A WatchChanges stream on `channel`: open once its first message came
+// (the opening bookmark, or the first records of the initial state), or
+// refused with the status it ended with.
+struct OpenWatch {
+  std::unique_ptr<grpc::ClientContext> context;
+  std::unique_ptr<grpc::ClientReader<v1::WatchChangesResponse>> reader;
+  v1::WatchChangesResponse first;
+  grpc::Status refused;  // OK when open
+};
+OpenWatch Watch(const std::shared_ptr<grpc::Channel>& channel,
+                bool initial_state = false) {
+  OpenWatch watch;
+  watch.context = std::make_unique<grpc::ClientContext>();
+  watch.context->set_deadline(
+      absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  v1::WatchChangesRequest request;
+  request.set_initial_state(initial_state);
+  watch.reader = v1::ChangeService::NewStub(channel)->WatchChanges(
+      watch.context.get(), request);
+  if (!watch.reader->Read(&watch.first)) {
+    watch.refused = watch.reader->Finish();
+    if (watch.refused.ok()) watch.refused = grpc::Status::CANCELLED;
+    watch.reader.reset();
+  }
+  return watch;
+}
+void Close(OpenWatch& watch) {
+  if (watch.reader == nullptr) return;
+  watch.context->TryCancel();
+  v1::WatchChangesResponse message;
+  while (watch.reader->Read(&message)) {
+  }
+  watch.reader->Finish();
+  watch.reader.reset();
+}
+
+std::shared_ptr<grpc::Channel> NewChannel(const ServerProcess& server) {
+  return server.Channel();  // a connection of its own each time
+}
+
+TEST(WatchBounds, EachBoundRefusesNamingItsFlagAndAClosedWatchFreesItsPlace) {
+  auto db = TestDatabase::Create();
+  const std::string before = db->WriteState();
+  {
+    auto server = ServerProcess::Start(
+        db->url(),
+        {"--max-watches-per-connection=2", "--max-watches-per-caller=3"});
+    const auto first = NewChannel(*server);
+    OpenWatch a = Watch(first), b = Watch(first);
+    ASSERT_TRUE(a.refused.ok()) << Describe(a.refused);
+    ASSERT_TRUE(b.refused.ok()) << Describe(b.refused);
+    OpenWatch c = Watch(first);
+    EXPECT_EQ(c.refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(c.refused.error_message(),
+                HasSubstr("--max-watches-per-connection"));
+    // Another connection of the same caller (anonymous, from 127.0.0.1):
+    // one more, then the caller's bound.
+    const auto second = NewChannel(*server);
+    OpenWatch d = Watch(second);
+    ASSERT_TRUE(d.refused.ok()) << Describe(d.refused);
+    OpenWatch e = Watch(second);
+    EXPECT_EQ(e.refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(e.refused.error_message(),
+                HasSubstr("anonymous@127.0.0.1 has 3 watches open"));
+    EXPECT_THAT(e.refused.error_message(),
+                HasSubstr("--max-watches-per-caller"));
+    // A watch that ends gives its place back.
+    Close(a);
+    OpenWatch f;
+    int refused_meanwhile = 0;  // until the server saw the watch end
+    for (int i = 0; i < 50; ++i) {
+      f = Watch(second);
+      if (f.refused.ok()) break;
+      ++refused_meanwhile;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    EXPECT_TRUE(f.refused.ok()) << Describe(f.refused);
+    const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+    EXPECT_EQ(MetricSample(metrics, "forum_registry_watch_refused_total"),
+              2 + refused_meanwhile);
+    EXPECT_EQ(MetricSample(metrics, "forum_registry_watch_streams"), 3);
+    for (OpenWatch* open : {&b, &d, &f}) Close(*open);
+  }
+  {
+    auto server = ServerProcess::Start(db->url(), {"--max-watches=2"});
+    OpenWatch a = Watch(NewChannel(*server)), b = Watch(NewChannel(*server));
+    ASSERT_TRUE(a.refused.ok() && b.refused.ok());
+    OpenWatch c = Watch(NewChannel(*server));
+    EXPECT_EQ(c.refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_THAT(c.refused.error_message(),
+                HasSubstr("the server has 2 watches open"));
+    EXPECT_THAT(c.refused.error_message(), HasSubstr("--max-watches)"));
+    Close(a);
+    Close(b);
+  }
+  EXPECT_EQ(db->WriteState(), before) << "watching writes nothing";
+}
+
+TEST(Overload, NonReadingInitialStateWatchesAreBoundedAndGetsKeepAnswering) {
+  auto db = TestDatabase::Create();
+  constexpr int64_t kBound = 8 << 20;
+  auto server = ServerProcess::Start(
+      db->url(), {absl::StrCat("--max-unsent-bytes=", kBound),
+                  "--max-watches-per-caller=200", "--record-cache-size=0"});
+  auto channel = server->Channel();
+  ASSERT_TRUE(CreateForum(channel, "open").ok());
+  // 2,000 forums of 50 KB: an initial state of 100 MB, in its first kind.
+  db->Execute(
+      "INSERT INTO forums (name, body) "
+      "SELECT 'forums/f' || g, "
+      "jsonb_set(body, '{description}', to_jsonb(repeat('x', 50000))) "
+      "FROM forums, generate_series(1, 2000) g "
+      "WHERE name = 'forums/open'");
+
+  // 300 initial-state watches on 10 connections that never read, from
+  // 127.0.0.2: without a bound each would hold a page of up to 16 MB, 4.8 GB
+  // in all.
+  std::future<CommandResult> slow = std::async(std::launch::async, [&] {
+    return RunCommand({"/usr/bin/env", "SOURCE_ADDRESS=127.0.0.2", kPython,
+                       SourceDir() + "/tests/e2e/slow_callers.py", "127.0.0.1",
+                       std::to_string(server->port()), "10", "30", "8",
+                       "/forumregistry.v1.ChangeService/WatchChanges", "1801"});
+  });
+  absl::SleepFor(absl::Seconds(3));
+  // Meanwhile a watch from now on is let in; one of the initial state,
+  // which would read pages too, is asked to come back.
+  OpenWatch live = Watch(NewChannel(*server));
+  EXPECT_TRUE(live.refused.ok()) << Describe(live.refused);
+  OpenWatch initial = Watch(NewChannel(*server), /*initial_state=*/true);
+  EXPECT_EQ(initial.refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(initial.refused.error_message(),
+              HasSubstr("wait for their callers"));
+  GetRun gets = GetUntil(channel, absl::Now() + absl::Seconds(3),
+                         absl::Milliseconds(500));
+  EXPECT_EQ(gets.failed, 0) << gets.first_failure;
+  EXPECT_GT(gets.tries, 50);
+  const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+  const double held = MetricSample(metrics, "forum_registry_watch_held_bytes");
+  EXPECT_GT(held, 0) << "the watchers hold their first pages";
+  // At most the bound, and the pages two readers had begun past it.
+  EXPECT_LE(held, kBound + (3 << 20));
+  EXPECT_LE(MetricSample(metrics, "forum_registry_unsent_bytes"),
+            2 * kBound + (3 << 20));
+  EXPECT_EQ(MetricSample(metrics, "forum_registry_watch_streams"), 200 + 1)
+      << "the attacker's bound, and the live watch from 127.0.0.1";
+
+  const CommandResult done = slow.get();
+  ASSERT_EQ(done.exit_code, 0) << done.error;
+  EXPECT_THAT(done.output, HasSubstr("opened=300 refused_at_once=100"));
+  EXPECT_THAT(done.output, HasSubstr("anonymous@127.0.0.2 has 200 watches"));
+  EXPECT_THAT(done.output, HasSubstr("--max-watches-per-caller"));
+  EXPECT_LT(ProcStatusKib(server->pid(), "VmHWM"), 256 * 1024) << "KiB";
+  Close(live);
+  // The attackers gone, a watch of the initial state reads all of it.
+  OpenWatch again = Watch(NewChannel(*server), /*initial_state=*/true);
+  ASSERT_TRUE(again.refused.ok()) << Describe(again.refused);
+  int records = again.first.changes_size();
+  v1::WatchChangesResponse message;
+  while (!again.first.initial_state_end() && again.reader->Read(&message)) {
+    records += message.changes_size();
+    if (message.initial_state_end()) break;
+  }
+  Close(again);
+  EXPECT_EQ(records, 2001) << "every record";
+  double after = -1;
+  for (int i = 0; i < 50 && after != 0; ++i) {
+    after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
+                         "forum_registry_watch_held_bytes");
+    if (after != 0) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_EQ(after, 0) << "given back";
 }
 
 // Through the edge (deploy/edge), as every client reaches the server in a

@@ -9,6 +9,7 @@ headers), and close their connections.
 
 Usage: slow_callers.py HOST PORT CONNECTIONS STREAMS SECONDS [METHOD]
 """
+import os
 import select
 import socket
 import sys
@@ -28,14 +29,21 @@ def main():
     host, port = sys.argv[1], int(sys.argv[2])
     connections, streams, seconds = int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5])
     method = sys.argv[6] if len(sys.argv) > 6 else "/forumregistry.v1.ForumService/ListForums"
+    message = MESSAGE
+    if len(sys.argv) > 7:
+        body = bytes.fromhex(sys.argv[7])
+        message = b"\x00" + len(body).to_bytes(4, "big") + body
     headers = [(":method", "POST"), (":scheme", "http"),
                (":path", method),
                (":authority", f"{host}:{port}"), ("content-type", "application/grpc"),
                ("te", "trailers")]
     open_calls = refused = 0
+    first_refusal = ""
     conns = []
     for _ in range(connections):
-        sock = socket.create_connection((host, port), timeout=10)
+        source = os.environ.get("SOURCE_ADDRESS")
+        sock = socket.create_connection((host, port), timeout=10,
+                                        source_address=(source, 0) if source else None)
         conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
         conn.local_settings = h2.settings.Settings(client=True, initial_values={
             h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
@@ -44,7 +52,7 @@ def main():
         for _ in range(streams):
             stream = conn.get_next_available_stream_id()
             conn.send_headers(stream, headers)
-            conn.send_data(stream, MESSAGE, end_stream=True)
+            conn.send_data(stream, message, end_stream=True)
             open_calls += 1
         sock.sendall(conn.data_to_send())
         conns.append((sock, conn))
@@ -61,12 +69,16 @@ def main():
                 continue
             for event in conn.receive_data(data):
                 if isinstance(event, h2.events.ResponseReceived):
-                    if any(k == b"grpc-status" for k, _ in event.headers):
+                    fields = dict(event.headers)
+                    if b"grpc-status" in fields:
                         refused += 1  # trailers-only: answered at once
+                        if not first_refusal:
+                            first_refusal = fields.get(b"grpc-message", b"").decode()
             out = conn.data_to_send()
             if out:
                 sock.sendall(out)
-    print(f"opened={open_calls} refused_at_once={refused}", flush=True)
+    print(f"opened={open_calls} refused_at_once={refused} first_refusal={first_refusal}",
+          flush=True)
     for sock, _ in conns:
         sock.close()
 
