@@ -18,7 +18,8 @@ namespace {
 namespace v1 = forumregistry::v1;
 
 absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
-                  size_t max_page_bytes, grpc::ServerContextBase* context,
+                  CostlyLists* costly_lists, size_t max_page_bytes,
+                  grpc::ServerContextBase* context,
                   const v1::ListChangesRequest& request,
                   v1::ListChangesResponse* response) {
   FR_ASSIGN_OR_RETURN(const int page_size,
@@ -43,6 +44,17 @@ absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
       return absl::InvalidArgumentError(
           "page_token: is not a token this service issued for this list");
     }
+  }
+  // A filter the indexes do not serve walks the log: such a page holds a
+  // slot of the costly-read budget while it runs.
+  std::optional<CostlyLists::Slot> slot;
+  if (costly_lists != nullptr && filter.has_value()) {
+    FR_ASSIGN_OR_RETURN(const double cost,
+                        log.EstimateListCost(after, &*filter, page_size,
+                                             deadline, max_page_bytes));
+    FR_ASSIGN_OR_RETURN(std::optional<CostlyLists::Slot> admitted,
+                        costly_lists->AdmitCall(cost, deadline, context));
+    if (admitted.has_value()) slot.emplace(std::move(*admitted));
   }
   bool more = false;
   FR_RETURN_IF_ERROR(log.List(
@@ -72,7 +84,8 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
       authorizer_, "ListChanges",
       [this, context](const v1::ListChangesRequest& in,
                       v1::ListChangesResponse* out) {
-        return List(log_, page_token_key_, max_page_bytes_, context, in, out);
+        return List(log_, page_token_key_, costly_lists_, max_page_bytes_,
+                    context, in, out);
       });
 }
 

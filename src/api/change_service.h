@@ -10,6 +10,7 @@
 
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "src/api/change_feed.h"
+#include "src/api/costly_lists.h"
 #include "src/api/dispatcher.h"
 #include "src/auth/authorizer.h"
 #include "src/store/change_log.h"
@@ -36,6 +37,10 @@ class ChangeService final
   // The key that signs ListChanges' page tokens (required for it).
   void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
 
+  // The budget a ListChanges with a filter the planner expects to be
+  // costly holds a slot of while it runs (null: none).
+  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
+
   // Who may list and watch (null: everyone).
   void set_authorizer(const auth::Authorizer* authorizer) {
     authorizer_ = authorizer;
@@ -58,6 +63,7 @@ class ChangeService final
   Dispatcher* dispatcher_;
   const auth::Authorizer* authorizer_ = nullptr;
   store::PageTokenKey* page_token_key_ = nullptr;
+  CostlyLists* costly_lists_ = nullptr;
   size_t max_page_bytes_ = 0;
 };
 

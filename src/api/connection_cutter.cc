@@ -15,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "src/store/descriptors.h"
 
 namespace forum_registry::api {
 
@@ -146,28 +147,17 @@ int64_t ConnectionCutter::cut() const {
 
 namespace {
 
-// Calls `visit` with a duplicate of each socket descriptor of the process
-// (closed after), until it returns true.
+// Calls `visit` with each socket of the process (a store::SocketRef),
+// until it returns true.
 template <typename Visit>
 void ForEachSocket(Visit visit) {
-  DIR* fds = opendir("/proc/self/fd");
-  if (fds == nullptr) return;
-  std::vector<int> numbers;
-  while (const dirent* entry = readdir(fds)) {
-    int fd = -1;
-    if (absl::SimpleAtoi(entry->d_name, &fd) && fd != dirfd(fds)) {
-      numbers.push_back(fd);
-    }
-  }
-  closedir(fds);
+  const std::vector<int> numbers = store::DescriptorNumbers();
   for (const int fd : numbers) {
     // Checked and shut down through a duplicate: the same socket even if
-    // the number is closed and reused meanwhile.
-    const int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (copy < 0) continue;
-    const bool done = visit(copy);
-    ::close(copy);
-    if (done) return;
+    // the number is closed and reused meanwhile (at EMFILE, through the
+    // number, checked to be the same socket: store/descriptors.h).
+    store::SocketRef socket(fd, "connection cutter");
+    if (socket.valid() && visit(socket)) return;
   }
 }
 
@@ -217,16 +207,15 @@ bool ConnectionCutter::Cut(absl::string_view peer,
   const std::optional<sockaddr_storage> wanted = ParsePeer(peer);
   if (!wanted.has_value()) return false;
   bool found = false;
-  ForEachSocket([&](int fd) {
-    const std::optional<sockaddr_storage> remote = Remote(fd);
+  ForEachSocket([&](const store::SocketRef& socket) {
+    const std::optional<sockaddr_storage> remote = Remote(socket.fd());
     if (!remote.has_value() || !SameAddress(*remote, *wanted)) return false;
     if (!local_ports.empty() &&
-        !absl::c_linear_search(local_ports, LocalPort(fd))) {
+        !absl::c_linear_search(local_ports, LocalPort(socket.fd()))) {
       return false;
     }
-    ::shutdown(fd, SHUT_RDWR);
-    found = true;
-    return true;
+    found = socket.Shutdown();
+    return found;
   });
   return found;
 }
@@ -269,10 +258,11 @@ void HeapGuard::Run() {
     }
     absl::flat_hash_map<std::string, uint64_t> now_received;
     uint64_t most = 0;
-    // A duplicate of the heaviest sender's socket, kept from the scan (so
-    // the socket shut down is the one measured).
-    int heaviest = -1;
-    ForEachSocket([&](int fd) {
+    // The heaviest sender's socket, kept from the scan (so the socket shut
+    // down is the one measured).
+    store::SocketRef heaviest;
+    ForEachSocket([&](const store::SocketRef& socket) {
+      const int fd = socket.fd();
       if (!absl::c_linear_search(ports_, LocalPort(fd))) return false;
       const std::optional<sockaddr_storage> remote = Remote(fd);
       if (!remote.has_value()) return false;  // the listener
@@ -289,18 +279,16 @@ void HeapGuard::Run() {
           total - (before == received.end() ? 0 : before->second);
       if (delta > most) {
         most = delta;
-        if (heaviest >= 0) ::close(heaviest);
-        heaviest = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+        heaviest = store::SocketRef(fd, "heap guard");
       }
       return false;
     });
     received = std::move(now_received);
     const absl::Time now = absl::Now();
     // mallinfo2 locks every arena: asked only when a cut is possible.
-    const bool cut = heaviest >= 0 && most >= kMinBytes &&
-                     now - last_cut >= kPause && HeapInUse() > max_heap_bytes_;
-    if (cut) ::shutdown(heaviest, SHUT_RDWR);
-    if (heaviest >= 0) ::close(heaviest);
+    const bool cut = heaviest.valid() && most >= kMinBytes &&
+                     now - last_cut >= kPause &&
+                     HeapInUse() > max_heap_bytes_ && heaviest.Shutdown();
     if (!cut) continue;
     last_cut = now;
     absl::MutexLock lock(&mu_);

@@ -140,14 +140,9 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
       (query.filter != nullptr || !query.order_field.empty())) {
     FR_ASSIGN_OR_RETURN(const double cost,
                         store_->EstimateListCost(query, deadline));
-    absl::StatusOr<std::optional<CostlyLists::Slot>> admitted =
-        costly_lists_->Admit(cost, deadline);
-    if (!admitted.ok()) {
-      // gRPC's retry policies wait this long before trying again.
-      context->AddTrailingMetadata("grpc-retry-pushback-ms", "250");
-      return admitted.status();
-    }
-    if (admitted->has_value()) slot.emplace(std::move(**admitted));
+    FR_ASSIGN_OR_RETURN(std::optional<CostlyLists::Slot> admitted,
+                        costly_lists_->AdmitCall(cost, deadline, context));
+    if (admitted.has_value()) slot.emplace(std::move(*admitted));
   }
   std::vector<std::string> next;
   FR_RETURN_IF_ERROR(store_->List(query, add, &next, deadline));

@@ -1,6 +1,7 @@
 #include "src/api/search_service.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ std::string TypeOf(const std::string& name) {
 
 absl::Status RunSearch(store::SearchIndex& index,
                        store::PageTokenKey* page_token_key,
+                       CostlyLists* costly_lists,
                        grpc::ServerContextBase* context,
                        const v1::SearchRequest& request,
                        v1::SearchResponse* response) {
@@ -55,6 +57,16 @@ absl::Status RunSearch(store::SearchIndex& index,
   // No page reaches past the last result a query may yield.
   query.page_size =
       std::min(query.page_size, domain::kMaxSearchResults - query.offset);
+  // A search for a word thousands of records hold reads them all to rank
+  // them, and the planner cannot tell it from a cheap one (decisions §47):
+  // every search holds a slot of the costly-read budget while it runs.
+  std::optional<CostlyLists::Slot> slot;
+  if (costly_lists != nullptr) {
+    FR_ASSIGN_OR_RETURN(
+        CostlyLists::Slot admitted,
+        costly_lists->AdmitAlways(deadline, context, "a search"));
+    slot.emplace(std::move(admitted));
+  }
   FR_ASSIGN_OR_RETURN(const store::SearchPage page,
                       index.Search(query, deadline));
   for (const store::SearchHit& hit : page.hits) {
@@ -113,7 +125,8 @@ grpc::ServerUnaryReactor* SearchService::Search(
       dispatcher_, context, Dispatcher::Answer::kLarge, request, response,
       authorizer_, "Search",
       [this, context](const v1::SearchRequest& in, v1::SearchResponse* out) {
-        return RunSearch(index_, page_token_key_, context, in, out);
+        return RunSearch(index_, page_token_key_, costly_lists_, context, in,
+                         out);
       });
 }
 

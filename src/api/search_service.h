@@ -7,6 +7,7 @@
 // it, signed and bound to the query, its types and its filter.
 
 #include "forumregistry/v1/search.grpc.pb.h"
+#include "src/api/costly_lists.h"
 #include "src/api/dispatcher.h"
 #include "src/auth/authorizer.h"
 #include "src/store/page_token_key.h"
@@ -27,6 +28,10 @@ class SearchService final
   // The key that signs page tokens (required).
   void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
 
+  // The budget a search the planner expects to be costly (a word thousands
+  // of records hold) holds a slot of while it runs (null: none).
+  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
+
   // Who may search (null: everyone).
   void set_authorizer(const auth::Authorizer* authorizer) {
     authorizer_ = authorizer;
@@ -45,6 +50,7 @@ class SearchService final
   Dispatcher* dispatcher_;
   const auth::Authorizer* authorizer_ = nullptr;
   store::PageTokenKey* page_token_key_ = nullptr;
+  CostlyLists* costly_lists_ = nullptr;
 };
 
 }  // namespace forum_registry::api

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
+#include "src/store/descriptors.h"
 #include "src/store/errors.h"
 
 namespace forum_registry::server {
@@ -124,6 +125,22 @@ std::string Metrics::Render() const {
   absl::StrAppend(&out,
                   "# HELP forum_registry_up 1 while the server runs.\n"
                   "# TYPE forum_registry_up gauge\nforum_registry_up 1\n");
+  // Descriptors: Prometheus' standard process_* names, and how often a
+  // defence met the limit (store/descriptors.h).
+  absl::StrAppend(
+      &out,
+      "# HELP process_open_fds Open file descriptors.\n"
+      "# TYPE process_open_fds gauge\nprocess_open_fds ",
+      store::OpenDescriptors(),
+      "\n# HELP process_max_fds The most file descriptors the process may "
+      "open.\n# TYPE process_max_fds gauge\nprocess_max_fds ",
+      store::DescriptorLimit(),
+      "\n# HELP forum_registry_descriptors_exhausted_total Times a defence "
+      "(watchdog, connection cutter, heap guard) found no descriptor free "
+      "and went on without a duplicate.\n"
+      "# TYPE forum_registry_descriptors_exhausted_total counter\n"
+      "forum_registry_descriptors_exhausted_total ",
+      store::DescriptorsExhausted(), "\n");
   absl::StrAppend(
       &out,
       "# HELP grpc_server_started_total RPCs started on the server.\n"

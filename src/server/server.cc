@@ -2,14 +2,18 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <memory>
 #include <thread>
 
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/generic/async_generic_service.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/impl/server_builder_option.h"
+#include "grpcpp/impl/server_builder_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
@@ -24,6 +28,7 @@
 #include "src/server/metrics.h"
 #include "src/server/metrics_endpoint.h"
 #include "src/server/rpc_log_interceptor.h"
+#include "src/store/descriptors.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::server {
@@ -114,9 +119,10 @@ std::shared_ptr<grpc::ServerCredentials> ServerCredentials(
 struct Ports {
   int clients = 0;
   int edge = 0;
+  int probe = 0;
   std::vector<int> all() const {
     std::vector<int> ports;
-    for (int port : {clients, edge}) {
+    for (int port : {clients, edge, probe}) {
       if (port > 0) ports.push_back(port);
     }
     return ports;
@@ -199,6 +205,49 @@ std::unique_ptr<grpc::Server> BuildServer(const ServeConfig& config,
       (!config.edge_address.empty() && ports->edge == 0)) {
     return nullptr;
   }
+  return server;
+}
+
+// Removes server reflection, which gRPC adds to every server it builds (a
+// plugin registered for the whole process), from one server.
+class WithoutReflection final : public grpc::ServerBuilderOption {
+ public:
+  void UpdateArguments(grpc::ChannelArguments*) override {}
+  void UpdatePlugins(std::vector<std::unique_ptr<grpc::ServerBuilderPlugin>>*
+                         plugins) override {
+    plugins->erase(
+        std::remove_if(plugins->begin(), plugins->end(),
+                       [](const std::unique_ptr<grpc::ServerBuilderPlugin>& p) {
+                         return p->name().find("reflection") !=
+                                std::string::npos;
+                       }),
+        plugins->end());
+  }
+};
+
+// The probe port: gRPC health and nothing else, in plaintext, with bounds
+// sized for a kubelet, not a client: 4 streams a connection, 4 KiB of
+// headers, 1 KiB requests, idle connections closed after a minute. Health
+// runs on a thread of its own (gRPC's default service).
+std::unique_ptr<grpc::Server> BuildProbeServer(const std::string& address,
+                                               int* port) {
+  // Any other method is answered UNIMPLEMENTED by a callback generic
+  // service (its default), which also gives the server the callback queue
+  // gRPC requires once reflection's synchronous methods are gone.
+  static grpc::CallbackGenericService* const kUnimplemented =
+      new grpc::CallbackGenericService();
+  grpc::ServerBuilder builder;
+  builder.SetOption(std::make_unique<WithoutReflection>());
+  builder.RegisterCallbackGenericService(kUnimplemented);
+  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), port);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 4);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 4 * 1024);
+  builder.SetMaxReceiveMessageSize(1024);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 5 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 5 * 1000);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || *port == 0) return nullptr;
   return server;
 }
 
@@ -298,6 +347,13 @@ absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
 
 int RunServer(const ServeConfig& config) {
   const sigset_t stop_signals = BlockStopSignals();
+  // Descriptors: the hard limit is the operator's; and the handle on
+  // /proc/self/fd that the defences list sockets through is opened now,
+  // while a descriptor is to be had (store/descriptors.h).
+  const int64_t descriptor_limit = store::RaiseDescriptorLimit();
+  store::DescriptorNumbers();
+  LogEvent(spdlog::level::info, "descriptors",
+           {{"limit", descriptor_limit}, {"open", store::OpenDescriptors()}});
 
   absl::StatusOr<std::unique_ptr<auth::Authorizer>> authorizer =
       MakeAuthorizer(config);
@@ -397,12 +453,15 @@ int RunServer(const ServeConfig& config) {
   changes.set_authorizer(authorizer->get());
   changes.set_page_token_key(page_token_key.get());
   changes.set_max_page_bytes(limits.max_page_bytes);
+  changes.set_costly_lists(&costly_lists);
   api::SearchService search(pools.reads(), &dispatcher);
   search.set_authorizer(authorizer->get());
   search.set_page_token_key(page_token_key.get());
+  search.set_costly_lists(&costly_lists);
   Metrics metrics;
   metrics.AddPool("primary", &pools.primary);
   if (pools.replica) metrics.AddPool("read", pools.replica.get());
+  metrics.AddPool("feed", &feed_pool);
   metrics.SetChangeFeed(&feed);
   metrics.SetDispatcher(&dispatcher);
   metrics.SetRecordCache(&record_cache, &revision_check);
@@ -420,8 +479,6 @@ int RunServer(const ServeConfig& config) {
   // The per-connection defences act on clients' connections and on the
   // edge's, which carry one client each (deploy/edge/haproxy.cfg).
   dispatcher.set_ports(ports.all());
-  api::HeapGuard heap_guard(ports.all(), int64_t{config.max_heap_mib} << 20);
-  metrics.SetHeapGuard(&heap_guard);
   std::vector<grpc::HealthCheckServiceInterface*> healths = {
       server->GetHealthCheckService()};
   if (ports.clients > 0) {
@@ -435,14 +492,12 @@ int RunServer(const ServeConfig& config) {
               {"port", static_cast<int64_t>(ports.edge)}});
   }
   // Health alone, in plaintext, for probes that cannot speak TLS
-  // (Kubernetes' gRPC probes): it serves nothing else.
+  // (Kubernetes' gRPC probes): it serves nothing else, not even reflection,
+  // with bounds of its own (BuildProbeServer).
   std::unique_ptr<grpc::Server> probe_server;
   if (!config.probe_address.empty()) {
     int probe_port = 0;
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort(config.probe_address,
-                             grpc::InsecureServerCredentials(), &probe_port);
-    probe_server = builder.BuildAndStart();
+    probe_server = BuildProbeServer(config.probe_address, &probe_port);
     if (probe_server == nullptr || probe_port == 0) {
       LogEvent(spdlog::level::err, "start_failed",
                {{"probe_address", config.probe_address},
@@ -451,10 +506,14 @@ int RunServer(const ServeConfig& config) {
       return 1;
     }
     healths.push_back(probe_server->GetHealthCheckService());
+    ports.probe = probe_port;
     LogEvent(spdlog::level::info, "probe_listening",
              {{"probe_address", config.probe_address},
               {"port", static_cast<int64_t>(probe_port)}});
   }
+  // The heap guard watches every port a client reaches, the probe port too.
+  api::HeapGuard heap_guard(ports.all(), int64_t{config.max_heap_mib} << 20);
+  metrics.SetHeapGuard(&heap_guard);
   const std::function<void(bool)> set_ready = SetUpHealth(healths, services);
 
   HealthMonitor monitor(config.database_url, config.health_check_interval,

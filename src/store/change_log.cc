@@ -15,6 +15,7 @@
 #include "src/store/body.h"
 #include "src/store/errors.h"
 #include "src/store/filter_sql.h"
+#include "src/store/planner_cost.h"
 #include "src/store/transaction.h"
 #include "src/store/watchdog.h"
 
@@ -140,11 +141,9 @@ absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
 
 ChangeLog::ChangeLog(ConnectionPool* pool) : pool_(pool) {}
 
-absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
-                             int page_size,
-                             const std::function<v1::Change*()>& add,
-                             bool* more, absl::Time deadline,
-                             size_t max_bytes) {
+absl::StatusOr<ChangeLog::Statement> ChangeLog::ListStatement(
+    int64_t after, const domain::filter::Node* filter, int page_size,
+    size_t max_bytes) {
   std::vector<std::string> params = {std::to_string(after)};
   std::string condition = "sequence > $1::bigint";
   if (filter != nullptr) {
@@ -155,10 +154,33 @@ absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
   params.push_back(absl::StrCat(
       max_bytes > 0 ? max_bytes : std::numeric_limits<int64_t>::max()));
   // One row more than asked tells whether another page follows.
-  const std::string sql =
+  std::string sql =
       absl::StrCat(ChangesWithin(condition, absl::StrCat(page_size + 1),
                                  absl::StrCat("$", params.size(), "::bigint")),
                    " ORDER BY page.sequence");
+  return Statement{.sql = std::move(sql), .params = std::move(params)};
+}
+
+absl::StatusOr<double> ChangeLog::EstimateListCost(
+    int64_t after, const domain::filter::Node* filter, int page_size,
+    absl::Time deadline, size_t max_bytes) {
+  FR_ASSIGN_OR_RETURN(const Statement statement,
+                      ListStatement(after, filter, page_size, max_bytes));
+  // Its worst case: a page reads the log until it has its rows, which is
+  // the whole log when the filter matches none.
+  return PlannerCost(*pool_, statement.sql, statement.params, deadline,
+                     /*worst_case=*/true);
+}
+
+absl::Status ChangeLog::List(int64_t after, const domain::filter::Node* filter,
+                             int page_size,
+                             const std::function<v1::Change*()>& add,
+                             bool* more, absl::Time deadline,
+                             size_t max_bytes) {
+  FR_ASSIGN_OR_RETURN(const Statement statement,
+                      ListStatement(after, filter, page_size, max_bytes));
+  const std::string& sql = statement.sql;
+  const std::vector<std::string>& params = statement.params;
   return RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {

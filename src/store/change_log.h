@@ -79,6 +79,22 @@ class ChangeLog {
                     const std::function<forumregistry::v1::Change*()>& add,
                     bool* more, absl::Time deadline, size_t max_bytes = 0);
 
+  // The statement List runs, and its parameters (for EXPLAIN in tests).
+  struct Statement {
+    std::string sql;
+    std::vector<std::string> params;
+  };
+  static absl::StatusOr<Statement> ListStatement(
+      int64_t after, const domain::filter::Node* filter, int page_size,
+      size_t max_bytes = 0);
+
+  // What the planner expects List with these arguments to cost at worst
+  // (planner_cost.h).
+  absl::StatusOr<double> EstimateListCost(int64_t after,
+                                          const domain::filter::Node* filter,
+                                          int page_size, absl::Time deadline,
+                                          size_t max_bytes = 0);
+
   absl::StatusOr<RevisionBounds> Bounds(absl::Time deadline);
 
   // Up to `limit` changes after revision `after`, all of them, oldest

@@ -14,6 +14,7 @@
 #include "src/store/change_log.h"
 #include "src/store/filter_sql.h"
 #include "src/store/in_doubt.h"
+#include "src/store/planner_cost.h"
 #include "src/store/transaction.h"
 
 namespace forum_registry::store {
@@ -654,25 +655,9 @@ absl::StatusOr<double> ResourceStore::EstimateListCost(const ListQuery& query,
       return found->second;
     }
   }
-  double cost = 0;
-  FR_RETURN_IF_ERROR(RunSingleRead(
-      *read_pool_, deadline,
-      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        const pqxx::result plan = txn.exec_params(
-            absl::StrCat("EXPLAIN (FORMAT JSON) ", statement.sql),
-            pqxx::prepare::make_dynamic_params(statement.params));
-        const std::string json = plan[0][0].as<std::string>();
-        const std::string kTotal = "\"Total Cost\": ";
-        const size_t at = json.find(kTotal);
-        if (at == std::string::npos ||
-            !absl::SimpleAtod(
-                json.substr(at + kTotal.size(), json.find_first_of(",\n}", at) -
-                                                    at - kTotal.size()),
-                &cost)) {
-          return absl::InternalError("EXPLAIN gave no total cost");
-        }
-        return absl::OkStatus();
-      }));
+  FR_ASSIGN_OR_RETURN(
+      const double cost,
+      PlannerCost(*read_pool_, statement.sql, statement.params, deadline));
   absl::MutexLock lock(&costs_mu_);
   if (costs_.size() >= kMaxKept) costs_.clear();
   costs_[key] = cost;

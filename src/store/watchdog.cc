@@ -57,10 +57,10 @@ Watchdog::Watch::Watch(pqxx::connection_base& connection, absl::Time deadline)
     dog.running_ = true;
   }
   // A duplicate of the socket: shutting it down acts on the connection's
-  // socket, and its number stays ours until Disarm, whatever libpq closes.
-  const int socket = connection.sock();
+  // socket, and its number stays ours until Disarm, whatever libpq closes
+  // (at EMFILE, the number and the socket's identity: descriptors.h).
   dog.entries_.push_front(
-      Entry{.socket = socket < 0 ? -1 : ::fcntl(socket, F_DUPFD_CLOEXEC, 0),
+      Entry{.socket = SocketRef(connection.sock(), "watchdog"),
             .deadline = deadline,
             .scope = scope_});
   entry_ = dog.entries_.begin();
@@ -76,7 +76,6 @@ void Watchdog::Watch::Disarm() {
   // Keep what happened for Fired() and Why().
   fired_ = entry_->fired;
   cancelled_ = entry_->cancelled;
-  if (entry_->socket >= 0) ::close(entry_->socket);
   dog.entries_.erase(entry_);
   armed_ = false;
 }
@@ -114,7 +113,7 @@ void Watchdog::Run() {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
     for (Watch::Entry& entry : entries_) {
-      if (entry.fired || entry.socket < 0) continue;
+      if (entry.fired || !entry.socket.valid()) continue;
       const bool cancelled = entry.scope != nullptr && entry.scope->Cancelled();
       if (cancelled && entry.cancelled_seen == absl::InfiniteFuture()) {
         entry.cancelled_seen = now;
@@ -125,7 +124,7 @@ void Watchdog::Run() {
         continue;
       }
       // The blocked recv() or send() returns at once.
-      ::shutdown(entry.socket, SHUT_RDWR);
+      entry.socket.Shutdown();
       entry.fired = true;
       entry.cancelled = cancelled;
       ++fired_;

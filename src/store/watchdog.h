@@ -34,6 +34,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "src/store/descriptors.h"
 
 namespace pqxx {
 class connection_base;
@@ -115,7 +116,7 @@ class Watchdog {
    private:
     friend class Watchdog;
     struct Entry {
-      int socket = -1;
+      SocketRef socket;
       absl::Time deadline;
       const CallScope* scope = nullptr;
       bool fired = false;

@@ -4,6 +4,7 @@
 // serves again soon after the traffic returns (issue 12).
 
 #include <chrono>
+#include <filesystem>
 #include <future>
 #include <thread>
 #include <vector>
@@ -119,6 +120,111 @@ TEST(DatabaseOutage, CallsEndByTheirDeadlinesAndServiceReturnsWithTheTraffic) {
                       "'forums/during-%'"),
             "0");
   EXPECT_TRUE(CreateForum(channel, "after", absl::Seconds(5)).ok());
+}
+
+// Descriptors (issue 23). CVE-2023-4785: gRPC 1.51's listener stops for
+// good once an accept fails at EMFILE. In a pod the edge keeps the server
+// below its limit: it accepts at most FORUM_REGISTRY_EDGE_MAX_CONNECTIONS
+// client connections, and each has one server connection. And should the
+// process reach its limit anyway (here: connections made straight to the
+// client port, as only a process inside the pod could), the watchdog still
+// cuts a stalled statement, and says it met the limit, in a log line and a
+// metric; the edge's door, which met no accept at the limit, still serves.
+TEST(Descriptors, TheEdgeKeepsTheServerBelowItsLimitAndTheWatchdogCutsAtIt) {
+  auto db = TestDatabase::Create();
+  TcpProxy proxy(UnixSocketOf(db->url()));
+  constexpr int kLimit = 128;
+  auto server = ServerProcess::Start(
+      proxy.Url(db->url()),
+      {"--record-cache-size=0", "--pool-size=2", "--edge-address=127.0.0.1:0"},
+      "SERVING", nullptr, kLimit);
+  EXPECT_THAT(server->Output(),
+              ::testing::HasSubstr(absl::StrCat("\"limit\":", kLimit)));
+  auto edge =
+      EdgeProcess::Start(*server, {.settings = {{"MAX_CONNECTIONS", "40"}}});
+  const auto direct = server->Channel();
+  const auto through_edge = edge->Channel();
+  ASSERT_TRUE(CreateForum(direct, "before", absl::Seconds(5)).ok());
+  ASSERT_TRUE(GetForum(direct, "forums/before", absl::Seconds(5)).ok());
+  ASSERT_TRUE(GetForum(through_edge, "forums/before", absl::Seconds(5)).ok());
+  const auto open_descriptors = [&] {
+    int count = 0;
+    for ([[maybe_unused]] const auto& entry :
+         std::filesystem::directory_iterator(
+             absl::StrCat("/proc/", server->pid(), "/fd"))) {
+      ++count;
+    }
+    return count;
+  };
+  const auto hold = [&](int port, int count, int seconds) {
+    return std::async(std::launch::async, [=] {
+      return RunCommand({"/usr/bin/python3",
+                         SourceDir() + "/tests/e2e/hold_connections.py",
+                         "127.0.0.1", std::to_string(port), "127.0.0.2",
+                         std::to_string(count), std::to_string(seconds),
+                         "/forumregistry.v1.ForumService/GetForum"});
+    });
+  };
+
+  // 300 connections through the edge, each with a call that never ends.
+  std::future<CommandResult> flood = hold(edge->port(), 300, 3);
+  absl::SleepFor(absl::Milliseconds(1500));
+  const int during = open_descriptors();
+  EXPECT_LT(during, kLimit) << "the edge let too many through";
+  std::cout << "descriptors open during the flood through the edge: " << during
+            << " of " << kLimit << "\n";
+  EXPECT_TRUE(GetForum(through_edge, "forums/before", absl::Seconds(2)).ok())
+      << "a client already connected keeps being served";
+  CommandResult held = flood.get();
+  ASSERT_EQ(held.exit_code, 0) << held.error;
+  EXPECT_THAT(held.output, ::testing::StartsWith("open="));
+  grpc::Status after = grpc::Status::CANCELLED;
+  for (int i = 0; i < 50 && !after.ok(); ++i) {
+    after = GetForum(edge->Channel(), "forums/before", absl::Seconds(1));
+    if (!after.ok()) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(after.ok()) << "a new client is accepted: " << Describe(after);
+
+  // 300 connections straight to the client port: the process runs out.
+  flood = hold(server->port(), 300, 4);
+  absl::SleepFor(absl::Milliseconds(1500));
+  proxy.Pause();
+  const grpc::Status stalled =
+      GetForum(direct, "forums/before", absl::Milliseconds(400));
+  EXPECT_THAT(stalled.error_code(),
+              ::testing::AnyOf(grpc::StatusCode::DEADLINE_EXCEEDED,
+                               grpc::StatusCode::UNAVAILABLE))
+      << Describe(stalled);
+  // The server's side of the call ends too, while every descriptor is
+  // taken: its log line comes within the watchdog's grace.
+  const absl::Time asked = absl::Now();
+  const std::string ended_line =
+      "\"method\":\"/forumregistry.v1.ForumService/GetForum\",\"code\":\"";
+  bool ended = false;
+  while (!ended && absl::Now() - asked < absl::Seconds(2)) {
+    const std::string log = server->Output();
+    ended = log.find(ended_line + "DEADLINE_EXCEEDED") != std::string::npos ||
+            log.find(ended_line + "CANCELLED") != std::string::npos;
+    if (!ended) absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_TRUE(ended) << "the stalled call is still in the server";
+  held = flood.get();
+  ASSERT_EQ(held.exit_code, 0) << held.error;
+  EXPECT_THAT(server->Output(), ::testing::HasSubstr("out of file descriptors"))
+      << "the limit was reached, and said so";
+  proxy.Resume();
+
+  // The edge's door still serves new clients.
+  after = grpc::Status::CANCELLED;
+  for (int i = 0; i < 50 && !after.ok(); ++i) {
+    after = GetForum(edge->Channel(), "forums/before", absl::Seconds(1));
+    if (!after.ok()) absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(after.ok()) << Describe(after);
+  const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+  EXPECT_GT(MetricSample(metrics, "forum_registry_descriptors_exhausted_total"),
+            0);
+  EXPECT_EQ(MetricSample(metrics, "process_max_fds"), kLimit);
 }
 
 }  // namespace

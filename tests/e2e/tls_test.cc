@@ -12,6 +12,7 @@
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -22,12 +23,16 @@ namespace forum_registry {
 namespace {
 
 namespace v1 = ::forumregistry::v1;
+using ::forum_registry::testing::BufPath;
+using ::forum_registry::testing::CommandResult;
 using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::HealthStatus;
 using ::forum_registry::testing::MakeTlsFiles;
 using ::forum_registry::testing::ReadFile;
+using ::forum_registry::testing::RunCommand;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
+using ::testing::HasSubstr;
 
 class TlsTest : public ::testing::Test {
  protected:
@@ -115,6 +120,40 @@ TEST_F(TlsTest, APlaintextProbePortServesHealthOnly) {
   EXPECT_EQ(GetForum(probe, "forums/none").error_code(),
             grpc::StatusCode::UNIMPLEMENTED)
       << "the probe port opens no part of the API";
+  // Nor reflection, which stays on the main port.
+  const std::string probe_url = absl::StrCat("http://127.0.0.1:", probe_port);
+  const CommandResult listed = RunCommand(
+      {BufPath(), "curl", "--protocol", "grpc", "--list-services", probe_url});
+  EXPECT_NE(listed.exit_code, 0) << listed.output;
+  EXPECT_THAT(listed.error + listed.output, HasSubstr("nimplemented"));
+
+  // Its own small bounds: four streams a connection. Four Health watches
+  // open; a fifth waits for one of them to end.
+  auto health = grpc::health::v1::Health::NewStub(probe);
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<std::unique_ptr<
+      grpc::ClientReader<grpc::health::v1::HealthCheckResponse>>>
+      watches;
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  for (int i = 0; i < 4; ++i) {
+    contexts.push_back(std::make_unique<grpc::ClientContext>());
+    watches.push_back(health->Watch(contexts.back().get(), request));
+    ASSERT_TRUE(watches.back()->Read(&response));
+  }
+  grpc::ClientContext fifth;
+  fifth.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(1)));
+  auto waiting = health->Watch(&fifth, request);
+  EXPECT_FALSE(waiting->Read(&response));
+  EXPECT_EQ(waiting->Finish().error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  for (size_t i = 0; i < watches.size(); ++i) {
+    contexts[i]->TryCancel();
+    while (watches[i]->Read(&response)) {
+    }
+    watches[i]->Finish();
+  }
+  EXPECT_EQ(HealthStatus(probe), "SERVING") << "a stream is free again";
 }
 
 TEST_F(TlsTest, MutualTlsRefusesAClientWithoutACertificateAndNamesOneWith) {

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -420,7 +421,8 @@ std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
 std::unique_ptr<ServerProcess> ServerProcess::Start(
     const std::string& database_url,
     const std::vector<std::string>& extra_flags, const std::string& wait_for,
-    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+    std::shared_ptr<grpc::ChannelCredentials> credentials,
+    int max_descriptors) {
   auto server = std::unique_ptr<ServerProcess>(new ServerProcess());
   server->credentials_ = std::move(credentials);
   char log_path[] = "/tmp/fr-server-log.XXXXXX";
@@ -449,6 +451,11 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
     if (pid == 0) {
       dup2(log_fd, 1);
       dup2(log_fd, 2);
+      if (max_descriptors > 0) {
+        const rlimit limit = {.rlim_cur = static_cast<rlim_t>(max_descriptors),
+                              .rlim_max = static_cast<rlim_t>(max_descriptors)};
+        setrlimit(RLIMIT_NOFILE, &limit);
+      }
       std::vector<char*> args;
       for (const std::string& arg : argv)
         args.push_back(const_cast<char*>(arg.c_str()));

@@ -112,11 +112,14 @@ class ServerProcess {
   // Starts the server on a free port and waits until health says
   // `wait_for` ("SERVING" unless told otherwise). `credentials` are those
   // Channel() uses (null: plaintext), e.g. TLS for a server given --tls-*.
+  // With `max_descriptors`, the process may open no more (RLIMIT_NOFILE,
+  // soft and hard).
   static std::unique_ptr<ServerProcess> Start(
       const std::string& database_url,
       const std::vector<std::string>& extra_flags = {},
       const std::string& wait_for = "SERVING",
-      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr,
+      int max_descriptors = 0);
   ~ServerProcess();
 
   int port() const { return port_; }
