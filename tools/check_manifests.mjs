@@ -135,44 +135,88 @@ for (const overlay of overlays) {
   const config = at('ConfigMap').data;
   if (!deployment || !job) continue;
   const pod = deployment.spec.template.spec;
-  const server = pod.containers[0];
+  const server = pod.containers.find((c) => c.name === 'server');
+  const edge = pod.containers.find((c) => c.name === 'edge');
+  check(server && edge && pod.containers.length === 2,
+        `${overlay}: the pod runs the server and the edge`);
+  if (!server || !edge) continue;
   const env = Object.fromEntries(server.env.map((e) => [e.name, e]));
-  const ports = Object.fromEntries(server.ports.map((p) => [p.name, p.containerPort]));
+  const portsOf = (c) => Object.fromEntries((c.ports ?? []).map((p) => [p.name, p.containerPort]));
+  const ports = portsOf(server);
+  const edgePorts = portsOf(edge);
+  const allPorts = { ...ports, ...edgePorts };
   check(deployment.spec.replicas >= 2, `${overlay}: at least 2 replicas`);
 
-  // Probes: native gRPC, on the gRPC port; with TLS there, on the plaintext
-  // health-only port (Kubernetes' gRPC probes do not speak TLS), which no
-  // Service exposes.
-  const tls = Boolean(config.FORUM_REGISTRY_TLS_CERT);
-  const probePort = tls ? ports.probes : ports.grpc;
-  if (tls) {
-    check(probePort && (config.FORUM_REGISTRY_PROBE_ADDRESS ?? '').endsWith(`:${probePort}`),
-          `${overlay}: with TLS, the probe address matches the probes container port`);
-    check(!objects.some((o) => o.kind === 'Service' &&
-                               o.spec.ports.some((p) => p.targetPort === 'probes' ||
-                                                        p.targetPort === probePort)),
-          `${overlay}: no Service exposes the probe port`);
-  }
+  // The edge is the one door (docs/security.md): the server has no client
+  // port, only its door for the edge on loopback, which the edge forwards
+  // to; clients reach the edge's grpc port.
+  check(config.FORUM_REGISTRY_LISTEN_ADDRESS === '',
+        `${overlay}: the server listens for clients only through the edge`);
+  check(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(config.FORUM_REGISTRY_EDGE_ADDRESS ?? ''),
+        `${overlay}: the server's door for the edge is on loopback`);
+  check(config.FORUM_REGISTRY_EDGE_UPSTREAM === config.FORUM_REGISTRY_EDGE_ADDRESS,
+        `${overlay}: the edge forwards to the server's door for it`);
+  check((config.FORUM_REGISTRY_EDGE_LISTEN_ADDRESS ?? '').endsWith(`:${edgePorts.grpc}`) &&
+          ports.grpc === undefined,
+        `${overlay}: the edge listens on the grpc container port, the server on none`);
+  check(edge.image === server.image && edge.command?.[0] === '/usr/local/bin/forum-registry-edge',
+        `${overlay}: the edge runs forum-registry-edge from the server's image`);
+  const edgeEnv = Object.fromEntries((edge.env ?? []).map((e) => [e.name, e]));
+  const runtimeDir = edgeEnv.FORUM_REGISTRY_EDGE_RUNTIME_DIR?.value;
+  const runtimeMount = (edge.volumeMounts ?? []).find((m) => m.mountPath === runtimeDir);
+  check(runtimeDir && pod.volumes?.find((v) => v.name === runtimeMount?.name)?.emptyDir,
+        `${overlay}: the edge's runtime folder is an emptyDir (read-only root)`);
+  check(seconds(config.FORUM_REGISTRY_EDGE_TIMEOUT) >
+          seconds(config.FORUM_REGISTRY_WATCH_BOOKMARK_INTERVAL ?? '5s'),
+        `${overlay}: the edge's timeout exceeds the watch bookmark interval`);
+  check(Number(config.FORUM_REGISTRY_EDGE_MAX_CONNECTIONS) > 0 &&
+          Number(config.FORUM_REGISTRY_EDGE_MAX_CONNECTIONS_PER_CLIENT) > 0,
+        `${overlay}: the edge bounds connections, in all and per client`);
+
+  // Probes: native gRPC on the server's plaintext health-only port; HTTP
+  // on the edge's monitor port. No Service exposes either.
+  check(ports.probes && (config.FORUM_REGISTRY_PROBE_ADDRESS ?? '').endsWith(`:${ports.probes}`),
+        `${overlay}: the probe address matches the probes container port`);
+  check((config.FORUM_REGISTRY_EDGE_MONITOR_ADDRESS ?? '').endsWith(`:${edgePorts['edge-monitor']}`),
+        `${overlay}: the edge's monitor address matches its container port`);
+  check(!objects.some((o) => o.kind === 'Service' &&
+                             o.spec.ports.some((p) => ['probes', 'edge-monitor', ports.probes,
+                                                       edgePorts['edge-monitor']]
+                                                        .includes(p.targetPort))),
+        `${overlay}: no Service exposes a probe port`);
   for (const probe of ['startupProbe', 'livenessProbe', 'readinessProbe']) {
-    check(probePort !== undefined && server[probe]?.grpc?.port === probePort,
-          `${overlay}: ${probe} is a gRPC probe on the ${tls ? 'probes' : 'grpc'} port ${probePort}`);
+    check(ports.probes !== undefined && server[probe]?.grpc?.port === ports.probes,
+          `${overlay}: ${probe} is a gRPC probe on the probes port ${ports.probes}`);
+    check(edge[probe]?.httpGet?.port === edgePorts['edge-monitor'] &&
+            edge[probe]?.httpGet?.path === '/healthz',
+          `${overlay}: the edge's ${probe} asks its monitor port`);
   }
   check(server.readinessProbe.grpc.service === undefined,
         `${overlay}: readiness asks the server as a whole (follows the database)`);
   check(server.livenessProbe.grpc.service === 'liveness',
         `${overlay}: liveness asks the "liveness" service (not the database)`);
 
+  // Ingress names its sources for every port, admits the edge's grpc port,
+  // and neither probe port.
+  const policy = at('NetworkPolicy');
+  const rules = policy?.spec?.ingress ?? [];
+  check(rules.length > 0 && rules.every((r) => (r.from ?? []).length > 0),
+        `${overlay}: every ingress rule of the NetworkPolicy names its sources`);
+  const admitted = rules.flatMap((r) => (r.ports ?? []).map((p) => p.port));
+  check(admitted.includes(edgePorts.grpc), `${overlay}: the NetworkPolicy admits the edge's grpc port`);
+  check(!admitted.includes(ports.probes), `${overlay}: the NetworkPolicy admits no one to the probe port`);
+
   // Ports agree: the server listens where the container port says, and the
   // Services point at named container ports.
-  check(config.FORUM_REGISTRY_LISTEN_ADDRESS.endsWith(`:${ports.grpc}`),
-        `${overlay}: listen address matches the grpc container port`);
   check(config.FORUM_REGISTRY_METRICS_ADDRESS.endsWith(`:${ports.metrics}`),
         `${overlay}: metrics address matches the metrics container port`);
   for (const service of objects.filter((o) => o.kind === 'Service')) {
     for (const port of service.spec.ports) {
-      check(port.targetPort in ports,
+      check(port.targetPort in allPorts,
             `${overlay}: Service ${service.metadata.name} port ${port.name} targets a container port`);
     }
+    check(service.spec.ports.some((p) => p.targetPort === 'grpc' && edgePorts.grpc),
+          `${overlay}: Service ${service.metadata.name} sends gRPC to the edge`);
     check(Object.entries(service.spec.selector).every(
             ([k, v]) => deployment.spec.template.metadata.labels[k] === v),
           `${overlay}: Service ${service.metadata.name} selects the server pods`);
@@ -181,7 +225,7 @@ for (const overlay of overlays) {
   check(headless, `${overlay}: a headless Service for client-side balancing`);
 
   // Security context.
-  for (const [name, spec, container] of [['server', pod, server],
+  for (const [name, spec, container] of [['server', pod, server], ['edge', pod, edge],
                                          ['migrate', job.spec.template.spec,
                                           job.spec.template.spec.containers[0]],
                                          ['seed', seed.spec.template.spec,
@@ -229,12 +273,17 @@ for (const overlay of overlays) {
   check(secretOf(jobEnv) === secretOf(env) || serving,
         `${overlay}: the migration Job connects as the server, or grants it a serving role`);
 
-  // The grace period covers the preStop pause, the drain and the shutdown.
+  // The grace period covers the preStop pause, the drain and the shutdown,
+  // and the edge's pause and hard stop.
   const preStop = Number(server.lifecycle?.preStop?.exec?.command?.[1] ?? NaN);
   const needed = preStop + seconds(config.FORUM_REGISTRY_DRAIN_PERIOD) +
                  seconds(config.FORUM_REGISTRY_SHUTDOWN_TIMEOUT);
   check(pod.terminationGracePeriodSeconds > needed,
         `${overlay}: grace period ${pod.terminationGracePeriodSeconds}s exceeds preStop + drain + shutdown (${needed}s)`);
+  const edgeNeeded = Number(edge.lifecycle?.preStop?.exec?.command?.[1] ?? NaN) +
+                     seconds(config.FORUM_REGISTRY_EDGE_HARD_STOP_AFTER);
+  check(pod.terminationGracePeriodSeconds > edgeNeeded,
+        `${overlay}: grace period exceeds the edge's preStop + hard stop (${edgeNeeded}s)`);
 
   // The database credentials come from a Secret, never from the ConfigMap.
   check(secretOf(env), `${overlay}: the database credentials come from a Secret`);
@@ -318,19 +367,24 @@ for (const overlay of overlays) {
             `production: ${name} verifies against the Cluster's CA certificate (and not its key)`);
     }
 
-    // TLS on the gRPC port with a cert-manager certificate naming every
-    // Service, and bearer tokens from mounted keys.
-    check(tls && config.FORUM_REGISTRY_TLS_KEY, 'production: TLS on the gRPC port');
-    const mountOf = (path) => {
-      const mount = server.volumeMounts?.find((m) => (path ?? '').startsWith(`${m.mountPath}/`));
+    // TLS on the gRPC port, ended at the edge, with a cert-manager
+    // certificate naming every Service, and bearer tokens from mounted keys.
+    check(config.FORUM_REGISTRY_EDGE_TLS_CERT && config.FORUM_REGISTRY_EDGE_TLS_KEY,
+          'production: TLS on the gRPC port, at the edge');
+    check(!config.FORUM_REGISTRY_TLS_CERT,
+          'production: the server behind the edge speaks plaintext on loopback');
+    const mountOf = (path, container = server) => {
+      const mount = container.volumeMounts?.find((m) => (path ?? '').startsWith(`${m.mountPath}/`));
       return [mount, pod.volumes?.find((v) => v.name === mount?.name)];
     };
-    const [, tlsVolume] = mountOf(config.FORUM_REGISTRY_TLS_CERT);
+    const [, tlsVolume] = mountOf(config.FORUM_REGISTRY_EDGE_TLS_CERT, edge);
     const certificate = objects.find((o) => o.kind === 'Certificate' &&
                                             o.spec.secretName === tlsVolume?.secret?.secretName);
     check(certificate, 'production: the TLS files come from a cert-manager Certificate\'s Secret');
-    check(mountOf(config.FORUM_REGISTRY_TLS_KEY)[1] === tlsVolume,
+    check(mountOf(config.FORUM_REGISTRY_EDGE_TLS_KEY, edge)[1] === tlsVolume,
           'production: the key is mounted from the same Secret');
+    check(!mountOf(config.FORUM_REGISTRY_EDGE_TLS_KEY, server)[0],
+          'production: the key is mounted into the edge alone');
     const namespace = objects.find((o) => o.kind === 'Namespace')?.metadata?.name;
     for (const service of objects.filter((o) => o.kind === 'Service')) {
       const name = service.metadata.name;

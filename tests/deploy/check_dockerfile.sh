@@ -56,6 +56,17 @@ while read -r library; do
   fi
 done < <(ldd "$binary" | awk '/=> \// {print $3}' | xargs -r readlink -f | sort -u)
 
+# The edge runs from the same image: HAProxy and socat installed, its
+# supervisor and configuration copied where the supervisor looks.
+runtime_stage=$(awk '/^FROM .* AS runtime/ {r=1} r' "$dockerfile")
+grep -qE '^\s+haproxy socat' <<<"$runtime_stage"; check $? "the runtime stage installs haproxy and socat"
+grep -q 'COPY deploy/edge/forum-registry-edge /usr/local/bin/forum-registry-edge' <<<"$runtime_stage"
+check $? "the edge's supervisor is at /usr/local/bin/forum-registry-edge"
+grep -q 'COPY deploy/edge/haproxy.cfg deploy/edge/grpc_status.lua /etc/forum-registry/edge/' <<<"$runtime_stage"
+check $? "the edge's configuration is in /etc/forum-registry/edge"
+grep -q '/etc/forum-registry/edge/haproxy.cfg' "$source_dir/deploy/edge/forum-registry-edge"
+check $? "the supervisor looks for its configuration there"
+
 grep -qE '^USER [0-9]+:[0-9]+$' "$dockerfile"; check $? "runs as a numeric user"
 ! grep -qE '^USER 0(:|$)' "$dockerfile"; check $? "the user is not root"
 grep -qE '^CMD \["serve"\]$' "$dockerfile"; check $? "serve is the default command"
