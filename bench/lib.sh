@@ -9,12 +9,16 @@
 #   bench_serve 50151 [FLAGS...]           # sets $server_pid
 set -euo pipefail
 
+# FR_BENCH_BUILD names another build folder and type ("build/test
+# RelWithDebInfo": script/test's), to measure without a Release build of
+# its own; say so beside the results.
 bench_build() {
   script/bootstrap
   source script/lib/build.sh
   source script/lib/postgres.sh
-  build=$(pwd)/build/release-bench
-  fr_build "$build" Release "$@"
+  local spec=${FR_BENCH_BUILD:-build/release-bench Release}
+  build=$(pwd)/${spec%% *}
+  fr_build "$build" "${spec#* }" "$@"
   bin=$build/src/tools/forum-registry
 }
 

@@ -12,11 +12,13 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
@@ -373,6 +375,77 @@ TEST_F(EdgeTest, PerClientLimitsRefuseOneAddressAndSpareTheOthers) {
       << Describe(refusal);
   EXPECT_THAT(refusal.error_message(),
               HasSubstr("FORUM_REGISTRY_EDGE_MAX_REQUEST_RATE_PER_CLIENT"));
+}
+
+// The peers (the edge's side of each server connection) of the server's
+// log lines for `method`, in order.
+std::vector<std::string> PeersOf(const std::string& log,
+                                 const std::string& method) {
+  std::vector<std::string> peers;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (!absl::StrContains(line, method)) continue;
+    const size_t at = line.find("\"peer\":\"");
+    if (at == absl::string_view::npos) continue;
+    const size_t start = at + 8;
+    peers.emplace_back(line.substr(start, line.find('"', start) - start));
+  }
+  return peers;
+}
+
+// http-reuse never: the calls of one client connection go to server
+// connections of its own, never shared with another client, so the
+// server's per-connection bounds see one client each.
+TEST_F(EdgeTest, EachClientConnectionHasServerConnectionsOfItsOwn) {
+  StartServer();
+  edge_ = EdgeProcess::Start(*server_);
+  const auto first = edge_->Channel();
+  const auto second = edge_->Channel();
+  ASSERT_TRUE(CreateForum(first, "shared").ok());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(GetForum(first, "forums/shared", absl::Seconds(2)).ok());
+  }
+  std::vector<std::string> peers =
+      PeersOf(server_->Output(), "ForumService/GetForum");
+  ASSERT_EQ(peers.size(), 10u);
+  EXPECT_EQ(std::set<std::string>(peers.begin(), peers.end()).size(), 1u)
+      << "one client connection, one server connection";
+  const std::string first_peer = peers[0];
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(GetForum(second, "forums/shared", absl::Seconds(2)).ok());
+  }
+  peers = PeersOf(server_->Output(), "ForumService/GetForum");
+  ASSERT_EQ(peers.size(), 20u);
+  const std::set<std::string> later(peers.begin() + 10, peers.end());
+  EXPECT_EQ(later.size(), 1u);
+  EXPECT_FALSE(later.count(first_peer)) << "never the other client's";
+}
+
+// gRPC A9 at the edge: every FORUM_REGISTRY_EDGE_MAX_CONNECTION_AGE the
+// edge reloads, and its old worker sends each client GOAWAY after its next
+// answer. The client reconnects (here, to the same edge: a new server
+// connection, seen as a new peer in the server's log) without a failed call.
+TEST_F(EdgeTest, ClientConnectionsAreRecycledWithoutAFailedCall) {
+  StartServer();
+  edge_ = EdgeProcess::Start(*server_,
+                             {.settings = {{"MAX_CONNECTION_AGE", "1"},
+                                           {"CLOSE_SPREAD_TIME", "200ms"}}});
+  const auto channel = edge_->Channel();
+  ASSERT_TRUE(CreateForum(channel, "recycled").ok());
+  int failed = 0;
+  std::string first_failure;
+  const absl::Time until = absl::Now() + absl::Seconds(4);
+  while (absl::Now() < until) {
+    const grpc::Status status =
+        GetForum(channel, "forums/recycled", absl::Seconds(2));
+    if (!status.ok() && failed++ == 0) first_failure = Describe(status);
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(failed, 0) << first_failure;
+  const std::vector<std::string> calls =
+      PeersOf(server_->Output(), "ForumService/GetForum");
+  const std::set<std::string> peers(calls.begin(), calls.end());
+  EXPECT_GE(peers.size(), 2u) << "the client never reconnected";
+  EXPECT_THAT(edge_->Output(), HasSubstr("edge_connections_recycled"));
 }
 
 }  // namespace
