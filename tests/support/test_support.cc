@@ -637,18 +637,36 @@ std::string EdgeProcess::address() const {
   return absl::StrCat("127.0.0.1:", port_);
 }
 
-pid_t EdgeProcess::HaproxyPid() const {
-  if (pid_ <= 0) return -1;
-  // The script's children: HAProxy, and now and then a sleep.
-  std::ifstream in(absl::StrCat("/proc/", pid_, "/task/", pid_, "/children"));
+namespace {
+
+// The children of `pid` (of its main thread).
+std::vector<pid_t> ChildrenOf(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/task/", pid, "/children"));
+  std::vector<pid_t> children;
   pid_t child = 0;
-  while (in >> child) {
-    if (absl::StrContains(ReadFile(absl::StrCat("/proc/", child, "/comm")),
-                          "haproxy")) {
-      return child;
+  while (in >> child) children.push_back(child);
+  return children;
+}
+
+bool IsHaproxy(pid_t pid) {
+  return absl::StrContains(ReadFile(absl::StrCat("/proc/", pid, "/comm")),
+                           "haproxy");
+}
+
+}  // namespace
+
+std::vector<pid_t> EdgeProcess::HaproxyPids() const {
+  std::vector<pid_t> pids;
+  if (pid_ <= 0) return pids;
+  // The script's children: HAProxy's master, and now and then a sleep.
+  for (const pid_t master : ChildrenOf(pid_)) {
+    if (!IsHaproxy(master)) continue;
+    pids.push_back(master);
+    for (const pid_t worker : ChildrenOf(master)) {
+      if (IsHaproxy(worker)) pids.push_back(worker);
     }
   }
-  return -1;
+  return pids;
 }
 
 std::shared_ptr<grpc::Channel> EdgeProcess::Channel() const {
@@ -674,8 +692,7 @@ int EdgeProcess::Stop(int signal, int timeout_s) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const pid_t haproxy = HaproxyPid();
-  if (haproxy > 0) kill(haproxy, SIGKILL);
+  for (const pid_t haproxy : HaproxyPids()) kill(haproxy, SIGKILL);
   kill(pid_, SIGKILL);
   waitpid(pid_, &status, 0);
   pid_ = -1;

@@ -172,9 +172,10 @@ class EdgeProcess {
   int port() const { return port_; }
   std::string address() const;  // 127.0.0.1:port
   int MonitorPort() const { return monitor_port_; }
-  // The supervisor script's pid, and HAProxy's (its child).
+  // The supervisor script's pid, and HAProxy's processes (its master, a
+  // child of the script, and the master's workers).
   pid_t pid() const { return pid_; }
-  pid_t HaproxyPid() const;
+  std::vector<pid_t> HaproxyPids() const;
 
   std::shared_ptr<grpc::Channel> Channel() const;
 
