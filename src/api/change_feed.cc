@@ -146,12 +146,14 @@ class ChangeFeed::Watcher final
   };
 
   Watcher(ChangeFeed* feed, std::optional<domain::filter::Node> filter,
-          int64_t after_revision, bool initial_state, WatchOrigin origin)
+          int64_t after_revision, bool initial_state, WatchOrigin origin,
+          grpc::ServerContextBase* context)
       : feed_(feed),
         filter_(std::move(filter)),
         after_revision_(after_revision),
         initial_state_(initial_state),
         origin_(std::move(origin)),
+        context_(context),
         resume_from_(after_revision) {}
 
   void OnWriteDone(bool ok) override {
@@ -201,7 +203,7 @@ class ChangeFeed::Watcher final
       }
       Hold(-held_bytes_);
       done_ = true;
-      destroy = !fetching_;
+      destroy = !fetching_ && !pinned_;
     }
     if (destroy) delete this;
   }
@@ -212,6 +214,9 @@ class ChangeFeed::Watcher final
     if (bytes == 0) return;
     held_bytes_ += bytes;
     feed_->held_bytes_ += bytes;
+    int64_t& callers = feed_->held_per_caller_[origin_.caller];
+    callers += bytes;
+    if (callers <= 0) feed_->held_per_caller_.erase(origin_.caller);
     if (feed_->options_.admission != nullptr) {
       feed_->options_.admission->AddUnsent(bytes);
     }
@@ -281,11 +286,13 @@ class ChangeFeed::Watcher final
     } else if (!queue_.empty()) {
       TakeBatchLocked();
       writing_ = true;
+      write_started_ = absl::Now();
       step.kind = Step::Kind::kWrite;
     } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
       // Pages wait while the bytes waiting for clients are past their
-      // bound (SendBookmarks looks again).
-      starved_ = phase_ != Phase::kStart && feed_->Starved();
+      // bound, or this caller holds its share (Housekeep looks again).
+      starved_ = phase_ != Phase::kStart &&
+                 (feed_->Starved() || feed_->CallerStarved(origin_.caller));
       if (!starved_) {
         fetching_ = true;
         step.kind = Step::Kind::kFetch;
@@ -389,6 +396,7 @@ class ChangeFeed::Watcher final
   const int64_t after_revision_;
   const bool initial_state_;
   const WatchOrigin origin_;
+  grpc::ServerContextBase* const context_;  // the call's, until OnDone
 
   Phase phase_ = Phase::kStart;
   // Read from the database (start, initial, catch-up) up to here.
@@ -413,9 +421,12 @@ class ChangeFeed::Watcher final
   grpc::ByteBuffer current_;
   absl::Time last_write_ = absl::Now();
   bool writing_ = false;
-  bool fetching_ = false;   // a worker holds this watcher
-  bool parked_ = false;     // caught up before the feed thread was ready
-  bool starved_ = false;    // a page waits for the unsent bytes to fall
+  bool fetching_ = false;  // a worker holds this watcher
+  bool parked_ = false;    // caught up before the feed thread was ready
+  bool starved_ = false;   // a page waits for the unsent bytes to fall
+  absl::Time write_started_ = absl::InfinitePast();
+  bool stall_cancelled_ = false;
+  bool pinned_ = false;     // Housekeep is cancelling it: not deleted meanwhile
   int64_t held_bytes_ = 0;  // of owned items in queue_ and batch_
   bool finishing_ = false;
   bool done_ = false;
@@ -469,6 +480,13 @@ bool ChangeFeed::Starved() const {
   return options_.admission != nullptr && options_.admission->UnsentPastBound();
 }
 
+bool ChangeFeed::CallerStarved(const std::string& caller) const {
+  if (options_.held_bytes_per_caller <= 0) return false;
+  const auto it = held_per_caller_.find(caller);
+  return it != held_per_caller_.end() &&
+         it->second >= options_.held_bytes_per_caller;
+}
+
 std::string ChangeFeed::PastBound(const WatchOrigin& origin) const {
   const auto count = [](const absl::flat_hash_map<std::string, int>& counts,
                         const std::string& key) {
@@ -514,7 +532,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
 
   auto* watcher =
       new Watcher(this, *std::move(filter), request.after_revision(),
-                  request.initial_state(), origin);
+                  request.initial_state(), origin, context);
   Watcher::Step step;
   {
     absl::MutexLock lock(&mu_);
@@ -593,7 +611,7 @@ void ChangeFeed::Fetch(Watcher* watcher) {
     if (watcher->done_ || watcher->Ended()) {
       phase = Phase::kLive;  // nothing to read
     } else if ((phase == Phase::kInitial || phase == Phase::kCatchUp) &&
-               Starved()) {
+               (Starved() || CallerStarved(watcher->origin_.caller))) {
       // The bytes waiting for clients passed their bound since this read
       // was scheduled: it waits until they fall (SendBookmarks).
       watcher->fetching_ = false;
@@ -647,8 +665,8 @@ void ChangeFeed::Fetch(Watcher* watcher) {
   {
     absl::MutexLock lock(&mu_);
     watcher->fetching_ = false;
-    destroy = watcher->done_;
-    if (!destroy && !watcher->Ended()) {
+    destroy = watcher->done_ && !watcher->pinned_;
+    if (!watcher->done_ && !watcher->Ended()) {
       const auto fail = [&](const absl::Status& status) {
         watcher->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                   absl::StrCat("cannot read the change log (",
@@ -742,7 +760,9 @@ void ChangeFeed::Fetch(Watcher* watcher) {
   }
   if (destroy) {
     delete watcher;
-  } else {
+  } else if (step.kind != Watcher::Step::Kind::kNone) {
+    // A step means the watcher was not done: it lives until that step's
+    // own callback.
     watcher->Perform(step);
   }
 }
@@ -799,19 +819,55 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
 }
 
-void ChangeFeed::SendBookmarks() {
+void ChangeFeed::Housekeep() {
   std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  std::vector<Watcher*> stalled;
   const absl::Time now = absl::Now();
   const bool starved = Starved();
   {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
-      // A page that waited for the unsent bytes to fall is read now.
-      if (watcher->starved_ && !starved && !watcher->Ended()) {
+      // A page that waited for the bytes to fall is read now.
+      if (watcher->starved_ && !starved && !watcher->Ended() &&
+          !CallerStarved(watcher->origin_.caller)) {
         watcher->starved_ = false;
         watcher->NextInto(&steps);
         continue;
       }
+      // A client that takes nothing while pages wait for it: cancelled,
+      // which ends the write in flight and gives the pages back.
+      if (options_.stall_timeout > absl::ZeroDuration() && watcher->writing_ &&
+          watcher->held_bytes_ > 0 && !watcher->stall_cancelled_ &&
+          now - watcher->write_started_ > options_.stall_timeout) {
+        watcher->stall_cancelled_ = true;
+        ++too_slow_;
+        stalled.push_back(watcher);
+      }
+    }
+    // Pinned: not deleted, even if the call ends meanwhile, until
+    // TryCancel has returned (it may run the reactor's callbacks, which
+    // take the mutex, so it is called without it).
+    for (Watcher* watcher : stalled) watcher->pinned_ = true;
+  }
+  for (Watcher* watcher : stalled) watcher->context_->TryCancel();
+  for (Watcher* watcher : stalled) {
+    bool destroy = false;
+    {
+      absl::MutexLock lock(&mu_);
+      watcher->pinned_ = false;
+      destroy = watcher->done_ && !watcher->fetching_;
+    }
+    if (destroy) delete watcher;
+  }
+  for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+void ChangeFeed::SendBookmarks() {
+  std::vector<std::pair<Watcher*, Watcher::Step>> steps;
+  const absl::Time now = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    for (Watcher* watcher : watchers_) {
       if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended() ||
           watcher->writing_ || !watcher->queue_.empty() ||
           now - watcher->last_write_ < options_.bookmark_interval) {
@@ -886,6 +942,7 @@ void ChangeFeed::FollowLog() {
                      status.ToString());
       }
       failing = true;
+      Housekeep();
       absl::MutexLock lock(&mu_);
       mu_.AwaitWithTimeout(absl::Condition(&follower_exiting_),
                            absl::Seconds(1));
@@ -894,6 +951,7 @@ void ChangeFeed::FollowLog() {
     if (failing) spdlog::info("the change feed follows the log again");
     failing = false;
     SendBookmarks();
+    Housekeep();
   }
   if (options_.cache != nullptr) options_.cache->StopFollowing();
 }

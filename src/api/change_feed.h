@@ -34,8 +34,11 @@
 // `page_bytes`, and count with the server's unsent answers (the
 // dispatcher's --max-unsent-bytes) until written: while those are past
 // their bound, no watcher reads another page; it waits, and goes on when
-// they fall. Changes of the live phase are encoded once and shared by
-// every watcher, so they are not counted per watcher.
+// they fall; nor while its caller's watchers hold `held_bytes_per_caller`,
+// so that one caller who does not read cannot take the bound for itself.
+// A watcher whose client takes no message for `stall_timeout` while it
+// holds pages is cancelled. Changes of the live phase are encoded once and
+// shared by every watcher, so they are not counted per watcher.
 //
 // Thread-safe. Destroy it after the gRPC server has shut down (so every
 // watch is done): it stops its threads, which first finish what they were
@@ -89,6 +92,13 @@ struct ChangeFeedOptions {
   int max_watchers_per_caller = 100;
   // Bytes of records one read for a watcher returns (at least one record).
   size_t page_bytes = 1 << 20;
+  // The most bytes of such pages the watchers of one caller may hold at
+  // once: past it that caller's watchers read no page until theirs are
+  // written, and the others' go on (0: no bound of its own).
+  int64_t held_bytes_per_caller = 0;
+  // A watcher whose client has taken no message for this long while the
+  // watcher holds pages read for it is cancelled (0: never).
+  absl::Duration stall_timeout = absl::Seconds(30);
   // Counts the bytes watchers hold for their clients, and says when no more
   // pages should be read (null: no such bound).
   Dispatcher* admission = nullptr;
@@ -148,10 +158,17 @@ class ChangeFeed {
   void Fetch(Watcher* watcher);
   void FanOut(const std::vector<Event>& events);
   void SendBookmarks();
+  // Reads the pages that waited for the bytes to fall, and cancels the
+  // watchers whose clients stalled; runs every turn of the feed thread,
+  // whether the log can be read or not.
+  void Housekeep();
   void MarkReady(int64_t revision);
   // Whether the bytes waiting for clients are past their bound: watchers
   // read no page then.
   bool Starved() const;
+  // Whether `caller`'s watchers hold their share of pages.
+  bool CallerStarved(const std::string& caller) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Why a watch from `origin` may not open, or "".
   std::string PastBound(const WatchOrigin& origin) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -174,6 +191,8 @@ class ChangeFeed {
   int64_t held_bytes_ ABSL_GUARDED_BY(mu_) = 0;
   absl::flat_hash_map<std::string, int> per_connection_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int64_t> held_per_caller_
+      ABSL_GUARDED_BY(mu_);
 
   std::thread follower_;
   std::vector<std::thread> workers_;

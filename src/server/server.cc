@@ -447,6 +447,11 @@ int RunServer(const ServeConfig& config) {
        .max_watchers = config.max_watches,
        .max_watchers_per_connection = config.max_watches_per_connection,
        .max_watchers_per_caller = config.max_watches_per_caller,
+       // One caller's watchers may hold a quarter of the unsent bytes'
+       // bound in pages; the rest is for everyone else.
+       .held_bytes_per_caller =
+           std::max<int64_t>(config.max_unsent_bytes / 4, 1 << 20),
+       .stall_timeout = config.watch_stall_timeout,
        .admission = &dispatcher},
       &feed_pool);
   api::ChangeService changes(pools.reads(), &feed, &dispatcher);

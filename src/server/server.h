@@ -60,6 +60,9 @@ struct ServeConfig {
   int max_watches = 1000;
   int max_watches_per_connection = 32;
   int max_watches_per_caller = 100;
+  // A watch whose client takes nothing for this long while pages read for
+  // it wait is cancelled (0: never).
+  absl::Duration watch_stall_timeout = absl::Seconds(30);
   int max_message_bytes = 4 * 1024 * 1024;
   // Decoded records Get may reuse while their version is current; 0: none.
   int record_cache_size = 10000;

@@ -69,6 +69,10 @@ int ServeCommand(const std::vector<std::string>& args) {
             "same way: large records fill a buffer before its count does.");
   flags.Duration("watch-bookmark-interval", &config.watch_bookmark_interval,
                  "How often an idle WatchChanges stream gets a bookmark.");
+  flags.Duration("watch-stall-timeout", &config.watch_stall_timeout,
+                 "A WatchChanges stream whose client takes no message for "
+                 "this long while pages of records read for it wait (its "
+                 "initial state, a catch-up) is cancelled; 0: never.");
   flags.Int("max-watches", &config.max_watches,
             "WatchChanges streams open at once; one more is refused with "
             "RESOURCE_EXHAUSTED.");
@@ -184,6 +188,15 @@ int ServeCommand(const std::vector<std::string>& args) {
     std::fprintf(stderr,
                  "forum-registry serve: --listen-address and --edge-address "
                  "are both empty: nothing to listen on\n");
+    return 2;
+  }
+  if (!config.edge_address.empty() && !config.listen_address.empty() &&
+      !server::IsLoopbackAddress(config.listen_address)) {
+    std::fprintf(stderr,
+                 "forum-registry serve: with --edge-address, --listen-address "
+                 "must be empty or on loopback: the edge is the door clients "
+                 "reach (\"%s\" is not loopback)\n",
+                 config.listen_address.c_str());
     return 2;
   }
   if (!config.edge_address.empty() &&

@@ -111,46 +111,23 @@ def replaced(headers, name, value):
     return [(k, value if k == name else v) for k, v in headers]
 
 
-def case_te(host, port, method):
+def one_request(host, port, headers):
+    """Sends one request with `headers` on a connection of its own; the outcome."""
     sock, conn = connect(host, port)
-    headers = replaced(base_headers(host, port, method), "te", "x") + FILLER
     return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
 
 
-def case_grpclb(host, port, method):
-    sock, conn = connect(host, port)
-    headers = base_headers(host, port, method) + [("grpclb_client_stats", "x")] + FILLER
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
-
-
-def case_scheme(host, port, method):
-    sock, conn = connect(host, port)
-    headers = replaced(base_headers(host, port, method), ":scheme", "x") + FILLER
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
-
-
-def case_te_alone(host, port, method):
-    sock, conn = connect(host, port)
-    headers = replaced(base_headers(host, port, method), "te", "x")
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
-
-
-def case_grpclb_alone(host, port, method):
-    sock, conn = connect(host, port)
-    headers = base_headers(host, port, method) + [("grpclb_client_stats", "x")]
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
-
-
-def case_scheme_alone(host, port, method):
-    sock, conn = connect(host, port)
-    headers = replaced(base_headers(host, port, method), ":scheme", "x")
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
-
-
-def case_bin(host, port, method):
-    sock, conn = connect(host, port)
-    headers = base_headers(host, port, method) + [("x-trace-bin", "!!! not base64 @@@")]
-    return outcome_of(sock, conn, send_request(sock, conn, headers), time.monotonic() + 5)
+def bad_header_case(name, value, filler):
+    """A case: the request with header `name` set to `value` (added when the
+    request has none), followed by 40 KiB of headers when `filler`."""
+    def case(host, port, method):
+        headers = base_headers(host, port, method)
+        if any(k == name for k, _ in headers):
+            headers = replaced(headers, name, value)
+        else:
+            headers = headers + [(name, value)]
+        return one_request(host, port, headers + (FILLER if filler else []))
+    return case
 
 
 def case_hpack_table(host, port, method):
@@ -225,13 +202,13 @@ def case_continuation(host, port, method):
 
 
 CASES = {
-    "te": case_te,
-    "grpclb": case_grpclb,
-    "scheme": case_scheme,
-    "te_alone": case_te_alone,
-    "grpclb_alone": case_grpclb_alone,
-    "scheme_alone": case_scheme_alone,
-    "bin": case_bin,
+    "te": bad_header_case("te", "x", filler=True),
+    "grpclb": bad_header_case("grpclb_client_stats", "x", filler=True),
+    "scheme": bad_header_case(":scheme", "x", filler=True),
+    "te_alone": bad_header_case("te", "x", filler=False),
+    "grpclb_alone": bad_header_case("grpclb_client_stats", "x", filler=False),
+    "scheme_alone": bad_header_case(":scheme", "x", filler=False),
+    "bin": bad_header_case("x-trace-bin", "!!! not base64 @@@", filler=False),
     "hpack_table": case_hpack_table,
     "hpack_churn": case_hpack_churn,
     "continuation": case_continuation,

@@ -50,19 +50,12 @@ class TlsTest : public ::testing::Test {
   // TLS trusting the CA `ca`, with the client certificate when `client`.
   std::shared_ptr<grpc::ChannelCredentials> Credentials(const std::string& ca,
                                                         bool client) const {
-    grpc::SslCredentialsOptions options;
-    options.pem_root_certs = ReadFile(File(ca));
-    if (client) {
-      options.pem_private_key = ReadFile(File("client.key"));
-      options.pem_cert_chain = ReadFile(File("client.pem"));
-    }
-    return grpc::SslCredentials(options);
+    return forum_registry::testing::TlsCredentials(dir_, ca, client);
   }
   std::shared_ptr<grpc::Channel> ChannelWith(
       std::shared_ptr<grpc::ChannelCredentials> credentials) const {
-    grpc::ChannelArguments args;
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    return grpc::CreateCustomChannel(server_->address(), credentials, args);
+    return forum_registry::testing::ChannelOfItsOwn(server_->address(),
+                                                    std::move(credentials));
   }
   std::vector<std::string> TlsFlags() const {
     return {absl::StrCat("--tls-cert=", File("server.pem")),

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <pqxx/pqxx>
 #include <random>
@@ -499,32 +500,41 @@ std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
   // A channel of its own, with its own connection: a channel that failed to
   // connect (to a server still starting) backs off for seconds, and channels
   // share connections through gRPC's global subchannel pool otherwise.
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address(),
-                                   credentials_ != nullptr
-                                       ? credentials_
-                                       : grpc::InsecureChannelCredentials(),
-                                   args);
+  return ChannelOfItsOwn(address(), credentials_ != nullptr
+                                        ? credentials_
+                                        : grpc::InsecureChannelCredentials());
 }
 
-int ServerProcess::Stop(int signal, int timeout_s) {
-  if (pid_ <= 0) return -1;
-  kill(pid_, signal);
+namespace {
+
+// Sends `signal` to the child `*pid` and waits up to `timeout_s` for it to
+// exit; then `before_kill` and SIGKILL. Its exit code, or -1 if it had to
+// be killed; *pid is -1 after.
+int StopChild(pid_t* pid, int signal, int timeout_s,
+              const std::function<void()>& before_kill = {}) {
+  if (*pid <= 0) return -1;
+  kill(*pid, signal);
   const auto give_up =
       std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
   int status = 0;
   while (std::chrono::steady_clock::now() < give_up) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
       return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (before_kill) before_kill();
+  kill(*pid, SIGKILL);
+  waitpid(*pid, &status, 0);
+  *pid = -1;
   return -1;
+}
+
+}  // namespace
+
+int ServerProcess::Stop(int signal, int timeout_s) {
+  return StopChild(&pid_, signal, timeout_s);
 }
 
 std::string ServerProcess::Output() const { return ReadFile(log_path_); }
@@ -670,36 +680,39 @@ std::vector<pid_t> EdgeProcess::HaproxyPids() const {
 }
 
 std::shared_ptr<grpc::Channel> EdgeProcess::Channel() const {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address(),
-                                   options_.credentials != nullptr
-                                       ? options_.credentials
-                                       : grpc::InsecureChannelCredentials(),
-                                   args);
+  return ChannelOfItsOwn(address(), options_.credentials != nullptr
+                                        ? options_.credentials
+                                        : grpc::InsecureChannelCredentials());
 }
 
 int EdgeProcess::Stop(int signal, int timeout_s) {
-  if (pid_ <= 0) return -1;
-  kill(pid_, signal);
-  const auto give_up =
-      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  for (const pid_t haproxy : HaproxyPids()) kill(haproxy, SIGKILL);
-  kill(pid_, SIGKILL);
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
-  return -1;
+  // HAProxy outlives a supervisor killed outright: it goes first.
+  return StopChild(&pid_, signal, timeout_s, [this] {
+    for (const pid_t haproxy : HaproxyPids()) kill(haproxy, SIGKILL);
+  });
 }
 
 std::string EdgeProcess::Output() const { return ReadFile(log_path_); }
+
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& dir,
+                                                         const std::string& ca,
+                                                         bool client) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = ReadFile(dir + "/" + ca);
+  if (client) {
+    options.pem_private_key = ReadFile(dir + "/client.key");
+    options.pem_cert_chain = ReadFile(dir + "/client.pem");
+  }
+  return grpc::SslCredentials(options);
+}
+
+std::shared_ptr<grpc::Channel> ChannelOfItsOwn(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, std::move(credentials), args);
+}
 
 void MakeTlsFiles(const std::string& dir, const std::string& prefix) {
   const std::string p = dir + "/" + (prefix.empty() ? "" : prefix + "-");

@@ -220,6 +220,18 @@ class SharedRegistry : public ::testing::Environment {
 // `prefix`, files are named prefix-ca.pem and so on.
 void MakeTlsFiles(const std::string& dir, const std::string& prefix = "");
 
+// TLS for a client of the files MakeTlsFiles made in `dir`: trusting the
+// CA in the file `ca` there, presenting client.pem when `client`.
+std::shared_ptr<grpc::ChannelCredentials> TlsCredentials(const std::string& dir,
+                                                         const std::string& ca,
+                                                         bool client);
+
+// A channel with a connection of its own (no subchannel shared with other
+// channels) to `address`.
+std::shared_ptr<grpc::Channel> ChannelOfItsOwn(
+    const std::string& address,
+    std::shared_ptr<grpc::ChannelCredentials> credentials);
+
 // The contents of a file ("" if unreadable).
 std::string ReadFile(const std::string& path);
 
