@@ -419,6 +419,70 @@ std::string HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
       response.status());
 }
 
+namespace {
+
+// Sends `signal` to the child `*pid` and waits up to `timeout_s` for it to
+// exit; then `before_kill` and SIGKILL. Its exit code, or -1 if it had to
+// be killed; *pid is -1 after.
+int StopChild(pid_t* pid, int signal, int timeout_s,
+              const std::function<void()>& before_kill = {}) {
+  if (*pid <= 0) return -1;
+  kill(*pid, signal);
+  const auto give_up =
+      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (before_kill) before_kill();
+  kill(*pid, SIGKILL);
+  waitpid(*pid, &status, 0);
+  *pid = -1;
+  return -1;
+}
+
+// Forks and runs `argv` with its stdout and stderr on `log_fd`, after
+// `in_child` (a limit, the environment) in the child.
+pid_t Spawn(const std::vector<std::string>& argv, int log_fd,
+            const std::function<void()>& in_child = {}) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    if (in_child) in_child();
+    std::vector<char*> args;
+    for (const std::string& arg : argv)
+      args.push_back(const_cast<char*>(arg.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// Waits up to `timeout` until `ready()`: true then. False if the child
+// *pid exited first (*pid is -1 after) or the time ran out.
+bool AwaitReady(pid_t* pid, std::chrono::seconds timeout,
+                const std::function<bool()>& ready) {
+  const auto give_up = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < give_up) {
+    int status = 0;
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      *pid = -1;
+      return false;
+    }
+    if (ready()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+}  // namespace
+
 std::unique_ptr<ServerProcess> ServerProcess::Start(
     const std::string& database_url,
     const std::vector<std::string>& extra_flags, const std::string& wait_for,
@@ -448,38 +512,22 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
         });
     if (!sets_auth) argv.push_back("--no-auth");
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    const pid_t pid = fork();
-    if (pid == 0) {
-      dup2(log_fd, 1);
-      dup2(log_fd, 2);
+    server->pid_ = Spawn(argv, log_fd, [max_descriptors] {
       if (max_descriptors > 0) {
         const rlimit limit = {.rlim_cur = static_cast<rlim_t>(max_descriptors),
                               .rlim_max = static_cast<rlim_t>(max_descriptors)};
         setrlimit(RLIMIT_NOFILE, &limit);
       }
-      std::vector<char*> args;
-      for (const std::string& arg : argv)
-        args.push_back(const_cast<char*>(arg.c_str()));
-      args.push_back(nullptr);
-      execv(args[0], args.data());
-      _exit(127);
+    });
+    if (AwaitReady(&server->pid_, std::chrono::seconds(30), [&] {
+          return HealthStatus(server->Channel()) == wait_for;
+        })) {
+      close(log_fd);
+      return server;
     }
-    server->pid_ = pid;
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < give_up) {
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        server->pid_ = -1;
-        break;  // exited: the port may have been taken; try another
-      }
-      if (HealthStatus(server->Channel()) == wait_for) {
-        close(log_fd);
-        return server;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (server->pid_ > 0) break;  // running but never healthy
+    // Exited (the port may have been taken: try another), or running but
+    // never healthy.
+    if (server->pid_ > 0) break;
   }
   close(log_fd);
   ADD_FAILURE() << "the server did not become " << wait_for << "; its output:\n"
@@ -504,34 +552,6 @@ std::shared_ptr<grpc::Channel> ServerProcess::Channel() const {
                                         ? credentials_
                                         : grpc::InsecureChannelCredentials());
 }
-
-namespace {
-
-// Sends `signal` to the child `*pid` and waits up to `timeout_s` for it to
-// exit; then `before_kill` and SIGKILL. Its exit code, or -1 if it had to
-// be killed; *pid is -1 after.
-int StopChild(pid_t* pid, int signal, int timeout_s,
-              const std::function<void()>& before_kill = {}) {
-  if (*pid <= 0) return -1;
-  kill(*pid, signal);
-  const auto give_up =
-      std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  int status = 0;
-  while (std::chrono::steady_clock::now() < give_up) {
-    if (waitpid(*pid, &status, WNOHANG) == *pid) {
-      *pid = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (before_kill) before_kill();
-  kill(*pid, SIGKILL);
-  waitpid(*pid, &status, 0);
-  *pid = -1;
-  return -1;
-}
-
-}  // namespace
 
 int ServerProcess::Stop(int signal, int timeout_s) {
   return StopChild(&pid_, signal, timeout_s);
@@ -602,35 +622,23 @@ std::unique_ptr<EdgeProcess> EdgeProcess::Start(const ServerProcess& server,
         {"HARD_STOP_AFTER", "5s"}};
     settings.insert(settings.end(), edge->options_.settings.begin(),
                     edge->options_.settings.end());
-    const pid_t pid = fork();
-    if (pid == 0) {
-      dup2(log_fd, 1);
-      dup2(log_fd, 2);
-      for (const auto& [name, value] : settings) {
-        setenv(absl::StrCat("FORUM_REGISTRY_EDGE_", name).c_str(),
-               value.c_str(), 1);
-      }
-      const std::string script =
-          SourceDir() + "/deploy/edge/forum-registry-edge";
-      execl(script.c_str(), script.c_str(), nullptr);
-      _exit(127);
+    edge->pid_ =
+        Spawn({SourceDir() + "/deploy/edge/forum-registry-edge"}, log_fd,
+              [&settings] {
+                for (const auto& [name, value] : settings) {
+                  setenv(absl::StrCat("FORUM_REGISTRY_EDGE_", name).c_str(),
+                         value.c_str(), 1);
+                }
+              });
+    if (AwaitReady(&edge->pid_, std::chrono::seconds(20), [&] {
+          return HealthStatus(edge->Channel()) == "SERVING";
+        })) {
+      close(log_fd);
+      return edge;
     }
-    edge->pid_ = pid;
-    const auto give_up =
-        std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < give_up) {
-      int status = 0;
-      if (waitpid(pid, &status, WNOHANG) == pid) {
-        edge->pid_ = -1;
-        break;  // exited: a port may have been taken; try others
-      }
-      if (HealthStatus(edge->Channel()) == "SERVING") {
-        close(log_fd);
-        return edge;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (edge->pid_ > 0) break;  // running but never passing calls
+    // Exited (a port may have been taken: try others), or running but
+    // never passing calls.
+    if (edge->pid_ > 0) break;
   }
   close(log_fd);
   ADD_FAILURE() << "the edge did not pass a health check; its output:\n"
