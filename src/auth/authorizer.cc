@@ -22,14 +22,14 @@ constexpr absl::string_view kBearer = "Bearer ";
 // (edge.h).
 absl::StatusOr<std::optional<std::string>> CertificateIdentity(
     const grpc::ServerContextBase& context) {
-  if (FromEdge(context)) {
+  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  if (FromEdge(auth.get())) {
     const std::optional<std::string> edge = EdgeClientCertificate(context);
     if (!edge.has_value()) return std::nullopt;
     absl::StatusOr<std::string> name = CertificateName(*edge);
     if (!name.ok()) return absl::UnauthenticatedError(name.status().message());
     return std::optional<std::string>(*std::move(name));
   }
-  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) return std::nullopt;
   for (const char* property :
        {GRPC_PEER_SPIFFE_ID_PROPERTY_NAME, GRPC_PEER_URI_PROPERTY_NAME,

@@ -37,7 +37,10 @@ std::string Ia5(const ASN1_IA5STRING* text) {
 }  // namespace
 
 bool FromEdge(const grpc::ServerContextBase& context) {
-  const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+  return FromEdge(context.auth_context().get());
+}
+
+bool FromEdge(const grpc::AuthContext* auth) {
   if (auth == nullptr) return false;
   const std::vector<grpc::string_ref> type =
       auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
@@ -45,22 +48,15 @@ bool FromEdge(const grpc::ServerContextBase& context) {
          absl::string_view(type[0].data(), type[0].size()) == kLocalTransport;
 }
 
-std::string ClientAddress(const grpc::ServerContextBase& context) {
-  if (FromEdge(context)) {
-    if (std::optional<std::string> address =
-            Header(context, kEdgeClientAddress)) {
-      return *std::move(address);
-    }
-  }
-  return context.peer();
+std::optional<std::string> EdgeClientAddress(
+    const grpc::ServerContextBase& context) {
+  if (!FromEdge(context)) return std::nullopt;
+  return Header(context, kEdgeClientAddress);
 }
 
 std::string ClientHost(const grpc::ServerContextBase& context) {
-  if (FromEdge(context)) {
-    if (std::optional<std::string> address =
-            Header(context, kEdgeClientAddress)) {
-      return *std::move(address);
-    }
+  if (std::optional<std::string> address = EdgeClientAddress(context)) {
+    return *std::move(address);
   }
   return PeerHost(context.peer());
 }

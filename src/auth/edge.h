@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "grpcpp/security/auth_context.h"
 #include "grpcpp/server_context.h"
 
 namespace forum_registry::auth {
@@ -33,12 +34,15 @@ inline constexpr char kEdgeClientAddress[] =
 inline constexpr char kEdgeClientCertificate[] =
     "x-forum-registry-edge-client-cert";
 
-// Whether the call came in on the edge listener.
+// Whether the call came in on the edge listener; from its auth context
+// (context.auth_context()) where the caller has it already.
 bool FromEdge(const grpc::ServerContextBase& context);
+bool FromEdge(const grpc::AuthContext* auth);
 
-// The address of the client: the edge's word for it on an edge call, else
-// gRPC's peer ("ipv4:10.1.2.3:5000").
-std::string ClientAddress(const grpc::ServerContextBase& context);
+// The client's address the edge sent for this call; nullopt on calls not
+// from the edge.
+std::optional<std::string> EdgeClientAddress(
+    const grpc::ServerContextBase& context);
 
 // The client's host alone: the edge's word on an edge call, else the host
 // of gRPC's peer ("10.1.2.3", "::1"; the peer as it is if it has none).

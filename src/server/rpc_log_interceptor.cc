@@ -1,6 +1,7 @@
 #include "src/server/rpc_log_interceptor.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/time/clock.h"
@@ -45,9 +46,9 @@ class RpcLogInterceptor final : public grpc::experimental::Interceptor {
           {"peer", info_->server_context()->peer()},
       };
       // Behind the edge, the peer is the edge; the client is named apart.
-      if (auth::FromEdge(*info_->server_context())) {
-        fields.push_back(
-            {"client_address", auth::ClientAddress(*info_->server_context())});
+      if (std::optional<std::string> client =
+              auth::EdgeClientAddress(*info_->server_context())) {
+        fields.push_back({"client_address", *std::move(client)});
       }
       if (!status.ok()) fields.push_back({"message", status.error_message()});
       if (suppressed > 0) fields.push_back({"suppressed", suppressed});
