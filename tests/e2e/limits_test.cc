@@ -44,6 +44,19 @@ namespace v1 = ::forumregistry::v1;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
+// `count` copies of the record `seed` of `table`, named `{prefix}{n}`, each
+// with its string field `field` 50 KB long: large records, written fast by
+// SQL.
+void InsertLargeCopies(const TestDatabase& db, const std::string& table,
+                       const std::string& seed, const std::string& prefix,
+                       const std::string& field, int count) {
+  db.Execute(absl::StrCat("INSERT INTO ", table, " (name, body) SELECT '",
+                          prefix, "' || g, jsonb_set(body, '{", field,
+                          "}', to_jsonb(repeat('x', 50000))) FROM ", table,
+                          ", generate_series(1, ", count, ") g WHERE name = '",
+                          seed, "'"));
+}
+
 v1::Statement NewStatement(const std::string& text) {
   v1::Statement statement;
   statement.set_display_name("A long statement");
@@ -472,12 +485,8 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   // 40 statements of 50 KB: a page of them is 2 MB.
   ASSERT_TRUE(
       CreateStatement(channel, "seed", NewStatement("a short text")).ok());
-  db->Execute(
-      "INSERT INTO statements (name, body) "
-      "SELECT 'statements/s' || g, "
-      "jsonb_set(body, '{text}', to_jsonb(repeat('x', 50000))) "
-      "FROM statements, generate_series(1, 40) g "
-      "WHERE name = 'statements/seed'");
+  InsertLargeCopies(*db, "statements", "statements/seed", "statements/s",
+                    "text", 40);
   v1::ListStatementsResponse page;
   ASSERT_TRUE(ListStatements(channel, 1000, &page).ok());
   ASSERT_EQ(page.statements_size(), 41);
@@ -653,11 +662,8 @@ TEST(WatchBounds, AClientThatTakesNoPageIsCancelled) {
       db->url(), {"--watch-stall-timeout=1s", "--record-cache-size=0"});
   auto channel = server->Channel();
   ASSERT_TRUE(CreateForum(channel, "open").ok());
-  db->Execute(
-      "INSERT INTO forums (name, body) "
-      "SELECT 'forums/f' || g, "
-      "jsonb_set(body, '{description}', to_jsonb(repeat('x', 50000))) "
-      "FROM forums, generate_series(1, 100) g WHERE name = 'forums/open'");
+  InsertLargeCopies(*db, "forums", "forums/open", "forums/f", "description",
+                    100);
   std::future<CommandResult> slow = std::async(std::launch::async, [&] {
     return RunCommand({kPython, SourceDir() + "/tests/e2e/slow_callers.py",
                        "127.0.0.1", std::to_string(server->port()), "1", "2",
@@ -694,12 +700,8 @@ TEST(Overload, NonReadingInitialStateWatchesAreBoundedAndGetsKeepAnswering) {
   auto channel = server->Channel();
   ASSERT_TRUE(CreateForum(channel, "open").ok());
   // 2,000 forums of 50 KB: an initial state of 100 MB, in its first kind.
-  db->Execute(
-      "INSERT INTO forums (name, body) "
-      "SELECT 'forums/f' || g, "
-      "jsonb_set(body, '{description}', to_jsonb(repeat('x', 50000))) "
-      "FROM forums, generate_series(1, 2000) g "
-      "WHERE name = 'forums/open'");
+  InsertLargeCopies(*db, "forums", "forums/open", "forums/f", "description",
+                    2000);
 
   // 300 initial-state watches on 10 connections that never read, from
   // 127.0.0.2: without a bound each would hold a page of up to 16 MB, 4.8 GB

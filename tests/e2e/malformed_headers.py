@@ -180,25 +180,7 @@ def case_continuation(host, port, method):
             sock.sendall(frame.serialize())
     except OSError:
         return "closed"
-    # The connection's state machine never saw these frames: read raw.
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        try:
-            sock.settimeout(max(0.01, deadline - time.monotonic()))
-            data = sock.recv(65536)
-        except socket.timeout:
-            break
-        except OSError:
-            return "closed"
-        if not data:
-            return "closed"
-        try:
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    return f"goaway={int(event.error_code)}"
-        except h2.exceptions.ProtocolError:
-            return "closed"
-    return "timeout"
+    return outcome_of(sock, conn, stream, time.monotonic() + 5)
 
 
 CASES = {
