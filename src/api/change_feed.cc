@@ -222,6 +222,13 @@ class ChangeFeed::Watcher final
     }
   }
 
+  // Whether a page read now would pass the bound of bytes waiting for
+  // clients, or this caller's share of it: it waits (Housekeep looks
+  // again).
+  bool PagesMustWaitLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    return feed_->Starved() || feed_->CallerStarved(origin_.caller);
+  }
+
   // Drops what waits in the queue.
   void DropQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
     for (const Item& item : queue_) Hold(-item.owned_bytes());
@@ -291,8 +298,7 @@ class ChangeFeed::Watcher final
     } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
       // Pages wait while the bytes waiting for clients are past their
       // bound, or this caller holds its share (Housekeep looks again).
-      starved_ = phase_ != Phase::kStart &&
-                 (feed_->Starved() || feed_->CallerStarved(origin_.caller));
+      starved_ = phase_ != Phase::kStart && PagesMustWaitLocked();
       if (!starved_) {
         fetching_ = true;
         step.kind = Step::Kind::kFetch;
@@ -611,9 +617,9 @@ void ChangeFeed::Fetch(Watcher* watcher) {
     if (watcher->done_ || watcher->Ended()) {
       phase = Phase::kLive;  // nothing to read
     } else if ((phase == Phase::kInitial || phase == Phase::kCatchUp) &&
-               (Starved() || CallerStarved(watcher->origin_.caller))) {
+               watcher->PagesMustWaitLocked()) {
       // The bytes waiting for clients passed their bound since this read
-      // was scheduled: it waits until they fall (SendBookmarks).
+      // was scheduled: it waits until they fall (Housekeep).
       watcher->fetching_ = false;
       watcher->starved_ = true;
       return;
@@ -823,13 +829,12 @@ void ChangeFeed::Housekeep() {
   std::vector<std::pair<Watcher*, Watcher::Step>> steps;
   std::vector<Watcher*> stalled;
   const absl::Time now = absl::Now();
-  const bool starved = Starved();
   {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
       // A page that waited for the bytes to fall is read now.
-      if (watcher->starved_ && !starved && !watcher->Ended() &&
-          !CallerStarved(watcher->origin_.caller)) {
+      if (watcher->starved_ && !watcher->Ended() &&
+          !watcher->PagesMustWaitLocked()) {
         watcher->starved_ = false;
         watcher->NextInto(&steps);
         continue;
