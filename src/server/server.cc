@@ -351,9 +351,10 @@ int RunServer(const ServeConfig& config) {
   // /proc/self/fd that the defences list sockets through is opened now,
   // while a descriptor is to be had (store/descriptors.h).
   const int64_t descriptor_limit = store::RaiseDescriptorLimit();
-  store::DescriptorNumbers();
+  const int64_t descriptors_open =
+      static_cast<int64_t>(store::DescriptorNumbers().size());
   LogEvent(spdlog::level::info, "descriptors",
-           {{"limit", descriptor_limit}, {"open", store::OpenDescriptors()}});
+           {{"limit", descriptor_limit}, {"open", descriptors_open}});
 
   absl::StatusOr<std::unique_ptr<auth::Authorizer>> authorizer =
       MakeAuthorizer(config);
