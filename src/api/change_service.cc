@@ -72,9 +72,14 @@ absl::Status List(store::ChangeLog& log, store::PageTokenKey* page_token_key,
 
 }  // namespace
 
-ChangeService::ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed,
-                             Dispatcher* dispatcher)
-    : log_(read_pool), feed_(feed), dispatcher_(dispatcher) {}
+ChangeService::ChangeService(const ChangeServiceDeps& deps)
+    : log_(&deps.common.read_pool),
+      feed_(&deps.feed),
+      dispatcher_(&deps.common.dispatcher),
+      authorizer_(&deps.common.authorizer),
+      page_token_key_(&deps.common.page_token_key),
+      costly_lists_(&deps.common.costly_lists),
+      max_page_bytes_(deps.limits.max_page_bytes) {}
 
 grpc::ServerUnaryReactor* ChangeService::ListChanges(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
@@ -91,13 +96,10 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  std::string identity;
-  if (authorizer_ != nullptr) {
-    const absl::StatusOr<auth::Caller> caller =
-        authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
-    if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
-    identity = caller->identity;
-  }
+  const absl::StatusOr<auth::Caller> caller =
+      authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
+  if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
+  const std::string identity = caller->identity;
   v1::WatchChangesRequest parsed;
   if (!Dispatcher::Parse(*request, &parsed).ok()) {
     return ChangeFeed::Refuse(grpc::Status(

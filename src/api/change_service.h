@@ -12,12 +12,25 @@
 #include "src/api/change_feed.h"
 #include "src/api/costly_lists.h"
 #include "src/api/dispatcher.h"
+#include "src/api/resource_methods.h"
+#include "src/api/service_deps.h"
 #include "src/auth/authorizer.h"
 #include "src/store/change_log.h"
 #include "src/store/page_token_key.h"
 #include "src/store/pool.h"
 
 namespace forum_registry::api {
+
+// What the change service stands on. The references must outlive it.
+struct ChangeServiceDeps {
+  // ListChanges reads from `common.read_pool` on `common.dispatcher`'s
+  // workers.
+  const CommonDeps& common;
+  // WatchChanges streams from the feed.
+  ChangeFeed& feed;
+  // A ListChanges page holds at most `limits.max_page_bytes` of records.
+  const SizeLimits& limits;
+};
 
 class ChangeService final
     : public forumregistry::v1::ChangeService::
@@ -26,25 +39,9 @@ class ChangeService final
                   WithRawCallbackMethod_WatchChanges<
                       forumregistry::v1::ChangeService::Service>> {
  public:
-  // Lists from `read_pool` (a replica's, or the primary's) on `dispatcher`'s
-  // workers; watches with `feed`.
-  ChangeService(store::ConnectionPool* read_pool, ChangeFeed* feed,
-                Dispatcher* dispatcher);
-
-  // The most bytes of records in a ListChanges page (0: no bound).
-  void set_max_page_bytes(size_t bytes) { max_page_bytes_ = bytes; }
-
-  // The key that signs ListChanges' page tokens (required for it).
-  void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
-
-  // The budget a ListChanges with a filter the planner expects to be
-  // costly holds a slot of while it runs (null: none).
-  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
-
-  // Who may list and watch (null: everyone).
-  void set_authorizer(const auth::Authorizer* authorizer) {
-    authorizer_ = authorizer;
-  }
+  // A ListChanges with a filter the planner expects to be costly holds a
+  // slot of `deps.common.costly_lists` while it runs.
+  explicit ChangeService(const ChangeServiceDeps& deps);
 
   // Raw, like the resource services' methods (api/dispatcher.h).
   grpc::ServerUnaryReactor* ListChanges(grpc::CallbackServerContext* context,
@@ -59,12 +56,12 @@ class ChangeService final
 
  private:
   store::ChangeLog log_;
-  ChangeFeed* feed_;
-  Dispatcher* dispatcher_;
-  const auth::Authorizer* authorizer_ = nullptr;
-  store::PageTokenKey* page_token_key_ = nullptr;
-  CostlyLists* costly_lists_ = nullptr;
-  size_t max_page_bytes_ = 0;
+  ChangeFeed* const feed_;
+  Dispatcher* const dispatcher_;
+  const auth::Authorizer* const authorizer_;
+  store::PageTokenKey* const page_token_key_;
+  CostlyLists* const costly_lists_;
+  const size_t max_page_bytes_;
 };
 
 }  // namespace forum_registry::api

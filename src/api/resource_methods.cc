@@ -56,9 +56,16 @@ absl::Status CheckRequestId(store::WriteRequest* write) {
 
 }  // namespace
 
-ResourceMethods::ResourceMethods(store::ResourceStore* store,
-                                 const domain::ResourceType& type)
-    : store_(store), type_(type) {}
+ResourceMethods::ResourceMethods(store::ResourceStore& store,
+                                 const domain::ResourceType& type,
+                                 store::PageTokenKey& page_token_key,
+                                 CostlyLists& costly_lists,
+                                 const SizeLimits& limits)
+    : store_(&store),
+      type_(type),
+      page_token_key_(&page_token_key),
+      costly_lists_(&costly_lists),
+      limits_(limits) {}
 
 absl::Status ResourceMethods::Check(Message* resource) const {
   if (type_.normalize) type_.normalize(resource);
@@ -123,9 +130,6 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
       {type_.collection, query.parent,
        filter ? domain::filter::Canonical(*filter) : "",
        absl::StrCat(order.field, order.descending ? " desc" : "")});
-  if (page_token_key_ == nullptr) {
-    return absl::InternalError("no key to sign page tokens with");
-  }
   const absl::Time deadline = DeadlineOf(context);
   FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
                       page_token_key_->Get(deadline));
@@ -136,8 +140,7 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
   }
   // A list the planner expects to be costly holds a slot while it runs.
   std::optional<CostlyLists::Slot> slot;
-  if (costly_lists_ != nullptr &&
-      (query.filter != nullptr || !query.order_field.empty())) {
+  if (query.filter != nullptr || !query.order_field.empty()) {
     FR_ASSIGN_OR_RETURN(const double cost,
                         store_->EstimateListCost(query, deadline));
     FR_ASSIGN_OR_RETURN(std::optional<CostlyLists::Slot> admitted,

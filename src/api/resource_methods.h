@@ -58,9 +58,12 @@ struct ListRequest {
 
 class ResourceMethods {
  public:
-  // `type` must outlive this object (registry entries live forever).
-  ResourceMethods(store::ResourceStore* store,
-                  const domain::ResourceType& type);
+  // `type` must outlive this object (registry entries live forever); so
+  // must `store`, `page_token_key` (which signs List's page tokens) and
+  // `costly_lists` (the slots of Lists the planner expects to be costly).
+  ResourceMethods(store::ResourceStore& store, const domain::ResourceType& type,
+                  store::PageTokenKey& page_token_key,
+                  CostlyLists& costly_lists, const SizeLimits& limits);
 
   grpc::Status Get(grpc::ServerContextBase* context, const std::string& name,
                    google::protobuf::Message* out);
@@ -95,14 +98,6 @@ class ResourceMethods {
 
   const domain::ResourceType& type() const { return type_; }
 
-  // The key that signs page tokens; List refuses to run without one.
-  void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
-
-  void set_size_limits(SizeLimits limits) { limits_ = limits; }
-
-  // The budget of costly lists (null: none).
-  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
-
  private:
   absl::Status DoList(grpc::ServerContextBase* context,
                       const ListRequest& request,
@@ -128,11 +123,11 @@ class ResourceMethods {
   // Applies defaults, then the resource's rules.
   absl::Status Check(google::protobuf::Message* resource) const;
 
-  store::ResourceStore* store_;
+  store::ResourceStore* const store_;
   const domain::ResourceType& type_;
-  store::PageTokenKey* page_token_key_ = nullptr;
-  SizeLimits limits_;
-  CostlyLists* costly_lists_ = nullptr;
+  store::PageTokenKey* const page_token_key_;
+  CostlyLists* const costly_lists_;
+  const SizeLimits limits_;
 };
 
 }  // namespace forum_registry::api

@@ -221,8 +221,6 @@ class ResourceService::Handler {
   // nothing.
   grpc::Status Authorize(const grpc::ServerContextBase& context,
                          const Message& request, auth::Caller* caller) const {
-    const auth::Authorizer* authorizer = service_->authorizer_;
-    if (authorizer == nullptr) return grpc::Status::OK;
     auth::Verb verb = auth::Verb::kRead;
     switch (standard_) {
       case StandardMethod::kGet:
@@ -239,7 +237,7 @@ class ResourceService::Handler {
         break;
     }
     absl::StatusOr<auth::Caller> allowed =
-        authorizer->Authorize(context, name_, verb);
+        service_->authorizer_->Authorize(context, name_, verb);
     if (!allowed.ok()) return ToGrpcStatus(allowed.status());
     *caller = *std::move(allowed);
     return grpc::Status::OK;
@@ -273,13 +271,15 @@ class ResourceService::Handler {
 };
 
 ResourceService::ResourceService(const domain::ResourceType& type,
-                                 store::ConnectionPool* pool,
-                                 store::ConnectionPool* read_pool,
-                                 Dispatcher* dispatcher)
+                                 const ResourceServiceDeps& deps)
     : type_(type),
-      dispatcher_(dispatcher),
-      store_(pool, read_pool, store::KindOf(type)),
-      methods_(&store_, type) {
+      dispatcher_(&deps.common.dispatcher),
+      authorizer_(&deps.common.authorizer),
+      store_(&deps.pool, &deps.common.read_pool, store::KindOf(type),
+             deps.cache, deps.revisions),
+      methods_(store_, type, deps.common.page_token_key,
+               deps.common.costly_lists, deps.limits),
+      write_observer_(deps.on_write) {
   for (int i = 0; i < type.service->method_count(); ++i) {
     const google::protobuf::MethodDescriptor* method = type.service->method(i);
     const std::optional<StandardMethod> standard =

@@ -14,7 +14,8 @@
 // response). The work itself is ResourceMethods'.
 //
 //   api::ResourceService forums(*domain::FindByMessage(Forum::descriptor()),
-//                               &pool, &read_pool);
+//                               {.common = common, .pool = pool,
+//                                .limits = limits});
 //   builder.RegisterService(&forums);
 //
 // Reflection lists and describes the service as usual: it reads the
@@ -34,6 +35,7 @@
 #include "grpcpp/support/status.h"
 #include "src/api/dispatcher.h"
 #include "src/api/resource_methods.h"
+#include "src/api/service_deps.h"
 #include "src/auth/authorizer.h"
 #include "src/domain/resource_registry.h"
 #include "src/store/pool.h"
@@ -49,49 +51,40 @@ std::optional<StandardMethod> StandardMethodOf(
     const domain::ResourceType& type,
     const google::protobuf::MethodDescriptor* method);
 
+// Told of every write that succeeded: the method ("CreateForum"), the
+// record's name and the caller (for the audit log).
+using WriteObserver =
+    std::function<void(const std::string& method, const std::string& name,
+                       const auth::Caller& caller)>;
+
+// What a resource service stands on. The references must outlive it.
+struct ResourceServiceDeps {
+  // Calls run on `common.dispatcher`'s workers (api/dispatcher.h); reads
+  // (Get, List) go to `common.read_pool`.
+  const CommonDeps& common;
+  // Where writes go: the primary's pool.
+  store::ConnectionPool& pool;
+  // Sizes a record and a List page may reach.
+  const SizeLimits& limits;
+  // Decoded records Get reuses while they are current, by `revisions`
+  // (store/record_cache.h); null: none.
+  store::RecordCache* cache = nullptr;
+  store::RevisionCheck* revisions = nullptr;
+  // Told of every write (null: nobody).
+  WriteObserver on_write = nullptr;
+};
+
 class ResourceService final : public grpc::Service {
  public:
-  // Writes go to `pool`; reads (Get, List) to `read_pool`, which may be the
-  // same pool or one on a replica. A method that is not a standard method,
-  // or a request without a field of the AIP name and type the method reads,
-  // stops the program: api_unit_test rules that out.
-  // Calls run on `dispatcher`'s workers (api/dispatcher.h); it must outlive
-  // the server.
-  ResourceService(const domain::ResourceType& type, store::ConnectionPool* pool,
-                  store::ConnectionPool* read_pool, Dispatcher* dispatcher);
+  // A method that is not a standard method, or a request without a field of
+  // the AIP name and type the method reads, stops the program:
+  // api_unit_test rules that out.
+  ResourceService(const domain::ResourceType& type,
+                  const ResourceServiceDeps& deps);
   ~ResourceService() override;
 
   // "forumregistry.v1.ForumService".
   const std::string& full_name() const { return type_.service->full_name(); }
-
-  // Get reuses decoded records from `cache` while they are current.
-  // Who may call what (null: everyone).
-  void set_authorizer(const auth::Authorizer* authorizer) {
-    authorizer_ = authorizer;
-  }
-
-  // Told of every write that succeeded: the method ("CreateForum"), the
-  // record's name and the caller (for the audit log).
-  using WriteObserver =
-      std::function<void(const std::string& method, const std::string& name,
-                         const auth::Caller& caller)>;
-  void set_write_observer(WriteObserver observer) {
-    write_observer_ = std::move(observer);
-  }
-
-  void set_cache(store::RecordCache* cache, store::RevisionCheck* revisions) {
-    store_.set_cache(cache, revisions);
-  }
-
-  void set_size_limits(SizeLimits limits) { methods_.set_size_limits(limits); }
-  void set_costly_lists(CostlyLists* budget) {
-    methods_.set_costly_lists(budget);
-  }
-
-  // The key that signs List's page tokens (required for List).
-  void set_page_token_key(store::PageTokenKey* key) {
-    methods_.set_page_token_key(key);
-  }
 
  private:
   class Handler;
@@ -122,10 +115,10 @@ class ResourceService final : public grpc::Service {
 
   const domain::ResourceType& type_;
   Dispatcher* const dispatcher_;
+  const auth::Authorizer* const authorizer_;
   store::ResourceStore store_;
   ResourceMethods methods_;
-  const auth::Authorizer* authorizer_ = nullptr;
-  WriteObserver write_observer_;
+  const WriteObserver write_observer_;
   // "/forumregistry.v1.ForumService/GetForum", ...: gRPC keeps pointers to
   // these for the life of the service.
   std::vector<std::unique_ptr<std::string>> paths_;

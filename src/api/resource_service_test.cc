@@ -85,8 +85,18 @@ TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
 TEST(ResourceService, EveryKindsServiceBuildsWithTheFieldsItReads) {
   store::ConnectionPool pool({.url = "postgresql:///nowhere", .size = 1});
   Dispatcher dispatcher({.workers = 1});
+  const auth::Authorizer authorizer({.no_auth = true}, nullptr);
+  store::PageTokenKey key(std::string(32, 'k'));
+  CostlyLists costly_lists(1, 10000, absl::Milliseconds(250));
+  const CommonDeps common = {.dispatcher = dispatcher,
+                             .authorizer = authorizer,
+                             .page_token_key = key,
+                             .costly_lists = costly_lists,
+                             .read_pool = pool};
+  const SizeLimits limits;
   for (const domain::ResourceType& type : domain::Resources()) {
-    ResourceService service(type, &pool, &pool, &dispatcher);
+    ResourceService service(type,
+                            {.common = common, .pool = pool, .limits = limits});
     EXPECT_EQ(service.full_name(), type.service->full_name());
   }
   EXPECT_EQ(pool.GetStats().in_use, 0);

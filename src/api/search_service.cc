@@ -114,9 +114,12 @@ absl::Status RunLookup(store::SearchIndex& index,
 
 }  // namespace
 
-SearchService::SearchService(store::ConnectionPool* read_pool,
-                             Dispatcher* dispatcher)
-    : index_(read_pool), dispatcher_(dispatcher) {}
+SearchService::SearchService(const CommonDeps& deps)
+    : index_(&deps.read_pool),
+      dispatcher_(&deps.dispatcher),
+      authorizer_(&deps.authorizer),
+      page_token_key_(&deps.page_token_key),
+      costly_lists_(&deps.costly_lists) {}
 
 grpc::ServerUnaryReactor* SearchService::Search(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,

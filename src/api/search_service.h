@@ -9,6 +9,7 @@
 #include "forumregistry/v1/search.grpc.pb.h"
 #include "src/api/costly_lists.h"
 #include "src/api/dispatcher.h"
+#include "src/api/service_deps.h"
 #include "src/auth/authorizer.h"
 #include "src/store/page_token_key.h"
 #include "src/store/pool.h"
@@ -22,20 +23,10 @@ class SearchService final
               WithRawCallbackMethod_LookupExternalId<
                   forumregistry::v1::SearchService::Service>> {
  public:
-  // Reads from `read_pool` (a replica's, or the primary's).
-  SearchService(store::ConnectionPool* read_pool, Dispatcher* dispatcher);
-
-  // The key that signs page tokens (required).
-  void set_page_token_key(store::PageTokenKey* key) { page_token_key_ = key; }
-
-  // The budget a search the planner expects to be costly (a word thousands
-  // of records hold) holds a slot of while it runs (null: none).
-  void set_costly_lists(CostlyLists* budget) { costly_lists_ = budget; }
-
-  // Who may search (null: everyone).
-  void set_authorizer(const auth::Authorizer* authorizer) {
-    authorizer_ = authorizer;
-  }
+  // Reads from `deps.read_pool` (a replica's, or the primary's). A search
+  // the planner expects to be costly (a word thousands of records hold)
+  // holds a slot of `deps.costly_lists` while it runs.
+  explicit SearchService(const CommonDeps& deps);
 
   grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -47,10 +38,10 @@ class SearchService final
 
  private:
   store::SearchIndex index_;
-  Dispatcher* dispatcher_;
-  const auth::Authorizer* authorizer_ = nullptr;
-  store::PageTokenKey* page_token_key_ = nullptr;
-  CostlyLists* costly_lists_ = nullptr;
+  Dispatcher* const dispatcher_;
+  const auth::Authorizer* const authorizer_;
+  store::PageTokenKey* const page_token_key_;
+  CostlyLists* const costly_lists_;
 };
 
 }  // namespace forum_registry::api

@@ -9,6 +9,7 @@ namespace forum_registry::server {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class FlagSetTest : public ::testing::Test {
  protected:
@@ -28,7 +29,7 @@ class FlagSetTest : public ::testing::Test {
 
   FlagSet flags_;
   std::string url_;
-  int pool_size_ = 4;
+  int64_t pool_size_ = 4;
   absl::Duration drain_ = absl::Seconds(5);
   bool verbose_ = false;
   std::vector<std::string> positional_;
@@ -104,6 +105,114 @@ TEST(IsLoopbackAddress, OnlyThisHostsLoopback) {
         "128.0.0.1:1", ""}) {
     EXPECT_FALSE(IsLoopbackAddress(no)) << no;
   }
+}
+
+TEST(Sizes, TakeBytesOrAnIecUnit) {
+  int64_t bytes = 0;
+  ASSERT_TRUE(ParseSize("4096", &bytes));
+  EXPECT_EQ(bytes, 4096);
+  ASSERT_TRUE(ParseSize("16KiB", &bytes));
+  EXPECT_EQ(bytes, 16 << 10);
+  ASSERT_TRUE(ParseSize("32MiB", &bytes));
+  EXPECT_EQ(bytes, 32 << 20);
+  ASSERT_TRUE(ParseSize("2GiB", &bytes));
+  EXPECT_EQ(bytes, int64_t{2} << 30);
+  for (const char* bad : {"", "MiB", "-1", "32MB", "32 MiB", "1.5MiB", "32mib",
+                          "x", "99999999999999999999", "9000000000GiB"}) {
+    EXPECT_FALSE(ParseSize(bad, &bytes)) << bad;
+  }
+  EXPECT_EQ(FormatSize(32 << 20), "32MiB");
+  EXPECT_EQ(FormatSize(1536), "1536");
+  EXPECT_EQ(FormatSize(3 << 10), "3KiB");
+  EXPECT_EQ(FormatSize(0), "0");
+}
+
+// A flag of each type from a spec: its default is parsed into the target
+// when it is added, values outside its bounds are refused naming the flag,
+// the value and the bound, and a bad value names the form expected.
+TEST(FlagSpecs, DefaultsBoundsAndForms) {
+  FlagSet flags("serve", "Serves.");
+  int64_t bytes = -1;
+  absl::Duration retention;
+  int64_t count = -1;
+  flags.Add({.name = "max-bytes",
+             .type = FlagType::kSize,
+             .default_value = "32MiB",
+             .group = "Limits",
+             .help = "bytes; `code`",
+             .min = "1KiB"},
+            &bytes);
+  flags.Add({.name = "retention",
+             .type = FlagType::kDuration,
+             .default_value = "720h",
+             .group = "Limits",
+             .help = "how long",
+             .min = "1m"},
+            &retention);
+  flags.Add({.name = "count",
+             .type = FlagType::kInt,
+             .default_value = "3",
+             .group = "Other",
+             .help = "how many",
+             .min = "1",
+             .max = "10"},
+            &count);
+  EXPECT_EQ(bytes, 32 << 20);
+  EXPECT_EQ(retention, absl::Hours(720));
+  EXPECT_EQ(count, 3);
+  std::vector<std::string> positional;
+  bool help = false;
+  EXPECT_FALSE(
+      flags.Parse({"--max-bytes=4096", "--retention=250ms"}, &positional, &help)
+          .ok());
+  // The bad value stops the parse; 4096 was taken before it.
+  EXPECT_EQ(bytes, 4096);
+  const absl::Status low = flags.Parse({"--retention=59s"}, &positional, &help);
+  EXPECT_THAT(std::string(low.message()),
+              HasSubstr("--retention: \"59s\" is out of range: it must be "
+                        "at least 1m"));
+  const absl::Status high = flags.Parse({"--count=11"}, &positional, &help);
+  EXPECT_THAT(std::string(high.message()),
+              HasSubstr("\"11\" is out of range: it must be from 1 to 10"));
+  const absl::Status form =
+      flags.Parse({"--max-bytes=32MB"}, &positional, &help);
+  EXPECT_THAT(std::string(form.message()),
+              HasSubstr("--max-bytes: \"32MB\" is not a size in bytes, or "
+                        "with KiB, MiB or GiB, such as 32MiB"));
+  ASSERT_TRUE(
+      flags.Parse({"--max-bytes=1GiB", "--count", "10"}, &positional, &help)
+          .ok());
+  EXPECT_EQ(bytes, int64_t{1} << 30);
+  EXPECT_EQ(count, 10);
+
+  // --help: by group, with the type, the default and the bounds, and no
+  // Markdown backquotes.
+  const std::string usage = flags.Usage("forum-registry");
+  EXPECT_THAT(usage, HasSubstr("Limits:\n  --max-bytes=SIZE"));
+  EXPECT_THAT(usage, HasSubstr("default: 32MiB; at least 1KiB"));
+  EXPECT_THAT(usage, HasSubstr("Other:\n  --count=INTEGER"));
+  EXPECT_THAT(usage, Not(HasSubstr("`")));
+  // The docs' table: a heading and a table per group, a row per flag.
+  const std::string markdown = flags.Markdown();
+  EXPECT_THAT(markdown, HasSubstr("### Limits\n\n| flag | variable |"));
+  EXPECT_THAT(markdown,
+              HasSubstr("| `--max-bytes` | `FORUM_REGISTRY_MAX_BYTES` | size | "
+                        "`32MiB` | bytes; `code` (at least 1KiB) |\n"));
+  EXPECT_THAT(markdown, HasSubstr("### Other\n"));
+}
+
+TEST(FlagSpecs, AMistakeInTheTableStopsTheProgram) {
+  FlagSet flags("serve", "Serves.");
+  int64_t number = 0;
+  bool on = false;
+  EXPECT_DEATH(
+      flags.Add({.name = "n", .type = FlagType::kInt, .default_value = "many"},
+                &number),
+      "default of --n");
+  EXPECT_DEATH(
+      flags.Add({.name = "b", .type = FlagType::kInt, .default_value = "1"},
+                &on),
+      "not of type integer");
 }
 
 }  // namespace

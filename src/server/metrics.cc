@@ -94,11 +94,6 @@ const char* CodeName(grpc::StatusCode code) {
   }
 }
 
-void Metrics::AddPool(std::string name, const store::ConnectionPool* pool) {
-  absl::MutexLock lock(&mu_);
-  pools_.emplace_back(std::move(name), pool);
-}
-
 void Metrics::RpcStarted(const std::string& method) {
   absl::MutexLock lock(&mu_);
   ++started_[method];
@@ -119,7 +114,7 @@ void Metrics::RpcHandled(const std::string& method, grpc::StatusCode code,
   histogram.sum += seconds;
 }
 
-std::string Metrics::Render() const {
+std::string Metrics::Render(const MetricSources& sources) const {
   std::string out;
   absl::MutexLock lock(&mu_);
   absl::StrAppend(&out,
@@ -185,7 +180,7 @@ std::string Metrics::Render() const {
   std::string size =
       "# HELP forum_registry_db_pool_size The most database connections "
       "allowed.\n# TYPE forum_registry_db_pool_size gauge\n";
-  for (const auto& [name, pool] : pools_) {
+  for (const auto& [name, pool] : sources.pools) {
     const store::ConnectionPool::Stats stats = pool->GetStats();
     absl::StrAppend(&out, "forum_registry_db_pool_connections{pool=\"", name,
                     "\",state=\"in_use\"} ", stats.in_use, "\n",
@@ -206,8 +201,8 @@ std::string Metrics::Render() const {
                     CodeName(static_cast<grpc::StatusCode>(code)), "\"} ",
                     count, "\n");
   }
-  if (feed_ != nullptr) {
-    const api::ChangeFeed::Stats feed = feed_->GetStats();
+  if (sources.feed != nullptr) {
+    const api::ChangeFeed::Stats feed = sources.feed->GetStats();
     absl::StrAppend(
         &out,
         "# HELP forum_registry_watch_streams Open WatchChanges streams.\n"
@@ -242,8 +237,8 @@ std::string Metrics::Render() const {
         "forum_registry_watch_held_bytes ",
         feed.held_bytes, "\n");
   }
-  if (dispatcher_ != nullptr) {
-    const api::Dispatcher::Counts calls = dispatcher_->counts();
+  if (sources.dispatcher != nullptr) {
+    const api::Dispatcher::Counts calls = sources.dispatcher->counts();
     absl::StrAppend(
         &out,
         "# HELP forum_registry_calls_queued Unary calls waiting for a "
@@ -277,14 +272,14 @@ std::string Metrics::Render() const {
         "forum_registry_connections_cut_total{reason=\"cancels\"} ",
         calls.connections_cut,
         "\nforum_registry_connections_cut_total{reason=\"heap\"} ",
-        heap_guard_ != nullptr ? heap_guard_->cut() : 0,
+        sources.heap_guard != nullptr ? sources.heap_guard->cut() : 0,
         "\n# HELP forum_registry_heap_bytes Heap in use (glibc).\n"
         "# TYPE forum_registry_heap_bytes gauge\n"
         "forum_registry_heap_bytes ",
         api::HeapGuard::HeapInUse(), "\n");
   }
-  if (cache_ != nullptr) {
-    const store::RecordCache::Stats cache = cache_->GetStats();
+  if (sources.cache != nullptr) {
+    const store::RecordCache::Stats cache = sources.cache->GetStats();
     absl::StrAppend(
         &out,
         "# HELP forum_registry_record_cache_hits_total Reads served from the "
@@ -308,7 +303,7 @@ std::string Metrics::Render() const {
         "forum_registry_record_cache_revision ",
         cache.revision, "\n");
   }
-  if (revisions_ != nullptr) {
+  if (sources.revisions != nullptr) {
     absl::StrAppend(
         &out,
         "# HELP forum_registry_revision_checks_total Queries for the current "
@@ -316,31 +311,9 @@ std::string Metrics::Render() const {
         "one ran.\n"
         "# TYPE forum_registry_revision_checks_total counter\n"
         "forum_registry_revision_checks_total ",
-        revisions_->checks(), "\n");
+        sources.revisions->checks(), "\n");
   }
   return out;
-}
-
-void Metrics::SetRecordCache(const store::RecordCache* cache,
-                             const store::RevisionCheck* revisions) {
-  absl::MutexLock lock(&mu_);
-  cache_ = cache;
-  revisions_ = revisions;
-}
-
-void Metrics::SetHeapGuard(const api::HeapGuard* guard) {
-  absl::MutexLock lock(&mu_);
-  heap_guard_ = guard;
-}
-
-void Metrics::SetDispatcher(const api::Dispatcher* dispatcher) {
-  absl::MutexLock lock(&mu_);
-  dispatcher_ = dispatcher;
-}
-
-void Metrics::SetChangeFeed(const api::ChangeFeed* feed) {
-  absl::MutexLock lock(&mu_);
-  feed_ = feed;
 }
 
 }  // namespace forum_registry::server

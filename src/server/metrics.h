@@ -51,29 +51,31 @@
 
 namespace forum_registry::server {
 
+// The parts of the server a scrape reports on, besides the RPCs (null or
+// empty: not reported).
+struct MetricSources {
+  // The pools, by name ("primary", "read", "feed").
+  std::vector<std::pair<std::string, const store::ConnectionPool*>> pools;
+  const api::ChangeFeed* feed = nullptr;
+  // The dispatcher of unary calls, and the heap guard.
+  const api::Dispatcher* dispatcher = nullptr;
+  const api::HeapGuard* heap_guard = nullptr;
+  // The record cache and the revision checks.
+  const store::RecordCache* cache = nullptr;
+  const store::RevisionCheck* revisions = nullptr;
+};
+
+// The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and
+// the exposition text of them and of a server's parts.
 class Metrics {
  public:
-  // The pools to report, by name ("primary", "read").
-  void AddPool(std::string name, const store::ConnectionPool* pool);
-
-  // The change feed to report on.
-  void SetChangeFeed(const api::ChangeFeed* feed);
-
-  // The dispatcher of unary calls, and the heap guard, to report on.
-  void SetDispatcher(const api::Dispatcher* dispatcher);
-  void SetHeapGuard(const api::HeapGuard* guard);
-
-  // The record cache and the revision checks to report on.
-  void SetRecordCache(const store::RecordCache* cache,
-                      const store::RevisionCheck* revisions);
-
   // One RPC has started / finished. `method` is "/package.Service/Method".
   void RpcStarted(const std::string& method);
   void RpcHandled(const std::string& method, grpc::StatusCode code,
                   double seconds);
 
-  // The exposition text.
-  std::string Render() const;
+  // The exposition text, of the RPCs and of `sources`.
+  std::string Render(const MetricSources& sources = {}) const;
 
   // Upper bounds of the latency histogram, in seconds.
   static constexpr std::array<double, 12> kBuckets = {
@@ -90,13 +92,6 @@ class Metrics {
   std::map<std::pair<std::string, grpc::StatusCode>, uint64_t> handled_
       ABSL_GUARDED_BY(mu_);
   std::map<std::string, Histogram> latency_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::pair<std::string, const store::ConnectionPool*>> pools_
-      ABSL_GUARDED_BY(mu_);
-  const api::ChangeFeed* feed_ ABSL_GUARDED_BY(mu_) = nullptr;
-  const api::Dispatcher* dispatcher_ ABSL_GUARDED_BY(mu_) = nullptr;
-  const api::HeapGuard* heap_guard_ ABSL_GUARDED_BY(mu_) = nullptr;
-  const store::RecordCache* cache_ ABSL_GUARDED_BY(mu_) = nullptr;
-  const store::RevisionCheck* revisions_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 // The name of a status code as Prometheus labels and logs spell it ("OK",

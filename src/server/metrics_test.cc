@@ -61,8 +61,7 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
 TEST(Metrics, ReportsPools) {
   store::ConnectionPool pool({.url = "postgresql:///unused", .size = 3});
   Metrics metrics;
-  metrics.AddPool("primary", &pool);
-  const std::string text = metrics.Render();
+  const std::string text = metrics.Render({.pools = {{"primary", &pool}}});
   EXPECT_THAT(text,
               HasSubstr("forum_registry_db_pool_size{pool=\"primary\"} 3\n"));
   EXPECT_THAT(text, HasSubstr("forum_registry_db_pool_connections{pool="

@@ -115,10 +115,13 @@ absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
 }  // namespace
 
 ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
-                             ResourceKind kind)
+                             ResourceKind kind, RecordCache* cache,
+                             RevisionCheck* revisions)
     : pool_(pool),
       read_pool_(read_pool),
       kind_(std::move(kind)),
+      cache_(cache),
+      revisions_(revisions),
       get_name_(absl::StrCat(kind_.table, ".get")),
       get_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
                             " WHERE name = $1")),

@@ -125,17 +125,13 @@ struct WriteResult {
 class ResourceStore {
  public:
   // Writes use `pool`; Get and List use `read_pool` (a replica's, or the
-  // same pool).
+  // same pool). `cache` holds decoded records to reuse (null: none); with
+  // `revisions` too, a Get is answered from `cache` when the feed has
+  // applied the current revision (record_cache.h); without, the cache only
+  // saves decoding.
   ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
-                ResourceKind kind);
-
-  // Decoded records to reuse (null: none). With `revisions` too, a Get is
-  // answered from `cache` when the feed has applied the current revision
-  // (record_cache.h); without, the cache only saves decoding.
-  void set_cache(RecordCache* cache, RevisionCheck* revisions = nullptr) {
-    cache_ = cache;
-    revisions_ = revisions;
-  }
+                ResourceKind kind, RecordCache* cache = nullptr,
+                RevisionCheck* revisions = nullptr);
 
   // Reads `name` into `out`.
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
@@ -255,11 +251,11 @@ class ResourceStore {
   ConnectionPool* pool_;
   ConnectionPool* read_pool_;
   const ResourceKind kind_;
-  // SQL of the prepared statements, by statement name.
-  RecordCache* cache_ = nullptr;
-  RevisionCheck* revisions_ = nullptr;
+  RecordCache* const cache_;
+  RevisionCheck* const revisions_;
   absl::Mutex costs_mu_;
   absl::flat_hash_map<std::string, double> costs_ ABSL_GUARDED_BY(costs_mu_);
+  // SQL of the prepared statements, by statement name.
   const std::string get_name_, get_sql_, get_at_name_, get_at_sql_,
       get_cached_name_, get_cached_sql_, lock_name_, lock_sql_, insert_name_,
       insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,

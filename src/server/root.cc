@@ -1,0 +1,209 @@
+#include "src/server/root.h"
+
+#include <algorithm>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "src/domain/resource_registry.h"
+#include "src/server/log.h"
+
+namespace forum_registry::server {
+namespace {
+
+constexpr int kFeedWorkers = 2;
+
+// The audit log: one line per write, naming the caller.
+void LogWrite(const std::string& method, const std::string& name,
+              const auth::Caller& caller) {
+  LogEvent(spdlog::level::info, "write",
+           {{"method", method},
+            {"resource", name},
+            {"caller", caller.identity},
+            {"role", std::string(auth::RoleName(caller.role))}});
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Root>> Root::Create(const ServeConfig& config) {
+  // Before any thread starts, so that every thread inherits the mask.
+  const sigset_t stop_signals = BlockStopSignals();
+  PrepareDescriptors();
+  absl::StatusOr<std::unique_ptr<auth::Authorizer>> authorizer =
+      MakeAuthorizer(config);
+  if (!authorizer.ok()) return authorizer.status();
+  absl::StatusOr<std::optional<std::string>> secret =
+      ReadPageTokenSecret(config);
+  if (!secret.ok()) return secret.status();
+  std::unique_ptr<Root> root(new Root(
+      config, stop_signals, *std::move(authorizer), *std::move(secret)));
+  if (!root->listeners_.status().ok()) return root->listeners_.status();
+  if (!root->metrics_endpoint_.ok()) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot serve metrics on --metrics-address \"", config.metrics_address,
+        "\": ", root->metrics_endpoint_.status().message()));
+  }
+  return root;
+}
+
+Root::Root(const ServeConfig& config, sigset_t stop_signals,
+           std::unique_ptr<auth::Authorizer> authorizer,
+           std::optional<std::string> page_token_secret)
+    : config_(config),
+      stop_signals_(stop_signals),
+      authorizer_(std::move(authorizer)),
+      pools_(config),
+      feed_pool_({.url = config.database_url,
+                  .size = kFeedWorkers,
+                  .statement_timeout = config.statement_timeout,
+                  .application_name = "forum-registry-feed"}),
+      page_token_key_(
+          MakePageTokenKey(std::move(page_token_secret), &pools_.primary)),
+      dispatcher_({.workers = static_cast<int>(config.worker_threads),
+                   .max_in_flight = static_cast<int>(config.max_rpcs_in_flight),
+                   .max_per_connection =
+                       static_cast<int>(config.max_streams_per_connection),
+                   .max_unsent_bytes = config.max_unsent_bytes,
+                   .max_cancels_per_connection =
+                       static_cast<int>(config.max_cancels_per_connection)}),
+      // 0: half the pool, at least 1.
+      costly_lists_(
+          config.max_costly_lists > 0
+              ? static_cast<int>(config.max_costly_lists)
+              : std::max(1, static_cast<int>(config.pool_size + 1) / 2),
+          static_cast<double>(config.costly_list_cost),
+          absl::Milliseconds(250)),
+      limits_(SizeLimitsOf(config)),
+      common_({.dispatcher = dispatcher_,
+               .authorizer = *authorizer_,
+               .page_token_key = *page_token_key_,
+               .costly_lists = costly_lists_,
+               .read_pool = pools_.reads()}),
+      record_cache_(static_cast<size_t>(config.record_cache_size)),
+      revision_check_(&pools_.primary),
+      feed_({.database_url = config.database_url,
+             .bookmark_interval = config.watch_bookmark_interval,
+             .watcher_buffer = static_cast<int>(config.watch_buffer),
+             .watcher_buffer_bytes = config.watch_buffer_bytes,
+             .workers = kFeedWorkers,
+             .max_message_bytes = static_cast<int>(config.max_message_bytes),
+             .cache = config.record_cache_size > 0 ? &record_cache_ : nullptr,
+             .max_watchers = static_cast<int>(config.max_watches),
+             .max_watchers_per_connection =
+                 static_cast<int>(config.max_watches_per_connection),
+             .max_watchers_per_caller =
+                 static_cast<int>(config.max_watches_per_caller),
+             // One caller's watchers may hold a quarter of the unsent bytes'
+             // bound in pages; the rest is for everyone else.
+             .held_bytes_per_caller =
+                 std::max<int64_t>(config.max_unsent_bytes / 4, 1 << 20),
+             .stall_timeout = config.watch_stall_timeout,
+             .admission = &dispatcher_},
+            &feed_pool_),
+      // One service per kind of the resource registry.
+      resources_([this] {
+        std::vector<std::unique_ptr<api::ResourceService>> services;
+        const bool cached = config_.record_cache_size > 0;
+        for (const domain::ResourceType& type : domain::Resources()) {
+          services.push_back(std::make_unique<api::ResourceService>(
+              type, api::ResourceServiceDeps{
+                        .common = common_,
+                        .pool = pools_.primary,
+                        .limits = limits_,
+                        .cache = cached ? &record_cache_ : nullptr,
+                        .revisions = cached ? &revision_check_ : nullptr,
+                        .on_write = LogWrite}));
+        }
+        return services;
+      }()),
+      changes_({.common = common_, .feed = feed_, .limits = limits_}),
+      search_(common_),
+      listeners_(config, Services(), &metrics_),
+      heap_guard_(listeners_.ports().all(), config.max_heap_mib << 20),
+      monitor_(config.database_url, config.health_check_interval,
+               listeners_.Readiness(ServiceNames()),
+               [this] { pools_.CloseIdle(); }),
+      purger_(&pools_.primary, config.change_retention,
+              config.request_id_retention, config.change_purge_interval),
+      metrics_endpoint_(
+          config.metrics_address.empty() || !listeners_.status().ok()
+              ? absl::StatusOr<std::unique_ptr<MetricsEndpoint>>(nullptr)
+              : MetricsEndpoint::Start(config.metrics_address, [this] {
+                  return metrics_.Render(Sources());
+                })) {
+  // The per-connection defences act on clients' connections and on the
+  // edge's, which carry one client each (deploy/edge/haproxy.cfg); the
+  // ports are known once bound.
+  dispatcher_.set_ports(listeners_.ports().all());
+  if (metrics_endpoint_.ok() && *metrics_endpoint_ != nullptr) {
+    LogEvent(spdlog::level::info, "metrics_listening",
+             {{"metrics_address", config.metrics_address},
+              {"port", static_cast<int64_t>((*metrics_endpoint_)->port())}});
+  }
+}
+
+std::vector<grpc::Service*> Root::Services() {
+  std::vector<grpc::Service*> services;
+  for (const auto& resource : resources_) services.push_back(resource.get());
+  services.push_back(&changes_);
+  services.push_back(&search_);
+  return services;
+}
+
+std::vector<std::string> Root::ServiceNames() const {
+  std::vector<std::string> names;
+  for (const auto& resource : resources_) {
+    names.push_back(resource->full_name());
+  }
+  names.push_back(forumregistry::v1::ChangeService::service_full_name());
+  names.push_back(forumregistry::v1::SearchService::service_full_name());
+  return names;
+}
+
+MetricSources Root::Sources() const {
+  return {.pools = pools_.Named(&feed_pool_),
+          .feed = &feed_,
+          .dispatcher = &dispatcher_,
+          .heap_guard = &heap_guard_,
+          .cache = &record_cache_,
+          .revisions = &revision_check_};
+}
+
+int Root::Run() {
+  monitor_.Start();
+  purger_.Start();
+  feed_.Start();
+  std::thread signals([this] {
+    AwaitStopSignal(
+        stop_signals_, config_.drain_period, config_.shutdown_timeout,
+        [this] {
+          monitor_.Stop();
+          // Watch streams never end by themselves: end them now, each
+          // naming the revision to resume from, so clients move to another
+          // replica while this one drains.
+          feed_.Stop();
+          // Every service, and the server as a whole, reads NOT_SERVING
+          // from now on, and no later SetServingStatus can undo it.
+          listeners_.ShutdownHealth();
+        },
+        [this](absl::Time deadline) { listeners_.Shutdown(deadline); });
+  });
+  listeners_.Wait();
+  signals.join();
+  purger_.Stop();
+  return 0;
+}
+
+int RunServer(const ServeConfig& config) {
+  absl::StatusOr<std::unique_ptr<Root>> root = Root::Create(config);
+  if (!root.ok()) {
+    LogEvent(spdlog::level::err, "start_failed",
+             {{"reason", std::string(root.status().message())}});
+    return root.status().code() == absl::StatusCode::kUnavailable ? 1 : 2;
+  }
+  const int code = (*root)->Run();
+  root->reset();
+  LogEvent(spdlog::level::info, "stopped");
+  return code;
+}
+
+}  // namespace forum_registry::server
