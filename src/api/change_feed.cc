@@ -132,17 +132,49 @@ struct ChangeFeed::Event {
   Item item;
 };
 
-// One WatchChanges call. Every member but the constants is guarded by the
-// feed's mutex; gRPC operations are started outside it (Perform).
+// One WatchChanges call, as a state machine. Its phase says what it reads
+// and who feeds it; To() is the one place a phase changes:
+//
+//   kStarting ─┬─> kInitial ──> kCatchingUp <──> kWaitingForFeed
+//              └──────────────> kCatchingUp ──┬─> kLive
+//              (and kStarting or kWaitingForFeed straight to kLive)
+//   any of these ──> kEnding ──> kFinishing ──> kDone
+//
+// Besides its phase, a watcher may have one write in flight (writing_) and
+// one database read (read_). It is deleted by the last of its holders to
+// let go (Release): gRPC until OnDone, a worker while it reads for it, and
+// Housekeep while it cancels it. Every member but the constants is guarded
+// by the feed's mutex; gRPC operations are started outside it (Perform).
 class ChangeFeed::Watcher final
     : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
-  enum class Phase { kStart, kInitial, kCatchUp, kLive };
+  enum class Phase {
+    kStarting,        // reads the log's bounds, to check after_revision
+    kInitial,         // reads the records as they stand, kind by kind
+    kCatchingUp,      // reads the log after cursor_, a page at a time
+    kWaitingForFeed,  // caught up before the feed thread was ready
+    kLive,            // fed by the feed thread (FanOut)
+    kEnding,          // ends with final_ once the write in flight is done
+    kFinishing,       // Finish was called; gRPC calls OnDone
+    kDone,            // OnDone was called
+  };
+  // The database read of a reading phase.
+  enum class Read { kIdle, kRunning, kWaitingForBytes };
+  // Where the bookmark that ends the initial state is.
+  enum class InitialEnd { kNotQueued, kQueued, kTaken, kSent };
 
   // What to do once the mutex is released.
   struct Step {
     enum class Kind { kNone, kWrite, kFinish, kFetch } kind = Kind::kNone;
     grpc::Status status;  // for kFinish
+  };
+
+  // Where a read starts, copied under the mutex for a worker.
+  struct ReadAt {
+    Phase phase = Phase::kStarting;
+    int64_t cursor = 0;
+    size_t kind = 0;
+    std::string after_name;
   };
 
   Watcher(ChangeFeed* feed, std::optional<domain::filter::Node> filter,
@@ -167,7 +199,7 @@ class ChangeFeed::Watcher final
         feed_->delivered_ += std::max(1, changes);
         last_write_ = absl::Now();
         if (batch_revision_ > 0) resume_from_ = batch_revision_;
-        if (batch_.back().initial_state_end) initial_sent_ = true;
+        if (batch_.back().initial_state_end) initial_end_ = InitialEnd::kSent;
       } else {
         End(grpc::Status(grpc::StatusCode::CANCELLED, "the client left"));
       }
@@ -189,7 +221,6 @@ class ChangeFeed::Watcher final
   }
 
   void OnDone() override {
-    bool destroy = false;
     {
       absl::MutexLock lock(&feed_->mu_);
       if (feed_->watchers_.erase(this) > 0) {
@@ -202,10 +233,36 @@ class ChangeFeed::Watcher final
         forget(feed_->per_caller_, origin_.caller);
       }
       Hold(-held_bytes_);
-      done_ = true;
-      destroy = !fetching_ && !pinned_;
+      To(Phase::kDone);
     }
-    if (destroy) delete this;
+    Release();
+  }
+
+  // One more holder (a worker, Housekeep), until its Release.
+  void RetainLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) { ++refs_; }
+
+  // A holder lets go; the last deletes the watcher.
+  void Release() ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    bool last = false;
+    {
+      absl::MutexLock lock(&feed_->mu_);
+      last = --refs_ == 0;
+    }
+    if (last) delete this;
+  }
+
+  Phase phase() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    return phase_;
+  }
+
+  // Whether the phase is one that reads the database.
+  bool Reading() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    return phase_ == Phase::kStarting || phase_ == Phase::kInitial ||
+           phase_ == Phase::kCatchingUp;
+  }
+
+  bool Ended() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    return phase_ >= Phase::kEnding;
   }
 
   // `bytes` more (or fewer) of this watcher's own pages held for its
@@ -229,37 +286,18 @@ class ChangeFeed::Watcher final
     return feed_->Starved() || feed_->CallerStarved(origin_.caller);
   }
 
-  // Drops what waits in the queue.
-  void DropQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    for (const Item& item : queue_) Hold(-item.owned_bytes());
-    queue_.clear();
-  }
-
-  // Where a client resumes: "after_revision=N", or from scratch while the
-  // initial state is not complete.
-  std::string ResumeHint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    if (initial_state_ && !initial_sent_) {
-      return "start again with initial_state";
-    }
-    if (resume_from_ == 0) return "start again";
-    return absl::StrCat("resume with after_revision=", resume_from_);
-  }
-
   // Ends the call with `status` once the write in flight is done; what is
   // still queued is dropped. The first status set wins. With `resume`, the
   // message ends with where to resume from, as it stands once that write is
   // done.
   void End(grpc::Status status, bool resume = false)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    if (!final_.has_value()) {
+    if (!Ended()) {
       final_ = std::move(status);
       final_resume_ = resume;
+      To(Phase::kEnding);
     }
     DropQueueLocked();
-  }
-
-  bool Ended() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    return final_.has_value();
   }
 
   bool Matches(const domain::ChangeFacts& facts) const {
@@ -269,38 +307,40 @@ class ChangeFeed::Watcher final
   // Picks the next step and marks it taken.
   Step NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
     Step step;
-    if (finishing_ || writing_) return step;
-    if (final_.has_value()) {
-      finishing_ = true;
+    if (writing_ || phase_ == Phase::kFinishing || phase_ == Phase::kDone) {
+      return step;
+    }
+    if (!Ended() && !queue_.empty() &&
+        queue_.front().encoded.size() > MaxBatchBytes()) {
+      // Cannot be sent: skip it, and say so.
+      End(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("the change at revision ", queue_.front().revision,
+                       " is larger than the message limit "
+                       "(--max-message-bytes); resume with after_revision=",
+                       queue_.front().revision, " to go on after it")));
+    }
+    if (phase_ == Phase::kEnding) {
+      To(Phase::kFinishing);
       step.kind = Step::Kind::kFinish;
       step.status = final_resume_
                         ? grpc::Status(final_->error_code(),
                                        absl::StrCat(final_->error_message(),
                                                     "; ", ResumeHint()))
                         : *final_;
-    } else if (!queue_.empty() &&
-               queue_.front().encoded.size() > MaxBatchBytes()) {
-      // Cannot be sent: skip it, and say so.
-      finishing_ = true;
-      step.kind = Step::Kind::kFinish;
-      step.status = grpc::Status(
-          grpc::StatusCode::RESOURCE_EXHAUSTED,
-          absl::StrCat("the change at revision ", queue_.front().revision,
-                       " is larger than the message limit "
-                       "(--max-message-bytes); resume with after_revision=",
-                       queue_.front().revision, " to go on after it"));
-      DropQueueLocked();
     } else if (!queue_.empty()) {
       TakeBatchLocked();
       writing_ = true;
       write_started_ = absl::Now();
       step.kind = Step::Kind::kWrite;
-    } else if (phase_ != Phase::kLive && !fetching_ && !parked_) {
+    } else if (Reading() && read_ != Read::kRunning) {
       // Pages wait while the bytes waiting for clients are past their
       // bound, or this caller holds its share (Housekeep looks again).
-      starved_ = phase_ != Phase::kStart && PagesMustWaitLocked();
-      if (!starved_) {
-        fetching_ = true;
+      if (phase_ != Phase::kStarting && PagesMustWaitLocked()) {
+        read_ = Read::kWaitingForBytes;
+      } else {
+        read_ = Read::kRunning;
+        RetainLocked();  // the worker's, until EndRead
         step.kind = Step::Kind::kFetch;
       }
     }
@@ -316,21 +356,12 @@ class ChangeFeed::Watcher final
     if (step.kind != Step::Kind::kNone) steps->emplace_back(this, step);
   }
 
-  void Perform(const Step& step) {
+  void Perform(const Step& step) ABSL_LOCKS_EXCLUDED(feed_->mu_) {
     switch (step.kind) {
       case Step::Kind::kNone:
         return;
-      case Step::Kind::kWrite: {
-        // batch_ and current_ are this writer's alone until OnWriteDone.
-        std::vector<grpc::Slice> slices;
-        slices.reserve(batch_.size() + 1);
-        for (const Item& item : batch_) {
-          if (item.is_change()) slices.push_back(item.encoded);
-        }
-        slices.push_back(
-            EncodeTail(batch_revision_, batch_.back().initial_state_end));
-        current_ = grpc::ByteBuffer(slices.data(), slices.size());
-      }
+      case Step::Kind::kWrite:
+        // current_ is the writer's alone until OnWriteDone.
         StartWrite(&current_);
         return;
       case Step::Kind::kFinish:
@@ -342,6 +373,279 @@ class ChangeFeed::Watcher final
     }
   }
 
+  // A worker's read: where it starts, or false when there is nothing to
+  // read (the watch ended) or the page must wait for the bytes waiting for
+  // clients to fall (Housekeep).
+  bool BeginRead(ReadAt* at) ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    absl::MutexLock lock(&feed_->mu_);
+    if (!Reading()) return false;
+    if (phase_ != Phase::kStarting && PagesMustWaitLocked()) {
+      read_ = Read::kWaitingForBytes;
+      return false;
+    }
+    *at = {.phase = phase_,
+           .cursor = cursor_,
+           .kind = kind_,
+           .after_name = after_name_};
+    return true;
+  }
+
+  // The log's bounds, read in kStarting: after_revision checked, then the
+  // initial state, or catching up from after_revision (or from now).
+  void Started(const absl::StatusOr<store::RevisionBounds>& bounds)
+      ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    absl::MutexLock lock(&feed_->mu_);
+    if (phase_ != Phase::kStarting) return;  // ended meanwhile
+    if (!bounds.ok()) return CannotRead(bounds.status());
+    const int64_t after = after_revision_;
+    if (after > bounds->newest) {
+      End(grpc::Status(grpc::StatusCode::OUT_OF_RANGE,
+                       absl::StrCat("after_revision: ", after,
+                                    " is newer than the newest revision, ",
+                                    bounds->newest)));
+    } else if (after > 0 && after < bounds->oldest - 1) {
+      End(NoLongerKept("after_revision: ", after, bounds->oldest));
+    } else if (initial_state_) {
+      To(Phase::kInitial);
+    } else {
+      cursor_ = after == 0 ? bounds->newest : after;
+      resume_from_ = cursor_;
+      // A watch from now says at once which revision "now" is.
+      if (after == 0) queue_.push_back(BookmarkAt(cursor_, /*end=*/false));
+      CaughtUpLocked();
+    }
+  }
+
+  // A page of records, read in kInitial; after the last kind, the changes
+  // made while they were read are replayed (kCatchingUp).
+  void ReadRecords(absl::StatusOr<store::RecordBatch> records)
+      ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    std::vector<Item> matched;
+    if (records.ok()) {
+      for (const v1::Change& record : records->records) {
+        const domain::ChangeFacts facts = {
+            .resource = record.resource(),
+            .operation = "CHANGE_OPERATION_CREATE",
+            .revision = 0,
+            .change_day = UtcDay(record.change_time())};
+        if (!Matches(facts)) continue;
+        matched.push_back(ChangeItem(record));
+        matched.back().owned = true;
+      }
+    }
+    absl::MutexLock lock(&feed_->mu_);
+    if (phase_ != Phase::kInitial) return;
+    if (!records.ok()) return CannotRead(records.status());
+    if (kind_ == 0 && after_name_.empty()) initial_from_ = records->newest;
+    Enqueue(&matched);
+    if (static_cast<int>(records->records.size()) == kPage || records->cut) {
+      after_name_ = records->records.back().resource();
+    } else if (++kind_ < domain::Resources().size()) {
+      after_name_.clear();
+    } else {
+      // Every record read: replay what changed while they were.
+      cursor_ = initial_from_;
+      To(Phase::kCatchingUp);
+    }
+  }
+
+  // A page of the log after cursor_, read in kCatchingUp.
+  void ReadChanges(absl::StatusOr<store::ChangeBatch> changes)
+      ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    std::vector<Item> matched;
+    if (changes.ok()) {
+      for (v1::Change& change : changes->changes) {
+        Event event(change);
+        if (Matches(event.Facts())) {
+          matched.push_back(std::move(event.item));
+          matched.back().owned = true;
+        }
+      }
+    }
+    absl::MutexLock lock(&feed_->mu_);
+    if (phase_ != Phase::kCatchingUp) return;
+    if (!changes.ok()) return CannotRead(changes.status());
+    if (cursor_ < changes->oldest - 1) {
+      // Purged (--change-retention) while this watcher caught up.
+      return End(NoLongerKept("", cursor_, changes->oldest));
+    }
+    Enqueue(&matched);
+    if (!changes->changes.empty()) {
+      cursor_ = changes->changes.back().revision();
+    }
+    if (static_cast<int>(changes->changes.size()) < kPage && !changes->cut) {
+      // Nothing else had committed in that snapshot.
+      cursor_ = std::max(cursor_, changes->newest);
+    }
+    CaughtUpLocked();
+  }
+
+  // The worker is done with this watcher: the next step, then its hold let
+  // go.
+  void EndRead() ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+    Step step;
+    {
+      absl::MutexLock lock(&feed_->mu_);
+      if (read_ == Read::kRunning) read_ = Read::kIdle;
+      step = NextLocked();
+    }
+    Perform(step);
+    Release();
+  }
+
+  // Enters the live phase if the feed thread has read as far as this
+  // watcher; else goes on catching up, or waits for the feed thread to be
+  // ready (MarkReady).
+  void CaughtUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (!feed_->ready_) return To(Phase::kWaitingForFeed);
+    if (cursor_ < feed_->head_) return To(Phase::kCatchingUp);
+    To(Phase::kLive);
+    enqueued_through_ = cursor_;
+    if (initial_state_ && initial_end_ == InitialEnd::kNotQueued) {
+      initial_end_ = InitialEnd::kQueued;
+      queue_.push_back(BookmarkAt(cursor_, /*end=*/true));
+    }
+  }
+
+  // Live: the feed thread's events after enqueued_through_ that match; a
+  // client too far behind is ended, to resume.
+  void FeedLocked(const std::vector<Event>& events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    for (const Event& event : events) {
+      if (event.revision <= enqueued_through_) continue;
+      if (Matches(event.Facts())) queue_.push_back(event.item);
+      enqueued_through_ = event.revision;
+    }
+    int64_t waiting_bytes = 0;
+    for (const Item& item : queue_) {
+      waiting_bytes += static_cast<int64_t>(item.encoded.size());
+    }
+    const ChangeFeedOptions& options = feed_->options_;
+    if (static_cast<int>(queue_.size()) > options.watcher_buffer ||
+        waiting_bytes > options.watcher_buffer_bytes) {
+      ++feed_->too_slow_;
+      End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("the client reads too slowly: more than ",
+                                    options.watcher_buffer, " changes or ",
+                                    options.watcher_buffer_bytes,
+                                    " bytes were waiting for it")),
+          /*resume=*/true);
+    }
+  }
+
+  // Live and idle for the bookmark interval: a bookmark, and true.
+  bool BookmarkIfIdleLocked(absl::Time now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (phase_ != Phase::kLive || writing_ || !queue_.empty() ||
+        now - last_write_ < feed_->options_.bookmark_interval) {
+      return false;
+    }
+    queue_.push_back(BookmarkAt(enqueued_through_, /*end=*/false));
+    return true;
+  }
+
+  // A page that waited for the bytes to fall may be read now: true if it
+  // was waiting and may.
+  bool WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (read_ != Read::kWaitingForBytes || !Reading() ||
+        PagesMustWaitLocked()) {
+      return false;
+    }
+    read_ = Read::kIdle;
+    return true;
+  }
+
+  // Whether its client has taken nothing for `timeout` while pages wait for
+  // it; true once per watcher.
+  bool StalledLocked(absl::Time now, absl::Duration timeout)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (timeout <= absl::ZeroDuration() || !writing_ || held_bytes_ <= 0 ||
+        stall_cancelled_ || now - write_started_ <= timeout) {
+      return false;
+    }
+    stall_cancelled_ = true;
+    return true;
+  }
+
+  grpc::ServerContextBase* context() const { return context_; }
+
+ private:
+  ~Watcher() override = default;
+
+  // The one place a phase changes. A transition the diagram above lacks is
+  // a bug of the feed's, not a client's doing: it stops the program, since
+  // a watcher in a phase it cannot be in may write after its call ended.
+  void To(Phase next) ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (next == phase_) return;
+    bool allowed = false;
+    switch (phase_) {
+      case Phase::kStarting:
+        allowed = next != Phase::kFinishing && next != Phase::kDone;
+        break;
+      case Phase::kInitial:
+        allowed = next == Phase::kCatchingUp || next == Phase::kEnding;
+        break;
+      case Phase::kCatchingUp:
+      case Phase::kWaitingForFeed:
+        allowed = next == Phase::kCatchingUp ||
+                  next == Phase::kWaitingForFeed || next == Phase::kLive ||
+                  next == Phase::kEnding;
+        break;
+      case Phase::kLive:
+        allowed = next == Phase::kEnding;
+        break;
+      case Phase::kEnding:
+        allowed = next == Phase::kFinishing;
+        break;
+      case Phase::kFinishing:
+        allowed = next == Phase::kDone;
+        break;
+      case Phase::kDone:
+        break;
+    }
+    if (!allowed) {
+      spdlog::critical("watch: no transition from phase {} to {}",
+                       static_cast<int>(phase_), static_cast<int>(next));
+      std::abort();
+    }
+    phase_ = next;
+    if (Ended()) read_ = read_ == Read::kRunning ? read_ : Read::kIdle;
+  }
+
+  // A read failed: the client resumes elsewhere or later.
+  void CannotRead(const absl::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     absl::StrCat("cannot read the change log (",
+                                  status.message(), ")")),
+        /*resume=*/true);
+  }
+
+  // Moves pages read for this watcher into its queue, held for its client.
+  void Enqueue(std::vector<Item>* items)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    for (Item& item : *items) {
+      Hold(item.owned_bytes());
+      queue_.push_back(std::move(item));
+    }
+  }
+
+  // Drops what waits in the queue.
+  void DropQueueLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    for (const Item& item : queue_) Hold(-item.owned_bytes());
+    queue_.clear();
+  }
+
+  // Where a client resumes: "after_revision=N", or from scratch while the
+  // initial state is not complete.
+  std::string ResumeHint() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (initial_state_ && initial_end_ != InitialEnd::kSent) {
+      return "start again with initial_state";
+    }
+    if (resume_from_ == 0) return "start again";
+    return absl::StrCat("resume with after_revision=", resume_from_);
+  }
+
   // The most bytes of changes in one message: below the message limit, with
   // room for the tail.
   size_t MaxBatchBytes() const {
@@ -350,10 +654,11 @@ class ChangeFeed::Watcher final
         static_cast<size_t>(feed_->options_.max_message_bytes) - 64);
   }
 
-  // Moves the head of the queue into batch_: changes up to a size, and a
-  // bookmark ends a batch. batch_revision_ is where a client resumes after
-  // it: the last revision in it, or, when the queue is drained, everything
-  // read so far; 0 during the initial state.
+  // Moves the head of the queue into batch_ and encodes the message in
+  // current_: changes up to a size, and a bookmark ends a batch.
+  // batch_revision_ is where a client resumes after it: the last revision
+  // in it, or, when the queue is drained, everything read so far; 0 during
+  // the initial state.
   void TakeBatchLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
     size_t bytes = 0;
     int64_t revision = 0;
@@ -371,30 +676,24 @@ class ChangeFeed::Watcher final
       if (!batch_.back().is_change()) break;  // a bookmark
     }
     if (queue_.empty()) {
-      if (phase_ == Phase::kLive)
+      if (phase_ == Phase::kLive) {
         revision = std::max(revision, enqueued_through_);
-      if (phase_ == Phase::kCatchUp) revision = std::max(revision, cursor_);
+      } else if (phase_ == Phase::kCatchingUp ||
+                 phase_ == Phase::kWaitingForFeed) {
+        revision = std::max(revision, cursor_);
+      }
     }
-    if (batch_.back().initial_state_end) initial_end_taken_ = true;
-    batch_revision_ = initial_state_ && !initial_end_taken_ ? 0 : revision;
-  }
-
-  // Enters the live phase if the feed thread has read as far as this
-  // watcher, else stays in catch-up (parked until the feed thread is ready).
-  void CaughtUpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
-    phase_ = Phase::kCatchUp;
-    if (!feed_->ready_) {
-      parked_ = true;
-      return;
+    if (batch_.back().initial_state_end) initial_end_ = InitialEnd::kTaken;
+    batch_revision_ =
+        initial_state_ && initial_end_ < InitialEnd::kTaken ? 0 : revision;
+    std::vector<grpc::Slice> slices;
+    slices.reserve(batch_.size() + 1);
+    for (const Item& item : batch_) {
+      if (item.is_change()) slices.push_back(item.encoded);
     }
-    parked_ = false;
-    if (cursor_ < feed_->head_) return;
-    phase_ = Phase::kLive;
-    enqueued_through_ = cursor_;
-    if (initial_state_ && !initial_end_queued_) {
-      initial_end_queued_ = true;
-      queue_.push_back(BookmarkAt(cursor_, /*end=*/true));
-    }
+    slices.push_back(
+        EncodeTail(batch_revision_, batch_.back().initial_state_end));
+    current_ = grpc::ByteBuffer(slices.data(), slices.size());
   }
 
   ChangeFeed* const feed_;
@@ -404,40 +703,40 @@ class ChangeFeed::Watcher final
   const WatchOrigin origin_;
   grpc::ServerContextBase* const context_;  // the call's, until OnDone
 
-  Phase phase_ = Phase::kStart;
-  // Read from the database (start, initial, catch-up) up to here.
-  int64_t cursor_ = 0;
-  // Live: every change up to here was matched against the filter.
-  int64_t enqueued_through_ = 0;
-  // Initial state: the kind and the last name read, and the revisions the
-  // first and the last page were read at.
-  size_t kind_ = 0;
-  std::string after_name_;
-  int64_t initial_from_ = 0;
-  bool initial_end_queued_ = false;
-  bool initial_sent_ = false;
-  // The last revision written to the client.
-  int64_t resume_from_;
+  Phase phase_ ABSL_GUARDED_BY(feed_->mu_) = Phase::kStarting;
+  Read read_ ABSL_GUARDED_BY(feed_->mu_) = Read::kIdle;
+  bool writing_ ABSL_GUARDED_BY(feed_->mu_) = false;  // until OnWriteDone
+  // gRPC's hold, until OnDone, and the others' (RetainLocked).
+  int refs_ ABSL_GUARDED_BY(feed_->mu_) = 1;
 
-  std::deque<Item> queue_;
-  // Being written: the items and the message made of them.
-  std::vector<Item> batch_;
-  int64_t batch_revision_ = 0;
-  bool initial_end_taken_ = false;
+  // The revisions. Read from the database (starting, initial, catch-up)
+  // up to cursor_; live, every change up to enqueued_through_ was matched
+  // against the filter; the initial state's records were read from
+  // initial_from_ on; resume_from_ was the last written to the client.
+  int64_t cursor_ ABSL_GUARDED_BY(feed_->mu_) = 0;
+  int64_t enqueued_through_ ABSL_GUARDED_BY(feed_->mu_) = 0;
+  int64_t initial_from_ ABSL_GUARDED_BY(feed_->mu_) = 0;
+  int64_t resume_from_ ABSL_GUARDED_BY(feed_->mu_);
+  // Initial state: the kind and the last name read, and its closing
+  // bookmark.
+  size_t kind_ ABSL_GUARDED_BY(feed_->mu_) = 0;
+  std::string after_name_ ABSL_GUARDED_BY(feed_->mu_);
+  InitialEnd initial_end_ ABSL_GUARDED_BY(feed_->mu_) = InitialEnd::kNotQueued;
+
+  std::deque<Item> queue_ ABSL_GUARDED_BY(feed_->mu_);
+  // Being written: the items, where they resume, and the message made of
+  // them (the writer's alone from TakeBatchLocked to OnWriteDone).
+  std::vector<Item> batch_ ABSL_GUARDED_BY(feed_->mu_);
+  int64_t batch_revision_ ABSL_GUARDED_BY(feed_->mu_) = 0;
   grpc::ByteBuffer current_;
-  absl::Time last_write_ = absl::Now();
-  bool writing_ = false;
-  bool fetching_ = false;  // a worker holds this watcher
-  bool parked_ = false;    // caught up before the feed thread was ready
-  bool starved_ = false;   // a page waits for the unsent bytes to fall
-  absl::Time write_started_ = absl::InfinitePast();
-  bool stall_cancelled_ = false;
-  bool pinned_ = false;     // Housekeep is cancelling it: not deleted meanwhile
-  int64_t held_bytes_ = 0;  // of owned items in queue_ and batch_
-  bool finishing_ = false;
-  bool done_ = false;
-  std::optional<grpc::Status> final_;
-  bool final_resume_ = false;
+  absl::Time last_write_ ABSL_GUARDED_BY(feed_->mu_) = absl::Now();
+  absl::Time write_started_ ABSL_GUARDED_BY(feed_->mu_) = absl::InfinitePast();
+  bool stall_cancelled_ ABSL_GUARDED_BY(feed_->mu_) = false;
+  int64_t held_bytes_ ABSL_GUARDED_BY(feed_->mu_) = 0;  // of owned items
+  // How the call ends (kEnding on), and whether its message says where to
+  // resume.
+  std::optional<grpc::Status> final_ ABSL_GUARDED_BY(feed_->mu_);
+  bool final_resume_ ABSL_GUARDED_BY(feed_->mu_) = false;
 };
 
 ChangeFeed::ChangeFeed(ChangeFeedOptions options,
@@ -600,177 +899,31 @@ void ChangeFeed::RunWorker() {
   }
 }
 
-// One database read for a watcher that is starting or catching up, then
-// what it found, matched, into its queue.
+// One database read for a watcher that is starting or catching up; the
+// watcher takes what it found under the mutex.
 void ChangeFeed::Fetch(Watcher* watcher) {
   using Phase = Watcher::Phase;
-  Phase phase;
-  int64_t cursor;
-  size_t kind;
-  std::string after_name;
-  {
-    absl::MutexLock lock(&mu_);
-    phase = watcher->phase_;
-    cursor = watcher->cursor_;
-    kind = watcher->kind_;
-    after_name = watcher->after_name_;
-    if (watcher->done_ || watcher->Ended()) {
-      phase = Phase::kLive;  // nothing to read
-    } else if ((phase == Phase::kInitial || phase == Phase::kCatchUp) &&
-               watcher->PagesMustWaitLocked()) {
-      // The bytes waiting for clients passed their bound since this read
-      // was scheduled: it waits until they fall (Housekeep).
-      watcher->fetching_ = false;
-      watcher->starved_ = true;
-      return;
+  Watcher::ReadAt at;
+  if (watcher->BeginRead(&at)) {
+    const absl::Time deadline = absl::Now() + kReadTimeout;
+    switch (at.phase) {
+      case Phase::kStarting:
+        watcher->Started(log_.Bounds(deadline));
+        break;
+      case Phase::kInitial:
+        watcher->ReadRecords(log_.ReadRecords(domain::Resources()[at.kind],
+                                              at.after_name, kPage, deadline,
+                                              options_.page_bytes));
+        break;
+      case Phase::kCatchingUp:
+        watcher->ReadChanges(
+            log_.ReadAfter(at.cursor, kPage, deadline, options_.page_bytes));
+        break;
+      default:
+        break;  // BeginRead returns only reading phases
     }
   }
-  const absl::Time deadline = absl::Now() + kReadTimeout;
-  absl::StatusOr<store::RevisionBounds> bounds;
-  absl::StatusOr<store::RecordBatch> records;
-  absl::StatusOr<store::ChangeBatch> changes;
-  std::vector<Item> matched;
-  switch (phase) {
-    case Phase::kStart:
-      bounds = log_.Bounds(deadline);
-      break;
-    case Phase::kInitial:
-      records = log_.ReadRecords(domain::Resources()[kind], after_name, kPage,
-                                 deadline, options_.page_bytes);
-      if (records.ok()) {
-        for (v1::Change& record : records->records) {
-          const domain::ChangeFacts facts = {
-              .resource = record.resource(),
-              .operation = "CHANGE_OPERATION_CREATE",
-              .revision = 0,
-              .change_day = UtcDay(record.change_time())};
-          if (!watcher->Matches(facts)) continue;
-          matched.push_back(ChangeItem(record));
-          matched.back().owned = true;
-        }
-      }
-      break;
-    case Phase::kCatchUp:
-      changes = log_.ReadAfter(cursor, kPage, deadline, options_.page_bytes);
-      if (changes.ok()) {
-        for (v1::Change& change : changes->changes) {
-          Event event(change);
-          if (watcher->Matches(event.Facts())) {
-            matched.push_back(std::move(event.item));
-            matched.back().owned = true;
-          }
-        }
-      }
-      break;
-    case Phase::kLive:
-      break;
-  }
-
-  Watcher::Step step;
-  bool destroy = false;
-  {
-    absl::MutexLock lock(&mu_);
-    watcher->fetching_ = false;
-    destroy = watcher->done_ && !watcher->pinned_;
-    if (!watcher->done_ && !watcher->Ended()) {
-      const auto fail = [&](const absl::Status& status) {
-        watcher->End(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                  absl::StrCat("cannot read the change log (",
-                                               status.message(), ")")),
-                     /*resume=*/true);
-      };
-      switch (phase) {
-        case Phase::kStart: {
-          if (!bounds.ok()) {
-            fail(bounds.status());
-            break;
-          }
-          const int64_t after = watcher->after_revision_;
-          if (after > bounds->newest) {
-            watcher->End(grpc::Status(
-                grpc::StatusCode::OUT_OF_RANGE,
-                absl::StrCat("after_revision: ", after,
-                             " is newer than the newest revision, ",
-                             bounds->newest)));
-          } else if (after > 0 && after < bounds->oldest - 1) {
-            watcher->End(
-                NoLongerKept("after_revision: ", after, bounds->oldest));
-          } else if (watcher->initial_state_) {
-            watcher->phase_ = Phase::kInitial;
-          } else {
-            watcher->cursor_ = after == 0 ? bounds->newest : after;
-            watcher->resume_from_ = watcher->cursor_;
-            // A watch from now says at once which revision "now" is.
-            if (after == 0) {
-              watcher->queue_.push_back(
-                  BookmarkAt(watcher->cursor_, /*end=*/false));
-            }
-            watcher->CaughtUpLocked();
-          }
-          break;
-        }
-        case Phase::kInitial: {
-          if (!records.ok()) {
-            fail(records.status());
-            break;
-          }
-          if (watcher->kind_ == 0 && watcher->after_name_.empty()) {
-            watcher->initial_from_ = records->newest;
-          }
-          for (Item& item : matched) {
-            watcher->Hold(item.owned_bytes());
-            watcher->queue_.push_back(std::move(item));
-          }
-          if (static_cast<int>(records->records.size()) == kPage ||
-              records->cut) {
-            watcher->after_name_ = records->records.back().resource();
-          } else if (++watcher->kind_ < domain::Resources().size()) {
-            watcher->after_name_.clear();
-          } else {
-            // Every record read: replay what changed while they were.
-            watcher->cursor_ = watcher->initial_from_;
-            watcher->phase_ = Phase::kCatchUp;
-          }
-          break;
-        }
-        case Phase::kCatchUp: {
-          if (!changes.ok()) {
-            fail(changes.status());
-            break;
-          }
-          if (watcher->cursor_ < changes->oldest - 1) {
-            // Purged (--change-retention) while this watcher caught up.
-            watcher->End(NoLongerKept("", watcher->cursor_, changes->oldest));
-            break;
-          }
-          for (Item& item : matched) {
-            watcher->Hold(item.owned_bytes());
-            watcher->queue_.push_back(std::move(item));
-          }
-          if (!changes->changes.empty()) {
-            watcher->cursor_ = changes->changes.back().revision();
-          }
-          if (static_cast<int>(changes->changes.size()) < kPage &&
-              !changes->cut) {
-            // Nothing else had committed in that snapshot.
-            watcher->cursor_ = std::max(watcher->cursor_, changes->newest);
-          }
-          watcher->CaughtUpLocked();
-          break;
-        }
-        case Phase::kLive:
-          break;
-      }
-      step = watcher->NextLocked();
-    }
-  }
-  if (destroy) {
-    delete watcher;
-  } else if (step.kind != Watcher::Step::Kind::kNone) {
-    // A step means the watcher was not done: it lives until that step's
-    // own callback.
-    watcher->Perform(step);
-  }
+  watcher->EndRead();
 }
 
 void ChangeFeed::MarkReady(int64_t revision) {
@@ -780,7 +933,7 @@ void ChangeFeed::MarkReady(int64_t revision) {
     ready_ = true;
     head_ = revision;
     for (Watcher* watcher : watchers_) {
-      if (!watcher->parked_ || watcher->Ended()) continue;
+      if (watcher->phase() != Watcher::Phase::kWaitingForFeed) continue;
       watcher->CaughtUpLocked();
       watcher->NextInto(&steps);
     }
@@ -793,31 +946,8 @@ void ChangeFeed::FanOut(const std::vector<Event>& events) {
   {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
-      if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended()) {
-        continue;
-      }
-      for (const Event& event : events) {
-        if (event.revision <= watcher->enqueued_through_) continue;
-        if (watcher->Matches(event.Facts())) {
-          watcher->queue_.push_back(event.item);
-        }
-        watcher->enqueued_through_ = event.revision;
-      }
-      int64_t waiting_bytes = 0;
-      for (const Item& item : watcher->queue_) {
-        waiting_bytes += static_cast<int64_t>(item.encoded.size());
-      }
-      if (static_cast<int>(watcher->queue_.size()) > options_.watcher_buffer ||
-          waiting_bytes > options_.watcher_buffer_bytes) {
-        ++too_slow_;
-        watcher->End(
-            grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                         absl::StrCat("the client reads too slowly: more than ",
-                                      options_.watcher_buffer, " changes or ",
-                                      options_.watcher_buffer_bytes,
-                                      " bytes were waiting for it")),
-            /*resume=*/true);
-      }
+      if (watcher->phase() != Watcher::Phase::kLive) continue;
+      watcher->FeedLocked(events);
       watcher->NextInto(&steps);
     }
     head_ = events.back().revision;
@@ -833,36 +963,24 @@ void ChangeFeed::Housekeep() {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
       // A page that waited for the bytes to fall is read now.
-      if (watcher->starved_ && !watcher->Ended() &&
-          !watcher->PagesMustWaitLocked()) {
-        watcher->starved_ = false;
+      if (watcher->WakeLocked()) {
         watcher->NextInto(&steps);
         continue;
       }
       // A client that takes nothing while pages wait for it: cancelled,
-      // which ends the write in flight and gives the pages back.
-      if (options_.stall_timeout > absl::ZeroDuration() && watcher->writing_ &&
-          watcher->held_bytes_ > 0 && !watcher->stall_cancelled_ &&
-          now - watcher->write_started_ > options_.stall_timeout) {
-        watcher->stall_cancelled_ = true;
+      // which ends the write in flight and gives the pages back. Held
+      // until TryCancel has returned (it may run the reactor's callbacks,
+      // which take the mutex, so it is called without it).
+      if (watcher->StalledLocked(now, options_.stall_timeout)) {
         ++too_slow_;
+        watcher->RetainLocked();
         stalled.push_back(watcher);
       }
     }
-    // Pinned: not deleted, even if the call ends meanwhile, until
-    // TryCancel has returned (it may run the reactor's callbacks, which
-    // take the mutex, so it is called without it).
-    for (Watcher* watcher : stalled) watcher->pinned_ = true;
   }
-  for (Watcher* watcher : stalled) watcher->context_->TryCancel();
   for (Watcher* watcher : stalled) {
-    bool destroy = false;
-    {
-      absl::MutexLock lock(&mu_);
-      watcher->pinned_ = false;
-      destroy = watcher->done_ && !watcher->fetching_;
-    }
-    if (destroy) delete watcher;
+    watcher->context()->TryCancel();
+    watcher->Release();
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
 }
@@ -873,14 +991,7 @@ void ChangeFeed::SendBookmarks() {
   {
     absl::MutexLock lock(&mu_);
     for (Watcher* watcher : watchers_) {
-      if (watcher->phase_ != Watcher::Phase::kLive || watcher->Ended() ||
-          watcher->writing_ || !watcher->queue_.empty() ||
-          now - watcher->last_write_ < options_.bookmark_interval) {
-        continue;
-      }
-      watcher->queue_.push_back(
-          BookmarkAt(watcher->enqueued_through_, /*end=*/false));
-      watcher->NextInto(&steps);
+      if (watcher->BookmarkIfIdleLocked(now)) watcher->NextInto(&steps);
     }
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);

@@ -327,6 +327,15 @@ ResourceService::ResourceService(const domain::ResourceType& type,
 
 ResourceService::~ResourceService() = default;
 
+std::vector<std::unique_ptr<ResourceService>> ResourceService::ForEveryKind(
+    const ResourceServiceDeps& deps) {
+  std::vector<std::unique_ptr<ResourceService>> services;
+  for (const domain::ResourceType& type : domain::Resources()) {
+    services.push_back(std::make_unique<ResourceService>(type, deps));
+  }
+  return services;
+}
+
 grpc::Status ResourceService::Get(grpc::ServerContextBase* context,
                                   const auth::Caller& /*caller*/,
                                   const Fields& fields, const Message& request,

@@ -86,6 +86,10 @@ class ResourceService final : public grpc::Service {
   // "forumregistry.v1.ForumService".
   const std::string& full_name() const { return type_.service->full_name(); }
 
+  // One service per kind of the resource registry, each from `deps`.
+  static std::vector<std::unique_ptr<ResourceService>> ForEveryKind(
+      const ResourceServiceDeps& deps);
+
  private:
   class Handler;
   // The fields of one method's request and response that it reads and

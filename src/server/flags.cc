@@ -132,9 +132,9 @@ bool ParseSize(const std::string& text, int64_t* bytes) {
       break;
     }
   }
-  if (number.empty() ||
-      !std::all_of(number.begin(), number.end(),
-                   [](char c) { return absl::ascii_isdigit(c); })) {
+  if (number.empty() || !std::all_of(number.begin(), number.end(), [](char c) {
+        return absl::ascii_isdigit(c);
+      })) {
     return false;
   }
   int64_t value = 0;

@@ -24,6 +24,8 @@ namespace {
 // of them poll.
 constexpr int kSyncThreads = 8;
 constexpr int kPollers = 4;
+// The change feed's workers, each with a connection of the feed's pool.
+constexpr int kFeedWorkers = 2;
 
 // TLS when --tls-cert and --tls-key are given: gRPC's file watcher re-reads
 // them (and --tls-client-ca) every --tls-refresh-interval, so cert-manager
@@ -291,6 +293,57 @@ api::SizeLimits SizeLimitsOf(const ServeConfig& config) {
                                   ? static_cast<size_t>(config.max_record_bytes)
                                   : three_quarters,
           .max_page_bytes = three_quarters};
+}
+
+api::Dispatcher::Options DispatcherOptionsOf(const ServeConfig& config) {
+  return {
+      .workers = static_cast<int>(config.worker_threads),
+      .max_in_flight = static_cast<int>(config.max_rpcs_in_flight),
+      .max_per_connection = static_cast<int>(config.max_streams_per_connection),
+      .max_unsent_bytes = config.max_unsent_bytes,
+      .max_cancels_per_connection =
+          static_cast<int>(config.max_cancels_per_connection)};
+}
+
+store::PoolOptions FeedPoolOptionsOf(const ServeConfig& config) {
+  return {.url = config.database_url,
+          .size = kFeedWorkers,
+          .statement_timeout = config.statement_timeout,
+          .application_name = "forum-registry-feed"};
+}
+
+api::ChangeFeedOptions FeedOptionsOf(const ServeConfig& config,
+                                     store::RecordCache* cache,
+                                     api::Dispatcher* admission) {
+  return {.database_url = config.database_url,
+          .bookmark_interval = config.watch_bookmark_interval,
+          .watcher_buffer = static_cast<int>(config.watch_buffer),
+          .watcher_buffer_bytes = config.watch_buffer_bytes,
+          .workers = kFeedWorkers,
+          .max_message_bytes = static_cast<int>(config.max_message_bytes),
+          .cache = cache,
+          .max_watchers = static_cast<int>(config.max_watches),
+          .max_watchers_per_connection =
+              static_cast<int>(config.max_watches_per_connection),
+          .max_watchers_per_caller =
+              static_cast<int>(config.max_watches_per_caller),
+          // One caller's watchers may hold a quarter of the unsent bytes' bound
+          // in pages; the rest is for everyone else.
+          .held_bytes_per_caller =
+              std::max<int64_t>(config.max_unsent_bytes / 4, 1 << 20),
+          .stall_timeout = config.watch_stall_timeout,
+          .admission = admission};
+}
+
+std::unique_ptr<api::CostlyLists> MakeCostlyLists(const ServeConfig& config) {
+  // 0: half the pool, at least 1.
+  const int slots =
+      config.max_costly_lists > 0
+          ? static_cast<int>(config.max_costly_lists)
+          : std::max(1, static_cast<int>(config.pool_size + 1) / 2);
+  return std::make_unique<api::CostlyLists>(
+      slots, static_cast<double>(config.costly_list_cost),
+      absl::Milliseconds(250));
 }
 
 std::vector<int> Ports::all() const {

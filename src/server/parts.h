@@ -18,12 +18,16 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "src/api/change_feed.h"
+#include "src/api/costly_lists.h"
+#include "src/api/dispatcher.h"
 #include "src/api/resource_methods.h"
 #include "src/auth/authorizer.h"
 #include "src/server/metrics.h"
 #include "src/server/serve_config.h"
 #include "src/store/page_token_key.h"
 #include "src/store/pool.h"
+#include "src/store/record_cache.h"
 
 namespace forum_registry::server {
 
@@ -80,6 +84,16 @@ struct Pools {
 // their protobuf encoding), and so does a record unless
 // --max-record-bytes says less.
 api::SizeLimits SizeLimitsOf(const ServeConfig& config);
+
+// The options of the parts that take them from the flags: the dispatcher
+// of unary calls, the feed's pool, the change feed (kept current: `cache`,
+// or null), and the slots of costly reads.
+api::Dispatcher::Options DispatcherOptionsOf(const ServeConfig& config);
+store::PoolOptions FeedPoolOptionsOf(const ServeConfig& config);
+api::ChangeFeedOptions FeedOptionsOf(const ServeConfig& config,
+                                     store::RecordCache* cache,
+                                     api::Dispatcher* admission);
+std::unique_ptr<api::CostlyLists> MakeCostlyLists(const ServeConfig& config);
 
 // The ports the listeners bound; 0 for one not asked for.
 struct Ports {

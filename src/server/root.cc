@@ -10,8 +10,6 @@
 namespace forum_registry::server {
 namespace {
 
-constexpr int kFeedWorkers = 2;
-
 // The audit log: one line per write, naming the caller.
 void LogWrite(const std::string& method, const std::string& name,
               const auth::Caller& caller) {
@@ -52,69 +50,29 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
       stop_signals_(stop_signals),
       authorizer_(std::move(authorizer)),
       pools_(config),
-      feed_pool_({.url = config.database_url,
-                  .size = kFeedWorkers,
-                  .statement_timeout = config.statement_timeout,
-                  .application_name = "forum-registry-feed"}),
+      feed_pool_(FeedPoolOptionsOf(config)),
       page_token_key_(
           MakePageTokenKey(std::move(page_token_secret), &pools_.primary)),
-      dispatcher_({.workers = static_cast<int>(config.worker_threads),
-                   .max_in_flight = static_cast<int>(config.max_rpcs_in_flight),
-                   .max_per_connection =
-                       static_cast<int>(config.max_streams_per_connection),
-                   .max_unsent_bytes = config.max_unsent_bytes,
-                   .max_cancels_per_connection =
-                       static_cast<int>(config.max_cancels_per_connection)}),
-      // 0: half the pool, at least 1.
-      costly_lists_(
-          config.max_costly_lists > 0
-              ? static_cast<int>(config.max_costly_lists)
-              : std::max(1, static_cast<int>(config.pool_size + 1) / 2),
-          static_cast<double>(config.costly_list_cost),
-          absl::Milliseconds(250)),
+      dispatcher_(DispatcherOptionsOf(config)),
+      costly_lists_(MakeCostlyLists(config)),
       limits_(SizeLimitsOf(config)),
       common_({.dispatcher = dispatcher_,
                .authorizer = *authorizer_,
                .page_token_key = *page_token_key_,
-               .costly_lists = costly_lists_,
+               .costly_lists = *costly_lists_,
                .read_pool = pools_.reads()}),
       record_cache_(static_cast<size_t>(config.record_cache_size)),
       revision_check_(&pools_.primary),
-      feed_({.database_url = config.database_url,
-             .bookmark_interval = config.watch_bookmark_interval,
-             .watcher_buffer = static_cast<int>(config.watch_buffer),
-             .watcher_buffer_bytes = config.watch_buffer_bytes,
-             .workers = kFeedWorkers,
-             .max_message_bytes = static_cast<int>(config.max_message_bytes),
-             .cache = config.record_cache_size > 0 ? &record_cache_ : nullptr,
-             .max_watchers = static_cast<int>(config.max_watches),
-             .max_watchers_per_connection =
-                 static_cast<int>(config.max_watches_per_connection),
-             .max_watchers_per_caller =
-                 static_cast<int>(config.max_watches_per_caller),
-             // One caller's watchers may hold a quarter of the unsent bytes'
-             // bound in pages; the rest is for everyone else.
-             .held_bytes_per_caller =
-                 std::max<int64_t>(config.max_unsent_bytes / 4, 1 << 20),
-             .stall_timeout = config.watch_stall_timeout,
-             .admission = &dispatcher_},
+      feed_(FeedOptionsOf(config, cached() ? &record_cache_ : nullptr,
+                          &dispatcher_),
             &feed_pool_),
-      // One service per kind of the resource registry.
-      resources_([this] {
-        std::vector<std::unique_ptr<api::ResourceService>> services;
-        const bool cached = config_.record_cache_size > 0;
-        for (const domain::ResourceType& type : domain::Resources()) {
-          services.push_back(std::make_unique<api::ResourceService>(
-              type, api::ResourceServiceDeps{
-                        .common = common_,
-                        .pool = pools_.primary,
-                        .limits = limits_,
-                        .cache = cached ? &record_cache_ : nullptr,
-                        .revisions = cached ? &revision_check_ : nullptr,
-                        .on_write = LogWrite}));
-        }
-        return services;
-      }()),
+      resources_(api::ResourceService::ForEveryKind(
+          {.common = common_,
+           .pool = pools_.primary,
+           .limits = limits_,
+           .cache = cached() ? &record_cache_ : nullptr,
+           .revisions = cached() ? &revision_check_ : nullptr,
+           .on_write = LogWrite})),
       changes_({.common = common_, .feed = feed_, .limits = limits_}),
       search_(common_),
       listeners_(config, Services(), &metrics_),

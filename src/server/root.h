@@ -75,6 +75,8 @@ class Root {
   std::vector<grpc::Service*> Services();
   std::vector<std::string> ServiceNames() const;
   MetricSources Sources() const;
+  // Whether Gets may answer from the record cache (and the feed keeps it).
+  bool cached() const { return config_.record_cache_size > 0; }
 
   const ServeConfig config_;
   // Blocked in the thread that built the root, before any other started.
@@ -88,7 +90,7 @@ class Root {
   store::ConnectionPool feed_pool_;
   const std::unique_ptr<store::PageTokenKey> page_token_key_;
   api::Dispatcher dispatcher_;
-  api::CostlyLists costly_lists_;
+  const std::unique_ptr<api::CostlyLists> costly_lists_;
   const api::SizeLimits limits_;
   const api::CommonDeps common_;
   store::RecordCache record_cache_;
