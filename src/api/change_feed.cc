@@ -373,21 +373,24 @@ class ChangeFeed::Watcher final
     }
   }
 
-  // A worker's read: where it starts, or false when there is nothing to
-  // read (the watch ended) or the page must wait for the bytes waiting for
-  // clients to fall (Housekeep).
-  bool BeginRead(ReadAt* at) ABSL_LOCKS_EXCLUDED(feed_->mu_) {
+  // A worker's read: kRead with where it starts; kNothing when the watch
+  // ended meanwhile; kWait when the page must wait for the bytes waiting for
+  // clients to fall, in which case the read is no longer the worker's
+  // (Housekeep takes it up) and the worker only lets go (Release), never
+  // EndRead.
+  enum class Begin { kRead, kNothing, kWait };
+  Begin BeginRead(ReadAt* at) ABSL_LOCKS_EXCLUDED(feed_->mu_) {
     absl::MutexLock lock(&feed_->mu_);
-    if (!Reading()) return false;
+    if (!Reading()) return Begin::kNothing;
     if (phase_ != Phase::kStarting && PagesMustWaitLocked()) {
       read_ = Read::kWaitingForBytes;
-      return false;
+      return Begin::kWait;
     }
     *at = {.phase = phase_,
            .cursor = cursor_,
            .kind = kind_,
            .after_name = after_name_};
-    return true;
+    return Begin::kRead;
   }
 
   // The log's bounds, read in kStarting: after_revision checked, then the
@@ -480,13 +483,13 @@ class ChangeFeed::Watcher final
     CaughtUpLocked();
   }
 
-  // The worker is done with this watcher: the next step, then its hold let
-  // go.
+  // The worker is done with the read it was given (BeginRead's kRead or
+  // kNothing): the next step, then its hold let go.
   void EndRead() ABSL_LOCKS_EXCLUDED(feed_->mu_) {
     Step step;
     {
       absl::MutexLock lock(&feed_->mu_);
-      if (read_ == Read::kRunning) read_ = Read::kIdle;
+      read_ = Read::kIdle;
       step = NextLocked();
     }
     Perform(step);
@@ -904,7 +907,13 @@ void ChangeFeed::RunWorker() {
 void ChangeFeed::Fetch(Watcher* watcher) {
   using Phase = Watcher::Phase;
   Watcher::ReadAt at;
-  if (watcher->BeginRead(&at)) {
+  const Watcher::Begin begin = watcher->BeginRead(&at);
+  if (begin == Watcher::Begin::kWait) {
+    // Housekeep reads the page once the bytes fall.
+    watcher->Release();
+    return;
+  }
+  if (begin == Watcher::Begin::kRead) {
     const absl::Time deadline = absl::Now() + kReadTimeout;
     switch (at.phase) {
       case Phase::kStarting:

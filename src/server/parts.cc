@@ -346,6 +346,14 @@ std::unique_ptr<api::CostlyLists> MakeCostlyLists(const ServeConfig& config) {
       absl::Milliseconds(250));
 }
 
+std::vector<int> Ports::api() const {
+  std::vector<int> ports;
+  for (int port : {clients, edge}) {
+    if (port > 0) ports.push_back(port);
+  }
+  return ports;
+}
+
 std::vector<int> Ports::all() const {
   std::vector<int> ports;
   for (int port : {clients, edge, probe}) {

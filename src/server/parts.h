@@ -100,7 +100,9 @@ struct Ports {
   int clients = 0;  // --listen-address
   int edge = 0;     // --edge-address
   int probe = 0;    // --probe-address
+  // Every port bound; those that carry API calls (not the probe's).
   std::vector<int> all() const;
+  std::vector<int> api() const;
 };
 
 // The gRPC listeners: the server with the API, reflection and health on the

@@ -91,7 +91,7 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
   // The per-connection defences act on clients' connections and on the
   // edge's, which carry one client each (deploy/edge/haproxy.cfg); the
   // ports are known once bound.
-  dispatcher_.set_ports(listeners_.ports().all());
+  dispatcher_.set_ports(listeners_.ports().api());
   if (metrics_endpoint_.ok() && *metrics_endpoint_ != nullptr) {
     LogEvent(spdlog::level::info, "metrics_listening",
              {{"metrics_address", config.metrics_address},
@@ -148,6 +148,7 @@ int Root::Run() {
   listeners_.Wait();
   signals.join();
   purger_.Stop();
+  LogEvent(spdlog::level::info, "stopped");
   return 0;
 }
 
@@ -158,10 +159,8 @@ int RunServer(const ServeConfig& config) {
              {{"reason", std::string(root.status().message())}});
     return root.status().code() == absl::StatusCode::kUnavailable ? 1 : 2;
   }
-  const int code = (*root)->Run();
-  root->reset();
-  LogEvent(spdlog::level::info, "stopped");
-  return code;
+  // The rest stops as the root is destroyed, in reverse order of start.
+  return (*root)->Run();
 }
 
 }  // namespace forum_registry::server

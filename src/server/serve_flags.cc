@@ -57,7 +57,8 @@ const std::vector<Row>& Rows() {
         .default_value = "4",
         .group = kDatabase,
         .help = "most database connections held open at once",
-        .min = "1"},
+        .min = "1",
+        .max = "10000"},
        &C::pool_size},
       {{.name = "statement-timeout",
         .type = kDuration,
@@ -149,7 +150,8 @@ const std::vector<Row>& Rows() {
         .help = "calls a connection may cancel (reset, or let expire) in one "
                 "second before the server closes it: the defence against "
                 "HTTP/2 rapid reset; 0: never",
-        .min = "0"},
+        .min = "0",
+        .max = "1000000"},
        &C::max_cancels_per_connection},
       {{.name = "max-message-bytes",
         .type = kSize,
@@ -296,7 +298,8 @@ const std::vector<Row>& Rows() {
                 "`RESOURCE_EXHAUSTED` and resumes (a single transaction that "
                 "writes more records than this ends every watch that matches "
                 "them, which then catch up from the database)",
-        .min = "1"},
+        .min = "1",
+        .max = "10000000"},
        &C::watch_buffer},
       {{.name = "watch-buffer-bytes",
         .type = kSize,
@@ -329,14 +332,16 @@ const std::vector<Row>& Rows() {
         .help = "`WatchChanges` streams open at once; one more is refused "
                 "with `RESOURCE_EXHAUSTED` naming this flag and "
                 "`grpc-retry-pushback-ms: 1000`",
-        .min = "1"},
+        .min = "1",
+        .max = "1000000"},
        &C::max_watches},
       {{.name = "max-watches-per-connection",
         .type = kInt,
         .default_value = "32",
         .group = kChanges,
         .help = "streams one connection may have open, the same way",
-        .min = "1"},
+        .min = "1",
+        .max = "1000000"},
        &C::max_watches_per_connection},
       {{.name = "max-watches-per-caller",
         .type = kInt,
@@ -345,7 +350,8 @@ const std::vector<Row>& Rows() {
         .help = "streams one caller may have open, the same way: a token's "
                 "or certificate's subject, or for an anonymous caller its "
                 "address (the edge's word for it behind the edge)",
-        .min = "1"},
+        .min = "1",
+        .max = "1000000"},
        &C::max_watches_per_caller},
 
       // Callers.

@@ -57,8 +57,8 @@ TEST(ServeFlags, SetsTheFieldOfItsRowFromFlagsAndEnvironment) {
   EXPECT_EQ(config.tls_client_ca, "/ca.pem");
   const absl::Status zero = flags.Parse({"--pool-size=0"}, &positional, &help);
   EXPECT_THAT(std::string(zero.message()),
-              HasSubstr("--pool-size: \"0\" is out of range: it must be at "
-                        "least 1"));
+              HasSubstr("--pool-size: \"0\" is out of range: it must be from "
+                        "1 to 10000"));
 }
 
 TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
