@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -831,6 +832,77 @@ ServerProcess* SharedRegistry::server() {
 
 std::shared_ptr<grpc::Channel>* SharedRegistry::channel() {
   return g_shared == nullptr ? nullptr : &g_shared->channel;
+}
+
+namespace {
+
+// The registry of the running SeededRegistry suite; only between its
+// SetUpTestSuite and TearDownTestSuite.
+struct Seeded {
+  std::string setup_error;
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<ServerProcess> server;
+  std::shared_ptr<grpc::Channel> channel;
+};
+Seeded* g_seeded = nullptr;
+
+}  // namespace
+
+void SeededRegistry::SetUpTestSuite() {
+  g_seeded = new Seeded;
+  g_seeded->db = TestDatabase::Create();
+  const CommandResult import = RunCommand(
+      {BinaryPath(), "import",
+       absl::StrCat("--database-url=", g_seeded->db->url()), SeedPath()});
+  if (import.exit_code != 0) {
+    AddSetupError(absl::StrCat("forum-registry import ", SeedPath(),
+                               " exited with ", import.exit_code, ":\n",
+                               import.output, import.error));
+  }
+  g_seeded->server = ServerProcess::Start(g_seeded->db->url());
+  if (g_seeded->server->pid() <= 0) {
+    AddSetupError(absl::StrCat("the server is not running:\n",
+                               g_seeded->server->Output()));
+  }
+  g_seeded->channel = g_seeded->server->Channel();
+}
+
+void SeededRegistry::TearDownTestSuite() {
+  // Hang up first: the server's Shutdown waits for connected clients.
+  g_seeded->channel.reset();
+  g_seeded->server.reset();  // stop the server before its database is dropped
+  g_seeded->db.reset();
+  delete g_seeded;
+  g_seeded = nullptr;
+}
+
+TestDatabase& SeededRegistry::db() { return *g_seeded->db; }
+ServerProcess& SeededRegistry::server() { return *g_seeded->server; }
+const std::shared_ptr<grpc::Channel>& SeededRegistry::channel() {
+  return g_seeded->channel;
+}
+
+void SeededRegistry::SetUp() {
+  ASSERT_TRUE(SetupError().empty()) << SetupError();
+}
+
+void SeededRegistry::AddSetupError(const std::string& error) {
+  absl::StrAppend(&g_seeded->setup_error, error, "\n");
+}
+
+const std::string& SeededRegistry::SetupError() {
+  return g_seeded->setup_error;
+}
+
+void ExpectSameMessage(const google::protobuf::Message& actual,
+                       const google::protobuf::Message& expected) {
+  std::string differences;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&differences);
+  EXPECT_TRUE(differencer.Compare(expected, actual))
+      << differences << "\nexpected:\n"
+      << expected.DebugString() << "actual:\n"
+      << actual.DebugString();
 }
 
 grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,

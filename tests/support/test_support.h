@@ -12,12 +12,14 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
@@ -212,6 +214,37 @@ class SharedRegistry : public ::testing::Environment {
   static ServerProcess* server();
   static std::shared_ptr<grpc::Channel>* channel();
 };
+
+// One database with the seed (SeedPath(), imported by `forum-registry
+// import`) and one server on it, for each test suite that derives from it:
+// started before the suite's first test, stopped after its last. A test of
+// a suite whose registry could not be set up fails in SetUp, saying why.
+//
+//   class Facts : public SeededRegistry {};
+//   TEST_F(Facts, ...) { ResourceClient<v1::Forum> forums(channel()); ... }
+class SeededRegistry : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  // Valid from SetUpTestSuite to TearDownTestSuite.
+  static TestDatabase& db();
+  static ServerProcess& server();
+  static const std::shared_ptr<grpc::Channel>& channel();
+
+ protected:
+  void SetUp() override;
+
+  // Records why the registry is not usable (a suite that needs more than the
+  // seed, e.g. a file beside it, adds to the reasons); "" while it is.
+  static void AddSetupError(const std::string& error);
+  static const std::string& SetupError();
+};
+
+// Expects `actual` to equal `expected` field by field (reporting the
+// differences and both messages otherwise).
+void ExpectSameMessage(const google::protobuf::Message& actual,
+                       const google::protobuf::Message& expected);
 
 // PEM files for TLS tests, made with the openssl command in `dir`: a CA
 // (ca.pem, ca.key), a server certificate for 127.0.0.1 and localhost
