@@ -336,8 +336,8 @@ int EstablishedConnections(int port) {
   std::getline(in, line);  // the header
   // "sl local_address rem_address st ...": 0100007F:1F90 is 127.0.0.1:8080,
   // state 01 is ESTABLISHED.
-  const std::string local = absl::StrCat("0100007F:", absl::Hex(port,
-                                         absl::kZeroPad4));
+  const std::string local =
+      absl::StrCat("0100007F:", absl::Hex(port, absl::kZeroPad4));
   int count = 0;
   while (std::getline(in, line)) {
     std::istringstream fields(line);
