@@ -480,6 +480,20 @@ GetRun GetUntil(const std::shared_ptr<grpc::Channel>& channel, absl::Time until,
   return run;
 }
 
+// The value of the metric `series` of `server` once it is 0 (bytes given
+// back), or after 5 s its last value.
+double AwaitZero(const ServerProcess& server, const std::string& series) {
+  double value = -1;
+  WaitFor(
+      [&] {
+        value = MetricSample(HttpGet(server.MetricsPort(), "/metrics"), series);
+        return value == 0;
+      },
+      absl::Seconds(5), absl::StrCat(series, " to be 0"),
+      absl::Milliseconds(100));
+  return value;
+}
+
 TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   auto db = TestDatabase::Create();
   constexpr int64_t kBound = 4 << 20;
@@ -541,16 +555,7 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   EXPECT_EQ(done.exit_code, 0) << done.error;
   EXPECT_THAT(done.output, HasSubstr("opened=300"));
   // The callers gone, their answers' bytes are given back.
-  double after = -1;
-  WaitFor(
-      [&] {
-        after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                             "forum_registry_unsent_bytes");
-        return after == 0;
-      },
-      absl::Seconds(5), "the unsent bytes to be given back",
-      absl::Milliseconds(100));
-  EXPECT_EQ(after, 0);
+  EXPECT_EQ(AwaitZero(*server, "forum_registry_unsent_bytes"), 0);
   const grpc::Status listed = ListStatements(channel, 1000, &page);
   EXPECT_TRUE(listed.ok()) << Describe(listed);
 }
@@ -775,16 +780,8 @@ TEST(Overload, NonReadingInitialStateWatchesAreBoundedAndGetsKeepAnswering) {
   EXPECT_THAT(done.output, HasSubstr("--max-watches-per-caller"));
   EXPECT_LT(ProcStatusKib(server->pid(), "VmHWM"), 256 * 1024) << "KiB";
   Close(live);
-  double after = -1;
-  WaitFor(
-      [&] {
-        after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                             "forum_registry_watch_held_bytes");
-        return after == 0;
-      },
-      absl::Seconds(5), "the held pages to be given back",
-      absl::Milliseconds(100));
-  EXPECT_EQ(after, 0) << "given back";
+  EXPECT_EQ(AwaitZero(*server, "forum_registry_watch_held_bytes"), 0)
+      << "given back";
 }
 
 // Through the edge (deploy/edge), as every client reaches the server in a

@@ -836,19 +836,24 @@ std::string HttpGet(int port, const std::string& path) {
 
 namespace {
 
-struct Shared {
+// A database, a server on it and a channel to the server, for
+// SharedRegistry and SeededRegistry. The members go in the reverse of their
+// order: the channel hangs up first (the server's Shutdown waits for
+// connected clients), then the server stops, then its database is dropped.
+struct Running {
+  std::string setup_error;  // why it is not usable, if it is not
   std::unique_ptr<TestDatabase> db;
   std::unique_ptr<ServerProcess> server;
   std::shared_ptr<grpc::Channel> channel;
 };
 
 // Only between SharedRegistry::SetUp and TearDown.
-Shared* g_shared = nullptr;
+Running* g_shared = nullptr;
 
 }  // namespace
 
 void SharedRegistry::SetUp() {
-  g_shared = new Shared;
+  g_shared = new Running;
   g_shared->db = TestDatabase::Create();
   // Request ids kept the shortest time allowed and purged often, so that a
   // test can watch one expire (retry_test).
@@ -859,9 +864,6 @@ void SharedRegistry::SetUp() {
 }
 
 void SharedRegistry::TearDown() {
-  g_shared->channel.reset();  // hang up before the server stops
-  g_shared->server.reset();   // stop the server before its database is dropped
-  g_shared->db.reset();
   delete g_shared;
   g_shared = nullptr;
 }
@@ -882,18 +884,12 @@ namespace {
 
 // The registry of the running SeededRegistry suite; only between its
 // SetUpTestSuite and TearDownTestSuite.
-struct Seeded {
-  std::string setup_error;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::shared_ptr<grpc::Channel> channel;
-};
-Seeded* g_seeded = nullptr;
+Running* g_seeded = nullptr;
 
 }  // namespace
 
 void SeededRegistry::SetUpTestSuite() {
-  g_seeded = new Seeded;
+  g_seeded = new Running;
   g_seeded->db = TestDatabase::Create();
   const CommandResult import = RunCommand(
       {BinaryPath(), "import",
@@ -912,10 +908,6 @@ void SeededRegistry::SetUpTestSuite() {
 }
 
 void SeededRegistry::TearDownTestSuite() {
-  // Hang up first: the server's Shutdown waits for connected clients.
-  g_seeded->channel.reset();
-  g_seeded->server.reset();  // stop the server before its database is dropped
-  g_seeded->db.reset();
   delete g_seeded;
   g_seeded = nullptr;
 }
