@@ -17,16 +17,10 @@ namespace {
 
 using ::forum_registry::domain::rules_test::Cyrillic;
 using ::forum_registry::domain::rules_test::ExpectInvalid;
+using ::forum_registry::domain::rules_test::MinimalParticipant;
 using forumregistry::v1::Participant;
 using forumregistry::v1::ParticipantKind;
 using ::testing::HasSubstr;
-
-Participant MinimalParticipant() {
-  Participant participant;
-  participant.set_kind(forumregistry::v1::PARTICIPANT_KIND_STATE);
-  participant.set_display_name("Russia");
-  return participant;
-}
 
 Participant FullParticipant() {
   Participant participant;
@@ -51,12 +45,6 @@ Participant FullParticipant() {
   return participant;
 }
 
-TEST(ValidateParticipant, AcceptsMinimalParticipant) {
-  const absl::Status status =
-      ValidateParticipant(MinimalParticipant(), "participant");
-  EXPECT_TRUE(status.ok()) << status;
-}
-
 TEST(ValidateParticipant, AcceptsFullParticipant) {
   const absl::Status status =
       ValidateParticipant(FullParticipant(), "participant");
@@ -70,20 +58,6 @@ TEST(ValidateParticipant, RequiresKind) {
                 "participant.kind: is required");
 }
 
-TEST(ValidateParticipant, RejectsUnknownKind) {
-  Participant participant = MinimalParticipant();
-  participant.set_kind(static_cast<ParticipantKind>(99));
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.kind: ");
-}
-
-TEST(ValidateParticipant, RequiresDisplayName) {
-  Participant participant = MinimalParticipant();
-  participant.clear_display_name();
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.display_name: is required");
-}
-
 TEST(ValidateParticipant, CountsDisplayNameLengthInCodePoints) {
   Participant participant = MinimalParticipant();
   participant.set_display_name(Cyrillic(300));
@@ -91,13 +65,6 @@ TEST(ValidateParticipant, CountsDisplayNameLengthInCodePoints) {
   participant.set_display_name(Cyrillic(301));
   ExpectInvalid(ValidateParticipant(participant, "participant"),
                 "participant.display_name: ");
-}
-
-TEST(ValidateParticipant, RequiresNameText) {
-  Participant participant = MinimalParticipant();
-  participant.add_names();
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.names[0].text: is required");
 }
 
 TEST(ValidateParticipant, RequiresRoleTitle) {
@@ -160,29 +127,6 @@ TEST(ValidateParticipant, RejectsAffiliationToItself) {
   EXPECT_THAT(
       std::string(ValidateParticipant(participant, "participant").message()),
       HasSubstr("itself"));
-}
-
-TEST(ValidateParticipant, RejectsTooLongDescription) {
-  Participant participant = MinimalParticipant();
-  participant.set_description(std::string(10001, 'a'));
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.description: ");
-}
-
-TEST(ValidateParticipant, RejectsBadExternalIdScheme) {
-  Participant participant = MinimalParticipant();
-  auto* id = participant.add_external_ids();
-  id->set_scheme("ISO");
-  id->set_value("RU");
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.external_ids[0].scheme: ");
-}
-
-TEST(ValidateParticipant, RejectsBadCitationSource) {
-  Participant participant = MinimalParticipant();
-  participant.add_citations()->set_source("sources/");
-  ExpectInvalid(ValidateParticipant(participant, "participant"),
-                "participant.citations[0].source: ");
 }
 
 }  // namespace

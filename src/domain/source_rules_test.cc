@@ -23,15 +23,10 @@ using ::forum_registry::domain::rules_test::AddExternalId;
 using ::forum_registry::domain::rules_test::Cyrillic;
 using ::forum_registry::domain::rules_test::ExpectInvalid;
 using ::forum_registry::domain::rules_test::Message;
+using ::forum_registry::domain::rules_test::MinimalSource;
 using ::forum_registry::domain::rules_test::SetDate;
 using ::testing::HasSubstr;
 using v1::Source;
-
-Source MinimalSource() {
-  Source source;
-  source.set_display_name("Chairman's Statement of the 30th ARF");
-  return source;
-}
 
 Source FullSource() {
   Source source = MinimalSource();
@@ -62,21 +57,9 @@ Source FullSource() {
   return source;
 }
 
-TEST(ValidateSource, AcceptsMinimalSource) {
-  const absl::Status status = ValidateSource(MinimalSource(), "source");
-  EXPECT_TRUE(status.ok()) << status;
-}
-
 TEST(ValidateSource, AcceptsFullSource) {
   const absl::Status status = ValidateSource(FullSource(), "source");
   EXPECT_TRUE(status.ok()) << status;
-}
-
-TEST(ValidateSource, RequiresDisplayName) {
-  Source source = MinimalSource();
-  source.clear_display_name();
-  ExpectInvalid(ValidateSource(source, "source"),
-                "source.display_name: is required");
 }
 
 TEST(ValidateSource, LimitsDisplayNameToOneThousandCharacters) {
@@ -311,19 +294,6 @@ TEST(ValidateSource, LimitsFactExcerptToFiveThousandCharacters) {
   EXPECT_TRUE(ValidateSource(source, "source").ok());
   fact->set_excerpt(Cyrillic(5001));
   ExpectInvalid(ValidateSource(source, "source"), "source.facts[0].excerpt: ");
-}
-
-TEST(ValidateSource, RefusesTooLongDescription) {
-  Source source = MinimalSource();
-  source.set_description(std::string(10001, 'd'));
-  ExpectInvalid(ValidateSource(source, "source"), "source.description: ");
-}
-
-TEST(ValidateSource, RefusesBadExternalIdScheme) {
-  Source source = MinimalSource();
-  AddExternalId(source.mutable_external_ids(), "AKN", "/akn/x");
-  ExpectInvalid(ValidateSource(source, "source"),
-                "source.external_ids[0].scheme: ");
 }
 
 }  // namespace

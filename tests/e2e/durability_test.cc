@@ -99,7 +99,8 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
         writes[w].push_back(create);
         ++sent;
         if (!status.ok()) {
-          // As a client would: back off a little before the next write.
+          // As a client would: back off a little before the next write (the
+          // client's behaviour, not a wait for an event).
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
           continue;
         }
@@ -121,11 +122,8 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   // Let the writers get going, crash the database mid-traffic, and bring
   // it back while they keep writing.
   const auto await_sent = [&](int count) {
-    const absl::Time until = absl::Now() + absl::Seconds(60);
-    while (sent < count && absl::Now() < until) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return sent >= count;
+    return WaitFor([&] { return sent >= count; }, absl::Seconds(60),
+                   absl::StrCat(count, " writes sent"), absl::Milliseconds(5));
   };
   const auto stop_writers = [&] {
     stop = true;
@@ -137,16 +135,15 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
   }
   cluster->Kill();
   const int at_crash = sent;
+  // The outage itself: the database stays down this long while the writers
+  // keep writing. Its length is part of what is tested, not a wait.
   std::this_thread::sleep_for(std::chrono::milliseconds(700));
   if (!cluster->Restart()) {
     stop_writers();
     FAIL() << "PostgreSQL did not start again";
   }
-  const absl::Time back = absl::Now();
-  while (HealthStatus(channel) != "SERVING" &&
-         absl::Now() < back + absl::Seconds(20)) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitFor([&] { return HealthStatus(channel) == "SERVING"; }, absl::Seconds(20),
+          "SERVING after the restart", absl::Milliseconds(50));
   EXPECT_EQ(HealthStatus(channel), "SERVING");
   const int at_restart = sent;
   const bool resumed = await_sent(at_restart + 1000);
@@ -212,11 +209,13 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
     for (const Write& write : of_writer) {
       if (write.first == grpc::StatusCode::OK) continue;
       grpc::Status status;
-      for (int attempt = 0; attempt < 20; ++attempt) {
-        status = Send(*stub, write, absl::Seconds(10));
-        if (status.ok()) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
+      WaitFor(
+          [&] {
+            status = Send(*stub, write, absl::Seconds(10));
+            return status.ok();
+          },
+          absl::Seconds(30), absl::StrCat("the retry of ", write.name),
+          absl::Milliseconds(100));
       EXPECT_TRUE(status.ok()) << write.name << ": " << Describe(status);
     }
   }
@@ -265,12 +264,22 @@ TEST(SynchronousReplica, ACommitNoReplicaConfirmedIsNeverAcknowledged) {
   ASSERT_NE(server, nullptr);
   auto stub = v1::ParticipantService::NewStub(server->Channel());
   pqxx::connection admin(cluster->url());
-  const auto set_replica = [&admin](const std::string& names) {
+  const auto set_replica = [&](const std::string& names) {
     pqxx::nontransaction txn(admin);
     txn.exec("ALTER SYSTEM SET synchronous_standby_names = " +
              txn.quote(names));
     txn.exec("SELECT pg_reload_conf()");
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    // Until the postmaster has read the file (a new session sees the
+    // value); it signals every session at the same time, and each reads
+    // the file before its next statement.
+    WaitFor(
+        [&] {
+          pqxx::connection fresh(cluster->url());
+          pqxx::nontransaction read(fresh);
+          return read.exec1("SHOW synchronous_standby_names")[0]
+                     .as<std::string>() == names;
+        },
+        absl::Seconds(10), "the reload of synchronous_standby_names");
   };
   set_replica("no_such_replica");
 
@@ -286,17 +295,22 @@ TEST(SynchronousReplica, ACommitNoReplicaConfirmedIsNeverAcknowledged) {
   // Retried while still no replica answers: not acknowledged either.
   status = Send(*stub, write, absl::Seconds(3));
   EXPECT_FALSE(status.ok()) << Describe(status);
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  EXPECT_GE(MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                         "forum_registry_db_errors_total{code=\"UNKNOWN\"}"),
-            1)
+  const auto unknown = [&] {
+    return MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
+                        "forum_registry_db_errors_total{code=\"UNKNOWN\"}");
+  };
+  WaitFor([&] { return unknown() >= 1; }, absl::Seconds(5),
+          "the cut-off COMMIT to be counted", absl::Milliseconds(50));
+  EXPECT_GE(unknown(), 1)
       << "the server counts the COMMIT it cut off as of unknown outcome";
   set_replica("");  // a commit needs no replica any more
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    status = Send(*stub, write, absl::Seconds(10));
-    if (status.ok()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  WaitFor(
+      [&] {
+        status = Send(*stub, write, absl::Seconds(10));
+        return status.ok();
+      },
+      absl::Seconds(30), "the write, with no replica needed",
+      absl::Milliseconds(200));
   EXPECT_TRUE(status.ok()) << Describe(status);
   pqxx::nontransaction read(admin);
   EXPECT_EQ(read.exec_params1("SELECT count(*) FROM changes WHERE request_id "
@@ -345,22 +359,20 @@ class CommitInDoubt : public ::testing::Test {
 
   // Waits until the database is inside the slow COMMIT.
   void AwaitCommitting() {
-    for (int i = 0; i < 200; ++i) {
-      if (db_->Query("SELECT count(*) FROM pg_stat_activity WHERE "
+    WaitFor(
+        [&] {
+          return db_->Query(
+                     "SELECT count(*) FROM pg_stat_activity WHERE "
                      "wait_event = 'PgSleep' AND datname = "
-                     "current_database()") == "1") {
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ADD_FAILURE() << "the COMMIT never started";
+                     "current_database()") == "1";
+        },
+        absl::Seconds(5), "the COMMIT to start", absl::Milliseconds(10));
   }
 
   // Waits until the request's change is committed and visible.
   void AwaitCommitted(const std::string& request_id) {
-    for (int i = 0; i < 500 && ChangesOf(request_id) == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    WaitFor([&] { return ChangesOf(request_id) != 0; }, absl::Seconds(10),
+            "the COMMIT to finish", absl::Milliseconds(10));
     ASSERT_EQ(ChangesOf(request_id), 1) << "the COMMIT never finished";
   }
 
@@ -450,18 +462,20 @@ TEST_F(CommitInDoubt,
   v1::Participant out;
   grpc::Status retried;
   std::string replayed;
-  for (int i = 0; i < 50; ++i) {  // until the server reconnects
-    grpc::ClientContext context;  // one per call
-    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    retried = stub_->CreateParticipant(&context, request, &out);
-    const auto& headers = context.GetServerInitialMetadata();
-    const auto found = headers.find("x-forum-registry-replayed");
-    replayed = found == headers.end()
-                   ? ""
-                   : std::string(found->second.data(), found->second.size());
-    if (retried.error_code() != grpc::StatusCode::UNAVAILABLE) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
+  WaitFor(  // until the server reconnects
+      [&] {
+        grpc::ClientContext context;  // one per call
+        context.set_deadline(
+            absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+        retried = stub_->CreateParticipant(&context, request, &out);
+        const auto& headers = context.GetServerInitialMetadata();
+        const auto found = headers.find("x-forum-registry-replayed");
+        replayed = found == headers.end() ? ""
+                                          : std::string(found->second.data(),
+                                                        found->second.size());
+        return retried.error_code() != grpc::StatusCode::UNAVAILABLE;
+      },
+      absl::Seconds(30), "the server to reconnect", absl::Milliseconds(100));
   EXPECT_TRUE(retried.ok()) << Describe(retried);
   EXPECT_EQ(out.name(), "participants/slow-unknown");
   EXPECT_EQ(replayed, "true");

@@ -28,26 +28,22 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "forumregistry/v1/action_plan.grpc.pb.h"
-#include "forumregistry/v1/chairmanship.grpc.pb.h"
+#include "forumregistry/v1/action_plan.pb.h"
+#include "forumregistry/v1/chairmanship.pb.h"
 #include "forumregistry/v1/dataset.pb.h"
-#include "forumregistry/v1/forum.grpc.pb.h"
-#include "forumregistry/v1/membership.grpc.pb.h"
-#include "forumregistry/v1/participant.grpc.pb.h"
-#include "forumregistry/v1/session.grpc.pb.h"
-#include "forumregistry/v1/source.grpc.pb.h"
-#include "forumregistry/v1/statement.grpc.pb.h"
+#include "forumregistry/v1/forum.pb.h"
+#include "forumregistry/v1/membership.pb.h"
+#include "forumregistry/v1/participant.pb.h"
+#include "forumregistry/v1/session.pb.h"
+#include "forumregistry/v1/source.pb.h"
+#include "forumregistry/v1/statement.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/time_util.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/impl/client_unary_call.h"
-#include "grpcpp/impl/codegen/proto_utils.h"
-#include "grpcpp/impl/rpc_method.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
-#include "src/api/resource_service.h"
 #include "src/domain/resource_registry.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -55,13 +51,13 @@ namespace {
 
 namespace v1 = ::forumregistry::v1;
 
-using ::forum_registry::testing::BinaryPath;
-using ::forum_registry::testing::CommandResult;
-using ::forum_registry::testing::RunCommand;
+using ::forum_registry::testing::AnyResourceClient;
+using ::forum_registry::testing::ListArgs;
+using ::forum_registry::testing::ResourceClient;
+using ::forum_registry::testing::SeededRegistry;
 using ::forum_registry::testing::SeedPath;
-using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::SourceDir;
-using ::forum_registry::testing::TestDatabase;
+using ::forum_registry::testing::StandardMethod;
 using ::google::protobuf::Message;
 using ::google::protobuf::RepeatedPtrField;
 using ::google::protobuf::util::TimeUtil;
@@ -93,86 +89,31 @@ std::string ReadText(const std::string& path) {
 
 // ---------------------------------------------------------------------------
 // The registry every row asks: one database, the seed imported into it, one
-// server, one channel and a stub per service.
+// server (SeededRegistry), and the press-release text.
 
-struct Registry {
-  std::string corpus;       // the press-release text
-  std::string setup_error;  // why the registry is not usable, if it is not
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::shared_ptr<grpc::Channel> channel;
-  std::unique_ptr<v1::ParticipantService::Stub> participants;
-  std::unique_ptr<v1::ForumService::Stub> forums;
-  std::unique_ptr<v1::SourceService::Stub> sources;
-  std::unique_ptr<v1::MembershipService::Stub> memberships;
-  std::unique_ptr<v1::SessionService::Stub> sessions;
-  std::unique_ptr<v1::ChairmanshipService::Stub> chairmanships;
-  std::unique_ptr<v1::ActionPlanService::Stub> action_plans;
-  std::unique_ptr<v1::StatementService::Stub> statements;
-};
+std::string* g_corpus = nullptr;  // the press-release text
 
-Registry* g = nullptr;
-
-class SeededRegistry : public ::testing::Test {
+class FactsRegistry : public SeededRegistry {
  public:
   static void SetUpTestSuite() {
-    g = new Registry;
-    g->corpus = ReadText(PressReleasePath());
-    if (g->corpus.empty()) {
-      absl::StrAppend(&g->setup_error, "cannot read the press release text ",
-                      PressReleasePath(),
-                      ": the repository's copy of the source is missing\n");
+    SeededRegistry::SetUpTestSuite();
+    g_corpus = new std::string(ReadText(PressReleasePath()));
+    if (g_corpus->empty()) {
+      AddSetupError(absl::StrCat(
+          "cannot read the press release text ", PressReleasePath(),
+          ": the repository's copy of the source is missing"));
     }
-    g->db = TestDatabase::Create();
-    const CommandResult import =
-        RunCommand({BinaryPath(), "import",
-                    absl::StrCat("--database-url=", g->db->url()), SeedPath()});
-    if (import.exit_code != 0) {
-      absl::StrAppend(&g->setup_error, "forum-registry import ", SeedPath(),
-                      " exited with ", import.exit_code, ":\n", import.output,
-                      import.error, "\n");
-    }
-    g->server = ServerProcess::Start(g->db->url());
-    if (g->server->pid() <= 0) {
-      absl::StrAppend(&g->setup_error, "the server is not running:\n",
-                      g->server->Output(), "\n");
-    }
-    g->channel = g->server->Channel();
-    g->participants = v1::ParticipantService::NewStub(g->channel);
-    g->forums = v1::ForumService::NewStub(g->channel);
-    g->sources = v1::SourceService::NewStub(g->channel);
-    g->memberships = v1::MembershipService::NewStub(g->channel);
-    g->sessions = v1::SessionService::NewStub(g->channel);
-    g->chairmanships = v1::ChairmanshipService::NewStub(g->channel);
-    g->action_plans = v1::ActionPlanService::NewStub(g->channel);
-    g->statements = v1::StatementService::NewStub(g->channel);
   }
 
   static void TearDownTestSuite() {
-    // Hang up first: the server's Shutdown waits for connected clients.
-    g->participants.reset();
-    g->forums.reset();
-    g->sources.reset();
-    g->memberships.reset();
-    g->sessions.reset();
-    g->chairmanships.reset();
-    g->action_plans.reset();
-    g->statements.reset();
-    g->channel.reset();
-    g->server.reset();  // stop the server before its database is dropped
-    g->db.reset();
-    delete g;
-    g = nullptr;
-  }
-
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(g->setup_error.empty()) << g->setup_error;
+    delete g_corpus;
+    g_corpus = nullptr;
+    SeededRegistry::TearDownTestSuite();
   }
 };
 
 // ---------------------------------------------------------------------------
-// Calls.
+// Calls, through the kind's client (tests/support/resource_client.h).
 
 std::string Text(const Message& message) {
   google::protobuf::TextFormat::Printer printer;
@@ -183,31 +124,18 @@ std::string Text(const Message& message) {
   return absl::StrCat(message.GetDescriptor()->name(), " { ", text, "}");
 }
 
-// One unary call; a status other than OK is a failure, and the (empty)
-// response then fails whatever the row expects of it.
-template <typename Stub, typename Request, typename Response>
-Response Call(Stub& stub,
-              grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
-                                           Response*),
-              const Request& request) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
-  Response response;
-  const grpc::Status status = (stub.*method)(&context, request, &response);
+// A status other than OK is a failure, and the (empty) response then fails
+// whatever the row expects of it.
+void ExpectOk(const grpc::Status& status, const Message& request) {
   EXPECT_TRUE(status.ok()) << Text(request) << " failed: code "
                            << status.error_code() << ": "
                            << status.error_message();
-  return response;
 }
 
 // The records of one List answer, with the request that produced them (for
 // failure messages).
 template <typename R>
 struct Listed {
-  Listed(const Message& request_message, const RepeatedPtrField<R>& found)
-      : request(Text(request_message)), records(found.begin(), found.end()) {}
-
   std::vector<std::string> names() const {
     std::vector<std::string> out;
     for (const R& record : records) out.push_back(record.name());
@@ -227,182 +155,47 @@ struct Listed {
   std::vector<R> records;
 };
 
-template <typename Request>
-Request Filtered(const std::string& filter, const std::string& order_by) {
-  Request request;
-  request.set_filter(filter);
-  request.set_order_by(order_by);
-  return request;
+// One page of a List of the kind R.
+template <typename R>
+Listed<R> List(const ListArgs& args) {
+  const ResourceClient<R> client(SeededRegistry::channel());
+  const std::unique_ptr<Message> request = client.any().ListRequest(args);
+  std::unique_ptr<Message> response =
+      client.any().NewResponse(StandardMethod::kList);
+  ExpectOk(client.Call(StandardMethod::kList, *request, response.get()),
+           *request);
+  Listed<R> listed{.request = Text(*request)};
+  for (const Message* record : client.any().Records(*response)) {
+    listed.records.push_back(static_cast<const R&>(*record));
+  }
+  return listed;
 }
 
-template <typename Request>
-Request Nested(const std::string& parent, const std::string& filter,
-               const std::string& order_by) {
-  Request request = Filtered<Request>(filter, order_by);
-  request.set_parent(parent);
-  return request;
-}
-
-Listed<v1::Participant> ListParticipants(const std::string& filter) {
-  const auto request = Filtered<v1::ListParticipantsRequest>(filter, "");
-  return {request,
-          Call(*g->participants,
-               &v1::ParticipantService::Stub::ListParticipants, request)
-              .participants()};
-}
-
-Listed<v1::Forum> ListForums(const std::string& filter) {
-  const auto request = Filtered<v1::ListForumsRequest>(filter, "");
-  return {
-      request,
-      Call(*g->forums, &v1::ForumService::Stub::ListForums, request).forums()};
-}
-
-Listed<v1::Source> ListSources(const std::string& filter) {
-  const auto request = Filtered<v1::ListSourcesRequest>(filter, "");
-  return {request,
-          Call(*g->sources, &v1::SourceService::Stub::ListSources, request)
-              .sources()};
-}
-
-Listed<v1::Membership> ListMemberships(const std::string& parent,
-                                       const std::string& filter) {
-  const auto request =
-      Nested<v1::ListMembershipsRequest>(parent, filter, /*order_by=*/"");
-  return {request, Call(*g->memberships,
-                        &v1::MembershipService::Stub::ListMemberships, request)
-                       .memberships()};
-}
-
-Listed<v1::Session> ListSessions(const std::string& parent,
-                                 const std::string& filter,
-                                 const std::string& order_by = "") {
-  const auto request =
-      Nested<v1::ListSessionsRequest>(parent, filter, order_by);
-  return {request,
-          Call(*g->sessions, &v1::SessionService::Stub::ListSessions, request)
-              .sessions()};
-}
-
-Listed<v1::Chairmanship> ListChairmanships(const std::string& parent,
-                                           const std::string& filter,
-                                           const std::string& order_by = "") {
-  const auto request =
-      Nested<v1::ListChairmanshipsRequest>(parent, filter, order_by);
-  return {request,
-          Call(*g->chairmanships,
-               &v1::ChairmanshipService::Stub::ListChairmanships, request)
-              .chairmanships()};
-}
-
-Listed<v1::ActionPlan> ListActionPlans(const std::string& filter) {
-  const auto request = Filtered<v1::ListActionPlansRequest>(filter, "");
-  return {request, Call(*g->action_plans,
-                        &v1::ActionPlanService::Stub::ListActionPlans, request)
-                       .action_plans()};
-}
-
-Listed<v1::Statement> ListStatements(const std::string& filter) {
-  const auto request = Filtered<v1::ListStatementsRequest>(filter, "");
-  return {request, Call(*g->statements,
-                        &v1::StatementService::Stub::ListStatements, request)
-                       .statements()};
-}
-
-template <typename Request>
-Request Named(const std::string& name) {
-  Request request;
-  request.set_name(name);
-  return request;
-}
-
-v1::Participant GetParticipant(const std::string& name) {
-  return Call(*g->participants, &v1::ParticipantService::Stub::GetParticipant,
-              Named<v1::GetParticipantRequest>(name));
-}
-
-v1::Forum GetForum(const std::string& name) {
-  return Call(*g->forums, &v1::ForumService::Stub::GetForum,
-              Named<v1::GetForumRequest>(name));
-}
-
-v1::Source GetSource(const std::string& name) {
-  return Call(*g->sources, &v1::SourceService::Stub::GetSource,
-              Named<v1::GetSourceRequest>(name));
-}
-
-v1::Session GetSession(const std::string& name) {
-  return Call(*g->sessions, &v1::SessionService::Stub::GetSession,
-              Named<v1::GetSessionRequest>(name));
-}
-
-v1::ActionPlan GetActionPlan(const std::string& name) {
-  return Call(*g->action_plans, &v1::ActionPlanService::Stub::GetActionPlan,
-              Named<v1::GetActionPlanRequest>(name));
+template <typename R>
+R Get(const std::string& name) {
+  const ResourceClient<R> client(SeededRegistry::channel());
+  R record;
+  ExpectOk(client.Get(name, &record), *client.any().GetRequest(name));
+  return record;
 }
 
 // Every record of one kind, through its List method, a page of 1000 at a
-// time. The method, its request and response are found from the kind's
-// registry entry, so a kind added to the registry is listed here too.
+// time. The client is the kind's registry entry's, so a kind added to the
+// registry is listed here too.
 std::vector<std::unique_ptr<Message>> ListAll(
     const domain::ResourceType& type) {
-  const google::protobuf::MethodDescriptor* method = nullptr;
-  for (int i = 0; i < type.service->method_count(); ++i) {
-    if (api::StandardMethodOf(type, type.service->method(i)) ==
-        api::StandardMethod::kList) {
-      method = type.service->method(i);
-    }
+  const AnyResourceClient client(type, SeededRegistry::channel());
+  ListArgs args{.page_size = 1000};
+  if (type.parent != nullptr) {
+    args.parent = absl::StrCat(type.parent->collection, "/-");
   }
   std::vector<std::unique_ptr<Message>> all;
-  if (method == nullptr) {
-    ADD_FAILURE() << type.service->full_name() << " has no List method";
-    return all;
+  const grpc::Status status =
+      client.ListAll(args, &all, /*pages=*/nullptr, /*max_pages=*/100);
+  if (!status.ok()) {
+    ADD_FAILURE() << Text(*client.ListRequest(args))
+                  << " failed: " << status.error_message();
   }
-  auto* factory = google::protobuf::MessageFactory::generated_factory();
-  std::unique_ptr<Message> request(
-      factory->GetPrototype(method->input_type())->New());
-  const auto* in = request->GetDescriptor();
-  const auto* reflection = request->GetReflection();
-  reflection->SetInt32(request.get(), in->FindFieldByName("page_size"), 1000);
-  if (type.parent != nullptr) {
-    reflection->SetString(request.get(), in->FindFieldByName("parent"),
-                          absl::StrCat(type.parent->collection, "/-"));
-  }
-  const std::string path =
-      absl::StrCat("/", type.service->full_name(), "/", method->name());
-  const grpc::internal::RpcMethod rpc(
-      path.c_str(), grpc::internal::RpcMethod::NORMAL_RPC, g->channel);
-  for (int page = 0; page < 100; ++page) {
-    std::unique_ptr<Message> response(
-        factory->GetPrototype(method->output_type())->New());
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(30));
-    const grpc::Status status =
-        grpc::internal::BlockingUnaryCall<Message, Message>(
-            g->channel.get(), rpc, &context, *request, response.get());
-    if (!status.ok()) {
-      ADD_FAILURE() << Text(*request) << " failed: " << status.error_message();
-      return all;
-    }
-    const auto* records =
-        response->GetDescriptor()->FindFieldByName(type.table);
-    const auto* response_reflection = response->GetReflection();
-    for (int i = 0; i < response_reflection->FieldSize(*response, records);
-         ++i) {
-      all.emplace_back(
-          response_reflection->GetRepeatedMessage(*response, records, i).New());
-      all.back()->CopyFrom(
-          response_reflection->GetRepeatedMessage(*response, records, i));
-    }
-    const std::string next = response_reflection->GetString(
-        *response,
-        response->GetDescriptor()->FindFieldByName("next_page_token"));
-    if (next.empty()) return all;
-    reflection->SetString(request.get(), in->FindFieldByName("page_token"),
-                          next);
-  }
-  ADD_FAILURE() << Text(*request) << ": more than 100 pages";
   return all;
 }
 
@@ -459,7 +252,7 @@ std::vector<std::string> Attendance(const v1::Session& session) {
 }
 
 bool InCorpus(const std::string& passage) {
-  return !passage.empty() && g->corpus.find(passage) != std::string::npos;
+  return !passage.empty() && g_corpus->find(passage) != std::string::npos;
 }
 
 // The `citations` of any registry record, through reflection.
@@ -567,16 +360,18 @@ std::vector<Row> Rows() {
        "Sergey Lavrov's participation in the upcoming ASEAN ministerial "
        "meetings\".",
        [] {
-         const auto by_number = ListSources(
-             R"(document_number = "1374-11-07-2023" AND publish_date = "2023-07-11")");
+         const auto by_number = List<v1::Source>(
+             {.filter =
+                  R"(document_number = "1374-11-07-2023" AND publish_date = "2023-07-11")"});
          ASSERT_THAT(by_number.names(), ElementsAre(kSource))
              << by_number.request;
-         const auto by_publisher =
-             ListSources(R"(publisher = "participants/russia-mfa")");
+         const auto by_publisher = List<v1::Source>(
+             {.filter = R"(publisher = "participants/russia-mfa")"});
          ASSERT_THAT(by_publisher.names(), ElementsAre(kSource))
              << by_publisher.request;
          ExpectThePressRelease(by_number[kSource]);
-         const v1::Participant mfa = GetParticipant("participants/russia-mfa");
+         const v1::Participant mfa =
+             Get<v1::Participant>("participants/russia-mfa");
          EXPECT_EQ(EnumName(mfa.kind()), "PARTICIPANT_KIND_AGENCY");
          EXPECT_EQ(mfa.display_name(),
                    "Ministry of Foreign Affairs of the Russian Federation");
@@ -585,8 +380,8 @@ std::vector<Row> Rows() {
        }},
       {2, "Sergey Lavrov — Minister of Foreign Affairs of Russia.",
        [] {
-         const auto found =
-             ListParticipants(R"(kind = PERSON AND names:"Сергей Лавров")");
+         const auto found = List<v1::Participant>(
+             {.filter = R"(kind = PERSON AND names:"Сергей Лавров")"});
          ASSERT_THAT(found.names(), ElementsAre("participants/sergey-lavrov"))
              << found.request;
          const v1::Participant& lavrov = found["participants/sergey-lavrov"];
@@ -600,7 +395,8 @@ std::vector<Row> Rows() {
        }},
       {3, "Kao Kim Hourn — Secretary-General of ASEAN.",
        [] {
-         const auto found = ListParticipants(R"(names:"Kao Kim Hourn")");
+         const auto found =
+             List<v1::Participant>({.filter = R"(names:"Kao Kim Hourn")"});
          ASSERT_THAT(found.names(), ElementsAre("participants/kao-kim-hourn"))
              << found.request;
          const v1::Participant& kao = found["participants/kao-kim-hourn"];
@@ -613,7 +409,8 @@ std::vector<Row> Rows() {
        }},
       {4, "Russia–ASEAN relations date back over three decades.",
        [] {
-         const v1::Forum dialogue = GetForum("forums/russia-asean-dialogue");
+         const v1::Forum dialogue =
+             Get<v1::Forum>("forums/russia-asean-dialogue");
          EXPECT_EQ(dialogue.name(), "forums/russia-asean-dialogue");
          EXPECT_EQ(dialogue.parent(), "forums/asean");
          EXPECT_THAT(dialogue.description(),
@@ -624,10 +421,11 @@ std::vector<Row> Rows() {
          ExpectCites(dialogue,
                      "whose relations with Russia date back over "
                      "three decades");
-         const auto found = ListForums(R"(names:"Russia-ASEAN dialogue")");
+         const auto found =
+             List<v1::Forum>({.filter = R"(names:"Russia-ASEAN dialogue")"});
          ASSERT_THAT(found.names(), ElementsAre("forums/russia-asean-dialogue"))
              << found.request;
-         const v1::Forum asean = GetForum("forums/asean");
+         const v1::Forum asean = Get<v1::Forum>("forums/asean");
          EXPECT_THAT(asean.description(),
                      HasSubstr("date back over three decades"));
          ExpectCitedVerbatim(asean);
@@ -639,9 +437,10 @@ std::vector<Row> Rows() {
        "Russia–ASEAN strategic partnership: five years in 2023 (established "
        "2018).",
        [] {
-         const auto found = ListMemberships(
-             "forums/asean",
-             R"(role = STRATEGIC_PARTNER AND active_on = "2023-07-11")");
+         const auto found = List<v1::Membership>(
+             {.parent = "forums/asean",
+              .filter =
+                  R"(role = STRATEGIC_PARTNER AND active_on = "2023-07-11")"});
          ASSERT_THAT(found.names(), ElementsAre("forums/asean/memberships/"
                                                 "russia-strategic-partner"))
              << found.request;
@@ -653,8 +452,8 @@ std::vector<Row> Rows() {
          EXPECT_EQ(PeriodText(partner.period()), "2018 (inferred) .. open");
          ExpectCitedVerbatim(partner);
          ExpectCites(partner, "it will mark five years this year");
-         const v1::ActionPlan partnership =
-             GetActionPlan("actionPlans/russia-asean-strategic-partnership");
+         const v1::ActionPlan partnership = Get<v1::ActionPlan>(
+             "actionPlans/russia-asean-strategic-partnership");
          EXPECT_EQ(PeriodText(partnership.period()), "2018 (inferred) .. open");
          EXPECT_EQ(Date(partnership.adoption().date()), "2018 (inferred)");
          ExpectCitedVerbatim(partnership);
@@ -664,8 +463,8 @@ std::vector<Row> Rows() {
        "The partnership is a priority of the updated Foreign Policy Concept of "
        "the Russian Federation.",
        [] {
-         const auto found =
-             ListActionPlans(R"(names:"Russia-ASEAN Strategic Partnership")");
+         const auto found = List<v1::ActionPlan>(
+             {.filter = R"(names:"Russia-ASEAN Strategic Partnership")"});
          ASSERT_THAT(found.names(),
                      ElementsAre("actionPlans/russia-asean-strategic-"
                                  "partnership"))
@@ -689,8 +488,8 @@ std::vector<Row> Rows() {
        "issues; priorities: energy and environmental protection, education, "
        "healthcare, emergency response, interconnectedness.",
        [] {
-         const auto found =
-             ListForums(R"(names:"ВАС" AND topics:"emergency response")");
+         const auto found = List<v1::Forum>(
+             {.filter = R"(names:"ВАС" AND topics:"emergency response")"});
          ASSERT_THAT(found.names(), ElementsAre("forums/eas")) << found.request;
          const v1::Forum& eas = found["forums/eas"];
          EXPECT_EQ(eas.display_name(), "East Asia Summit");
@@ -714,7 +513,8 @@ std::vector<Row> Rows() {
        "country; principles: consensus, equal participation, consideration of "
        "all members' interests.",
        [] {
-         const auto found = ListForums(R"(names:"АРФ" AND founded = "1994")");
+         const auto found =
+             List<v1::Forum>({.filter = R"(names:"АРФ" AND founded = "1994")"});
          ASSERT_THAT(found.names(), ElementsAre("forums/arf")) << found.request;
          const v1::Forum& arf = found["forums/arf"];
          EXPECT_EQ(arf.display_name(), "ASEAN Regional Forum");
@@ -727,8 +527,8 @@ std::vector<Row> Rows() {
          ExpectCites(arf,
                      "consensus, equal participation and consideration "
                      "for the interests of all member states");
-         const auto founders =
-             ListMemberships("forums/arf", "role = FOUNDING_MEMBER");
+         const auto founders = List<v1::Membership>(
+             {.parent = "forums/arf", .filter = "role = FOUNDING_MEMBER"});
          ASSERT_THAT(founders.names(),
                      ElementsAre("forums/arf/memberships/russia"))
              << founders.request;
@@ -748,8 +548,9 @@ std::vector<Row> Rows() {
              "forums/arf-ism-ict/chairmanships/2023-2024";
          const std::string earlier =
              "forums/arf-ism-ict/chairmanships/before-2023";
-         const auto active = ListChairmanships("forums/arf-ism-ict",
-                                               R"(active_on = "2023-10-01")");
+         const auto active =
+             List<v1::Chairmanship>({.parent = "forums/arf-ism-ict",
+                                     .filter = R"(active_on = "2023-10-01")"});
          ASSERT_THAT(active.names(), ElementsAre(current)) << active.request;
          const v1::Chairmanship& term = active[current];
          EXPECT_THAT(Strings(term.chairs()),
@@ -762,9 +563,10 @@ std::vector<Row> Rows() {
          ExpectCites(term,
                      "In 2023-2024, Russia (along with Indonesia) will "
                      "continue to chair the ARF mechanism");
-         const auto all =
-             ListChairmanships("forums/arf-ism-ict",
-                               R"(chairs:"participants/indonesia")", "term");
+         const auto all = List<v1::Chairmanship>(
+             {.parent = "forums/arf-ism-ict",
+              .filter = R"(chairs:"participants/indonesia")",
+              .order_by = "term"});
          ASSERT_THAT(all.names(), ElementsAre(earlier, current)) << all.request;
          const v1::Chairmanship& before = all[earlier];
          EXPECT_THAT(Strings(before.chairs()),
@@ -776,7 +578,7 @@ std::vector<Row> Rows() {
          EXPECT_THAT(before.description(), HasSubstr("will continue to chair"));
          ExpectCitedVerbatim(before);
          ExpectCites(before, "will continue to chair");
-         const v1::Forum mechanism = GetForum("forums/arf-ism-ict");
+         const v1::Forum mechanism = Get<v1::Forum>("forums/arf-ism-ict");
          EXPECT_EQ(EnumName(mechanism.kind()), "FORUM_KIND_MECHANISM");
          EXPECT_EQ(mechanism.parent(), "forums/arf");
          ExpectCitedVerbatim(mechanism);
@@ -790,8 +592,8 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/asean-russia-high-representatives-security";
-         const auto found =
-             ListForums(R"(display_name:"High Representatives")");
+         const auto found = List<v1::Forum>(
+             {.filter = R"(display_name:"High Representatives")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& forum = found[name];
          EXPECT_EQ(forum.display_name(),
@@ -808,8 +610,8 @@ std::vector<Row> Rows() {
       {11, "ASEAN–Russia Dialogue on ICT Security-related Issues.",
        [] {
          const std::string name = "forums/asean-russia-ict-security-dialogue";
-         const auto found =
-             ListForums(R"(kind = DIALOGUE AND topics:"ict security")");
+         const auto found = List<v1::Forum>(
+             {.filter = R"(kind = DIALOGUE AND topics:"ict security")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& forum = found[name];
          EXPECT_EQ(forum.display_name(),
@@ -825,8 +627,9 @@ std::vector<Row> Rows() {
        "ASEAN in Jakarta, with experts from capitals.",
        [] {
          const std::string name = "forums/eas-security-architecture-platform";
-         const auto found = ListForums(
-             R"(initiated_by:"participants/russia" AND meeting_level = PERMANENT_REPRESENTATIVES)");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(initiated_by:"participants/russia" AND meeting_level = PERMANENT_REPRESENTATIVES)"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& platform = found[name];
          EXPECT_EQ(EnumName(platform.kind()), "FORUM_KIND_PLATFORM");
@@ -853,8 +656,8 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/russia-asean-digital-transformation-dialogue";
-         const auto found =
-             ListForums(R"(status = PROPOSED AND topics:"smart cities")");
+         const auto found = List<v1::Forum>(
+             {.filter = R"(status = PROPOSED AND topics:"smart cities")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& dialogue = found[name];
          EXPECT_EQ(EnumName(dialogue.kind()), "FORUM_KIND_DIALOGUE");
@@ -872,8 +675,9 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/russia-asean-digitisation-consultations";
-         const auto found = ListForums(
-             R"(names:"Russian-ASEAN consultations on digitisation")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(names:"Russian-ASEAN consultations on digitisation")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& consultations = found[name];
          EXPECT_EQ(EnumName(consultations.kind()), "FORUM_KIND_DIALOGUE");
@@ -886,7 +690,7 @@ std::vector<Row> Rows() {
          ExpectCites(consultations,
                      "the possibility of holding these meetings on a regular "
                      "basis is currently under consideration");
-         const v1::Session first = GetSession(name + "/sessions/1");
+         const v1::Session first = Get<v1::Session>(name + "/sessions/1");
          EXPECT_EQ(first.name(), name + "/sessions/1");
          ExpectCitedVerbatim(first);
        }},
@@ -894,8 +698,9 @@ std::vector<Row> Rows() {
        "EAEU–ASEAN format; St Petersburg International Economic Forum and "
        "Eastern Economic Forum as venues of business dialogue.",
        [] {
-         const auto found = ListForums(
-             R"(kind = BUSINESS_FORUM OR names:"EAEU-ASEAN format")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(kind = BUSINESS_FORUM OR names:"EAEU-ASEAN format")"});
          ASSERT_THAT(found.names(),
                      UnorderedElementsAre("forums/eaeu-asean", "forums/spief",
                                           "forums/eastern-economic-forum"))
@@ -923,7 +728,8 @@ std::vector<Row> Rows() {
        "understanding between the EEC and the SCO Secretariat as the "
        "foundation of ASEAN's ties with them.",
        [] {
-         const auto forums = ListForums(R"(names:"ШОС" OR names:"ЕАЭС")");
+         const auto forums =
+             List<v1::Forum>({.filter = R"(names:"ШОС" OR names:"ЕАЭС")"});
          ASSERT_THAT(forums.names(),
                      UnorderedElementsAre("forums/sco", "forums/eaeu"))
              << forums.request;
@@ -933,8 +739,8 @@ std::vector<Row> Rows() {
            ExpectCitedVerbatim(forum);
            ExpectCites(forum, "ASEAN’s ties with the SCO and the EAEU");
          }
-         const auto bodies =
-             ListParticipants(R"(names:"EEC" OR names:"SCO Secretariat")");
+         const auto bodies = List<v1::Participant>(
+             {.filter = R"(names:"EEC" OR names:"SCO Secretariat")"});
          ASSERT_THAT(
              bodies.names(),
              UnorderedElementsAre("participants/eurasian-economic-commission",
@@ -956,7 +762,7 @@ std::vector<Row> Rows() {
                        "SCO Secretariat serving as a foundation");
          }
          for (const char* name : {"participants/sco", "participants/eaeu"}) {
-           const v1::Participant organisation = GetParticipant(name);
+           const v1::Participant organisation = Get<v1::Participant>(name);
            EXPECT_EQ(organisation.name(), name);
            EXPECT_EQ(EnumName(organisation.kind()),
                      "PARTICIPANT_KIND_ORGANIZATION");
@@ -968,8 +774,9 @@ std::vector<Row> Rows() {
        "basis.",
        [] {
          const std::string name = "forums/sco/memberships/asean-guest";
-         const auto found = ListMemberships(
-             "forums/sco", R"(role = GUEST AND member = "participants/asean")");
+         const auto found = List<v1::Membership>(
+             {.parent = "forums/sco",
+              .filter = R"(role = GUEST AND member = "participants/asean")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Membership& guest = found[name];
          EXPECT_EQ(guest.member(), "participants/asean");
@@ -987,8 +794,9 @@ std::vector<Row> Rows() {
        "crimes.",
        [] {
          const std::string name = "forums/law-enforcement-training-courses";
-         const auto found = ListForums(
-             R"(initiated_by:"participants/fsb" AND initiated_by:"participants/russia-interior-ministry")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(initiated_by:"participants/fsb" AND initiated_by:"participants/russia-interior-ministry")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& courses = found[name];
          EXPECT_EQ(EnumName(courses.kind()), "FORUM_KIND_PROGRAMME");
@@ -1011,7 +819,7 @@ std::vector<Row> Rows() {
                      "Security Service and the Interior Ministry");
          for (const char* agency :
               {"participants/fsb", "participants/russia-interior-ministry"}) {
-           const v1::Participant body = GetParticipant(agency);
+           const v1::Participant body = Get<v1::Participant>(agency);
            EXPECT_EQ(body.name(), agency);
            EXPECT_EQ(EnumName(body.kind()), "PARTICIPANT_KIND_AGENCY");
            EXPECT_EQ(body.affiliation(), "participants/russia");
@@ -1025,8 +833,9 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/rospotrebnadzor-epidemiologist-training";
-         const auto found = ListForums(
-             R"(initiated_by:"participants/rospotrebnadzor" AND dissolved = "2022-11")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(initiated_by:"participants/rospotrebnadzor" AND dissolved = "2022-11")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& courses = found[name];
          EXPECT_EQ(EnumName(courses.kind()), "FORUM_KIND_PROGRAMME");
@@ -1045,7 +854,7 @@ std::vector<Row> Rows() {
                      "courses for ASEAN epidemiologists at the international "
                      "specialised centre in Vladivostok");
          const v1::Participant agency =
-             GetParticipant("participants/rospotrebnadzor");
+             Get<v1::Participant>("participants/rospotrebnadzor");
          EXPECT_EQ(EnumName(agency.kind()), "PARTICIPANT_KIND_AGENCY");
          ExpectCitedVerbatim(agency);
        }},
@@ -1054,8 +863,9 @@ std::vector<Row> Rows() {
        "Strategic Partnership\".",
        [] {
          const std::string name = "forums/mgimo-russia-asean-masters";
-         const auto found = ListForums(
-             R"(kind = PROGRAMME AND initiated_by:"participants/mgimo")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(kind = PROGRAMME AND initiated_by:"participants/mgimo")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& programme = found[name];
          EXPECT_EQ(programme.display_name(),
@@ -1069,7 +879,8 @@ std::vector<Row> Rows() {
                      "launched a Master’s programme for ASEAN "
                      "students, entitled The Political Economy of "
                      "the Russia-ASEAN Strategic Partnership");
-         const v1::Participant mgimo = GetParticipant("participants/mgimo");
+         const v1::Participant mgimo =
+             Get<v1::Participant>("participants/mgimo");
          EXPECT_EQ(mgimo.display_name(),
                    "Moscow State Institute of International Relations");
          EXPECT_EQ(EnumName(mgimo.kind()), "PARTICIPANT_KIND_AGENCY");
@@ -1079,9 +890,10 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/asean/sessions/ministerial-meetings-2023";
-         const auto found = ListSessions(
-             "forums/-",
-             R"(kind = SERIES AND venue.city = "Jakarta" AND start_date = "2023-07-12")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/-",
+              .filter =
+                  R"(kind = SERIES AND venue.city = "Jakarta" AND start_date = "2023-07-12")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& series = found[name];
          EXPECT_EQ(EnumName(series.kind()), "SESSION_KIND_SERIES");
@@ -1095,9 +907,10 @@ std::vector<Row> Rows() {
                      "annual ministerial meetings of the Association "
                      "of Southeast Asian Nations on July 12-14 in "
                      "Jakarta");
-         const auto inside = ListSessions(
-             "forums/-", absl::StrCat("parent_session = \"", name, "\""),
-             "start_date");
+         const auto inside = List<v1::Session>(
+             {.parent = "forums/-",
+              .filter = absl::StrCat("parent_session = \"", name, "\""),
+              .order_by = "start_date"});
          ASSERT_THAT(inside.names(),
                      ElementsAre("forums/russia-asean-fmm/sessions/2023",
                                  "forums/arf/sessions/30",
@@ -1113,8 +926,9 @@ std::vector<Row> Rows() {
        "security.",
        [] {
          const std::string name = "forums/russia-asean-fmm/sessions/2023";
-         const auto found = ListSessions("forums/russia-asean-fmm",
-                                         R"(start_date = "2023-07-13")");
+         const auto found =
+             List<v1::Session>({.parent = "forums/russia-asean-fmm",
+                                .filter = R"(start_date = "2023-07-13")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& meeting = found[name];
          EXPECT_EQ(Date(meeting.start_date()), "2023-07-13 (inferred)");
@@ -1135,7 +949,7 @@ std::vector<Row> Rows() {
          ExpectCites(meeting,
                      "Special emphasis will be placed on ensuring "
                      "food and energy security.");
-         const v1::Forum forum = GetForum("forums/russia-asean-fmm");
+         const v1::Forum forum = Get<v1::Forum>("forums/russia-asean-fmm");
          EXPECT_EQ(EnumName(forum.kind()), "FORUM_KIND_MINISTERIAL");
          ExpectCitedVerbatim(forum);
        }},
@@ -1144,9 +958,10 @@ std::vector<Row> Rows() {
        "EAS.",
        [] {
          const std::string name = "forums/eas/sessions/fmm-2023";
-         const auto found = ListSessions(
-             "forums/eas",
-             R"(level = MINISTERIAL AND start_date = "2023-07-14")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/eas",
+              .filter =
+                  R"(level = MINISTERIAL AND start_date = "2023-07-14")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& meeting = found[name];
          EXPECT_EQ(Date(meeting.start_date()), "2023-07-14 (inferred)");
@@ -1161,8 +976,8 @@ std::vector<Row> Rows() {
                      "foreign ministers meeting to be held on July 14 "
                      "will focus on preparations for the general, "
                      "18th East Asia Summit");
-         const auto that_day =
-             ListSessions("forums/-", R"(start_date = "2023-07-14")");
+         const auto that_day = List<v1::Session>(
+             {.parent = "forums/-", .filter = R"(start_date = "2023-07-14")"});
          ASSERT_THAT(that_day.names(),
                      UnorderedElementsAre("forums/eas/sessions/fmm-2023",
                                           "forums/arf/sessions/30"))
@@ -1173,7 +988,8 @@ std::vector<Row> Rows() {
        "terrorism, transnational crime, disarmament, WMD non-proliferation.",
        [] {
          const std::string name = "forums/arf/sessions/30";
-         const auto found = ListSessions("forums/arf", "ordinal = 30");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/arf", .filter = "ordinal = 30"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& session = found[name];
          EXPECT_EQ(session.ordinal(), 30);
@@ -1193,8 +1009,8 @@ std::vector<Row> Rows() {
                      "and threats, combating terrorism and "
                      "transnational crime, disarmament and WMD "
                      "non-proliferation");
-         const auto that_day =
-             ListSessions("forums/-", R"(start_date = "2023-07-14")");
+         const auto that_day = List<v1::Session>(
+             {.parent = "forums/-", .filter = R"(start_date = "2023-07-14")"});
          ASSERT_THAT(that_day.names(),
                      UnorderedElementsAre("forums/eas/sessions/fmm-2023",
                                           "forums/arf/sessions/30"))
@@ -1206,9 +1022,10 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/russia-asean-dialogue/sessions/lavrov-kao-kim-hourn-2023";
-         const auto found = ListSessions(
-             "forums/-",
-             R"(start_date = "2023-07-12" AND venue.country = "participants/indonesia" AND kind = MEETING)");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/-",
+              .filter =
+                  R"(start_date = "2023-07-12" AND venue.country = "participants/indonesia" AND kind = MEETING)"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& meeting = found[name];
          EXPECT_EQ(Date(meeting.start_date()), "2023-07-12 (inferred)");
@@ -1228,7 +1045,8 @@ std::vector<Row> Rows() {
        [] {
          const std::string name = "forums/eas/sessions/18";
          const auto found =
-             ListSessions("forums/eas", "ordinal = 18 AND status = PLANNED");
+             List<v1::Session>({.parent = "forums/eas",
+                                .filter = "ordinal = 18 AND status = PLANNED"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& summit = found[name];
          EXPECT_EQ(summit.ordinal(), 18);
@@ -1245,8 +1063,9 @@ std::vector<Row> Rows() {
       {27, "15th East Asia Summit, 2020.",
        [] {
          const std::string name = "forums/eas/sessions/15";
-         const auto found = ListSessions(
-             "forums/eas", R"(ordinal = 15 AND start_date = "2020")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/eas",
+              .filter = R"(ordinal = 15 AND start_date = "2020")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& summit = found[name];
          EXPECT_EQ(summit.ordinal(), 15);
@@ -1262,9 +1081,9 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/asean-russia-high-representatives-security/sessions/3";
-         const auto found =
-             ListSessions("forums/asean-russia-high-representatives-security",
-                          "ordinal = 3");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/asean-russia-high-representatives-security",
+              .filter = "ordinal = 3"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& round = found[name];
          EXPECT_EQ(round.ordinal(), 3);
@@ -1282,9 +1101,9 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/asean-russia-ict-security-dialogue/sessions/2";
-         const auto found =
-             ListSessions("forums/asean-russia-ict-security-dialogue",
-                          R"(start_date = "2022-12-15")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/asean-russia-ict-security-dialogue",
+              .filter = R"(start_date = "2022-12-15")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& round = found[name];
          EXPECT_EQ(round.ordinal(), 2);
@@ -1301,8 +1120,8 @@ std::vector<Row> Rows() {
          const std::string name =
              "forums/eas-security-architecture-platform/sessions/"
              "2023-05-bandung";
-         const auto found =
-             ListSessions("forums/-", R"(venue.city = "Bandung")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/-", .filter = R"(venue.city = "Bandung")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& meeting = found[name];
          EXPECT_EQ(EnumName(meeting.level()),
@@ -1320,9 +1139,10 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/russia-asean-digitisation-consultations/sessions/1";
-         const auto found = ListSessions(
-             "forums/-",
-             R"(venue.city = "Hanoi" AND venue.country = "participants/vietnam")");
+         const auto found = List<v1::Session>(
+             {.parent = "forums/-",
+              .filter =
+                  R"(venue.city = "Hanoi" AND venue.country = "participants/vietnam")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& round = found[name];
          EXPECT_EQ(round.ordinal(), 1);
@@ -1332,7 +1152,8 @@ std::vector<Row> Rows() {
          ExpectCites(round,
                      "Initial Russian-ASEAN consultations on digitisation took "
                      "place in Hanoi in June this year");
-         const v1::Participant vietnam = GetParticipant("participants/vietnam");
+         const v1::Participant vietnam =
+             Get<v1::Participant>("participants/vietnam");
          EXPECT_EQ(EnumName(vietnam.kind()), "PARTICIPANT_KIND_STATE");
          ExpectCitedVerbatim(vietnam);
        }},
@@ -1340,7 +1161,8 @@ std::vector<Row> Rows() {
        [] {
          const std::string name = "forums/eaeu-asean/sessions/2023-06-15";
          const auto found =
-             ListSessions("forums/eaeu-asean", R"(start_date = "2023-06-15")");
+             List<v1::Session>({.parent = "forums/eaeu-asean",
+                                .filter = R"(start_date = "2023-06-15")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& event = found[name];
          EXPECT_EQ(Date(event.start_date()), "2023-06-15 (inferred)");
@@ -1349,7 +1171,8 @@ std::vector<Row> Rows() {
          ExpectCitedVerbatim(event);
          ExpectCites(event,
                      "whose latest event took place at SPIEF on June 15");
-         const v1::Session spief = GetSession("forums/spief/sessions/2023");
+         const v1::Session spief =
+             Get<v1::Session>("forums/spief/sessions/2023");
          EXPECT_EQ(Date(spief.start_date()), "2023-06 (inferred)");
          EXPECT_EQ(spief.venue().city(), "St Petersburg");
          ExpectCitedVerbatim(spief);
@@ -1362,7 +1185,8 @@ std::vector<Row> Rows() {
          const std::string name =
              "forums/russia-asean-sti-ministerial/sessions/1";
          const auto found =
-             ListSessions("forums/russia-asean-sti-ministerial", "ordinal = 1");
+             List<v1::Session>({.parent = "forums/russia-asean-sti-ministerial",
+                                .filter = "ordinal = 1"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Session& meeting = found[name];
          EXPECT_EQ(meeting.ordinal(), 1);
@@ -1375,15 +1199,16 @@ std::vector<Row> Rows() {
                      "The first Russia-ASEAN Ministerial Meeting on Science, "
                      "Technology and Innovation on February 14");
          const v1::Forum forum =
-             GetForum("forums/russia-asean-sti-ministerial");
+             Get<v1::Forum>("forums/russia-asean-sti-ministerial");
          EXPECT_EQ(Date(forum.founded()), "2022-02-14 (inferred)");
          ExpectCitedVerbatim(forum);
        }},
       {34, "Year of Russia–ASEAN Scientific and Technical Cooperation, 2022.",
        [] {
          const std::string name = "forums/russia-asean-year-sti-2022";
-         const auto found = ListForums(
-             R"(kind = PROGRAMME AND founded = "2022" AND dissolved = "2022")");
+         const auto found = List<v1::Forum>(
+             {.filter =
+                  R"(kind = PROGRAMME AND founded = "2022" AND dissolved = "2022")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& year = found[name];
          EXPECT_EQ(year.display_name(),
@@ -1407,8 +1232,9 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "actionPlans/russia-asean-comprehensive-action-plan";
-         const auto found = ListActionPlans(
-             R"(implements = "actionPlans/russia-asean-strategic-partnership")");
+         const auto found = List<v1::ActionPlan>(
+             {.filter =
+                  R"(implements = "actionPlans/russia-asean-strategic-partnership")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::ActionPlan& plan = found[name];
          EXPECT_EQ(plan.display_name(),
@@ -1428,8 +1254,9 @@ std::vector<Row> Rows() {
        "[y]: oil and gas, coal, renewable, nuclear and low-carbon energy.",
        [] {
          const std::string name = "actionPlans/russia-asean-energy-2023-2025";
-         const auto found = ListActionPlans(
-             R"(end_date = "2025" AND priority_areas:"low-carbon energy")");
+         const auto found = List<v1::ActionPlan>(
+             {.filter =
+                  R"(end_date = "2025" AND priority_areas:"low-carbon energy")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::ActionPlan& plan = found[name];
          EXPECT_TRUE(InCorpus(plan.display_name())) << plan.display_name();
@@ -1447,8 +1274,9 @@ std::vector<Row> Rows() {
       {37, "EAS roadmap for 2024–2028: adoption expected at the 18th EAS.",
        [] {
          const std::string name = "actionPlans/eas-roadmap-2024-2028";
-         const auto found = ListActionPlans(
-             R"(status = EXPECTED AND adoption.session = "forums/eas/sessions/18")");
+         const auto found = List<v1::ActionPlan>(
+             {.filter =
+                  R"(status = EXPECTED AND adoption.session = "forums/eas/sessions/18")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::ActionPlan& roadmap = found[name];
          EXPECT_EQ(EnumName(roadmap.status()), "ACTION_PLAN_STATUS_EXPECTED");
@@ -1465,8 +1293,9 @@ std::vector<Row> Rows() {
        "ARF work plan for the coming year: adoption expected at the 30th ARF.",
        [] {
          const std::string name = "actionPlans/arf-work-plan-2023";
-         const auto found = ListActionPlans(
-             R"(status = EXPECTED AND adoption.session = "forums/arf/sessions/30")");
+         const auto found = List<v1::ActionPlan>(
+             {.filter =
+                  R"(status = EXPECTED AND adoption.session = "forums/arf/sessions/30")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::ActionPlan& plan = found[name];
          EXPECT_EQ(EnumName(plan.status()), "ACTION_PLAN_STATUS_EXPECTED");
@@ -1483,8 +1312,9 @@ std::vector<Row> Rows() {
        "pan-regional cooperation mechanism is being created.",
        [] {
          const std::string name = "statements/eas-epidemics-2020";
-         const auto found = ListStatements(
-             R"(initiated_by:"participants/russia" AND adoption.session = "forums/eas/sessions/15")");
+         const auto found = List<v1::Statement>(
+             {.filter =
+                  R"(initiated_by:"participants/russia" AND adoption.session = "forums/eas/sessions/15")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Statement& statement = found[name];
          EXPECT_EQ(EnumName(statement.status()), "STATEMENT_STATUS_ADOPTED");
@@ -1498,8 +1328,8 @@ std::vector<Row> Rows() {
                      "the statement on strengthening the collective potential "
                      "for countering epidemics adopted at Russia’s initiative "
                      "at the 15th East Asia Summit in 2020");
-         const auto mechanisms =
-             ListForums(R"(parent = "forums/eas" AND topics:"epidemics")");
+         const auto mechanisms = List<v1::Forum>(
+             {.filter = R"(parent = "forums/eas" AND topics:"epidemics")"});
          ASSERT_THAT(mechanisms.names(),
                      ElementsAre("forums/eas-epidemics-mechanism"))
              << mechanisms.request;
@@ -1517,8 +1347,9 @@ std::vector<Row> Rows() {
        "initiative.",
        [] {
          const std::string name = "statements/eas-tourism-2021";
-         const auto found = ListStatements(
-             R"(forum = "forums/eas" AND topics:"tourism" AND adoption.date = "2021")");
+         const auto found = List<v1::Statement>(
+             {.filter =
+                  R"(forum = "forums/eas" AND topics:"tourism" AND adoption.date = "2021")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Statement& statement = found[name];
          EXPECT_EQ(EnumName(statement.kind()),
@@ -1533,7 +1364,7 @@ std::vector<Row> Rows() {
                      "goals were fixed in the statement adopted in "
                      "2021 by the leaders of the forum member "
                      "states.");
-         const v1::Forum eas = GetForum("forums/eas");
+         const v1::Forum eas = Get<v1::Forum>("forums/eas");
          EXPECT_THAT(Strings(eas.topics()), IsSupersetOf({"tourism"}));
          ExpectCites(eas,
                      "A new area for cooperation on the EAS platform is "
@@ -1545,8 +1376,8 @@ std::vector<Row> Rows() {
        "the 30th ARF.",
        [] {
          const std::string name = "statements/arf-30th-anniversary";
-         const auto found =
-             ListStatements(R"(forum = "forums/arf" AND status = EXPECTED)");
+         const auto found = List<v1::Statement>(
+             {.filter = R"(forum = "forums/arf" AND status = EXPECTED)"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Statement& statement = found[name];
          EXPECT_EQ(EnumName(statement.kind()),
@@ -1562,7 +1393,8 @@ std::vector<Row> Rows() {
       {42, "Volunteer movements: an EAS track promoted by Russia.",
        [] {
          const std::string name = "forums/eas-volunteer-movements";
-         const auto found = ListForums(R"(topics:"volunteer movements")");
+         const auto found =
+             List<v1::Forum>({.filter = R"(topics:"volunteer movements")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& track = found[name];
          EXPECT_EQ(EnumName(track.kind()), "FORUM_KIND_PROGRAMME");
@@ -1581,7 +1413,8 @@ std::vector<Row> Rows() {
        [] {
          const std::string name =
              "forums/russia-asean-national-currencies-consultations";
-         const auto found = ListForums(R"(topics:"national currencies")");
+         const auto found =
+             List<v1::Forum>({.filter = R"(topics:"national currencies")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& consultations = found[name];
          EXPECT_EQ(EnumName(consultations.kind()), "FORUM_KIND_DIALOGUE");
@@ -1596,7 +1429,8 @@ std::vector<Row> Rows() {
        "digitisation.",
        [] {
          const std::string name = "forums/russia-asean-dialogue";
-         const auto found = ListForums(R"(topics:"agriculture")");
+         const auto found =
+             List<v1::Forum>({.filter = R"(topics:"agriculture")"});
          ASSERT_THAT(found.names(), ElementsAre(name)) << found.request;
          const v1::Forum& dialogue = found[name];
          EXPECT_THAT(Strings(dialogue.topics()),
@@ -1612,7 +1446,7 @@ std::vector<Row> Rows() {
        }},
       {45, "Mutual trade 2022: $19.1 billion, down 4.4 %.",
        [] {
-         const v1::Source source = GetSource(kSource);
+         const v1::Source source = Get<v1::Source>(kSource);
          ExpectThePressRelease(source);
          ASSERT_EQ(source.facts_size(), 3);
          const v1::Fact& trade = source.facts(0);
@@ -1634,7 +1468,7 @@ std::vector<Row> Rows() {
        "Cumulative ASEAN investment in the Russian economy, 2022: $5.6 "
        "billion.",
        [] {
-         const v1::Source source = GetSource(kSource);
+         const v1::Source source = Get<v1::Source>(kSource);
          ExpectThePressRelease(source);
          ASSERT_EQ(source.facts_size(), 3);
          const v1::Fact& investment = source.facts(1);
@@ -1653,7 +1487,7 @@ std::vector<Row> Rows() {
        }},
       {47, "Russian investment in Southeast Asia: $12.9 billion.",
        [] {
-         const v1::Source source = GetSource(kSource);
+         const v1::Source source = Get<v1::Source>(kSource);
          ExpectThePressRelease(source);
          ASSERT_EQ(source.facts_size(), 3);
          const v1::Fact& investment = source.facts(2);
@@ -1681,15 +1515,17 @@ std::vector<Row> Rows() {
              "actionPlans/russia-asean-strategic-partnership";
          const std::string plan_name =
              "actionPlans/russia-asean-comprehensive-action-plan";
-         const auto found = ListActionPlans(
-             absl::StrCat("implements = \"", partnership_name, "\""));
+         const auto found = List<v1::ActionPlan>(
+             {.filter =
+                  absl::StrCat("implements = \"", partnership_name, "\"")});
          ASSERT_THAT(found.names(), ElementsAre(plan_name)) << found.request;
          EXPECT_EQ(found[plan_name].implements(), partnership_name);
          ExpectCitedVerbatim(found[plan_name]);
          ExpectCites(found[plan_name],
                      "the Comprehensive Action Plan to Implement the "
                      "Russia-ASEAN Strategic Partnership");
-         const v1::ActionPlan partnership = GetActionPlan(partnership_name);
+         const v1::ActionPlan partnership =
+             Get<v1::ActionPlan>(partnership_name);
          EXPECT_EQ(partnership.name(), partnership_name);
          EXPECT_EQ(partnership.display_name(),
                    "Russia-ASEAN Strategic Partnership");
@@ -1706,7 +1542,7 @@ std::vector<Row> Rows() {
   };
 }
 
-class Facts : public SeededRegistry,
+class Facts : public FactsRegistry,
               public ::testing::WithParamInterface<Row> {};
 
 TEST_P(Facts, HoldInTheRegistryAndAreCited) {
@@ -1770,7 +1606,7 @@ TEST(FactsTable, HasOneRowPerFactOfFactsMd) {
 // ---------------------------------------------------------------------------
 // Nothing uncited: every record of every collection, as the server lists it.
 
-class Seed : public SeededRegistry {};
+class Seed : public FactsRegistry {};
 
 TEST_F(Seed, EveryRecordCitesThePressReleaseVerbatim) {
   v1::Dataset seed;

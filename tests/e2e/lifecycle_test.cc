@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -415,10 +416,12 @@ TEST(Health, FollowsTheDatabaseWithoutARestart) {
                 .exit_code,
             0);
   std::string seen;
-  for (int i = 0; i < 200 && seen != "SERVING"; ++i) {
-    seen = HealthStatus(server->Channel());
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  WaitFor(
+      [&] {
+        seen = HealthStatus(server->Channel());
+        return seen == "SERVING";
+      },
+      absl::Seconds(5), "SERVING after the migration", absl::Milliseconds(25));
   EXPECT_EQ(seen, "SERVING");
   EXPECT_THAT(server->Output(), HasSubstr("lacks migration"));
   EXPECT_EQ(server->Stop(), 0);
@@ -435,10 +438,12 @@ TEST(Shutdown, SigtermDrainsThenExitsCleanly) {
   kill(server->pid(), SIGTERM);
   // During the drain: health says NOT_SERVING while RPCs are still served.
   std::string health;
-  for (int i = 0; i < 100 && health != "NOT_SERVING"; ++i) {
-    health = HealthStatus(channel);
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
+  WaitFor(
+      [&] {
+        health = HealthStatus(channel);
+        return health == "NOT_SERVING";
+      },
+      absl::Seconds(1), "NOT_SERVING after SIGTERM", absl::Milliseconds(10));
   EXPECT_EQ(health, "NOT_SERVING");
   {
     grpc::ClientContext context;
@@ -577,9 +582,8 @@ TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetention) {
   db->Execute("UPDATE changes SET change_time = now() - interval '1 hour'");
   auto server = ServerProcess::Start(
       db->url(), {"--change-retention=10m", "--change-purge-interval=100ms"});
-  for (int i = 0; i < 100 && db->Count("changes") > 1; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
+  WaitFor([&] { return db->Count("changes") <= 1; }, absl::Seconds(5),
+          "the purge", absl::Milliseconds(50));
   EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
             "participants/kept-c");
   EXPECT_THAT(server->Output(), HasSubstr("\"event\":\"changes_purged\""));
@@ -631,12 +635,14 @@ TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
           ++cancelled;
           int64_t expected = -1;
           first_cancel_ms.compare_exchange_strong(expected, now_ms());
-          // Back off as after a refusal, as a client should.
+          // Back off as after a refusal, as a client should: the client's
+          // behaviour under test, not a wait for an event.
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         } else if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
           ++refused;
           int64_t expected = -1;
           first_refusal_ms.compare_exchange_strong(expected, now_ms());
+          // The client's back-off, as above.
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         } else {
           ++other;
@@ -647,18 +653,21 @@ TEST(Shutdown, UnderLoadEveryStartedRpcCompletes) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Until every client has had a few calls answered.
+  WaitFor([&] { return ok.load() >= 20; }, absl::Seconds(10),
+          "the load to run");
   ASSERT_GT(ok.load(), 0) << "the load is running";
   const int64_t signalled_ms = now_ms();
   kill(server->pid(), SIGTERM);
   // Health goes NOT_SERVING at once.
   int64_t not_serving_ms = -1;
-  for (int i = 0; i < 200 && not_serving_ms < 0; ++i) {
-    if (HealthStatus(server->Channel()) == "NOT_SERVING")
-      not_serving_ms = now_ms();
-    else
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  WaitFor(
+      [&] {
+        if (HealthStatus(server->Channel()) != "NOT_SERVING") return false;
+        not_serving_ms = now_ms();
+        return true;
+      },
+      absl::Seconds(1), "NOT_SERVING after SIGTERM", absl::Milliseconds(5));
   const int exit_code = server->Stop(0, 20);
   const int64_t exited_ms = now_ms();
   stop = true;
@@ -727,11 +736,12 @@ TEST(Health, SurvivesADatabaseRestartWithoutARestart) {
   };
   const auto wait_for = [&](const std::string& want) {
     std::string seen;
-    for (int i = 0; i < 200 && seen != want; ++i) {
-      seen = HealthStatus(server->Channel());
-      if (seen != want)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    WaitFor(
+        [&] {
+          seen = HealthStatus(server->Channel());
+          return seen == want;
+        },
+        absl::Seconds(10), want, absl::Milliseconds(50));
     return seen;
   };
   ASSERT_EQ(list(), grpc::StatusCode::OK);

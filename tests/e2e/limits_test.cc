@@ -265,7 +265,8 @@ TEST(Admission, CostlyListsHaveABudgetAndGetsStillAnswer) {
   std::future<grpc::Status> first = std::async(std::launch::async, [&] {
     return ListSessions(channel, filter, absl::Seconds(20));
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(WaitFor([&] { return db->LockWaiters() == 1; }, absl::Seconds(10),
+                      "the first list to wait for the lock"));
 
   const absl::Time start = absl::Now();
   const grpc::Status second = ListSessions(channel, filter, absl::Seconds(5));
@@ -348,7 +349,8 @@ TEST(Admission,
       }
     });
   }
-  absl::SleepFor(absl::Milliseconds(500));
+  ASSERT_TRUE(WaitFor([&] { return refused.load() > 0; }, absl::Seconds(30),
+                      "the crowd to meet the budget"));
   // Another caller's Gets and a List with no filter, each 20 ms, 5 s.
   std::vector<absl::Duration> took;
   int failed = 0;
@@ -371,6 +373,8 @@ TEST(Admission,
     }
     took.push_back(absl::Now() - start);
     if (!status.ok() && failed++ == 0) first_failure = Describe(status);
+    // The other caller's pace, not a wait for an event: one Get and one
+    // List every 20 ms or so, for the 5 s the crowd runs.
     absl::SleepFor(absl::Milliseconds(20));
   }
   stop = true;
@@ -411,7 +415,8 @@ TEST(Admission, RpcsPastTheBoundAreRefusedAtOnceAndHealthStillAnswers) {
       return ListSessions(channel, "", absl::Seconds(20));
     }));
   }
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ASSERT_TRUE(WaitFor([&] { return db->LockWaiters() == 3; }, absl::Seconds(10),
+                      "three lists to wait for the lock"));
 
   const absl::Time start = absl::Now();
   const grpc::Status refused =
@@ -469,9 +474,24 @@ GetRun GetUntil(const std::shared_ptr<grpc::Channel>& channel, absl::Time until,
     if (!status.ok()) {
       if (run.failed++ == 0) run.first_failure = Describe(status);
     }
+    // The caller's pace (a Get every 20 ms or so), not a wait for an event.
     absl::SleepFor(absl::Milliseconds(20));
   }
   return run;
+}
+
+// The value of the metric `series` of `server` once it is 0 (bytes given
+// back), or after 5 s its last value.
+double AwaitZero(const ServerProcess& server, const std::string& series) {
+  double value = -1;
+  WaitFor(
+      [&] {
+        value = MetricSample(HttpGet(server.MetricsPort(), "/metrics"), series);
+        return value == 0;
+      },
+      absl::Seconds(5), absl::StrCat(series, " to be 0"),
+      absl::Milliseconds(100));
+  return value;
 }
 
 TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
@@ -499,7 +519,14 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
                        "8",
                        "/forumregistry.v1.StatementService/ListStatements"});
   });
-  absl::SleepFor(absl::Seconds(3));
+  // Until the unread answers have reached the bound.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
+                            "forum_registry_unsent_bytes") >= kBound;
+      },
+      absl::Seconds(30), "the unread answers to reach the bound",
+      absl::Milliseconds(100)));
 
   // Meanwhile Gets answer within their deadline.
   GetRun gets = GetUntil(channel, absl::Now() + absl::Seconds(3),
@@ -528,14 +555,7 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
   EXPECT_EQ(done.exit_code, 0) << done.error;
   EXPECT_THAT(done.output, HasSubstr("opened=300"));
   // The callers gone, their answers' bytes are given back.
-  double after = -1;
-  for (int i = 0; i < 50; ++i) {
-    after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                         "forum_registry_unsent_bytes");
-    if (after == 0) break;
-    absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(after, 0);
+  EXPECT_EQ(AwaitZero(*server, "forum_registry_unsent_bytes"), 0);
   const grpc::Status listed = ListStatements(channel, 1000, &page);
   EXPECT_TRUE(listed.ok()) << Describe(listed);
 }
@@ -626,12 +646,14 @@ TEST(WatchBounds, EachBoundRefusesNamingItsFlagAndAClosedWatchFreesItsPlace) {
     Close(a);
     OpenWatch f;
     int refused_meanwhile = 0;  // until the server saw the watch end
-    for (int i = 0; i < 50; ++i) {
-      f = Watch(second);
-      if (f.refused.ok()) break;
-      ++refused_meanwhile;
-      absl::SleepFor(absl::Milliseconds(20));
-    }
+    WaitFor(
+        [&] {
+          f = Watch(second);
+          if (f.refused.ok()) return true;
+          ++refused_meanwhile;
+          return false;
+        },
+        absl::Seconds(5), "the ended watch's place");
     EXPECT_TRUE(f.refused.ok()) << Describe(f.refused);
     const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
     EXPECT_EQ(MetricSample(metrics, "forum_registry_watch_refused_total"),
@@ -672,16 +694,17 @@ TEST(WatchBounds, AClientThatTakesNoPageIsCancelled) {
   });
   double held = -1, streams = -1, too_slow = -1;
   bool held_once = false;
-  const absl::Time until = absl::Now() + absl::Seconds(4);
-  while (absl::Now() < until) {
-    const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
-    held = MetricSample(metrics, "forum_registry_watch_held_bytes");
-    streams = MetricSample(metrics, "forum_registry_watch_streams");
-    too_slow = MetricSample(metrics, "forum_registry_watch_too_slow_total");
-    held_once = held_once || held > 0;
-    if (held_once && streams == 0) break;
-    absl::SleepFor(absl::Milliseconds(50));
-  }
+  WaitFor(
+      [&] {
+        const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+        held = MetricSample(metrics, "forum_registry_watch_held_bytes");
+        streams = MetricSample(metrics, "forum_registry_watch_streams");
+        too_slow = MetricSample(metrics, "forum_registry_watch_too_slow_total");
+        held_once = held_once || held > 0;
+        return held_once && streams == 0;
+      },
+      absl::Seconds(4), "the stalled watches to be cancelled",
+      absl::Milliseconds(50));
   EXPECT_TRUE(held_once) << "the watches held their first pages";
   EXPECT_EQ(streams, 0) << "cancelled while their client still waited";
   EXPECT_EQ(held, 0) << "their pages given back";
@@ -712,7 +735,15 @@ TEST(Overload, NonReadingInitialStateWatchesAreBoundedAndGetsKeepAnswering) {
                        std::to_string(server->port()), "10", "30", "8",
                        "/forumregistry.v1.ChangeService/WatchChanges", "1801"});
   });
-  absl::SleepFor(absl::Seconds(3));
+  // Until the attacker has its 200 watches and was refused the other 100.
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+        return MetricSample(metrics, "forum_registry_watch_streams") >= 200 &&
+               MetricSample(metrics, "forum_registry_watch_refused_total") >=
+                   100;
+      },
+      absl::Seconds(30), "the attacker's watches", absl::Milliseconds(100)));
   // Meanwhile another caller (127.0.0.1) watches from now on, and reads
   // the whole initial state: the attacker's pages are at most its share,
   // a quarter of the bound, and the rest is for everyone else.
@@ -749,13 +780,8 @@ TEST(Overload, NonReadingInitialStateWatchesAreBoundedAndGetsKeepAnswering) {
   EXPECT_THAT(done.output, HasSubstr("--max-watches-per-caller"));
   EXPECT_LT(ProcStatusKib(server->pid(), "VmHWM"), 256 * 1024) << "KiB";
   Close(live);
-  double after = -1;
-  for (int i = 0; i < 50 && after != 0; ++i) {
-    after = MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                         "forum_registry_watch_held_bytes");
-    if (after != 0) absl::SleepFor(absl::Milliseconds(100));
-  }
-  EXPECT_EQ(after, 0) << "given back";
+  EXPECT_EQ(AwaitZero(*server, "forum_registry_watch_held_bytes"), 0)
+      << "given back";
 }
 
 // Through the edge (deploy/edge), as every client reaches the server in a
@@ -780,7 +806,10 @@ TEST_P(RapidReset, StreamsOpenedAndResetAsFastAsPossibleDoNotStopGets) {
                        "/forumregistry.v1.ForumService/GetForum", "5",
                        GetParam()});
   });
-  absl::SleepFor(absl::Milliseconds(500));
+  // Until the attacker is connected to the edge (besides our channel's
+  // connection, which the health check of EdgeProcess::Start opened).
+  ASSERT_TRUE(WaitFor([&] { return EstablishedConnections(edge->port()) >= 2; },
+                      absl::Seconds(10), "the attack to begin"));
   // Another client, on a connection of its own, with a 1 s deadline.
   GetRun gets =
       GetUntil(channel, absl::Now() + absl::Seconds(4), absl::Seconds(1));

@@ -17,17 +17,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "forumregistry/v1/action_plan.grpc.pb.h"
-#include "forumregistry/v1/chairmanship.grpc.pb.h"
-#include "forumregistry/v1/forum.grpc.pb.h"
-#include "forumregistry/v1/membership.grpc.pb.h"
-#include "forumregistry/v1/participant.grpc.pb.h"
+#include "forumregistry/v1/action_plan.pb.h"
+#include "forumregistry/v1/chairmanship.pb.h"
+#include "forumregistry/v1/forum.pb.h"
+#include "forumregistry/v1/membership.pb.h"
+#include "forumregistry/v1/participant.pb.h"
 #include "forumregistry/v1/search.grpc.pb.h"
-#include "forumregistry/v1/session.grpc.pb.h"
-#include "forumregistry/v1/source.grpc.pb.h"
-#include "forumregistry/v1/statement.grpc.pb.h"
+#include "forumregistry/v1/session.pb.h"
+#include "forumregistry/v1/source.pb.h"
+#include "forumregistry/v1/statement.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -37,9 +38,10 @@ namespace v1 = ::forumregistry::v1;
 using ::forum_registry::testing::BinaryPath;
 using ::forum_registry::testing::CommandResult;
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::ResourceClient;
 using ::forum_registry::testing::RunCommand;
+using ::forum_registry::testing::SeededRegistry;
 using ::forum_registry::testing::SeedPath;
-using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::testing::ElementsAre;
@@ -47,15 +49,6 @@ using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kPressRelease[] = "sources/mfa-1374-11-07-2023";
-
-struct Registry {
-  std::string setup_error;
-  std::unique_ptr<TestDatabase> db;
-  std::unique_ptr<ServerProcess> server;
-  std::shared_ptr<grpc::Channel> channel;
-};
-
-Registry* g = nullptr;
 
 void WithDeadline(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() +
@@ -66,7 +59,7 @@ grpc::Status Search(const v1::SearchRequest& request,
                     v1::SearchResponse* response) {
   grpc::ClientContext context;
   WithDeadline(&context);
-  return v1::SearchService::NewStub(g->channel)
+  return v1::SearchService::NewStub(SeededRegistry::channel())
       ->Search(&context, request, response);
 }
 
@@ -98,9 +91,10 @@ std::vector<std::string> Found(const v1::SearchRequest& request) {
 // index.
 std::string WriteState() {
   return absl::StrCat(
-      g->db->WriteState(), " ",
-      g->db->Query("SELECT md5(string_agg(name || words::text, ',' ORDER BY "
-                   "name)) FROM search_documents"));
+      SeededRegistry::db().WriteState(), " ",
+      SeededRegistry::db().Query(
+          "SELECT md5(string_agg(name || words::text, ',' ORDER BY "
+          "name)) FROM search_documents"));
 }
 
 // The characters [start, end) of `text`, counted in code points.
@@ -114,40 +108,9 @@ std::string CodePoints(const std::string& text, int start, int end) {
   return out;
 }
 
-class SearchTest : public ::testing::Test {
- public:
-  static void SetUpTestSuite() {
-    g = new Registry;
-    g->db = TestDatabase::Create();
-    const std::string seed = SeedPath();
-    const CommandResult import =
-        RunCommand({BinaryPath(), "import",
-                    absl::StrCat("--database-url=", g->db->url()), seed});
-    if (import.exit_code != 0) {
-      absl::StrAppend(&g->setup_error, "import of ", seed, " exited with ",
-                      import.exit_code, ":\n", import.output, import.error);
-    }
-    g->server = ServerProcess::Start(g->db->url());
-    if (g->server->pid() <= 0) {
-      absl::StrAppend(&g->setup_error, "the server is not running:\n",
-                      g->server->Output());
-    }
-    g->channel = g->server->Channel();
-  }
-
-  static void TearDownTestSuite() {
-    g->channel.reset();
-    g->server.reset();
-    g->db.reset();
-    delete g;
-    g = nullptr;
-  }
-
- protected:
-  void SetUp() override {
-    ASSERT_TRUE(g->setup_error.empty()) << g->setup_error;
-  }
-};
+// The seed imported into a database of its own, and a server on it, for
+// each suite.
+class SearchTest : public SeededRegistry {};
 
 // ---------------------------------------------------------------------------
 // Ranking: the record that must come first.
@@ -308,35 +271,28 @@ TEST_F(SearchTest, WebSearchSyntaxAndEnglishStemming) {
 // Filters: by source and by external id.
 
 TEST_F(SearchTest, AFilterOnASourceFindsOnlyWhatItAttests) {
-  auto sources = v1::SourceService::NewStub(g->channel);
-  auto forums = v1::ForumService::NewStub(g->channel);
+  const ResourceClient<v1::Forum> forums(channel());
   const std::string source_id = UniqueId("src");
   {
-    v1::CreateSourceRequest request;
-    request.set_source_id(source_id);
-    request.mutable_source()->set_display_name("A second source");
+    v1::Source source;
+    source.set_display_name("A second source");
     v1::Source created;
-    grpc::ClientContext context;
-    WithDeadline(&context);
-    ASSERT_TRUE(sources->CreateSource(&context, request, &created).ok());
+    ASSERT_TRUE(ResourceClient<v1::Source>(channel())
+                    .Create("", source_id, source, &created)
+                    .ok());
   }
   const std::string word = "Chrysoberyl";
   const auto create_forum = [&](const std::string& id,
                                 const std::string& source) {
-    v1::CreateForumRequest request;
-    request.set_forum_id(id);
-    v1::Forum* forum = request.mutable_forum();
-    forum->set_display_name(absl::StrCat("Forum ", id));
-    forum->set_kind(v1::FORUM_KIND_DIALOGUE);
-    forum->set_description(absl::StrCat("Meets on ", word, " matters."));
-    v1::Citation* citation = forum->add_citations();
+    v1::Forum forum;
+    forum.set_display_name(absl::StrCat("Forum ", id));
+    forum.set_kind(v1::FORUM_KIND_DIALOGUE);
+    forum.set_description(absl::StrCat("Meets on ", word, " matters."));
+    v1::Citation* citation = forum.add_citations();
     citation->set_source(source);
     citation->set_excerpt(absl::StrCat("the ", word, " dialogue"));
     v1::Forum created;
-    grpc::ClientContext context;
-    WithDeadline(&context);
-    const grpc::Status status =
-        forums->CreateForum(&context, request, &created);
+    const grpc::Status status = forums.Create("", id, forum, &created);
     ASSERT_TRUE(status.ok()) << Describe(status);
   };
   const std::string cites_new = UniqueId("cites-new");
@@ -356,13 +312,12 @@ TEST_F(SearchTest, AFilterOnASourceFindsOnlyWhatItAttests) {
                   absl::StrCat("citations.source:\"", kPressRelease, "\""))),
       ElementsAre(absl::StrCat("forums/", cites_press)));
   // The same as a List of one kind.
-  v1::ListForumsRequest list;
-  list.set_filter(
-      absl::StrCat("citations.source = \"sources/", source_id, "\""));
   v1::ListForumsResponse listed;
-  grpc::ClientContext context;
-  WithDeadline(&context);
-  ASSERT_TRUE(forums->ListForums(&context, list, &listed).ok());
+  ASSERT_TRUE(forums
+                  .List({.filter = absl::StrCat("citations.source = \"sources/",
+                                                source_id, "\"")},
+                        &listed)
+                  .ok());
   ASSERT_EQ(listed.forums_size(), 1);
   EXPECT_EQ(listed.forums(0).name(), absl::StrCat("forums/", cites_new));
 }
@@ -464,47 +419,33 @@ TEST_F(SearchTest, BadRequestsAreRefusedNamingTheFieldAndChangeNothing) {
 // The index follows the writes.
 
 TEST_F(SearchTest, TheIndexFollowsEveryWriteAtOnce) {
-  auto forums = v1::ForumService::NewStub(g->channel);
+  const ResourceClient<v1::Forum> forums(channel());
   const std::string id = UniqueId("indexed");
   const std::string name = absl::StrCat("forums/", id);
   v1::Forum forum;
   {
-    v1::CreateForumRequest request;
-    request.set_forum_id(id);
-    request.mutable_forum()->set_display_name("Quetzalcoatlus Council");
-    request.mutable_forum()->set_kind(v1::FORUM_KIND_DIALOGUE);
-    request.mutable_forum()->set_description("Discusses pterosaurs.");
-    grpc::ClientContext context;
-    WithDeadline(&context);
-    ASSERT_TRUE(forums->CreateForum(&context, request, &forum).ok());
+    v1::Forum created;
+    created.set_display_name("Quetzalcoatlus Council");
+    created.set_kind(v1::FORUM_KIND_DIALOGUE);
+    created.set_description("Discusses pterosaurs.");
+    ASSERT_TRUE(forums.Create("", id, created, &forum).ok());
   }
   EXPECT_THAT(Found(Query("pterosaurs")), ElementsAre(name));
   EXPECT_THAT(Found(Query("Quetzalcoatlus Council")), ElementsAre(name));
   {
-    v1::UpdateForumRequest request;
-    *request.mutable_forum() = forum;
-    request.mutable_forum()->set_description("Discusses archaeopteryx.");
-    request.mutable_update_mask()->add_paths("description");
-    grpc::ClientContext context;
-    WithDeadline(&context);
-    ASSERT_TRUE(forums->UpdateForum(&context, request, &forum).ok());
+    v1::Forum patch = forum;
+    patch.set_description("Discusses archaeopteryx.");
+    ASSERT_TRUE(forums.Update(patch, {"description"}, &forum).ok());
   }
   EXPECT_THAT(Found(Query("pterosaurs")), ElementsAre());
   EXPECT_THAT(Found(Query("archaeopteryx")), ElementsAre(name));
-  {
-    v1::DeleteForumRequest request;
-    request.set_name(name);
-    google::protobuf::Empty empty;
-    grpc::ClientContext context;
-    WithDeadline(&context);
-    ASSERT_TRUE(forums->DeleteForum(&context, request, &empty).ok());
-  }
+  ASSERT_TRUE(forums.Delete(name).ok());
   EXPECT_THAT(Found(Query("archaeopteryx")), ElementsAre());
   EXPECT_THAT(Found(Query("Quetzalcoatlus Council")), ElementsAre());
 }
 
 TEST_F(SearchTest, TheIndexIsWrittenInTheTransactionThatWritesTheRecord) {
-  pqxx::connection connection(g->db->url());
+  pqxx::connection connection(SeededRegistry::db().url());
   const std::string name = absl::StrCat("participants/", UniqueId("txn"));
   const std::string count_sql =
       absl::StrCat("SELECT count(*) FROM search_documents WHERE name = ",
@@ -597,7 +538,7 @@ std::vector<std::string> Lookup(const std::string& id, grpc::Status* status) {
   v1::LookupExternalIdResponse response;
   grpc::ClientContext context;
   WithDeadline(&context);
-  *status = v1::SearchService::NewStub(g->channel)
+  *status = v1::SearchService::NewStub(SeededRegistry::channel())
                 ->LookupExternalId(&context, request, &response);
   std::vector<std::string> names;
   for (const v1::ExternalIdMatch& match : response.records()) {
@@ -636,66 +577,44 @@ TEST_F(SearchTest, LookupExternalIdFindsTheRecordsOfEveryKindCarryingIt) {
 // ---------------------------------------------------------------------------
 // The List filters of every kind.
 
-template <typename Stub, typename Request, typename Response>
-grpc::Status List(Stub* stub,
-                  grpc::Status (Stub::*method)(grpc::ClientContext*,
-                                               const Request&, Response*),
-                  const std::string& parent, const std::string& filter,
-                  Response* response) {
-  Request request;
-  if constexpr (requires { request.set_parent(parent); }) {
-    request.set_parent(parent);
-  }
-  request.set_filter(filter);
-  request.set_page_size(1000);
-  grpc::ClientContext context;
-  WithDeadline(&context);
-  return (stub->*method)(&context, request, response);
+// One page of up to 1000 records of the kind R, into `response` (its
+// generated List response).
+template <typename R>
+grpc::Status List(const std::string& parent, const std::string& filter,
+                  google::protobuf::Message* response) {
+  return ResourceClient<R>(SeededRegistry::channel())
+      .List({.parent = parent, .filter = filter, .page_size = 1000}, response);
 }
 
 TEST_F(SearchTest, EveryKindFiltersOnExternalIdsAndTheSourcesItCites) {
   const std::string by_id = "external_ids:\"wikidata:Q7768\"";
   const std::string by_source =
       absl::StrCat("citations.source = \"", kPressRelease, "\"");
-  auto forums = v1::ForumService::NewStub(g->channel);
-  auto participants = v1::ParticipantService::NewStub(g->channel);
-  auto sources = v1::SourceService::NewStub(g->channel);
-  auto memberships = v1::MembershipService::NewStub(g->channel);
-  auto sessions = v1::SessionService::NewStub(g->channel);
-  auto chairmanships = v1::ChairmanshipService::NewStub(g->channel);
-  auto plans = v1::ActionPlanService::NewStub(g->channel);
-  auto statements = v1::StatementService::NewStub(g->channel);
 
   v1::ListForumsResponse f;
-  ASSERT_TRUE(
-      List(forums.get(), &v1::ForumService::Stub::ListForums, "", by_id, &f)
-          .ok());
+  ASSERT_TRUE(List<v1::Forum>("", by_id, &f).ok());
   ASSERT_EQ(f.forums_size(), 1);
   EXPECT_EQ(f.forums(0).name(), "forums/asean");
   v1::ListParticipantsResponse p;
-  ASSERT_TRUE(List(participants.get(),
-                   &v1::ParticipantService::Stub::ListParticipants, "",
-                   "external_ids = \"WIKIDATA:q7768\"", &p)
-                  .ok());
+  ASSERT_TRUE(
+      List<v1::Participant>("", "external_ids = \"WIKIDATA:q7768\"", &p).ok());
   ASSERT_EQ(p.participants_size(), 1);
   EXPECT_EQ(p.participants(0).name(), "participants/asean");
 
   // "Every session the press release attests", in one call: all of the
   // seed's sessions cite it, and a forum created by another test does not
   // have sessions.
-  const int seed_sessions = std::stoi(
-      g->db->Query("SELECT count(*) FROM sessions WHERE body->'citations' @> "
-                   "'[{\"source\": \"sources/mfa-1374-11-07-2023\"}]'"));
+  const int seed_sessions = std::stoi(SeededRegistry::db().Query(
+      "SELECT count(*) FROM sessions WHERE body->'citations' @> "
+      "'[{\"source\": \"sources/mfa-1374-11-07-2023\"}]'"));
   ASSERT_GT(seed_sessions, 10);
   v1::ListSessionsResponse s;
-  grpc::Status status =
-      List(sessions.get(), &v1::SessionService::Stub::ListSessions, "forums/-",
-           by_source, &s);
+  grpc::Status status = List<v1::Session>("forums/-", by_source, &s);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(s.sessions_size(), seed_sessions);
   s.Clear();
-  ASSERT_TRUE(List(sessions.get(), &v1::SessionService::Stub::ListSessions,
-                   "forums/-", "citations.source = \"sources/nothing\"", &s)
+  ASSERT_TRUE(List<v1::Session>("forums/-",
+                                "citations.source = \"sources/nothing\"", &s)
                   .ok());
   EXPECT_EQ(s.sessions_size(), 0);
 
@@ -709,59 +628,42 @@ TEST_F(SearchTest, EveryKindFiltersOnExternalIdsAndTheSourcesItCites) {
               "\"value\": \"Q7768\"}]'"
             : absl::StrCat("body->'citations' @> '[{\"source\": \"",
                            kPressRelease, "\"}]'");
-    return std::stoi(g->db->Query(
+    return std::stoi(SeededRegistry::db().Query(
         absl::StrCat("SELECT count(*) FROM ", table, " WHERE ", condition)));
   };
   for (const std::string& filter : {by_id, by_source}) {
     SCOPED_TRACE(filter);
     v1::ListMembershipsResponse m;
-    EXPECT_TRUE(List(memberships.get(),
-                     &v1::MembershipService::Stub::ListMemberships, "forums/-",
-                     filter, &m)
-                    .ok());
+    EXPECT_TRUE(List<v1::Membership>("forums/-", filter, &m).ok());
     EXPECT_EQ(m.memberships_size(), expected("memberships", filter));
     v1::ListChairmanshipsResponse c;
-    EXPECT_TRUE(List(chairmanships.get(),
-                     &v1::ChairmanshipService::Stub::ListChairmanships,
-                     "forums/-", filter, &c)
-                    .ok());
+    EXPECT_TRUE(List<v1::Chairmanship>("forums/-", filter, &c).ok());
     EXPECT_EQ(c.chairmanships_size(), expected("chairmanships", filter));
     v1::ListActionPlansResponse a;
-    EXPECT_TRUE(List(plans.get(), &v1::ActionPlanService::Stub::ListActionPlans,
-                     "", filter, &a)
-                    .ok());
+    EXPECT_TRUE(List<v1::ActionPlan>("", filter, &a).ok());
     EXPECT_EQ(a.action_plans_size(), expected("action_plans", filter));
     v1::ListStatementsResponse st;
-    EXPECT_TRUE(List(statements.get(),
-                     &v1::StatementService::Stub::ListStatements, "", filter,
-                     &st)
-                    .ok());
+    EXPECT_TRUE(List<v1::Statement>("", filter, &st).ok());
     EXPECT_EQ(st.statements_size(), expected("statements", filter));
     v1::ListForumsResponse fo;
-    EXPECT_TRUE(
-        List(forums.get(), &v1::ForumService::Stub::ListForums, "", filter, &fo)
-            .ok());
+    EXPECT_TRUE(List<v1::Forum>("", filter, &fo).ok());
     EXPECT_EQ(fo.forums_size(), expected("forums", filter));
   }
   EXPECT_GT(expected("memberships", by_source), 0);
   EXPECT_GT(expected("statements", by_source), 0);
   v1::ListSourcesResponse so;
-  EXPECT_TRUE(
-      List(sources.get(), &v1::SourceService::Stub::ListSources, "", by_id, &so)
-          .ok());
+  EXPECT_TRUE(List<v1::Source>("", by_id, &so).ok());
   EXPECT_EQ(so.sources_size(), 0);
-  status = List(sources.get(), &v1::SourceService::Stub::ListSources, "",
-                by_source, &so);
+  status = List<v1::Source>("", by_source, &so);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("citations.source"));
 
   const std::string before = WriteState();
-  status = List(forums.get(), &v1::ForumService::Stub::ListForums, "",
-                "citations.source = \"participants/russia\"", &f);
+  status =
+      List<v1::Forum>("", "citations.source = \"participants/russia\"", &f);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("citations.source"));
-  status = List(forums.get(), &v1::ForumService::Stub::ListForums, "",
-                "external_ids:\"Q7768\"", &f);
+  status = List<v1::Forum>("", "external_ids:\"Q7768\"", &f);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(),
               HasSubstr("external_ids: \"Q7768\" is not an external id"));

@@ -96,12 +96,13 @@ TEST_F(TlsTest, ServesOverTlsAndNotInPlaintext) {
 // Kubernetes' gRPC probes do not speak TLS: a plaintext port serves health
 // and nothing else.
 TEST_F(TlsTest, APlaintextProbePortServesHealthOnly) {
-  const int probe_port = forum_registry::testing::PickFreePort();
   std::vector<std::string> flags = TlsFlags();
   flags.push_back("--no-auth");
-  flags.push_back(absl::StrCat("--probe-address=127.0.0.1:", probe_port));
+  flags.push_back("--probe-address=127.0.0.1:0");
   server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
                                  Credentials("ca.pem", false));
+  const int probe_port = server_->ProbePort();
+  ASSERT_NE(probe_port, 0) << server_->Output();
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   const auto probe =

@@ -36,6 +36,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -45,9 +46,12 @@ namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::CodeName;
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::ExpectSameMessage;
+using ::forum_registry::testing::ResourceClient;
 using ::forum_registry::testing::RevisionHeader;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::SharedRegistry;
+using ::forum_registry::testing::StandardMethod;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
@@ -104,8 +108,8 @@ google::protobuf::FieldMask Mask(const std::vector<std::string>& paths) {
   return mask;
 }
 
-// The fixture every test stands on: stubs of both services over the shared
-// server's port, and one wrapper per RPC.
+// The fixture every test stands on: the clients of both kinds over the
+// shared server's port.
 class RegistryTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -116,8 +120,6 @@ class RegistryTest : public ::testing::Test {
     ASSERT_GT(SharedRegistry::server()->pid(), 0)
         << "the server is not running:\n"
         << SharedRegistry::server()->Output();
-    forums_ = v1::ForumService::NewStub(*SharedRegistry::channel());
-    participants_ = v1::ParticipantService::NewStub(*SharedRegistry::channel());
   }
 
   static void SetDeadline(grpc::ClientContext* context) {
@@ -127,152 +129,23 @@ class RegistryTest : public ::testing::Test {
 
   TestDatabase& db() { return *SharedRegistry::db(); }
 
-  // --- ForumService ---
-
-  grpc::Status CreateForum(const v1::Forum& forum, const std::string& id,
-                           v1::Forum* out) {
-    v1::CreateForumRequest request;
-    *request.mutable_forum() = forum;
-    request.set_forum_id(id);
-    return CreateForum(request, out);
+  // The clients of the two kinds these tests write (tests/support/
+  // resource_client.h); each call has a context of its own with a 30-second
+  // deadline unless it is given one.
+  static ResourceClient<v1::Forum> Forums() {
+    return ResourceClient<v1::Forum>(*SharedRegistry::channel());
+  }
+  static ResourceClient<v1::Participant> Participants() {
+    return ResourceClient<v1::Participant>(*SharedRegistry::channel());
   }
 
-  grpc::Status CreateForum(const v1::CreateForumRequest& request,
-                           v1::Forum* out) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return forums_->CreateForum(&context, request, out);
+  // A forum or participant of its own, named after `id`.
+  static v1::Forum MustCreateForum(const std::string& id) {
+    return Forums().MustCreate("", id, NewForum(absl::StrCat("Forum ", id)));
   }
-
-  grpc::Status GetForum(const std::string& name, v1::Forum* out) {
-    v1::GetForumRequest request;
-    request.set_name(name);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return forums_->GetForum(&context, request, out);
-  }
-
-  grpc::Status UpdateForum(const v1::Forum& forum,
-                           const std::vector<std::string>& paths,
-                           v1::Forum* out) {
-    v1::UpdateForumRequest request;
-    *request.mutable_forum() = forum;
-    *request.mutable_update_mask() = Mask(paths);
-    return UpdateForum(request, out);
-  }
-
-  grpc::Status UpdateForum(const v1::UpdateForumRequest& request,
-                           v1::Forum* out) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return forums_->UpdateForum(&context, request, out);
-  }
-
-  grpc::Status DeleteForum(const std::string& name,
-                           const std::string& etag = "") {
-    v1::DeleteForumRequest request;
-    request.set_name(name);
-    request.set_etag(etag);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    google::protobuf::Empty empty;
-    return forums_->DeleteForum(&context, request, &empty);
-  }
-
-  grpc::Status ListForums(int32_t page_size, const std::string& page_token,
-                          v1::ListForumsResponse* out) {
-    v1::ListForumsRequest request;
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return forums_->ListForums(&context, request, out);
-  }
-
-  // Creates `forum` under `id` and returns what the server returned; a
-  // failure is reported to the test.
-  v1::Forum MustCreateForum(const std::string& id, const v1::Forum& forum) {
-    v1::Forum out;
-    const grpc::Status status = CreateForum(forum, id, &out);
-    EXPECT_TRUE(status.ok())
-        << "CreateForum " << id << ": " << Describe(status);
-    return out;
-  }
-
-  v1::Forum MustCreateForum(const std::string& id) {
-    return MustCreateForum(id, NewForum(absl::StrCat("Forum ", id)));
-  }
-
-  // --- ParticipantService ---
-
-  grpc::Status CreateParticipant(const v1::Participant& participant,
-                                 const std::string& id, v1::Participant* out) {
-    v1::CreateParticipantRequest request;
-    *request.mutable_participant() = participant;
-    request.set_participant_id(id);
-    return CreateParticipant(request, out);
-  }
-
-  grpc::Status CreateParticipant(const v1::CreateParticipantRequest& request,
-                                 v1::Participant* out) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return participants_->CreateParticipant(&context, request, out);
-  }
-
-  grpc::Status GetParticipant(const std::string& name, v1::Participant* out) {
-    v1::GetParticipantRequest request;
-    request.set_name(name);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return participants_->GetParticipant(&context, request, out);
-  }
-
-  grpc::Status UpdateParticipant(const v1::Participant& participant,
-                                 const std::vector<std::string>& paths,
-                                 v1::Participant* out) {
-    v1::UpdateParticipantRequest request;
-    *request.mutable_participant() = participant;
-    *request.mutable_update_mask() = Mask(paths);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return participants_->UpdateParticipant(&context, request, out);
-  }
-
-  grpc::Status DeleteParticipant(const std::string& name,
-                                 const std::string& etag = "") {
-    v1::DeleteParticipantRequest request;
-    request.set_name(name);
-    request.set_etag(etag);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    google::protobuf::Empty empty;
-    return participants_->DeleteParticipant(&context, request, &empty);
-  }
-
-  grpc::Status ListParticipants(int32_t page_size,
-                                const std::string& page_token,
-                                v1::ListParticipantsResponse* out) {
-    v1::ListParticipantsRequest request;
-    request.set_page_size(page_size);
-    request.set_page_token(page_token);
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    return participants_->ListParticipants(&context, request, out);
-  }
-
-  v1::Participant MustCreateParticipant(const std::string& id,
-                                        const v1::Participant& participant) {
-    v1::Participant out;
-    const grpc::Status status = CreateParticipant(participant, id, &out);
-    EXPECT_TRUE(status.ok())
-        << "CreateParticipant " << id << ": " << Describe(status);
-    return out;
-  }
-
-  v1::Participant MustCreateParticipant(const std::string& id) {
-    return MustCreateParticipant(id,
-                                 NewParticipant(absl::StrCat("State ", id)));
+  static v1::Participant MustCreateParticipant(const std::string& id) {
+    return Participants().MustCreate(
+        "", id, NewParticipant(absl::StrCat("State ", id)));
   }
 
   // --- Refusals ---
@@ -291,22 +164,7 @@ class RegistryTest : public ::testing::Test {
     EXPECT_EQ(db().WriteState(), before)
         << "the refused request wrote to the database";
   }
-
-  std::unique_ptr<v1::ForumService::Stub> forums_;
-  std::unique_ptr<v1::ParticipantService::Stub> participants_;
 };
-
-// Expects `actual` to equal `expected` field by field.
-void ExpectSameMessage(const google::protobuf::Message& actual,
-                       const google::protobuf::Message& expected) {
-  std::string differences;
-  MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&differences);
-  EXPECT_TRUE(differencer.Compare(expected, actual))
-      << differences << "\nexpected:\n"
-      << expected.DebugString() << "actual:\n"
-      << actual.DebugString();
-}
 
 // Expects the output-only fields of a just-created record.
 template <typename Resource>
@@ -344,7 +202,7 @@ TEST_F(ForumApi, CreateReturnsTheForumWithNameEtagAndTimes) {
 
   const int64_t requested_at = NowMicros();
   v1::Forum created;
-  const grpc::Status status = CreateForum(forum, id, &created);
+  const grpc::Status status = Forums().Create("", id, forum, &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
 
   ExpectFreshlyCreated(created, ForumName(id), requested_at);
@@ -377,10 +235,10 @@ TEST_F(ForumApi, GetReturnsWhatCreateReturned) {
   v1::ExternalId* external = forum.add_external_ids();
   external->set_scheme("wikidata");
   external->set_value("Q7159");
-  const v1::Forum created = MustCreateForum(id, forum);
+  const v1::Forum created = Forums().MustCreate("", id, forum);
 
   v1::Forum got;
-  const grpc::Status status = GetForum(ForumName(id), &got);
+  const grpc::Status status = Forums().Get(ForumName(id), &got);
   ASSERT_TRUE(status.ok()) << Describe(status);
   ExpectSameMessage(got, created);
 }
@@ -390,7 +248,7 @@ TEST_F(ForumApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   v1::Forum forum = NewForum("Old name");
   forum.set_description("Old description");
   forum.add_topics("energy");
-  const v1::Forum created = MustCreateForum(id, forum);
+  const v1::Forum created = Forums().MustCreate("", id, forum);
 
   // Every field of the patch differs, but only display_name is masked.
   v1::Forum patch = NewForum("New name");
@@ -400,7 +258,8 @@ TEST_F(ForumApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   patch.set_description("New description");
   patch.add_topics("trade");
   v1::Forum updated;
-  const grpc::Status status = UpdateForum(patch, {"display_name"}, &updated);
+  const grpc::Status status =
+      Forums().Update(patch, {"display_name"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
 
   EXPECT_EQ(updated.display_name(), "New name");
@@ -412,7 +271,7 @@ TEST_F(ForumApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   EXPECT_GT(Micros(updated.update_time()), Micros(created.update_time()));
 
   v1::Forum got;
-  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ASSERT_TRUE(Forums().Get(ForumName(id), &got).ok());
   ExpectSameMessage(got, updated);
 }
 
@@ -420,12 +279,12 @@ TEST_F(ForumApi, UpdateClearsAMaskedFieldAbsentFromThePatch) {
   const std::string id = UniqueId("clear");
   v1::Forum forum = NewForum("Forum");
   forum.set_description("To be cleared");
-  MustCreateForum(id, forum);
+  Forums().MustCreate("", id, forum);
 
   v1::Forum patch;
   patch.set_name(ForumName(id));
   v1::Forum updated;
-  const grpc::Status status = UpdateForum(patch, {"description"}, &updated);
+  const grpc::Status status = Forums().Update(patch, {"description"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(updated.description(), "");
   EXPECT_EQ(updated.display_name(), "Forum");
@@ -434,13 +293,13 @@ TEST_F(ForumApi, UpdateClearsAMaskedFieldAbsentFromThePatch) {
 
 TEST_F(ForumApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
   const std::string id = UniqueId("noop");
-  const v1::Forum created = MustCreateForum(id, NewForum("Same"));
+  const v1::Forum created = Forums().MustCreate("", id, NewForum("Same"));
 
   const std::string before = db().WriteState();
   v1::Forum patch = created;  // output-only fields are sent back unchanged
   v1::Forum updated;
   const grpc::Status status =
-      UpdateForum(patch, {"display_name", "kind"}, &updated);
+      Forums().Update(patch, {"display_name", "kind"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_THAT(updated.etag(), ::testing::StartsWith("v1."));
   EXPECT_EQ(Micros(updated.update_time()), Micros(created.update_time()));
@@ -460,7 +319,8 @@ TEST_F(ForumApi, UpdateWithTheCurrentEtagSucceedsAndReturnsTheNextOne) {
     patch.set_etag(etag);
     patch.set_display_name(absl::StrCat("Name ", version));
     v1::Forum updated;
-    const grpc::Status status = UpdateForum(patch, {"display_name"}, &updated);
+    const grpc::Status status =
+        Forums().Update(patch, {"display_name"}, &updated);
     ASSERT_TRUE(status.ok()) << Describe(status);
     etag = updated.etag();
   }
@@ -471,11 +331,11 @@ TEST_F(ForumApi, DeleteRemovesTheForum) {
   const std::string id = UniqueId("delete");
   MustCreateForum(id);
 
-  const grpc::Status deleted = DeleteForum(ForumName(id));
+  const grpc::Status deleted = Forums().Delete(ForumName(id));
   ASSERT_TRUE(deleted.ok()) << Describe(deleted);
 
   v1::Forum got;
-  const grpc::Status status = GetForum(ForumName(id), &got);
+  const grpc::Status status = Forums().Get(ForumName(id), &got);
   EXPECT_EQ(CodeName(status.error_code()), "NOT_FOUND");
   EXPECT_THAT(status.error_message(), HasSubstr(ForumName(id)));
   EXPECT_EQ(db().Query("SELECT count(*) FROM forums WHERE name = '" +
@@ -486,20 +346,21 @@ TEST_F(ForumApi, DeleteRemovesTheForum) {
 TEST_F(ForumApi, DeleteWithTheCurrentEtagSucceeds) {
   const std::string id = UniqueId("delete-etag");
   const v1::Forum created = MustCreateForum(id);
-  const grpc::Status status = DeleteForum(ForumName(id), created.etag());
+  const grpc::Status status =
+      Forums().Delete(ForumName(id), {.etag = created.etag()});
   EXPECT_TRUE(status.ok()) << Describe(status);
 }
 
 TEST_F(ForumApi, GetOfMissingForumIsNotFound) {
   const std::string name = ForumName(UniqueId("missing"));
   v1::Forum got;
-  ExpectRefusedWithoutWrite([&] { return GetForum(name, &got); },
+  ExpectRefusedWithoutWrite([&] { return Forums().Get(name, &got); },
                             grpc::StatusCode::NOT_FOUND, HasSubstr(name));
 }
 
 TEST_F(ForumApi, DeleteOfMissingForumIsNotFound) {
   const std::string name = ForumName(UniqueId("missing"));
-  ExpectRefusedWithoutWrite([&] { return DeleteForum(name); },
+  ExpectRefusedWithoutWrite([&] { return Forums().Delete(name); },
                             grpc::StatusCode::NOT_FOUND, HasSubstr(name));
 }
 
@@ -509,21 +370,21 @@ TEST_F(ForumApi, UpdateOfMissingForumIsNotFound) {
   patch.set_name(name);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      [&] { return Forums().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::NOT_FOUND, HasSubstr(name));
 }
 
 TEST_F(ForumApi, CreateWithExistingIdIsAlreadyExistsAndWritesNothing) {
   const std::string id = UniqueId("dup");
-  const v1::Forum first = MustCreateForum(id, NewForum("First"));
+  const v1::Forum first = Forums().MustCreate("", id, NewForum("First"));
 
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(NewForum("Second"), id, &out); },
+      [&] { return Forums().Create("", id, NewForum("Second"), &out); },
       grpc::StatusCode::ALREADY_EXISTS, HasSubstr(ForumName(id)));
 
   v1::Forum got;
-  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ASSERT_TRUE(Forums().Get(ForumName(id), &got).ok());
   ExpectSameMessage(got, first);
 }
 
@@ -532,7 +393,8 @@ TEST_F(ForumApi, CreateAcceptsAnIdOf63Characters) {
   const std::string id = unique + "-" + std::string(62 - unique.size(), 'x');
   ASSERT_EQ(id.size(), 63u);
   v1::Forum created;
-  const grpc::Status status = CreateForum(NewForum("Long id"), id, &created);
+  const grpc::Status status =
+      Forums().Create("", id, NewForum("Long id"), &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(created.name(), ForumName(id));
 }
@@ -549,7 +411,7 @@ TEST_F(ForumApi, CreateAcceptsParentAndInitiatorsThatExist) {
   forum.add_initiated_by(ParticipantName(russia));
   const std::string id = UniqueId("child");
   v1::Forum created;
-  const grpc::Status status = CreateForum(forum, id, &created);
+  const grpc::Status status = Forums().Create("", id, forum, &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(created.parent(), ForumName(parent));
   EXPECT_THAT(created.initiated_by(),
@@ -565,12 +427,12 @@ TEST_F(ForumApi, GetRefusesMalformedNamesAndWritesNothing) {
     SCOPED_TRACE(name);
     v1::Forum out;
     ExpectRefusedWithoutWrite(
-        [&] { return GetForum(name, &out); },
+        [&] { return Forums().Get(name, &out); },
         grpc::StatusCode::INVALID_ARGUMENT,
         AllOf(StartsWith("name: "), HasSubstr("is not a valid name")));
   }
   v1::Forum out;
-  ExpectRefusedWithoutWrite([&] { return GetForum("", &out); },
+  ExpectRefusedWithoutWrite([&] { return Forums().Get("", &out); },
                             grpc::StatusCode::INVALID_ARGUMENT,
                             StartsWith("name: is required"));
 }
@@ -583,7 +445,7 @@ TEST_F(ForumApi, UpdateRefusesMalformedNamesAndWritesNothing) {
     patch.set_name(name);
     v1::Forum out;
     ExpectRefusedWithoutWrite(
-        [&] { return UpdateForum(patch, {"display_name"}, &out); },
+        [&] { return Forums().Update(patch, {"display_name"}, &out); },
         grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.name: "));
   }
 }
@@ -592,7 +454,7 @@ TEST_F(ForumApi, DeleteRefusesMalformedNamesAndWritesNothing) {
   for (const std::string name :
        {"forums/UPPER", "forum/x", "forums/a/b", "forums/", ""}) {
     SCOPED_TRACE(name);
-    ExpectRefusedWithoutWrite([&] { return DeleteForum(name); },
+    ExpectRefusedWithoutWrite([&] { return Forums().Delete(name); },
                               grpc::StatusCode::INVALID_ARGUMENT,
                               StartsWith("name: "));
   }
@@ -606,13 +468,13 @@ TEST_F(ForumApi, CreateRefusesInvalidIdsAndWritesNothing) {
     SCOPED_TRACE(id);
     v1::Forum out;
     ExpectRefusedWithoutWrite(
-        [&] { return CreateForum(NewForum("Valid"), id, &out); },
+        [&] { return Forums().Create("", id, NewForum("Valid"), &out); },
         grpc::StatusCode::INVALID_ARGUMENT,
         AllOf(StartsWith("forum_id: "), HasSubstr("is not a valid id")));
   }
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(NewForum("Valid"), "", &out); },
+      [&] { return Forums().Create("", "", NewForum("Valid"), &out); },
       grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum_id: is required"));
 }
 
@@ -620,15 +482,17 @@ TEST_F(ForumApi, CreateRefusesMissingForumMessageAndWritesNothing) {
   v1::CreateForumRequest request;
   request.set_forum_id(UniqueId("no-body"));
   v1::Forum out;
-  ExpectRefusedWithoutWrite([&] { return CreateForum(request, &out); },
-                            grpc::StatusCode::INVALID_ARGUMENT,
-                            StartsWith("forum: is required"));
+  ExpectRefusedWithoutWrite(
+      [&] { return Forums().Call(StandardMethod::kCreate, request, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum: is required"));
 }
 
 TEST_F(ForumApi, CreateRefusesEmptyDisplayNameAndWritesNothing) {
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(NewForum(""), UniqueId("unnamed"), &out); },
+      [&] {
+        return Forums().Create("", UniqueId("unnamed"), NewForum(""), &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("forum.display_name: is required"));
 }
@@ -638,7 +502,7 @@ TEST_F(ForumApi, CreateRefusesUnspecifiedKindAndWritesNothing) {
   forum.set_kind(v1::FORUM_KIND_UNSPECIFIED);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("kindless"), &out); },
+      [&] { return Forums().Create("", UniqueId("kindless"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("forum.kind: is required"));
 }
@@ -648,7 +512,7 @@ TEST_F(ForumApi, CreateRefusesUnknownKindValueAndWritesNothing) {
   forum.set_kind(static_cast<v1::ForumKind>(999));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("kind999"), &out); },
+      [&] { return Forums().Create("", UniqueId("kind999"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.kind: "));
 }
 
@@ -656,8 +520,8 @@ TEST_F(ForumApi, CreateRefusesDisplayNameOf301CharactersAndWritesNothing) {
   v1::Forum out;
   ExpectRefusedWithoutWrite(
       [&] {
-        return CreateForum(NewForum(std::string(301, 'n')), UniqueId("long"),
-                           &out);
+        return Forums().Create("", UniqueId("long"),
+                               NewForum(std::string(301, 'n')), &out);
       },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(StartsWith("forum.display_name: "), HasSubstr("300")));
@@ -669,7 +533,7 @@ TEST_F(ForumApi, CreateAcceptsDisplayNameOf300CharactersCountedNotBytes) {
   for (int i = 0; i < 300; ++i) name += "\xC3\xA9";  // é
   v1::Forum created;
   const grpc::Status status =
-      CreateForum(NewForum(name), UniqueId("accented"), &created);
+      Forums().Create("", UniqueId("accented"), NewForum(name), &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(created.display_name(), name);
 }
@@ -679,7 +543,7 @@ TEST_F(ForumApi, CreateRefusesDescriptionOf10001CharactersAndWritesNothing) {
   forum.set_description(std::string(10001, 'd'));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("wordy"), &out); },
+      [&] { return Forums().Create("", UniqueId("wordy"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(StartsWith("forum.description: "), HasSubstr("10000")));
 }
@@ -689,7 +553,7 @@ TEST_F(ForumApi, CreateAcceptsDescriptionOf10000Characters) {
   forum.set_description(std::string(10000, 'd'));
   v1::Forum created;
   const grpc::Status status =
-      CreateForum(forum, UniqueId("wordy-ok"), &created);
+      Forums().Create("", UniqueId("wordy-ok"), forum, &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(created.description().size(), 10000u);
 }
@@ -700,7 +564,7 @@ TEST_F(ForumApi, CreateRefusesMissingParentAndWritesNothing) {
   forum.set_parent(missing);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("orphan"), &out); },
+      [&] { return Forums().Create("", UniqueId("orphan"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       HasSubstr(absl::StrCat("forum.parent: ", missing, " does not exist")));
 }
@@ -714,7 +578,7 @@ TEST_F(ForumApi, UpdateRefusesMissingParentAndWritesNothing) {
   patch.set_parent(missing);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      [&] { return Forums().Update(patch, {"parent"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       HasSubstr(absl::StrCat("forum.parent: ", missing, " does not exist")));
 }
@@ -724,7 +588,7 @@ TEST_F(ForumApi, CreateRefusesMalformedParentAndWritesNothing) {
   forum.set_parent("participants/x");
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("bad-parent"), &out); },
+      [&] { return Forums().Create("", UniqueId("bad-parent"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.parent: "));
 }
 
@@ -736,7 +600,7 @@ TEST_F(ForumApi, UpdateRefusesForumAsItsOwnParentAndWritesNothing) {
   patch.set_parent(ForumName(id));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      [&] { return Forums().Update(patch, {"parent"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum.parent: "));
 }
 
@@ -746,19 +610,19 @@ TEST_F(ForumApi, UpdateRefusesParentCycleAndWritesNothing) {
   MustCreateForum(a);
   v1::Forum child = NewForum("B under A");
   child.set_parent(ForumName(a));
-  MustCreateForum(b, child);
+  Forums().MustCreate("", b, child);
 
   v1::Forum patch;
   patch.set_name(ForumName(a));
   patch.set_parent(ForumName(b));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      [&] { return Forums().Update(patch, {"parent"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("forum.parent"), HasSubstr("cycle")));
 
   v1::Forum got;
-  ASSERT_TRUE(GetForum(ForumName(a), &got).ok());
+  ASSERT_TRUE(Forums().Get(ForumName(a), &got).ok());
   EXPECT_EQ(got.parent(), "");
 }
 
@@ -769,17 +633,17 @@ TEST_F(ForumApi, UpdateRefusesLongerParentCycleAndWritesNothing) {
   MustCreateForum(a);
   v1::Forum forum_b = NewForum("B under A");
   forum_b.set_parent(ForumName(a));
-  MustCreateForum(b, forum_b);
+  Forums().MustCreate("", b, forum_b);
   v1::Forum forum_c = NewForum("C under B");
   forum_c.set_parent(ForumName(b));
-  MustCreateForum(c, forum_c);
+  Forums().MustCreate("", c, forum_c);
 
   v1::Forum patch;
   patch.set_name(ForumName(a));
   patch.set_parent(ForumName(c));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"parent"}, &out); },
+      [&] { return Forums().Update(patch, {"parent"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("forum.parent"), HasSubstr("cycle")));
 }
@@ -790,7 +654,7 @@ TEST_F(ForumApi, CreateRefusesInitiatorThatDoesNotExistAndWritesNothing) {
   forum.add_initiated_by(missing);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("nobody"), &out); },
+      [&] { return Forums().Create("", UniqueId("nobody"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("forum.initiated_by"),
             HasSubstr(absl::StrCat(missing, " does not exist"))));
@@ -808,7 +672,7 @@ TEST_F(ForumApi, UpdateRefusesInitiatorThatDoesNotExistAndWritesNothing) {
   patch.add_initiated_by(missing);
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"initiated_by"}, &out); },
+      [&] { return Forums().Update(patch, {"initiated_by"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("forum.initiated_by"),
             HasSubstr(absl::StrCat(missing, " does not exist"))));
@@ -822,7 +686,7 @@ TEST_F(ForumApi, CreateRefusesInitiatorListedTwiceAndWritesNothing) {
   forum.add_initiated_by(ParticipantName(state));
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("twice"), &out); },
+      [&] { return Forums().Create("", UniqueId("twice"), forum, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("forum.initiated_by[1]: "));
 }
@@ -839,7 +703,7 @@ TEST_F(ForumApi, CreateRefusesCitationWithMalformedSourceAndWritesNothing) {
     bad->set_excerpt("a passage");
     v1::Forum out;
     ExpectRefusedWithoutWrite(
-        [&] { return CreateForum(forum, UniqueId("cited"), &out); },
+        [&] { return Forums().Create("", UniqueId("cited"), forum, &out); },
         grpc::StatusCode::INVALID_ARGUMENT,
         StartsWith("forum.citations[1].source: "));
   }
@@ -853,7 +717,7 @@ TEST_F(ForumApi, UpdateRefusesCitationWithMalformedSourceAndWritesNothing) {
   patch.add_citations()->set_source("sources/Not_Valid");
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"citations"}, &out); },
+      [&] { return Forums().Update(patch, {"citations"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("forum.citations[0].source: "));
 }
@@ -863,7 +727,9 @@ TEST_F(ForumApi, CreateRefusesCitationOfAMissingSourceAndWritesNothing) {
   forum.add_citations()->set_source("sources/never-recorded");
   v1::Forum created;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateForum(forum, UniqueId("cited-missing"), &created); },
+      [&] {
+        return Forums().Create("", UniqueId("cited-missing"), forum, &created);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith(
           "forum.citations.source: sources/never-recorded does not exist"));
@@ -871,14 +737,11 @@ TEST_F(ForumApi, CreateRefusesCitationOfAMissingSourceAndWritesNothing) {
 
 TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
   {
-    auto sources = v1::SourceService::NewStub(*SharedRegistry::channel());
-    grpc::ClientContext context;
-    v1::CreateSourceRequest request;
-    request.set_source_id("un-charter");
-    request.mutable_source()->set_display_name("Charter of the United Nations");
     v1::Source source;
+    source.set_display_name("Charter of the United Nations");
     const grpc::Status status =
-        sources->CreateSource(&context, request, &source);
+        ResourceClient<v1::Source>(*SharedRegistry::channel())
+            .Create("", "un-charter", source, &source);
     ASSERT_TRUE(status.ok()) << Describe(status);
   }
   v1::Forum forum = NewForum("Cited well");
@@ -888,7 +751,7 @@ TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
   citation->set_locator("preamble");
   v1::Forum created;
   const grpc::Status status =
-      CreateForum(forum, UniqueId("cited-ok"), &created);
+      Forums().Create("", UniqueId("cited-ok"), forum, &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
   ASSERT_EQ(created.citations_size(), 1);
   EXPECT_EQ(created.citations(0).source(), "sources/un-charter");
@@ -897,23 +760,23 @@ TEST_F(ForumApi, CreateAcceptsCitationOfARecordedSource) {
 
 TEST_F(ForumApi, UpdateWithStaleEtagIsAbortedAndWritesNothing) {
   const std::string id = UniqueId("stale");
-  const v1::Forum created = MustCreateForum(id, NewForum("Original"));
+  const v1::Forum created = Forums().MustCreate("", id, NewForum("Original"));
   v1::Forum patch;
   patch.set_name(ForumName(id));
   patch.set_display_name("Changed by someone else");
   v1::Forum out;
-  ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
+  ASSERT_TRUE(Forums().Update(patch, {"display_name"}, &out).ok());
   ASSERT_THAT(out.etag(), ::testing::StartsWith("v2."));
 
   patch.set_etag(created.etag());
   patch.set_display_name("Lost update");
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      [&] { return Forums().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::ABORTED,
       AllOf(StartsWith("etag: does not match"), HasSubstr(ForumName(id))));
 
   v1::Forum got;
-  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ASSERT_TRUE(Forums().Get(ForumName(id), &got).ok());
   EXPECT_EQ(got.display_name(), "Changed by someone else");
 }
 
@@ -925,7 +788,7 @@ TEST_F(ForumApi, UpdateWithMadeUpEtagIsAbortedAndWritesNothing) {
   patch.set_etag("not-an-etag");
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      [&] { return Forums().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::ABORTED, StartsWith("etag: "));
 }
 
@@ -935,21 +798,21 @@ TEST_F(ForumApi, DeleteWithStaleEtagIsAbortedAndWritesNothing) {
   v1::Forum patch = NewForum("Changed");
   patch.set_name(ForumName(id));
   v1::Forum out;
-  ASSERT_TRUE(UpdateForum(patch, {"display_name"}, &out).ok());
+  ASSERT_TRUE(Forums().Update(patch, {"display_name"}, &out).ok());
 
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteForum(ForumName(id), created.etag()); },
+      [&] { return Forums().Delete(ForumName(id), {.etag = created.etag()}); },
       grpc::StatusCode::ABORTED,
       AllOf(StartsWith("etag: does not match"), HasSubstr(ForumName(id))));
   v1::Forum got;
-  EXPECT_TRUE(GetForum(ForumName(id), &got).ok());
+  EXPECT_TRUE(Forums().Get(ForumName(id), &got).ok());
 }
 
 TEST_F(ForumApi, AnEtagOfADeletedForumDoesNotMatchTheOneCreatedInItsPlace) {
   const std::string id = UniqueId("reborn");
-  const v1::Forum first = MustCreateForum(id, NewForum("First life"));
-  ASSERT_TRUE(DeleteForum(ForumName(id), first.etag()).ok());
-  const v1::Forum second = MustCreateForum(id, NewForum("Second life"));
+  const v1::Forum first = Forums().MustCreate("", id, NewForum("First life"));
+  ASSERT_TRUE(Forums().Delete(ForumName(id), {.etag = first.etag()}).ok());
+  const v1::Forum second = Forums().MustCreate("", id, NewForum("Second life"));
   ASSERT_NE(second.etag(), first.etag()) << "both are version 1";
 
   v1::Forum patch = NewForum("Meant for the first life");
@@ -957,13 +820,13 @@ TEST_F(ForumApi, AnEtagOfADeletedForumDoesNotMatchTheOneCreatedInItsPlace) {
   patch.set_etag(first.etag());
   v1::Forum out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      [&] { return Forums().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteForum(ForumName(id), first.etag()); },
+      [&] { return Forums().Delete(ForumName(id), {.etag = first.etag()}); },
       grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
   v1::Forum got;
-  ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+  ASSERT_TRUE(Forums().Get(ForumName(id), &got).ok());
   EXPECT_EQ(got.display_name(), "Second life");
   EXPECT_EQ(got.etag(), second.etag());
 }
@@ -979,7 +842,7 @@ TEST_F(ForumApi, UpdateRefusesUnknownFieldInMaskAndWritesNothing) {
     v1::Forum out;
     ExpectRefusedWithoutWrite(
         [&] {
-          return UpdateForum(patch, {"display_name", path}, &out);
+          return Forums().Update(patch, {"display_name", path}, &out);
         },
         grpc::StatusCode::INVALID_ARGUMENT,
         AllOf(
@@ -994,7 +857,7 @@ TEST_F(ForumApi, UpdateRefusesEmptyMaskAndWritesNothing) {
   v1::Forum patch = NewForum("Unmasked");
   patch.set_name(ForumName(id));
   v1::Forum out;
-  ExpectRefusedWithoutWrite([&] { return UpdateForum(patch, {}, &out); },
+  ExpectRefusedWithoutWrite([&] { return Forums().Update(patch, {}, &out); },
                             grpc::StatusCode::INVALID_ARGUMENT,
                             StartsWith("update_mask: is required"));
 }
@@ -1003,9 +866,9 @@ TEST_F(ForumApi, UpdateRefusesMissingForumMessageAndWritesNothing) {
   v1::UpdateForumRequest request;
   *request.mutable_update_mask() = Mask({"display_name"});
   v1::Forum out;
-  ExpectRefusedWithoutWrite([&] { return UpdateForum(request, &out); },
-                            grpc::StatusCode::INVALID_ARGUMENT,
-                            StartsWith("forum: is required"));
+  ExpectRefusedWithoutWrite(
+      [&] { return Forums().Call(StandardMethod::kUpdate, request, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT, StartsWith("forum: is required"));
 }
 
 TEST_F(ForumApi, UpdateRefusesChangeThatBreaksARuleAndWritesNothing) {
@@ -1016,7 +879,7 @@ TEST_F(ForumApi, UpdateRefusesChangeThatBreaksARuleAndWritesNothing) {
   v1::Forum out;
   // Masking display_name without giving one clears it, which a forum may not.
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateForum(patch, {"display_name"}, &out); },
+      [&] { return Forums().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("forum.display_name: is required"));
 }
@@ -1027,16 +890,16 @@ TEST_F(ForumApi, DeleteRefusesForumThatIsAnotherForumsParent) {
   MustCreateForum(parent);
   v1::Forum forum = NewForum("Child");
   forum.set_parent(ForumName(parent));
-  MustCreateForum(child, forum);
+  Forums().MustCreate("", child, forum);
 
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteForum(ForumName(parent)); },
+      [&] { return Forums().Delete(ForumName(parent)); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(ForumName(parent)), HasSubstr(ForumName(child))));
 
   // Once the child is gone, so is the reason.
-  ASSERT_TRUE(DeleteForum(ForumName(child)).ok());
-  const grpc::Status status = DeleteForum(ForumName(parent));
+  ASSERT_TRUE(Forums().Delete(ForumName(child)).ok());
+  const grpc::Status status = Forums().Delete(ForumName(parent));
   EXPECT_TRUE(status.ok()) << Describe(status);
 }
 
@@ -1056,7 +919,8 @@ TEST_F(ParticipantApi, CreateReturnsTheParticipantWithNameEtagAndTimes) {
 
   const int64_t requested_at = NowMicros();
   v1::Participant created;
-  const grpc::Status status = CreateParticipant(participant, id, &created);
+  const grpc::Status status =
+      Participants().Create("", id, participant, &created);
   ASSERT_TRUE(status.ok()) << Describe(status);
 
   ExpectFreshlyCreated(created, ParticipantName(id), requested_at);
@@ -1078,10 +942,10 @@ TEST_F(ParticipantApi, GetReturnsWhatCreateReturned) {
   role->set_of(ParticipantName(state));
   role->mutable_period()->mutable_start()->set_year(2004);
   const std::string id = UniqueId("person");
-  const v1::Participant created = MustCreateParticipant(id, person);
+  const v1::Participant created = Participants().MustCreate("", id, person);
 
   v1::Participant got;
-  const grpc::Status status = GetParticipant(ParticipantName(id), &got);
+  const grpc::Status status = Participants().Get(ParticipantName(id), &got);
   ASSERT_TRUE(status.ok()) << Describe(status);
   ExpectSameMessage(got, created);
 }
@@ -1090,7 +954,8 @@ TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   const std::string id = UniqueId("update");
   v1::Participant participant = NewParticipant("Old name");
   participant.set_description("Old description");
-  const v1::Participant created = MustCreateParticipant(id, participant);
+  const v1::Participant created =
+      Participants().MustCreate("", id, participant);
 
   v1::Participant patch = NewParticipant("Ignored name");
   patch.set_name(ParticipantName(id));
@@ -1099,7 +964,7 @@ TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   patch.set_description("New description");
   v1::Participant updated;
   const grpc::Status status =
-      UpdateParticipant(patch, {"description"}, &updated);
+      Participants().Update(patch, {"description"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
 
   EXPECT_EQ(updated.description(), "New description");
@@ -1110,7 +975,7 @@ TEST_F(ParticipantApi, UpdateChangesOnlyMaskedFieldsAndBumpsEtag) {
   EXPECT_GT(Micros(updated.update_time()), Micros(created.update_time()));
 
   v1::Participant got;
-  ASSERT_TRUE(GetParticipant(ParticipantName(id), &got).ok());
+  ASSERT_TRUE(Participants().Get(ParticipantName(id), &got).ok());
   ExpectSameMessage(got, updated);
 }
 
@@ -1119,7 +984,7 @@ TEST_F(ParticipantApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
   const v1::Participant created = MustCreateParticipant(id);
   const std::string before = db().WriteState();
   v1::Participant updated;
-  const grpc::Status status = UpdateParticipant(created, {"*"}, &updated);
+  const grpc::Status status = Participants().Update(created, {"*"}, &updated);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_THAT(updated.etag(), ::testing::StartsWith("v1."));
   ExpectSameMessage(updated, created);
@@ -1129,18 +994,18 @@ TEST_F(ParticipantApi, UpdateThatChangesNothingKeepsEtagAndWritesNothing) {
 TEST_F(ParticipantApi, DeleteRemovesTheParticipant) {
   const std::string id = UniqueId("delete");
   MustCreateParticipant(id);
-  const grpc::Status deleted = DeleteParticipant(ParticipantName(id));
+  const grpc::Status deleted = Participants().Delete(ParticipantName(id));
   ASSERT_TRUE(deleted.ok()) << Describe(deleted);
 
   v1::Participant got;
-  const grpc::Status status = GetParticipant(ParticipantName(id), &got);
+  const grpc::Status status = Participants().Get(ParticipantName(id), &got);
   EXPECT_EQ(CodeName(status.error_code()), "NOT_FOUND");
   EXPECT_THAT(status.error_message(), HasSubstr(ParticipantName(id)));
 }
 
 TEST_F(ParticipantApi, DeleteOfMissingParticipantIsNotFound) {
   const std::string name = ParticipantName(UniqueId("missing"));
-  ExpectRefusedWithoutWrite([&] { return DeleteParticipant(name); },
+  ExpectRefusedWithoutWrite([&] { return Participants().Delete(name); },
                             grpc::StatusCode::NOT_FOUND, HasSubstr(name));
 }
 
@@ -1149,7 +1014,9 @@ TEST_F(ParticipantApi, CreateWithExistingIdIsAlreadyExistsAndWritesNothing) {
   MustCreateParticipant(id);
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(NewParticipant("Again"), id, &out); },
+      [&] {
+        return Participants().Create("", id, NewParticipant("Again"), &out);
+      },
       grpc::StatusCode::ALREADY_EXISTS, HasSubstr(ParticipantName(id)));
 }
 
@@ -1158,16 +1025,16 @@ TEST_F(ParticipantApi, GetUpdateDeleteRefuseMalformedNamesAndWriteNothing) {
                                  "participants/a/b", "forums/x", ""}) {
     SCOPED_TRACE(name);
     v1::Participant out;
-    ExpectRefusedWithoutWrite([&] { return GetParticipant(name, &out); },
+    ExpectRefusedWithoutWrite([&] { return Participants().Get(name, &out); },
                               grpc::StatusCode::INVALID_ARGUMENT,
                               StartsWith("name: "));
-    ExpectRefusedWithoutWrite([&] { return DeleteParticipant(name); },
+    ExpectRefusedWithoutWrite([&] { return Participants().Delete(name); },
                               grpc::StatusCode::INVALID_ARGUMENT,
                               StartsWith("name: "));
     v1::Participant patch = NewParticipant("Patched");
     patch.set_name(name);
     ExpectRefusedWithoutWrite(
-        [&] { return UpdateParticipant(patch, {"display_name"}, &out); },
+        [&] { return Participants().Update(patch, {"display_name"}, &out); },
         grpc::StatusCode::INVALID_ARGUMENT, StartsWith("participant.name: "));
   }
 }
@@ -1178,7 +1045,9 @@ TEST_F(ParticipantApi, CreateRefusesInvalidIdsAndWritesNothing) {
     SCOPED_TRACE(id);
     v1::Participant out;
     ExpectRefusedWithoutWrite(
-        [&] { return CreateParticipant(NewParticipant("Valid"), id, &out); },
+        [&] {
+          return Participants().Create("", id, NewParticipant("Valid"), &out);
+        },
         grpc::StatusCode::INVALID_ARGUMENT, StartsWith("participant_id: "));
   }
 }
@@ -1187,16 +1056,20 @@ TEST_F(ParticipantApi, CreateRefusesMissingParticipantMessageAndWritesNothing) {
   v1::CreateParticipantRequest request;
   request.set_participant_id(UniqueId("no-body"));
   v1::Participant out;
-  ExpectRefusedWithoutWrite([&] { return CreateParticipant(request, &out); },
-                            grpc::StatusCode::INVALID_ARGUMENT,
-                            StartsWith("participant: is required"));
+  ExpectRefusedWithoutWrite(
+      [&] {
+        return Participants().Call(StandardMethod::kCreate, request, &out);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("participant: is required"));
 }
 
 TEST_F(ParticipantApi, CreateRefusesMissingRequiredFieldsAndWritesNothing) {
   v1::Participant out;
   ExpectRefusedWithoutWrite(
       [&] {
-        return CreateParticipant(NewParticipant(""), UniqueId("unnamed"), &out);
+        return Participants().Create("", UniqueId("unnamed"),
+                                     NewParticipant(""), &out);
       },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.display_name: is required"));
@@ -1204,7 +1077,9 @@ TEST_F(ParticipantApi, CreateRefusesMissingRequiredFieldsAndWritesNothing) {
   v1::Participant kindless = NewParticipant("No kind");
   kindless.set_kind(v1::PARTICIPANT_KIND_UNSPECIFIED);
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(kindless, UniqueId("kindless"), &out); },
+      [&] {
+        return Participants().Create("", UniqueId("kindless"), kindless, &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.kind: is required"));
 }
@@ -1213,8 +1088,8 @@ TEST_F(ParticipantApi, CreateRefusesFieldsTooLongAndWritesNothing) {
   v1::Participant out;
   ExpectRefusedWithoutWrite(
       [&] {
-        return CreateParticipant(NewParticipant(std::string(301, 'n')),
-                                 UniqueId("long"), &out);
+        return Participants().Create(
+            "", UniqueId("long"), NewParticipant(std::string(301, 'n')), &out);
       },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.display_name: "));
@@ -1222,7 +1097,7 @@ TEST_F(ParticipantApi, CreateRefusesFieldsTooLongAndWritesNothing) {
   v1::Participant wordy = NewParticipant("Wordy");
   wordy.set_description(std::string(10001, 'd'));
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(wordy, UniqueId("wordy"), &out); },
+      [&] { return Participants().Create("", UniqueId("wordy"), wordy, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.description: "));
 }
@@ -1236,7 +1111,9 @@ TEST_F(ParticipantApi, CreateRefusesRoleOfMissingParticipantAndWritesNothing) {
   role->set_of(missing);
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(person, UniqueId("minister"), &out); },
+      [&] {
+        return Participants().Create("", UniqueId("minister"), person, &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("participant.roles.of"),
             HasSubstr(absl::StrCat(missing, " does not exist"))));
@@ -1250,7 +1127,9 @@ TEST_F(ParticipantApi, CreateRefusesMalformedRoleOfAndWritesNothing) {
   role->set_of("forums/x");
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(person, UniqueId("minister"), &out); },
+      [&] {
+        return Participants().Create("", UniqueId("minister"), person, &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.roles[0].of: "));
 }
@@ -1262,7 +1141,9 @@ TEST_F(ParticipantApi, CreateRefusesAffiliationToMissingParticipant) {
   agency.set_affiliation(missing);
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(agency, UniqueId("agency"), &out); },
+      [&] {
+        return Participants().Create("", UniqueId("agency"), agency, &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("participant.affiliation"),
             HasSubstr(absl::StrCat(missing, " does not exist"))));
@@ -1274,7 +1155,9 @@ TEST_F(ParticipantApi,
   participant.add_citations()->set_source("forums/not-a-source");
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return CreateParticipant(participant, UniqueId("cited"), &out); },
+      [&] {
+        return Participants().Create("", UniqueId("cited"), participant, &out);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("participant.citations[0].source: "));
 }
@@ -1285,15 +1168,17 @@ TEST_F(ParticipantApi, UpdateWithStaleEtagIsAbortedAndWritesNothing) {
   v1::Participant patch = NewParticipant("Changed");
   patch.set_name(ParticipantName(id));
   v1::Participant out;
-  ASSERT_TRUE(UpdateParticipant(patch, {"display_name"}, &out).ok());
+  ASSERT_TRUE(Participants().Update(patch, {"display_name"}, &out).ok());
 
   patch.set_etag("v1");
   patch.set_display_name("Lost update");
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateParticipant(patch, {"display_name"}, &out); },
+      [&] { return Participants().Update(patch, {"display_name"}, &out); },
       grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteParticipant(ParticipantName(id), "v1"); },
+      [&] {
+        return Participants().Delete(ParticipantName(id), {.etag = "v1"});
+      },
       grpc::StatusCode::ABORTED, StartsWith("etag: does not match"));
 }
 
@@ -1304,13 +1189,14 @@ TEST_F(ParticipantApi, UpdateRefusesUnknownOrEmptyMaskAndWritesNothing) {
   patch.set_name(ParticipantName(id));
   v1::Participant out;
   ExpectRefusedWithoutWrite(
-      [&] { return UpdateParticipant(patch, {"parent"}, &out); },
+      [&] { return Participants().Update(patch, {"parent"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(StartsWith("update_mask: "),
             HasSubstr("\"parent\" is not a field of Participant")));
-  ExpectRefusedWithoutWrite([&] { return UpdateParticipant(patch, {}, &out); },
-                            grpc::StatusCode::INVALID_ARGUMENT,
-                            StartsWith("update_mask: is required"));
+  ExpectRefusedWithoutWrite(
+      [&] { return Participants().Update(patch, {}, &out); },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("update_mask: is required"));
 }
 
 TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByAForum) {
@@ -1319,10 +1205,10 @@ TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByAForum) {
   MustCreateParticipant(state);
   v1::Forum forum = NewForum("Initiated");
   forum.add_initiated_by(ParticipantName(state));
-  MustCreateForum(forum_id, forum);
+  Forums().MustCreate("", forum_id, forum);
 
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteParticipant(ParticipantName(state)); },
+      [&] { return Participants().Delete(ParticipantName(state)); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(ParticipantName(state)), HasSubstr(ForumName(forum_id)),
             HasSubstr("initiated_by")));
@@ -1331,8 +1217,8 @@ TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByAForum) {
   v1::Forum patch;
   patch.set_name(ForumName(forum_id));
   v1::Forum out;
-  ASSERT_TRUE(UpdateForum(patch, {"initiated_by"}, &out).ok());
-  const grpc::Status status = DeleteParticipant(ParticipantName(state));
+  ASSERT_TRUE(Forums().Update(patch, {"initiated_by"}, &out).ok());
+  const grpc::Status status = Participants().Delete(ParticipantName(state));
   EXPECT_TRUE(status.ok()) << Describe(status);
 }
 
@@ -1345,10 +1231,10 @@ TEST_F(ParticipantApi, DeleteRefusesParticipantStillReferredToByARole) {
   v1::Role* role = minister.add_roles();
   role->set_title("Minister");
   role->set_of(ParticipantName(state));
-  MustCreateParticipant(person, minister);
+  Participants().MustCreate("", person, minister);
 
   ExpectRefusedWithoutWrite(
-      [&] { return DeleteParticipant(ParticipantName(state)); },
+      [&] { return Participants().Delete(ParticipantName(state)); },
       grpc::StatusCode::FAILED_PRECONDITION,
       HasSubstr(ParticipantName(person)));
 }
@@ -1389,7 +1275,8 @@ TEST_F(ListingApi, PagesVisitEveryForumOnceWhileForumsAreInserted) {
   int pages = 0;
   do {
     v1::ListForumsResponse page;
-    const grpc::Status status = ListForums(5, token, &page);
+    const grpc::Status status =
+        Forums().List({.page_size = 5, .page_token = token}, &page);
     ASSERT_TRUE(status.ok()) << "page " << pages << ": " << Describe(status);
     ASSERT_LE(page.forums_size(), 5);
     ++pages;
@@ -1442,7 +1329,8 @@ TEST_F(ListingApi, PagesVisitEveryForumOnceWhileForumsAreInserted) {
 TEST_F(ListingApi, PageSizeZeroMeansFifty) {
   EnsureForums(51);
   v1::ListForumsResponse page;
-  const grpc::Status status = ListForums(0, "", &page);
+  const grpc::Status status =
+      Forums().List({.page_size = 0, .page_token = ""}, &page);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(page.forums_size(), 50);
   EXPECT_NE(page.next_page_token(), "");
@@ -1453,13 +1341,15 @@ TEST_F(ListingApi, PageSizeAboveOneThousandIsReadAsOneThousand) {
   const int64_t total = db().Count("forums");
 
   v1::ListForumsResponse first;
-  grpc::Status status = ListForums(5000, "", &first);
+  grpc::Status status =
+      Forums().List({.page_size = 5000, .page_token = ""}, &first);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(first.forums_size(), 1000);
   ASSERT_NE(first.next_page_token(), "");
 
   v1::ListForumsResponse rest;
-  status = ListForums(5000, first.next_page_token(), &rest);
+  status = Forums().List(
+      {.page_size = 5000, .page_token = first.next_page_token()}, &rest);
   ASSERT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(first.forums_size() + rest.forums_size(), total);
   EXPECT_EQ(rest.next_page_token(), "");
@@ -1477,7 +1367,8 @@ TEST_F(ListingApi, ParticipantPagesVisitEveryParticipantOnce) {
   int pages = 0;
   do {
     v1::ListParticipantsResponse page;
-    const grpc::Status status = ListParticipants(3, token, &page);
+    const grpc::Status status =
+        Participants().List({.page_size = 3, .page_token = token}, &page);
     ASSERT_TRUE(status.ok()) << Describe(status);
     ASSERT_LE(page.participants_size(), 3);
     ASSERT_LT(++pages, 10000);
@@ -1491,12 +1382,18 @@ TEST_F(ListingApi, ParticipantPagesVisitEveryParticipantOnce) {
 
 TEST_F(ListingApi, NegativePageSizeIsRefusedAndWritesNothing) {
   v1::ListForumsResponse forums;
-  ExpectRefusedWithoutWrite([&] { return ListForums(-1, "", &forums); },
-                            grpc::StatusCode::INVALID_ARGUMENT,
-                            StartsWith("page_size: must not be negative"));
+  ExpectRefusedWithoutWrite(
+      [&] {
+        return Forums().List({.page_size = -1, .page_token = ""}, &forums);
+      },
+      grpc::StatusCode::INVALID_ARGUMENT,
+      StartsWith("page_size: must not be negative"));
   v1::ListParticipantsResponse participants;
   ExpectRefusedWithoutWrite(
-      [&] { return ListParticipants(-1, "", &participants); },
+      [&] {
+        return Participants().List({.page_size = -1, .page_token = ""},
+                                   &participants);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       StartsWith("page_size: must not be negative"));
 }
@@ -1504,7 +1401,7 @@ TEST_F(ListingApi, NegativePageSizeIsRefusedAndWritesNothing) {
 TEST_F(ListingApi, TamperedPageTokenIsRefusedAndWritesNothing) {
   EnsureForums(3);
   v1::ListForumsResponse first;
-  ASSERT_TRUE(ListForums(1, "", &first).ok());
+  ASSERT_TRUE(Forums().List({.page_size = 1, .page_token = ""}, &first).ok());
   const std::string token = first.next_page_token();
   ASSERT_GT(token.size(), 4u);
 
@@ -1514,22 +1411,27 @@ TEST_F(ListingApi, TamperedPageTokenIsRefusedAndWritesNothing) {
     tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
     SCOPED_TRACE(tampered);
     v1::ListForumsResponse page;
-    ExpectRefusedWithoutWrite([&] { return ListForums(1, tampered, &page); },
-                              grpc::StatusCode::INVALID_ARGUMENT,
-                              StartsWith("page_token: "));
+    ExpectRefusedWithoutWrite(
+        [&] {
+          return Forums().List({.page_size = 1, .page_token = tampered}, &page);
+        },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("page_token: "));
   }
   // And a token cut short or lengthened.
   for (const std::string& altered :
        {token.substr(0, token.size() - 1), token + "A", token + "="}) {
     SCOPED_TRACE(altered);
     v1::ListForumsResponse page;
-    ExpectRefusedWithoutWrite([&] { return ListForums(1, altered, &page); },
-                              grpc::StatusCode::INVALID_ARGUMENT,
-                              StartsWith("page_token: "));
+    ExpectRefusedWithoutWrite(
+        [&] {
+          return Forums().List({.page_size = 1, .page_token = altered}, &page);
+        },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("page_token: "));
   }
   // The untouched token still works.
   v1::ListForumsResponse second;
-  const grpc::Status status = ListForums(1, token, &second);
+  const grpc::Status status =
+      Forums().List({.page_size = 1, .page_token = token}, &second);
   ASSERT_TRUE(status.ok()) << Describe(status);
   ASSERT_EQ(second.forums_size(), 1);
   EXPECT_GT(second.forums(0).name(), first.forums(0).name());
@@ -1540,12 +1442,18 @@ TEST_F(ListingApi, GarbagePageTokenIsRefusedAndWritesNothing) {
        {"garbage", "!!!not base64!!!", "AAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x"}) {
     SCOPED_TRACE(garbage);
     v1::ListForumsResponse forums;
-    ExpectRefusedWithoutWrite([&] { return ListForums(5, garbage, &forums); },
-                              grpc::StatusCode::INVALID_ARGUMENT,
-                              StartsWith("page_token: "));
+    ExpectRefusedWithoutWrite(
+        [&] {
+          return Forums().List({.page_size = 5, .page_token = garbage},
+                               &forums);
+        },
+        grpc::StatusCode::INVALID_ARGUMENT, StartsWith("page_token: "));
     v1::ListParticipantsResponse participants;
     ExpectRefusedWithoutWrite(
-        [&] { return ListParticipants(5, garbage, &participants); },
+        [&] {
+          return Participants().List({.page_size = 5, .page_token = garbage},
+                                     &participants);
+        },
         grpc::StatusCode::INVALID_ARGUMENT, StartsWith("page_token: "));
   }
 }
@@ -1554,24 +1462,32 @@ TEST_F(ListingApi, TokenOfOneListIsRefusedByTheOtherAndWritesNothing) {
   MustCreateParticipant(UniqueId("token-a"));
   MustCreateParticipant(UniqueId("token-b"));
   v1::ListParticipantsResponse participants;
-  ASSERT_TRUE(ListParticipants(1, "", &participants).ok());
+  ASSERT_TRUE(Participants()
+                  .List({.page_size = 1, .page_token = ""}, &participants)
+                  .ok());
   const std::string participant_token = participants.next_page_token();
   ASSERT_NE(participant_token, "");
 
   v1::ListForumsResponse refused_forums;
   ExpectRefusedWithoutWrite(
-      [&] { return ListForums(1, participant_token, &refused_forums); },
+      [&] {
+        return Forums().List({.page_size = 1, .page_token = participant_token},
+                             &refused_forums);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(StartsWith("page_token: "), HasSubstr("different request")));
 
   EnsureForums(2);
   v1::ListForumsResponse forums;
-  ASSERT_TRUE(ListForums(1, "", &forums).ok());
+  ASSERT_TRUE(Forums().List({.page_size = 1, .page_token = ""}, &forums).ok());
   const std::string forum_token = forums.next_page_token();
   ASSERT_NE(forum_token, "");
   v1::ListParticipantsResponse refused_participants;
   ExpectRefusedWithoutWrite(
-      [&] { return ListParticipants(1, forum_token, &refused_participants); },
+      [&] {
+        return Participants().List({.page_size = 1, .page_token = forum_token},
+                                   &refused_participants);
+      },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(StartsWith("page_token: "), HasSubstr("different request")));
 }
@@ -1585,7 +1501,8 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
   for (int round = 0; round < 10; ++round) {
     SCOPED_TRACE(absl::StrCat("round ", round));
     const std::string id = UniqueId("race");
-    const v1::Forum created = MustCreateForum(id, NewForum("Before the race"));
+    const v1::Forum created =
+        Forums().MustCreate("", id, NewForum("Before the race"));
 
     std::latch start(2);
     grpc::Status results[2];
@@ -1599,7 +1516,8 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
       grpc::ClientContext context;
       SetDeadline(&context);
       start.arrive_and_wait();
-      results[i] = forums_->UpdateForum(&context, request, &outs[i]);
+      results[i] =
+          Forums().Call(StandardMethod::kUpdate, request, &outs[i], &context);
     };
     std::thread first(writer, 0);
     std::thread second(writer, 1);
@@ -1616,7 +1534,7 @@ TEST_F(ConcurrentUpdates, OfTwoUpdatesWithTheSameEtagExactlyOneSucceeds) {
     EXPECT_THAT(outs[winner].etag(), ::testing::StartsWith("v2."));
 
     v1::Forum got;
-    ASSERT_TRUE(GetForum(ForumName(id), &got).ok());
+    ASSERT_TRUE(Forums().Get(ForumName(id), &got).ok());
     EXPECT_EQ(got.display_name(), absl::StrCat("Writer ", winner));
     EXPECT_THAT(got.etag(), ::testing::StartsWith("v2."));
     EXPECT_EQ(db().Query("SELECT version FROM forums WHERE name = '" +
@@ -1654,7 +1572,8 @@ TEST_F(RegistryTest, UnparsableRequestIsRefusedAndWritesNothing) {
   forum.set_kind(v1::FORUM_KIND_SUMMIT);
   forum.set_display_name("After garbage");
   v1::Forum created;
-  EXPECT_TRUE(CreateForum(forum, UniqueId("after-garbage"), &created).ok());
+  EXPECT_TRUE(
+      Forums().Create("", UniqueId("after-garbage"), forum, &created).ok());
 }
 
 // Every write tells the revision of the change feed it produced: the
@@ -1675,7 +1594,8 @@ TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
   v1::Forum forum;
   grpc::ClientContext created;
   SetDeadline(&created);
-  ASSERT_TRUE(forums_->CreateForum(&created, create, &forum).ok());
+  ASSERT_TRUE(
+      Forums().Call(StandardMethod::kCreate, create, &forum, &created).ok());
   const std::string first = RevisionHeader(created);
   EXPECT_EQ(first, latest());
   ASSERT_FALSE(first.empty());
@@ -1686,14 +1606,16 @@ TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
   update.mutable_update_mask()->add_paths("display_name");
   grpc::ClientContext updated;
   SetDeadline(&updated);
-  ASSERT_TRUE(forums_->UpdateForum(&updated, update, &forum).ok());
+  ASSERT_TRUE(
+      Forums().Call(StandardMethod::kUpdate, update, &forum, &updated).ok());
   const std::string second = RevisionHeader(updated);
   EXPECT_EQ(second, latest());
   EXPECT_GT(std::stoll(second), std::stoll(first));
 
   grpc::ClientContext unchanged;
   SetDeadline(&unchanged);
-  ASSERT_TRUE(forums_->UpdateForum(&unchanged, update, &forum).ok());
+  ASSERT_TRUE(
+      Forums().Call(StandardMethod::kUpdate, update, &forum, &unchanged).ok());
   EXPECT_EQ(RevisionHeader(unchanged), second);
 
   v1::DeleteForumRequest stale;
@@ -1702,16 +1624,18 @@ TEST_F(RegistryTest, WritesTellTheRevisionTheyProduced) {
   google::protobuf::Empty empty;
   grpc::ClientContext refused;
   SetDeadline(&refused);
-  EXPECT_EQ(
-      CodeName(forums_->DeleteForum(&refused, stale, &empty).error_code()),
-      "ABORTED");
+  EXPECT_EQ(CodeName(Forums()
+                         .Call(StandardMethod::kDelete, stale, &empty, &refused)
+                         .error_code()),
+            "ABORTED");
   EXPECT_EQ(RevisionHeader(refused), "");
 
   v1::DeleteForumRequest remove;
   remove.set_name(name);
   grpc::ClientContext deleted;
   SetDeadline(&deleted);
-  ASSERT_TRUE(forums_->DeleteForum(&deleted, remove, &empty).ok());
+  ASSERT_TRUE(
+      Forums().Call(StandardMethod::kDelete, remove, &empty, &deleted).ok());
   const std::string third = RevisionHeader(deleted);
   EXPECT_EQ(third, latest());
   EXPECT_GT(std::stoll(third), std::stoll(second));
@@ -1737,7 +1661,8 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
   {
     grpc::ClientContext context;
     SetDeadline(&context);
-    ASSERT_TRUE(forums_->CreateForum(&context, create, &forum).ok());
+    ASSERT_TRUE(
+        Forums().Call(StandardMethod::kCreate, create, &forum, &context).ok());
     reported.push_back(RevisionHeader(context));
   }
   v1::UpdateForumRequest update;
@@ -1747,7 +1672,8 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
   {
     grpc::ClientContext context;
     SetDeadline(&context);
-    ASSERT_TRUE(forums_->UpdateForum(&context, update, &forum).ok());
+    ASSERT_TRUE(
+        Forums().Call(StandardMethod::kUpdate, update, &forum, &context).ok());
     reported.push_back(RevisionHeader(context));
   }
   {
@@ -1756,7 +1682,8 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
     google::protobuf::Empty empty;
     grpc::ClientContext context;
     SetDeadline(&context);
-    ASSERT_TRUE(forums_->DeleteForum(&context, remove, &empty).ok());
+    ASSERT_TRUE(
+        Forums().Call(StandardMethod::kDelete, remove, &empty, &context).ok());
     reported.push_back(RevisionHeader(context));
   }
 

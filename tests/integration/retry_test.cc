@@ -20,6 +20,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -29,7 +30,9 @@ namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::RandomUuid;
+using ::forum_registry::testing::ResourceClient;
 using ::forum_registry::testing::SharedRegistry;
+using ::forum_registry::testing::StandardMethod;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
 using ::google::protobuf::util::MessageDifferencer;
@@ -39,7 +42,6 @@ class RetryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_NE(SharedRegistry::server(), nullptr);
-    forums_ = v1::ForumService::NewStub(*SharedRegistry::channel());
     changes_ = v1::ChangeService::NewStub(*SharedRegistry::channel());
   }
 
@@ -60,33 +62,37 @@ class RetryTest : public ::testing::Test {
                : std::string(found->second.data(), found->second.size());
   }
 
-  grpc::Status Create(const v1::CreateForumRequest& request, v1::Forum* out,
-                      std::string* replayed = nullptr) {
+  // Calls `method` of ForumService (through the kind's client,
+  // tests/support/resource_client.h) and reads whether the answer was a
+  // replay.
+  static grpc::Status Call(StandardMethod method,
+                           const google::protobuf::Message& request,
+                           google::protobuf::Message* out,
+                           std::string* replayed = nullptr) {
     grpc::ClientContext context;
     SetDeadline(&context);
-    const grpc::Status status = forums_->CreateForum(&context, request, out);
+    const grpc::Status status =
+        ResourceClient<v1::Forum>(*SharedRegistry::channel())
+            .Call(method, request, out, &context);
     if (replayed != nullptr) {
       *replayed = Header(context, "x-forum-registry-replayed");
     }
     return status;
+  }
+
+  grpc::Status Create(const v1::CreateForumRequest& request, v1::Forum* out,
+                      std::string* replayed = nullptr) {
+    return Call(StandardMethod::kCreate, request, out, replayed);
   }
 
   grpc::Status Update(const v1::UpdateForumRequest& request, v1::Forum* out,
                       std::string* replayed = nullptr) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    const grpc::Status status = forums_->UpdateForum(&context, request, out);
-    if (replayed != nullptr) {
-      *replayed = Header(context, "x-forum-registry-replayed");
-    }
-    return status;
+    return Call(StandardMethod::kUpdate, request, out, replayed);
   }
 
   grpc::Status Delete(const v1::DeleteForumRequest& request) {
-    grpc::ClientContext context;
-    SetDeadline(&context);
     google::protobuf::Empty empty;
-    return forums_->DeleteForum(&context, request, &empty);
+    return Call(StandardMethod::kDelete, request, &empty);
   }
 
   static v1::CreateForumRequest CreateRequest(const std::string& id,
@@ -116,7 +122,6 @@ class RetryTest : public ::testing::Test {
         "SELECT count(*) FROM changes WHERE request_id = '", request_id, "'")));
   }
 
-  std::unique_ptr<v1::ForumService::Stub> forums_;
   std::unique_ptr<v1::ChangeService::Stub> changes_;
 };
 
@@ -318,13 +323,9 @@ TEST_F(RetryTest, AnUpdateKeepsFieldsOfTheStoredRecordThisVersionDoesNotKnow) {
       "'{founded,era_next}', '\"CE\"') WHERE name = 'forums/",
       id, "'"));
   v1::Forum read;
-  {
-    grpc::ClientContext context;
-    SetDeadline(&context);
-    v1::GetForumRequest get;
-    get.set_name(created.name());
-    ASSERT_TRUE(forums_->GetForum(&context, get, &read).ok());
-  }
+  ASSERT_TRUE(ResourceClient<v1::Forum>(*SharedRegistry::channel())
+                  .Get(created.name(), &read)
+                  .ok());
   v1::Forum updated;
   const grpc::Status status =
       Update(RenameRequest(read, "Renamed by an older version", ""), &updated);

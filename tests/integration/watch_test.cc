@@ -28,6 +28,7 @@
 #include "grpcpp/client_context.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -36,6 +37,7 @@ namespace {
 namespace v1 = ::forumregistry::v1;
 
 using ::forum_registry::testing::Describe;
+using ::forum_registry::testing::ResourceClient;
 using ::forum_registry::testing::RevisionHeader;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
@@ -156,16 +158,15 @@ TEST_F(WatchTest, AWatchFromNowStartsWithABookmarkThenGetsEachWrite) {
   EXPECT_EQ(first.revision(), Newest(*db_));
 
   // A write through the API: its revision header names the change.
-  auto participants = v1::ParticipantService::NewStub(server_->Channel());
   grpc::ClientContext context;
-  v1::CreateParticipantRequest request;
   const std::string id = UniqueId("watched");
-  request.set_participant_id(id);
-  request.mutable_participant()->set_display_name("Watched");
-  request.mutable_participant()->set_kind(v1::PARTICIPANT_KIND_STATE);
+  v1::Participant participant;
+  participant.set_display_name("Watched");
+  participant.set_kind(v1::PARTICIPANT_KIND_STATE);
   v1::Participant created;
-  ASSERT_TRUE(
-      participants->CreateParticipant(&context, request, &created).ok());
+  ASSERT_TRUE(ResourceClient<v1::Participant>(server_->Channel())
+                  .Create("", id, participant, &created, &context)
+                  .ok());
   const std::string revision_text = RevisionHeader(context);
   ASSERT_NE(revision_text, "");
   const int64_t revision = std::stoll(revision_text);
@@ -461,16 +462,13 @@ TEST_F(WatchTest, AWriteThroughOneProcessReachesAWatcherOnAnother) {
   v1::WatchChangesResponse response;
   ASSERT_TRUE(watch.Next(&response));  // the bookmark: live from here
 
-  auto participants = v1::ParticipantService::NewStub(server_->Channel());
+  const ResourceClient<v1::Participant> participants(server_->Channel());
+  v1::Participant far;
+  far.set_display_name("Far");
+  far.set_kind(v1::PARTICIPANT_KIND_STATE);
   for (int i = 0; i < 5; ++i) {
-    grpc::ClientContext context;
-    v1::CreateParticipantRequest request;
-    request.set_participant_id(UniqueId("far"));
-    request.mutable_participant()->set_display_name("Far");
-    request.mutable_participant()->set_kind(v1::PARTICIPANT_KIND_STATE);
     v1::Participant created;
-    ASSERT_TRUE(
-        participants->CreateParticipant(&context, request, &created).ok());
+    ASSERT_TRUE(participants.Create("", UniqueId("far"), far, &created).ok());
     const auto acknowledged = std::chrono::steady_clock::now();
     do {
       ASSERT_TRUE(watch.Next(&response));

@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -124,6 +125,12 @@ void TestDatabase::Execute(const std::string& sql) const {
 
 int64_t TestDatabase::Count(const std::string& table) const {
   return std::stoll(Query(absl::StrCat("SELECT count(*) FROM ", table)));
+}
+
+int TestDatabase::LockWaiters() const {
+  return std::stoi(
+      Query("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+            "current_database() AND wait_event_type = 'Lock'"));
 }
 
 std::string TestDatabase::WriteState() const {
@@ -311,17 +318,34 @@ CommandResult RunCommand(const std::vector<std::string>& argv,
   return result;
 }
 
-int PickFreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
-  socklen_t length = sizeof(address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
+             const std::string& what, absl::Duration poll) {
+  const absl::Time give_up = absl::Now() + timeout;
+  while (true) {
+    if (condition()) return true;
+    if (absl::Now() >= give_up) break;
+    absl::SleepFor(poll);
+  }
+  ADD_FAILURE() << "waited " << timeout << " in vain for " << what;
+  return false;
+}
+
+int EstablishedConnections(int port) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // the header
+  // "sl local_address rem_address st ...": 0100007F:1F90 is 127.0.0.1:8080,
+  // state 01 is ESTABLISHED.
+  const std::string local =
+      absl::StrCat("0100007F:", absl::Hex(port, absl::kZeroPad4));
+  int count = 0;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string slot, local_address, remote_address, state;
+    fields >> slot >> local_address >> remote_address >> state;
+    if (absl::EqualsIgnoreCase(local_address, local) && state == "01") ++count;
+  }
+  return count;
 }
 
 std::string CodeName(grpc::StatusCode code) {
@@ -481,6 +505,38 @@ bool AwaitReady(pid_t* pid, std::chrono::seconds timeout,
   return false;
 }
 
+// The "port" of the first log line of `event` in `output`, or 0 while
+// there is none (the server logs "listening", "metrics_listening",
+// "probe_listening" and "edge_listening" with the port it bound).
+int LoggedPort(const std::string& output, const std::string& event) {
+  const size_t line = output.find(absl::StrCat("\"event\":\"", event, "\""));
+  if (line == std::string::npos) return 0;
+  const size_t end = output.find('\n', line);
+  if (end == std::string::npos) return 0;  // the line is not complete yet
+  const std::string key = "\"port\":";
+  const size_t at = output.find(key, line);
+  if (at == std::string::npos || at > end) return 0;
+  return std::atoi(output.c_str() + at + key.size());
+}
+
+// A port on 127.0.0.1 that was free a moment ago, for a program that
+// cannot be told to bind port 0 and report the port it got: HAProxy (the
+// edge) binds the address it is given and logs nothing to read it from.
+// Another process may take the port before the program binds it, so its
+// caller retries on a clash.
+int PickFreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address));
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
 }  // namespace
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(
@@ -493,41 +549,40 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
   char log_path[] = "/tmp/fr-server-log.XXXXXX";
   const int log_fd = mkstemp(log_path);
   server->log_path_ = log_path;
-  for (int attempt = 0; attempt < 5; ++attempt) {
-    server->port_ = PickFreePort();
-    std::vector<std::string> argv = {
-        BinaryPath(), "serve", absl::StrCat("--database-url=", database_url),
-        absl::StrCat("--listen-address=127.0.0.1:", server->port_),
-        "--health-check-interval=200ms", "--drain-period=200ms",
-        "--metrics-address=127.0.0.1:0",
-        // A test that ends with a client still connected waits this long:
-        // Shutdown waits for clients to hang up after its GOAWAY.
-        "--shutdown-timeout=2s"};
-    // Open to every caller unless the test says how callers are known.
-    const bool sets_auth = std::any_of(
-        extra_flags.begin(), extra_flags.end(), [](const std::string& flag) {
-          return absl::StartsWith(flag, "--jwt-") ||
-                 flag == "--allow-anonymous-reads" || flag == "--no-auth" ||
-                 absl::StartsWith(flag, "--tls-client-ca");
-        });
-    if (!sets_auth) argv.push_back("--no-auth");
-    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    server->pid_ = Spawn(argv, log_fd, [max_descriptors] {
-      if (max_descriptors > 0) {
-        const rlimit limit = {.rlim_cur = static_cast<rlim_t>(max_descriptors),
-                              .rlim_max = static_cast<rlim_t>(max_descriptors)};
-        setrlimit(RLIMIT_NOFILE, &limit);
-      }
-    });
-    if (AwaitReady(&server->pid_, std::chrono::seconds(30), [&] {
-          return HealthStatus(server->Channel()) == wait_for;
-        })) {
-      close(log_fd);
-      return server;
+  // Every listener on port 0: the server binds a free port and logs it
+  // ("listening"), so no other process can take it in between.
+  std::vector<std::string> argv = {
+      BinaryPath(), "serve", absl::StrCat("--database-url=", database_url),
+      "--listen-address=127.0.0.1:0", "--health-check-interval=200ms",
+      "--drain-period=200ms", "--metrics-address=127.0.0.1:0",
+      // A test that ends with a client still connected waits this long:
+      // Shutdown waits for clients to hang up after its GOAWAY.
+      "--shutdown-timeout=2s"};
+  // Open to every caller unless the test says how callers are known.
+  const bool sets_auth = std::any_of(
+      extra_flags.begin(), extra_flags.end(), [](const std::string& flag) {
+        return absl::StartsWith(flag, "--jwt-") ||
+               flag == "--allow-anonymous-reads" || flag == "--no-auth" ||
+               absl::StartsWith(flag, "--tls-client-ca");
+      });
+  if (!sets_auth) argv.push_back("--no-auth");
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  server->pid_ = Spawn(argv, log_fd, [max_descriptors] {
+    if (max_descriptors > 0) {
+      const rlimit limit = {.rlim_cur = static_cast<rlim_t>(max_descriptors),
+                            .rlim_max = static_cast<rlim_t>(max_descriptors)};
+      setrlimit(RLIMIT_NOFILE, &limit);
     }
-    // Exited (the port may have been taken: try another), or running but
-    // never healthy.
-    if (server->pid_ > 0) break;
+  });
+  if (AwaitReady(&server->pid_, std::chrono::seconds(30), [&] {
+        if (server->port_ == 0) {
+          server->port_ = LoggedPort(server->Output(), "listening");
+        }
+        return server->port_ != 0 &&
+               HealthStatus(server->Channel()) == wait_for;
+      })) {
+    close(log_fd);
+    return server;
   }
   close(log_fd);
   ADD_FAILURE() << "the server did not become " << wait_for << "; its output:\n"
@@ -559,26 +614,16 @@ int ServerProcess::Stop(int signal, int timeout_s) {
 
 std::string ServerProcess::Output() const { return ReadFile(log_path_); }
 
-namespace {
-
-// The "port" of the first log line of `event` in `output`, or 0.
-int LoggedPort(const std::string& output, const std::string& event) {
-  const size_t line = output.find(absl::StrCat("\"event\":\"", event, "\""));
-  if (line == std::string::npos) return 0;
-  const std::string key = "\"port\":";
-  const size_t at = output.find(key, line);
-  if (at == std::string::npos) return 0;
-  return std::atoi(output.c_str() + at + key.size());
-}
-
-}  // namespace
-
 int ServerProcess::MetricsPort() const {
   return LoggedPort(Output(), "metrics_listening");
 }
 
 int ServerProcess::EdgePort() const {
   return LoggedPort(Output(), "edge_listening");
+}
+
+int ServerProcess::ProbePort() const {
+  return LoggedPort(Output(), "probe_listening");
 }
 
 int64_t ProcStatusKib(pid_t pid, const std::string& field) {
@@ -791,19 +836,24 @@ std::string HttpGet(int port, const std::string& path) {
 
 namespace {
 
-struct Shared {
+// A database, a server on it and a channel to the server, for
+// SharedRegistry and SeededRegistry. The members go in the reverse of their
+// order: the channel hangs up first (the server's Shutdown waits for
+// connected clients), then the server stops, then its database is dropped.
+struct Running {
+  std::string setup_error;  // why it is not usable, if it is not
   std::unique_ptr<TestDatabase> db;
   std::unique_ptr<ServerProcess> server;
   std::shared_ptr<grpc::Channel> channel;
 };
 
 // Only between SharedRegistry::SetUp and TearDown.
-Shared* g_shared = nullptr;
+Running* g_shared = nullptr;
 
 }  // namespace
 
 void SharedRegistry::SetUp() {
-  g_shared = new Shared;
+  g_shared = new Running;
   g_shared->db = TestDatabase::Create();
   // Request ids kept the shortest time allowed and purged often, so that a
   // test can watch one expire (retry_test).
@@ -814,9 +864,6 @@ void SharedRegistry::SetUp() {
 }
 
 void SharedRegistry::TearDown() {
-  g_shared->channel.reset();  // hang up before the server stops
-  g_shared->server.reset();   // stop the server before its database is dropped
-  g_shared->db.reset();
   delete g_shared;
   g_shared = nullptr;
 }
@@ -831,6 +878,67 @@ ServerProcess* SharedRegistry::server() {
 
 std::shared_ptr<grpc::Channel>* SharedRegistry::channel() {
   return g_shared == nullptr ? nullptr : &g_shared->channel;
+}
+
+namespace {
+
+// The registry of the running SeededRegistry suite; only between its
+// SetUpTestSuite and TearDownTestSuite.
+Running* g_seeded = nullptr;
+
+}  // namespace
+
+void SeededRegistry::SetUpTestSuite() {
+  g_seeded = new Running;
+  g_seeded->db = TestDatabase::Create();
+  const CommandResult import = RunCommand(
+      {BinaryPath(), "import",
+       absl::StrCat("--database-url=", g_seeded->db->url()), SeedPath()});
+  if (import.exit_code != 0) {
+    AddSetupError(absl::StrCat("forum-registry import ", SeedPath(),
+                               " exited with ", import.exit_code, ":\n",
+                               import.output, import.error));
+  }
+  g_seeded->server = ServerProcess::Start(g_seeded->db->url());
+  if (g_seeded->server->pid() <= 0) {
+    AddSetupError(absl::StrCat("the server is not running:\n",
+                               g_seeded->server->Output()));
+  }
+  g_seeded->channel = g_seeded->server->Channel();
+}
+
+void SeededRegistry::TearDownTestSuite() {
+  delete g_seeded;
+  g_seeded = nullptr;
+}
+
+TestDatabase& SeededRegistry::db() { return *g_seeded->db; }
+ServerProcess& SeededRegistry::server() { return *g_seeded->server; }
+const std::shared_ptr<grpc::Channel>& SeededRegistry::channel() {
+  return g_seeded->channel;
+}
+
+void SeededRegistry::SetUp() {
+  ASSERT_TRUE(SetupError().empty()) << SetupError();
+}
+
+void SeededRegistry::AddSetupError(const std::string& error) {
+  absl::StrAppend(&g_seeded->setup_error, error, "\n");
+}
+
+const std::string& SeededRegistry::SetupError() {
+  return g_seeded->setup_error;
+}
+
+void ExpectSameMessage(const google::protobuf::Message& actual,
+                       const google::protobuf::Message& expected) {
+  std::string differences;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&differences);
+  EXPECT_TRUE(differencer.Compare(expected, actual))
+      << differences << "\nexpected:\n"
+      << expected.DebugString() << "actual:\n"
+      << actual.DebugString();
 }
 
 grpc::Status GetForum(const std::shared_ptr<grpc::Channel>& channel,

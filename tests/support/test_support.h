@@ -3,8 +3,9 @@
 
 // What the integration and end-to-end tests stand on: a real PostgreSQL
 // (started by script/test, reached through FORUM_REGISTRY_TEST_ADMIN_URL), the
-// real `forum-registry` binary started as a process on a free port, and real
-// command-line clients. Nothing here fakes the database or the network.
+// real `forum-registry` binary started as a process on ports it picks (port
+// 0, read back from its log), and real command-line clients. Nothing here
+// fakes the database or the network.
 //
 // A missing environment is a failure, never a skip: a test that cannot reach
 // its database says so and fails.
@@ -12,12 +13,14 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "google/protobuf/message.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/security/credentials.h"
@@ -51,6 +54,10 @@ class TestDatabase {
   int64_t Count(const std::string& table) const;
   // Runs `sql` in a transaction of its own and commits it.
   void Execute(const std::string& sql) const;
+
+  // How many sessions of this database wait for a lock (pg_stat_activity):
+  // a test that holds a lock waits for its calls to queue behind it.
+  int LockWaiters() const;
 
   // A summary of every row written to the registry's tables: row counts,
   // version sums and the change log's last sequence. Equal before and after
@@ -103,13 +110,10 @@ struct CommandResult {
 CommandResult RunCommand(const std::vector<std::string>& argv,
                          const std::string& input = "");
 
-// A port on 127.0.0.1 that was free a moment ago.
-int PickFreePort();
-
 // `forum-registry serve` as a child process.
 class ServerProcess {
  public:
-  // Starts the server on a free port and waits until health says
+  // Starts the server and waits until health says
   // `wait_for` ("SERVING" unless told otherwise). `credentials` are those
   // Channel() uses (null: plaintext), e.g. TLS for a server given --tls-*.
   // With `max_descriptors`, the process may open no more (RLIMIT_NOFILE,
@@ -122,6 +126,8 @@ class ServerProcess {
       int max_descriptors = 0);
   ~ServerProcess();
 
+  // The port of its gRPC listener: it listens on port 0 and logs the port
+  // it got ("listening"), which Start reads. 0 if it never did.
   int port() const { return port_; }
   std::string address() const;  // 127.0.0.1:port
   pid_t pid() const { return pid_; }
@@ -139,6 +145,8 @@ class ServerProcess {
   int MetricsPort() const;
   // The port of its edge listener (--edge-address=127.0.0.1:0), or 0.
   int EdgePort() const;
+  // The port of its probe listener (--probe-address=127.0.0.1:0), or 0.
+  int ProbePort() const;
 
  private:
   ServerProcess() = default;
@@ -213,6 +221,37 @@ class SharedRegistry : public ::testing::Environment {
   static std::shared_ptr<grpc::Channel>* channel();
 };
 
+// One database with the seed (SeedPath(), imported by `forum-registry
+// import`) and one server on it, for each test suite that derives from it:
+// started before the suite's first test, stopped after its last. A test of
+// a suite whose registry could not be set up fails in SetUp, saying why.
+//
+//   class Facts : public SeededRegistry {};
+//   TEST_F(Facts, ...) { ResourceClient<v1::Forum> forums(channel()); ... }
+class SeededRegistry : public ::testing::Test {
+ public:
+  static void SetUpTestSuite();
+  static void TearDownTestSuite();
+
+  // Valid from SetUpTestSuite to TearDownTestSuite.
+  static TestDatabase& db();
+  static ServerProcess& server();
+  static const std::shared_ptr<grpc::Channel>& channel();
+
+ protected:
+  void SetUp() override;
+
+  // Records why the registry is not usable (a suite that needs more than the
+  // seed, e.g. a file beside it, adds to the reasons); "" while it is.
+  static void AddSetupError(const std::string& error);
+  static const std::string& SetupError();
+};
+
+// Expects `actual` to equal `expected` field by field (reporting the
+// differences and both messages otherwise).
+void ExpectSameMessage(const google::protobuf::Message& actual,
+                       const google::protobuf::Message& expected);
+
 // PEM files for TLS tests, made with the openssl command in `dir`: a CA
 // (ca.pem, ca.key), a server certificate for 127.0.0.1 and localhost
 // (server.pem, server.key) and a client certificate with the URI name
@@ -248,6 +287,21 @@ std::string RevisionHeader(const grpc::ClientContext& context);
 // The value of one sample, `series` with its labels, in Prometheus text
 // exposition `metrics`; -1 when absent.
 double MetricSample(const std::string& metrics, const std::string& series);
+
+// Waits until `condition()` holds, asking again every `poll`, for at most
+// `timeout`. True once it holds; false, and a test failure naming `what`,
+// when the time is out. Tests wait for what they need this way, never for a
+// fixed time.
+//
+//   WaitFor([&] { return db->LockWaiters() == 3; }, absl::Seconds(10),
+//           "three lists queued behind the lock");
+bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout,
+             const std::string& what,
+             absl::Duration poll = absl::Milliseconds(20));
+
+// How many TCP connections to 127.0.0.1:`port` are established on this
+// machine (/proc/net/tcp, the listening side's count).
+int EstablishedConnections(int port);
 
 // "INVALID_ARGUMENT", for messages.
 std::string CodeName(grpc::StatusCode code);

@@ -26,14 +26,15 @@ TEST_F(AsOfTest, ChairmanshipsOnADay) {
   const std::string russia = NewStateId("russia");
   const std::string indonesia = NewStateId("indonesia");
   const std::string sole =
-      MustCreate<v1::Chairmanship>(
-          forum, "2021-2022",
-          NewChairmanship({china}, Span(Date(2021), Date(2022))))
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "2021-2022",
+                      NewChairmanship({china}, Span(Date(2021), Date(2022))))
           .name();
   const std::string co =
-      MustCreate<v1::Chairmanship>(
-          forum, "2023-2024",
-          NewChairmanship({russia, indonesia}, Span(Date(2023), Date(2024))))
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "2023-2024",
+                      NewChairmanship({russia, indonesia},
+                                      Span(Date(2023), Date(2024))))
           .name();
   const auto on = [&](const std::string& day) {
     return ListNames<v1::Chairmanship>(
@@ -49,8 +50,9 @@ TEST_F(AsOfTest, ChairmanshipsOnADay) {
   // 1 October 2023: one record, both co-chairs.
   v1::ListChairmanshipsResponse response;
   ASSERT_TRUE(
-      ListPage<v1::Chairmanship>(
-          {.parent = forum, .filter = "active_on = \"2023-10-01\""}, &response)
+      Client<v1::Chairmanship>()
+          .List({.parent = forum, .filter = "active_on = \"2023-10-01\""},
+                &response)
           .ok());
   ASSERT_EQ(response.chairmanships_size(), 1);
   EXPECT_EQ(response.chairmanships(0).name(), co);
@@ -75,9 +77,10 @@ TEST_F(AsOfTest, MonthPrecisionTermCoversItsWholeLastMonth) {
   const std::string forum = NewForumId("asof-month");
   const std::string chair = NewStateId("chair");
   const std::string term =
-      MustCreate<v1::Chairmanship>(
-          forum, "h1-2023",
-          NewChairmanship({chair}, Span(Date(2023, 1), Date(2023, 6))))
+      Client<v1::Chairmanship>()
+          .MustCreate(
+              forum, "h1-2023",
+              NewChairmanship({chair}, Span(Date(2023, 1), Date(2023, 6))))
           .name();
   const auto on = [&](const std::string& day) {
     return ListNames<v1::Chairmanship>(
@@ -93,9 +96,9 @@ TEST_F(AsOfTest, OpenEndedTermCoversEveryLaterDay) {
   const std::string forum = NewForumId("asof-open");
   const std::string chair = NewStateId("chair");
   const std::string term =
-      MustCreate<v1::Chairmanship>(
-          forum, "since-2025",
-          NewChairmanship({chair}, Span(Date(2025, 3, 15))))
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "since-2025",
+                      NewChairmanship({chair}, Span(Date(2025, 3, 15))))
           .name();
   const auto on = [&](const std::string& day) {
     return ListNames<v1::Chairmanship>(
@@ -112,14 +115,15 @@ TEST_F(AsOfTest, MembershipsOnADayIncludingOneThatEnded) {
   const std::string russia = NewStateId("russia");
   const std::string indonesia = NewStateId("indonesia");
   const std::string china = NewStateId("china");
-  MustCreate<v1::Membership>(forum, "russia",
-                             NewMembership(russia, Span(Date(2021, 3))));
-  MustCreate<v1::Membership>(
+  Client<v1::Membership>().MustCreate(
+      forum, "russia", NewMembership(russia, Span(Date(2021, 3))));
+  Client<v1::Membership>().MustCreate(
       forum, "indonesia",
       NewMembership(indonesia, Span(Date(2021, 3, 1), Date(2022, 6))));
-  MustCreate<v1::Membership>(forum, "china",
-                             NewMembership(china, Span(Date(2023, 5, 15)),
-                                           v1::MEMBERSHIP_ROLE_OBSERVER));
+  Client<v1::Membership>().MustCreate(
+      forum, "china",
+      NewMembership(china, Span(Date(2023, 5, 15)),
+                    v1::MEMBERSHIP_ROLE_OBSERVER));
   const auto on = [&](const std::string& day) {
     return ListNames<v1::Membership>(
         {.parent = forum, .filter = absl::StrCat("active_on = \"", day, "\"")});

@@ -48,7 +48,7 @@ void ExerciseCrud(const std::string& parent, const std::string& collection,
   for (int i = 0; i < 7; ++i) {
     const std::string id = absl::StrCat(id_prefix, "-", i);
     R out;
-    const grpc::Status status = Create<R>(parent, id, make(i), &out);
+    const grpc::Status status = Client<R>().Create(parent, id, make(i), &out);
     ASSERT_TRUE(status.ok()) << "Create " << id << ": " << Describe(status);
     EXPECT_EQ(out.name(), prefix + id);
     EXPECT_THAT(out.etag(), ::testing::StartsWith("v1."));
@@ -61,7 +61,7 @@ void ExerciseCrud(const std::string& parent, const std::string& collection,
   // Get returns what Create returned.
   for (const R& record : created) {
     R got;
-    const grpc::Status status = Get<R>(record.name(), &got);
+    const grpc::Status status = Client<R>().Get(record.name(), &got);
     ASSERT_TRUE(status.ok()) << record.name() << ": " << Describe(status);
     ExpectSameMessage(got, record);
   }
@@ -71,7 +71,7 @@ void ExerciseCrud(const std::string& parent, const std::string& collection,
   args.page_size = 2;
   std::vector<R> listed;
   int pages = 0;
-  const grpc::Status list_status = ListAll<R>(args, &listed, &pages);
+  const grpc::Status list_status = Client<R>().ListAll(args, &listed, &pages);
   ASSERT_TRUE(list_status.ok()) << Describe(list_status);
   EXPECT_THAT(NamesOf(listed), ElementsAreArray(names));
   EXPECT_EQ(pages, 4);
@@ -87,19 +87,21 @@ void ExerciseCrud(const std::string& parent, const std::string& collection,
   R patch = created[0];
   change(&patch);
   R updated;
-  const grpc::Status update_status = Update<R>(patch, {update_path}, &updated);
+  const grpc::Status update_status =
+      Client<R>().Update(patch, {update_path}, &updated);
   ASSERT_TRUE(update_status.ok()) << Describe(update_status);
   EXPECT_THAT(updated.etag(), ::testing::StartsWith("v2."));
   check_changed(updated);
   R got;
-  ASSERT_TRUE(Get<R>(created[0].name(), &got).ok());
+  ASSERT_TRUE(Client<R>().Get(created[0].name(), &got).ok());
   ExpectSameMessage(got, updated);
 
   // Delete one: gone from Get and from the list, and logged.
   const std::string gone = created[6].name();
-  const grpc::Status delete_status = Delete<R>(gone);
+  const grpc::Status delete_status = Client<R>().Delete(gone);
   ASSERT_TRUE(delete_status.ok()) << Describe(delete_status);
-  EXPECT_EQ(Get<R>(gone, &got).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Client<R>().Get(gone, &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
   names.erase(std::find(names.begin(), names.end(), gone));
   EXPECT_THAT(ListNames<R>(args), ElementsAreArray(names));
   EXPECT_EQ(SharedRegistry::db()->Query(

@@ -151,8 +151,8 @@ TEST_F(HostileFilterTest,
         std::string("\xfe\xff mode = ONLINE")}) {
     v1::ListSessionsResponse out;
     const std::string before = FullWriteState();
-    const grpc::Status status =
-        ListPage<v1::Session>({.parent = kHostile, .filter = filter}, &out);
+    const grpc::Status status = Client<v1::Session>().List(
+        {.parent = kHostile, .filter = filter}, &out);
     EXPECT_EQ(CodeName(status.error_code()), "INTERNAL") << Describe(status);
     EXPECT_EQ(out.sessions_size(), 0);
     EXPECT_EQ(FullWriteState(), before);

@@ -39,9 +39,9 @@ TEST_F(IntegrityTest, OverlappingSoleChairTermsAreRefusedNamingTheOther) {
   const std::string b = NewStateId("chair-b");
   const std::string c = NewStateId("chair-c");
   const std::string first =
-      MustCreate<v1::Chairmanship>(
-          forum, "2019-2020",
-          NewChairmanship({a}, Span(Date(2019), Date(2020))))
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "2019-2020",
+                      NewChairmanship({a}, Span(Date(2019), Date(2020))))
           .name();
   // Overlapping by half a year.
   ExpectCreateRefused<v1::Chairmanship>(
@@ -63,32 +63,33 @@ TEST_F(IntegrityTest, OverlappingSoleChairTermsAreRefusedNamingTheOther) {
       grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(first));
 
   // The next day is free.
-  const v1::Chairmanship second = MustCreate<v1::Chairmanship>(
+  const v1::Chairmanship second = Client<v1::Chairmanship>().MustCreate(
       forum, "2021", NewChairmanship({b}, Span(Date(2021, 1, 1), Date(2021))));
   // Co-chairs share a term with anyone; two co-chair records may overlap.
-  MustCreate<v1::Chairmanship>(
+  Client<v1::Chairmanship>().MustCreate(
       forum, "co-2020", NewChairmanship({b, c}, Span(Date(2020), Date(2021))));
-  MustCreate<v1::Chairmanship>(forum, "co-2020-bis",
-                               NewChairmanship({a, c}, Span(Date(2020, 3))));
+  Client<v1::Chairmanship>().MustCreate(
+      forum, "co-2020-bis", NewChairmanship({a, c}, Span(Date(2020, 3))));
   // Another forum's terms are its own.
-  MustCreate<v1::Chairmanship>(NewForumId("overlap-other"), "2019",
-                               NewChairmanship({b}, Span(Date(2019))));
+  Client<v1::Chairmanship>().MustCreate(NewForumId("overlap-other"), "2019",
+                                        NewChairmanship({b}, Span(Date(2019))));
 
   // An update that would overlap is refused the same way.
   v1::Chairmanship patch = second;
   *patch.mutable_term() = Span(Date(2020, 11), Date(2021));
   v1::Chairmanship out;
   ExpectRefusedWithoutWrite(
-      [&] { return Update<v1::Chairmanship>(patch, {"term"}, &out); },
+      [&] { return Client<v1::Chairmanship>().Update(patch, {"term"}, &out); },
       grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(first));
   // A co-chair record that loses a chair becomes a sole term.
   v1::Chairmanship co;
-  ASSERT_TRUE(
-      Get<v1::Chairmanship>(forum + "/chairmanships/co-2020", &co).ok());
+  ASSERT_TRUE(Client<v1::Chairmanship>()
+                  .Get(forum + "/chairmanships/co-2020", &co)
+                  .ok());
   co.clear_chairs();
   co.add_chairs(c);
   ExpectRefusedWithoutWrite(
-      [&] { return Update<v1::Chairmanship>(co, {"chairs"}, &out); },
+      [&] { return Client<v1::Chairmanship>().Update(co, {"chairs"}, &out); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr("chairmanship.term"), HasSubstr(forum)));
 }
@@ -98,8 +99,8 @@ TEST_F(IntegrityTest, ContinuesMustNameAChairmanshipOfTheSameForum) {
   const std::string chair = NewStateId("chair");
   const std::string other = NewForumId("continues-other");
   const std::string elsewhere =
-      MustCreate<v1::Chairmanship>(other, "2019",
-                                   NewChairmanship({chair}, Span(Date(2019))))
+      Client<v1::Chairmanship>()
+          .MustCreate(other, "2019", NewChairmanship({chair}, Span(Date(2019))))
           .name();
   v1::Chairmanship next = NewChairmanship({chair}, Span(Date(2021)));
   next.set_continues(forum + "/chairmanships/missing");
@@ -116,15 +117,17 @@ TEST_F(IntegrityTest, ContinuesMustNameAChairmanshipOfTheSameForum) {
                                         grpc::StatusCode::INVALID_ARGUMENT,
                                         HasSubstr("chairmanship.continues"));
   const std::string first =
-      MustCreate<v1::Chairmanship>(
-          forum, "2019", NewChairmanship({chair}, Span(Date(2019), Date(2020))))
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "2019",
+                      NewChairmanship({chair}, Span(Date(2019), Date(2020))))
           .name();
   next.set_continues(first);
-  EXPECT_EQ(MustCreate<v1::Chairmanship>(forum, "2021", next).continues(),
-            first);
+  EXPECT_EQ(
+      Client<v1::Chairmanship>().MustCreate(forum, "2021", next).continues(),
+      first);
   // The continued term cannot go while the later one refers to it.
   ExpectRefusedWithoutWrite(
-      [&] { return Delete<v1::Chairmanship>(first); },
+      [&] { return Client<v1::Chairmanship>().Delete(first); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(forum + "/chairmanships/2021"), HasSubstr("continues")));
 }
@@ -158,8 +161,8 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
                        v1::Session s = NewSession("Refs", Date(2023));
                        set(&s);
                        v1::Session out;
-                       return Create<v1::Session>(forum, UniqueId("s"), s,
-                                                  &out);
+                       return Client<v1::Session>().Create(forum, UniqueId("s"),
+                                                           s, &out);
                      }});
   };
   session_case("session.parent_session", missing_session,
@@ -188,8 +191,8 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
                        v1::Membership m = NewMembership(state);
                        set(&m);
                        v1::Membership out;
-                       return Create<v1::Membership>(forum, UniqueId("m"), m,
-                                                     &out);
+                       return Client<v1::Membership>().Create(
+                           forum, UniqueId("m"), m, &out);
                      }});
   };
   membership_case(
@@ -203,13 +206,14 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
   const auto chair_case = [&](const std::string& field,
                               const std::string& missing,
                               std::function<void(v1::Chairmanship*)> set) {
-    cases.push_back(
-        {field, missing, [=] {
-           v1::Chairmanship c = NewChairmanship({state}, Span(Date(1900)));
-           set(&c);
-           v1::Chairmanship out;
-           return Create<v1::Chairmanship>(forum, UniqueId("c"), c, &out);
-         }});
+    cases.push_back({field, missing, [=] {
+                       v1::Chairmanship c =
+                           NewChairmanship({state}, Span(Date(1900)));
+                       set(&c);
+                       v1::Chairmanship out;
+                       return Client<v1::Chairmanship>().Create(
+                           forum, UniqueId("c"), c, &out);
+                     }});
   };
   chair_case("chairmanship.chairs", missing_participant,
              [&](v1::Chairmanship* c) { c->add_chairs(missing_participant); });
@@ -223,8 +227,8 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
                        v1::ActionPlan p = NewActionPlan("Refs plan");
                        set(&p);
                        v1::ActionPlan out;
-                       return Create<v1::ActionPlan>("", UniqueId("refs-plan"),
-                                                     p, &out);
+                       return Client<v1::ActionPlan>().Create(
+                           "", UniqueId("refs-plan"), p, &out);
                      }});
   };
   plan_case("action_plan.forums", missing_forum,
@@ -247,8 +251,8 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
                        v1::Statement s = NewStatement("Refs statement");
                        set(&s);
                        v1::Statement out;
-                       return Create<v1::Statement>("", UniqueId("refs-stmt"),
-                                                    s, &out);
+                       return Client<v1::Statement>().Create(
+                           "", UniqueId("refs-stmt"), s, &out);
                      }});
   };
   statement_case("statement.forum", missing_forum,
@@ -272,8 +276,8 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
                        v1::Source s = NewSource("Refs source");
                        set(&s);
                        v1::Source out;
-                       return Create<v1::Source>("", UniqueId("refs-src"), s,
-                                                 &out);
+                       return Client<v1::Source>().Create(
+                           "", UniqueId("refs-src"), s, &out);
                      }});
   };
   source_case("source.publisher", missing_participant,
@@ -295,18 +299,18 @@ TEST_F(IntegrityTest, EveryReferenceToAMissingRecordIsRefusedNamingTheField) {
 
 TEST_F(IntegrityTest, UpdateToAMissingReferenceIsRefusedAndChangesNothing) {
   const std::string forum = NewForumId("refs-update");
-  const v1::Session created =
-      MustCreate<v1::Session>(forum, "1", NewSession("One", Date(2023)));
+  const v1::Session created = Client<v1::Session>().MustCreate(
+      forum, "1", NewSession("One", Date(2023)));
   v1::Session patch = created;
   patch.mutable_venue()->set_country("participants/nowhere");
   v1::Session out;
   ExpectRefusedWithoutWrite(
-      [&] { return Update<v1::Session>(patch, {"venue"}, &out); },
+      [&] { return Client<v1::Session>().Update(patch, {"venue"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT,
       AllOf(HasSubstr("session.venue.country"),
             HasSubstr("participants/nowhere")));
   v1::Session got;
-  ASSERT_TRUE(Get<v1::Session>(created.name(), &got).ok());
+  ASSERT_TRUE(Client<v1::Session>().Get(created.name(), &got).ok());
   ExpectSameMessage(got, created);
 }
 
@@ -325,14 +329,14 @@ TEST_F(IntegrityTest, SessionEndBeforeStartIsRefused) {
   // An end in the start's own month is not before it.
   session = NewSession("July", Date(2023, 7));
   *session.mutable_end_date() = Date(2023, 7, 1);
-  MustCreate<v1::Session>(forum, "july", session);
+  Client<v1::Session>().MustCreate(forum, "july", session);
   // Nor is an update allowed to turn it around.
   v1::Session patch;
   patch.set_name(forum + "/sessions/july");
   *patch.mutable_end_date() = Date(2023, 6, 30);
   v1::Session out;
   ExpectRefusedWithoutWrite(
-      [&] { return Update<v1::Session>(patch, {"end_date"}, &out); },
+      [&] { return Client<v1::Session>().Update(patch, {"end_date"}, &out); },
       grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("session.end_date"));
 }
 
@@ -348,26 +352,30 @@ FullForum MakeFullForum(const std::string& prefix) {
   f.name = NewForumId(prefix);
   const std::string member = NewStateId("member");
   const std::string other = NewStateId("member");
+  f.children.push_back(Client<v1::Membership>()
+                           .MustCreate(f.name, "a", NewMembership(member))
+                           .name());
+  f.children.push_back(Client<v1::Membership>()
+                           .MustCreate(f.name, "b", NewMembership(other))
+                           .name());
   f.children.push_back(
-      MustCreate<v1::Membership>(f.name, "a", NewMembership(member)).name());
-  f.children.push_back(
-      MustCreate<v1::Membership>(f.name, "b", NewMembership(other)).name());
-  f.children.push_back(
-      MustCreate<v1::Session>(f.name, "1", NewSession("First", Date(2022), 1))
+      Client<v1::Session>()
+          .MustCreate(f.name, "1", NewSession("First", Date(2022), 1))
           .name());
   v1::Session inner = NewSession("Inside the first", Date(2022), 0);
   inner.set_parent_session(f.name + "/sessions/1");
   inner.mutable_venue()->set_country(member);
-  f.children.push_back(MustCreate<v1::Session>(f.name, "1-side", inner).name());
   f.children.push_back(
-      MustCreate<v1::Chairmanship>(
-          f.name, "2022",
-          NewChairmanship({member}, Span(Date(2022), Date(2022))))
+      Client<v1::Session>().MustCreate(f.name, "1-side", inner).name());
+  f.children.push_back(
+      Client<v1::Chairmanship>()
+          .MustCreate(f.name, "2022",
+                      NewChairmanship({member}, Span(Date(2022), Date(2022))))
           .name());
   v1::Chairmanship next = NewChairmanship({member}, Span(Date(2023)));
   next.set_continues(f.name + "/chairmanships/2022");
   f.children.push_back(
-      MustCreate<v1::Chairmanship>(f.name, "2023", next).name());
+      Client<v1::Chairmanship>().MustCreate(f.name, "2023", next).name());
   return f;
 }
 
@@ -382,7 +390,7 @@ std::string CountUnder(const std::string& forum) {
 TEST_F(IntegrityTest, ForumWithChildrenIsNotDeletedWithoutForce) {
   const FullForum f = MakeFullForum("no-force");
   ExpectRefusedWithoutWrite(
-      [&] { return Delete<v1::Forum>(f.name); },
+      [&] { return Client<v1::Forum>().Delete(f.name); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(f.name), HasSubstr(f.name + "/memberships/a"),
             HasSubstr("force")));
@@ -392,12 +400,13 @@ TEST_F(IntegrityTest, ForumWithChildrenIsNotDeletedWithoutForce) {
     if (child.find("/sessions/") != std::string::npos) continue;
     if (child == f.name + "/chairmanships/2022") continue;  // continued
     ASSERT_TRUE(child.find("/memberships/") != std::string::npos
-                    ? Delete<v1::Membership>(child).ok()
-                    : Delete<v1::Chairmanship>(child).ok())
+                    ? Client<v1::Membership>().Delete(child).ok()
+                    : Client<v1::Chairmanship>().Delete(child).ok())
         << child;
   }
-  ASSERT_TRUE(Delete<v1::Chairmanship>(f.name + "/chairmanships/2022").ok());
-  ExpectRefusedWithoutWrite([&] { return Delete<v1::Forum>(f.name); },
+  ASSERT_TRUE(
+      Client<v1::Chairmanship>().Delete(f.name + "/chairmanships/2022").ok());
+  ExpectRefusedWithoutWrite([&] { return Client<v1::Forum>().Delete(f.name); },
                             grpc::StatusCode::FAILED_PRECONDITION,
                             HasSubstr(f.name + "/sessions/1"));
 }
@@ -406,10 +415,10 @@ TEST_F(IntegrityTest, ForceDeletesTheForumAndEverythingUnderItAtOnce) {
   const FullForum f = MakeFullForum("force");
   const std::string start =
       db().Query("SELECT coalesce(max(sequence), 0) FROM changes");
-  ASSERT_TRUE(Delete<v1::Forum>(f.name, /*force=*/true).ok());
+  ASSERT_TRUE(Client<v1::Forum>().Delete(f.name, {.force = true}).ok());
   EXPECT_EQ(CountUnder(f.name), "0 0 0 0");
   v1::Forum got;
-  EXPECT_EQ(Get<v1::Forum>(f.name, &got).error_code(),
+  EXPECT_EQ(Client<v1::Forum>().Get(f.name, &got).error_code(),
             grpc::StatusCode::NOT_FOUND);
   for (const std::string& child : f.children) {
     EXPECT_EQ(db().Query(absl::StrCat("SELECT count(*) FROM changes WHERE "
@@ -444,7 +453,7 @@ TEST_F(IntegrityTest, ForceDeletesTheForumAndEverythingUnderItAtOnce) {
   }
   // A forum with nothing under it goes with or without force.
   const std::string empty = NewForumId("force-empty");
-  EXPECT_TRUE(Delete<v1::Forum>(empty, /*force=*/true).ok());
+  EXPECT_TRUE(Client<v1::Forum>().Delete(empty, {.force = true}).ok());
 }
 
 TEST_F(IntegrityTest, ForceIsRefusedWhileARecordOutsideRefersToItsSessions) {
@@ -452,16 +461,18 @@ TEST_F(IntegrityTest, ForceIsRefusedWhileARecordOutsideRefersToItsSessions) {
   v1::Statement statement = NewStatement("Adopted at the first session");
   statement.mutable_adoption()->set_session(f.name + "/sessions/1");
   const std::string statement_name =
-      MustCreate<v1::Statement>("", UniqueId("adopted-at"), statement).name();
+      Client<v1::Statement>()
+          .MustCreate("", UniqueId("adopted-at"), statement)
+          .name();
   ExpectRefusedWithoutWrite(
-      [&] { return Delete<v1::Forum>(f.name, /*force=*/true); },
+      [&] { return Client<v1::Forum>().Delete(f.name, {.force = true}); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(f.name + "/sessions/1"), HasSubstr(statement_name)));
   EXPECT_EQ(CountUnder(f.name), "2 2 2 1") << "nothing was deleted";
 
   // Without the statement's reference it goes.
-  ASSERT_TRUE(Delete<v1::Statement>(statement_name).ok());
-  EXPECT_TRUE(Delete<v1::Forum>(f.name, /*force=*/true).ok());
+  ASSERT_TRUE(Client<v1::Statement>().Delete(statement_name).ok());
+  EXPECT_TRUE(Client<v1::Forum>().Delete(f.name, {.force = true}).ok());
   EXPECT_EQ(CountUnder(f.name), "0 0 0 0");
 }
 
@@ -469,9 +480,11 @@ TEST_F(IntegrityTest, ForceIsRefusedWhileAnotherForumsMembershipNamesIt) {
   const FullForum f = MakeFullForum("force-member");
   const std::string other = NewForumId("force-member-of");
   const std::string membership =
-      MustCreate<v1::Membership>(other, "m", NewMembership(f.name)).name();
+      Client<v1::Membership>()
+          .MustCreate(other, "m", NewMembership(f.name))
+          .name();
   ExpectRefusedWithoutWrite(
-      [&] { return Delete<v1::Forum>(f.name, /*force=*/true); },
+      [&] { return Client<v1::Forum>().Delete(f.name, {.force = true}); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr(membership), HasSubstr("member")));
   EXPECT_EQ(CountUnder(f.name), "2 2 2 1");
@@ -481,33 +494,35 @@ TEST_F(IntegrityTest, ASessionOnTheSidelinesOfAnotherForumsSessionBlocksIt) {
   const std::string host_forum = NewForumId("host");
   const std::string guest_forum = NewForumId("sidelines");
   const std::string summit =
-      MustCreate<v1::Session>(host_forum, "summit",
-                              NewSession("Summit", Date(2023, 9, 5), 43))
+      Client<v1::Session>()
+          .MustCreate(host_forum, "summit",
+                      NewSession("Summit", Date(2023, 9, 5), 43))
           .name();
   v1::Session side = NewSession("On the sidelines", Date(2023, 9, 6), 1);
   side.set_parent_session(summit);
   const std::string side_name =
-      MustCreate<v1::Session>(guest_forum, "1", side).name();
+      Client<v1::Session>().MustCreate(guest_forum, "1", side).name();
   EXPECT_THAT(
       ListNames<v1::Session>(
           {.parent = "forums/-",
            .filter = absl::StrCat("parent_session = \"", summit, "\"")}),
       ElementsAre(side_name));
 
-  ExpectRefusedWithoutWrite([&] { return Delete<v1::Session>(summit); },
-                            grpc::StatusCode::FAILED_PRECONDITION,
-                            AllOf(HasSubstr(summit), HasSubstr(side_name),
-                                  HasSubstr("parent_session")));
   ExpectRefusedWithoutWrite(
-      [&] { return Delete<v1::Forum>(host_forum, /*force=*/true); },
+      [&] { return Client<v1::Session>().Delete(summit); },
+      grpc::StatusCode::FAILED_PRECONDITION,
+      AllOf(HasSubstr(summit), HasSubstr(side_name),
+            HasSubstr("parent_session")));
+  ExpectRefusedWithoutWrite(
+      [&] { return Client<v1::Forum>().Delete(host_forum, {.force = true}); },
       grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(summit));
   EXPECT_EQ(CountUnder(host_forum), "0 1 0 1");
 
   // The forum on the sidelines may go, and then the summit may.
-  ASSERT_TRUE(Delete<v1::Forum>(guest_forum, /*force=*/true).ok());
+  ASSERT_TRUE(Client<v1::Forum>().Delete(guest_forum, {.force = true}).ok());
   v1::Session got;
-  EXPECT_TRUE(Get<v1::Session>(summit, &got).ok());
-  EXPECT_TRUE(Delete<v1::Session>(summit).ok());
+  EXPECT_TRUE(Client<v1::Session>().Get(summit, &got).ok());
+  EXPECT_TRUE(Client<v1::Session>().Delete(summit).ok());
 }
 
 }  // namespace

@@ -37,17 +37,18 @@ TEST_F(NestedTest, ForumsDashListsTheRecordsOfEveryForum) {
   std::vector<std::string> sessions, memberships, chairmanships;
   for (const std::string& forum : {a, b, c}) {
     for (int i = 1; i <= 2; ++i) {
-      sessions.push_back(
-          MustCreate<v1::Session>(
-              forum, absl::StrCat(i),
-              NewSession(absl::StrCat("Dash ", i), Date(2023, i), i))
-              .name());
+      sessions.push_back(Client<v1::Session>()
+                             .MustCreate(forum, absl::StrCat(i),
+                                         NewSession(absl::StrCat("Dash ", i),
+                                                    Date(2023, i), i))
+                             .name());
     }
-    memberships.push_back(
-        MustCreate<v1::Membership>(forum, "m", NewMembership(member)).name());
+    memberships.push_back(Client<v1::Membership>()
+                              .MustCreate(forum, "m", NewMembership(member))
+                              .name());
     chairmanships.push_back(
-        MustCreate<v1::Chairmanship>(forum, "c",
-                                     NewChairmanship({chair}, Span(Date(2023))))
+        Client<v1::Chairmanship>()
+            .MustCreate(forum, "c", NewChairmanship({chair}, Span(Date(2023))))
             .name());
   }
   std::sort(sessions.begin(), sessions.end());
@@ -113,7 +114,7 @@ TEST_F(NestedTest, CreateUnderAMissingForumIsRefusedNamingItAndWritesNothing) {
 
 TEST_F(NestedTest, GetUpdateDeleteTakeTheNestedName) {
   const std::string forum = NewForumId("nested");
-  const v1::Session created = MustCreate<v1::Session>(
+  const v1::Session created = Client<v1::Session>().MustCreate(
       forum, "30", NewSession("30th session", Date(2023, 7, 14), 30));
   ASSERT_EQ(created.name(), forum + "/sessions/30");
 
@@ -124,30 +125,31 @@ TEST_F(NestedTest, GetUpdateDeleteTakeTheNestedName) {
         forum + "/sessions", std::string("forums/-/sessions/30"),
         forum + "/sessions/30/x"}) {
     SCOPED_TRACE(name);
-    ExpectRefusedWithoutWrite([&] { return Get<v1::Session>(name, &got); },
-                              grpc::StatusCode::INVALID_ARGUMENT,
-                              HasSubstr("name"));
-    ExpectRefusedWithoutWrite([&] { return Delete<v1::Session>(name); },
-                              grpc::StatusCode::INVALID_ARGUMENT,
-                              HasSubstr("name"));
+    ExpectRefusedWithoutWrite(
+        [&] { return Client<v1::Session>().Get(name, &got); },
+        grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("name"));
+    ExpectRefusedWithoutWrite(
+        [&] { return Client<v1::Session>().Delete(name); },
+        grpc::StatusCode::INVALID_ARGUMENT, HasSubstr("name"));
   }
   // The same id under another forum is another record.
   const std::string other = NewForumId("nested");
   ExpectRefusedWithoutWrite(
-      [&] { return Get<v1::Session>(other + "/sessions/30", &got); },
+      [&] { return Client<v1::Session>().Get(other + "/sessions/30", &got); },
       grpc::StatusCode::NOT_FOUND, HasSubstr(other + "/sessions/30"));
 
   v1::Session patch;
   patch.set_name(created.name());
   patch.set_display_name("Thirtieth session");
   v1::Session updated;
-  ASSERT_TRUE(Update<v1::Session>(patch, {"display_name"}, &updated).ok());
+  ASSERT_TRUE(
+      Client<v1::Session>().Update(patch, {"display_name"}, &updated).ok());
   EXPECT_EQ(updated.display_name(), "Thirtieth session");
   EXPECT_EQ(updated.ordinal(), 30);
   EXPECT_THAT(updated.etag(), ::testing::StartsWith("v2."));
 
-  ASSERT_TRUE(Delete<v1::Session>(created.name()).ok());
-  EXPECT_EQ(Get<v1::Session>(created.name(), &got).error_code(),
+  ASSERT_TRUE(Client<v1::Session>().Delete(created.name()).ok());
+  EXPECT_EQ(Client<v1::Session>().Get(created.name(), &got).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }
 

@@ -33,11 +33,11 @@ class PageTokenTest : public DataSetTest {
   static std::string FirstToken() {
     v1::ListSessionsResponse page;
     const grpc::Status status =
-        ListPage<v1::Session>({.parent = kArf,
-                               .filter = "mode = IN_PERSON",
-                               .order_by = "start_date",
-                               .page_size = 1},
-                              &page);
+        Client<v1::Session>().List({.parent = kArf,
+                                    .filter = "mode = IN_PERSON",
+                                    .order_by = "start_date",
+                                    .page_size = 1},
+                                   &page);
     EXPECT_TRUE(status.ok()) << Describe(status);
     EXPECT_EQ(page.sessions_size(), 1);
     EXPECT_FALSE(page.next_page_token().empty());
@@ -109,12 +109,13 @@ TEST_F(PageTokenTest, SameQuerySpelledDifferentlyOrAnotherPageSizeContinues) {
        {"mode = IN_PERSON", "mode = SESSION_MODE_IN_PERSON",
         "  (mode =   \"IN_PERSON\")  ", "NOT NOT mode = IN_PERSON"}) {
     v1::ListSessionsResponse page;
-    const grpc::Status status = ListPage<v1::Session>({.parent = kArf,
-                                                       .filter = filter,
-                                                       .order_by = "start_date",
-                                                       .page_size = 5,
-                                                       .page_token = token},
-                                                      &page);
+    const grpc::Status status =
+        Client<v1::Session>().List({.parent = kArf,
+                                    .filter = filter,
+                                    .order_by = "start_date",
+                                    .page_size = 5,
+                                    .page_token = token},
+                                   &page);
     ASSERT_TRUE(status.ok()) << filter << ": " << Describe(status);
     std::vector<std::string> names;
     for (const v1::Session& s : page.sessions()) names.push_back(s.name());
@@ -161,7 +162,7 @@ TEST_F(PageTokenTest, ForgedTokensAreRefusedBeforeTheirKeysReachTheDatabase) {
   // The same key with a real date is a token like any other.
   v1::ListSessionsResponse page;
   forged.page_token = service.Encode(fingerprint, {"2000-01-01", ""});
-  EXPECT_TRUE(ListPage<v1::Session>(forged, &page).ok());
+  EXPECT_TRUE(Client<v1::Session>().List(forged, &page).ok());
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 #include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
@@ -30,7 +29,6 @@ using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::SharedRegistry;
 using ::forum_registry::testing::TestDatabase;
 using ::forum_registry::testing::UniqueId;
-using ::google::protobuf::util::MessageDifferencer;
 using ::testing::Matcher;
 
 // ---------------------------------------------------------------------------
@@ -77,21 +75,23 @@ void CreateFilterData() {
   AddName(&russia, "Russia", "en", v1::NAME_KIND_SHORT);
   AddName(&russia, "Россия", "ru", v1::NAME_KIND_SHORT);
   AddName(&russia, "Российская Федерация", "ru", v1::NAME_KIND_OFFICIAL);
-  MustCreate<v1::Participant>("", "qf-russia", russia);
+  Client<v1::Participant>().MustCreate("", "qf-russia", russia);
   v1::Participant indonesia = NewParticipant("QF Republic of Indonesia");
   AddName(&indonesia, "Indonesia", "en", v1::NAME_KIND_SHORT);
   AddName(&indonesia, "Индонезия", "ru", v1::NAME_KIND_SHORT);
-  MustCreate<v1::Participant>("", "qf-indonesia", indonesia);
-  MustCreate<v1::Participant>("", "qf-china", NewParticipant("QF China"));
-  MustCreate<v1::Participant>("", "qf-vietnam", NewParticipant("QF Viet Nam"));
+  Client<v1::Participant>().MustCreate("", "qf-indonesia", indonesia);
+  Client<v1::Participant>().MustCreate("", "qf-china",
+                                       NewParticipant("QF China"));
+  Client<v1::Participant>().MustCreate("", "qf-vietnam",
+                                       NewParticipant("QF Viet Nam"));
   v1::Participant mfa = NewParticipant("QF Ministry of Foreign Affairs",
                                        v1::PARTICIPANT_KIND_AGENCY);
   mfa.set_affiliation("participants/qf-russia");
-  MustCreate<v1::Participant>("", "qf-mfa", mfa);
+  Client<v1::Participant>().MustCreate("", "qf-mfa", mfa);
   v1::Participant unit =
       NewParticipant("QF ARF Unit", v1::PARTICIPANT_KIND_ORGANIZATION);
   AddName(&unit, "ARF", "en", v1::NAME_KIND_ACRONYM);
-  MustCreate<v1::Participant>("", "qf-arf-unit", unit);
+  Client<v1::Participant>().MustCreate("", "qf-arf-unit", unit);
 
   // Forums: every one has the topic "qf" (the scope of their lists).
   v1::Forum arf =
@@ -106,7 +106,7 @@ void CreateFilterData() {
     arf.add_topics(topic);
   }
   arf.add_initiated_by("participants/qf-indonesia");
-  MustCreate<v1::Forum>("", "qf-arf", arf);
+  Client<v1::Forum>().MustCreate("", "qf-arf", arf);
   v1::Forum eas = NewForum("QF East Asia Summit", v1::FORUM_KIND_SUMMIT);
   AddName(&eas, "EAS", "en", v1::NAME_KIND_ACRONYM);
   *eas.mutable_founded() = Date(2005, 12, 14);
@@ -114,24 +114,24 @@ void CreateFilterData() {
   eas.set_meeting_level(v1::MEETING_LEVEL_SUMMIT);
   eas.add_topics("qf");
   eas.add_topics("energy");
-  MustCreate<v1::Forum>("", "qf-eas", eas);
+  Client<v1::Forum>().MustCreate("", "qf-eas", eas);
   v1::Forum ism = NewForum("QF ARF ISM on ICTs", v1::FORUM_KIND_MECHANISM);
   ism.set_parent(kArf);
   *ism.mutable_founded() = Date(2017);
   ism.set_status(v1::FORUM_STATUS_DORMANT);
   ism.add_topics("qf");
   ism.add_topics("ict security");
-  MustCreate<v1::Forum>("", "qf-ism", ism);
+  Client<v1::Forum>().MustCreate("", "qf-ism", ism);
   v1::Forum old = NewForum("QF Old Dialogue", v1::FORUM_KIND_DIALOGUE);
   *old.mutable_founded() = Date(1990);
   *old.mutable_dissolved() = Date(2000, 6);
   old.set_status(v1::FORUM_STATUS_DISSOLVED);
   old.add_topics("qf");
-  MustCreate<v1::Forum>("", "qf-old", old);
+  Client<v1::Forum>().MustCreate("", "qf-old", old);
   v1::Forum hostile =
       NewForum("QF Hostile Input Platform", v1::FORUM_KIND_PLATFORM);
   hostile.add_topics("qf");
-  MustCreate<v1::Forum>("", "qf-hostile", hostile);
+  Client<v1::Forum>().MustCreate("", "qf-hostile", hostile);
 
   // Sources: document numbers start with "QF-".
   v1::Source src1 = NewSource("QF Chairman's statement of the 30th ARF");
@@ -139,39 +139,40 @@ void CreateFilterData() {
   src1.set_document_number("QF-001");
   src1.set_language("en");
   *src1.mutable_publish_date() = Date(2023, 7, 14);
-  MustCreate<v1::Source>("", "qf-src-1", src1);
+  Client<v1::Source>().MustCreate("", "qf-src-1", src1);
   v1::Source src2 = NewSource("QF Press release");
   src2.set_publisher("participants/qf-russia");
   src2.set_document_number("QF-002");
   src2.set_language("ru");
   *src2.mutable_publish_date() = Date(2023, 7);
-  MustCreate<v1::Source>("", "qf-src-2", src2);
+  Client<v1::Source>().MustCreate("", "qf-src-2", src2);
   v1::Source src3 = NewSource("QF Annual report");
   src3.set_publisher("participants/qf-russia");
   src3.set_document_number("QF-003");
   src3.set_language("en");
   *src3.mutable_publish_date() = Date(2022);
-  MustCreate<v1::Source>("", "qf-src-3", src3);
+  Client<v1::Source>().MustCreate("", "qf-src-3", src3);
   v1::Source src4 = NewSource("QF Undated note");
   src4.set_document_number("QF-004");
-  MustCreate<v1::Source>("", "qf-src-4", src4);
+  Client<v1::Source>().MustCreate("", "qf-src-4", src4);
 
   // Memberships of the ARF.
-  MustCreate<v1::Membership>(
+  Client<v1::Membership>().MustCreate(
       kArf, "russia",
       NewMembership("participants/qf-russia", Span(Date(1994, 7))));
-  MustCreate<v1::Membership>(
+  Client<v1::Membership>().MustCreate(
       kArf, "indonesia",
       NewMembership("participants/qf-indonesia", Span(Date(1994)),
                     v1::MEMBERSHIP_ROLE_FOUNDING_MEMBER));
-  MustCreate<v1::Membership>(
+  Client<v1::Membership>().MustCreate(
       kArf, "china",
       NewMembership("participants/qf-china", Span(Date(1994), Date(2010, 6))));
-  MustCreate<v1::Membership>(kArf, "vietnam",
-                             NewMembership("participants/qf-vietnam",
-                                           Span(Date(2015, 3, 1), Date(2020)),
-                                           v1::MEMBERSHIP_ROLE_OBSERVER));
-  MustCreate<v1::Membership>(
+  Client<v1::Membership>().MustCreate(
+      kArf, "vietnam",
+      NewMembership("participants/qf-vietnam",
+                    Span(Date(2015, 3, 1), Date(2020)),
+                    v1::MEMBERSHIP_ROLE_OBSERVER));
+  Client<v1::Membership>().MustCreate(
       kArf, "eas",
       NewMembership("forums/qf-eas", Span(Date(2019), Date(2019)),
                     v1::MEMBERSHIP_ROLE_GUEST));
@@ -189,18 +190,18 @@ void CreateFilterData() {
         if (!city.empty()) s.mutable_venue()->set_city(city);
         return s;
       };
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(
       kArf, "27",
       session("27th ASEAN Regional Forum", 27, Date(2020, 9, 12),
               v1::SESSION_MODE_ONLINE, "Hanoi"));
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(
       kArf, "28",
       session("28th ASEAN Regional Forum", 28, Date(2021, 8, 6),
               v1::SESSION_MODE_ONLINE, "Bandar Seri Begawan"));
   v1::Session s29 = session("29th ASEAN Regional Forum", 29, Date(2022, 8, 3),
                             v1::SESSION_MODE_IN_PERSON, "Phnom Penh");
   *s29.mutable_end_date() = Date(2022, 8, 5);
-  MustCreate<v1::Session>(kArf, "29", s29);
+  Client<v1::Session>().MustCreate(kArf, "29", s29);
   v1::Session s30 = session("30th ASEAN Regional Forum", 30, Date(2023, 7, 14),
                             v1::SESSION_MODE_IN_PERSON, "Jakarta");
   s30.mutable_venue()->set_country("participants/qf-indonesia");
@@ -209,8 +210,8 @@ void CreateFilterData() {
   host->set_role(v1::SESSION_ROLE_HOST);
   s30.add_participants()->set_participant("participants/qf-russia");
   s30.add_topics("ict security");
-  MustCreate<v1::Session>(kArf, "30", s30);
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(kArf, "30", s30);
+  Client<v1::Session>().MustCreate(
       kArf, "som-2023",
       session("ARF Senior Officials' Meeting", 0, Date(2023, 6),
               v1::SESSION_MODE_HYBRID, "Jakarta",
@@ -220,29 +221,29 @@ void CreateFilterData() {
               v1::SESSION_MODE_IN_PERSON, "Jakarta", v1::MEETING_LEVEL_EXPERT,
               v1::SESSION_KIND_MEETING);
   side.set_parent_session("forums/qf-arf/sessions/30");
-  MustCreate<v1::Session>(kArf, "side-2023", side);
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(kArf, "side-2023", side);
+  Client<v1::Session>().MustCreate(
       kArf, "31",
       session("31st ASEAN Regional Forum", 31, Date(2024, 7),
               v1::SESSION_MODE_IN_PERSON, "Vientiane"));
   v1::Session s32 = session("32nd ASEAN Regional Forum", 32, Date(2025),
                             v1::SESSION_MODE_UNSPECIFIED, "");
   s32.set_status(v1::SESSION_STATUS_PLANNED);
-  MustCreate<v1::Session>(kArf, "32", s32);
+  Client<v1::Session>().MustCreate(kArf, "32", s32);
   // A meeting of the ISM held on the sidelines of the 30th ARF.
   v1::Session ism1 = NewSession("1st ISM on ICTs", Date(2023, 7, 13), 1);
   ism1.set_parent_session("forums/qf-arf/sessions/30");
-  MustCreate<v1::Session>("forums/qf-ism", "1", ism1);
+  Client<v1::Session>().MustCreate("forums/qf-ism", "1", ism1);
 
   // Sessions whose names are hostile strings, matched literally or not at
   // all; the decoy matches if '%' or '_' were LIKE wildcards.
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(
       kHostile, "h-literal",
       NewSession("100% ARF_meeting \\ O'Brien", Date(2023), 1));
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(
       kHostile, "h-decoy",
       NewSession("1000 ARFxmeeting / O-Brien", Date(2023), 2));
-  MustCreate<v1::Session>(
+  Client<v1::Session>().MustCreate(
       kHostile, "h-sql",
       NewSession("'; DROP TABLE sessions; --", Date(2023), 3));
 
@@ -250,21 +251,21 @@ void CreateFilterData() {
   v1::Chairmanship c2020 = NewChairmanship({"participants/qf-vietnam"},
                                            Span(Date(2020), Date(2020)));
   c2020.set_status(v1::CHAIRMANSHIP_STATUS_ENDED);
-  MustCreate<v1::Chairmanship>(kArf, "ch-2020", c2020);
+  Client<v1::Chairmanship>().MustCreate(kArf, "ch-2020", c2020);
   v1::Chairmanship c2023 =
       NewChairmanship({"participants/qf-indonesia"},
                       Span(Date(2023, 1, 1), Date(2023, 12, 31)));
   c2023.set_status(v1::CHAIRMANSHIP_STATUS_ENDED);
-  MustCreate<v1::Chairmanship>(kArf, "ch-2023", c2023);
+  Client<v1::Chairmanship>().MustCreate(kArf, "ch-2023", c2023);
   v1::Chairmanship c2024 =
       NewChairmanship({"participants/qf-russia", "participants/qf-indonesia"},
                       Span(Date(2024)));
   c2024.set_continues("forums/qf-arf/chairmanships/ch-2023");
-  MustCreate<v1::Chairmanship>(kArf, "ch-2024", c2024);
+  Client<v1::Chairmanship>().MustCreate(kArf, "ch-2024", c2024);
   v1::Chairmanship c2026 =
       NewChairmanship({"participants/qf-china"}, Span(Date(2026), Date(2026)));
   c2026.set_status(v1::CHAIRMANSHIP_STATUS_PLANNED);
-  MustCreate<v1::Chairmanship>(kArf, "ch-2026", c2026);
+  Client<v1::Chairmanship>().MustCreate(kArf, "ch-2026", c2026);
 
   // Action plans: every one has the priority area "qf".
   v1::ActionPlan hpa =
@@ -279,7 +280,7 @@ void CreateFilterData() {
   *hpa.mutable_adoption()->mutable_date() = Date(2021, 8, 6);
   hpa.add_priority_areas("qf");
   hpa.add_priority_areas("ict security");
-  MustCreate<v1::ActionPlan>("", "qf-hpa", hpa);
+  Client<v1::ActionPlan>().MustCreate("", "qf-hpa", hpa);
   v1::ActionPlan wp =
       NewActionPlan("QF Work Plan on Energy", v1::ACTION_PLAN_STATUS_EXPIRED);
   wp.add_forums("forums/qf-eas");
@@ -288,7 +289,7 @@ void CreateFilterData() {
   *wp.mutable_adoption()->mutable_date() = Date(2015, 11);
   wp.add_priority_areas("qf");
   wp.add_priority_areas("energy");
-  MustCreate<v1::ActionPlan>("", "qf-wp", wp);
+  Client<v1::ActionPlan>().MustCreate("", "qf-wp", wp);
   v1::ActionPlan roadmap =
       NewActionPlan("QF Roadmap", v1::ACTION_PLAN_STATUS_EXPECTED);
   roadmap.add_forums(kArf);
@@ -296,7 +297,7 @@ void CreateFilterData() {
   *roadmap.mutable_period() = Span(Date(2026));
   roadmap.set_implements("actionPlans/qf-hpa");
   roadmap.add_priority_areas("qf");
-  MustCreate<v1::ActionPlan>("", "qf-roadmap", roadmap);
+  Client<v1::ActionPlan>().MustCreate("", "qf-roadmap", roadmap);
 
   // Statements: every one has the topic "qf".
   v1::Statement chair = NewStatement("QF Chairman's Statement of the 30th ARF",
@@ -308,7 +309,7 @@ void CreateFilterData() {
   chair.add_initiated_by("participants/qf-indonesia");
   chair.add_topics("qf");
   chair.add_topics("ict security");
-  MustCreate<v1::Statement>("", "qf-st-chair", chair);
+  Client<v1::Statement>().MustCreate("", "qf-st-chair", chair);
   v1::Statement joint = NewStatement("QF Joint Statement on ICT Security",
                                      v1::STATEMENT_KIND_JOINT_STATEMENT);
   AddName(&joint, "ARF ICT statement", "en", v1::NAME_KIND_ALIAS);
@@ -317,14 +318,14 @@ void CreateFilterData() {
   joint.add_initiated_by("participants/qf-russia");
   joint.add_initiated_by("participants/qf-indonesia");
   joint.add_topics("qf");
-  MustCreate<v1::Statement>("", "qf-st-joint", joint);
+  Client<v1::Statement>().MustCreate("", "qf-st-joint", joint);
   v1::Statement draft =
       NewStatement("QF Draft Declaration", v1::STATEMENT_KIND_DECLARATION,
                    v1::STATEMENT_STATUS_EXPECTED);
   draft.add_initiated_by("participants/qf-russia");
   draft.add_topics("qf");
   draft.add_topics("energy");
-  MustCreate<v1::Statement>("", "qf-st-draft", draft);
+  Client<v1::Statement>().MustCreate("", "qf-st-draft", draft);
 }
 
 // Creates the data set once, for the first suite that needs it.
@@ -429,28 +430,16 @@ std::string Forum(const std::string& id) { return absl::StrCat("forums/", id); }
 // A participant of its own for one test: participants/{prefix}-N.
 std::string NewStateId(const std::string& prefix) {
   const std::string id = UniqueId(prefix);
-  MustCreate<v1::Participant>("", id,
-                              NewParticipant(absl::StrCat("State ", id)));
+  Client<v1::Participant>().MustCreate(
+      "", id, NewParticipant(absl::StrCat("State ", id)));
   return Participant(id);
 }
 
 // A forum of its own for one test: forums/{prefix}-N.
 std::string NewForumId(const std::string& prefix) {
   const std::string id = UniqueId(prefix);
-  MustCreate<v1::Forum>("", id, NewForum(absl::StrCat("Forum ", id)));
+  Client<v1::Forum>().MustCreate("", id, NewForum(absl::StrCat("Forum ", id)));
   return Forum(id);
-}
-
-// Expects `actual` to equal `expected` field by field.
-void ExpectSameMessage(const google::protobuf::Message& actual,
-                       const google::protobuf::Message& expected) {
-  std::string differences;
-  MessageDifferencer differencer;
-  differencer.ReportDifferencesToString(&differences);
-  EXPECT_TRUE(differencer.Compare(expected, actual))
-      << differences << "\nexpected:\n"
-      << expected.DebugString() << "actual:\n"
-      << actual.DebugString();
 }
 
 // ---------------------------------------------------------------------------

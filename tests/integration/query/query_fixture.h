@@ -18,32 +18,29 @@
 // names the offending field, and a database that holds exactly what it held
 // before (QueryTest::FullWriteState).
 
-#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "forumregistry/v1/action_plan.grpc.pb.h"
-#include "forumregistry/v1/chairmanship.grpc.pb.h"
+#include "forumregistry/v1/action_plan.pb.h"
+#include "forumregistry/v1/chairmanship.pb.h"
 #include "forumregistry/v1/common.pb.h"
-#include "forumregistry/v1/forum.grpc.pb.h"
-#include "forumregistry/v1/membership.grpc.pb.h"
-#include "forumregistry/v1/participant.grpc.pb.h"
-#include "forumregistry/v1/session.grpc.pb.h"
-#include "forumregistry/v1/source.grpc.pb.h"
-#include "forumregistry/v1/statement.grpc.pb.h"
+#include "forumregistry/v1/forum.pb.h"
+#include "forumregistry/v1/membership.pb.h"
+#include "forumregistry/v1/participant.pb.h"
+#include "forumregistry/v1/session.pb.h"
+#include "forumregistry/v1/source.pb.h"
+#include "forumregistry/v1/statement.pb.h"
 #include "gmock/gmock.h"
-#include "google/protobuf/empty.pb.h"
 #include "google/protobuf/message.h"
-#include "google/protobuf/repeated_ptr_field.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/client_context.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
+#include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry::query_test {
@@ -51,192 +48,32 @@ namespace forum_registry::query_test {
 namespace v1 = ::forumregistry::v1;
 
 // ---------------------------------------------------------------------------
-// One generic client for the eight services.
+// The clients (tests/support/resource_client.h), over the shared server.
 
+using ::forum_registry::testing::DeleteArgs;
+using ::forum_registry::testing::ExpectSameMessage;
+using ::forum_registry::testing::ListArgs;
+using ::forum_registry::testing::NamesOf;
+using ::forum_registry::testing::ResourceClient;
+
+// The client of the kind R on the shared server; it holds nothing but the
+// channel, so no call outlives its test.
 template <typename R>
-struct Api;
-
-#define FR_DEFINE_API(Resource, Plural, field, plural_field)              \
-  template <>                                                             \
-  struct Api<v1::Resource> {                                              \
-    using Service = v1::Resource##Service;                                \
-    using Stub = v1::Resource##Service::Stub;                             \
-    using CreateRequest = v1::Create##Resource##Request;                  \
-    using GetRequest = v1::Get##Resource##Request;                        \
-    using UpdateRequest = v1::Update##Resource##Request;                  \
-    using DeleteRequest = v1::Delete##Resource##Request;                  \
-    using ListRequest = v1::List##Plural##Request;                        \
-    using ListResponse = v1::List##Plural##Response;                      \
-    static constexpr auto kCreate = &Stub::Create##Resource;              \
-    static constexpr auto kGet = &Stub::Get##Resource;                    \
-    static constexpr auto kUpdate = &Stub::Update##Resource;              \
-    static constexpr auto kDelete = &Stub::Delete##Resource;              \
-    static constexpr auto kList = &Stub::List##Plural;                    \
-    static v1::Resource* Mutable(CreateRequest* request) {                \
-      return request->mutable_##field();                                  \
-    }                                                                     \
-    static v1::Resource* Mutable(UpdateRequest* request) {                \
-      return request->mutable_##field();                                  \
-    }                                                                     \
-    static void SetId(CreateRequest* request, const std::string& id) {    \
-      request->set_##field##_id(id);                                      \
-    }                                                                     \
-    static const google::protobuf::RepeatedPtrField<v1::Resource>& Items( \
-        const ListResponse& response) {                                   \
-      return response.plural_field();                                     \
-    }                                                                     \
-  }
-
-FR_DEFINE_API(Participant, Participants, participant, participants);
-FR_DEFINE_API(Forum, Forums, forum, forums);
-FR_DEFINE_API(Source, Sources, source, sources);
-FR_DEFINE_API(Membership, Memberships, membership, memberships);
-FR_DEFINE_API(Session, Sessions, session, sessions);
-FR_DEFINE_API(Chairmanship, Chairmanships, chairmanship, chairmanships);
-FR_DEFINE_API(ActionPlan, ActionPlans, action_plan, action_plans);
-FR_DEFINE_API(Statement, Statements, statement, statements);
-
-#undef FR_DEFINE_API
-
-// True for the kinds nested under a forum (their List and Create take a
-// parent).
-template <typename R>
-inline constexpr bool kNested = requires(typename Api<R>::ListRequest request) {
-  request.set_parent(std::string());
-};
-
-// Calls one method with a fresh stub and context; both are gone when it
-// returns, so no call outlives its test.
-template <typename R, typename Request, typename Response>
-grpc::Status Call(grpc::Status (Api<R>::Stub::*method)(grpc::ClientContext*,
-                                                       const Request&,
-                                                       Response*),
-                  const Request& request, Response* response) {
-  auto stub = Api<R>::Service::NewStub(
+ResourceClient<R> Client() {
+  return ResourceClient<R>(
       *::forum_registry::testing::SharedRegistry::channel());
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(30));
-  return ((*stub).*method)(&context, request, response);
-}
-
-template <typename R>
-grpc::Status Create(const std::string& parent, const std::string& id,
-                    const R& resource, R* out) {
-  typename Api<R>::CreateRequest request;
-  if constexpr (kNested<R>) request.set_parent(parent);
-  *Api<R>::Mutable(&request) = resource;
-  Api<R>::SetId(&request, id);
-  return Call<R>(Api<R>::kCreate, request, out);
-}
-
-template <typename R>
-grpc::Status Get(const std::string& name, R* out) {
-  typename Api<R>::GetRequest request;
-  request.set_name(name);
-  return Call<R>(Api<R>::kGet, request, out);
-}
-
-template <typename R>
-grpc::Status Update(const R& resource, const std::vector<std::string>& paths,
-                    R* out) {
-  typename Api<R>::UpdateRequest request;
-  *Api<R>::Mutable(&request) = resource;
-  for (const std::string& path : paths) {
-    request.mutable_update_mask()->add_paths(path);
-  }
-  return Call<R>(Api<R>::kUpdate, request, out);
-}
-
-template <typename R>
-grpc::Status Delete(const std::string& name, bool force = false) {
-  typename Api<R>::DeleteRequest request;
-  request.set_name(name);
-  if constexpr (requires { request.set_force(true); }) {
-    request.set_force(force);
-  }
-  google::protobuf::Empty empty;
-  return Call<R>(Api<R>::kDelete, request, &empty);
-}
-
-struct ListArgs {
-  std::string parent;
-  std::string filter;
-  std::string order_by;
-  int page_size = 0;
-  std::string page_token;
-};
-
-template <typename R>
-grpc::Status ListPage(const ListArgs& args,
-                      typename Api<R>::ListResponse* out) {
-  typename Api<R>::ListRequest request;
-  if constexpr (kNested<R>) request.set_parent(args.parent);
-  request.set_filter(args.filter);
-  request.set_order_by(args.order_by);
-  request.set_page_size(args.page_size);
-  request.set_page_token(args.page_token);
-  return Call<R>(Api<R>::kList, request, out);
-}
-
-// Every page of a list, in order. Checks that every page but the last is
-// full and that no record comes twice.
-template <typename R>
-grpc::Status ListAll(ListArgs args, std::vector<R>* out, int* pages = nullptr) {
-  out->clear();
-  std::set<std::string> seen;
-  for (int page = 1; page <= 200; ++page) {
-    typename Api<R>::ListResponse response;
-    const grpc::Status status = ListPage<R>(args, &response);
-    if (!status.ok()) return status;
-    for (const R& item : Api<R>::Items(response)) {
-      EXPECT_TRUE(seen.insert(item.name()).second)
-          << item.name() << " came twice; filter: " << args.filter
-          << ", order_by: " << args.order_by;
-      out->push_back(item);
-    }
-    if (response.next_page_token().empty()) {
-      if (pages != nullptr) *pages = page;
-      return grpc::Status::OK;
-    }
-    if (args.page_size > 0) {
-      EXPECT_EQ(Api<R>::Items(response).size(), args.page_size)
-          << "a page before the last is not full; filter: " << args.filter;
-    }
-    args.page_token = response.next_page_token();
-  }
-  ADD_FAILURE() << "more than 200 pages: the token does not advance";
-  return grpc::Status(grpc::StatusCode::INTERNAL, "too many pages");
-}
-
-template <typename R>
-std::vector<std::string> NamesOf(const std::vector<R>& records) {
-  std::vector<std::string> names;
-  for (const R& record : records) names.push_back(record.name());
-  return names;
 }
 
 // The names a list returns over all its pages, or one "error: ..." entry.
 template <typename R>
 std::vector<std::string> ListNames(const ListArgs& args) {
   std::vector<R> records;
-  const grpc::Status status = ListAll<R>(args, &records);
+  const grpc::Status status = Client<R>().ListAll(args, &records);
   if (!status.ok()) {
     return {
         absl::StrCat("error: ", ::forum_registry::testing::Describe(status))};
   }
   return NamesOf(records);
-}
-
-template <typename R>
-R MustCreate(const std::string& parent, const std::string& id,
-             const R& resource) {
-  R out;
-  const grpc::Status status = Create<R>(parent, id, resource, &out);
-  EXPECT_TRUE(status.ok()) << "Create " << R::descriptor()->name() << " "
-                           << parent << " " << id << ": "
-                           << ::forum_registry::testing::Describe(status);
-  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -285,10 +122,6 @@ std::string NewStateId(const std::string& prefix);
 // A forum of its own for one test: forums/{prefix}-N.
 std::string NewForumId(const std::string& prefix);
 
-// Expects `actual` to equal `expected` field by field.
-void ExpectSameMessage(const google::protobuf::Message& actual,
-                       const google::protobuf::Message& expected);
-
 // ---------------------------------------------------------------------------
 // The fixture every suite derives from.
 
@@ -317,14 +150,17 @@ class QueryTest : public ::testing::Test {
       grpc::StatusCode code, const ::testing::Matcher<std::string>& message) {
     R out;
     ExpectRefusedWithoutWrite(
-        [&] { return Create<R>(parent, id, resource, &out); }, code, message);
+        [&] { return Client<R>().Create(parent, id, resource, &out); }, code,
+        message);
   }
 
   template <typename R>
   static void ExpectListRefused(
       const ListArgs& args, const ::testing::Matcher<std::string>& message) {
-    typename Api<R>::ListResponse out;
-    ExpectRefusedWithoutWrite([&] { return ListPage<R>(args, &out); },
+    std::unique_ptr<google::protobuf::Message> out =
+        Client<R>().any().NewResponse(
+            ::forum_registry::testing::StandardMethod::kList);
+    ExpectRefusedWithoutWrite([&] { return Client<R>().List(args, out.get()); },
                               grpc::StatusCode::INVALID_ARGUMENT, message);
   }
 
