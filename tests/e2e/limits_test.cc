@@ -519,13 +519,23 @@ TEST(Overload, UnreadAnswersHoldNoThreadAndTheirBytesAreBounded) {
                        "8",
                        "/forumregistry.v1.StatementService/ListStatements"});
   });
-  // Until the unread answers have reached the bound.
+  // Until every one of the 300 calls has been answered (its answer unread,
+  // or refused at the bound) and no worker runs one: the unread answers
+  // then stand at the bound, and nothing else is busy.
   ASSERT_TRUE(WaitFor(
       [&] {
-        return MetricSample(HttpGet(server->MetricsPort(), "/metrics"),
-                            "forum_registry_unsent_bytes") >= kBound;
+        const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
+        return MetricSample(metrics,
+                            "grpc_server_started_total{grpc_type=\"unary\","
+                            "grpc_service=\"forumregistry.v1."
+                            "StatementService\",grpc_method=\"ListStatements"
+                            "\"}") >= 301 &&
+               MetricSample(metrics, "forum_registry_calls_running") == 0 &&
+               MetricSample(metrics, "forum_registry_calls_queued") == 0 &&
+               MetricSample(metrics, "forum_registry_unsent_bytes") >= kBound;
       },
-      absl::Seconds(30), "the unread answers to reach the bound",
+      absl::Seconds(30),
+      "the 300 calls answered and the unread answers at the bound",
       absl::Milliseconds(100)));
 
   // Meanwhile Gets answer within their deadline.
