@@ -612,7 +612,6 @@ class ChangeFeed::Watcher final
       std::abort();
     }
     phase_ = next;
-    if (Ended()) read_ = read_ == Read::kRunning ? read_ : Read::kIdle;
   }
 
   // A read failed: the client resumes elsewhere or later.

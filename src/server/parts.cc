@@ -355,10 +355,8 @@ std::vector<int> Ports::api() const {
 }
 
 std::vector<int> Ports::all() const {
-  std::vector<int> ports;
-  for (int port : {clients, edge, probe}) {
-    if (port > 0) ports.push_back(port);
-  }
+  std::vector<int> ports = api();
+  if (probe > 0) ports.push_back(probe);
   return ports;
 }
 

@@ -1,10 +1,8 @@
 #include "src/server/root.h"
 
-#include <algorithm>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "src/domain/resource_registry.h"
 #include "src/server/log.h"
 
 namespace forum_registry::server {
