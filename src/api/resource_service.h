@@ -59,16 +59,19 @@ using WriteObserver =
 
 // What a resource service stands on. The references must outlive it.
 struct ResourceServiceDeps {
-  // Calls run on `common.dispatcher`'s workers (api/dispatcher.h); reads
-  // (Get, List) go to `common.read_pool`.
+  // Calls run on `common.dispatcher`'s workers (api/dispatcher.h); Lists
+  // read `common.read_pool`, Gets it or the primary, whichever has the
+  // current revision (store/resource_store.h).
   const CommonDeps& common;
   // Where writes go: the primary's pool.
   store::ConnectionPool& pool;
   // Sizes a record and a List page may reach.
   const SizeLimits& limits;
-  // Decoded records Get reuses while they are current, by `revisions`
-  // (store/record_cache.h); null: none.
+  // Decoded records Get reuses while they are current (store/record_cache.h);
+  // null: none.
   store::RecordCache* cache = nullptr;
+  // The primary's current revision, which a Get's answer is never older
+  // than; null: every Get reads the primary.
   store::RevisionCheck* revisions = nullptr;
   // Told of every write (null: nobody).
   WriteObserver on_write = nullptr;

@@ -69,7 +69,7 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
            .pool = pools_.primary,
            .limits = limits_,
            .cache = cached() ? &record_cache_ : nullptr,
-           .revisions = cached() ? &revision_check_ : nullptr,
+           .revisions = &revision_check_,
            .on_write = LogWrite})),
       changes_({.common = common_, .feed = feed_, .limits = limits_}),
       search_(common_),
@@ -90,6 +90,7 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
   // edge's, which carry one client each (deploy/edge/haproxy.cfg); the
   // ports are known once bound.
   dispatcher_.set_ports(listeners_.ports().api());
+  if (listeners_.status().ok()) LogCallers(config);
   if (metrics_endpoint_.ok() && *metrics_endpoint_ != nullptr) {
     LogEvent(spdlog::level::info, "metrics_listening",
              {{"metrics_address", config.metrics_address},

@@ -290,7 +290,11 @@ struct ChangeListener::State {
 
   explicit State(const std::string& url)
       : connection(WithConnectionDefaults(url).value_or(url)),
-        receiver(connection) {}
+        receiver(connection) {
+    // Named in pg_stat_activity, for operators (and the tests that cut it).
+    connection.set_variable("application_name",
+                            connection.quote("forum-registry-listen"));
+  }
   pqxx::connection connection;
   Receiver receiver;
 };

@@ -124,11 +124,12 @@ struct WriteResult {
 
 class ResourceStore {
  public:
-  // Writes use `pool`; Get and List use `read_pool` (a replica's, or the
-  // same pool). `cache` holds decoded records to reuse (null: none); with
-  // `revisions` too, a Get is answered from `cache` when the feed has
-  // applied the current revision (record_cache.h); without, the cache only
-  // saves decoding.
+  // Writes use `pool`; List uses `read_pool` (a replica's, or the same
+  // pool). A Get is never older than the newest write acknowledged before
+  // it began: with `revisions` it learns the primary's current revision and
+  // answers from `cache` once the feed has applied it (record_cache.h), else
+  // from `read_pool` if that snapshot has it, else from `pool`; without
+  // `revisions` it reads `pool`. `cache` (null: none) also saves decoding.
   ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                 ResourceKind kind, RecordCache* cache = nullptr,
                 RevisionCheck* revisions = nullptr);
@@ -209,14 +210,14 @@ class ResourceStore {
   absl::Status ReadRow(const pqxx::row& row, google::protobuf::Message* out,
                        int64_t read_revision = 0);
 
-  // Get from memory once the cache has applied the current revision; false
-  // if it has not in time (the feed is behind or not following).
-  absl::StatusOr<bool> GetFromMemory(absl::string_view name,
-                                     google::protobuf::Message* out,
-                                     absl::Time deadline);
+  // Get from the database, as of `revision` or later: from the read pool if
+  // its snapshot has that revision, else from the primary.
+  absl::Status GetAtLeast(absl::string_view name,
+                          google::protobuf::Message* out, int64_t revision,
+                          absl::Time deadline);
 
-  // Get with the cache: the body is read (and decoded) only when its version
-  // is not the one cached.
+  // Get with the cache but no revision check: from the primary, the body
+  // read (and decoded) only when its version is not the one cached.
   absl::Status GetCached(absl::string_view name, google::protobuf::Message* out,
                          absl::Time deadline);
 
