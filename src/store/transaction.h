@@ -46,12 +46,30 @@ namespace forum_registry::store {
 // committed on the primary only, and PostgreSQL reports success with a
 // WARNING ("canceling wait for synchronous replication ... has already
 // committed locally, but might not have been replicated").
+//
+// That text is in the language of the session's lc_messages, which the
+// serving role cannot set, and its SQLSTATE is the generic 01000; what
+// names it in every language is where it comes from, the function
+// SyncRepWaitForLSN, which libpq adds to a notice's text (LOCATION) only
+// at verbose verbosity. So the watch makes the connection verbose for as
+// long as it lives (the COMMIT) and restores it after: errors keep their
+// usual text everywhere else. (errors.cc reads an error's SQLSTATE from its
+// field and our own message from its prefix, so a COMMIT's verbose error
+// text changes no status.)
 class ReplicaWaitWatch final : public pqxx::errorhandler {
  public:
   explicit ReplicaWaitWatch(pqxx::connection_base& connection)
-      : pqxx::errorhandler(connection) {}
+      : pqxx::errorhandler(connection),
+        connection_(connection),
+        verbosity_(connection.get_verbosity()) {
+    connection_.set_verbosity(pqxx::connection_base::verbose);
+  }
+  ~ReplicaWaitWatch() override { connection_.set_verbosity(verbosity_); }
+  ReplicaWaitWatch(const ReplicaWaitWatch&) = delete;
+  ReplicaWaitWatch& operator=(const ReplicaWaitWatch&) = delete;
+
   bool operator()(const char message[]) noexcept override {
-    if (std::strstr(message, "synchronous replication") != nullptr) {
+    if (std::strstr(message, "SyncRepWaitForLSN") != nullptr) {
       cut_short_ = true;
     }
     return true;  // still logged as before
@@ -59,6 +77,8 @@ class ReplicaWaitWatch final : public pqxx::errorhandler {
   bool cut_short() const { return cut_short_; }
 
  private:
+  pqxx::connection_base& connection_;
+  const pqxx::connection_base::error_verbosity verbosity_;
   bool cut_short_ = false;
 };
 

@@ -254,10 +254,33 @@ TEST(DatabaseCrash, NoAcknowledgedWriteLostNoneAppliedTwiceRetriesApplyOnce) {
 // not leave the COMMIT holding its worker past the deadline. Here no
 // replica answers (synchronous_standby_names names none that exists) until
 // the setting is lifted.
+//
+// PostgreSQL speaks German here (lc_messages, which script/bootstrap's
+// de_DE.UTF-8 locale allows): nothing may depend on the language of its
+// messages, not even the WARNING that tells a COMMIT was not replicated.
 TEST(SynchronousReplica, ACommitNoReplicaConfirmedIsNeverAcknowledged) {
   std::unique_ptr<PrivateCluster> cluster = PrivateCluster::Start();
   ASSERT_NE(cluster, nullptr);
   ASSERT_TRUE(cluster->Migrate());
+  {
+    pqxx::connection admin(cluster->url());
+    pqxx::nontransaction txn(admin);
+    txn.exec("ALTER SYSTEM SET lc_messages = 'de_DE.UTF-8'");
+    txn.exec("SELECT pg_reload_conf()");
+  }
+  WaitFor(
+      [&] {
+        pqxx::connection fresh(cluster->url());
+        pqxx::nontransaction read(fresh);
+        try {
+          read.exec("SELECT 1 / 0");
+        } catch (const pqxx::sql_error& e) {
+          return std::string(e.what()).find("Division durch Null") !=
+                 std::string::npos;
+        }
+        return false;
+      },
+      absl::Seconds(10), "PostgreSQL's messages in German");
   auto server = ServerProcess::Start(
       cluster->url(),
       {"--statement-timeout=1s", "--health-check-interval=200ms"});
@@ -303,6 +326,38 @@ TEST(SynchronousReplica, ACommitNoReplicaConfirmedIsNeverAcknowledged) {
           "the cut-off COMMIT to be counted", absl::Milliseconds(50));
   EXPECT_GE(unknown(), 1)
       << "the server counts the COMMIT it cut off as of unknown outcome";
+
+  // A cancel ends a COMMIT's wait for the replica: PostgreSQL commits on the
+  // primary only and answers success with a WARNING, in German here, which
+  // the server must recognise all the same.
+  const Write cancelled{.create = true,
+                        .name = "participants/cancelled-wait",
+                        .request_id = RandomUuid(),
+                        .display_name = "Its wait for a replica cancelled"};
+  // Every COMMIT waiting for the replica, until the write returns (the
+  // backends of the writes cut off above may still be waiting too).
+  std::atomic<bool> sent{false};
+  std::atomic<int> cancels{0};
+  std::thread canceller([&] {
+    pqxx::connection other(cluster->url());
+    while (!sent) {
+      pqxx::nontransaction cancel(other);
+      cancels += cancel
+                     .exec1(
+                         "SELECT count(*) FILTER (WHERE "
+                         "pg_cancel_backend(pid)) FROM pg_stat_activity "
+                         "WHERE wait_event = 'SyncRep'")[0]
+                     .as<int>();
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  status = Send(*stub, cancelled, absl::Seconds(20));
+  sent = true;
+  canceller.join();
+  EXPECT_GT(cancels.load(), 0);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNKNOWN) << Describe(status);
+  EXPECT_THAT(status.error_message(),
+              ::testing::HasSubstr("no replica confirmed it"));
   set_replica("");  // a commit needs no replica any more
   WaitFor(
       [&] {
