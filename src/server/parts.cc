@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -219,6 +220,49 @@ void PrepareDescriptors() {
   const int64_t open = static_cast<int64_t>(store::DescriptorNumbers().size());
   LogEvent(spdlog::level::info, "descriptors",
            {{"limit", limit}, {"open", open}});
+}
+
+void LogCallers(const ServeConfig& config) {
+  if (config.no_auth) {
+    LogEvent(
+        config.no_auth_beyond_loopback ? spdlog::level::warn
+                                       : spdlog::level::info,
+        "callers",
+        {{"summary", config.no_auth_beyond_loopback
+                         ? "every caller may do everything (--no-auth), beyond "
+                           "loopback (--no-auth-beyond-loopback)"
+                         : "every caller may do everything (--no-auth), on "
+                           "loopback only"},
+         {"anonymous", "everything"}});
+    return;
+  }
+  std::vector<std::string> known;
+  if (!config.jwt_public_keys.empty()) {
+    known.push_back(absl::StrCat("bearer tokens of issuer ", config.jwt_issuer,
+                                 " for audience ", config.jwt_audience,
+                                 ": the role their ", config.jwt_roles_claim,
+                                 " claim names"));
+  }
+  if (!config.tls_client_ca.empty()) {
+    known.push_back(absl::StrCat("client certificates of --tls-client-ca: ",
+                                 config.tls_client_role));
+  }
+  if (!config.edge_address.empty()) {
+    known.push_back(absl::StrCat(
+        "client certificates the edge verified, if it verifies any: ",
+        config.tls_client_role));
+  }
+  const char* anonymous = config.allow_anonymous_reads ? "read" : "nothing";
+  known.push_back(config.allow_anonymous_reads
+                      ? "callers without credentials: reads only"
+                      : "callers without credentials: nothing");
+  if (config.read_only) {
+    known.push_back("writes: nobody (--read-only)");
+  }
+  LogEvent(spdlog::level::info, "callers",
+           {{"summary", absl::StrJoin(known, "; ")},
+            {"anonymous", anonymous},
+            {"writes", config.read_only ? "nobody" : "by role"}});
 }
 
 absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(

@@ -50,6 +50,11 @@ void AwaitStopSignal(const sigset_t& stop_signals, absl::Duration drain_period,
 // defences list sockets through (store/descriptors.h), and logs both.
 void PrepareDescriptors();
 
+// Logs, once at start, which callers may do what under `config` (the
+// "callers" event): the first thing to read when a call is refused, or when
+// it should have been.
+void LogCallers(const ServeConfig& config);
+
 // Who may call what, from the flags (auth/authorizer.h); INVALID_ARGUMENT if
 // the JWT key files do not read.
 absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(

@@ -69,6 +69,7 @@ struct ServeConfig {
   bool allow_anonymous_reads = false;
   bool read_only = false;
   bool no_auth = false;
+  bool no_auth_beyond_loopback = false;
   std::string page_token_key_file;
 
   // TLS.

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "src/auth/roles.h"
+#include "src/domain/status_macros.h"
 
 namespace forum_registry::server {
 namespace {
@@ -398,11 +399,24 @@ const std::vector<Row>& Rows() {
         .default_value = "false",
         .group = kCallers,
         .help = "every caller may do everything, without credentials: local "
-                "development only; the server refuses to start with no way "
-                "to know callers (none of `--jwt-public-keys`, "
-                "`--tls-client-ca`, `--edge-address`, "
-                "`--allow-anonymous-reads`, `--no-auth`)"},
+                "development only. Refused with any other way to know "
+                "callers (`--jwt-*`, `--allow-anonymous-reads`, `--tls-*`) "
+                "and on a `--listen-address` that is not loopback or with "
+                "`--edge-address` (unless `--no-auth-beyond-loopback`). "
+                "Without it the server refuses "
+                "to start with no way to know callers (none of "
+                "`--jwt-public-keys`, `--tls-client-ca`, `--edge-address`, "
+                "`--allow-anonymous-reads`)"},
        &C::no_auth},
+      {{.name = "no-auth-beyond-loopback",
+        .type = kBool,
+        .default_value = "false",
+        .group = kCallers,
+        .help = "with `--no-auth`, listen on an address other machines "
+                "reach, or behind the edge (`--edge-address`): everybody who "
+                "reaches it may do everything (a sandbox on a private "
+                "network, never production)"},
+       &C::no_auth_beyond_loopback},
       {{.name = "page-token-key-file",
         .type = kPath,
         .group = kCallers,
@@ -471,6 +485,72 @@ ServeConfig DefaultServeConfig() {
   return config;
 }
 
+namespace {
+
+// --no-auth fails closed: it grants everything before any credential is
+// looked at, so with a way to know callers it would silently overrule it,
+// and beyond loopback it opens writes to a network.
+absl::Status ValidateNoAuth(const ServeConfig& config) {
+  if (!config.no_auth) {
+    if (config.no_auth_beyond_loopback) {
+      return absl::InvalidArgumentError(
+          "--no-auth-beyond-loopback goes with --no-auth only");
+    }
+    return absl::OkStatus();
+  }
+  const ServeConfig defaults = DefaultServeConfig();
+  constexpr char kIgnored[] =
+      "--no-auth lets every caller do everything without looking at "
+      "credentials, so it would be silently ignored";
+  constexpr char kReached[] =
+      "TLS is for a server other machines reach, and --no-auth would let "
+      "each of them do everything";
+  const struct {
+    const char* flag;
+    bool given;
+    const char* why;
+  } others[] = {
+      {"--jwt-public-keys", !config.jwt_public_keys.empty(), kIgnored},
+      {"--jwt-issuer", config.jwt_issuer != defaults.jwt_issuer, kIgnored},
+      {"--jwt-audience", config.jwt_audience != defaults.jwt_audience,
+       kIgnored},
+      {"--jwt-roles-claim", config.jwt_roles_claim != defaults.jwt_roles_claim,
+       kIgnored},
+      {"--allow-anonymous-reads", config.allow_anonymous_reads, kIgnored},
+      {"--tls-client-ca", !config.tls_client_ca.empty(), kIgnored},
+      {"--tls-client-role", config.tls_client_role != defaults.tls_client_role,
+       kIgnored},
+      {"--tls-cert", !config.tls_cert.empty(), kReached},
+      {"--tls-key", !config.tls_key.empty(), kReached},
+  };
+  for (const auto& other : others) {
+    if (!other.given) continue;
+    return absl::InvalidArgumentError(absl::StrCat("--no-auth cannot go with ",
+                                                   other.flag, ": ", other.why,
+                                                   "; drop one of the two"));
+  }
+  if (config.no_auth_beyond_loopback) return absl::OkStatus();
+  if (!config.listen_address.empty() &&
+      !IsLoopbackAddress(config.listen_address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--no-auth on --listen-address \"", config.listen_address,
+        "\", which is not loopback: everybody who reaches it could do "
+        "everything; listen on 127.0.0.1:PORT, [::1]:PORT or localhost:PORT, "
+        "or add --no-auth-beyond-loopback if that is what you mean"));
+  }
+  if (!config.edge_address.empty()) {
+    return absl::InvalidArgumentError(
+        "--no-auth with --edge-address: the edge is the door clients reach, "
+        "and this server cannot tell whether it listens beyond loopback "
+        "(deploy/edge listens on 0.0.0.0 by default); add "
+        "--no-auth-beyond-loopback if everybody who reaches the edge may do "
+        "everything");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status ValidateServeConfig(const ServeConfig& config) {
   const auto invalid = [](auto&&... parts) {
     return absl::InvalidArgumentError(absl::StrCat(parts...));
@@ -512,6 +592,7 @@ absl::Status ValidateServeConfig(const ServeConfig& config) {
     return invalid("--tls-client-role: \"", config.tls_client_role,
                    "\" is not reader, editor or admin");
   }
+  FR_RETURN_IF_ERROR(ValidateNoAuth(config));
   // Behind the edge, callers may be known by the certificates the edge
   // verifies (FORUM_REGISTRY_EDGE_TLS_CLIENT_CA), which the server cannot
   // see from here; without them every call is refused, never allowed.

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -64,7 +65,7 @@ TEST(ServeFlags, SetsTheFieldOfItsRowFromFlagsAndEnvironment) {
 TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
   ServeConfig config = DefaultServeConfig();
   config.database_url = "postgresql:///db";
-  config.no_auth = true;
+  config.allow_anonymous_reads = true;
   EXPECT_TRUE(ValidateServeConfig(config).ok());
 
   const auto message = [](const ServeConfig& c) {
@@ -90,8 +91,79 @@ TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
   bad_role.tls_client_role = "owner";
   EXPECT_THAT(message(bad_role), HasSubstr("--tls-client-role"));
   ServeConfig nobody = config;
-  nobody.no_auth = false;
+  nobody.allow_anonymous_reads = false;
   EXPECT_THAT(message(nobody), HasSubstr("no way to know callers"));
+}
+
+// --no-auth fails closed: beside any other way to know callers, or beyond
+// loopback without a second flag that says so, it is refused, naming both.
+TEST(ServeFlags, NoAuthGoesWithNoCredentialAndStaysOnLoopback) {
+  ServeConfig local = DefaultServeConfig();
+  local.database_url = "postgresql:///db";
+  local.no_auth = true;
+  local.listen_address = "127.0.0.1:50051";
+  EXPECT_TRUE(ValidateServeConfig(local).ok());
+  for (const char* address : {"[::1]:0", "localhost:7000"}) {
+    ServeConfig loopback = local;
+    loopback.listen_address = address;
+    EXPECT_TRUE(ValidateServeConfig(loopback).ok()) << address;
+  }
+  ServeConfig read_only = local;
+  read_only.read_only = true;
+  EXPECT_TRUE(ValidateServeConfig(read_only).ok());
+
+  const auto message = [](const ServeConfig& c) {
+    return std::string(ValidateServeConfig(c).message());
+  };
+  const std::pair<const char*, void (*)(ServeConfig&)> credentials[] = {
+      {"--jwt-public-keys", [](ServeConfig& c) { c.jwt_public_keys = "k"; }},
+      {"--jwt-issuer", [](ServeConfig& c) { c.jwt_issuer = "https://i"; }},
+      {"--jwt-audience", [](ServeConfig& c) { c.jwt_audience = "a"; }},
+      {"--jwt-roles-claim", [](ServeConfig& c) { c.jwt_roles_claim = "r"; }},
+      {"--allow-anonymous-reads",
+       [](ServeConfig& c) { c.allow_anonymous_reads = true; }},
+      {"--tls-cert",
+       [](ServeConfig& c) {
+         c.tls_cert = "/cert.pem";
+         c.tls_key = "/key.pem";
+       }},
+      {"--tls-client-ca",
+       [](ServeConfig& c) {
+         c.tls_cert = "/cert.pem";
+         c.tls_key = "/key.pem";
+         c.tls_client_ca = "/ca.pem";
+       }},
+      {"--tls-client-role",
+       [](ServeConfig& c) { c.tls_client_role = "editor"; }},
+  };
+  for (const auto& [flag, set] : credentials) {
+    ServeConfig both = local;
+    set(both);
+    EXPECT_THAT(message(both),
+                HasSubstr(absl::StrCat("--no-auth cannot go with ", flag)));
+  }
+
+  ServeConfig anywhere = local;
+  anywhere.listen_address = "0.0.0.0:50051";
+  EXPECT_THAT(message(anywhere),
+              HasSubstr("--no-auth on --listen-address \"0.0.0.0:50051\", "
+                        "which is not loopback"));
+  EXPECT_THAT(message(anywhere), HasSubstr("--no-auth-beyond-loopback"));
+  anywhere.no_auth_beyond_loopback = true;
+  EXPECT_TRUE(ValidateServeConfig(anywhere).ok());
+
+  ServeConfig behind_edge = local;
+  behind_edge.listen_address.clear();
+  behind_edge.edge_address = "127.0.0.1:50052";
+  EXPECT_THAT(message(behind_edge), HasSubstr("--no-auth with --edge-address"));
+  behind_edge.no_auth_beyond_loopback = true;
+  EXPECT_TRUE(ValidateServeConfig(behind_edge).ok());
+
+  ServeConfig stray = DefaultServeConfig();
+  stray.database_url = "postgresql:///db";
+  stray.allow_anonymous_reads = true;
+  stray.no_auth_beyond_loopback = true;
+  EXPECT_THAT(message(stray), HasSubstr("goes with --no-auth only"));
 }
 
 }  // namespace

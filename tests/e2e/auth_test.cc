@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/search.grpc.pb.h"
@@ -333,6 +334,88 @@ TEST(AuthFlags, TheServerRefusesToStartWithNoWayToKnowCallers) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_THAT(result.error, HasSubstr("--jwt-public-keys"));
   EXPECT_THAT(result.error, HasSubstr("--no-auth"));
+}
+
+// --no-auth fails closed (docs/security.md): every combination that would
+// let it overrule a way to know callers, or open writes beyond loopback, is
+// refused at start naming both flags, from the command line or the
+// environment alike; each allowed one starts and says who may do what.
+TEST(AuthFlags, NoAuthStartsAloneOnLoopbackOnly) {
+  struct Refused {
+    std::vector<std::string> flags;
+    std::string message;
+  };
+  const std::vector<Refused> refused = {
+      {{"--jwt-public-keys=/keys.pem"},
+       "--no-auth cannot go with --jwt-public-keys"},
+      {{"--jwt-issuer=https://issuer"},
+       "--no-auth cannot go with --jwt-issuer"},
+      {{"--jwt-audience=registry"}, "--no-auth cannot go with --jwt-audience"},
+      {{"--jwt-roles-claim=groups"},
+       "--no-auth cannot go with --jwt-roles-claim"},
+      {{"--allow-anonymous-reads"},
+       "--no-auth cannot go with --allow-anonymous-reads"},
+      {{"--tls-cert=/cert.pem", "--tls-key=/key.pem"},
+       "--no-auth cannot go with --tls-cert"},
+      {{"--tls-cert=/cert.pem", "--tls-key=/key.pem",
+        "--tls-client-ca=/ca.pem"},
+       "--no-auth cannot go with --tls-client-ca"},
+      {{"--tls-client-role=admin"},
+       "--no-auth cannot go with --tls-client-role"},
+      {{"--listen-address=0.0.0.0:0"},
+       "--no-auth on --listen-address \"0.0.0.0:0\", which is not loopback"},
+      {{"--listen-address=", "--edge-address=127.0.0.1:0"},
+       "--no-auth with --edge-address"},
+  };
+  for (const Refused& refusal : refused) {
+    std::vector<std::string> argv = {
+        forum_registry::testing::BinaryPath(), "serve",
+        "--database-url=postgresql:///nowhere", "--listen-address=127.0.0.1:0",
+        "--no-auth"};
+    argv.insert(argv.end(), refusal.flags.begin(), refusal.flags.end());
+    const auto result = forum_registry::testing::RunCommand(argv);
+    EXPECT_EQ(result.exit_code, 2) << absl::StrJoin(refusal.flags, " ");
+    EXPECT_THAT(result.error, HasSubstr(refusal.message))
+        << absl::StrJoin(refusal.flags, " ");
+  }
+  {
+    // A stray variable in a pod's environment is refused the same way.
+    const auto result = forum_registry::testing::RunCommand(
+        {"/usr/bin/env", "FORUM_REGISTRY_NO_AUTH=true",
+         "FORUM_REGISTRY_JWT_PUBLIC_KEYS=/keys.pem",
+         forum_registry::testing::BinaryPath(), "serve",
+         "--database-url=postgresql:///nowhere"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_THAT(result.error,
+                HasSubstr("--no-auth cannot go with --jwt-public-keys"));
+  }
+  {
+    const auto result = forum_registry::testing::RunCommand(
+        {forum_registry::testing::BinaryPath(), "serve",
+         "--database-url=postgresql:///nowhere", "--allow-anonymous-reads",
+         "--no-auth-beyond-loopback"});
+    EXPECT_EQ(result.exit_code, 2);
+    EXPECT_THAT(result.error, HasSubstr("goes with --no-auth only"));
+  }
+
+  auto db = TestDatabase::Create();
+  const auto starts = [&](const std::vector<std::string>& flags,
+                          const std::string& callers) {
+    auto server = ServerProcess::Start(db->url(), flags);
+    EXPECT_EQ(HealthStatus(server->Channel()), "SERVING")
+        << absl::StrJoin(flags, " ");
+    EXPECT_THAT(server->Output(), HasSubstr("\"event\":\"callers\""));
+    EXPECT_THAT(server->Output(), HasSubstr(callers)) << server->Output();
+  };
+  starts({"--no-auth"},
+         "every caller may do everything (--no-auth), on "
+         "loopback only");
+  starts({"--no-auth", "--read-only"}, "on loopback only");
+  starts(
+      {"--no-auth", "--listen-address=0.0.0.0:0", "--no-auth-beyond-loopback"},
+      "beyond loopback (--no-auth-beyond-loopback)");
+  starts({"--allow-anonymous-reads"},
+         "callers without credentials: reads only");
 }
 
 // `url` (postgresql:///db?host=...&user=...) as `role`.

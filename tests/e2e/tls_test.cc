@@ -80,7 +80,7 @@ class TlsTest : public ::testing::Test {
 
 TEST_F(TlsTest, ServesOverTlsAndNotInPlaintext) {
   std::vector<std::string> flags = TlsFlags();
-  flags.push_back("--no-auth");
+  flags.push_back("--allow-anonymous-reads");
   server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
                                  Credentials("ca.pem", false));
   EXPECT_EQ(HealthStatus(server_->Channel()), "SERVING");
@@ -97,7 +97,7 @@ TEST_F(TlsTest, ServesOverTlsAndNotInPlaintext) {
 // and nothing else.
 TEST_F(TlsTest, APlaintextProbePortServesHealthOnly) {
   std::vector<std::string> flags = TlsFlags();
-  flags.push_back("--no-auth");
+  flags.push_back("--allow-anonymous-reads");
   flags.push_back("--probe-address=127.0.0.1:0");
   server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
                                  Credentials("ca.pem", false));
@@ -180,7 +180,7 @@ TEST_F(TlsTest, MutualTlsRefusesAClientWithoutACertificateAndNamesOneWith) {
 TEST_F(TlsTest, RotatedCertificateFilesAreServedWithoutARestart) {
   MakeTlsFiles(dir_, "next");  // another CA, and a server certificate of it
   std::vector<std::string> flags = TlsFlags();
-  flags.push_back("--no-auth");
+  flags.push_back("--allow-anonymous-reads");
   server_ = ServerProcess::Start(db_->url(), flags, "SERVING",
                                  Credentials("ca.pem", false));
   const auto trusting_next = [&] {

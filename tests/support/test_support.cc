@@ -565,7 +565,16 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(
                flag == "--allow-anonymous-reads" || flag == "--no-auth" ||
                absl::StartsWith(flag, "--tls-client-ca");
       });
-  if (!sets_auth) argv.push_back("--no-auth");
+  if (!sets_auth) {
+    argv.push_back("--no-auth");
+    // Behind a test's edge, which listens on loopback too (EdgeProcess).
+    if (std::any_of(extra_flags.begin(), extra_flags.end(),
+                    [](const std::string& flag) {
+                      return absl::StartsWith(flag, "--edge-address");
+                    })) {
+      argv.push_back("--no-auth-beyond-loopback");
+    }
+  }
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
   server->pid_ = Spawn(argv, log_fd, [max_descriptors] {
     if (max_descriptors > 0) {
