@@ -313,6 +313,30 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "forum_registry_revision_checks_total ",
         sources.revisions->checks(), "\n");
   }
+  if (sources.jwt != nullptr) {
+    const auth::JwtVerifier::Stats jwt = sources.jwt->stats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_jwt_keys Public keys bearer tokens are "
+        "verified with (--jwt-public-keys).\n"
+        "# TYPE forum_registry_jwt_keys gauge\n"
+        "forum_registry_jwt_keys ",
+        jwt.keys,
+        "\n# HELP forum_registry_jwt_keys_skipped Keys of the JWK Sets held "
+        "that the server cannot verify with (another type, curve or alg), "
+        "each logged as jwt_key_skipped.\n"
+        "# TYPE forum_registry_jwt_keys_skipped gauge\n"
+        "forum_registry_jwt_keys_skipped ",
+        jwt.skipped,
+        "\n# HELP forum_registry_jwt_key_reloads_total Key files read again "
+        "because they changed: loaded, or failed (the previous keys kept, "
+        "logged as jwt_keys_reload_failed).\n"
+        "# TYPE forum_registry_jwt_key_reloads_total counter\n"
+        "forum_registry_jwt_key_reloads_total{result=\"loaded\"} ",
+        jwt.reloads,
+        "\nforum_registry_jwt_key_reloads_total{result=\"failed\"} ",
+        jwt.reload_failures, "\n");
+  }
   return out;
 }
 

@@ -29,6 +29,9 @@
 //   forum_registry_record_cache_records        records held
 //   forum_registry_record_cache_revision       the newest revision applied
 //   forum_registry_revision_checks_total       current-revision queries
+//   forum_registry_jwt_keys, _keys_skipped     keys tokens verify with, and
+//                                              keys of the files left out
+//   forum_registry_jwt_key_reloads_total{result} key files read again
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -45,6 +48,7 @@
 #include "grpcpp/support/status.h"
 #include "src/api/change_feed.h"
 #include "src/api/dispatcher.h"
+#include "src/auth/jwt_verifier.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -63,6 +67,8 @@ struct MetricSources {
   // The record cache and the revision checks.
   const store::RecordCache* cache = nullptr;
   const store::RevisionCheck* revisions = nullptr;
+  // The verifier of bearer tokens, for its keys.
+  const auth::JwtVerifier* jwt = nullptr;
 };
 
 // The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and
