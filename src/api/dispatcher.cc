@@ -46,6 +46,7 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor, public Job {
     return work(response_);
   }
   void Leave(grpc::Status status) override {
+    work_ = nullptr;  // and when it did not run, now too
     dispatcher_->Deliver(this, std::move(status));
   }
 

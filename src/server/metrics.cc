@@ -241,12 +241,13 @@ std::string Metrics::Render(const MetricSources& sources) const {
     const api::Dispatcher::Counts calls = sources.dispatcher->counts();
     absl::StrAppend(
         &out,
-        "# HELP forum_registry_calls_queued Unary calls waiting for a "
-        "worker.\n"
+        "# HELP forum_registry_calls_queued Unary calls (and watch starts) "
+        "waiting for a worker.\n"
         "# TYPE forum_registry_calls_queued gauge\n"
         "forum_registry_calls_queued ",
         calls.queued,
-        "\n# HELP forum_registry_calls_running Unary calls a worker runs.\n"
+        "\n# HELP forum_registry_calls_running Unary calls (and watch starts) "
+        "a worker runs.\n"
         "# TYPE forum_registry_calls_running gauge\n"
         "forum_registry_calls_running ",
         calls.running,
@@ -260,8 +261,8 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "# TYPE forum_registry_unsent_calls gauge\n"
         "forum_registry_unsent_calls ",
         calls.unsent_calls,
-        "\n# HELP forum_registry_calls_refused_total Unary calls refused "
-        "with RESOURCE_EXHAUSTED by admission.\n"
+        "\n# HELP forum_registry_calls_refused_total Unary calls (and watch "
+        "starts) refused with RESOURCE_EXHAUSTED by admission.\n"
         "# TYPE forum_registry_calls_refused_total counter\n"
         "forum_registry_calls_refused_total ",
         calls.refused,

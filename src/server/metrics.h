@@ -15,7 +15,8 @@
 //   forum_registry_db_pool_size{pool}          the most connections allowed
 //   forum_registry_db_errors_total{code}       database failures by status
 //   forum_registry_up                          1 while the process runs
-//   forum_registry_calls_queued, _running      unary calls (api/dispatcher.h)
+//   forum_registry_calls_queued, _running      unary calls and watch starts
+//                                              (api/dispatcher.h)
 //   forum_registry_unsent_bytes, _calls        answers clients have not taken
 //   forum_registry_calls_refused_total         refused by admission
 //   forum_registry_connections_cut_total{reason} closed as abusive
