@@ -28,13 +28,6 @@ constexpr int kPage = 500;
 // How long a worker's read may wait for a connection and run.
 constexpr absl::Duration kReadTimeout = absl::Seconds(30);
 
-// A watch refused before it began.
-class RefusedWatch final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
- public:
-  explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
-  void OnDone() override { delete this; }
-};
-
 absl::CivilDay UtcDay(const google::protobuf::Timestamp& time) {
   return absl::ToCivilDay(
       absl::FromUnixMicros(
@@ -140,6 +133,10 @@ struct ChangeFeed::Event {
 //              (and kStarting or kWaitingForFeed straight to kLive)
 //   any of these ──> kEnding ──> kFinishing ──> kDone
 //
+// Before kStarting reads anything, the watcher waits for its start
+// (awaiting_start_): the dispatcher admits it and authorizes its caller,
+// reading the call's context, so the call must not finish meanwhile; a
+// cancellation then ends it (kEnding) and Finish waits for Begin or Refuse.
 // Besides its phase, a watcher may have one write in flight (writing_) and
 // one database read (read_). It is deleted by the last of its holders to
 // let go (Release): gRPC until OnDone, a worker while it reads for it, and
@@ -177,16 +174,26 @@ class ChangeFeed::Watcher final
     std::string after_name;
   };
 
-  Watcher(ChangeFeed* feed, std::optional<domain::filter::Node> filter,
-          int64_t after_revision, bool initial_state, WatchOrigin origin,
-          grpc::ServerContextBase* context)
-      : feed_(feed),
-        filter_(std::move(filter)),
-        after_revision_(after_revision),
-        initial_state_(initial_state),
-        origin_(std::move(origin)),
-        context_(context),
-        resume_from_(after_revision) {}
+  Watcher(ChangeFeed* feed, grpc::ServerContextBase* context)
+      : feed_(feed), context_(context) {}
+
+  // What it watches, and for whom: set once, when its start has been
+  // admitted (before it reads or is fed anything), and not changed after.
+  void SetRequestLocked(std::optional<domain::filter::Node> filter,
+                        int64_t after_revision, bool initial_state,
+                        WatchOrigin origin)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    filter_ = std::move(filter);
+    after_revision_ = after_revision;
+    initial_state_ = initial_state;
+    origin_ = std::move(origin);
+    resume_from_ = after_revision;
+  }
+
+  // The start has been decided (Begin or Refuse): the call may end.
+  void StartDecidedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    awaiting_start_ = false;
+  }
 
   void OnWriteDone(bool ok) override {
     Step step;
@@ -307,7 +314,8 @@ class ChangeFeed::Watcher final
   // Picks the next step and marks it taken.
   Step NextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
     Step step;
-    if (writing_ || phase_ == Phase::kFinishing || phase_ == Phase::kDone) {
+    if (awaiting_start_ || writing_ || phase_ == Phase::kFinishing ||
+        phase_ == Phase::kDone) {
       return step;
     }
     if (!Ended() && !queue_.empty() &&
@@ -699,13 +707,17 @@ class ChangeFeed::Watcher final
   }
 
   ChangeFeed* const feed_;
-  const std::optional<domain::filter::Node> filter_;
-  const int64_t after_revision_;
-  const bool initial_state_;
-  const WatchOrigin origin_;
+  // Set once by SetRequestLocked, before the watcher reads or is fed
+  // (under the mutex, which every later reader took since), then only read.
+  std::optional<domain::filter::Node> filter_;
+  int64_t after_revision_ = 0;
+  bool initial_state_ = false;
+  WatchOrigin origin_;
   grpc::ServerContextBase* const context_;  // the call's, until OnDone
 
   Phase phase_ ABSL_GUARDED_BY(feed_->mu_) = Phase::kStarting;
+  // Until Begin or Refuse (PendingWatch): the call must not finish.
+  bool awaiting_start_ ABSL_GUARDED_BY(feed_->mu_) = true;
   Read read_ ABSL_GUARDED_BY(feed_->mu_) = Read::kIdle;
   bool writing_ ABSL_GUARDED_BY(feed_->mu_) = false;  // until OnWriteDone
   // gRPC's hold, until OnDone, and the others' (RetainLocked).
@@ -718,7 +730,7 @@ class ChangeFeed::Watcher final
   int64_t cursor_ ABSL_GUARDED_BY(feed_->mu_) = 0;
   int64_t enqueued_through_ ABSL_GUARDED_BY(feed_->mu_) = 0;
   int64_t initial_from_ ABSL_GUARDED_BY(feed_->mu_) = 0;
-  int64_t resume_from_ ABSL_GUARDED_BY(feed_->mu_);
+  int64_t resume_from_ ABSL_GUARDED_BY(feed_->mu_) = 0;
   // Initial state: the kind and the last name read, and its closing
   // bookmark.
   size_t kind_ ABSL_GUARDED_BY(feed_->mu_) = 0;
@@ -819,53 +831,69 @@ std::string ChangeFeed::PastBound(const WatchOrigin& origin) const {
   return "";
 }
 
-grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Watch(
-    const v1::WatchChangesRequest& request, const WatchOrigin& origin,
-    grpc::ServerContextBase* context) {
+ChangeFeed::PendingWatch ChangeFeed::Prepare(grpc::ServerContextBase* context) {
+  return PendingWatch(this, new Watcher(this, context));
+}
+
+grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::PendingWatch::reactor()
+    const {
+  return watcher_;
+}
+
+void ChangeFeed::PendingWatch::Refuse(grpc::Status status) const {
+  Watcher::Step step;
+  {
+    absl::MutexLock lock(&feed_->mu_);
+    watcher_->StartDecidedLocked();
+    watcher_->End(std::move(status));
+    step = watcher_->NextLocked();
+  }
+  watcher_->Perform(step);
+}
+
+void ChangeFeed::PendingWatch::Begin(const v1::WatchChangesRequest& request,
+                                     const WatchOrigin& origin) const {
   if (request.after_revision() < 0) {
-    return new RefusedWatch(
-        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                     "after_revision: must not be negative"));
+    return Refuse(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               "after_revision: must not be negative"));
   }
   if (request.initial_state() && request.after_revision() != 0) {
-    return new RefusedWatch(grpc::Status(
+    return Refuse(grpc::Status(
         grpc::StatusCode::INVALID_ARGUMENT,
         "after_revision: must be 0 with initial_state, which starts at the "
         "current revision"));
   }
   absl::StatusOr<std::optional<domain::filter::Node>> filter =
       domain::ParseChangeFilter(request.filter());
-  if (!filter.ok()) return new RefusedWatch(ToGrpcStatus(filter.status()));
+  if (!filter.ok()) return Refuse(ToGrpcStatus(filter.status()));
 
-  auto* watcher =
-      new Watcher(this, *std::move(filter), request.after_revision(),
-                  request.initial_state(), origin, context);
+  Watcher* const watcher = watcher_;
+  ChangeFeed* const feed = feed_;
   Watcher::Step step;
   {
-    absl::MutexLock lock(&mu_);
-    if (stopped_) {
+    absl::MutexLock lock(&feed->mu_);
+    watcher->StartDecidedLocked();
+    if (watcher->Ended()) {
+      // Cancelled while its start waited: it finishes now.
+    } else if (feed->stopped_) {
       watcher->End(grpc::Status(
           grpc::StatusCode::UNAVAILABLE,
           "the server is shutting down; watch on another replica"));
-    } else if (const std::string why = PastBound(origin); !why.empty()) {
-      ++refused_;
-      context->AddTrailingMetadata("grpc-retry-pushback-ms", "1000");
+    } else if (const std::string why = feed->PastBound(origin); !why.empty()) {
+      ++feed->refused_;
+      watcher->context()->AddTrailingMetadata("grpc-retry-pushback-ms", "1000");
       watcher->End(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                 absl::StrCat("too many watches: ", why)));
     } else {
-      watchers_.insert(watcher);
-      ++per_connection_[origin.connection];
-      ++per_caller_[origin.caller];
+      watcher->SetRequestLocked(*std::move(filter), request.after_revision(),
+                                request.initial_state(), origin);
+      feed->watchers_.insert(watcher);
+      ++feed->per_connection_[origin.connection];
+      ++feed->per_caller_[origin.caller];
     }
     step = watcher->NextLocked();
   }
   watcher->Perform(step);
-  return watcher;
-}
-
-grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeFeed::Refuse(
-    grpc::Status status) {
-  return new RefusedWatch(std::move(status));
 }
 
 ChangeFeed::Stats ChangeFeed::GetStats() const {

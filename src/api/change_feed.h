@@ -111,6 +111,8 @@ struct WatchOrigin {
 };
 
 class ChangeFeed {
+  class Watcher;  // one watch (change_feed.cc)
+
  public:
   // Reads the log and records for starting watchers from `primary`: the
   // primary, through connections of the feed's own.
@@ -126,17 +128,33 @@ class ChangeFeed {
   // on another replica, and refuses new ones. Returns at once.
   void Stop();
 
-  // The reactor for one WatchChanges call, writing encoded
-  // WatchChangesResponse messages; bad requests end at once with
-  // INVALID_ARGUMENT, a watch past a bound with RESOURCE_EXHAUSTED (and a
-  // retry pushback in `context`'s trailers).
-  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
-      const forumregistry::v1::WatchChangesRequest& request,
-      const WatchOrigin& origin, grpc::ServerContextBase* context);
+  // One WatchChanges call whose start waits: its reactor writes nothing,
+  // and the call does not end (a cancellation meanwhile is kept for
+  // later), until Begin or Refuse is called, once, from any thread. Until
+  // then the call's context is the caller's to read: the caller is
+  // authorized on a worker of the dispatcher, under admission
+  // (change_service.cc), while gRPC already holds the reactor.
+  class PendingWatch {
+   public:
+    // gRPC's reactor for the call, writing encoded WatchChangesResponse
+    // messages.
+    grpc::ServerWriteReactor<grpc::ByteBuffer>* reactor() const;
+    // Starts the watch of `request` from `origin`: a bad request ends at
+    // once with INVALID_ARGUMENT, a watch past a bound with
+    // RESOURCE_EXHAUSTED (and a retry pushback in the call's trailers).
+    void Begin(const forumregistry::v1::WatchChangesRequest& request,
+               const WatchOrigin& origin) const;
+    // Ends the call with `status` (not OK) instead.
+    void Refuse(grpc::Status status) const;
 
-  // A reactor that ends the call at once with `status`.
-  static grpc::ServerWriteReactor<grpc::ByteBuffer>* Refuse(
-      grpc::Status status);
+   private:
+    friend class ChangeFeed;
+    PendingWatch(ChangeFeed* feed, Watcher* watcher)
+        : feed_(feed), watcher_(watcher) {}
+    ChangeFeed* feed_;
+    Watcher* watcher_;
+  };
+  PendingWatch Prepare(grpc::ServerContextBase* context);
 
   struct Stats {
     int watchers = 0;        // open watches
@@ -149,7 +167,6 @@ class ChangeFeed {
   Stats GetStats() const;
 
  private:
-  class Watcher;
   struct Event;
 
   void FollowLog();

@@ -96,31 +96,45 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) {
-  const absl::StatusOr<auth::Caller> caller =
-      authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
-  if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
-  const std::string identity = caller->identity;
-  v1::WatchChangesRequest parsed;
-  if (!Dispatcher::Parse(*request, &parsed).ok()) {
-    return ChangeFeed::Refuse(grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        "the request is not a forumregistry.v1.WatchChangesRequest"));
-  }
-  // Admitted like every other call, though it holds no worker: a watch of
-  // the initial state reads pages, as a List does; one from a revision on
-  // costs little until changes come.
-  if (const std::string why = dispatcher_->AdmitStream(
-          parsed.initial_state() ? Dispatcher::Answer::kLarge
-                                 : Dispatcher::Answer::kSmall);
-      !why.empty()) {
-    context->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                 std::to_string(Dispatcher::kPushbackMs));
-    return ChangeFeed::Refuse(Dispatcher::Refusal(why));
-  }
-  return feed_->Watch(parsed,
-                      {.connection = context->peer(),
-                       .caller = auth::CallerKey(*context, identity)},
-                      context);
+  // gRPC's callback thread only hands the watch to the dispatcher: its
+  // start is admitted like every other call, and the caller's credentials
+  // are checked and the request read on a worker (a token's signature costs
+  // as much there as a unary call's), while gRPC holds the reactor, which
+  // writes nothing until then. The request and the context live until the
+  // reactor is done, which it cannot be before the start is decided.
+  const ChangeFeed::PendingWatch watch = feed_->Prepare(context);
+  dispatcher_->StartStream(
+      context, Dispatcher::Answer::kSmall,
+      [this, context, request, watch](grpc::Status admitted) {
+        if (!admitted.ok()) return watch.Refuse(std::move(admitted));
+        const absl::StatusOr<auth::Caller> caller = authorizer_->Authorize(
+            *context, "WatchChanges", auth::Verb::kWatch);
+        if (!caller.ok()) return watch.Refuse(ToGrpcStatus(caller.status()));
+        v1::WatchChangesRequest parsed;
+        if (!Dispatcher::Parse(*request, &parsed).ok()) {
+          return watch.Refuse(grpc::Status(
+              grpc::StatusCode::INVALID_ARGUMENT,
+              "the request is not a forumregistry.v1.WatchChangesRequest"));
+        }
+        // A watch of the initial state reads pages, as a List does: it is
+        // held to a List's bound on the answers waiting for their callers
+        // (one from a revision on costs little until changes come, and was
+        // admitted as a Get is).
+        if (parsed.initial_state()) {
+          if (const std::string why =
+                  dispatcher_->UnsentPast(Dispatcher::Answer::kLarge);
+              !why.empty()) {
+            context->AddTrailingMetadata(
+                "grpc-retry-pushback-ms",
+                std::to_string(Dispatcher::kPushbackMs));
+            return watch.Refuse(Dispatcher::Refusal(why));
+          }
+        }
+        watch.Begin(parsed,
+                    {.connection = context->peer(),
+                     .caller = auth::CallerKey(*context, caller->identity)});
+      });
+  return watch.reactor();
 }
 
 }  // namespace forum_registry::api

@@ -12,17 +12,43 @@
 
 namespace forum_registry::api {
 
-// One call: its reactor, and what the dispatcher keeps of it.
-class Dispatcher::Call final : public grpc::ServerUnaryReactor {
+// What the dispatcher queues and runs: a unary call, or a stream's start.
+class Dispatcher::Job {
+ public:
+  Job(grpc::CallbackServerContext* context, Answer answer)
+      : context_(context), answer_(answer), connection_(context->peer()) {}
+  virtual ~Job() = default;
+
+  // On a worker, admitted, neither cancelled nor late: the work.
+  virtual grpc::Status Run() = 0;
+  // The job leaves the dispatcher with `status` (the work's, or why it did
+  // not run); its place in flight, if it had one, is given back.
+  virtual void Leave(grpc::Status status) = 0;
+
+  grpc::CallbackServerContext* const context_;
+  const Answer answer_;
+  const std::string connection_;
+};
+
+// One unary call: its reactor, and what the dispatcher keeps of it.
+class Dispatcher::Call final : public grpc::ServerUnaryReactor, public Job {
  public:
   Call(Dispatcher* dispatcher, grpc::CallbackServerContext* context,
        Answer answer, grpc::ByteBuffer* response, Work work)
-      : dispatcher_(dispatcher),
-        context_(context),
-        answer_(answer),
+      : Job(context, answer),
+        dispatcher_(dispatcher),
         response_(response),
-        work_(std::move(work)),
-        connection_(context->peer()) {}
+        work_(std::move(work)) {}
+
+  grpc::Status Run() override {
+    // What the work captured goes when it returns, not at OnDone.
+    const Work work = std::move(work_);
+    return work(response_);
+  }
+  void Leave(grpc::Status status) override {
+    work_ = nullptr;  // and when it did not run, now too
+    dispatcher_->Deliver(this, std::move(status));
+  }
 
   void OnDone() override {
     dispatcher_->Done(this);
@@ -35,15 +61,33 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor {
   }
 
   Dispatcher* const dispatcher_;
-  grpc::CallbackServerContext* const context_;
-  const Answer answer_;
   grpc::ByteBuffer* const response_;
   Work work_;
-  const std::string connection_;
   // The bytes of the answer handed to gRPC, until OnDone.
   int64_t unsent_bytes_ = 0;
   bool counted_ = false;  // in unsent_bytes_ and unsent_calls_
   bool cancelled_at_start_ = false;
+};
+
+// A stream's start: `start_` is told, once, whether it runs.
+class Dispatcher::Stream final : public Job {
+ public:
+  Stream(grpc::CallbackServerContext* context, Answer answer, StreamStart start)
+      : Job(context, answer), start_(std::move(start)) {}
+
+  grpc::Status Run() override {
+    ran_ = true;
+    start_(grpc::Status::OK);
+    return grpc::Status::OK;
+  }
+  void Leave(grpc::Status status) override {
+    if (!ran_) start_(std::move(status));
+    delete this;
+  }
+
+ private:
+  StreamStart start_;
+  bool ran_ = false;
 };
 
 grpc::Status Dispatcher::Refusal(const std::string& why) {
@@ -102,11 +146,25 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
   return call;
 }
 
-void Dispatcher::CountCancel(Call* call) {
+void Dispatcher::StartStream(grpc::CallbackServerContext* context,
+                             Answer answer, StreamStart start) {
+  auto* stream = new Stream(context, answer, std::move(start));
+  if (context->IsCancelled()) {
+    CountCancel(stream);
+    stream->Leave(grpc::Status(grpc::StatusCode::CANCELLED,
+                               "the call was cancelled before it ran"));
+    return;
+  }
+  if (const std::string why = Admit(stream); !why.empty()) {
+    stream->Leave(Refuse(stream, why));
+  }
+}
+
+void Dispatcher::CountCancel(Job* job) {
   // Only the client's own cancellations count against its connection, not
   // a deadline that passed.
-  if (call->context_->deadline() > std::chrono::system_clock::now()) {
-    cutter_.Cancelled(call->connection_, absl::Now());
+  if (job->context_->deadline() > std::chrono::system_clock::now()) {
+    cutter_.Cancelled(job->connection_, absl::Now());
   }
 }
 
@@ -128,15 +186,15 @@ std::string Dispatcher::UnsentPast(Answer answer) const {
   return "";
 }
 
-grpc::Status Dispatcher::Refuse(Call* call, const std::string& why) {
+grpc::Status Dispatcher::Refuse(Job* job, const std::string& why) {
   refused_.fetch_add(1, std::memory_order_relaxed);
-  call->context_->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                      std::to_string(kPushbackMs));
+  job->context_->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                     std::to_string(kPushbackMs));
   return Refusal(why);
 }
 
-std::string Dispatcher::Admit(Call* call) {
-  if (std::string past = UnsentPast(call->answer_); !past.empty()) {
+std::string Dispatcher::Admit(Job* job) {
+  if (std::string past = UnsentPast(job->answer_); !past.empty()) {
     return past;
   }
   absl::MutexLock lock(&mu_);
@@ -144,25 +202,13 @@ std::string Dispatcher::Admit(Call* call) {
   if (in_flight_ >= options_.max_in_flight) {
     return absl::StrCat(in_flight_, " calls are in flight");
   }
-  int& mine = per_connection_[call->connection_];
+  int& mine = per_connection_[job->connection_];
   if (mine >= options_.max_per_connection) {
     return absl::StrCat(mine, " calls of this connection are in flight");
   }
   ++mine;
   ++in_flight_;
-  (call->answer_ == Answer::kLarge ? large_ : small_).push_back(call);
-  return "";
-}
-
-std::string Dispatcher::AdmitStream(Answer answer) const {
-  if (std::string past = UnsentPast(answer); !past.empty()) {
-    return past;
-  }
-  absl::MutexLock lock(&mu_);
-  if (stopping_) return "it is shutting down";
-  if (in_flight_ >= options_.max_in_flight) {
-    return absl::StrCat(in_flight_, " calls are in flight");
-  }
+  (job->answer_ == Answer::kLarge ? large_ : small_).push_back(job);
   return "";
 }
 
@@ -174,15 +220,15 @@ bool Dispatcher::Ready() const {
 
 void Dispatcher::Run() {
   for (;;) {
-    Call* call = nullptr;
+    Job* job = nullptr;
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &Dispatcher::Ready));
       if (!small_.empty()) {
-        call = small_.front();
+        job = small_.front();
         small_.pop_front();
       } else if (!large_.empty() && running_large_ < max_running_large_) {
-        call = large_.front();
+        job = large_.front();
         large_.pop_front();
         ++running_large_;
       } else {
@@ -191,24 +237,24 @@ void Dispatcher::Run() {
     }
     running_.fetch_add(1, std::memory_order_relaxed);
     grpc::Status status;
-    if (call->context_->IsCancelled()) {
+    if (job->context_->IsCancelled()) {
       status = grpc::Status(grpc::StatusCode::CANCELLED,
                             "the call was cancelled before it ran");
-    } else if (call->context_->deadline() <= std::chrono::system_clock::now()) {
+    } else if (job->context_->deadline() <= std::chrono::system_clock::now()) {
       status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
                             "the deadline passed before the call ran");
-    } else if (std::string past = UnsentPast(call->answer_); !past.empty()) {
+    } else if (std::string past = UnsentPast(job->answer_); !past.empty()) {
       // Answers filled the bound while this call waited: it would only add
       // to them.
-      status = Refuse(call, past);
+      status = Refuse(job, past);
     } else {
       // The store reads the call's scope: a cancelled call's waits and
       // statements end (store/watchdog.h).
-      const store::CallScope scope = ScopeOf(call->context_);
+      const store::CallScope scope = ScopeOf(job->context_);
       // The synchronous server caught what a handler threw; so do we, or
       // the worker would end the process.
       try {
-        status = call->work_(call->response_);
+        status = job->Run();
       } catch (const std::exception& e) {
         status = grpc::Status(grpc::StatusCode::INTERNAL,
                               absl::StrCat("unexpected error: ", e.what()));
@@ -216,22 +262,23 @@ void Dispatcher::Run() {
         status = grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error");
       }
     }
-    call->work_ = nullptr;  // what it captured goes now, not at OnDone
     running_.fetch_sub(1, std::memory_order_relaxed);
-    Finish(call, std::move(status));
+    Release(job);
+    job->Leave(std::move(status));
   }
 }
 
-void Dispatcher::Finish(Call* call, grpc::Status status) {
-  {
-    absl::MutexLock lock(&mu_);
-    --in_flight_;
-    if (call->answer_ == Answer::kLarge) --running_large_;
-    auto it = per_connection_.find(call->connection_);
-    if (it != per_connection_.end() && --it->second == 0) {
-      per_connection_.erase(it);
-    }
+void Dispatcher::Release(Job* job) {
+  absl::MutexLock lock(&mu_);
+  --in_flight_;
+  if (job->answer_ == Answer::kLarge) --running_large_;
+  auto it = per_connection_.find(job->connection_);
+  if (it != per_connection_.end() && --it->second == 0) {
+    per_connection_.erase(it);
   }
+}
+
+void Dispatcher::Deliver(Call* call, grpc::Status status) {
   if (status.ok()) {
     const int64_t bytes = static_cast<int64_t>(call->response_->Length());
     const int64_t bound = options_.max_unsent_bytes;

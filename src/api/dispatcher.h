@@ -95,12 +95,22 @@ class Dispatcher {
                                   Answer answer, grpc::ByteBuffer* response,
                                   Work work);
 
-  // Streams (WatchChanges) run on no worker, but are admitted like every
-  // other call: why one that will answer `answer` (kLarge: it reads pages
-  // for itself) may not start now, or "" if it may: the server is
-  // stopping, the calls in flight are at their bound, or the answers
-  // waiting for their callers are past the bound for such a call.
-  std::string AdmitStream(Answer answer) const ABSL_LOCKS_EXCLUDED(mu_);
+  // How a stream's start is told it may begin: called once, on a worker
+  // with OK when the start is admitted and runs (it is then counted in
+  // flight, against its connection, until it returns), else with the
+  // status that refused it (on the calling thread or a worker): the server
+  // is stopping, the calls in flight are at their bound, the answers
+  // waiting for their callers are past the bound for such a call, the
+  // client cancelled, or the deadline passed. It must not throw.
+  using StreamStart = std::function<void(grpc::Status admitted)>;
+
+  // Streams (WatchChanges) run on no worker once started, but their start
+  // (the caller's credentials checked, the request looked at) is admitted
+  // and run like a unary call: `answer` kLarge for a stream that reads
+  // pages for itself. The stream's reactor must not finish before `start`
+  // has been called (it reads the call's context).
+  void StartStream(grpc::CallbackServerContext* context, Answer answer,
+                   StreamStart start) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Bytes a stream holds for a client that has not taken them yet (a
   // watch's pages and changes waiting to be written): counted with the
@@ -113,6 +123,11 @@ class Dispatcher {
   // Whether the answers waiting are past the bound: no page should be read
   // for a client now.
   bool UnsentPastBound() const { return !UnsentPast(Answer::kLarge).empty(); }
+
+  // Why a call that answers `answer` should not go on for the answers
+  // waiting for their callers (kLarge: at the bound; kSmall: at twice it),
+  // or "". A stream's start asks once it knows what the stream will read.
+  std::string UnsentPast(Answer answer) const;
 
   // How long a refused client is asked to wait (grpc-retry-pushback-ms).
   static constexpr int kPushbackMs = 100;
@@ -144,20 +159,23 @@ class Dispatcher {
                                 grpc::ByteBuffer* bytes);
 
  private:
-  class Call;
+  class Job;     // what is queued: a unary call, or a stream's start
+  class Call;    // a unary call (its reactor)
+  class Stream;  // a stream's start
 
-  // Admits `call` (queues it) or says why not.
-  std::string Admit(Call* call) ABSL_LOCKS_EXCLUDED(mu_);
-  // Why a call answering `answer` may not run for the answers waiting, or
-  // "".
-  std::string UnsentPast(Answer answer) const;
+  // Admits `job` (queues it) or says why not.
+  std::string Admit(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
   // Counts a refusal and asks the client to wait: the status to finish with.
-  grpc::Status Refuse(Call* call, const std::string& why);
+  grpc::Status Refuse(Job* job, const std::string& why);
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Counts a cancelled call against its connection (the cutter).
-  void CountCancel(Call* call);
+  void CountCancel(Job* job);
   void Run();  // one worker
-  void Finish(Call* call, grpc::Status status);
+  // An admitted job has run (or will not): its place given back.
+  void Release(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
+  // A unary call's answer, counted with the answers waiting, or refused if
+  // it would pass twice the bound.
+  void Deliver(Call* call, grpc::Status status);
   void Done(Call* call);  // from the call's OnDone
 
   const Options options_;
@@ -166,8 +184,8 @@ class Dispatcher {
   // Gets and writes, which are also taken from their queue first.
   const int max_running_large_;
   mutable absl::Mutex mu_;
-  std::deque<Call*> small_ ABSL_GUARDED_BY(mu_);
-  std::deque<Call*> large_ ABSL_GUARDED_BY(mu_);
+  std::deque<Job*> small_ ABSL_GUARDED_BY(mu_);
+  std::deque<Job*> large_ ABSL_GUARDED_BY(mu_);
   int running_large_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // queued or running
   absl::flat_hash_map<std::string, int> per_connection_ ABSL_GUARDED_BY(mu_);

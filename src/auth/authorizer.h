@@ -14,7 +14,8 @@
 //   a role too low         PERMISSION_DENIED, naming the role needed
 //   --no-auth              every caller may do everything (local use only)
 //
-// Thread-safe (immutable).
+// Thread-safe (immutable, but for the verifier's keys, which it replaces
+// whole when their files change).
 
 #include <memory>
 #include <string>
@@ -50,6 +51,9 @@ class Authorizer {
   // "CreateForum"), a call of `verb`.
   absl::StatusOr<Caller> Authorize(const grpc::ServerContextBase& context,
                                    absl::string_view method, Verb verb) const;
+
+  // The verifier of bearer tokens (its keys' stats), or null.
+  const JwtVerifier* jwt() const { return jwt_.get(); }
 
  private:
   absl::StatusOr<Caller> Identify(const grpc::ServerContextBase& context,

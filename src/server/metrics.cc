@@ -241,12 +241,13 @@ std::string Metrics::Render(const MetricSources& sources) const {
     const api::Dispatcher::Counts calls = sources.dispatcher->counts();
     absl::StrAppend(
         &out,
-        "# HELP forum_registry_calls_queued Unary calls waiting for a "
-        "worker.\n"
+        "# HELP forum_registry_calls_queued Unary calls (and watch starts) "
+        "waiting for a worker.\n"
         "# TYPE forum_registry_calls_queued gauge\n"
         "forum_registry_calls_queued ",
         calls.queued,
-        "\n# HELP forum_registry_calls_running Unary calls a worker runs.\n"
+        "\n# HELP forum_registry_calls_running Unary calls (and watch starts) "
+        "a worker runs.\n"
         "# TYPE forum_registry_calls_running gauge\n"
         "forum_registry_calls_running ",
         calls.running,
@@ -260,8 +261,8 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "# TYPE forum_registry_unsent_calls gauge\n"
         "forum_registry_unsent_calls ",
         calls.unsent_calls,
-        "\n# HELP forum_registry_calls_refused_total Unary calls refused "
-        "with RESOURCE_EXHAUSTED by admission.\n"
+        "\n# HELP forum_registry_calls_refused_total Unary calls (and watch "
+        "starts) refused with RESOURCE_EXHAUSTED by admission.\n"
         "# TYPE forum_registry_calls_refused_total counter\n"
         "forum_registry_calls_refused_total ",
         calls.refused,
@@ -312,6 +313,30 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "# TYPE forum_registry_revision_checks_total counter\n"
         "forum_registry_revision_checks_total ",
         sources.revisions->checks(), "\n");
+  }
+  if (sources.jwt != nullptr) {
+    const auth::JwtVerifier::Stats jwt = sources.jwt->stats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_jwt_keys Public keys bearer tokens are "
+        "verified with (--jwt-public-keys).\n"
+        "# TYPE forum_registry_jwt_keys gauge\n"
+        "forum_registry_jwt_keys ",
+        jwt.keys,
+        "\n# HELP forum_registry_jwt_keys_skipped Keys of the JWK Sets held "
+        "that the server cannot verify with (another type, curve or alg), "
+        "each logged as jwt_key_skipped.\n"
+        "# TYPE forum_registry_jwt_keys_skipped gauge\n"
+        "forum_registry_jwt_keys_skipped ",
+        jwt.skipped,
+        "\n# HELP forum_registry_jwt_key_reloads_total Key files read again "
+        "because they changed: loaded, or failed (the previous keys kept, "
+        "logged as jwt_keys_reload_failed).\n"
+        "# TYPE forum_registry_jwt_key_reloads_total counter\n"
+        "forum_registry_jwt_key_reloads_total{result=\"loaded\"} ",
+        jwt.reloads,
+        "\nforum_registry_jwt_key_reloads_total{result=\"failed\"} ",
+        jwt.reload_failures, "\n");
   }
   return out;
 }

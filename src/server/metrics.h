@@ -15,7 +15,8 @@
 //   forum_registry_db_pool_size{pool}          the most connections allowed
 //   forum_registry_db_errors_total{code}       database failures by status
 //   forum_registry_up                          1 while the process runs
-//   forum_registry_calls_queued, _running      unary calls (api/dispatcher.h)
+//   forum_registry_calls_queued, _running      unary calls and watch starts
+//                                              (api/dispatcher.h)
 //   forum_registry_unsent_bytes, _calls        answers clients have not taken
 //   forum_registry_calls_refused_total         refused by admission
 //   forum_registry_connections_cut_total{reason} closed as abusive
@@ -29,6 +30,9 @@
 //   forum_registry_record_cache_records        records held
 //   forum_registry_record_cache_revision       the newest revision applied
 //   forum_registry_revision_checks_total       current-revision queries
+//   forum_registry_jwt_keys, _keys_skipped     keys tokens verify with, and
+//                                              keys of the files left out
+//   forum_registry_jwt_key_reloads_total{result} key files read again
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -45,6 +49,7 @@
 #include "grpcpp/support/status.h"
 #include "src/api/change_feed.h"
 #include "src/api/dispatcher.h"
+#include "src/auth/jwt_verifier.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -63,6 +68,8 @@ struct MetricSources {
   // The record cache and the revision checks.
   const store::RecordCache* cache = nullptr;
   const store::RevisionCheck* revisions = nullptr;
+  // The verifier of bearer tokens, for its keys.
+  const auth::JwtVerifier* jwt = nullptr;
 };
 
 // The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and

@@ -265,6 +265,35 @@ void LogCallers(const ServeConfig& config) {
             {"writes", config.read_only ? "nobody" : "by role"}});
 }
 
+namespace {
+
+// Logs one read of a JWT key file: the keys it skipped (a warning each,
+// naming the key), and what it gave, or on a reload that failed why, with
+// the keys kept.
+void LogKeyFileRead(const auth::KeyFileRead& read) {
+  for (const auth::SkippedKey& key : read.skipped) {
+    LogEvent(spdlog::level::warn, "jwt_key_skipped",
+             {{"file", read.path},
+              {"key", static_cast<int64_t>(key.index)},
+              {"kid", key.kid},
+              {"kty", key.kty},
+              {"reason", key.reason}});
+  }
+  if (!read.status.ok()) {
+    LogEvent(spdlog::level::warn, "jwt_keys_reload_failed",
+             {{"file", read.path},
+              {"reason", std::string(read.status.message())},
+              {"keys_kept", static_cast<int64_t>(read.keys)}});
+    return;
+  }
+  LogEvent(spdlog::level::info, read.reload ? "jwt_keys_reloaded" : "jwt_keys",
+           {{"file", read.path},
+            {"keys", static_cast<int64_t>(read.keys)},
+            {"skipped", static_cast<int64_t>(read.skipped.size())}});
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
     const ServeConfig& config) {
   std::unique_ptr<auth::JwtVerifier> jwt;
@@ -275,7 +304,9 @@ absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
                  absl::StrSplit(config.jwt_public_keys, ',', absl::SkipEmpty()),
              .issuer = config.jwt_issuer,
              .audience = config.jwt_audience,
-             .roles_claim = config.jwt_roles_claim});
+             .roles_claim = config.jwt_roles_claim,
+             .refresh_interval = config.jwt_refresh_interval,
+             .on_read = LogKeyFileRead});
     if (!verifier.ok()) return verifier.status();
     jwt = *std::move(verifier);
   }

@@ -56,7 +56,9 @@ void PrepareDescriptors();
 void LogCallers(const ServeConfig& config);
 
 // Who may call what, from the flags (auth/authorizer.h); INVALID_ARGUMENT if
-// the JWT key files do not read.
+// the JWT key files do not read. The key files are read again every
+// --jwt-refresh-interval; each read is logged (keys skipped, reloads, and
+// reloads that failed and kept the previous keys).
 absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
     const ServeConfig& config);
 

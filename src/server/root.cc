@@ -122,7 +122,8 @@ MetricSources Root::Sources() const {
           .dispatcher = &dispatcher_,
           .heap_guard = &heap_guard_,
           .cache = &record_cache_,
-          .revisions = &revision_check_};
+          .revisions = &revision_check_,
+          .jwt = authorizer_->jwt()};
 }
 
 int Root::Run() {

@@ -66,6 +66,7 @@ struct ServeConfig {
   std::string jwt_issuer;
   std::string jwt_audience;
   std::string jwt_roles_claim;
+  absl::Duration jwt_refresh_interval;
   bool allow_anonymous_reads = false;
   bool read_only = false;
   bool no_auth = false;

@@ -360,8 +360,9 @@ const std::vector<Row>& Rows() {
         .type = kString,
         .group = kCallers,
         .help = "the keys that sign callers' bearer tokens: PEM public keys "
-                "or JWK Sets, comma-separated files (docs/security.md); a "
-                "token must verify with one of them"},
+                "or JWK Sets, comma-separated files (docs/security.md), "
+                "re-read every `--jwt-refresh-interval`; a token must verify "
+                "with one of them"},
        &C::jwt_public_keys},
       {{.name = "jwt-issuer",
         .type = kString,
@@ -380,6 +381,15 @@ const std::vector<Row>& Rows() {
         .help = "the claim holding the caller's roles (reader, editor, "
                 "admin), a dotted path such as `realm_access.roles`"},
        &C::jwt_roles_claim},
+      {{.name = "jwt-refresh-interval",
+        .type = kDuration,
+        .default_value = "1m",
+        .group = kCallers,
+        .help = "how often the `--jwt-public-keys` files are read again: "
+                "one that changed replaces its keys, or keeps them (with a "
+                "warning) if it does not read",
+        .min = "1s"},
+       &C::jwt_refresh_interval},
       {{.name = "allow-anonymous-reads",
         .type = kBool,
         .default_value = "false",
@@ -520,6 +530,10 @@ absl::Status ValidateNoAuth(const ServeConfig& config) {
       {"--tls-client-ca", !config.tls_client_ca.empty(), kIgnored},
       {"--tls-client-role", config.tls_client_role != defaults.tls_client_role,
        kIgnored},
+      {"--jwt-refresh-interval",
+       config.jwt_refresh_interval != defaults.jwt_refresh_interval, kIgnored},
+      {"--tls-refresh-interval",
+       config.tls_refresh_interval != defaults.tls_refresh_interval, kIgnored},
       {"--tls-cert", !config.tls_cert.empty(), kReached},
       {"--tls-key", !config.tls_key.empty(), kReached},
   };

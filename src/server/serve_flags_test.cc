@@ -135,6 +135,10 @@ TEST(ServeFlags, NoAuthGoesWithNoCredentialAndStaysOnLoopback) {
        }},
       {"--tls-client-role",
        [](ServeConfig& c) { c.tls_client_role = "editor"; }},
+      {"--jwt-refresh-interval",
+       [](ServeConfig& c) { c.jwt_refresh_interval = absl::Seconds(5); }},
+      {"--tls-refresh-interval",
+       [](ServeConfig& c) { c.tls_refresh_interval = absl::Seconds(5); }},
   };
   for (const auto& [flag, set] : credentials) {
     ServeConfig both = local;

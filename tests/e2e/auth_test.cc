@@ -1,13 +1,20 @@
 // Who may call what, through the real server: bearer tokens signed by a test
-// issuer (keys made by OpenSSL, tokens signed by libjwt), the role table,
+// issuer (keys made by OpenSSL, tokens signed by libjwt or, for headers
+// and claims libjwt would not write, by OpenSSL), the role table,
 // anonymous reads and --read-only. Every refused write is checked to have
 // written nothing.
 
 #include <libpq-fe.h>
+#include <stdlib.h>
 
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
 #include <memory>
+#include <pqxx/pqxx>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -24,14 +31,21 @@ namespace forum_registry {
 namespace {
 
 namespace v1 = ::forumregistry::v1;
+using ::forum_registry::auth::testing::ClaimsJson;
+using ::forum_registry::auth::testing::JwkOf;
 using ::forum_registry::auth::testing::KeyPair;
 using ::forum_registry::auth::testing::NewRsaKeyPair;
+using ::forum_registry::auth::testing::OkpJwk;
+using ::forum_registry::auth::testing::SignedJws;
 using ::forum_registry::auth::testing::SignedToken;
 using ::forum_registry::auth::testing::TokenSpec;
 using ::forum_registry::testing::Describe;
 using ::forum_registry::testing::HealthStatus;
+using ::forum_registry::testing::HttpGet;
+using ::forum_registry::testing::MetricSample;
 using ::forum_registry::testing::ServerProcess;
 using ::forum_registry::testing::TestDatabase;
+using ::forum_registry::testing::WaitFor;
 using ::forum_registry::testing::WriteTempFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -51,10 +65,12 @@ class AuthTest : public ::testing::Test {
     delete key_;
   }
 
-  void StartServer(std::vector<std::string> more_flags = {}) {
+  // A server trusting `keys` (the test key's PEM file unless told).
+  void StartServer(std::vector<std::string> more_flags = {},
+                   const std::string& keys = "") {
     db_ = TestDatabase::Create();
     std::vector<std::string> flags = {
-        absl::StrCat("--jwt-public-keys=", *key_file_),
+        absl::StrCat("--jwt-public-keys=", keys.empty() ? *key_file_ : keys),
         absl::StrCat("--jwt-issuer=", kIssuer),
         absl::StrCat("--jwt-audience=", kAudience)};
     flags.insert(flags.end(), more_flags.begin(), more_flags.end());
@@ -283,6 +299,153 @@ TEST_F(AuthTest, HealthAndTheChangeFeedFollowTheRules) {
   }
 }
 
+// A watch's token is checked under admission, as every call's is: while the
+// calls in flight are at their bound, a watch is refused as busy whatever
+// its token, and its token is checked once it is admitted.
+TEST_F(AuthTest, AWatchsTokenIsCheckedUnderAdmission) {
+  StartServer({"--max-rpcs-in-flight=3", "--record-cache-size=0"});
+  const std::string reader = absl::StrCat("Bearer ", Token(R"(["reader"])"));
+  const std::string stranger = absl::StrCat(
+      "Bearer ", SignedToken(TokenSpec(), NewRsaKeyPair().private_pem));
+  auto changes = v1::ChangeService::NewStub(server_->Channel());
+  // Ends once the first message came, or with the status.
+  const auto watch = [&](const std::string& authorization) {
+    auto context = Context(authorization);
+    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+    v1::WatchChangesRequest request;
+    auto stream = changes->WatchChanges(context.get(), request);
+    v1::WatchChangesResponse response;
+    if (stream->Read(&response)) {
+      context->TryCancel();
+      stream->Finish().IgnoreError();
+      return grpc::Status::OK;
+    }
+    return stream->Finish();
+  };
+  pqxx::connection locker(db_->url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE forums IN ACCESS EXCLUSIVE MODE");
+  std::vector<std::future<grpc::Status>> blocked;
+  for (int i = 0; i < 3; ++i) {
+    blocked.push_back(
+        std::async(std::launch::async, [&] { return Get(reader); }));
+  }
+  ASSERT_TRUE(WaitFor([&] { return db_->LockWaiters() == 3; },
+                      absl::Seconds(10), "three Gets waiting for the lock"));
+  for (const std::string& authorization : {stranger, reader}) {
+    const grpc::Status busy = watch(authorization);
+    EXPECT_EQ(busy.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << Describe(busy);
+    EXPECT_THAT(busy.error_message(), HasSubstr("calls are in flight"));
+  }
+  lock.abort();
+  for (auto& call : blocked) EXPECT_TRUE(call.get().ok());
+  const grpc::Status refused = watch(stranger);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(refused);
+  EXPECT_THAT(refused.error_message(), HasSubstr("matches none"));
+  const grpc::Status opened = watch(reader);
+  EXPECT_TRUE(opened.ok()) << Describe(opened);
+}
+
+// The identity provider rotates its keys: the JWK Set file is replaced
+// under the running server by a set with a new key (and an Ed25519 key,
+// which it skips). A token of the new key passes once the file is read
+// again, one of the old key no longer does; a file that then stops reading
+// keeps the keys. RFC 9068 access tokens (typ at+jwt) pass; an expiry
+// beyond 64 bits does not.
+TEST_F(AuthTest, KeysRotateUnderARunningServer) {
+  const KeyPair old_key = NewRsaKeyPair();
+  const KeyPair new_key = NewRsaKeyPair();
+  char dir_template[] = "/tmp/fr-jwks-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string keys = dir + "/jwks.json";
+  // Replaced as Kubernetes replaces a mounted ConfigMap: whole, at once.
+  const auto publish = [&](const std::string& text) {
+    std::ofstream(keys + ".next") << text;
+    std::filesystem::rename(keys + ".next", keys);
+  };
+  const auto set_of = [](const std::vector<std::string>& jwks) {
+    std::string set = "{\"keys\":[";
+    for (size_t i = 0; i < jwks.size(); ++i) {
+      absl::StrAppend(&set, i == 0 ? "" : ",", jwks[i]);
+    }
+    return absl::StrCat(set, "]}");
+  };
+  publish(set_of({OkpJwk("ed-1"), JwkOf(old_key.public_pem, "old")}));
+  StartServer({"--jwt-refresh-interval=1s"}, keys);
+  EXPECT_THAT(server_->Output(),
+              HasSubstr("\"event\":\"jwt_key_skipped\",\"file\":\"" + keys +
+                        "\",\"key\":1,\"kid\":\"ed-1\",\"kty\":\"OKP\""))
+      << "a key it cannot use is named, and the server starts";
+  const auto metric = [&](const std::string& series) {
+    return MetricSample(HttpGet(server_->MetricsPort(), "/metrics"), series);
+  };
+  EXPECT_EQ(metric("forum_registry_jwt_keys"), 1);
+  EXPECT_EQ(metric("forum_registry_jwt_keys_skipped"), 1);
+
+  TokenSpec spec;
+  spec.issuer = kIssuer;
+  spec.audience = kAudience;
+  spec.subject = "rotating";
+  spec.roles_json = R"(["editor"])";
+  const auto token = [&](const KeyPair& key, const std::string& kid) {
+    return absl::StrCat(
+        "Bearer ",
+        SignedJws(absl::StrCat(R"({"alg":"RS256","typ":"at+jwt","kid":")", kid,
+                               R"("})"),
+                  ClaimsJson(spec), key.private_pem));
+  };
+  const std::string old_token = token(old_key, "old");
+  const std::string new_token = token(new_key, "new");
+  EXPECT_TRUE(Get(old_token).ok()) << "an at+jwt token passes";
+  const grpc::Status early = Get(new_token);
+  EXPECT_EQ(early.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(early.error_message(),
+              HasSubstr("no configured key has its key id (kid) \"new\""));
+
+  publish(set_of({OkpJwk("ed-2"), JwkOf(new_key.public_pem, "new")}));
+  EXPECT_TRUE(WaitFor([&] { return Get(new_token).ok(); }, absl::Seconds(30),
+                      "a token of the new key to pass"));
+  const grpc::Status old_after = Get(old_token);
+  EXPECT_EQ(old_after.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(old_after);
+  EXPECT_THAT(old_after.error_message(), HasSubstr("(kid) \"old\""));
+  EXPECT_EQ(metric("forum_registry_jwt_key_reloads_total{result=\"loaded\"}"),
+            1);
+  EXPECT_THAT(server_->Output(), HasSubstr("\"kid\":\"ed-2\",\"kty\":\"OKP\""));
+
+  // A file that no longer reads: the keys it gave are kept, and it is said.
+  publish("{\"keys\": [");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return metric(
+                   "forum_registry_jwt_key_reloads_total{result=\"failed\"}") >=
+               1;
+      },
+      absl::Seconds(30), "the failed reload to be counted"));
+  EXPECT_THAT(server_->Output(),
+              HasSubstr("\"event\":\"jwt_keys_reload_failed\""));
+  EXPECT_TRUE(Get(new_token).ok()) << "the keys are kept";
+  const std::string before = db_->WriteState();
+  EXPECT_TRUE(Create(new_token).ok());
+  EXPECT_NE(db_->WriteState(), before);
+
+  // An expiry beyond 64 bits is refused, naming it, and writes nothing.
+  const std::string after_create = db_->WriteState();
+  std::string claims = ClaimsJson(spec);
+  claims.replace(claims.find("\"exp\":"), std::string::npos, "\"exp\":1e300}");
+  const grpc::Status far =
+      Create(absl::StrCat("Bearer ", SignedJws(R"({"alg":"RS256","kid":"new"})",
+                                               claims, new_key.private_pem)));
+  EXPECT_EQ(far.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+      << Describe(far);
+  EXPECT_THAT(far.error_message(),
+              HasSubstr("the expiry (exp) is out of range"));
+  EXPECT_EQ(db_->WriteState(), after_create);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(AuthTest, SearchAndLookupNeedAReader) {
   StartServer();
   auto search = v1::SearchService::NewStub(server_->Channel());
@@ -416,6 +579,24 @@ TEST(AuthFlags, NoAuthStartsAloneOnLoopbackOnly) {
       "beyond loopback (--no-auth-beyond-loopback)");
   starts({"--allow-anonymous-reads"},
          "callers without credentials: reads only");
+}
+
+// A JWK Set with no key the server can use stops its start (exit 2), saying
+// why of each key; one unusable key among usable ones does not.
+TEST(AuthFlags, AKeySetWithNoUsableKeyStopsTheStart) {
+  const std::string keys = WriteTempFile(
+      ".json", absl::StrCat("{\"keys\":[", OkpJwk("ed-only"), "]}"));
+  const auto result = forum_registry::testing::RunCommand(
+      {forum_registry::testing::BinaryPath(), "serve",
+       "--database-url=postgresql:///nowhere",
+       absl::StrCat("--jwt-public-keys=", keys), "--jwt-issuer=i",
+       "--jwt-audience=a"});
+  std::remove(keys.c_str());
+  EXPECT_EQ(result.exit_code, 2) << result.output << result.error;
+  const std::string said = result.output + result.error;
+  EXPECT_THAT(said, HasSubstr("--jwt-public-keys: " + keys));
+  EXPECT_THAT(said, HasSubstr("no signing key"));
+  EXPECT_THAT(said, HasSubstr("a key of type \\\"OKP\\\""));
 }
 
 // `url` (postgresql:///db?host=...&user=...) as `role`.

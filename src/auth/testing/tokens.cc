@@ -2,6 +2,7 @@
 
 #include <jwt.h>
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -69,7 +70,7 @@ KeyPair NewRsaKeyPair() { return PairOf(EVP_RSA_gen(2048)); }
 
 KeyPair NewEcKeyPair() { return PairOf(EVP_EC_gen("P-256")); }
 
-std::string JwksOf(const std::string& public_pem, const std::string& kid) {
+std::string JwkOf(const std::string& public_pem, const std::string& kid) {
   BIO* bio =
       BIO_new_mem_buf(public_pem.data(), static_cast<int>(public_pem.size()));
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
@@ -92,20 +93,32 @@ std::string JwksOf(const std::string& public_pem, const std::string& kid) {
     absl::WebSafeBase64Escape(bytes, &encoded);
     return encoded;
   };
+  const std::string id =
+      kid.empty() ? "" : absl::StrCat(R"("kid":")", kid, R"(",)");
   std::string jwk;
   if (EVP_PKEY_is_a(key, "RSA")) {
-    jwk = absl::StrCat(R"({"kty":"RSA","use":"sig","kid":")", kid, R"(","n":")",
+    jwk = absl::StrCat(R"({"kty":"RSA","use":"sig",)", id, R"("n":")",
                        field("n", 0), R"(","e":")", field("e", 0), R"("})");
   } else {
-    jwk =
-        absl::StrCat(R"({"kty":"EC","crv":"P-256","kid":")", kid, R"(","x":")",
-                     field("qx", 32), R"(","y":")", field("qy", 32), R"("})");
+    jwk = absl::StrCat(R"({"kty":"EC","crv":"P-256",)", id, R"("x":")",
+                       field("qx", 32), R"(","y":")", field("qy", 32), R"("})");
   }
   EVP_PKEY_free(key);
+  return jwk;
+}
+
+std::string JwksOf(const std::string& public_pem, const std::string& kid) {
   // An encryption key the verifier must skip, and the signing key.
   return absl::StrCat(
-      R"({"keys":[{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},)", jwk,
-      "]}");
+      R"({"keys":[{"kty":"RSA","use":"enc","n":"AQAB","e":"AQAB"},)",
+      JwkOf(public_pem, kid), "]}");
+}
+
+std::string OkpJwk(const std::string& kid) {
+  return absl::StrCat(R"({"kty":"OKP","crv":"Ed25519","use":"sig","kid":")",
+                      kid,
+                      R"(","alg":"EdDSA",)"
+                      R"("x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"})");
 }
 
 std::string SignedToken(const TokenSpec& spec, const std::string& private_pem) {
@@ -119,6 +132,71 @@ std::string EcSignedToken(const TokenSpec& spec,
 
 std::string HmacToken(const TokenSpec& spec, const std::string& secret) {
   return Sign(spec, JWT_ALG_HS256, secret);
+}
+
+std::string ClaimsJson(const TokenSpec& spec) {
+  std::string json = absl::StrCat(
+      R"({"iss":")", spec.issuer, R"(","aud":")", spec.audience, R"(","sub":")",
+      spec.subject, R"(",")", spec.roles_claim, R"(":)", spec.roles_json);
+  if (spec.with_expiry) {
+    absl::StrAppend(&json, R"(,"exp":)", absl::ToUnixSeconds(spec.expires));
+  }
+  if (spec.not_before != absl::InfinitePast()) {
+    absl::StrAppend(&json, R"(,"nbf":)", absl::ToUnixSeconds(spec.not_before));
+  }
+  return absl::StrCat(json, "}");
+}
+
+std::string SignedJws(const std::string& header_json,
+                      const std::string& claims_json,
+                      const std::string& private_pem) {
+  const auto encode = [](const std::string& bytes) {
+    std::string encoded;
+    absl::WebSafeBase64Escape(bytes, &encoded);
+    return encoded;
+  };
+  const std::string input =
+      absl::StrCat(encode(header_json), ".", encode(claims_json));
+  BIO* bio =
+      BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size()));
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  if (key == nullptr) throw std::runtime_error("PEM_read_bio_PrivateKey");
+  EVP_MD_CTX* context = EVP_MD_CTX_new();
+  size_t size = 0;
+  std::string signature;
+  if (EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(context, nullptr, &size,
+                     reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
+    throw std::runtime_error("EVP_DigestSign");
+  }
+  signature.resize(size);
+  if (EVP_DigestSign(context,
+                     reinterpret_cast<unsigned char*>(signature.data()), &size,
+                     reinterpret_cast<const unsigned char*>(input.data()),
+                     input.size()) != 1) {
+    throw std::runtime_error("EVP_DigestSign");
+  }
+  signature.resize(size);
+  EVP_MD_CTX_free(context);
+  if (EVP_PKEY_is_a(key, "EC")) {
+    // DER ECDSA-Sig-Value to JWS's R || S, 32 bytes each.
+    const unsigned char* der =
+        reinterpret_cast<const unsigned char*>(signature.data());
+    ECDSA_SIG* ecdsa =
+        d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size()));
+    if (ecdsa == nullptr) throw std::runtime_error("d2i_ECDSA_SIG");
+    std::string raw(64, '\0');
+    BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa),
+                 reinterpret_cast<unsigned char*>(raw.data()), 32);
+    BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa),
+                 reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
+    ECDSA_SIG_free(ecdsa);
+    signature = raw;
+  }
+  EVP_PKEY_free(key);
+  return absl::StrCat(input, ".", encode(signature));
 }
 
 }  // namespace forum_registry::auth::testing

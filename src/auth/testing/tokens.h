@@ -25,6 +25,14 @@ KeyPair NewEcKeyPair();
 // A JWK Set holding `public_pem` (RSA or EC), with key id `kid`.
 std::string JwksOf(const std::string& public_pem, const std::string& kid);
 
+// The JWK of `public_pem` (RSA or EC), with key id `kid` ("": none), for
+// sets of several keys: {"keys": [JwkOf(...), ...]}.
+std::string JwkOf(const std::string& public_pem, const std::string& kid);
+
+// An Ed25519 (OKP) public key as issuers publish it beside their RSA keys,
+// with key id `kid`: a key this server does not verify with.
+std::string OkpJwk(const std::string& kid);
+
 struct TokenSpec {
   std::string issuer = "https://issuer.test";
   std::string audience = "forum-registry";
@@ -47,6 +55,17 @@ std::string EcSignedToken(const TokenSpec& spec,
 
 // The JWT of `spec` signed HS256 with `secret` as the shared key.
 std::string HmacToken(const TokenSpec& spec, const std::string& secret);
+
+// The claims of `spec`, as JSON.
+std::string ClaimsJson(const TokenSpec& spec);
+
+// A token of exactly `header_json` and `claims_json`, signed with OpenSSL
+// directly by `private_pem`: RS256 with an RSA key, ES256 with a P-256 key
+// (the header must say so). For tokens libjwt would not make: another
+// typ, a kid, claims out of range.
+std::string SignedJws(const std::string& header_json,
+                      const std::string& claims_json,
+                      const std::string& private_pem);
 
 }  // namespace forum_registry::auth::testing
 
