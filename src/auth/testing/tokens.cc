@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace forum_registry::auth::testing {
@@ -66,9 +67,36 @@ KeyPair PairOf(EVP_PKEY* key) {
   return pair;
 }
 
-KeyPair NewRsaKeyPair() { return PairOf(EVP_RSA_gen(2048)); }
+namespace {
 
-KeyPair NewEcKeyPair() { return PairOf(EVP_EC_gen("P-256")); }
+// A new key pair of `type`, "RSA" or "RSA-PSS".
+KeyPair NewRsaKeyPairOf(const char* type, int bits, unsigned long exponent) {
+  EVP_PKEY_CTX* context = EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr);
+  BIGNUM* e = BN_new();
+  EVP_PKEY* key = nullptr;
+  if (context == nullptr || e == nullptr || BN_set_word(e, exponent) != 1 ||
+      EVP_PKEY_keygen_init(context) != 1 ||
+      EVP_PKEY_CTX_set_rsa_keygen_bits(context, bits) != 1 ||
+      EVP_PKEY_CTX_set1_rsa_keygen_pubexp(context, e) != 1 ||
+      EVP_PKEY_generate(context, &key) != 1) {
+    key = nullptr;
+  }
+  BN_free(e);
+  EVP_PKEY_CTX_free(context);
+  return PairOf(key);
+}
+
+}  // namespace
+
+KeyPair NewRsaKeyPair(int bits, unsigned long exponent) {
+  return NewRsaKeyPairOf("RSA", bits, exponent);
+}
+
+KeyPair NewRsaPssKeyPair() { return NewRsaKeyPairOf("RSA-PSS", 2048, 65537); }
+
+KeyPair NewEcKeyPair(const std::string& curve) {
+  return PairOf(EVP_EC_gen(curve.c_str()));
+}
 
 std::string JwkOf(const std::string& public_pem, const std::string& kid) {
   BIO* bio =
@@ -100,8 +128,11 @@ std::string JwkOf(const std::string& public_pem, const std::string& kid) {
     jwk = absl::StrCat(R"({"kty":"RSA","use":"sig",)", id, R"("n":")",
                        field("n", 0), R"(","e":")", field("e", 0), R"("})");
   } else {
-    jwk = absl::StrCat(R"({"kty":"EC","crv":"P-256",)", id, R"("x":")",
-                       field("qx", 32), R"(","y":")", field("qy", 32), R"("})");
+    const int bytes = (EVP_PKEY_get_bits(key) + 7) / 8;
+    const char* crv = bytes == 32 ? "P-256" : bytes == 48 ? "P-384" : "P-521";
+    jwk = absl::StrCat(R"({"kty":"EC","crv":")", crv, R"(",)", id, R"("x":")",
+                       field("qx", bytes), R"(","y":")", field("qy", bytes),
+                       R"("})");
   }
   EVP_PKEY_free(key);
   return jwk;
@@ -147,16 +178,34 @@ std::string ClaimsJson(const TokenSpec& spec) {
   return absl::StrCat(json, "}");
 }
 
+std::string Base64Url(const std::string& bytes) {
+  std::string encoded;
+  absl::WebSafeBase64Escape(bytes, &encoded);
+  return encoded;
+}
+
 std::string SignedJws(const std::string& header_json,
                       const std::string& claims_json,
-                      const std::string& private_pem) {
-  const auto encode = [](const std::string& bytes) {
-    std::string encoded;
-    absl::WebSafeBase64Escape(bytes, &encoded);
-    return encoded;
-  };
-  const std::string input =
-      absl::StrCat(encode(header_json), ".", encode(claims_json));
+                      const std::string& private_pem, EcdsaForm form) {
+  // The header's alg, read roughly: the tests write their headers.
+  std::string alg = "RS256";
+  const size_t at = header_json.find(R"("alg":")");
+  if (at != std::string::npos) {
+    const size_t start = at + 7;
+    alg = header_json.substr(start, header_json.find('"', start) - start);
+  }
+  return SignedParts(Base64Url(header_json), Base64Url(claims_json),
+                     private_pem, alg, form);
+}
+
+std::string SignedParts(const std::string& header_b64,
+                        const std::string& payload_b64,
+                        const std::string& private_pem, const std::string& alg,
+                        EcdsaForm form) {
+  const std::string input = absl::StrCat(header_b64, ".", payload_b64);
+  const EVP_MD* digest = absl::EndsWith(alg, "384")   ? EVP_sha384()
+                         : absl::EndsWith(alg, "512") ? EVP_sha512()
+                                                      : EVP_sha256();
   BIO* bio =
       BIO_new_mem_buf(private_pem.data(), static_cast<int>(private_pem.size()));
   EVP_PKEY* key = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
@@ -165,7 +214,7 @@ std::string SignedJws(const std::string& header_json,
   EVP_MD_CTX* context = EVP_MD_CTX_new();
   size_t size = 0;
   std::string signature;
-  if (EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr, key) != 1 ||
+  if (EVP_DigestSignInit(context, nullptr, digest, nullptr, key) != 1 ||
       EVP_DigestSign(context, nullptr, &size,
                      reinterpret_cast<const unsigned char*>(input.data()),
                      input.size()) != 1) {
@@ -180,23 +229,25 @@ std::string SignedJws(const std::string& header_json,
   }
   signature.resize(size);
   EVP_MD_CTX_free(context);
-  if (EVP_PKEY_is_a(key, "EC")) {
-    // DER ECDSA-Sig-Value to JWS's R || S, 32 bytes each.
+  if (EVP_PKEY_is_a(key, "EC") && form == EcdsaForm::kJws) {
+    // DER ECDSA-Sig-Value to JWS's R || S, each as long as the curve's
+    // order.
+    const int half = (EVP_PKEY_get_bits(key) + 7) / 8;
     const unsigned char* der =
         reinterpret_cast<const unsigned char*>(signature.data());
     ECDSA_SIG* ecdsa =
         d2i_ECDSA_SIG(nullptr, &der, static_cast<long>(signature.size()));
     if (ecdsa == nullptr) throw std::runtime_error("d2i_ECDSA_SIG");
-    std::string raw(64, '\0');
+    std::string raw(2 * half, '\0');
     BN_bn2binpad(ECDSA_SIG_get0_r(ecdsa),
-                 reinterpret_cast<unsigned char*>(raw.data()), 32);
+                 reinterpret_cast<unsigned char*>(raw.data()), half);
     BN_bn2binpad(ECDSA_SIG_get0_s(ecdsa),
-                 reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
+                 reinterpret_cast<unsigned char*>(raw.data()) + half, half);
     ECDSA_SIG_free(ecdsa);
     signature = raw;
   }
   EVP_PKEY_free(key);
-  return absl::StrCat(input, ".", encode(signature));
+  return absl::StrCat(input, ".", Base64Url(signature));
 }
 
 }  // namespace forum_registry::auth::testing
