@@ -2,6 +2,7 @@
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "src/auth/jose.h"
 
 namespace forum_registry::auth {
 namespace {
@@ -57,11 +59,45 @@ std::string Field(const Struct& key, const char* name) {
   return found == key.fields().end() ? "" : found->second.string_value();
 }
 
-// The base64url field `name`, decoded; empty if absent or malformed.
+// The base64url field `name`, decoded; empty if absent or malformed (not
+// strict base64url: Base64UrlDecode).
 std::string Bytes(const Struct& key, const char* name) {
   std::string out;
-  if (!absl::WebSafeBase64Unescape(Field(key, name), &out)) return "";
+  if (!Base64UrlDecode(Field(key, name), &out)) return "";
   return out;
+}
+
+// RFC 7518 §3.3: a key of 2048 bits at least; 8192 at most here (a longer
+// one costs every verification, and no issuer signs with one). The public
+// exponent odd and at least 65537: e = 1 verifies anything, a small e
+// invites the attacks on PKCS #1 v1.5 verifiers that parse loosely.
+absl::Status CheckRsaStrength(EVP_PKEY* key) {
+  constexpr int kFewestBits = 2048;
+  constexpr int kMostBits = 8192;
+  const int bits = EVP_PKEY_get_bits(key);
+  if (bits < kFewestBits || bits > kMostBits) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("an RSA key of ", bits, " bits (", kFewestBits, " to ",
+                     kMostBits, " bits are accepted, RFC 7518 3.3)"));
+  }
+  BIGNUM* raw = nullptr;
+  if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_RSA_E, &raw) != 1) {
+    return absl::InvalidArgumentError("an RSA key without a public exponent");
+  }
+  const Bignum exponent(raw);
+  if (!BN_is_odd(exponent.get()) || BN_num_bits(exponent.get()) < 17) {
+    // 65537 = 2^16 + 1 is the least odd number of 17 bits.
+    std::string shown = "(unprintable)";
+    if (char* decimal = BN_bn2dec(exponent.get()); decimal != nullptr) {
+      shown = decimal;
+      OPENSSL_free(decimal);
+    }
+    if (shown.size() > 24) shown = shown.substr(0, 24) + "...";
+    return absl::InvalidArgumentError(
+        absl::StrCat("an RSA key whose public exponent is ", shown,
+                     " (it must be odd and at least 65537)"));
+  }
+  return absl::OkStatus();
 }
 
 // The algorithms `key` may verify; INVALID_ARGUMENT for a key of another
@@ -69,8 +105,12 @@ std::string Bytes(const Struct& key, const char* name) {
 absl::StatusOr<std::vector<std::string>> AlgorithmsOf(EVP_PKEY* key) {
   // EVP_PKEY_is_a(key, "RSA") is false for an RSA-PSS key, which RS* must
   // not use.
-  if (EVP_PKEY_is_a(key, "RSA"))
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    if (absl::Status strong = CheckRsaStrength(key); !strong.ok()) {
+      return strong;
+    }
     return std::vector<std::string>(kAlgorithms, kAlgorithms + 3);
+  }
   if (EVP_PKEY_is_a(key, "EC")) {
     char group[64] = {0};
     size_t length = 0;
@@ -159,8 +199,46 @@ absl::StatusOr<std::shared_ptr<EVP_PKEY>> EcKey(const Struct& jwk) {
   return FromParams("EC", builder.get());
 }
 
+// Why a JWK is not for verifying signatures, if it is not: a member that
+// must be a string and is not, a "use" other than "sig" (an encryption
+// key), "key_ops" (RFC 7517 §4.3) without "verify".
+absl::Status CheckPurpose(const Struct& jwk) {
+  for (const char* name : {"use", "alg", "kid"}) {
+    const auto found = jwk.fields().find(name);
+    if (found != jwk.fields().end() && !found->second.has_string_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("its ", name, " is not a string"));
+    }
+  }
+  const std::string use = Field(jwk, "use");
+  if (!use.empty() && use != "sig") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("its use \"", absl::CHexEscape(use),
+                     "\" is not sig (an encryption key)"));
+  }
+  const auto ops = jwk.fields().find("key_ops");
+  if (ops == jwk.fields().end()) return absl::OkStatus();
+  bool verify = false;
+  if (ops->second.has_list_value()) {
+    for (const google::protobuf::Value& op :
+         ops->second.list_value().values()) {
+      if (!op.has_string_value()) {
+        verify = false;
+        break;
+      }
+      verify |= op.string_value() == "verify";
+    }
+  }
+  if (!verify) {
+    return absl::InvalidArgumentError(
+        "its key_ops is not an array of strings including \"verify\"");
+  }
+  return absl::OkStatus();
+}
+
 // One JWK as a key, or why it cannot be one.
 absl::StatusOr<PublicKey> JwkKey(const Struct& jwk) {
+  if (absl::Status purpose = CheckPurpose(jwk); !purpose.ok()) return purpose;
   const std::string kty = Field(jwk, "kty");
   const std::string crv = Field(jwk, "crv");
   const std::string alg = Field(jwk, "alg");
@@ -198,20 +276,84 @@ absl::StatusOr<PublicKey> JwkKey(const Struct& jwk) {
                    .key = *std::move(key)};
 }
 
+// INVALID_ARGUMENT saying that `contents` has no usable key, and why each
+// was skipped.
+absl::Status NoUsableKey(absl::string_view what,
+                         const KeyFileContents& contents) {
+  std::string why(what);
+  for (const SkippedKey& skipped : contents.skipped) {
+    absl::StrAppend(&why,
+                    skipped.index == contents.skipped[0].index ? " (" : "; ",
+                    "key ", skipped.index, ": ", skipped.reason);
+  }
+  if (!contents.skipped.empty()) absl::StrAppend(&why, ")");
+  return absl::InvalidArgumentError(why);
+}
+
+template <typename T>
+struct OpenSslFree {
+  void operator()(T* p) const { OPENSSL_free(p); }
+};
+
+// Every PEM block of `text`, in order: a PUBLIC KEY block is a key (old
+// and new keys concatenated while rotating), a block of another type is
+// skipped; a block OpenSSL cannot read makes the file unreadable.
 absl::StatusOr<KeyFileContents> ReadPem(const std::string& text) {
   Bio bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-  EVP_PKEY* raw = bio == nullptr ? nullptr
-                                 : PEM_read_bio_PUBKEY(bio.get(), nullptr,
-                                                       nullptr, nullptr);
-  if (raw == nullptr) {
+  if (bio == nullptr) {
     return absl::InvalidArgumentError("a PEM public key OpenSSL cannot read");
   }
-  std::shared_ptr<EVP_PKEY> key = Own(raw);
-  absl::StatusOr<std::vector<std::string>> algorithms = AlgorithmsOf(key.get());
-  if (!algorithms.ok()) return algorithms.status();
   KeyFileContents contents;
-  contents.keys.push_back(
-      {.algorithms = *std::move(algorithms), .key = std::move(key)});
+  for (int index = 1;; ++index) {
+    char* raw_name = nullptr;
+    char* raw_header = nullptr;
+    unsigned char* raw_data = nullptr;
+    long length = 0;
+    ERR_clear_error();
+    if (PEM_read_bio(bio.get(), &raw_name, &raw_header, &raw_data, &length) !=
+        1) {
+      const unsigned long error = ERR_peek_last_error();
+      if (index > 1 && ERR_GET_LIB(error) == ERR_LIB_PEM &&
+          ERR_GET_REASON(error) == PEM_R_NO_START_LINE) {
+        break;  // no block left
+      }
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a PEM public key OpenSSL cannot read (block ", index, ")"));
+    }
+    const std::unique_ptr<char, OpenSslFree<char>> name(raw_name);
+    const std::unique_ptr<char, OpenSslFree<char>> header(raw_header);
+    const std::unique_ptr<unsigned char, OpenSslFree<unsigned char>> data(
+        raw_data);
+    if (std::string(name.get()) != "PUBLIC KEY") {
+      contents.skipped.push_back(
+          {.index = index,
+           .reason = absl::StrCat("a PEM block of type ",
+                                  absl::CHexEscape(name.get()),
+                                  " (only PUBLIC KEY blocks are read)")});
+      continue;
+    }
+    const unsigned char* cursor = data.get();
+    EVP_PKEY* raw = d2i_PUBKEY(nullptr, &cursor, length);
+    if (raw == nullptr || cursor != data.get() + length) {
+      EVP_PKEY_free(raw);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a PEM public key OpenSSL cannot read (block ", index, ")"));
+    }
+    std::shared_ptr<EVP_PKEY> key = Own(raw);
+    absl::StatusOr<std::vector<std::string>> algorithms =
+        AlgorithmsOf(key.get());
+    if (!algorithms.ok()) {
+      const char* type = EVP_PKEY_get0_type_name(key.get());
+      contents.skipped.push_back(
+          {.index = index,
+           .kty = type == nullptr ? "" : type,
+           .reason = std::string(algorithms.status().message())});
+      continue;
+    }
+    contents.keys.push_back(
+        {.algorithms = *std::move(algorithms), .key = std::move(key)});
+  }
+  if (contents.keys.empty()) return NoUsableKey("no usable key", contents);
   return contents;
 }
 
@@ -230,8 +372,6 @@ absl::StatusOr<KeyFileContents> ReadJwkSet(const std::string& json) {
        keys->second.list_value().values()) {
     ++index;
     const Struct& jwk = value.struct_value();
-    const std::string use = Field(jwk, "use");
-    if (!use.empty() && use != "sig") continue;  // not a signing key
     absl::StatusOr<PublicKey> key =
         value.has_struct_value()
             ? JwkKey(jwk)
@@ -246,22 +386,14 @@ absl::StatusOr<KeyFileContents> ReadJwkSet(const std::string& json) {
            .reason = std::string(key.status().message())});
     }
   }
-  if (contents.keys.empty()) {
-    std::string why = "no signing key";
-    for (const SkippedKey& skipped : contents.skipped) {
-      absl::StrAppend(&why,
-                      skipped.index == contents.skipped[0].index ? " (" : "; ",
-                      "key ", skipped.index, ": ", skipped.reason);
-    }
-    if (!contents.skipped.empty()) absl::StrAppend(&why, ")");
-    return absl::InvalidArgumentError(why);
-  }
+  if (contents.keys.empty()) return NoUsableKey("no signing key", contents);
   return contents;
 }
 
 }  // namespace
 
 absl::StatusOr<KeyFileContents> ReadPublicKeys(const std::string& text) {
+  const OpenSslErrorScope errors;
   if (text.find("-----BEGIN PUBLIC KEY-----") != std::string::npos) {
     return ReadPem(text);
   }

@@ -1,15 +1,18 @@
 #include "src/auth/jwt_verifier.h"
 
+#include <fcntl.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
-#include <fstream>
+#include <cstring>
 #include <optional>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -19,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "src/auth/jose.h"
 
 namespace forum_registry::auth {
 namespace {
@@ -60,7 +64,7 @@ bool IsAcceptedType(absl::string_view typ) {
 // The base64url `part` of a token as a JSON object.
 bool DecodeObject(absl::string_view part, Struct* out) {
   std::string json;
-  if (!absl::WebSafeBase64Unescape(part, &json)) return false;
+  if (!Base64UrlDecode(part, &json)) return false;
   return google::protobuf::util::JsonStringToMessage(json, out).ok();
 }
 
@@ -192,22 +196,54 @@ Role HighestRole(const Value* claim) {
   return highest;
 }
 
-// The text of the file at `path`; NOT_FOUND if it cannot be read.
+// The text of the key file at `path`: a regular file (a symbolic link to
+// one, as Kubernetes mounts a ConfigMap's) of kKeyFileMostBytes at most;
+// INVALID_ARGUMENT naming the path and the rule otherwise. Opened without
+// blocking, so that a FIFO put in its place cannot hang the reload.
 absl::StatusOr<std::string> ReadText(const std::string& path) {
-  std::ifstream file(path);
-  std::stringstream text;
-  text << file.rdbuf();
-  if (!file) return absl::NotFoundError("cannot be read");
-  return text.str();
+  const int fd = open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        path, " is not a readable file (", std::strerror(errno), ")"));
+  }
+  struct stat status;
+  std::string text;
+  absl::Status result;
+  if (fstat(fd, &status) != 0 || !S_ISREG(status.st_mode)) {
+    result = absl::InvalidArgumentError(absl::StrCat(
+        path,
+        " is not a regular file (a directory, a device or a pipe is not "
+        "read as keys)"));
+  } else {
+    // Read to one byte past the limit: the file may grow after fstat.
+    char buffer[16384];
+    while (text.size() <= kKeyFileMostBytes) {
+      const ssize_t got = read(fd, buffer, sizeof(buffer));
+      if (got < 0 && errno == EINTR) continue;
+      if (got < 0) {
+        result = absl::InvalidArgumentError(absl::StrCat(
+            path, " is not a readable file (", std::strerror(errno), ")"));
+        break;
+      }
+      if (got == 0) break;
+      text.append(buffer, static_cast<size_t>(got));
+    }
+    if (result.ok() && text.size() > kKeyFileMostBytes) {
+      result = absl::InvalidArgumentError(
+          absl::StrCat(path, " is larger than ", kKeyFileMostBytes,
+                       " bytes (1 MiB), the most a key file may hold"));
+    }
+  }
+  close(fd);
+  if (!result.ok()) return result;
+  return text;
 }
 
-// The keys of the file at `path`, or why not.
-absl::StatusOr<KeyFileContents> ReadKeyFile(const std::string& path,
-                                            const std::string* text) {
-  if (text == nullptr) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a readable file"));
-  }
+// The keys of the file at `path` whose text was read as `text`, or why
+// not.
+absl::StatusOr<KeyFileContents> ReadKeyFile(
+    const std::string& path, const absl::StatusOr<std::string>& text) {
+  if (!text.ok()) return text.status();
   absl::StatusOr<KeyFileContents> contents = ReadPublicKeys(*text);
   if (!contents.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -258,8 +294,7 @@ absl::StatusOr<std::unique_ptr<JwtVerifier>> JwtVerifier::Create(
   std::vector<KeyFile> files;
   for (const std::string& path : options.public_key_files) {
     absl::StatusOr<std::string> text = ReadText(path);
-    absl::StatusOr<KeyFileContents> contents =
-        ReadKeyFile(path, text.ok() ? &*text : nullptr);
+    absl::StatusOr<KeyFileContents> contents = ReadKeyFile(path, text);
     if (!contents.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--jwt-public-keys: ", contents.status().message()));
@@ -283,8 +318,7 @@ void JwtVerifier::Reload() {
   for (KeyFile& file : files_) {
     absl::StatusOr<std::string> text = ReadText(file.path);
     if (text.ok() && *text == file.text) continue;
-    absl::StatusOr<KeyFileContents> contents =
-        ReadKeyFile(file.path, text.ok() ? &*text : nullptr);
+    absl::StatusOr<KeyFileContents> contents = ReadKeyFile(file.path, text);
     KeyFileRead read = {.path = file.path, .reload = true};
     if (!contents.ok()) {
       reload_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -330,6 +364,11 @@ JwtVerifier::Stats JwtVerifier::stats() const {
 
 absl::StatusOr<Claims> JwtVerifier::Verify(const std::string& token,
                                            absl::Time now) const {
+  const OpenSslErrorScope errors;  // SignatureVerifies leaves none behind
+  if (token.size() > kTokenMostBytes) {
+    return Refused(absl::StrCat("longer than ", kTokenMostBytes,
+                                " bytes, the most a token may have"));
+  }
   // header.payload.signature (RFC 7515 §7.1), the header read first, before
   // anything is verified, for its algorithm and key id.
   const std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
@@ -360,9 +399,13 @@ absl::StatusOr<Claims> JwtVerifier::Verify(const std::string& token,
         "it names critical header parameters (crit), and this server "
         "understands none");
   }
+  std::string payload;
+  if (!Base64UrlDecode(parts[1], &payload)) {
+    return Refused("not a well-formed JWT (its claims are not base64url)");
+  }
   std::string signature;
-  if (!absl::WebSafeBase64Unescape(parts[2], &signature) || signature.empty()) {
-    return Refused("not a well-formed JWT (no signature)");
+  if (!Base64UrlDecode(parts[2], &signature) || signature.empty()) {
+    return Refused("not a well-formed JWT (no signature, or not base64url)");
   }
 
   // The keys it may have been signed with (jwt_verifier.h).
@@ -388,22 +431,35 @@ absl::StatusOr<Claims> JwtVerifier::Verify(const std::string& token,
   const absl::string_view input(
       token.data(), parts[0].size() + 1 + parts[1].size());  // header.payload
   bool verified = false;
+  int tried = 0;
+  bool cut_short = false;  // a key it may be checked with left untried
   for (const PublicKey* key : candidates) {
     if (std::find(key->algorithms.begin(), key->algorithms.end(), *alg) ==
         key->algorithms.end()) {
       continue;  // a key of another type or curve than alg is for
     }
+    if (tried == kKeysTriedMost) {
+      cut_short = true;
+      break;
+    }
+    ++tried;
     if (SignatureVerifies(key->key.get(), *alg, input, signature)) {
       verified = true;
       break;
     }
+  }
+  if (!verified && cut_short) {
+    return Refused(absl::StrCat(
+        "the signature matches none of the first ", kKeysTriedMost,
+        " configured keys it may be checked with (the most tried for one "
+        "token; a key id (kid) names the key)"));
   }
   if (!verified) {
     return Refused("the signature matches none of the configured keys");
   }
 
   Struct claims;
-  if (!DecodeObject(parts[1], &claims)) {
+  if (!google::protobuf::util::JsonStringToMessage(payload, &claims).ok()) {
     return Refused("the claims are not a JSON object");
   }
   const Value* issuer = ClaimAt(claims, "iss");
@@ -416,6 +472,10 @@ absl::StatusOr<Claims> JwtVerifier::Verify(const std::string& token,
     audience_ok = audience->string_value() == options_.audience;
   } else if (audience != nullptr && audience->has_list_value()) {
     for (const Value& item : audience->list_value().values()) {
+      if (!item.has_string_value()) {
+        return Refused(
+            "the audience (aud) is not a string nor an array of strings");
+      }
       audience_ok |= item.string_value() == options_.audience;
     }
   }

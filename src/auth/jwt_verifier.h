@@ -12,7 +12,9 @@
 //     `crit` (no extension is understood);
 //   - the key: a token with a `kid` is checked against the keys with that
 //     kid, or, when no key has it, against the keys that have no kid (PEM
-//     files); a token without a kid against every key. Only a key whose
+//     files); a token without a kid against every key; in either case the
+//     signature is tried against kKeysTriedMost keys at most (in the order
+//     of the files and, within one, of its keys). Only a key whose
 //     type (and curve) is for the token's alg — RSA for RS*, P-256 for
 //     ES256, P-384 for ES384, P-521 for ES512 — and whose JWK `alg`, if
 //     any, is the token's, is tried;
@@ -26,7 +28,10 @@
 //   - the caller's role: the highest of the known role names found in the
 //     roles claim (a dotted path such as "realm_access.roles"; an array of
 //     strings, or one space-separated string).
-// An error names the check that failed, never the token.
+// A token is refused before it is parsed if longer than kTokenMostBytes;
+// its three parts must be strict base64url (no padding, no whitespace, the
+// one canonical spelling). An error names the check that failed, never the
+// token.
 //
 // The key files are read again every `refresh_interval`: a file that
 // changed replaces its keys if it reads, and keeps its previous keys if it
@@ -35,6 +40,7 @@
 // Thread-safe.
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +58,18 @@
 #include "src/auth/roles.h"
 
 namespace forum_registry::auth {
+
+// The most bytes a token may have: a longer one is refused before it is
+// split or decoded. Tokens of identity providers are 1 to 2 KiB; gRPC
+// bounds the whole of a call's metadata at 8 KiB by default.
+inline constexpr size_t kTokenMostBytes = 8 * 1024;
+// The most keys one token's signature is tried against (a token without a
+// kid, or whose kid falls back to the keys without one): each try is a
+// public-key operation a caller with a bad token makes the server pay.
+inline constexpr int kKeysTriedMost = 8;
+// The most bytes a key file may hold (a JWK Set of a hundred RSA keys is
+// under 100 KiB).
+inline constexpr size_t kKeyFileMostBytes = 1024 * 1024;
 
 // What one read of a key file found, for the log.
 struct KeyFileRead {
