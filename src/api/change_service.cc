@@ -88,9 +88,16 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
       dispatcher_, context, Dispatcher::Answer::kLarge, request, response,
       authorizer_, "ListChanges",
       [this, context](const v1::ListChangesRequest& in,
-                      v1::ListChangesResponse* out) {
-        return List(log_, page_token_key_, costly_lists_, max_page_bytes_,
-                    context, in, out);
+                      v1::ListChangesResponse* out,
+                      const auth::Caller& caller) {
+        absl::Status status = List(log_, page_token_key_, costly_lists_,
+                                   max_page_bytes_, context, in, out);
+        if (!caller.sees_actors) {
+          for (v1::Change& change : *out->mutable_changes()) {
+            HideActors(&change);
+          }
+        }
+        return status;
       });
 }
 
@@ -100,6 +107,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
       authorizer_->Authorize(*context, "WatchChanges", auth::Verb::kWatch);
   if (!caller.ok()) return ChangeFeed::Refuse(ToGrpcStatus(caller.status()));
   const std::string identity = caller->identity;
+  const bool sees_actors = caller->sees_actors;
   v1::WatchChangesRequest parsed;
   if (!Dispatcher::Parse(*request, &parsed).ok()) {
     return ChangeFeed::Refuse(grpc::Status(
@@ -119,7 +127,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
   }
   return feed_->Watch(parsed,
                       {.connection = context->peer(),
-                       .caller = auth::CallerKey(*context, identity)},
+                       .caller = auth::CallerKey(*context, identity),
+                       .sees_actors = sees_actors},
                       context);
 }
 

@@ -29,6 +29,12 @@
 //   forum_registry_record_cache_records        records held
 //   forum_registry_record_cache_revision       the newest revision applied
 //   forum_registry_revision_checks_total       current-revision queries
+//   forum_registry_changes_purged_total        retention (change_purger.h)
+//   forum_registry_request_ids_purged_total
+//   forum_registry_change_purge_batches_total{table}
+//   forum_registry_change_purge_failures_total
+//   forum_registry_change_purge_last_seconds   the last round's duration
+//   forum_registry_change_purge_last_success_timestamp_seconds
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -45,6 +51,7 @@
 #include "grpcpp/support/status.h"
 #include "src/api/change_feed.h"
 #include "src/api/dispatcher.h"
+#include "src/server/change_purger.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -63,6 +70,8 @@ struct MetricSources {
   // The record cache and the revision checks.
   const store::RecordCache* cache = nullptr;
   const store::RevisionCheck* revisions = nullptr;
+  // The retention purges.
+  const ChangePurger* purger = nullptr;
 };
 
 // The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and
