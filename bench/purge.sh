@@ -4,21 +4,24 @@
 # retention (2,000,000 by default) are purged in batches of BATCH
 # (--change-purge-batch) while one client thread Gets a forum and another
 # updates one, closed-loop (bench/grpc_load.cc). The same load runs on the
-# same server and database with no purge just before, and again once the
-# purge is done; the purge is held back meanwhile by holding its advisory
-# lock, which the server takes for each batch (a replica holding it), so
-# nothing but the purge differs.
+# same server and database with the purge paused, in alternation: ROUNDS
+# times SECONDS without, then SECONDS with, so that whatever else the
+# machine does hits both alike. The purge is paused by holding its advisory
+# lock from another session, as another replica running a batch would: the
+# server then skips its rounds. Once the rounds are done the purge runs to
+# the end, and how long that takes is measured too.
 #
-# Usage: bench/purge.sh [SECONDS] [BACKLOG] [BATCH]   (defaults 15, 2000000,
-#        5000)
-# Prints each run's line (rps, p50/p90/p99/max in microseconds), then the
-# ratios of Get and write p50 and p99 during the purge to those without,
-# and the purge's own count and duration from the server's metrics.
+# Usage: bench/purge.sh [SECONDS] [ROUNDS] [BACKLOG] [BATCH]
+#        (defaults 5, 3, 2000000, 5000)
+# Prints each run's line (rps, p50/p90/p99/max in microseconds), the mean
+# p50 and p99 of Gets and writes with and without the purge and their
+# ratios, and the purge's rate while the load ran and after.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-15}
-backlog=${2:-2000000}
-batch=${3:-5000}
+seconds=${1:-5}
+rounds=${2:-3}
+backlog=${3:-2000000}
+batch=${4:-5000}
 
 source bench/lib.sh
 bench_build forum-registry grpc_load
@@ -36,21 +39,25 @@ for ((lo = 1; lo <= backlog; lo += 250000)); do
            now() - interval '40 days' + i * interval '1 ms'
       FROM generate_series($lo, $hi) i"
 done
-bench_psql -c "VACUUM ANALYZE changes"
+bench_psql -c "VACUUM ANALYZE changes" -c "CHECKPOINT"
 echo "# $(date -u +%FT%TZ) $(nproc) cores; backlog of $(bench_psql -tAc 'SELECT count(*) FROM changes') changes loaded in $(($(date +%s) - start)) s"
 
 # The purge's lock ("fr-purge", store/change_log.cc: classid and objid are
-# its two halves), held by another session until that is ended: the server
-# skips every round meanwhile.
+# its two halves), held by a psql session of its own (the server's
+# connections have no application_name, so its batches' locks are not
+# counted).
 lock_key="x'66722d7075726765'::bigint"
-held="FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = x'66722d70'::int::oid AND objid = x'75726765'::int::oid"
-bench_psql -c "SELECT pg_advisory_lock($lock_key)" -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
-until [[ $(bench_psql -tAc "SELECT count(*) $held") -ge 1 ]]; do
-  sleep 0.1
-done
+held="FROM pg_locks l JOIN pg_stat_activity a USING (pid) WHERE l.locktype = 'advisory' AND l.granted AND l.classid = x'66722d70'::int::oid AND l.objid = x'75726765'::int::oid AND a.application_name = 'psql'"
+hold_lock() {
+  bench_psql -c "SELECT pg_advisory_lock($lock_key)" -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
+  until [[ $(bench_psql -tAc "SELECT count(*) $held") -ge 1 ]]; do
+    sleep 0.05
+  done
+}
 release_lock() {
   bench_psql -tAc "SELECT pg_terminate_backend(pid) $held" >/dev/null
 }
+hold_lock
 
 metrics_port=50159
 bench_serve 50153 --metrics-address "127.0.0.1:$metrics_port" \
@@ -60,47 +67,73 @@ port=50153
 metric() {
   curl -s "http://127.0.0.1:$metrics_port/metrics" | awk -v m="$1" '$1 == m { print $2 }'
 }
-
-# One Get thread and one write thread, at once, for $seconds; `label` goes
-# first on each line.
-run_load() {
-  local label=$1
-  "$load" "127.0.0.1:$port" get_forum 1 "$seconds" | sed "s/^/$label /" &
-  local gets=$!
-  "$load" "127.0.0.1:$port" update_forum 1 "$seconds" | sed "s/^/$label /"
-  wait "$gets"
+batches() {
+  metric 'forum_registry_change_purge_batches_total{table="changes"}'
+}
+old_changes() {
+  bench_psql -tAc "SELECT count(*) FROM changes WHERE change_time < now() - interval '720 hours'"
 }
 
-{
-  run_load before
-  release_lock
-  purge_start=$(date +%s.%N)
-  until [[ $(metric 'forum_registry_change_purge_batches_total{table="changes"}') -ge 1 ]]; do
-    sleep 0.05
-  done
-  run_load during
-  left=$(bench_psql -tAc 'SELECT count(*) FROM changes')
-  echo "# changes left when the load during the purge ended: $left"
-  until [[ $(bench_psql -tAc 'SELECT count(*) FROM changes') -le 1 ]] ||
-    [[ $(bench_psql -tAc "SELECT count(*) FROM changes WHERE change_time < now() - interval '720 hours'") -eq 0 ]]; do
-    sleep 0.5
-  done
-  purge_end=$(date +%s.%N)
-  run_load after
-} | tee "$pgdir/runs.txt"
+# One Get thread and one write thread, at once, for $seconds; `label` goes
+# first on each line, and the lines into runs.txt too.
+run_load() {
+  local label=$1
+  "$load" "127.0.0.1:$port" get_forum 1 "$seconds" | sed "s/^/$label /" >"$pgdir/gets.txt" &
+  local gets=$!
+  "$load" "127.0.0.1:$port" update_forum 1 "$seconds" | sed "s/^/$label /" >"$pgdir/writes.txt"
+  wait "$gets"
+  cat "$pgdir/gets.txt" "$pgdir/writes.txt" | tee -a "$pgdir/runs.txt"
+}
 
-echo "# purge: $(metric forum_registry_changes_purged_total) changes in $(metric 'forum_registry_change_purge_batches_total{table="changes"}') batches, $(awk -v a="$purge_start" -v b="$purge_end" 'BEGIN { printf "%.1f", b - a }') s (the round that ended last: $(metric forum_registry_change_purge_last_seconds) s), failures $(metric forum_registry_change_purge_failures_total)"
-awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); f[$1 " " $2, kv[1]] = kv[2] } }
+# The load with the purge running: from the first batch after the lock is
+# let go until the lock is held again (after the batch in flight).
+purged_during=0
+with_purge() {
+  local left now_left b
+  left=$(old_changes)
+  b=$(batches)
+  release_lock
+  until [[ $(batches) -gt $b ]]; do sleep 0.05; done
+  run_load with
+  hold_lock
+  now_left=$(old_changes)
+  purged_during=$((purged_during + left - now_left))
+  echo "# $((left - now_left)) changes purged in the ${seconds}s with load, $now_left old ones left"
+  if ((now_left == 0)); then
+    echo "# the backlog ran out: part of that window had no purge (use a larger BACKLOG or fewer ROUNDS)"
+  fi
+}
+# Rounds in alternating order (without-with, with-without, ...), so that
+# neither always follows the other.
+for ((r = 0; r < rounds; r++)); do
+  if ((r % 2 == 0)); then
+    run_load without
+    with_purge
+  else
+    with_purge
+    run_load without
+  fi
+done
+echo "# purge while the load ran: $purged_during changes in $rounds windows of ${seconds}s"
+
+# The rest, with no load.
+left=$(old_changes)
+before_batches=$(batches)
+release_lock
+start=$(date +%s.%N)
+until [[ $(old_changes) -eq 0 ]]; do sleep 0.2; done
+end=$(date +%s.%N)
+echo "# purge with no load: $left changes in $(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.1f", b - a }') s, $(($(batches) - before_batches)) batches; in all $(metric forum_registry_changes_purged_total) purged, failures $(metric forum_registry_change_purge_failures_total)"
+
+awk '{ for (i = 3; i <= NF; i++) { split($i, kv, "="); sum[$1, $2, kv[1]] += kv[2] } n[$1, $2]++ }
      END {
+       split("get_forum update_forum", cases, " ")
        for (c = 1; c <= 2; c++) {
-         k = c == 1 ? "get_forum" : "update_forum"
-         for (q = 1; q <= 2; q++) {
-           p = q == 1 ? "p50_us" : "p99_us"
-           base = (f["before " k, p] + f["after " k, p]) / 2
-           printf "ratio %s %s during/without purge: %.2fx (%d us vs %d us before, %d us after)\n",
-                  k, p, f["during " k, p] / base, f["during " k, p], f["before " k, p], f["after " k, p]
+         k = cases[c]
+         for (q = 1; q <= 3; q++) {
+           p = q == 1 ? "p50_us" : q == 2 ? "p99_us" : "rps"
+           w = sum["with", k, p] / n["with", k]; wo = sum["without", k, p] / n["without", k]
+           printf "mean %s %s: %.0f with the purge, %.0f without: %.2fx (n=%d)\n", k, p, w, wo, w / wo, n["with", k]
          }
-         printf "ratio %s rps during/without purge: %.2fx\n", k,
-                f["during " k, "rps"] / ((f["before " k, "rps"] + f["after " k, "rps"]) / 2)
        }
      }' "$pgdir/runs.txt"
