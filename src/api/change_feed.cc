@@ -88,6 +88,19 @@ Item ChangeItem(const v1::Change& change) {
           .revision = change.revision()};
 }
 
+bool HasActors(const v1::Change& change) {
+  return !change.actor().empty() || !change.request_id().empty();
+}
+
+}  // namespace
+
+void HideActors(v1::Change* change) {
+  change->clear_actor();
+  change->clear_request_id();
+}
+
+namespace {
+
 // The tail of a message: the fields that are not changes.
 grpc::Slice EncodeTail(int64_t revision, bool initial_state_end) {
   Response tail;
@@ -103,14 +116,28 @@ constexpr size_t kBatchBytes = 1 << 20;
 
 }  // namespace
 
-// A change, encoded once for every watcher, and what filters look at.
+// A change, encoded once for every watcher, and what filters look at. With
+// `hidden_too`, also encoded once without its actor and request id (if it
+// has either), for the watchers who may not see them (`change` loses them
+// then): a second encoding of the changes that have them, once each, not
+// one per watcher.
 struct ChangeFeed::Event {
-  explicit Event(const v1::Change& change)
+  Event(v1::Change& change, bool hidden_too)
       : revision(change.revision()),
         resource(change.resource()),
         operation(v1::ChangeOperation_Name(change.operation())),
         day(UtcDay(change.change_time())),
-        item(ChangeItem(change)) {}
+        item(ChangeItem(change)),
+        hidden(item) {
+    if (hidden_too && HasActors(change)) {
+      HideActors(&change);
+      hidden = ChangeItem(change);
+    }
+  }
+  // The encoding for a watcher who sees the actors or not.
+  const Item& For(bool sees_actors) const {
+    return sees_actors ? item : hidden;
+  }
   domain::ChangeFacts Facts() const {
     return {.resource = resource,
             .operation = operation,
@@ -123,6 +150,7 @@ struct ChangeFeed::Event {
   std::string operation;
   absl::CivilDay day;
   Item item;
+  Item hidden;  // without actor and request id; `item`'s bytes if it has none
 };
 
 // One WatchChanges call, as a state machine. Its phase says what it reads
@@ -466,7 +494,8 @@ class ChangeFeed::Watcher final
     std::vector<Item> matched;
     if (changes.ok()) {
       for (v1::Change& change : changes->changes) {
-        Event event(change);
+        if (!origin_.sees_actors) HideActors(&change);
+        Event event(change, /*hidden_too=*/false);
         if (Matches(event.Facts())) {
           matched.push_back(std::move(event.item));
           matched.back().owned = true;
@@ -524,7 +553,9 @@ class ChangeFeed::Watcher final
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
     for (const Event& event : events) {
       if (event.revision <= enqueued_through_) continue;
-      if (Matches(event.Facts())) queue_.push_back(event.item);
+      if (Matches(event.Facts())) {
+        queue_.push_back(event.For(origin_.sees_actors));
+      }
       enqueued_through_ = event.revision;
     }
     int64_t waiting_bytes = 0;
@@ -1079,7 +1110,7 @@ void ChangeFeed::FollowLog() {
       applied.reserve(batch->changes.size());
       for (v1::Change& change : batch->changes) {
         applied.push_back({change.resource(), change.revision()});
-        events.emplace_back(change);
+        events.emplace_back(change, /*hidden_too=*/true);
       }
       head = events.back().revision;
       // The cache first: a read told of `head` may then answer from it.

@@ -108,6 +108,9 @@ struct ChangeFeedOptions {
 struct WatchOrigin {
   std::string connection;  // gRPC's peer: the HTTP/2 connection
   std::string caller;      // who asks (auth/edge.h CallerKey)
+  // Whether the caller sees Change.actor and Change.request_id
+  // (auth::Caller::sees_actors); cleared for it otherwise.
+  bool sees_actors = true;
 };
 
 class ChangeFeed {
@@ -214,6 +217,10 @@ class ChangeFeed {
   std::thread follower_;
   std::vector<std::thread> workers_;
 };
+
+// Clears who made `change` and its request id, for a caller who may not
+// see them (auth::Caller::sees_actors): ListChanges and WatchChanges alike.
+void HideActors(forumregistry::v1::Change* change);
 
 }  // namespace forum_registry::api
 

@@ -88,9 +88,16 @@ grpc::ServerUnaryReactor* ChangeService::ListChanges(
       dispatcher_, context, Dispatcher::Answer::kLarge, request, response,
       authorizer_, "ListChanges",
       [this, context](const v1::ListChangesRequest& in,
-                      v1::ListChangesResponse* out) {
-        return List(log_, page_token_key_, costly_lists_, max_page_bytes_,
-                    context, in, out);
+                      v1::ListChangesResponse* out,
+                      const auth::Caller& caller) {
+        absl::Status status = List(log_, page_token_key_, costly_lists_,
+                                   max_page_bytes_, context, in, out);
+        if (!caller.sees_actors) {
+          for (v1::Change& change : *out->mutable_changes()) {
+            HideActors(&change);
+          }
+        }
+        return status;
       });
 }
 
@@ -132,7 +139,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
         }
         watch.Begin(parsed,
                     {.connection = context->peer(),
-                     .caller = auth::CallerKey(*context, caller->identity)});
+                     .caller = auth::CallerKey(*context, caller->identity),
+                     .sees_actors = caller->sees_actors});
       });
   return watch.reactor();
 }

@@ -101,6 +101,7 @@ absl::StatusOr<Caller> Authorizer::Authorize(
   if (!has_credentials) {
     if (options_.allow_anonymous_reads && needed == Role::kReader) {
       caller->role = Role::kReader;
+      caller->sees_actors = options_.show_actors_to_anonymous;
       return caller;
     }
     return absl::UnauthenticatedError(

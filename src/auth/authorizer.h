@@ -5,7 +5,10 @@
 // asks (roles.h has the table). Callers are known by a bearer token in the
 // `authorization` metadata (jwt_verifier.h), else by the client certificate
 // the TLS handshake verified (its SPIFFE id, URI or DNS name, with the
-// configured role); a caller with neither is anonymous.
+// configured role); a caller with neither is anonymous. Who made each
+// change and its request id (Change.actor, Change.request_id) are for
+// callers with credentials: an anonymous reader gets them cleared unless
+// --show-actors-to-anonymous (Caller::sees_actors).
 //
 //   --read-only            every write: FAILED_PRECONDITION, whoever asks
 //   no credentials         UNAUTHENTICATED, unless the call is a read and
@@ -31,6 +34,8 @@ namespace forum_registry::auth {
 struct AuthOptions {
   bool no_auth = false;
   bool allow_anonymous_reads = false;
+  // Anonymous readers see Change.actor and Change.request_id too.
+  bool show_actors_to_anonymous = false;
   bool read_only = false;
   // The role of a caller known by a verified client certificate (mutual
   // TLS, --tls-client-ca): "reader", "editor" or "admin".
@@ -40,6 +45,10 @@ struct AuthOptions {
 struct Caller {
   std::string identity;  // the token's sub, or "anonymous"
   Role role = Role::kNone;
+  // May see who made each change and its request id: false for a caller
+  // admitted without credentials by --allow-anonymous-reads, unless
+  // --show-actors-to-anonymous; true for every other (and under --no-auth).
+  bool sees_actors = true;
 };
 
 class Authorizer {

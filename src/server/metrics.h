@@ -33,6 +33,12 @@
 //   forum_registry_jwt_keys, _keys_skipped     keys tokens verify with, and
 //                                              keys of the files left out
 //   forum_registry_jwt_key_reloads_total{result} key files read again
+//   forum_registry_changes_purged_total        retention (change_purger.h)
+//   forum_registry_request_ids_purged_total
+//   forum_registry_change_purge_batches_total{table}
+//   forum_registry_change_purge_failures_total
+//   forum_registry_change_purge_last_seconds   the last round's duration
+//   forum_registry_change_purge_last_success_timestamp_seconds
 //
 // No C++ Prometheus client is packaged for Debian 12, and the format is a
 // few lines of text, so this writes it directly. Thread-safe.
@@ -50,6 +56,7 @@
 #include "src/api/change_feed.h"
 #include "src/api/dispatcher.h"
 #include "src/auth/jwt_verifier.h"
+#include "src/server/change_purger.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -70,6 +77,8 @@ struct MetricSources {
   const store::RevisionCheck* revisions = nullptr;
   // The verifier of bearer tokens, for its keys.
   const auth::JwtVerifier* jwt = nullptr;
+  // The retention purges.
+  const ChangePurger* purger = nullptr;
 };
 
 // The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and

@@ -311,10 +311,12 @@ absl::StatusOr<std::unique_ptr<auth::Authorizer>> MakeAuthorizer(
     jwt = *std::move(verifier);
   }
   return std::make_unique<auth::Authorizer>(
-      auth::AuthOptions{.no_auth = config.no_auth,
-                        .allow_anonymous_reads = config.allow_anonymous_reads,
-                        .read_only = config.read_only,
-                        .client_certificate_role = config.tls_client_role},
+      auth::AuthOptions{
+          .no_auth = config.no_auth,
+          .allow_anonymous_reads = config.allow_anonymous_reads,
+          .show_actors_to_anonymous = config.show_actors_to_anonymous,
+          .read_only = config.read_only,
+          .client_certificate_role = config.tls_client_role},
       std::move(jwt));
 }
 

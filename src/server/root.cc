@@ -78,8 +78,11 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
       monitor_(config.database_url, config.health_check_interval,
                listeners_.Readiness(ServiceNames()),
                [this] { pools_.CloseIdle(); }),
-      purger_(&pools_.primary, config.change_retention,
-              config.request_id_retention, config.change_purge_interval),
+      purger_(&pools_.primary,
+              {.retention = config.change_retention,
+               .request_id_retention = config.request_id_retention,
+               .interval = config.change_purge_interval,
+               .batch = static_cast<int>(config.change_purge_batch)}),
       metrics_endpoint_(
           config.metrics_address.empty() || !listeners_.status().ok()
               ? absl::StatusOr<std::unique_ptr<MetricsEndpoint>>(nullptr)
@@ -123,7 +126,8 @@ MetricSources Root::Sources() const {
           .heap_guard = &heap_guard_,
           .cache = &record_cache_,
           .revisions = &revision_check_,
-          .jwt = authorizer_->jwt()};
+          .jwt = authorizer_->jwt(),
+          .purger = &purger_};
 }
 
 int Root::Run() {
@@ -139,6 +143,8 @@ int Root::Run() {
           // naming the revision to resume from, so clients move to another
           // replica while this one drains.
           feed_.Stop();
+          // A purge in batches stops after the batch in flight.
+          purger_.BeginStop();
           // Every service, and the server as a whole, reads NOT_SERVING
           // from now on, and no later SetServingStatus can undo it.
           listeners_.ShutdownHealth();

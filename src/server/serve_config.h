@@ -52,6 +52,7 @@ struct ServeConfig {
   // The change log and watches.
   absl::Duration change_retention;
   absl::Duration change_purge_interval;
+  int64_t change_purge_batch = 0;
   absl::Duration request_id_retention;
   int64_t watch_buffer = 0;
   int64_t watch_buffer_bytes = 0;
@@ -68,6 +69,7 @@ struct ServeConfig {
   std::string jwt_roles_claim;
   absl::Duration jwt_refresh_interval;
   bool allow_anonymous_reads = false;
+  bool show_actors_to_anonymous = false;
   bool read_only = false;
   bool no_auth = false;
   bool no_auth_beyond_loopback = false;

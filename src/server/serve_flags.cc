@@ -279,8 +279,18 @@ const std::vector<Row>& Rows() {
         .type = kDuration,
         .default_value = "1m",
         .group = kChanges,
-        .help = "how often the purges (changes and request ids) run"},
+        .help = "how often the purges (changes and request ids) run; each "
+                "deletes in batches until none older is left"},
        &C::change_purge_interval},
+      {{.name = "change-purge-batch",
+        .type = kInt,
+        .default_value = "5000",
+        .group = kChanges,
+        .help = "rows one purge batch deletes at most, each batch its own "
+                "short transaction (docs/operations.md, \"Retention\")",
+        .min = "1",
+        .max = "100000"},
+       &C::change_purge_batch},
       {{.name = "request-id-retention",
         .type = kDuration,
         .default_value = "24h",
@@ -397,6 +407,17 @@ const std::vector<Row>& Rows() {
         .help = "callers without credentials may Get, List and watch "
                 "changes"},
        &C::allow_anonymous_reads},
+      {{.name = "show-actors-to-anonymous",
+        .type = kBool,
+        .default_value = "false",
+        .group = kCallers,
+        .help = "anonymous readers (`--allow-anonymous-reads`) see who made "
+                "each change (`Change.actor`) and its `request_id`; by "
+                "default both are cleared for them, while callers with "
+                "credentials, and every caller under `--no-auth`, see them "
+                "(docs/security.md, \"Audit\"); needs "
+                "`--allow-anonymous-reads`"},
+       &C::show_actors_to_anonymous},
       {{.name = "read-only",
         .type = kBool,
         .default_value = "false",
@@ -607,6 +628,11 @@ absl::Status ValidateServeConfig(const ServeConfig& config) {
                    "\" is not reader, editor or admin");
   }
   FR_RETURN_IF_ERROR(ValidateNoAuth(config));
+  if (config.show_actors_to_anonymous && !config.allow_anonymous_reads) {
+    return invalid(
+        "--show-actors-to-anonymous needs --allow-anonymous-reads: without "
+        "it no caller is anonymous");
+  }
   // Behind the edge, callers may be known by the certificates the edge
   // verifies (FORUM_REGISTRY_EDGE_TLS_CLIENT_CA), which the server cannot
   // see from here; without them every call is refused, never allowed.

@@ -60,6 +60,16 @@ TEST(ServeFlags, SetsTheFieldOfItsRowFromFlagsAndEnvironment) {
   EXPECT_THAT(std::string(zero.message()),
               HasSubstr("--pool-size: \"0\" is out of range: it must be from "
                         "1 to 10000"));
+  // A purge batch has the bounds of the database's purge functions.
+  ASSERT_TRUE(
+      flags.Parse({"--change-purge-batch=250"}, &positional, &help).ok());
+  EXPECT_EQ(config.change_purge_batch, 250);
+  for (const char* batch :
+       {"--change-purge-batch=0", "--change-purge-batch=100001"}) {
+    EXPECT_THAT(std::string(flags.Parse({batch}, &positional, &help).message()),
+                HasSubstr("it must be from 1 to 100000"))
+        << batch;
+  }
 }
 
 TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
@@ -90,6 +100,12 @@ TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
   ServeConfig bad_role = config;
   bad_role.tls_client_role = "owner";
   EXPECT_THAT(message(bad_role), HasSubstr("--tls-client-role"));
+  ServeConfig actors = config;
+  actors.show_actors_to_anonymous = true;
+  EXPECT_THAT(message(actors), HasSubstr("--show-actors-to-anonymous needs "
+                                         "--allow-anonymous-reads"));
+  actors.allow_anonymous_reads = true;
+  EXPECT_TRUE(ValidateServeConfig(actors).ok());
   ServeConfig nobody = config;
   nobody.allow_anonymous_reads = false;
   EXPECT_THAT(message(nobody), HasSubstr("no way to know callers"));

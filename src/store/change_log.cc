@@ -348,24 +348,30 @@ absl::StatusOr<ChangeBatch> ChangeListener::ReadAfter(int64_t after,
 
 namespace {
 
-// Runs `sql` (a DELETE taking the retention in seconds as $1) under the
+// Runs `sql` (a call of a purge function of migrations/0013 taking the
+// retention in seconds as $1 and the batch as $2) under the
 // transaction-scoped advisory lock `lock`, unless another replica holds it
 // (nullopt then); the number of rows deleted.
-absl::StatusOr<std::optional<int64_t>> PurgeUnderLock(ConnectionPool* primary,
-                                                      int64_t lock,
-                                                      const char* sql,
-                                                      absl::Duration retention,
-                                                      absl::Time deadline) {
+absl::StatusOr<std::optional<int64_t>> PurgeUnderLock(
+    ConnectionPool* primary, int64_t lock, const char* sql,
+    absl::Duration retention, int batch, absl::Time deadline) {
+  if (batch < kMinPurgeBatch || batch > kMaxPurgeBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--change-purge-batch: ", batch, " is not between ",
+                     kMinPurgeBatch, " and ", kMaxPurgeBatch));
+  }
   std::optional<int64_t> deleted;
   FR_RETURN_IF_ERROR(RunTransaction(
       *primary, deadline,
       [&](ConnectionPool::Lease&, pqxx::work& txn) -> absl::Status {
+        deleted.reset();  // a retried transaction starts again
         if (!txn.exec_params1("SELECT pg_try_advisory_xact_lock($1)", lock)[0]
                  .as<bool>()) {
           return absl::OkStatus();  // another replica is purging
         }
-        deleted = txn.exec_params(sql, absl::ToDoubleSeconds(retention))
-                      .affected_rows();
+        deleted =
+            txn.exec_params1(sql, absl::ToDoubleSeconds(retention), batch)[0]
+                .as<int64_t>();
         return absl::OkStatus();
       }));
   return deleted;
@@ -375,25 +381,23 @@ absl::StatusOr<std::optional<int64_t>> PurgeUnderLock(ConnectionPool* primary,
 
 absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
                                                     absl::Duration retention,
+                                                    int batch,
                                                     absl::Time deadline) {
   // pg_advisory lock key for the purge: "fr-purge" in ASCII.
   return PurgeUnderLock(
       primary, 0x66722d7075726765,
-      "DELETE FROM changes WHERE change_time < clock_timestamp() - "
-      "make_interval(secs => $1) AND sequence < (SELECT max(sequence) FROM "
-      "changes)",
-      retention, deadline);
+      "SELECT purge_changes(make_interval(secs => $1), $2::integer)", retention,
+      batch, deadline);
 }
 
 absl::StatusOr<std::optional<int64_t>> PurgeWriteRequests(
-    ConnectionPool* primary, absl::Duration retention, absl::Time deadline) {
+    ConnectionPool* primary, absl::Duration retention, int batch,
+    absl::Time deadline) {
   // pg_advisory lock key: "fr-reqid" in ASCII.
   return PurgeUnderLock(
       primary, 0x66722d7265716964,
-      "DELETE FROM write_requests WHERE request_id IN (SELECT request_id FROM "
-      "write_requests WHERE create_time < clock_timestamp() - "
-      "make_interval(secs => $1) LIMIT 10000)",
-      retention, deadline);
+      "SELECT purge_write_requests(make_interval(secs => $1), $2::integer)",
+      retention, batch, deadline);
 }
 
 }  // namespace forum_registry::store

@@ -141,19 +141,30 @@ class ChangeListener {
   std::unique_ptr<State> state_;
 };
 
-// Retention: deletes the changes committed more than `retention` ago, but
-// never the newest, which keeps the current revision readable. Replicas share
-// the work by a transaction-scoped advisory lock: while one purges, another
-// skips (nullopt). Otherwise the number of changes deleted.
+// Retention, one batch at a time (migrations/0013's purge_changes): deletes
+// up to `batch` of the oldest changes committed more than `retention` ago,
+// never the newest, which keeps the current revision readable, in one short
+// transaction. The serving role deletes nothing itself: the function, run
+// as its owner, does, and refuses a `retention` shorter than the database's
+// retention_floor (INVALID_ARGUMENT). Replicas share the work by a
+// transaction-scoped advisory lock: while one runs a batch, another skips
+// (nullopt). Otherwise the number of changes deleted; fewer than `batch`
+// means none older is left.
 absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
                                                     absl::Duration retention,
+                                                    int batch,
                                                     absl::Time deadline);
 
-// Retention of request ids (migrations/0010): deletes those stored more
-// than `retention` ago, at most 10,000 a call, one replica at a time the
-// same way. A retry with a purged id is a new request.
+// Retention of request ids (migrations/0010), the same way: up to `batch`
+// of those stored more than `retention` ago. A retry with a purged id is a
+// new request.
 absl::StatusOr<std::optional<int64_t>> PurgeWriteRequests(
-    ConnectionPool* primary, absl::Duration retention, absl::Time deadline);
+    ConnectionPool* primary, absl::Duration retention, int batch,
+    absl::Time deadline);
+
+// The bounds of `batch` above (and of --change-purge-batch).
+inline constexpr int kMinPurgeBatch = 1;
+inline constexpr int kMaxPurgeBatch = 100000;
 
 }  // namespace forum_registry::store
 

@@ -166,6 +166,30 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
         "REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM ", who));
     txn.exec(absl::StrCat(
         "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ", who));
+    // The audit log is append-only to the server (migrations/0013): no
+    // UPDATE, DELETE or TRUNCATE of the change log, the stored request ids
+    // or the keys. Changes enter only by the trigger, which runs as its
+    // owner; a request id is claimed by INSERT of its own columns (never an
+    // answer, a time or a transaction of the server's choosing), answered
+    // and purged by the functions of 0013; the page-token key may be
+    // inserted if missing, never replaced. (Revoking a table privilege
+    // revokes its column privileges too, so the grants follow the revoke.)
+    txn.exec(absl::StrCat(
+        "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "
+        "changes, write_requests, server_keys, retention_floor FROM ",
+        who));
+    txn.exec(absl::StrCat(
+        "GRANT INSERT (request_id, fingerprint, method, resource) ON "
+        "write_requests TO ",
+        who));
+    txn.exec(absl::StrCat("GRANT INSERT ON server_keys TO ", who));
+    txn.exec(
+        absl::StrCat("REVOKE ALL ON SEQUENCE changes_sequence_seq FROM ", who));
+    txn.exec(absl::StrCat(
+        "GRANT EXECUTE ON FUNCTION answer_write_request(uuid, bytea), "
+        "purge_changes(interval, integer), "
+        "purge_write_requests(interval, integer) TO ",
+        who));
     // Never the schema: no CREATE on it (PostgreSQL 15 grants none to
     // PUBLIC), and owning nothing, the role can alter or drop nothing.
     txn.exec(absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", who));

@@ -80,10 +80,12 @@ constexpr char kStoredSql[] =
     "SELECT encode(fingerprint, 'hex') AS fingerprint, "
     "encode(response, 'hex') AS response, transaction::text AS xid "
     "FROM write_requests WHERE request_id = $1::uuid";
+// Through migrations/0013's function: the serving role may not UPDATE
+// write_requests, and the function stores an answer only in the row this
+// transaction claimed, once.
 constexpr char kAnswerName[] = "write_requests.answer";
 constexpr char kAnswerSql[] =
-    "UPDATE write_requests SET response = decode($2, 'hex') "
-    "WHERE request_id = $1::uuid";
+    "SELECT answer_write_request($1::uuid, decode($2, 'hex'))";
 // Whether the rows a write left are there, for ResolveCommit: its stored
 // request id, or else its change rows.
 constexpr char kRequestWrittenSql[] =

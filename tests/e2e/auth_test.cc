@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 #include <stdlib.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -253,6 +254,131 @@ TEST_F(AuthTest, AnonymousReadsWhenAllowedButNeverWrites) {
   const std::string before = db_->WriteState();
   EXPECT_EQ(Create("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(db_->WriteState(), before);
+}
+
+// Who made a change, and its request id, as `caller` sees them when
+// `writer` creates forums/`id` with a request id: through ListChanges, a
+// watch that catches up from the database, and a live watch (each
+// "actor/request-id" of the change, empty where cleared; "refused: CODE"
+// if a call fails).
+struct SeenActors {
+  std::string listed;
+  std::string caught_up;
+  std::string live;
+};
+
+SeenActors ActorsSeenBy(ServerProcess& server, const std::string& caller,
+                        const std::string& writer, const std::string& id) {
+  const std::string name = absl::StrCat("forums/", id);
+  const std::string request_id = forum_registry::testing::RandomUuid();
+  auto changes = v1::ChangeService::NewStub(server.Channel());
+  const auto context = [&] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+    if (!caller.empty()) context->AddMetadata("authorization", caller);
+    return context;
+  };
+  const auto seen = [&](const v1::Change& change) {
+    return absl::StrCat(change.actor(), "/",
+                        change.request_id().empty()         ? ""
+                        : change.request_id() == request_id ? "request-id"
+                                                            : "another id");
+  };
+  // Reads `stream` until the change of forums/`id`.
+  const auto read_until_created =
+      [&](grpc::ClientReader<v1::WatchChangesResponse>& stream) {
+        v1::WatchChangesResponse response;
+        while (stream.Read(&response)) {
+          for (const v1::Change& change : response.changes()) {
+            if (change.resource() == name) return seen(change);
+          }
+        }
+        return std::string("ended");
+      };
+  SeenActors out;
+  // Live: a watch from now, open before the write.
+  auto live_context = context();
+  v1::WatchChangesRequest from_now;
+  auto live = changes->WatchChanges(live_context.get(), from_now);
+  v1::WatchChangesResponse first;
+  if (!live->Read(&first)) {
+    out.live = absl::StrCat("refused: ", live->Finish().error_code());
+    return out;
+  }
+  const int64_t before = first.revision();
+  {
+    grpc::ClientContext write;
+    write.AddMetadata("authorization", writer);
+    v1::CreateForumRequest request;
+    request.set_forum_id(id);
+    request.set_request_id(request_id);
+    request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+    request.mutable_forum()->set_display_name("Created");
+    v1::Forum forum;
+    const grpc::Status status = v1::ForumService::NewStub(server.Channel())
+                                    ->CreateForum(&write, request, &forum);
+    if (!status.ok()) {
+      out.listed = absl::StrCat("write refused: ", Describe(status));
+      return out;
+    }
+  }
+  out.live = read_until_created(*live);
+  live_context->TryCancel();
+  live->Finish();
+  // Catching up: from the revision before the write.
+  {
+    auto catch_up_context = context();
+    v1::WatchChangesRequest after;
+    after.set_after_revision(before);
+    auto stream = changes->WatchChanges(catch_up_context.get(), after);
+    out.caught_up = read_until_created(*stream);
+    catch_up_context->TryCancel();
+    stream->Finish();
+  }
+  v1::ListChangesRequest request;
+  request.set_filter(absl::StrCat("resource = \"", name, "\""));
+  v1::ListChangesResponse response;
+  const grpc::Status listed =
+      changes->ListChanges(context().get(), request, &response);
+  out.listed = !listed.ok() ? absl::StrCat("refused: ", listed.error_code())
+               : response.changes_size() != 1
+                   ? absl::StrCat(response.changes_size(), " changes")
+                   : seen(response.changes(0));
+  return out;
+}
+
+constexpr char kSeenByAll[] = "dana/request-id";
+
+// Who changed what is for callers with credentials: an anonymous reader
+// (--allow-anonymous-reads) gets each change without its actor and request
+// id, in ListChanges and in both ways a watch reads changes; a reader with
+// a token gets both.
+TEST_F(AuthTest, AnonymousReadersDoNotSeeWhoMadeAChange) {
+  StartServer({"--allow-anonymous-reads"});
+  const std::string editor =
+      absl::StrCat("Bearer ", Token(R"(["editor"])", "dana"));
+  const SeenActors anonymous = ActorsSeenBy(*server_, "", editor, "seen-a");
+  EXPECT_EQ(anonymous.listed, "/");
+  EXPECT_EQ(anonymous.caught_up, "/");
+  EXPECT_EQ(anonymous.live, "/");
+  const SeenActors reader =
+      ActorsSeenBy(*server_, absl::StrCat("Bearer ", Token(R"(["reader"])")),
+                   editor, "seen-b");
+  EXPECT_EQ(reader.listed, kSeenByAll);
+  EXPECT_EQ(reader.caught_up, kSeenByAll);
+  EXPECT_EQ(reader.live, kSeenByAll);
+}
+
+// --show-actors-to-anonymous: the operator's choice to show them to all.
+TEST_F(AuthTest, ShowActorsToAnonymousShowsThemToAnonymousReaders) {
+  StartServer({"--allow-anonymous-reads", "--show-actors-to-anonymous"});
+  const SeenActors anonymous = ActorsSeenBy(
+      *server_, "", absl::StrCat("Bearer ", Token(R"(["editor"])", "dana")),
+      "seen-c");
+  EXPECT_EQ(anonymous.listed, kSeenByAll);
+  EXPECT_EQ(anonymous.caught_up, kSeenByAll);
+  EXPECT_EQ(anonymous.live, kSeenByAll);
 }
 
 TEST_F(AuthTest, ReadOnlyRefusesEveryWriteWhateverTheRole) {
@@ -599,6 +725,16 @@ TEST(AuthFlags, AKeySetWithNoUsableKeyStopsTheStart) {
   EXPECT_THAT(said, HasSubstr("a key of type \\\"OKP\\\""));
 }
 
+TEST(AuthFlags, ShowActorsToAnonymousNeedsAnonymousReads) {
+  const auto result = forum_registry::testing::RunCommand(
+      {forum_registry::testing::BinaryPath(), "serve",
+       "--database-url=postgresql:///nowhere", "--no-auth",
+       "--listen-address=127.0.0.1:0", "--show-actors-to-anonymous"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.error, HasSubstr("--show-actors-to-anonymous needs "
+                                      "--allow-anonymous-reads"));
+}
+
 // `url` (postgresql:///db?host=...&user=...) as `role`.
 std::string AsRole(const std::string& url, const std::string& role) {
   const size_t at = url.find("user=");
@@ -608,20 +744,40 @@ std::string AsRole(const std::string& url, const std::string& role) {
                       end == std::string::npos ? "" : url.substr(end));
 }
 
+constexpr char kServingRole[] = "forum_registry_serving_test";
+
+// Creates the serving role if the cluster lacks it (roles are the
+// cluster's), lets `migrate --serving-role` grant it what it grants on
+// `db`, and returns `db`'s URL as that role.
+std::string GrantServingRole(const TestDatabase& db) {
+  db.Execute(absl::StrCat("DO $$ BEGIN CREATE ROLE ", kServingRole,
+                          " LOGIN; EXCEPTION WHEN duplicate_object THEN "
+                          "NULL; END $$"));
+  const auto granted = forum_registry::testing::RunCommand(
+      {forum_registry::testing::BinaryPath(), "migrate",
+       absl::StrCat("--database-url=", db.url()),
+       absl::StrCat("--serving-role=", kServingRole)});
+  EXPECT_EQ(granted.exit_code, 0) << granted.output << granted.error;
+  return AsRole(db.url(), kServingRole);
+}
+
+// The SQLSTATE `sql` ends with on `connection` ("(none)" if it succeeds).
+std::string SqlState(PGconn* connection, const std::string& sql) {
+  PGresult* result = PQexec(connection, sql.c_str());
+  const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  std::string out = state == nullptr ? "(none)" : state;
+  if (state != nullptr) {
+    absl::StrAppend(&out, " (", PQresultErrorMessage(result), ")");
+  }
+  PQclear(result);
+  return out;
+}
+
 // serve connects as a role that `migrate --serving-role` let read and write
 // rows: it serves reads and writes, and cannot change the schema.
 TEST(LeastPrivilege, TheServingRoleWritesRowsButCannotChangeTheSchema) {
   auto db = TestDatabase::Create();
-  constexpr char kRole[] = "forum_registry_serving_test";
-  db->Execute(absl::StrCat("DO $$ BEGIN CREATE ROLE ", kRole,
-                           " LOGIN; EXCEPTION WHEN duplicate_object THEN "
-                           "NULL; END $$"));
-  const auto granted = forum_registry::testing::RunCommand(
-      {forum_registry::testing::BinaryPath(), "migrate",
-       absl::StrCat("--database-url=", db->url()),
-       absl::StrCat("--serving-role=", kRole)});
-  ASSERT_EQ(granted.exit_code, 0) << granted.output << granted.error;
-  const std::string serving_url = AsRole(db->url(), kRole);
+  const std::string serving_url = GrantServingRole(*db);
   {
     // libpq directly, for the SQLSTATE of each refusal.
     PGconn* connection = PQconnectdb(serving_url.c_str());
@@ -630,11 +786,8 @@ TEST(LeastPrivilege, TheServingRoleWritesRowsButCannotChangeTheSchema) {
     for (const char* ddl :
          {"DROP TABLE forums", "ALTER TABLE forums ADD COLUMN x int",
           "CREATE TABLE mine (x int)", "DELETE FROM schema_migrations"}) {
-      PGresult* result = PQexec(connection, ddl);
-      const char* state = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-      EXPECT_EQ(std::string(state == nullptr ? "(none)" : state), "42501")
-          << ddl << ": " << PQresultErrorMessage(result);
-      PQclear(result);
+      EXPECT_THAT(SqlState(connection, ddl), ::testing::StartsWith("42501"))
+          << ddl;
     }
     PQfinish(connection);
   }
@@ -659,6 +812,183 @@ TEST(LeastPrivilege, TheServingRoleWritesRowsButCannotChangeTheSchema) {
   EXPECT_TRUE(status.ok()) << Describe(status);
   EXPECT_EQ(db->Count("changes"), seeded_changes + 1)
       << "its change row was written too";
+}
+
+// The audit log is append-only to the serving role (migrations/0013):
+// leaked serving credentials can neither rewrite who changed what nor erase
+// it, nor replace the page-token key. Each refusal, and that nothing
+// changed.
+TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
+  auto db = TestDatabase::Create();
+  const std::string serving_url = GrantServingRole(*db);
+  db->Execute(
+      "INSERT INTO participants (name, body) VALUES ('participants/p', "
+      "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"P\"}')");
+  db->Execute(
+      "UPDATE changes SET change_time = now() - interval '400 days', "
+      "actor = 'dana'");
+  db->Execute(
+      "INSERT INTO write_requests (request_id, fingerprint, method, "
+      "resource, response, create_time) VALUES "
+      "('00000000-0000-4000-8000-000000000001', decode(repeat('ab', 32), "
+      "'hex'), 'CreateForum', 'forums/f', '\\x01', now() - interval '400 "
+      "days')");
+  const auto audit_state = [&] {
+    return db->Query(
+        "SELECT concat_ws(' | ', (SELECT string_agg(concat_ws(',', sequence, "
+        "resource, actor, change_time, transaction, body::text), ';') FROM "
+        "changes), (SELECT string_agg(concat_ws(',', request_id, "
+        "encode(response, 'hex'), create_time, transaction), ';') FROM "
+        "write_requests), (SELECT string_agg(encode(key, 'hex'), ';') FROM "
+        "server_keys), (SELECT concat_ws(',', changes, write_requests) FROM "
+        "retention_floor))");
+  };
+  const std::string before = audit_state();
+
+  PGconn* connection = PQconnectdb(serving_url.c_str());
+  ASSERT_EQ(PQstatus(connection), CONNECTION_OK) << PQerrorMessage(connection);
+  for (const char* sql : {
+           "UPDATE changes SET actor = 'mallory'",
+           "DELETE FROM changes",
+           "TRUNCATE changes",
+           // A change no write made, at a time of the role's choosing.
+           "INSERT INTO changes (resource, operation, version, actor, "
+           "change_time) VALUES ('forums/f', 'CREATE', 1, 'dana', "
+           "'2001-01-01')",
+           "SELECT setval('changes_sequence_seq', 1)",
+           "UPDATE write_requests SET response = '\\x02'",
+           "DELETE FROM write_requests",
+           "TRUNCATE write_requests",
+           // An answer stored ahead of the write it would answer.
+           "INSERT INTO write_requests (request_id, fingerprint, method, "
+           "resource, response) VALUES "
+           "('00000000-0000-4000-8000-000000000002', decode(repeat('ab', "
+           "32), 'hex'), 'CreateForum', 'forums/g', '\\x02')",
+           "UPDATE server_keys SET key = decode(repeat('00', 32), 'hex')",
+           "DELETE FROM server_keys",
+           "TRUNCATE server_keys",
+           "INSERT INTO server_keys (name, key) VALUES ('page_token', "
+           "decode(repeat('00', 32), 'hex')) ON CONFLICT (name) DO UPDATE "
+           "SET key = excluded.key",
+           "UPDATE retention_floor SET changes = interval '0'",
+       }) {
+    EXPECT_THAT(SqlState(connection, sql), ::testing::StartsWith("42501"))
+        << sql;
+  }
+  // What the functions allow is narrow: no purge shorter than the
+  // database's floor, no answer for a request another transaction claimed.
+  EXPECT_THAT(SqlState(connection, "SELECT purge_changes(interval '0', 1000)"),
+              ::testing::StartsWith("22023"));
+  EXPECT_THAT(
+      SqlState(connection, "SELECT purge_write_requests(interval '0', 1000)"),
+      ::testing::StartsWith("22023"));
+  EXPECT_THAT(
+      SqlState(connection, "SELECT purge_changes(interval '1 day', 1000000)"),
+      ::testing::StartsWith("22023"))
+      << "a batch has a bound";
+  EXPECT_THAT(SqlState(connection,
+                       "SELECT answer_write_request("
+                       "'00000000-0000-4000-8000-000000000001', '\\x02')"),
+              ::testing::StartsWith("55000"));
+  PQfinish(connection);
+  EXPECT_EQ(audit_state(), before);
+
+  // The functions are the serving role's alone, not everyone's (PUBLIC).
+  db->Execute(
+      "DO $$ BEGIN CREATE ROLE forum_registry_other_test LOGIN; EXCEPTION "
+      "WHEN duplicate_object THEN NULL; END $$");
+  PGconn* other =
+      PQconnectdb(AsRole(db->url(), "forum_registry_other_test").c_str());
+  ASSERT_EQ(PQstatus(other), CONNECTION_OK) << PQerrorMessage(other);
+  for (const char* sql :
+       {"SELECT purge_changes(interval '1 day', 1000)",
+        "SELECT purge_write_requests(interval '1 day', 1000)",
+        "SELECT answer_write_request('00000000-0000-4000-8000-000000000001', "
+        "'\\x02')"}) {
+    EXPECT_THAT(SqlState(other, sql), ::testing::StartsWith("42501")) << sql;
+  }
+  PQfinish(other);
+  EXPECT_EQ(audit_state(), before);
+}
+
+// What the server needs besides appending still works as the serving role:
+// a write with a request id stores its answer, and its retry gets that
+// answer; retention purges old changes and request ids, in batches.
+TEST(LeastPrivilege, AServerAsTheServingRoleStoresAnswersAndPurges) {
+  auto db = TestDatabase::Create();
+  const std::string serving_url = GrantServingRole(*db);
+  for (const char* id : {"a", "b", "c", "d", "e"}) {
+    db->Execute(absl::StrCat(
+        "INSERT INTO participants (name, body) VALUES ('participants/", id,
+        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
+        "\"}')"));
+  }
+  db->Execute("UPDATE changes SET change_time = now() - interval '2 hours'");
+  db->Execute(
+      "INSERT INTO write_requests (request_id, fingerprint, method, "
+      "resource, create_time) SELECT gen_random_uuid(), "
+      "decode(repeat('ab', 32), 'hex'), 'CreateForum', 'forums/old', now() - "
+      "interval '2 days' FROM generate_series(1, 5)");
+  auto server = ServerProcess::Start(
+      serving_url, {"--change-retention=1h", "--change-purge-interval=100ms",
+                    "--change-purge-batch=2"});
+  auto forums = v1::ForumService::NewStub(server->Channel());
+  v1::CreateForumRequest request;
+  request.set_forum_id("answered");
+  request.mutable_forum()->set_kind(v1::FORUM_KIND_SUMMIT);
+  request.mutable_forum()->set_display_name("Answered");
+  request.set_request_id("6f9619ff-8b86-4011-b42d-00c04fc964ff");
+  v1::Forum first;
+  {
+    grpc::ClientContext context;
+    const grpc::Status status = forums->CreateForum(&context, request, &first);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+  }
+  EXPECT_EQ(db->Query("SELECT response IS NOT NULL AND octet_length(response) "
+                      "> 0 FROM write_requests WHERE request_id = "
+                      "'6f9619ff-8b86-4011-b42d-00c04fc964ff'"),
+            "t")
+      << "the answer is stored";
+  {
+    grpc::ClientContext context;
+    v1::Forum again;
+    const grpc::Status status = forums->CreateForum(&context, request, &again);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    EXPECT_EQ(again.etag(), first.etag());
+    const auto& initial = context.GetServerInitialMetadata();
+    const auto found = initial.find("x-forum-registry-replayed");
+    ASSERT_NE(found, initial.end()) << "the retry is answered from the store";
+    EXPECT_EQ(std::string(found->second.data(), found->second.size()), "true");
+  }
+  WaitFor(
+      [&] {
+        return db->Query(
+                   "SELECT count(*) FROM changes WHERE change_time < "
+                   "now() - interval '1 hour'") == "0" &&
+               db->Query(
+                   "SELECT count(*) FROM write_requests WHERE "
+                   "create_time < now() - interval '1 day'") == "0";
+      },
+      absl::Seconds(10), "the purges");
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
+            "forums/answered");
+  const std::string metrics =
+      forum_registry::testing::HttpGet(server->MetricsPort(), "/metrics");
+  EXPECT_EQ(forum_registry::testing::MetricSample(
+                metrics, "forum_registry_changes_purged_total"),
+            5);
+  EXPECT_EQ(forum_registry::testing::MetricSample(
+                metrics, "forum_registry_request_ids_purged_total"),
+            5);
+  EXPECT_GE(forum_registry::testing::MetricSample(
+                metrics,
+                "forum_registry_change_purge_batches_total{table=\"changes\"}"),
+            3)
+      << "five changes in batches of two";
+  EXPECT_EQ(forum_registry::testing::MetricSample(
+                metrics, "forum_registry_change_purge_failures_total"),
+            0);
+  EXPECT_THAT(server->Output(), Not(HasSubstr("purge_failed")));
 }
 
 }  // namespace

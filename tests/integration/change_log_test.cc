@@ -131,20 +131,21 @@ TEST(ChangeLog, ATransactionFindsItsRevisionsByItsId) {
 }
 
 // Retention: changes older than it go, the newest always stays (it holds the
-// current revision), and while one replica purges another skips.
+// current revision), a call deletes at most a batch, and while one replica
+// purges another skips.
 TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
   auto db = TestDatabase::Create();
   store::ConnectionPool pool({.url = db->url(), .size = 2});
-  for (const char* id : {"a", "b", "c"}) {
+  for (const char* id : {"a", "b", "c", "d"}) {
     db->Execute(absl::StrCat(
         "INSERT INTO participants (name, body) VALUES ('participants/", id,
         "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
         "\"}')"));
   }
-  // a and b as if written two hours ago; c now.
+  // a, b and c as if written two hours ago; d now.
   db->Execute(
       "UPDATE changes SET change_time = now() - interval '2 hours' "
-      "WHERE resource IN ('participants/a', 'participants/b')");
+      "WHERE resource <> 'participants/d'");
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
 
   // Another replica holds the purge lock: this one skips, deleting nothing.
@@ -152,24 +153,104 @@ TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
     pqxx::connection other(db->url());
     pqxx::work holding(other);
     holding.exec("SELECT pg_advisory_xact_lock(x'66722d7075726765'::bigint)");
-    const auto skipped = store::PurgeChanges(&pool, absl::Hours(1), deadline);
+    const auto skipped =
+        store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
     ASSERT_TRUE(skipped.ok()) << skipped.status();
     EXPECT_FALSE(skipped->has_value());
-    EXPECT_EQ(db->Count("changes"), 3);
+    EXPECT_EQ(db->Count("changes"), 4);
   }
 
-  const auto purged = store::PurgeChanges(&pool, absl::Hours(1), deadline);
-  ASSERT_TRUE(purged.ok()) << purged.status();
-  ASSERT_TRUE(purged->has_value());
-  EXPECT_EQ(**purged, 2);
+  // A batch of two: the oldest two; then what is left of them.
+  const auto first = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(**first, 2);
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',' ORDER BY sequence) "
+                      "FROM changes"),
+            "participants/c,participants/d");
+  const auto second = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(**second, 1);
   EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
-            "participants/c");
+            "participants/d");
 
-  // Everything is older than a zero-length retention, but the newest stays.
-  const auto all = store::PurgeChanges(&pool, absl::ZeroDuration(), deadline);
-  ASSERT_TRUE(all.ok());
+  // Shorter than the database's floor (retention_floor, migrations/0013):
+  // refused, naming the flag, deleting nothing.
+  const auto too_short =
+      store::PurgeChanges(&pool, absl::Minutes(10), 2, deadline);
+  EXPECT_EQ(too_short.status().code(), absl::StatusCode::kInvalidArgument)
+      << too_short.status();
+  EXPECT_THAT(too_short.status().message(),
+              ::testing::HasSubstr("--change-retention"));
+  EXPECT_THAT(too_short.status().message(),
+              ::testing::HasSubstr("retention_floor.changes"));
+  // A batch out of bounds: refused before the database is asked.
+  for (int batch : {0, store::kMaxPurgeBatch + 1}) {
+    const auto bad =
+        store::PurgeChanges(&pool, absl::Hours(1), batch, deadline);
+    EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(bad.status().message(),
+                ::testing::HasSubstr("--change-purge-batch"));
+  }
+  EXPECT_EQ(db->Count("changes"), 1);
+
+  // With the floor lowered by the migrating role, everything is older than
+  // a zero-length retention, but the newest stays.
+  db->Execute("UPDATE retention_floor SET changes = interval '0'");
+  const auto all =
+      store::PurgeChanges(&pool, absl::ZeroDuration(), 100, deadline);
+  ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(**all, 0);
   EXPECT_EQ(db->Count("changes"), 1);
+}
+
+// The plans PostgreSQL reports as notices (auto_explain at NOTICE).
+class Notices final : public pqxx::errorhandler {
+ public:
+  explicit Notices(pqxx::connection_base& connection)
+      : pqxx::errorhandler(connection) {}
+  bool operator()(const char message[]) noexcept override {
+    text += message;
+    return true;
+  }
+  std::string text;
+};
+
+// The purge reads by index, so a batch stays short however many changes
+// are kept: the DELETE inside purge_changes, as it runs there (the first
+// calls with custom plans, later ones with plpgsql's generic plan), scans
+// changes_change_time, never the whole log.
+TEST(ChangeLog, PurgeBatchesFindTheirRowsByIndex) {
+  auto db = TestDatabase::Create();
+  // 60,000 changes, a third older than the retention, analysed: enough that
+  // without the index the planner would sort the whole log.
+  db->Execute(
+      "INSERT INTO changes (resource, operation, version, change_time) "
+      "SELECT 'participants/p' || i, 'CREATE', 1, now() - interval '3 hours' "
+      "+ i * interval '100 ms' FROM generate_series(1, 60000) i");
+  db->Execute("ANALYZE changes");
+  pqxx::connection connection(db->url());
+  Notices notices(connection);
+  pqxx::nontransaction txn(connection);
+  txn.exec("LOAD 'auto_explain'");
+  txn.exec("SET auto_explain.log_min_duration = 0");
+  txn.exec("SET auto_explain.log_nested_statements = on");
+  txn.exec("SET auto_explain.log_level = notice");
+  for (int call = 0; call < 8; ++call) {
+    notices.text.clear();
+    EXPECT_EQ(txn.exec1("SELECT purge_changes(interval '1 hour', 1000)")[0]
+                  .as<int64_t>(),
+              1000);
+    const size_t at = notices.text.find("DELETE FROM changes");
+    ASSERT_NE(at, std::string::npos) << notices.text;
+    const std::string plan = notices.text.substr(at);
+    EXPECT_THAT(plan, ::testing::HasSubstr("using changes_change_time"))
+        << "call " << call << ":\n"
+        << plan;
+    EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("Seq Scan")))
+        << "call " << call << ":\n"
+        << plan;
+  }
 }
 
 // The first step of a Get from memory: the revision it is told must cover
