@@ -337,52 +337,53 @@ std::string Metrics::Render(const MetricSources& sources) const {
         jwt.reloads,
         "\nforum_registry_jwt_key_reloads_total{result=\"failed\"} ",
         jwt.reload_failures, "\n");
-    if (sources.purger != nullptr) {
-      const ChangePurger::Stats purge = sources.purger->GetStats();
-      absl::StrAppend(
-          &out,
-          "# HELP forum_registry_changes_purged_total Changes deleted by this "
-          "replica's retention purges (--change-retention).\n"
-          "# TYPE forum_registry_changes_purged_total counter\n"
-          "forum_registry_changes_purged_total ",
-          purge.changes_purged,
-          "\n# HELP forum_registry_request_ids_purged_total Stored request ids "
-          "deleted by this replica's purges (--request-id-retention).\n"
-          "# TYPE forum_registry_request_ids_purged_total counter\n"
-          "forum_registry_request_ids_purged_total ",
-          purge.request_ids_purged,
-          "\n# HELP forum_registry_change_purge_batches_total Purge batches "
-          "run, each its own transaction of at most --change-purge-batch "
-          "rows.\n"
-          "# TYPE forum_registry_change_purge_batches_total counter\n"
-          "forum_registry_change_purge_batches_total{table=\"changes\"} ",
-          purge.change_batches,
-          "\nforum_registry_change_purge_batches_total{table=\"write_"
-          "requests\"} ",
-          purge.request_id_batches,
-          "\n# HELP forum_registry_change_purge_failures_total Purge rounds "
-          "that "
-          "ended on an error.\n"
-          "# TYPE forum_registry_change_purge_failures_total counter\n"
-          "forum_registry_change_purge_failures_total ",
-          purge.failures,
-          "\n# HELP forum_registry_change_purge_last_seconds How long the last "
-          "purge round took, every batch of it.\n"
-          "# TYPE forum_registry_change_purge_last_seconds gauge\n"
-          "forum_registry_change_purge_last_seconds ",
-          Number(absl::ToDoubleSeconds(purge.last_round)),
-          "\n# HELP forum_registry_change_purge_last_success_timestamp_seconds "
-          "When the last purge round that ended without an error ended (Unix "
-          "time; 0: none yet).\n"
-          "# TYPE forum_registry_change_purge_last_success_timestamp_seconds "
-          "gauge\n"
-          "forum_registry_change_purge_last_success_timestamp_seconds ",
-          purge.last_success == absl::InfinitePast()
-              ? int64_t{0}
-              : absl::ToUnixSeconds(purge.last_success),
-          "\n");
-    }
-    return out;
   }
+  if (sources.purger != nullptr) {
+    const ChangePurger::Stats purge = sources.purger->GetStats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_changes_purged_total Changes deleted by this "
+        "replica's retention purges (--change-retention).\n"
+        "# TYPE forum_registry_changes_purged_total counter\n"
+        "forum_registry_changes_purged_total ",
+        purge.changes_purged,
+        "\n# HELP forum_registry_request_ids_purged_total Stored request ids "
+        "deleted by this replica's purges (--request-id-retention).\n"
+        "# TYPE forum_registry_request_ids_purged_total counter\n"
+        "forum_registry_request_ids_purged_total ",
+        purge.request_ids_purged,
+        "\n# HELP forum_registry_change_purge_batches_total Purge batches "
+        "run, each its own transaction of at most --change-purge-batch "
+        "rows.\n"
+        "# TYPE forum_registry_change_purge_batches_total counter\n"
+        "forum_registry_change_purge_batches_total{table=\"changes\"} ",
+        purge.change_batches,
+        "\nforum_registry_change_purge_batches_total{table=\"write_"
+        "requests\"} ",
+        purge.request_id_batches,
+        "\n# HELP forum_registry_change_purge_failures_total Purge rounds "
+        "that "
+        "ended on an error.\n"
+        "# TYPE forum_registry_change_purge_failures_total counter\n"
+        "forum_registry_change_purge_failures_total ",
+        purge.failures,
+        "\n# HELP forum_registry_change_purge_last_seconds How long the last "
+        "purge round took, every batch of it.\n"
+        "# TYPE forum_registry_change_purge_last_seconds gauge\n"
+        "forum_registry_change_purge_last_seconds ",
+        Number(absl::ToDoubleSeconds(purge.last_round)),
+        "\n# HELP forum_registry_change_purge_last_success_timestamp_seconds "
+        "When the last purge round that ended without an error ended (Unix "
+        "time; 0: none yet).\n"
+        "# TYPE forum_registry_change_purge_last_success_timestamp_seconds "
+        "gauge\n"
+        "forum_registry_change_purge_last_success_timestamp_seconds ",
+        purge.last_success == absl::InfinitePast()
+            ? int64_t{0}
+            : absl::ToUnixSeconds(purge.last_success),
+        "\n");
+  }
+  return out;
+}
 
 }  // namespace forum_registry::server
