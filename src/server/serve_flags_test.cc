@@ -101,6 +101,10 @@ TEST(ServeFlags, ChecksAcrossFlagsNameTheFlags) {
   bad_role.tls_client_role = "owner";
   EXPECT_THAT(message(bad_role), HasSubstr("--tls-client-role"));
   ServeConfig actors = config;
+  actors.allow_anonymous_reads = false;
+  actors.tls_client_ca = "/ca.pem";
+  actors.tls_cert = "/cert.pem";
+  actors.tls_key = "/key.pem";
   actors.show_actors_to_anonymous = true;
   EXPECT_THAT(message(actors), HasSubstr("--show-actors-to-anonymous needs "
                                          "--allow-anonymous-reads"));
