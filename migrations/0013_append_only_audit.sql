@@ -46,7 +46,7 @@ CREATE INDEX IF NOT EXISTS changes_change_time ON changes (change_time);
 -- INSERT on `changes`, so it cannot add a change no write made (nor one
 -- with a time, transaction or revision of its choosing).
 ALTER FUNCTION record_change() SECURITY DEFINER;
-ALTER FUNCTION record_change() SET search_path = public, pg_temp;
+ALTER FUNCTION record_change() SET search_path = pg_catalog, public, pg_temp;
 REVOKE EXECUTE ON FUNCTION record_change() FROM PUBLIC;
 
 -- The answer of the write whose request id this transaction claimed
@@ -54,8 +54,12 @@ REVOKE EXECUTE ON FUNCTION record_change() FROM PUBLIC;
 -- by the calling transaction and hold no answer yet.
 CREATE OR REPLACE FUNCTION answer_write_request(id uuid, answer bytea)
 RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
+  IF id IS NULL OR answer IS NULL THEN
+    RAISE EXCEPTION 'forum-registry: a request id and its answer are both required'
+      USING ERRCODE = 'null_value_not_allowed';
+  END IF;
   UPDATE write_requests SET response = answer
    WHERE request_id = id AND transaction = pg_current_xact_id()
      AND response IS NULL;
@@ -72,20 +76,25 @@ $$;
 -- than retention_floor.changes. The number deleted.
 CREATE OR REPLACE FUNCTION purge_changes(keep interval, batch_size integer)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   floor_ interval := (SELECT f.changes FROM retention_floor f);
   newest bigint := (SELECT max(c.sequence) FROM changes c);
+  now_ timestamptz := clock_timestamp();
   -- A value, not clock_timestamp() in the query: the index takes a bound
   -- it can compare with before the scan, never a volatile call.
-  cutoff timestamptz := clock_timestamp() - keep;
+  cutoff timestamptz := now_ - keep;
   deleted bigint;
 BEGIN
   IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
     RAISE EXCEPTION 'forum-registry: --change-purge-batch: % is not between 1 and 100000', batch_size
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF keep IS NULL OR keep < coalesce(floor_, interval '0') THEN
+  -- Times compared, not intervals: an interval compares a month as 30
+  -- days but subtracts it as a calendar month, so '-1200 mons +36030 days'
+  -- compares as 30 days yet puts the cutoff a year and more in the future.
+  -- No floor row: nothing is purged.
+  IF keep IS NULL OR floor_ IS NULL OR cutoff > now_ - floor_ THEN
     RAISE EXCEPTION 'forum-registry: --change-retention: % is shorter than this database allows (retention_floor.changes, %)', keep, floor_
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
@@ -106,17 +115,19 @@ $$;
 CREATE OR REPLACE FUNCTION purge_write_requests(keep interval,
                                                 batch_size integer)
 RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   floor_ interval := (SELECT f.write_requests FROM retention_floor f);
-  cutoff timestamptz := clock_timestamp() - keep;
+  now_ timestamptz := clock_timestamp();
+  cutoff timestamptz := now_ - keep;
   deleted bigint;
 BEGIN
   IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
     RAISE EXCEPTION 'forum-registry: --change-purge-batch: % is not between 1 and 100000', batch_size
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  IF keep IS NULL OR keep < coalesce(floor_, interval '0') THEN
+  -- Times compared, not intervals (see purge_changes).
+  IF keep IS NULL OR floor_ IS NULL OR cutoff > now_ - floor_ THEN
     RAISE EXCEPTION 'forum-registry: --request-id-retention: % is shorter than this database allows (retention_floor.write_requests, %)', keep, floor_
       USING ERRCODE = 'invalid_parameter_value';
   END IF;

@@ -193,6 +193,11 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     // Never the schema: no CREATE on it (PostgreSQL 15 grants none to
     // PUBLIC), and owning nothing, the role can alter or drop nothing.
     txn.exec(absl::StrCat("REVOKE CREATE ON SCHEMA public FROM ", who));
+    // Nor anybody else (PUBLIC had CREATE on `public` in databases made
+    // before PostgreSQL 15): the owner's functions resolve names in
+    // `public`, where only the owner may then create. A migrating role
+    // that does not own the schema gets a warning here, not an error.
+    txn.exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC");
     txn.commit();
   } catch (const std::exception& e) {
     return absl::Status(StatusFromException(e).code(),

@@ -882,10 +882,25 @@ TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
   EXPECT_THAT(
       SqlState(connection, "SELECT purge_write_requests(interval '0', 1000)"),
       ::testing::StartsWith("22023"));
+  // An interval that compares as 30 days (a month counts 30 days) but,
+  // subtracted from now, lands more than a year ahead (calendar months).
+  for (const char* sql :
+       {"SELECT purge_changes(interval '-1200 mons +36030 days', 1000)",
+        "SELECT purge_write_requests(interval '-1200 mons +36030 days', "
+        "1000)",
+        "SELECT purge_changes(interval '-1 hour', 1000)",
+        "SELECT purge_changes(NULL, 1000)"}) {
+    EXPECT_THAT(SqlState(connection, sql), ::testing::StartsWith("22023"))
+        << sql;
+  }
   EXPECT_THAT(
       SqlState(connection, "SELECT purge_changes(interval '1 day', 1000000)"),
       ::testing::StartsWith("22023"))
       << "a batch has a bound";
+  EXPECT_THAT(SqlState(connection,
+                       "SELECT answer_write_request("
+                       "'00000000-0000-4000-8000-000000000001', NULL)"),
+              ::testing::StartsWith("22004"));
   EXPECT_THAT(SqlState(connection,
                        "SELECT answer_write_request("
                        "'00000000-0000-4000-8000-000000000001', '\\x02')"),
