@@ -130,20 +130,29 @@ TEST(ReadConsistency, AGetThroughAnotherProcessSeesEveryAcknowledgedWrite) {
   EXPECT_LE(checks, 2 * kWrites);
 }
 
-// The replica here is another database that never replays the primary's
-// writes: it holds each forum's first version, and its change log stays
-// behind the primary's from the first update on, so a Get it answered would
-// be stale (tests/e2e/lifecycle_test.cc reads one the same way).
+// A primary, a replica, a writing process and a reading one that reads the
+// replica. The replica here is another database that never replays the
+// primary's writes: it holds each forum's first version, and its change log
+// stays behind the primary's from the first update on, so a Get it answered
+// would be stale (tests/e2e/lifecycle_test.cc reads one the same way).
+struct BehindReplica {
+  explicit BehindReplica(std::vector<std::string> reader_flags)
+      : db(TestDatabase::Create()), replica(TestDatabase::Create()) {
+    AddForums(*db);
+    AddForums(*replica);
+    writer = ServerProcess::Start(db->url());
+    reader_flags.push_back("--read-database-url=" + replica->url());
+    reader = ServerProcess::Start(db->url(), reader_flags);
+  }
+  std::unique_ptr<TestDatabase> db;
+  std::unique_ptr<TestDatabase> replica;
+  std::unique_ptr<ServerProcess> writer;
+  std::unique_ptr<ServerProcess> reader;
+};
+
 TEST(ReadConsistency, WithTheCacheOffAReplicaThatIsBehindIsNeverRead) {
-  auto db = TestDatabase::Create();
-  auto replica = TestDatabase::Create();
-  AddForums(*db);
-  AddForums(*replica);
-  auto writer_process = ServerProcess::Start(db->url());
-  auto reader_process = ServerProcess::Start(
-      db->url(),
-      {"--record-cache-size=0", "--read-database-url=" + replica->url()});
-  const Outcome outcome = Alternate(*writer_process, *reader_process);
+  BehindReplica setup({"--record-cache-size=0"});
+  const Outcome outcome = Alternate(*setup.writer, *setup.reader);
   ASSERT_EQ(outcome.failed, 0);
   EXPECT_EQ(outcome.stale, 0);
 }
@@ -152,25 +161,20 @@ TEST(ReadConsistency, WithTheCacheOffAReplicaThatIsBehindIsNeverRead) {
 // LISTEN connection terminated as soon as it is back), so most Gets find
 // the cache not following, and the rest may find it behind.
 TEST(ReadConsistency, WithTheFeedDownAReplicaThatIsBehindIsNeverRead) {
-  auto db = TestDatabase::Create();
-  auto replica = TestDatabase::Create();
-  AddForums(*db);
-  AddForums(*replica);
-  auto writer_process = ServerProcess::Start(db->url());
-  auto reader_process = ServerProcess::Start(
-      db->url(), {"--read-database-url=" + replica->url()});
+  BehindReplica setup({});
+  const TestDatabase& db = *setup.db;
   absl::Notification done;
   std::atomic<int> cuts{0};
   std::thread cutter([&] {
     while (!done.WaitForNotificationWithTimeout(absl::Milliseconds(20))) {
-      const std::string cut = db->Query(
+      const std::string cut = db.Query(
           "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM "
           "pg_stat_activity WHERE application_name = 'forum-registry-listen' "
           "AND datname = current_database()");
       cuts += std::stoi(cut);
     }
   });
-  const Outcome outcome = Alternate(*writer_process, *reader_process);
+  const Outcome outcome = Alternate(*setup.writer, *setup.reader);
   done.Notify();
   cutter.join();
   ASSERT_EQ(outcome.failed, 0);
