@@ -137,16 +137,6 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
           absl::StrCat("SELECT ", kRowColumns, ", log.revision FROM (SELECT ",
                        kNewestRevisionSql, " AS revision) AS log LEFT JOIN ",
                        kind_.table, " ON name = $1")),
-      // The body only when the version differs from the one cached ($2).
-      get_cached_name_(absl::StrCat(kind_.table, ".get_cached")),
-      get_cached_sql_(absl::StrCat(
-          "SELECT name, CASE WHEN version = $2::bigint THEN NULL ELSE "
-          "body::text END AS body, version, "
-          "(extract(epoch FROM create_time) * 1000000)::bigint AS "
-          "create_micros, "
-          "(extract(epoch FROM update_time) * 1000000)::bigint AS "
-          "update_micros FROM ",
-          kind_.table, " WHERE name = $1")),
       lock_name_(absl::StrCat(kind_.table, ".lock")),
       lock_sql_(absl::StrCat(get_sql_, " FOR UPDATE")),
       insert_name_(absl::StrCat(kind_.table, ".insert")),
@@ -177,7 +167,6 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
   if (revisions_ == nullptr || (cache_ == nullptr && read_pool_ == pool_)) {
     // Nothing to check a replica or the cache against, or nothing that could
     // be behind: the primary answers, which is current by definition.
-    if (cache_ != nullptr) return GetCached(name, out, deadline);
     return RunSingleRead(*pool_, deadline,
                          [&](ConnectionPool::Lease& lease,
                              pqxx::transaction_base& txn) -> absl::Status {
@@ -185,7 +174,7 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                            const pqxx::result rows =
                                txn.exec_prepared(get_name_, std::string(name));
                            if (rows.empty()) return NotFound(kind_, name);
-                           return FromRow(rows[0], out);
+                           return ReadRow(rows[0], out);
                          });
   }
   // Every write acknowledged before this Get began is at or before `now`.
@@ -244,34 +233,6 @@ absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out,
   copy->CopyFrom(*out);
   cache_->Put(name, version, update_micros, std::move(copy), read_revision);
   return absl::OkStatus();
-}
-
-absl::Status ResourceStore::GetCached(absl::string_view name, Message* out,
-                                      absl::Time deadline) {
-  const int64_t held = cache_->VersionOf(name);
-  return RunSingleRead(
-      *pool_, deadline,
-      [&](ConnectionPool::Lease& lease,
-          pqxx::transaction_base& txn) -> absl::Status {
-        lease.Prepare(get_cached_name_, get_cached_sql_);
-        pqxx::result rows =
-            txn.exec_prepared(get_cached_name_, std::string(name), held);
-        if (rows.empty()) return NotFound(kind_, name);
-        const int64_t version = rows[0][kVersionColumn].as<int64_t>();
-        if (rows[0]["body"].is_null()) {
-          // The version read now is the one cached.
-          if (const auto record = cache_->Find(
-                  name, version, rows[0]["update_micros"].as<int64_t>())) {
-            out->CopyFrom(*record);
-            return absl::OkStatus();
-          }
-          // Dropped or replaced since: read it whole.
-          lease.Prepare(get_name_, get_sql_);
-          rows = txn.exec_prepared(get_name_, std::string(name));
-          if (rows.empty()) return NotFound(kind_, name);
-        }
-        return ReadRow(rows[0], out);
-      });
 }
 
 absl::Status ResourceStore::RunWrite(absl::string_view name,

@@ -216,11 +216,6 @@ class ResourceStore {
                           google::protobuf::Message* out, int64_t revision,
                           absl::Time deadline);
 
-  // Get with the cache but no revision check: from the primary, the body
-  // read (and decoded) only when its version is not the one cached.
-  absl::Status GetCached(absl::string_view name, google::protobuf::Message* out,
-                         absl::Time deadline);
-
   // The steps of Delete, each inside Delete's transaction. A forced delete
   // first forgets the children's own references, then checks that nothing
   // outside still refers to a child, then deletes them; without force, any
@@ -257,10 +252,9 @@ class ResourceStore {
   absl::Mutex costs_mu_;
   absl::flat_hash_map<std::string, double> costs_ ABSL_GUARDED_BY(costs_mu_);
   // SQL of the prepared statements, by statement name.
-  const std::string get_name_, get_sql_, get_at_name_, get_at_sql_,
-      get_cached_name_, get_cached_sql_, lock_name_, lock_sql_, insert_name_,
-      insert_sql_, update_name_, update_sql_, delete_name_, delete_sql_,
-      referrer_name_, referrer_sql_;
+  const std::string get_name_, get_sql_, get_at_name_, get_at_sql_, lock_name_,
+      lock_sql_, insert_name_, insert_sql_, update_name_, update_sql_,
+      delete_name_, delete_sql_, referrer_name_, referrer_sql_;
 };
 
 }  // namespace forum_registry::store
