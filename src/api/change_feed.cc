@@ -918,6 +918,11 @@ void ChangeFeed::PendingWatch::Begin(const v1::WatchChangesRequest& request,
     } else {
       watcher->SetRequestLocked(*std::move(filter), request.after_revision(),
                                 request.initial_state(), origin);
+      // The headers go now, before any message: a client learns at once
+      // that its watch began (the HTTP door answers 200 on them), not at
+      // the first change or bookmark. Before the watcher is published, so
+      // no write can go first.
+      watcher->StartSendInitialMetadata();
       feed->watchers_.insert(watcher);
       ++feed->per_connection_[origin.connection];
       ++feed->per_caller_[origin.caller];

@@ -138,7 +138,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* ChangeService::WatchChanges(
           }
         }
         watch.Begin(parsed,
-                    {.connection = context->peer(),
+                    {.connection = auth::ConnectionKey(*context),
                      .caller = auth::CallerKey(*context, caller->identity),
                      .sees_actors = caller->sees_actors});
       });

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "src/api/status.h"
+#include "src/auth/edge.h"
 
 namespace forum_registry::api {
 
@@ -16,7 +17,9 @@ namespace forum_registry::api {
 class Dispatcher::Job {
  public:
   Job(grpc::CallbackServerContext* context, Answer answer)
-      : context_(context), answer_(answer), connection_(context->peer()) {}
+      : context_(context),
+        answer_(answer),
+        connection_(auth::ConnectionKey(*context)) {}
   virtual ~Job() = default;
 
   // On a worker, admitted, neither cancelled nor late: the work.

@@ -23,7 +23,7 @@ constexpr absl::string_view kBearer = "Bearer ";
 absl::StatusOr<std::optional<std::string>> CertificateIdentity(
     const grpc::ServerContextBase& context) {
   const std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
-  if (FromEdge(auth.get())) {
+  if (FromEdge(context)) {
     const std::optional<std::string> edge = EdgeClientCertificate(context);
     if (!edge.has_value()) return std::nullopt;
     absl::StatusOr<std::string> name = CertificateName(*edge);

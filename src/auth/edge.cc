@@ -1,5 +1,7 @@
 #include "src/auth/edge.h"
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -36,11 +38,40 @@ std::string Ia5(const ASN1_IA5STRING* text) {
 
 }  // namespace
 
-bool FromEdge(const grpc::ServerContextBase& context) {
-  return FromEdge(context.auth_context().get());
+const std::string& DoorSecret() {
+  static const std::string* const kSecret = [] {
+    unsigned char bytes[32];
+    if (RAND_bytes(bytes, sizeof(bytes)) != 1) {
+      // Without randomness there is no secret: door calls are then told
+      // from no other (every call's mark mismatches an empty secret).
+      return new std::string();
+    }
+    return new std::string(absl::BytesToHexString(absl::string_view(
+        reinterpret_cast<const char*>(bytes), sizeof(bytes))));
+  }();
+  return *kSecret;
 }
 
-bool FromEdge(const grpc::AuthContext* auth) {
+bool FromDoor(const grpc::ServerContextBase& context) {
+  const std::string& secret = DoorSecret();
+  if (secret.empty()) return false;
+  const std::optional<std::string> mark = Header(context, kDoorMark);
+  return mark.has_value() && mark->size() == secret.size() &&
+         CRYPTO_memcmp(mark->data(), secret.data(), secret.size()) == 0;
+}
+
+std::string ConnectionKey(const grpc::ServerContextBase& context) {
+  if (FromDoor(context)) {
+    return absl::StrCat("http:", Header(context, kDoorConnection).value_or(""));
+  }
+  return context.peer();
+}
+
+bool FromEdge(const grpc::ServerContextBase& context) {
+  return FromEdgeListener(context.auth_context().get()) || FromDoor(context);
+}
+
+bool FromEdgeListener(const grpc::AuthContext* auth) {
   if (auth == nullptr) return false;
   const std::vector<grpc::string_ref> type =
       auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);

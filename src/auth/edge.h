@@ -29,15 +29,33 @@
 
 namespace forum_registry::auth {
 
+// The HTTP door (src/http) calls the API in-process, as an edge inside the
+// process: it sends the same headers, of the HTTP client, and marks its
+// calls with a secret this process made at random and never sends
+// anywhere else, so no other caller can pass for it. Its calls also name
+// the HTTP connection they came on, for the bounds per connection.
+inline constexpr char kDoorMark[] = "x-forum-registry-door";
+inline constexpr char kDoorConnection[] = "x-forum-registry-door-connection";
+
+// The secret of this process's door calls (32 random bytes, hex).
+const std::string& DoorSecret();
+
+// Whether the call came from this process's HTTP door.
+bool FromDoor(const grpc::ServerContextBase& context);
+
+// Which connection a call came on, for bounds per connection: gRPC's peer,
+// or for a door call the HTTP connection it names.
+std::string ConnectionKey(const grpc::ServerContextBase& context);
+
 inline constexpr char kEdgeClientAddress[] =
     "x-forum-registry-edge-client-address";
 inline constexpr char kEdgeClientCertificate[] =
     "x-forum-registry-edge-client-cert";
 
-// Whether the call came in on the edge listener; from its auth context
-// (context.auth_context()) where the caller has it already.
+// Whether the call came in on the edge listener, or from the HTTP door.
 bool FromEdge(const grpc::ServerContextBase& context);
-bool FromEdge(const grpc::AuthContext* auth);
+// Whether the call came in on the edge listener, from its auth context.
+bool FromEdgeListener(const grpc::AuthContext* auth);
 
 // The client's address the edge sent for this call; nullopt on calls not
 // from the edge.

@@ -437,6 +437,14 @@ std::vector<int> Ports::all() const {
   return ports;
 }
 
+std::shared_ptr<grpc::Channel> Listeners::InProcessChannel(
+    int64_t max_message_bytes) {
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(static_cast<int>(max_message_bytes));
+  arguments.SetMaxSendMessageSize(static_cast<int>(max_message_bytes));
+  return server_->InProcessChannel(arguments);
+}
+
 Listeners::Listeners(const ServeConfig& config,
                      const std::vector<grpc::Service*>& services,
                      Metrics* metrics) {

@@ -138,6 +138,10 @@ class Listeners {
   // Until the API server has shut down.
   void Wait();
 
+  // A channel to the API server inside this process (the HTTP door's):
+  // its calls go through the same services, interceptors and admission.
+  std::shared_ptr<grpc::Channel> InProcessChannel(int64_t max_message_bytes);
+
  private:
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> probe_;

@@ -2,7 +2,9 @@
 
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "src/server/log.h"
 
 namespace forum_registry::server {
@@ -17,6 +19,9 @@ void LogWrite(const std::string& method, const std::string& name,
             {"caller", caller.identity},
             {"role", std::string(auth::RoleName(caller.role))}});
 }
+
+// The OpenAPI document the door serves; empty until the build generates one.
+std::string OpenApiText() { return ""; }
 
 }  // namespace
 
@@ -38,6 +43,7 @@ absl::StatusOr<std::unique_ptr<Root>> Root::Create(const ServeConfig& config) {
         "cannot serve metrics on --metrics-address \"", config.metrics_address,
         "\": ", root->metrics_endpoint_.status().message()));
   }
+  if (absl::Status door = root->StartDoor(); !door.ok()) return door;
   return root;
 }
 
@@ -101,6 +107,42 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
   }
 }
 
+absl::Status Root::StartDoor() {
+  if (config_.http_address.empty() && config_.http_edge_address.empty()) {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<http::RouteTable> routes =
+      http::RouteTable::FromServices(ServiceNames());
+  if (!routes.ok()) return routes.status();
+  http::DoorOptions options{
+      .address = config_.http_address,
+      .edge_address = config_.http_edge_address,
+      .max_body_bytes = static_cast<size_t>(config_.max_message_bytes),
+      .threads = static_cast<unsigned>(config_.http_threads),
+      .openapi = OpenApiText()};
+  for (absl::string_view origin :
+       absl::StrSplit(config_.http_cors_origins, ',', absl::SkipWhitespace())) {
+    options.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
+  }
+  absl::StatusOr<std::unique_ptr<http::Door>> door =
+      http::Door::Start(std::move(options),
+                        listeners_.InProcessChannel(config_.max_message_bytes),
+                        *std::move(routes));
+  if (!door.ok()) return door.status();
+  door_ = *std::move(door);
+  if (door_->port() > 0) {
+    LogEvent(spdlog::level::info, "http_listening",
+             {{"http_address", config_.http_address},
+              {"port", static_cast<int64_t>(door_->port())}});
+  }
+  if (door_->edge_port() > 0) {
+    LogEvent(spdlog::level::info, "http_edge_listening",
+             {{"http_edge_address", config_.http_edge_address},
+              {"port", static_cast<int64_t>(door_->edge_port())}});
+  }
+  return absl::OkStatus();
+}
+
 std::vector<grpc::Service*> Root::Services() {
   std::vector<grpc::Service*> services;
   for (const auto& resource : resources_) services.push_back(resource.get());
@@ -149,7 +191,12 @@ int Root::Run() {
           // from now on, and no later SetServingStatus can undo it.
           listeners_.ShutdownHealth();
         },
-        [this](absl::Time deadline) { listeners_.Shutdown(deadline); });
+        [this](absl::Time deadline) {
+          // The door first: it stops taking connections and lets its calls
+          // end, which the server's shutdown then need not cut.
+          if (door_ != nullptr) door_->Shutdown(deadline);
+          listeners_.Shutdown(deadline);
+        });
   });
   listeners_.Wait();
   signals.join();

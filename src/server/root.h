@@ -42,6 +42,7 @@
 #include "src/api/search_service.h"
 #include "src/api/service_deps.h"
 #include "src/auth/authorizer.h"
+#include "src/http/door.h"
 #include "src/server/change_purger.h"
 #include "src/server/health_monitor.h"
 #include "src/server/metrics.h"
@@ -72,6 +73,8 @@ class Root {
        std::unique_ptr<auth::Authorizer> authorizer,
        std::optional<std::string> page_token_secret);
 
+  // Starts the HTTP door if an address asks for it.
+  absl::Status StartDoor();
   std::vector<grpc::Service*> Services();
   std::vector<std::string> ServiceNames() const;
   MetricSources Sources() const;
@@ -108,6 +111,9 @@ class Root {
   HealthMonitor monitor_;
   ChangePurger purger_;
   absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics_endpoint_;
+  // The HTTP door (--http-address, --http-edge-address), calling the API
+  // through `listeners_`' in-process channel; null without an address.
+  std::unique_ptr<http::Door> door_;
 };
 
 // Runs until stopped by a signal; returns the process exit code.

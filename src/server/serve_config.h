@@ -25,6 +25,10 @@ struct ServeConfig {
   std::string edge_address;
   std::string probe_address;
   std::string metrics_address;
+  std::string http_address;
+  std::string http_edge_address;
+  std::string http_cors_origins;
+  int64_t http_threads = 0;
 
   // Connections.
   absl::Duration max_connection_age;

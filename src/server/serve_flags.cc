@@ -3,7 +3,9 @@
 #include <variant>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "src/auth/roles.h"
 #include "src/domain/status_macros.h"
 
@@ -101,6 +103,41 @@ const std::vector<Row>& Rows() {
                 "connections closed after a minute), for the kubelet's "
                 "probes; empty: none"},
        &C::probe_address},
+      {{.name = "http-address",
+        .type = kString,
+        .group = kListeners,
+        .help = "the HTTP door: the same API as JSON over HTTP/1.1 (the "
+                "routes of the protos' google.api.http annotations), the "
+                "Connect protocol, a watch as Server-Sent Events, and "
+                "`/openapi.json` (docs/api.md, \"Over HTTP\"); port 0 picks a "
+                "free one (the log's `http_listening` line names it); empty: "
+                "none"},
+       &C::http_address},
+      {{.name = "http-edge-address",
+        .type = kString,
+        .group = kListeners,
+        .help = "a loopback address where the edge sends its clients' plain "
+                "HTTP requests (the HTTP door, as `--edge-address` is for "
+                "gRPC): the client's address and verified certificate the "
+                "edge sends are believed here; must be loopback; empty: none"},
+       &C::http_edge_address},
+      {{.name = "http-cors-origins",
+        .type = kString,
+        .group = kListeners,
+        .help = "origins whose pages may call the HTTP door from a browser, "
+                "comma-separated (`https://app.example.org`), credentials "
+                "allowed; `*` for any origin, without credentials; empty: "
+                "none"},
+       &C::http_cors_origins},
+      {{.name = "http-threads",
+        .type = kInt,
+        .default_value = "2",
+        .group = kListeners,
+        .help = "threads serving the HTTP door's connections (calls waiting "
+                "on the API hold none)",
+        .min = "1",
+        .max = "64"},
+       &C::http_threads},
       {{.name = "metrics-address",
         .type = kString,
         .default_value = "0.0.0.0:9090",
@@ -573,7 +610,14 @@ absl::Status ValidateNoAuth(const ServeConfig& config) {
         "everything; listen on 127.0.0.1:PORT, [::1]:PORT or localhost:PORT, "
         "or add --no-auth-beyond-loopback if that is what you mean"));
   }
-  if (!config.edge_address.empty()) {
+  if (!config.http_address.empty() && !IsLoopbackAddress(config.http_address)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--no-auth on --http-address \"", config.http_address,
+        "\", which is not loopback: everybody who reaches it could do "
+        "everything; listen on 127.0.0.1:PORT, [::1]:PORT or localhost:PORT, "
+        "or add --no-auth-beyond-loopback if that is what you mean"));
+  }
+  if (!config.edge_address.empty() || !config.http_edge_address.empty()) {
     return absl::InvalidArgumentError(
         "--no-auth with --edge-address: the edge is the door clients reach, "
         "and this server cannot tell whether it listens beyond loopback "
@@ -605,6 +649,36 @@ absl::Status ValidateServeConfig(const ServeConfig& config) {
         "with --edge-address, --listen-address must be empty or on "
         "loopback: the edge is the door clients reach (\"",
         config.listen_address, "\" is not loopback)");
+  }
+  for (const auto& [flag, address] :
+       {std::pair<const char*, const std::string*>{
+           "--http-edge-address", &config.http_edge_address}}) {
+    if (!address->empty() && !IsLoopbackAddress(*address)) {
+      return invalid(flag, " \"", *address,
+                     "\" must be a loopback address (127.0.0.1:PORT, "
+                     "[::1]:PORT or localhost:PORT): the server believes "
+                     "what arrives there");
+    }
+  }
+  if ((!config.edge_address.empty() || !config.http_edge_address.empty()) &&
+      !config.http_address.empty() && !IsLoopbackAddress(config.http_address)) {
+    return invalid(
+        "behind the edge, --http-address must be empty or on loopback: the "
+        "edge is the door clients reach (\"",
+        config.http_address, "\" is not loopback)");
+  }
+  for (absl::string_view origin :
+       absl::StrSplit(config.http_cors_origins, ',', absl::SkipWhitespace())) {
+    origin = absl::StripAsciiWhitespace(origin);
+    if (origin == "*") continue;
+    const size_t scheme = origin.find("://");
+    if (scheme == absl::string_view::npos || scheme == 0 ||
+        origin.size() == scheme + 3 ||
+        origin.find('/', scheme + 3) != absl::string_view::npos) {
+      return invalid("--http-cors-origins: \"", origin,
+                     "\" is not an origin (scheme://host[:port], as a "
+                     "browser sends it in Origin) or *");
+    }
   }
   if (!config.edge_address.empty() && !IsLoopbackAddress(config.edge_address)) {
     return invalid("--edge-address \"", config.edge_address,
@@ -638,7 +712,7 @@ absl::Status ValidateServeConfig(const ServeConfig& config) {
   // see from here; without them every call is refused, never allowed.
   if (!config.no_auth && config.jwt_public_keys.empty() &&
       config.tls_client_ca.empty() && !config.allow_anonymous_reads &&
-      config.edge_address.empty()) {
+      config.edge_address.empty() && config.http_edge_address.empty()) {
     return invalid(
         "no way to know callers: give --jwt-public-keys (with --jwt-issuer "
         "and --jwt-audience) or --tls-client-ca, or --edge-address behind an "
