@@ -366,12 +366,9 @@ def is_map(index, field):
 
 
 def with_description(schema, description):
-  if not description:
-    return schema
-  if "$ref" in schema:
-    # 3.1 allows siblings of $ref; the field's words, not the type's.
-    return {**schema, "description": description}
-  return {**schema, "description": description}
+  # OpenAPI 3.1 (JSON Schema 2020-12) allows keywords beside $ref: a field
+  # that refers to a message still gets its own words.
+  return {**schema, "description": description} if description else schema
 
 
 class SchemaBuilder:
@@ -452,9 +449,8 @@ class SchemaBuilder:
       name = self.pending.pop(0)
       if name in COMPONENT_WELL_KNOWN:
         self.schemas[name] = COMPONENT_WELL_KNOWN[name]
-        for nested in ("google.protobuf.Any",):
-          if name == "google.rpc.Status" and nested not in self.schemas:
-            self.use("." + nested)
+        if name == "google.rpc.Status":
+          self.use(".google.protobuf.Any")  # its details
       elif "." + name in self.index.enums:
         self.schemas[name] = self.enum_schema("." + name)
       else:
@@ -699,15 +695,14 @@ def build_operation(index, builder, namer, service, service_full, method,
     excluded.add(body)
   if body != "*":
     parameters.extend(query_parameters(index, builder, request_name, excluded))
+  description = index.comments[("method", service_full, method.name)]
   operation = {
       "tags": [service.name],
+      # The comment's first sentence.
+      "summary": description.split("\n\n")[0].split(". ")[0].rstrip("."),
       "operationId": method.name,
-      "description": index.comments[("method", service_full, method.name)],
+      "description": description,
   }
-  summary = operation["description"].split("\n\n")[0].split(". ")[0]
-  operation = {"tags": operation["tags"], "summary": summary.rstrip("."),
-               "operationId": operation["operationId"],
-               "description": operation["description"]}
   if parameters:
     operation["parameters"] = parameters
   if body:
