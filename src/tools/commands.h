@@ -14,6 +14,7 @@ int ServeCommand(const std::vector<std::string>& args);
 int MigrateCommand(const std::vector<std::string>& args);
 int ImportCommand(const std::vector<std::string>& args);
 int ExportCommand(const std::vector<std::string>& args);
+int OpenApiCommand(const std::vector<std::string>& args);
 
 }  // namespace forum_registry::tools
 

@@ -4,6 +4,7 @@
 //   forum-registry migrate   bring the database schema up to date
 //   forum-registry import    load datasets
 //   forum-registry export    write the registry as a dataset
+//   forum-registry openapi   print the API's OpenAPI document
 //
 // `forum-registry COMMAND --help` lists each command's flags and their
 // environment variables.
@@ -31,6 +32,7 @@ constexpr char kUsage[] =
     "  import    load datasets (protobuf text format or JSON) in one "
     "transaction\n"
     "  export    write the whole registry as a dataset\n"
+    "  openapi   print the API's OpenAPI 3.1 document (JSON)\n"
     "\n"
     "Run 'forum-registry COMMAND --help' for a command's flags. Every flag\n"
     "--some-flag can also be set as FORUM_REGISTRY_SOME_FLAG.\n";
@@ -61,6 +63,7 @@ int main(int argc, char** argv) {
   if (command == "migrate") return forum_registry::tools::MigrateCommand(args);
   if (command == "import") return forum_registry::tools::ImportCommand(args);
   if (command == "export") return forum_registry::tools::ExportCommand(args);
+  if (command == "openapi") return forum_registry::tools::OpenApiCommand(args);
   if (command == "--help" || command == "-h" || command == "help") {
     std::fputs(kUsage, stdout);
     return 0;
