@@ -38,15 +38,18 @@ echo "comparing proto/ with $(git rev-parse --short HEAD~1)"
 # One change buf counts as breaking is not: an RPC going from
 # IDEMPOTENCY_UNKNOWN to NO_SIDE_EFFECTS only lets Connect clients call it by
 # GET as well, which the server answers; every client that POSTs goes on.
-# The reverse, or any other change of level, stays breaking.
+# The reverse, or any other change of level, stays breaking. Nor is a first
+# go_package (from none): it names the Go package of code nobody could
+# generate before; changing one that is set stays breaking.
 if ! "$buf" breaking proto --against ".git#ref=HEAD~1,subdir=proto" \
   >"$scratch/breaking.txt" 2>&1; then
-  if grep -v 'changed option "idempotency_level" from "IDEMPOTENCY_UNKNOWN" to "NO_SIDE_EFFECTS"' \
+  if grep -v -e 'changed option "idempotency_level" from "IDEMPOTENCY_UNKNOWN" to "NO_SIDE_EFFECTS"' \
+    -e 'File option "go_package" changed from "" to ' \
     "$scratch/breaking.txt" | grep -q .; then
     cat "$scratch/breaking.txt"
     exit 1
   fi
-  echo "reads declared NO_SIDE_EFFECTS (additive):"
+  echo "additive changes (reads declared NO_SIDE_EFFECTS, a first go_package):"
   cat "$scratch/breaking.txt"
 fi
 echo "no breaking change"
