@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "src/api/openapi.h"
 #include "src/server/log.h"
 
 namespace forum_registry::server {
@@ -19,9 +20,6 @@ void LogWrite(const std::string& method, const std::string& name,
             {"caller", caller.identity},
             {"role", std::string(auth::RoleName(caller.role))}});
 }
-
-// The OpenAPI document the door serves; empty until the build generates one.
-std::string OpenApiText() { return ""; }
 
 }  // namespace
 
@@ -119,7 +117,7 @@ absl::Status Root::StartDoor() {
       .edge_address = config_.http_edge_address,
       .max_body_bytes = static_cast<size_t>(config_.max_message_bytes),
       .threads = static_cast<unsigned>(config_.http_threads),
-      .openapi = OpenApiText()};
+      .openapi = std::string(api::OpenApiDocument())};
   for (absl::string_view origin :
        absl::StrSplit(config_.http_cors_origins, ',', absl::SkipWhitespace())) {
     options.cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
