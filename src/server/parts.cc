@@ -15,6 +15,7 @@
 #include "grpcpp/security/tls_certificate_provider.h"
 #include "grpcpp/security/tls_credentials_options.h"
 #include "src/server/log.h"
+#include "src/server/reflection_v1.h"
 #include "src/server/rpc_log_interceptor.h"
 #include "src/store/descriptors.h"
 
@@ -61,6 +62,8 @@ std::unique_ptr<grpc::Server> BuildServer(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  // Reflection v1 beside gRPC's v1alpha (reflection_v1.h).
+  builder.SetOption(ReflectionV1());
   if (!config.listen_address.empty()) {
     builder.AddListeningPort(config.listen_address, ServerCredentials(config),
                              &ports->clients);

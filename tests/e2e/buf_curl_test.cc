@@ -83,6 +83,79 @@ TEST_F(BufCurl, ListsServicesThroughReflection) {
               HasSubstr("grpc.reflection.v1alpha.ServerReflection"));
 }
 
+// The reflection protocols a client may ask for: v1, which grpcurl 1.8.8+,
+// buf, grpcui and Postman try first (src/server/reflection_v1.h), and
+// gRPC's v1alpha. Named, buf curl uses that one alone, with no fallback.
+const std::vector<std::string> kReflectProtocols = {"grpc-v1", "grpc-v1alpha"};
+
+TEST_F(BufCurl, ListsTheSameServicesThroughEitherReflectionProtocol) {
+  std::vector<std::string> outputs;
+  for (const std::string& protocol : kReflectProtocols) {
+    SCOPED_TRACE(protocol);
+    const CommandResult result =
+        Curl("", {"--reflect-protocol", protocol, "--list-services"});
+    ASSERT_EQ(result.exit_code, 0) << result.error;
+    for (const domain::ResourceType& type : domain::Resources()) {
+      EXPECT_THAT(result.output,
+                  HasSubstr(absl::StrCat(type.service->full_name(), "\n")));
+    }
+    for (const char* service :
+         {"forumregistry.v1.ChangeService", "forumregistry.v1.SearchService",
+          "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+          "grpc.reflection.v1alpha.ServerReflection"}) {
+      EXPECT_THAT(result.output, HasSubstr(absl::StrCat(service, "\n")));
+    }
+    outputs.push_back(result.output);
+  }
+  EXPECT_EQ(outputs[0], outputs[1]);
+}
+
+TEST_F(BufCurl, DescribesAndCallsThroughEitherReflectionProtocol) {
+  for (const std::string& protocol : kReflectProtocols) {
+    SCOPED_TRACE(protocol);
+    const std::vector<std::string> reflect = {"--reflect-protocol", protocol};
+    // Listing the methods describes every service: its file and imports.
+    std::vector<std::string> args = reflect;
+    args.push_back("--list-methods");
+    CommandResult result = Curl("", args);
+    ASSERT_EQ(result.exit_code, 0) << result.error;
+    EXPECT_THAT(result.output,
+                HasSubstr("forumregistry.v1.ForumService/GetForum\n"));
+    EXPECT_THAT(result.output,
+                HasSubstr("forumregistry.v1.ForumService/UpdateForum\n"));
+
+    // A call: buf encodes the JSON with the descriptors reflection served.
+    const std::string id = absl::StrCat("reflected-", protocol.substr(5));
+    args = reflect;
+    args.insert(args.end(),
+                {"-d", absl::StrCat(R"({"forumId": ")", id, R"(", "forum": )",
+                                    R"({"kind": "FORUM_KIND_DIALOGUE", )",
+                                    R"("displayName": "Through )", protocol,
+                                    R"("}})")});
+    result = Curl("/forumregistry.v1.ForumService/CreateForum", args);
+    ASSERT_EQ(result.exit_code, 0) << result.error;
+    args = reflect;
+    args.insert(args.end(),
+                {"-d", absl::StrCat(R"({"name": "forums/)", id, R"("})")});
+    result = Curl("/forumregistry.v1.ForumService/GetForum", args);
+    ASSERT_EQ(result.exit_code, 0) << result.error;
+    EXPECT_EQ(Parse<forumregistry::v1::Forum>(result).display_name(),
+              absl::StrCat("Through ", protocol));
+
+    // A field the served schema does not have is refused before sending,
+    // and nothing is written.
+    const std::string before = db_->WriteState();
+    args = reflect;
+    args.insert(args.end(), {"-d", R"({"forumId": "stray", "forum": )"
+                                   R"({"kind": "FORUM_KIND_DIALOGUE", )"
+                                   R"("noSuchField": 1}})"});
+    result = Curl("/forumregistry.v1.ForumService/CreateForum", args);
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_THAT(result.error, HasSubstr("noSuchField"));
+    EXPECT_EQ(db_->WriteState(), before);
+  }
+}
+
 TEST_F(BufCurl, ListsTheServiceAndMethodsOfEveryKindOfTheRegistry) {
   const CommandResult services = Curl("", {"--list-services"});
   ASSERT_EQ(services.exit_code, 0) << services.error;
