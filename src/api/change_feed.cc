@@ -444,10 +444,26 @@ class ChangeFeed::Watcher final
                                     bounds->newest)));
     } else if (after > 0 && after < bounds->oldest - 1) {
       End(NoLongerKept("after_revision: ", after, bounds->oldest));
-    } else if (initial_state_) {
+    } else {
+      // The watch has begun: its headers go now, before any message, so a
+      // client learns at once that it began and after which revision (the
+      // HTTP door answers 200 on them), not at the first change or
+      // bookmark. No write is started before the phase below.
+      context()->AddInitialMetadata(
+          std::string(kWatchStartHeader),
+          absl::StrCat(after == 0 ? bounds->newest : after));
+      StartSendInitialMetadata();
+      Begun(after, *bounds);
+    }
+  }
+
+  // After Started: the initial state, or the changes after `after`.
+  void Begun(int64_t after, const store::RevisionBounds& bounds)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(feed_->mu_) {
+    if (initial_state_) {
       To(Phase::kInitial);
     } else {
-      cursor_ = after == 0 ? bounds->newest : after;
+      cursor_ = after == 0 ? bounds.newest : after;
       resume_from_ = cursor_;
       // A watch from now says at once which revision "now" is.
       if (after == 0) queue_.push_back(BookmarkAt(cursor_, /*end=*/false));
@@ -918,11 +934,6 @@ void ChangeFeed::PendingWatch::Begin(const v1::WatchChangesRequest& request,
     } else {
       watcher->SetRequestLocked(*std::move(filter), request.after_revision(),
                                 request.initial_state(), origin);
-      // The headers go now, before any message: a client learns at once
-      // that its watch began (the HTTP door answers 200 on them), not at
-      // the first change or bookmark. Before the watcher is published, so
-      // no write can go first.
-      watcher->StartSendInitialMetadata();
       feed->watchers_.insert(watcher);
       ++feed->per_connection_[origin.connection];
       ++feed->per_caller_[origin.caller];

@@ -53,6 +53,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "forumregistry/v1/change.grpc.pb.h"
@@ -65,6 +66,12 @@
 #include "src/store/record_cache.h"
 
 namespace forum_registry::api {
+
+// The header a watch sends as it begins, before any message: the revision
+// it sends the changes after (its after_revision, or the current revision
+// for a watch from now on). A watch refused at its start never sends it.
+inline constexpr absl::string_view kWatchStartHeader =
+    "x-forum-registry-watch-after";
 
 struct ChangeFeedOptions {
   // The primary database, for the feed thread's own connection.

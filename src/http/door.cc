@@ -42,6 +42,8 @@ constexpr char kProto[] = "application/proto";
 constexpr char kConnectJson[] = "application/connect+json";
 constexpr char kConnectProto[] = "application/connect+proto";
 constexpr char kEventStream[] = "text/event-stream";
+// The header of a watch that began (api::kWatchStartHeader).
+constexpr char kWatchStarted[] = "x-forum-registry-watch-after";
 // What a stream holds for a client that reads slowly before it stops
 // reading from the API (which then holds it, up to --watch-buffer).
 constexpr size_t kStreamHighWater = 256 * 1024;
@@ -54,7 +56,8 @@ constexpr char kAllowedHeaders[] =
     "connect-timeout-ms, x-server-timeout, last-event-id";
 // The response headers a browser's script may read.
 constexpr char kExposedHeaders[] =
-    "x-forum-registry-revision, x-forum-registry-replayed, retry-after";
+    "x-forum-registry-revision, x-forum-registry-replayed, "
+    "x-forum-registry-watch-after, retry-after";
 
 std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
   return std::unique_ptr<Message>(
@@ -212,7 +215,12 @@ class Exchange
   // ClientBidiReactor: a streaming call's events.
   void OnReadInitialMetadataDone(bool ok) override {
     absl::MutexLock lock(&mu_);
-    if (ok) headers_ready_ = true;
+    // A watch that began says so (api::kWatchStartHeader); one refused at
+    // its start ends with empty headers.
+    const auto& headers = context_.GetServerInitialMetadata();
+    if (ok && headers.find(kWatchStarted) != headers.end()) {
+      headers_ready_ = true;
+    }
     WakeLocked();
   }
   void OnReadDone(bool ok) override;
@@ -308,9 +316,10 @@ MHD_Result Exchange::Serve() {
         SuspendLocked();
         return MHD_YES;
       }
-      if (!headers_ready_) {
+      if (!headers_ready_ && protocol_ == Protocol::kRest) {
         // Refused before it began: an HTTP error, which a browser's
-        // EventSource does not retry.
+        // EventSource does not retry. (A Connect stream ends with its
+        // error in the stream, after a 200.)
         answer = ErrorAnswer(status_);
       } else {
         stream = true;

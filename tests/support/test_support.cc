@@ -635,6 +635,10 @@ int ServerProcess::ProbePort() const {
   return LoggedPort(Output(), "probe_listening");
 }
 
+int ServerProcess::HttpPort() const {
+  return LoggedPort(Output(), "http_listening");
+}
+
 int64_t ProcStatusKib(pid_t pid, const std::string& field) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;

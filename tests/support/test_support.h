@@ -147,6 +147,8 @@ class ServerProcess {
   int EdgePort() const;
   // The port of its probe listener (--probe-address=127.0.0.1:0), or 0.
   int ProbePort() const;
+  // The port of its HTTP door (--http-address=127.0.0.1:0), or 0.
+  int HttpPort() const;
 
  private:
   ServerProcess() = default;
