@@ -27,7 +27,10 @@ trap cleanup EXIT
 # A free port: the kernel's choice, released just before the server takes it.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
        echo $((20000 + RANDOM % 20000)))
+http_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null ||
+       echo $((20000 + RANDOM % 20000)))
 "$binary" serve --database-url "$url" --listen-address "127.0.0.1:$port" \
+  --http-address "127.0.0.1:$http_port" \
   --metrics-address 127.0.0.1:0 --drain-period 0s --shutdown-timeout 2s --no-auth >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do
@@ -120,6 +123,49 @@ check "the resumed watch gets the update at revision 71" "$work/watch4.out" \
 if grep -q '"revision": "70"' "$work/watch4.out"; then
   failed=$((failed + 1)); echo "FAILED: the resumed watch repeated revision 70"
 fi
+
+# "Over HTTP": its sh block run as the tour is (after "Follow every change",
+# whose writes its revisions count on), against the HTTP door.
+awk '/^## Over HTTP/ {in_section=1}
+     in_section && /^```sh/ {in_block=1; next}
+     in_block && /^```/ {exit}
+     in_block {print}' "$source_dir/README.md" >"$work/http.sh"
+[[ -s "$work/http.sh" ]] || { echo "FAILED: no sh block under 'Over HTTP'"; exit 1; }
+sed -i "s#tools/node_modules/.bin/buf#$buf_bin#; s#--schema proto#--schema $source_dir/proto#" "$work/http.sh"
+http=http://127.0.0.1:$http_port
+command="" expected="" state=setup
+run_http_case() {
+  [[ -z "$command" ]] && return
+  actual=$(bash -c "http=\"$http\"; $command" 2>&1 || true)
+  if [[ "$actual" == "$expected" ]]; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    printf 'FAILED: %s\n--- expected\n%s\n--- actual\n%s\n' "$command" "$expected" "$actual"
+  fi
+  command="" expected=""
+}
+http_cases=0
+while IFS= read -r line; do
+  case "$line" in
+    http=*) ;;                           # set up above, for this port
+    "") run_http_case; state=between ;;
+    "# "*)
+      if [[ "$state" == command || "$state" == output ]]; then
+        expected+="${expected:+$'\n'}${line#\# }"
+        state=output
+      else
+        run_http_case                    # a comment before the next command
+      fi ;;
+    *)
+      if [[ "$state" == output ]]; then run_http_case; fi
+      [[ -z "$command" ]] && http_cases=$((http_cases + 1))
+      command+="${command:+$'\n'}$line"
+      state=command ;;
+  esac
+done <"$work/http.sh"
+run_http_case
+((http_cases >= 8)) || { failed=$((failed + 1)); echo "FAILED: only $http_cases commands under 'Over HTTP'"; }
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 && $passed -gt 0 ]]
