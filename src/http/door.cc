@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <set>
 #include <utility>
@@ -106,6 +107,45 @@ std::string PeerAddress(MHD_Connection* connection) {
   return text;
 }
 
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A query parameter's name or value, %HH-decoded (libmicrohttpd has made
+// "+" a space already; the door turns its own decoding off, so that a path
+// is decoded once, segment by segment, in routes.cc). A malformed escape
+// stays as it is.
+std::string FormDecode(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      const int high = HexDigit(text[i + 1]), low = HexDigit(text[i + 2]);
+      if (high >= 0 && low >= 0) {
+        out.push_back(static_cast<char>(high * 16 + low));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+// Whether a Host header names this machine's loopback (with any port).
+bool LoopbackHost(absl::string_view host) {
+  if (absl::StartsWith(host, "[")) {
+    const size_t close = host.find(']');
+    return close != absl::string_view::npos &&
+           host.substr(0, close + 1) == "[::1]";
+  }
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || absl::StartsWith(host, "127.");
+}
+
 bool Printable(absl::string_view text) {
   return std::all_of(text.begin(), text.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 &&
@@ -157,6 +197,15 @@ struct Door::State {
   absl::Mutex mu;
   // The exchanges whose API call is in flight.
   std::set<Exchange*> calls ABSL_GUARDED_BY(mu);
+  // Connections suspended and not yet taken up again by libmicrohttpd: the
+  // daemons may stop only once there are none (MHD_stop_daemon aborts).
+  int parked ABSL_GUARDED_BY(mu) = 0;
+  // Once set, new requests are answered 503 and their connection closed.
+  std::atomic<bool> stopping{false};
+  // Request bodies held at once, across connections.
+  std::atomic<size_t> buffered{0};
+  // Listening sockets quiesced at shutdown, closed once the daemons stop.
+  std::vector<int> quiesced;
 };
 
 namespace {
@@ -182,32 +231,70 @@ class Exchange
         method_(std::move(method)),
         path_(std::move(path)) {}
 
+  ~Exchange() override { state_->buffered -= body_.size(); }
+
   // A piece of the request body.
   void Append(const char* data, size_t size) {
+    if (body_too_large_ || door_busy_) return;
     if (body_.size() + size > state_->options.max_body_bytes) {
       body_too_large_ = true;
       return;
     }
+    if (state_->buffered.fetch_add(size) + size >
+        state_->options.max_buffered_bytes) {
+      state_->buffered -= size;
+      door_busy_ = true;
+      return;
+    }
     body_.append(data, size);
   }
+
+  // Answers at once, before any body is read, what cannot be served
+  // whatever the body: a body declared too large, a door shutting down, a
+  // Host a loopback door does not serve. True if it queued an answer.
+  bool Refused(MHD_Result* result);
 
   // Called once the request is whole, and again each time it is resumed.
   MHD_Result Serve();
 
   // The request ended (answered, or the client went away).
   void Gone() {
-    bool cancel;
+    bool cancel, release;
     {
       absl::MutexLock lock(&mu_);
       gone_ = true;
       cancel = calling_ && !done_;
+      release = DropHoldLocked();
     }
     // Never under a lock: gRPC may run the call's end (Finished) inline.
     if (cancel) context_.TryCancel();
+    if (release) RemoveHold();
   }
 
   // Ends the API call now (the door is closing).
-  void Cancel() { context_.TryCancel(); }
+  void Cancel() {
+    bool release;
+    {
+      absl::MutexLock lock(&mu_);
+      release = DropHoldLocked();
+    }
+    context_.TryCancel();
+    if (release) RemoveHold();
+  }
+
+  // Taken up again by libmicrohttpd after a suspension (Serve or Read).
+  void Unparked() {
+    bool was;
+    {
+      absl::MutexLock lock(&mu_);
+      was = parked_;
+      parked_ = false;
+    }
+    if (was) {
+      absl::MutexLock lock(&state_->mu);
+      --state_->parked;
+    }
+  }
 
   // Content of a streamed answer (libmicrohttpd's reader callback).
   ssize_t Read(char* buffer, size_t max);
@@ -250,8 +337,22 @@ class Exchange
   void AddMetadataHeaders(Answer* answer) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SuspendLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    {
+      absl::MutexLock lock(&state_->mu);
+      ++state_->parked;
+    }
     MHD_suspend_connection(connection_);
     suspended_ = true;
+    parked_ = true;
+  }
+  // A stream paused its reads with a hold on the call (so that the read
+  // restarted from libmicrohttpd's thread finds the call alive); true if
+  // the caller must now remove it.
+  bool DropHoldLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    const bool held = holding_;
+    holding_ = false;
+    read_paused_ = false;
+    return held;
   }
   void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (suspended_ && !gone_) {
@@ -272,6 +373,7 @@ class Exchange
   const std::string path_;
   std::string body_;
   bool body_too_large_ = false;
+  bool door_busy_ = false;  // the bodies held at once reached their bound
   bool started_ = false;
 
   Protocol protocol_ = Protocol::kRest;
@@ -294,11 +396,52 @@ class Exchange
   bool stream_queued_ ABSL_GUARDED_BY(mu_) = false;
   bool finale_written_ ABSL_GUARDED_BY(mu_) = false;
   bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
+  bool holding_ ABSL_GUARDED_BY(mu_) = false;  // AddHold while paused
+  bool parked_ ABSL_GUARDED_BY(mu_) = false;   // counted in state's parked
   std::string pending_ ABSL_GUARDED_BY(mu_);
   size_t sent_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
+bool Exchange::Refused(MHD_Result* result) {
+  if (state_->stopping) {
+    Answer answer = ErrorAnswer(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                     "the server is shutting down; call another replica"));
+    answer.headers.emplace_back("Connection", "close");
+    *result = Queue(std::move(answer));
+    return true;
+  }
+  if (state_->options.loopback_hosts_only && !from_edge_) {
+    const std::string host = Header("Host").value_or("");
+    if (!LoopbackHost(host)) {
+      *result = Queue(ErrorAnswer(grpc::Status(
+          grpc::StatusCode::PERMISSION_DENIED,
+          absl::StrCat("Host \"", host,
+                       "\" is not served here: this door listens on loopback "
+                       "and answers localhost, 127.0.0.1 and [::1] only (a "
+                       "page of another site may not reach it by DNS "
+                       "rebinding)"))));
+      return true;
+    }
+  }
+  uint64_t declared = 0;
+  if (const std::optional<std::string> length = Header("Content-Length");
+      length.has_value() && absl::SimpleAtoi(*length, &declared) &&
+      declared > state_->options.max_body_bytes) {
+    Answer answer = ErrorAnswer(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                     absl::StrCat("the request body is larger than ",
+                                  state_->options.max_body_bytes, " bytes")));
+    answer.status = MHD_HTTP_CONTENT_TOO_LARGE;
+    answer.headers.emplace_back("Connection", "close");
+    *result = Queue(std::move(answer));
+    return true;
+  }
+  return false;
+}
+
 MHD_Result Exchange::Serve() {
+  Unparked();
   if (!started_) {
     started_ = true;
     MHD_Result result;
@@ -356,6 +499,14 @@ bool Exchange::Start(MHD_Result* result) {
                                state_->options.max_body_bytes, " bytes"),
                   MHD_HTTP_CONTENT_TOO_LARGE);
   }
+  if (door_busy_) {
+    Answer answer = ErrorAnswer(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        "the door holds too many request bodies at once; retry shortly"));
+    answer.headers.emplace_back("Retry-After", "1");
+    *result = Queue(std::move(answer));
+    return true;
+  }
   if (method_ == "OPTIONS") {
     Answer answer{.status = MHD_HTTP_NO_CONTENT, .content_type = ""};
     if (!Header("Origin").has_value() ||
@@ -395,17 +546,38 @@ bool Exchange::StartRest(MHD_Result* result) {
         ErrorAnswer(grpc::Status(wrong_method ? grpc::StatusCode::UNIMPLEMENTED
                                               : grpc::StatusCode::NOT_FOUND,
                                  std::string(match.status().message())));
-    if (wrong_method) answer.status = MHD_HTTP_METHOD_NOT_ALLOWED;
+    if (wrong_method) {
+      answer.status = MHD_HTTP_METHOD_NOT_ALLOWED;
+      std::set<std::string> allowed;
+      for (const Route& route : state_->routes.routes()) {
+        if (route.path.Match(path_)) allowed.insert(route.http_method);
+      }
+      if (allowed.count("GET")) allowed.insert("HEAD");
+      answer.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
+    }
     *result = Queue(std::move(answer));
     return true;
   }
   const MethodDescriptor& method = *match->route->method;
+  // A route with a body takes JSON, and says so: a browser sends a
+  // cross-site form or `no-cors` fetch (text/plain, form types) without
+  // asking first, but never application/json (CORS preflight).
+  if (!match->route->body.empty() &&
+      MediaType(Header("Content-Type").value_or("")) != kJson) {
+    Answer answer = ErrorAnswer(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                     absl::StrCat("Content-Type: ", method.full_name(),
+                                  " takes its body as application/json")));
+    answer.status = MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    *result = Queue(std::move(answer));
+    return true;
+  }
   Params query;
   MHD_get_connection_values(
       connection_, MHD_GET_ARGUMENT_KIND,
       +[](void* cls, MHD_ValueKind, const char* key, const char* value) {
-        static_cast<Params*>(cls)->emplace_back(key,
-                                                value == nullptr ? "" : value);
+        static_cast<Params*>(cls)->emplace_back(
+            FormDecode(key), FormDecode(value == nullptr ? "" : value));
         return MHD_YES;
       },
       &query);
@@ -479,7 +651,7 @@ bool Exchange::StartConnect(const MethodDescriptor* method,
       const char* value =
           MHD_lookup_connection_value(connection_, MHD_GET_ARGUMENT_KIND, key);
       if (value == nullptr) return std::nullopt;
-      return std::string(value);
+      return FormDecode(value);
     };
     encoding = argument("encoding").value_or("");
     if (encoding != "json" && encoding != "proto") {
@@ -584,8 +756,13 @@ bool Exchange::StartConnect(const MethodDescriptor* method,
 void Exchange::Call(const MethodDescriptor& method, const Message& request) {
   // Who the client is, as the edge says it (auth/edge.h).
   context_.AddMetadata(auth::kDoorMark, auth::DoorSecret());
-  context_.AddMetadata(auth::kDoorConnection,
-                       absl::StrCat(reinterpret_cast<uintptr_t>(connection_)));
+  const MHD_ConnectionInfo* serial =
+      MHD_get_connection_info(connection_, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  context_.AddMetadata(
+      auth::kDoorConnection,
+      absl::StrCat(serial == nullptr
+                       ? 0
+                       : reinterpret_cast<uintptr_t>(serial->socket_context)));
   std::string address = PeerAddress(connection_);
   if (from_edge_) {
     if (std::optional<std::string> edge = Header(auth::kEdgeClientAddress)) {
@@ -634,13 +811,15 @@ void Exchange::Call(const MethodDescriptor& method, const Message& request) {
 void Exchange::Finished(const grpc::Status& status) {
   std::shared_ptr<Exchange> keep = std::move(self_);
   {
-    absl::MutexLock lock(&state_->mu);
-    state_->calls.erase(this);
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    status_ = status;
+    WakeLocked();
   }
-  absl::MutexLock lock(&mu_);
-  done_ = true;
-  status_ = status;
-  WakeLocked();
+  // Only now: the door's shutdown waits for `calls` to empty, and then for
+  // every connection woken here to be taken up again.
+  absl::MutexLock lock(&state_->mu);
+  state_->calls.erase(this);
 }
 
 void Exchange::OnReadDone(bool ok) {
@@ -650,15 +829,23 @@ void Exchange::OnReadDone(bool ok) {
   {
     absl::MutexLock lock(&mu_);
     pending_.append(frame);
-    more = pending_.size() - sent_ < kStreamHighWater;
-    read_paused_ = !more;
+    more = pending_.size() - sent_ < kStreamHighWater || gone_;
+    if (!more) {
+      // Reads start again from libmicrohttpd's thread (Read), outside any
+      // reaction: a hold keeps the call until then.
+      read_paused_ = true;
+      holding_ = true;
+      AddHold();
+    }
     WakeLocked();
   }
   if (more) StartRead(&response_);
 }
 
 ssize_t Exchange::Read(char* buffer, size_t max) {
+  Unparked();
   bool read_again = false;
+  bool release = false;
   size_t copied = 0;
   {
     absl::MutexLock lock(&mu_);
@@ -681,12 +868,13 @@ ssize_t Exchange::Read(char* buffer, size_t max) {
       pending_.erase(0, sent_);
       sent_ = 0;
     }
-    if (read_paused_ && !done_ && pending_.size() - sent_ < kStreamHighWater) {
-      read_paused_ = false;
+    if (read_paused_ && pending_.size() - sent_ < kStreamHighWater) {
       read_again = true;
+      release = DropHoldLocked();
     }
   }
   if (read_again) StartRead(&response_);
+  if (release) RemoveHold();
   return static_cast<ssize_t>(copied);
 }
 
@@ -752,6 +940,9 @@ Answer Exchange::ErrorAnswer(const grpc::Status& status) const {
   answer.status = HttpStatusOf(status.error_code());
   answer.body = protocol_ == Protocol::kConnect ? ConnectErrorJson(status)
                                                 : StatusJson(status);
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    answer.headers.emplace_back("WWW-Authenticate", "Bearer");
+  }
   return answer;
 }
 
@@ -823,7 +1014,13 @@ std::vector<std::pair<std::string, std::string>> Exchange::CorsHeaders() const {
 
 void Exchange::AddCommonHeaders(MHD_Response* response) {
   for (const auto& [name, value] : CorsHeaders()) {
+    if (name == "Vary") continue;
     MHD_add_response_header(response, name.c_str(), value.c_str());
+  }
+  // The answer depends on Origin wherever CORS is on, also when it names
+  // none: a shared cache must not give one origin's answer to another.
+  if (!state_->options.cors_origins.empty()) {
+    MHD_add_response_header(response, "Vary", "Origin");
   }
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
 }
@@ -877,6 +1074,8 @@ MHD_Result Handle(void* cls, MHD_Connection* connection, const char* url,
     const auto* listener = static_cast<const Listener*>(cls);
     *holder = new std::shared_ptr<Exchange>(std::make_shared<Exchange>(
         listener->state, connection, listener->edge, method, url));
+    MHD_Result refused;
+    if ((**holder)->Refused(&refused)) return refused;
     return MHD_YES;
   }
   Exchange& exchange = ***holder;
@@ -895,6 +1094,20 @@ void Completed(void* /*cls*/, MHD_Connection* /*connection*/,
   (**holder)->Gone();
   delete *holder;
   *holder = nullptr;
+}
+
+// Each connection's serial number, for the per-connection bounds (a
+// connection's address may be reused by the next one; a serial is not).
+void Connected(void* /*cls*/, MHD_Connection* /*connection*/,
+               void** socket_context, MHD_ConnectionNotificationCode code) {
+  static std::atomic<uintptr_t> next{1};
+  if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+    *socket_context = reinterpret_cast<void*>(next.fetch_add(1));
+  }
+}
+
+size_t KeepEscapes(void* /*cls*/, MHD_Connection* /*connection*/, char* text) {
+  return std::strlen(text);
 }
 
 // HOST:PORT resolved for a listening socket; `flag` names it in errors.
@@ -965,6 +1178,11 @@ absl::StatusOr<std::unique_ptr<Door>> Door::Start(
         // filter, not for a flood (431 past it).
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(64 * 1024),
         MHD_OPTION_NOTIFY_COMPLETED, &Completed, nullptr,  //
+        MHD_OPTION_NOTIFY_CONNECTION, &Connected, nullptr,
+        // The path reaches the routes as sent: they decode it once, segment
+        // by segment, so "%2F" never splits a segment (routes.cc); query
+        // parameters are decoded by the door (FormDecode).
+        MHD_OPTION_UNESCAPE_CALLBACK, &KeepEscapes, nullptr,  //
         MHD_OPTION_END);
     freeaddrinfo(found);
     if (daemon == nullptr) {
@@ -994,9 +1212,11 @@ absl::StatusOr<std::unique_ptr<Door>> Door::Start(
 void Door::Shutdown(absl::Time deadline) {
   if (state_ == nullptr || stopped_) return;
   stopped_ = true;
+  state_->stopping = true;
   for (MHD_Daemon* daemon : state_->daemons) {
     const int socket = MHD_quiesce_daemon(daemon);
-    if (socket >= 0) close(socket);
+    absl::MutexLock lock(&state_->mu);
+    if (socket >= 0) state_->quiesced.push_back(socket);
   }
   // Calls in flight end by themselves (watches as the server's drain ends
   // them); past the deadline they are cancelled.
@@ -1006,13 +1226,12 @@ void Door::Shutdown(absl::Time deadline) {
   std::vector<std::shared_ptr<Exchange>> left;
   {
     absl::MutexLock lock(&state_->mu);
-    if (state_->mu.AwaitWithDeadline(absl::Condition(+idle, state_.get()),
-                                     deadline)) {
-      return;
-    }
-    // Each is alive while it is listed (its call holds it).
-    for (Exchange* exchange : state_->calls) {
-      left.push_back(exchange->shared_from_this());
+    if (!state_->mu.AwaitWithDeadline(absl::Condition(+idle, state_.get()),
+                                      deadline)) {
+      // Each is alive while it is listed (its call holds it).
+      for (Exchange* exchange : state_->calls) {
+        left.push_back(exchange->shared_from_this());
+      }
     }
   }
   for (const std::shared_ptr<Exchange>& exchange : left) exchange->Cancel();
@@ -1024,12 +1243,27 @@ void Door::Shutdown(absl::Time deadline) {
 
 Door::~Door() {
   Shutdown(absl::Now());
-  // Every call has ended, so no connection is suspended any more (each
-  // end resumes its own): the daemons may stop.
-  if (state_ != nullptr) {
-    for (MHD_Daemon* daemon : state_->daemons) MHD_stop_daemon(daemon);
+  if (state_ == nullptr) return;
+  // Every call has ended and woken its connection; libmicrohttpd must also
+  // have taken each up again before its daemon may stop (it aborts on a
+  // suspended connection).
+  bool parked;
+  {
+    absl::MutexLock lock(&state_->mu);
+    const auto none = [](State* state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                          state->mu) { return state->parked == 0; };
+    parked = !state_->mu.AwaitWithTimeout(absl::Condition(+none, state_.get()),
+                                          absl::Seconds(5));
   }
+  if (parked) {
+    // Not seen in tests; should it happen, the process is ending anyway:
+    // leaving the daemons running beats aborting in MHD_stop_daemon.
+    return;
+  }
+  for (MHD_Daemon* daemon : state_->daemons) MHD_stop_daemon(daemon);
   for (void* listener : listeners_) delete static_cast<Listener*>(listener);
+  absl::MutexLock lock(&state_->mu);
+  for (int socket : state_->quiesced) close(socket);
 }
 
 }  // namespace forum_registry::http

@@ -48,8 +48,13 @@ struct DoorOptions {
   // Origins a browser may call from (CORS); "*" for any, without
   // credentials.
   std::vector<std::string> cors_origins;
-  // A request body larger than this is refused (413).
+  // A request body larger than this is refused (413), and the bodies held
+  // at once across connections are bounded (429 past it).
   size_t max_body_bytes = 4 << 20;
+  size_t max_buffered_bytes = 64 << 20;
+  // A door on loopback for direct clients answers only requests whose Host
+  // is loopback (DNS rebinding).
+  bool loopback_hosts_only = false;
   // Connections at once, and from one address (direct clients only).
   unsigned max_connections = 1024;
   unsigned max_connections_per_address = 64;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "src/api/openapi.h"
+#include "src/server/flags.h"
 #include "src/server/log.h"
 
 namespace forum_registry::server {
@@ -116,6 +117,8 @@ absl::Status Root::StartDoor() {
       .address = config_.http_address,
       .edge_address = config_.http_edge_address,
       .max_body_bytes = static_cast<size_t>(config_.max_message_bytes),
+      .loopback_hosts_only = !config_.http_address.empty() &&
+                             IsLoopbackAddress(config_.http_address),
       .threads = static_cast<unsigned>(config_.http_threads),
       .openapi = std::string(api::OpenApiDocument())};
   for (absl::string_view origin :

@@ -9,6 +9,11 @@
 // door's), and the three answers must agree: the same message, or the same
 // status code and message with the HTTP status of that code.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <future>
@@ -122,6 +127,31 @@ HttpAnswer Send(int port, const std::string& method, const std::string& path,
   answer.status = result->status;
   answer.body = result->body;
   answer.headers = result->headers;
+  return answer;
+}
+
+// Sends `request` as it is on a connection of its own and returns what
+// comes back until the server closes it or 10 s pass.
+std::string RawExchange(int port, const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string answer;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
+      0) {
+    timeval timeout{.tv_sec = 10, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) {
+        answer.append(buffer, static_cast<size_t>(n));
+      }
+    }
+  }
+  close(fd);
   return answer;
 }
 
@@ -732,6 +762,42 @@ TEST_F(HttpDoorTest, WhatIsNoRouteSaysSo) {
   EXPECT_EQ(db_->WriteState(), before) << "nothing was written";
 }
 
+// What a page of another site could make a browser send without asking
+// first, or a client could make the door hold, is refused before any call.
+TEST_F(HttpDoorTest, TheDoorRefusesWhatABrowserMayBeTrickedToSend) {
+  const std::string before = db_->WriteState();
+  // A form or `no-cors` fetch: a write must say application/json.
+  HttpAnswer answer = Send(port_, "POST", "/v1/forums?forum_id=forged",
+                           R"({"kind":"FORUM_KIND_SUMMIT","displayName":"F"})",
+                           {}, "text/plain");
+  EXPECT_EQ(answer.status, 415) << answer.body;
+  EXPECT_THAT(answer.body, HasSubstr("application/json"));
+  // DNS rebinding: a loopback door answers loopback names only.
+  answer = Send(port_, "GET", "/v1/forums/arf", "",
+                {{"Host", "attacker.example:8080"}});
+  EXPECT_EQ(answer.status, 403) << answer.body;
+  EXPECT_THAT(answer.body, HasSubstr("attacker.example"));
+  EXPECT_EQ(
+      Send(port_, "GET", "/v1/forums/arf", "", {{"Host", "localhost"}}).status,
+      200);
+  // An escaped slash stays inside its segment: never another route.
+  answer = Send(port_, "GET", "/v1/forums/arf%2Fmemberships%2Frussia");
+  EXPECT_EQ(answer.status, 400) << answer.body;
+  EXPECT_THAT(answer.body, Not(HasSubstr("\"member\"")));
+  // A body declared too large is refused before it is read: the answer
+  // comes with none of the body sent.
+  const std::string head = RawExchange(
+      port_,
+      "POST /v1/forums?forum_id=huge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 5242880\r\n\r\n");
+  EXPECT_TRUE(absl::StartsWith(head, "HTTP/1.1 413")) << head;
+  // Methods a path takes, and the credentials it wants.
+  answer = Send(port_, "PUT", "/v1/forums/arf", "{}");
+  EXPECT_EQ(answer.status, 405);
+  EXPECT_EQ(answer.Header("Allow"), "DELETE, GET, HEAD, PATCH");
+  EXPECT_EQ(db_->WriteState(), before) << "nothing was written";
+}
+
 TEST_F(HttpDoorTest, ConnectServesReadsByGetAndBinaryBodies) {
   v1::GetForumRequest request;
   request.set_name("forums/arf");
@@ -989,6 +1055,37 @@ TEST_F(HttpDoorTest, EdgeHeadersSentToTheDoorAreNotBelieved) {
             {"x-forum-registry-door", "guess"}});
   EXPECT_EQ(answer.status, 200);
   EXPECT_THAT(server_->Output(), Not(HasSubstr("203.0.113.9")));
+}
+
+}  // namespace
+}  // namespace forum_registry
+
+namespace forum_registry {
+namespace {
+
+// Stopping: a watch over SSE ends with the status the server's drain gives
+// it (UNAVAILABLE, naming the revision to resume from), a request after the
+// door closed is refused, and the process exits cleanly with streams open.
+TEST(HttpDrainTest, AWatchEndsWithTheDrainAndTheProcessExitsCleanly) {
+  auto db = TestDatabase::Create();
+  auto server = ServerProcess::Start(
+      db->url(), {"--http-address=127.0.0.1:0", "--drain-period=1s",
+                  "--watch-bookmark-interval=500ms"});
+  const int port = server->HttpPort();
+  ASSERT_GT(port, 0) << server->Output();
+  SseReader watch(port, "/v1/changes:watch");
+  SseReader resumed(port, "/v1/changes:watch?after_revision=0");
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return absl::StrContains(watch.text(), "event: bookmark") &&
+               absl::StrContains(resumed.text(), "event: bookmark");
+      },
+      absl::Seconds(10), "both watches began"));
+  EXPECT_EQ(server->Stop(SIGTERM, 30), 0) << server->Output();
+  ASSERT_TRUE(testing::WaitFor([&] { return watch.ended(); }, absl::Seconds(10),
+                               "the watch ended"));
+  EXPECT_THAT(watch.text(), HasSubstr("event: status\ndata: {\"code\":14"));
+  EXPECT_THAT(watch.text(), HasSubstr("shutting down"));
 }
 
 }  // namespace
