@@ -149,13 +149,21 @@ for (const overlay of overlays) {
 
   // The edge is the one door (docs/security.md): the server has no client
   // port, only its door for the edge on loopback, which the edge forwards
-  // to; clients reach the edge's grpc port.
+  // to, gRPC and plain HTTP each to its own; clients reach the edge's grpc
+  // port for both.
   check(config.FORUM_REGISTRY_LISTEN_ADDRESS === '',
         `${overlay}: the server listens for clients only through the edge`);
   check(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(config.FORUM_REGISTRY_EDGE_ADDRESS ?? ''),
         `${overlay}: the server's door for the edge is on loopback`);
   check(config.FORUM_REGISTRY_EDGE_UPSTREAM === config.FORUM_REGISTRY_EDGE_ADDRESS,
         `${overlay}: the edge forwards to the server's door for it`);
+  check(/^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d+$/.test(config.FORUM_REGISTRY_HTTP_EDGE_ADDRESS ?? '') &&
+          config.FORUM_REGISTRY_HTTP_EDGE_ADDRESS !== config.FORUM_REGISTRY_EDGE_ADDRESS,
+        `${overlay}: the server's HTTP door for the edge is on loopback, beside its gRPC one`);
+  check(config.FORUM_REGISTRY_EDGE_HTTP_UPSTREAM === config.FORUM_REGISTRY_HTTP_EDGE_ADDRESS,
+        `${overlay}: the edge forwards plain HTTP to the server's HTTP door for it`);
+  check(!config.FORUM_REGISTRY_HTTP_ADDRESS,
+        `${overlay}: the server's HTTP door has no client port either`);
   check((config.FORUM_REGISTRY_EDGE_LISTEN_ADDRESS ?? '').endsWith(`:${edgePorts.grpc}`) &&
           ports.grpc === undefined,
         `${overlay}: the edge listens on the grpc container port, the server on none`);

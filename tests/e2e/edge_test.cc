@@ -3,15 +3,21 @@
 // the client's certificate and address reach the server as metadata the
 // server believes from the edge alone; certificates rotate under it; header
 // blocks that trip gRPC 1.51's known bugs stop at it; a drain still ends
-// each watch naming the revision to resume from.
+// each watch naming the revision to resume from. Plain HTTP (the server's
+// HTTP door) shares the edge's address with gRPC, under the same limits.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
 #include <future>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +35,7 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry::testing {
@@ -61,6 +68,49 @@ std::string CertificateHeader(const std::string& pem_file) {
   return absl::Base64Escape(der.output);
 }
 
+// One HTTP/1.1 request on a connection of its own from `source` (one of
+// loopback's many addresses); the whole answer, read until the edge closes
+// the connection ("" if it could not connect).
+std::string HttpFrom(const std::string& source, int port,
+                     const std::string& request) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  inet_pton(AF_INET, source.c_str(), &address.sin_addr);
+  std::string answer;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0) {
+    address.sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &address.sin_addr);
+    const timeval timeout = {.tv_sec = 5, .tv_usec = 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
+            0 &&
+        send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+            static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      ssize_t got;
+      while ((got = recv(fd, buffer, sizeof(buffer), 0)) > 0) {
+        answer.append(buffer, got);
+      }
+    }
+  }
+  close(fd);
+  return answer;
+}
+
+// The server's log lines of calls of `method`.
+std::vector<std::string> LogLinesOf(const std::string& log,
+                                    const std::string& method) {
+  std::vector<std::string> lines;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) {
+    if (absl::StrContains(line, "\"event\":\"rpc\"") &&
+        absl::StrContains(line, absl::StrCat("\"method\":\"", method))) {
+      lines.emplace_back(line);
+    }
+  }
+  return lines;
+}
+
 class EdgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -76,10 +126,20 @@ class EdgeTest : public ::testing::Test {
   std::string File(const std::string& name) const {
     return absl::StrCat(dir_, "/", name);
   }
+  // The server behind the edge: gRPC and the HTTP door.
   void StartServer(std::vector<std::string> flags = {}) {
     flags.push_back("--edge-address=127.0.0.1:0");
+    flags.push_back("--http-edge-address=127.0.0.1:0");
     server_ = ServerProcess::Start(db_->url(), flags);
     ASSERT_GT(server_->EdgePort(), 0) << server_->Output();
+    ASSERT_GT(server_->HttpEdgePort(), 0) << server_->Output();
+  }
+  // An HTTP/1.1 client of the edge.
+  httplib::Client Http() const {
+    httplib::Client client("127.0.0.1", edge_->port());
+    client.set_connection_timeout(5);
+    client.set_read_timeout(5);
+    return client;
   }
   std::shared_ptr<grpc::ChannelCredentials> Tls(const std::string& ca,
                                                 bool client) const {
@@ -156,6 +216,33 @@ TEST_F(EdgeTest, MutualTlsEndsAtTheEdgeAndNamesTheCallerInTheChangeLog) {
   const auto anonymous = ChannelTo(edge_->address(), Tls("ca.pem", false));
   EXPECT_FALSE(
       GetForum(anonymous, "forums/by-certificate", absl::Seconds(3)).ok());
+}
+
+// Over TLS, ALPN offers http/1.1 beside h2: a plain HTTP/1.1 write with a
+// client certificate is the certificate's caller's, as a gRPC call is.
+TEST_F(EdgeTest, HttpOverMutualTlsNamesTheCaller) {
+  MakeTlsFiles(dir_);
+  std::filesystem::copy_file(File("server.pem"), File("tls.crt"));
+  std::filesystem::copy_file(File("server.key"), File("tls.key"));
+  StartServer({"--allow-anonymous-reads", "--tls-client-role=editor"});
+  edge_ = EdgeProcess::Start(*server_,
+                             {.tls_cert = File("tls.crt"),
+                              .tls_key = File("tls.key"),
+                              .tls_client_ca = File("ca.pem"),
+                              .credentials = Tls("ca.pem", /*client=*/true)});
+  const std::string body =
+      R"({"kind":"FORUM_KIND_SUMMIT","displayName":"by-certificate"})";
+  const CommandResult written = RunCommand(
+      {"/usr/bin/openssl", "s_client", "-quiet", "-verify_return_error",
+       "-connect", edge_->address(), "-alpn", "http/1.1", "-CAfile",
+       File("ca.pem"), "-cert", File("client.pem"), "-key", File("client.key")},
+      absl::StrCat("POST /v1/forums?forum_id=tls-http HTTP/1.1\r\n"
+                   "Host: registry\r\nContent-Type: application/json\r\n"
+                   "Content-Length: ",
+                   body.size(), "\r\nConnection: close\r\n\r\n", body));
+  EXPECT_THAT(written.output, ::testing::StartsWith("HTTP/1.1 200"))
+      << written.output << written.error;
+  EXPECT_EQ(LastActor(edge_->Channel()), "spiffe://forum-registry.test/client");
 }
 
 TEST_F(EdgeTest, IdentityHeadersAreBelievedFromTheEdgeAlone) {
@@ -455,6 +542,189 @@ TEST_F(EdgeTest, ClientConnectionsAreRecycled) {
   const std::set<std::string> peers(calls.begin(), calls.end());
   EXPECT_GE(peers.size(), 2u) << "the client never reconnected";
   EXPECT_THAT(edge_->Output(), HasSubstr("edge_connections_recycled"));
+}
+
+// One address for both: plain HTTP/1.1 reaches the server's HTTP door, gRPC
+// (HTTP/2) its gRPC server, and the door's log lines name the client the
+// edge saw, not the edge.
+TEST_F(EdgeTest, HttpAndGrpcShareTheEdgesAddress) {
+  StartServer();
+  edge_ = EdgeProcess::Start(*server_);
+  ASSERT_TRUE(CreateForum(edge_->Channel(), "over-http").ok());
+
+  httplib::Client http = Http();
+  const httplib::Result got = http.Get("/v1/forums/over-http");
+  ASSERT_TRUE(got) << httplib::to_string(got.error());
+  EXPECT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(got->get_header_value("content-type"), "application/json");
+  EXPECT_THAT(got->body, HasSubstr("\"name\":\"forums/over-http\""));
+  const httplib::Result missing = http.Get("/v1/forums/missing");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  EXPECT_THAT(missing->body, HasSubstr("\"code\":5"));
+  // Connect, on the same connection.
+  const httplib::Result connect =
+      http.Post("/forumregistry.v1.ForumService/GetForum",
+                R"({"name":"forums/over-http"})", "application/json");
+  ASSERT_TRUE(connect);
+  EXPECT_EQ(connect->status, 200) << connect->body;
+  EXPECT_THAT(connect->body, HasSubstr("\"displayName\":\"over-http\""));
+
+  // From another of loopback's addresses: the server names that one.
+  const std::string raw =
+      HttpFrom("127.0.0.4", edge_->port(),
+               "GET /v1/forums/over-http HTTP/1.1\r\nHost: registry\r\n"
+               "Connection: close\r\n\r\n");
+  EXPECT_THAT(raw, ::testing::StartsWith("HTTP/1.1 200")) << raw;
+
+  const auto get_forum_lines = [&] {
+    return LogLinesOf(server_->Output(),
+                      "/forumregistry.v1.ForumService/GetForum");
+  };
+  // A call's line may follow its answer by a moment.
+  WaitFor([&] { return get_forum_lines().size() >= 4; }, absl::Seconds(5),
+          "four GetForum lines");
+  std::vector<std::string> lines = get_forum_lines();
+  ASSERT_EQ(lines.size(), 4u) << server_->Output();
+  for (int i : {0, 1, 2}) {
+    EXPECT_THAT(lines[i], HasSubstr("\"client_address\":\"127.0.0.1\""));
+  }
+  EXPECT_THAT(lines[3], HasSubstr("\"client_address\":\"127.0.0.4\""));
+
+  // gRPC goes on, on the same address.
+  EXPECT_TRUE(
+      GetForum(edge_->Channel(), "forums/over-http", absl::Seconds(5)).ok());
+  WaitFor([&] { return get_forum_lines().size() >= 5; }, absl::Seconds(5),
+          "five GetForum lines");
+  EXPECT_EQ(get_forum_lines().size(), 5u);
+}
+
+TEST_F(EdgeTest, IdentityHeadersOnHttpAreBelievedFromTheEdgeAlone) {
+  MakeTlsFiles(dir_);
+  StartServer({"--allow-anonymous-reads", "--tls-client-role=admin"});
+  edge_ = EdgeProcess::Start(*server_);
+  const httplib::Headers forged = {
+      {"x-forum-registry-edge-client-cert",
+       CertificateHeader(File("client.pem"))},
+      {"X-Forum-Registry-Edge-Client-Address", "203.0.113.7"}};
+  const std::string body =
+      R"({"kind":"FORUM_KIND_SUMMIT","displayName":"forged"})";
+  const std::string before = db_->WriteState();
+
+  // Through the edge: dropped there, then set from the connection
+  // (plaintext: no certificate), so the caller is anonymous.
+  httplib::Client http = Http();
+  const httplib::Result refused = http.Post("/v1/forums?forum_id=forged-http",
+                                            forged, body, "application/json");
+  ASSERT_TRUE(refused) << httplib::to_string(refused.error());
+  EXPECT_EQ(refused->status, 401) << refused->body;
+  EXPECT_THAT(refused->body, HasSubstr("\"code\":16"));
+  EXPECT_EQ(db_->WriteState(), before) << "nothing was written";
+  EXPECT_THAT(server_->Output(), Not(HasSubstr("203.0.113.7")));
+  EXPECT_THAT(server_->Output(),
+              Not(HasSubstr("spiffe://forum-registry.test/client")));
+
+  // The same request straight to the server's door for the edge is
+  // believed: the refusal above is the edge's doing.
+  httplib::Client door("127.0.0.1", server_->HttpEdgePort());
+  const httplib::Result believed = door.Post("/v1/forums?forum_id=forged-http",
+                                             forged, body, "application/json");
+  ASSERT_TRUE(believed) << httplib::to_string(believed.error());
+  EXPECT_EQ(believed->status, 200) << believed->body;
+}
+
+// A watch as Server-Sent Events is one long HTTP answer: it outlives the
+// edge's timeout (bookmarks keep it going) and carries the changes.
+TEST_F(EdgeTest, ServerSentEventsPassTheEdge) {
+  StartServer({"--watch-bookmark-interval=500ms"});
+  edge_ = EdgeProcess::Start(*server_, {.settings = {{"TIMEOUT", "2s"}}});
+  std::mutex mutex;
+  std::string events;
+  std::atomic<bool> stop{false};
+  httplib::Client http = Http();
+  auto watch = std::async(std::launch::async, [&] {
+    return http.Get("/v1/changes:watch", {{"accept", "text/event-stream"}},
+                    [&](const char* data, size_t size) {
+                      std::lock_guard<std::mutex> lock(mutex);
+                      events.append(data, size);
+                      return !stop.load();
+                    });
+  });
+  const auto received = [&](const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex);
+    return absl::StrContains(events, what);
+  };
+  ASSERT_TRUE(WaitFor([&] { return received("event: bookmark"); },
+                      absl::Seconds(5), "a first bookmark"));
+  // Three times the edge's timeout, then a change.
+  absl::SleepFor(absl::Seconds(6));
+  ASSERT_TRUE(CreateForum(edge_->Channel(), "sse-watched").ok());
+  EXPECT_TRUE(WaitFor([&] { return received("forums/sse-watched"); },
+                      absl::Seconds(5), "the change"))
+      << events << "\n"
+      << edge_->Output();
+  stop = true;
+  const httplib::Result ended = watch.get();
+  EXPECT_EQ(ended.error(), httplib::Error::Canceled)
+      << "the watch was ended by the client, not by the edge: "
+      << httplib::to_string(ended.error());
+  std::lock_guard<std::mutex> lock(mutex);
+  int bookmarks = 0;
+  for (size_t at = 0;
+       (at = events.find("event: bookmark", at)) != std::string::npos; ++at) {
+    ++bookmarks;
+  }
+  EXPECT_GE(bookmarks, 8) << events;
+}
+
+// The request rate per client address counts HTTP requests too, and the
+// refusal is an HTTP answer: 429, Retry-After, google.rpc.Status JSON.
+TEST_F(EdgeTest, HttpRequestsPastTheRateAreRefusedWithJson) {
+  StartServer();
+  edge_ = EdgeProcess::Start(
+      *server_, {.settings = {{"MAX_REQUEST_RATE_PER_CLIENT", "10"}}});
+  httplib::Client http = Http();
+  int answered = 0;
+  httplib::Response refusal;
+  for (int i = 0; i < 30; ++i) {
+    const httplib::Result got = http.Get("/v1/forums");
+    ASSERT_TRUE(got) << httplib::to_string(got.error());
+    if (got->status != 200) {
+      refusal = *got;
+      break;
+    }
+    ++answered;
+  }
+  // The edge's health check counted one.
+  EXPECT_LE(answered, 10);
+  EXPECT_EQ(refusal.status, 429) << refusal.body;
+  EXPECT_EQ(refusal.get_header_value("retry-after"), "1");
+  EXPECT_EQ(refusal.get_header_value("content-type"), "application/json");
+  EXPECT_THAT(refusal.body, ::testing::StartsWith("{\"code\":8,\"message\":"));
+  EXPECT_THAT(refusal.body,
+              HasSubstr("FORUM_REGISTRY_EDGE_MAX_REQUEST_RATE_PER_CLIENT"));
+  // Another address is spared.
+  const std::string other = HttpFrom(
+      "127.0.0.5", edge_->port(),
+      "GET /v1/forums HTTP/1.1\r\nHost: registry\r\nConnection: close\r\n\r\n");
+  EXPECT_THAT(other, ::testing::StartsWith("HTTP/1.1 200")) << other;
+  // gRPC from the refused address gets its refusal as a gRPC status.
+  const grpc::Status refused =
+      GetForum(edge_->Channel(), "forums/any", absl::Seconds(2));
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << Describe(refused);
+}
+
+// Without an HTTP upstream only gRPC is served, and plain HTTP is told so.
+TEST_F(EdgeTest, WithoutAnHttpUpstreamHttpIsAnsweredNotImplemented) {
+  server_ = ServerProcess::Start(db_->url(), {"--edge-address=127.0.0.1:0"});
+  edge_ = EdgeProcess::Start(*server_);
+  const httplib::Result got = Http().Get("/v1/forums");
+  ASSERT_TRUE(got) << httplib::to_string(got.error());
+  EXPECT_EQ(got->status, 501) << got->body;
+  EXPECT_THAT(got->body, HasSubstr("\"code\":12"));
+  EXPECT_THAT(got->body, HasSubstr("FORUM_REGISTRY_EDGE_HTTP_UPSTREAM"));
+  EXPECT_TRUE(CreateForum(edge_->Channel(), "grpc-only").ok());
 }
 
 }  // namespace

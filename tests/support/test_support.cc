@@ -639,6 +639,10 @@ int ServerProcess::HttpPort() const {
   return LoggedPort(Output(), "http_listening");
 }
 
+int ServerProcess::HttpEdgePort() const {
+  return LoggedPort(Output(), "http_edge_listening");
+}
+
 int64_t ProcStatusKib(pid_t pid, const std::string& field) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
@@ -666,12 +670,15 @@ std::unique_ptr<EdgeProcess> EdgeProcess::Start(const ServerProcess& server,
     close(log_fd);
     return edge;
   }
+  const int http_upstream = server.HttpEdgePort();
   for (int attempt = 0; attempt < 5; ++attempt) {
     edge->port_ = PickFreePort();
     edge->monitor_port_ = PickFreePort();
     std::vector<std::pair<std::string, std::string>> settings = {
         {"LISTEN_ADDRESS", edge->address()},
         {"UPSTREAM", absl::StrCat("127.0.0.1:", upstream)},
+        {"HTTP_UPSTREAM",
+         http_upstream == 0 ? "" : absl::StrCat("127.0.0.1:", http_upstream)},
         {"MONITOR_ADDRESS", absl::StrCat("127.0.0.1:", edge->monitor_port_)},
         {"TLS_CERT", edge->options_.tls_cert},
         {"TLS_KEY", edge->options_.tls_key},

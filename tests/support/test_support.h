@@ -149,6 +149,9 @@ class ServerProcess {
   int ProbePort() const;
   // The port of its HTTP door (--http-address=127.0.0.1:0), or 0.
   int HttpPort() const;
+  // The port of its HTTP door for the edge (--http-edge-address=
+  // 127.0.0.1:0), or 0.
+  int HttpEdgePort() const;
 
  private:
   ServerProcess() = default;
@@ -161,7 +164,10 @@ class ServerProcess {
 // The edge (deploy/edge/forum-registry-edge: HAProxy, installed by the
 // scripts) as a child process, in front of the edge listener of `server`
 // (started with --edge-address=127.0.0.1:0), listening on a free port of
-// 127.0.0.1. Waits until a health check through it says SERVING.
+// 127.0.0.1. Waits until a health check through it says SERVING. Plain
+// HTTP goes to the server's HTTP door for the edge if it has one
+// (--http-edge-address=127.0.0.1:0); otherwise the edge has no HTTP
+// upstream (FORUM_REGISTRY_EDGE_HTTP_UPSTREAM empty).
 class EdgeProcess {
  public:
   struct Options {
