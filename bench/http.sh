@@ -64,7 +64,7 @@ measure() {
   if [[ -s $pgdir/stderr ]]; then sed 's/^/#   stderr: /' "$pgdir/stderr" | head -n 5; fi
 }
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores, $(git rev-parse --short HEAD), ${seconds}s per case, $threads calls outstanding, $rounds rounds, $forums forums"
+echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $(cut -d" " -f1-3 /proc/loadavg), $(git rev-parse --short HEAD), ${seconds}s per case, $threads calls outstanding, $rounds rounds, $forums forums"
 echo "# side case threads rpcs errors rps p50_us p90_us p99_us max_us [body_bytes] server_cpu_us client_cpu_us (per call)"
 groups=("grpc:health http:head_openapi"
   "grpc:get_forum http:get_forum http:connect_get_forum"
