@@ -7,7 +7,9 @@
 #
 #   health / head_openapi        the floors: gRPC Health/Check, and HEAD
 #                                /openapi.json (the door answering without
-#                                the API: no in-process call, no JSON)
+#                                the API: no in-process call, no JSON;
+#                                but it copies a 208 KB document, see
+#                                docs/benchmarks.md, issue 26)
 #   get_forum                    GetForum forums/arf over gRPC, GET
 #                                /v1/forums/arf (HTTP/JSON) and Connect
 #                                unary JSON (connect_get_forum)
