@@ -527,7 +527,22 @@ bool Exchange::Start(MHD_Result* result) {
     return true;
   }
   if (path_ == "/openapi.json" && (method_ == "GET" || method_ == "HEAD")) {
-    *result = Queue(Answer{.body = state_->options.openapi});
+    // The document lives as long as the door: served from where it is,
+    // never copied.
+    const std::string& document = state_->options.openapi;
+    MHD_Response* response = MHD_create_response_from_buffer(
+        document.size(), const_cast<char*>(document.data()),
+        MHD_RESPMEM_PERSISTENT);
+    if (response == nullptr) {
+      *result = MHD_NO;
+      return true;
+    }
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, kJson);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            "public, max-age=300");
+    AddCommonHeaders(response);
+    *result = MHD_queue_response(connection_, MHD_HTTP_OK, response);
+    MHD_destroy_response(response);
     return true;
   }
   if (const MethodDescriptor* method = state_->routes.MethodByPath(path_)) {
