@@ -174,6 +174,9 @@ std::string Envelope(uint8_t flags, absl::string_view bytes) {
 }
 
 enum class Protocol { kRest, kConnect };
+// The protocols as the metrics name them: HTTP/JSON, Connect, and a watch
+// as Server-Sent Events.
+constexpr const char* kProtocols[] = {"http_json", "connect", "sse"};
 
 // One HTTP response, before it is queued.
 struct Answer {
@@ -206,6 +209,9 @@ struct Door::State {
   std::atomic<size_t> buffered{0};
   // Listening sockets quiesced at shutdown, closed once the daemons stop.
   std::vector<int> quiesced;
+  // Answers queued, by protocol (kProtocols) and class of HTTP status.
+  std::atomic<int64_t> answered[3][5] = {};
+  std::atomic<int64_t> streams_open{0};
 };
 
 namespace {
@@ -231,7 +237,10 @@ class Exchange
         method_(std::move(method)),
         path_(std::move(path)) {}
 
-  ~Exchange() override { state_->buffered -= body_.size(); }
+  ~Exchange() override {
+    state_->buffered -= body_.size();
+    if (stream_counted_) --state_->streams_open;
+  }
 
   // A piece of the request body.
   void Append(const char* data, size_t size) {
@@ -332,6 +341,7 @@ class Exchange
   std::string Finale() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   MHD_Result Queue(Answer answer);
+  void Count(unsigned status);
   MHD_Result QueueStream(const Answer& headers);
   void AddCommonHeaders(MHD_Response* response);
   void AddMetadataHeaders(Answer* answer) const
@@ -373,7 +383,8 @@ class Exchange
   const std::string path_;
   std::string body_;
   bool body_too_large_ = false;
-  bool door_busy_ = false;  // the bodies held at once reached their bound
+  bool door_busy_ = false;       // the bodies held at once reached their bound
+  bool stream_counted_ = false;  // in the door's streams_open
   bool started_ = false;
 
   Protocol protocol_ = Protocol::kRest;
@@ -1040,7 +1051,14 @@ void Exchange::AddCommonHeaders(MHD_Response* response) {
   MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
 }
 
+void Exchange::Count(unsigned status) {
+  const int protocol = protocol_ == Protocol::kConnect ? 1 : streaming_ ? 2 : 0;
+  const unsigned which = std::clamp(status / 100, 1u, 5u) - 1;
+  ++state_->answered[protocol][which];
+}
+
 MHD_Result Exchange::Queue(Answer answer) {
+  Count(answer.status);
   MHD_Response* response = MHD_create_response_from_buffer(
       answer.body.size(), answer.body.data(), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
@@ -1059,6 +1077,9 @@ MHD_Result Exchange::Queue(Answer answer) {
 }
 
 MHD_Result Exchange::QueueStream(const Answer& headers) {
+  Count(200);
+  stream_counted_ = true;
+  ++state_->streams_open;
   MHD_Response* response = MHD_create_response_from_callback(
       MHD_SIZE_UNKNOWN, 16 * 1024,
       +[](void* cls, uint64_t, char* buffer, size_t max) -> ssize_t {
@@ -1254,6 +1275,20 @@ void Door::Shutdown(absl::Time deadline) {
   absl::MutexLock lock(&state_->mu);
   state_->mu.AwaitWithTimeout(absl::Condition(+idle, state_.get()),
                               absl::Seconds(5));
+}
+
+Door::Stats Door::GetStats() const {
+  Stats stats;
+  if (state_ == nullptr) return stats;
+  for (int protocol = 0; protocol < 3; ++protocol) {
+    std::vector<int64_t> classes;
+    for (int which = 0; which < 5; ++which) {
+      classes.push_back(state_->answered[protocol][which].load());
+    }
+    stats.answered.emplace_back(kProtocols[protocol], std::move(classes));
+  }
+  stats.streams_open = state_->streams_open.load();
+  return stats;
 }
 
 Door::~Door() {

@@ -84,6 +84,15 @@ class Door {
   int port() const { return port_; }            // 0 without an address
   int edge_port() const { return edge_port_; }  // 0 without one
 
+  // What the door has answered, for the metrics.
+  struct Stats {
+    // Answers by protocol ("http_json", "connect", "sse") and class of
+    // HTTP status (index 0 for 1xx ... 4 for 5xx).
+    std::vector<std::pair<std::string, std::vector<int64_t>>> answered;
+    int64_t streams_open = 0;  // SSE and Connect streams being written
+  };
+  Stats GetStats() const;
+
   // Stops taking connections, ends the calls in flight with their status
   // (watches end as the server's drain ends them), and closes once every
   // answer is written or `deadline` passes.

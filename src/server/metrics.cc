@@ -383,6 +383,29 @@ std::string Metrics::Render(const MetricSources& sources) const {
             : absl::ToUnixSeconds(purge.last_success),
         "\n");
   }
+  if (sources.door != nullptr) {
+    const http::Door::Stats door = sources.door->GetStats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_http_answers_total Answers of the HTTP door, "
+        "by protocol (http_json, connect, sse) and class of HTTP status; "
+        "each API call it makes is counted with the RPCs too.\n"
+        "# TYPE forum_registry_http_answers_total counter\n");
+    for (const auto& [protocol, classes] : door.answered) {
+      for (size_t which = 0; which < classes.size(); ++which) {
+        absl::StrAppend(&out, "forum_registry_http_answers_total{protocol=\"",
+                        protocol, "\",status=\"", which + 1, "xx\"} ",
+                        classes[which], "\n");
+      }
+    }
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_http_streams_open Server-Sent Events and "
+        "Connect streams the door is writing.\n"
+        "# TYPE forum_registry_http_streams_open gauge\n"
+        "forum_registry_http_streams_open ",
+        door.streams_open, "\n");
+  }
   return out;
 }
 

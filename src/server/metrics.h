@@ -56,6 +56,7 @@
 #include "src/api/change_feed.h"
 #include "src/api/dispatcher.h"
 #include "src/auth/jwt_verifier.h"
+#include "src/http/door.h"
 #include "src/server/change_purger.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
@@ -79,6 +80,8 @@ struct MetricSources {
   const auth::JwtVerifier* jwt = nullptr;
   // The retention purges.
   const ChangePurger* purger = nullptr;
+  // The HTTP door, if one listens.
+  const http::Door* door = nullptr;
 };
 
 // The RPCs' counters, fed by the interceptor (rpc_log_interceptor.h), and

@@ -42,7 +42,7 @@ absl::StatusOr<std::unique_ptr<Root>> Root::Create(const ServeConfig& config) {
         "cannot serve metrics on --metrics-address \"", config.metrics_address,
         "\": ", root->metrics_endpoint_.status().message()));
   }
-  if (absl::Status door = root->StartDoor(); !door.ok()) return door;
+  if (!root->door_.ok()) return root->door_.status();
   return root;
 }
 
@@ -88,6 +88,7 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
                .request_id_retention = config.request_id_retention,
                .interval = config.change_purge_interval,
                .batch = static_cast<int>(config.change_purge_batch)}),
+      door_(StartDoor()),
       metrics_endpoint_(
           config.metrics_address.empty() || !listeners_.status().ok()
               ? absl::StatusOr<std::unique_ptr<MetricsEndpoint>>(nullptr)
@@ -106,9 +107,10 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
   }
 }
 
-absl::Status Root::StartDoor() {
-  if (config_.http_address.empty() && config_.http_edge_address.empty()) {
-    return absl::OkStatus();
+absl::StatusOr<std::unique_ptr<http::Door>> Root::StartDoor() {
+  if (!listeners_.status().ok() ||
+      (config_.http_address.empty() && config_.http_edge_address.empty())) {
+    return nullptr;
   }
   absl::StatusOr<http::RouteTable> routes =
       http::RouteTable::FromServices(ServiceNames());
@@ -130,18 +132,17 @@ absl::Status Root::StartDoor() {
                         listeners_.InProcessChannel(config_.max_message_bytes),
                         *std::move(routes));
   if (!door.ok()) return door.status();
-  door_ = *std::move(door);
-  if (door_->port() > 0) {
+  if ((*door)->port() > 0) {
     LogEvent(spdlog::level::info, "http_listening",
              {{"http_address", config_.http_address},
-              {"port", static_cast<int64_t>(door_->port())}});
+              {"port", static_cast<int64_t>((*door)->port())}});
   }
-  if (door_->edge_port() > 0) {
+  if ((*door)->edge_port() > 0) {
     LogEvent(spdlog::level::info, "http_edge_listening",
              {{"http_edge_address", config_.http_edge_address},
-              {"port", static_cast<int64_t>(door_->edge_port())}});
+              {"port", static_cast<int64_t>((*door)->edge_port())}});
   }
-  return absl::OkStatus();
+  return door;
 }
 
 std::vector<grpc::Service*> Root::Services() {
@@ -170,7 +171,8 @@ MetricSources Root::Sources() const {
           .cache = &record_cache_,
           .revisions = &revision_check_,
           .jwt = authorizer_->jwt(),
-          .purger = &purger_};
+          .purger = &purger_,
+          .door = door_.ok() ? door_->get() : nullptr};
 }
 
 int Root::Run() {
@@ -195,7 +197,7 @@ int Root::Run() {
         [this](absl::Time deadline) {
           // The door first: it stops taking connections and lets its calls
           // end, which the server's shutdown then need not cut.
-          if (door_ != nullptr) door_->Shutdown(deadline);
+          if (door_.ok() && *door_ != nullptr) (*door_)->Shutdown(deadline);
           listeners_.Shutdown(deadline);
         });
   });

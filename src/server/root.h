@@ -73,8 +73,8 @@ class Root {
        std::unique_ptr<auth::Authorizer> authorizer,
        std::optional<std::string> page_token_secret);
 
-  // Starts the HTTP door if an address asks for it.
-  absl::Status StartDoor();
+  // The HTTP door if an address asks for it (null if none), listening.
+  absl::StatusOr<std::unique_ptr<http::Door>> StartDoor();
   std::vector<grpc::Service*> Services();
   std::vector<std::string> ServiceNames() const;
   MetricSources Sources() const;
@@ -110,10 +110,10 @@ class Root {
   api::HeapGuard heap_guard_;
   HealthMonitor monitor_;
   ChangePurger purger_;
-  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics_endpoint_;
   // The HTTP door (--http-address, --http-edge-address), calling the API
   // through `listeners_`' in-process channel; null without an address.
-  std::unique_ptr<http::Door> door_;
+  absl::StatusOr<std::unique_ptr<http::Door>> door_;
+  absl::StatusOr<std::unique_ptr<MetricsEndpoint>> metrics_endpoint_;
 };
 
 // Runs until stopped by a signal; returns the process exit code.

@@ -733,8 +733,16 @@ TEST_F(HttpDoorTest, WritesCarryTheirRevisionAndReplayByRequestId) {
 
 TEST_F(HttpDoorTest, WhatIsNoRouteSaysSo) {
   const std::string before = db_->WriteState();
+  const auto refused = [&] {
+    return testing::MetricSample(
+        testing::HttpGet(server_->MetricsPort(), "/metrics"),
+        "forum_registry_http_answers_total{protocol=\"http_json\","
+        "status=\"4xx\"}");
+  };
+  const double refused_before = refused();
   HttpAnswer answer = Send(port_, "GET", "/v2/forums");
   EXPECT_EQ(answer.status, 404);
+  EXPECT_EQ(refused(), refused_before + 1) << "the metrics count it";
   EXPECT_THAT(answer.body, HasSubstr("no route for GET /v2/forums"));
   answer = Send(port_, "PUT", "/v1/forums/arf", "{}");
   EXPECT_EQ(answer.status, 405);
@@ -983,6 +991,37 @@ TEST_F(HttpDoorTest, AWatchOverServerSentEventsResumesFromTheLastEventId) {
   EXPECT_THAT(resumed.text(),
               Not(HasSubstr(absl::StrCat("id: ", revision, "\n"))));
   EXPECT_THAT(resumed.text(), Not(HasSubstr("CHANGE_OPERATION_CREATE")));
+}
+
+// WatchChanges as a Connect server stream: enveloped messages, then the
+// end-of-stream message with the status the stream ended with.
+TEST_F(HttpDoorTest, AWatchOverConnectIsAStreamOfEnvelopes) {
+  const auto enveloped = [](const std::string& json) {
+    std::string out(5, '\0');
+    out[4] = static_cast<char>(json.size());
+    return out + json;
+  };
+  const auto request = [&](const std::string& json, int timeout_ms) {
+    const std::string body = enveloped(json);
+    return RawExchange(
+        port_,
+        absl::StrCat("POST /forumregistry.v1.ChangeService/WatchChanges "
+                     "HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     "Content-Type: application/connect+json\r\n"
+                     "Connect-Protocol-Version: 1\r\nConnect-Timeout-Ms: ",
+                     timeout_ms, "\r\nConnection: close\r\nContent-Length: ",
+                     body.size(), "\r\n\r\n", body));
+  };
+  // From now on, until its deadline: a bookmark, then the end, in-stream.
+  std::string answer = request("{}", 1500);
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200")) << answer;
+  EXPECT_THAT(answer, HasSubstr("application/connect+json"));
+  EXPECT_THAT(answer, HasSubstr("{\"revision\":\""));
+  EXPECT_THAT(answer, HasSubstr("{\"error\":{\"code\":\"deadline_exceeded\""));
+  // Refused at its start: still 200, the error in the end message.
+  answer = request(R"({"afterRevision":"999999999"})", 5000);
+  EXPECT_TRUE(absl::StartsWith(answer, "HTTP/1.1 200")) << answer;
+  EXPECT_THAT(answer, HasSubstr("{\"error\":{\"code\":\"out_of_range\""));
 }
 
 TEST_F(HttpDoorTest, AWatchRefusedAtItsStartIsAnHttpError) {
