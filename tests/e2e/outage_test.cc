@@ -190,6 +190,17 @@ TEST(Descriptors, TheEdgeKeepsTheServerBelowItsLimitAndTheWatchdogCutsAtIt) {
           absl::Milliseconds(100));
   EXPECT_TRUE(after.ok()) << "a new client is accepted: " << Describe(after);
 
+  // The edge's flood is over only once the edge has taken up every
+  // connection it had left queued (past its 40) and closed it again: each
+  // may still open a server connection, and one met by the next flood at
+  // the server's limit would stop the edge's listener too (the CVE above).
+  WaitFor(
+      [&] {
+        return EstablishedConnections(edge->port()) <= 3 &&
+               EstablishedConnections(server->EdgePort()) <= 3;
+      },
+      absl::Seconds(30), "the edge's queue to drain", absl::Milliseconds(100));
+
   // 300 connections straight to the client port: the process runs out.
   flood = hold(server->port(), 300, 4);
   // Until the process has no descriptor left: the listener met EMFILE.
@@ -225,7 +236,11 @@ TEST(Descriptors, TheEdgeKeepsTheServerBelowItsLimitAndTheWatchdogCutsAtIt) {
   after = grpc::Status::CANCELLED;
   WaitFor(accepted, absl::Seconds(30), "a new client through the edge",
           absl::Milliseconds(100));
-  EXPECT_TRUE(after.ok()) << Describe(after);
+  EXPECT_TRUE(after.ok()) << Describe(after) << "\nconnections to the edge: "
+                          << EstablishedConnections(edge->port())
+                          << ", to the server's edge port: "
+                          << EstablishedConnections(server->EdgePort()) << "\n"
+                          << edge->Output();
   const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
   EXPECT_GT(MetricSample(metrics, "forum_registry_descriptors_exhausted_total"),
             0);
