@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "spdlog/spdlog.h"
+#include "src/domain/json_text.h"
 
 namespace forum_registry::server {
 
@@ -34,7 +35,7 @@ void LogEvent(spdlog::level::level_enum level, const std::string& event,
               const LogFields& fields = {});
 
 // `text` as the inside of a JSON string (without the quotes).
-std::string JsonEscape(const std::string& text);
+using domain::JsonEscape;
 
 }  // namespace forum_registry::server
 
