@@ -30,6 +30,7 @@
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "src/auth/edge.h"
+#include "src/http/listen_address.h"
 #include "src/http/transcode.h"
 
 namespace forum_registry::http {
@@ -1146,35 +1147,6 @@ size_t KeepEscapes(void* /*cls*/, MHD_Connection* /*connection*/, char* text) {
   return std::strlen(text);
 }
 
-// HOST:PORT resolved for a listening socket; `flag` names it in errors.
-absl::StatusOr<std::pair<addrinfo*, uint16_t>> Resolve(
-    const std::string& address, absl::string_view flag) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": \"", address, "\" is not HOST:PORT"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                  std::to_string(port).c_str(), &hints, &found) != 0 ||
-      found == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("--", flag, ": cannot resolve \"", host, "\""));
-  }
-  return std::make_pair(found, static_cast<uint16_t>(port));
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Door>> Door::Start(
@@ -1191,17 +1163,17 @@ absl::StatusOr<std::unique_ptr<Door>> Door::Start(
                           int* port) -> absl::Status {
     if (address.empty()) return absl::OkStatus();
     const absl::string_view flag = edge ? "http-edge-address" : "http-address";
-    absl::StatusOr<std::pair<addrinfo*, uint16_t>> resolved =
-        Resolve(address, flag);
+    absl::StatusOr<ListenAddress> resolved =
+        ResolveListenAddress(address, flag);
     if (!resolved.ok()) return resolved.status();
-    addrinfo* found = resolved->first;
+    const addrinfo* found = resolved->info.get();
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
     // Deliberately leaked to the daemon for its whole life: freed in the
     // destructor after the daemon stops.
     auto* listener = new Listener{.state = door->state_, .edge = edge};
     MHD_Daemon* daemon = MHD_start_daemon(
-        flags, resolved->second, nullptr, nullptr, &Handle, listener,
+        flags, resolved->port, nullptr, nullptr, &Handle, listener,
         MHD_OPTION_SOCK_ADDR, found->ai_addr,  //
         MHD_OPTION_THREAD_POOL_SIZE,
         static_cast<unsigned>(std::max(1u, state.options.threads)),
@@ -1220,7 +1192,6 @@ absl::StatusOr<std::unique_ptr<Door>> Door::Start(
         // parameters are decoded by the door (FormDecode).
         MHD_OPTION_UNESCAPE_CALLBACK, &KeepEscapes, nullptr,  //
         MHD_OPTION_END);
-    freeaddrinfo(found);
     if (daemon == nullptr) {
       delete listener;
       return absl::UnavailableError(
@@ -1230,7 +1201,7 @@ absl::StatusOr<std::unique_ptr<Door>> Door::Start(
     door->listeners_.push_back(listener);
     const MHD_DaemonInfo* info =
         MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    *port = info == nullptr ? resolved->second : info->port;
+    *port = info == nullptr ? resolved->port : info->port;
     return absl::OkStatus();
   };
   if (absl::Status status = listen(state.options.address, false, &door->port_);

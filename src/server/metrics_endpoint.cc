@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/http/listen_address.h"
 
 namespace forum_registry::server {
 namespace {
@@ -47,49 +48,29 @@ MHD_Result Handle(void* cls, MHD_Connection* connection, const char* url,
 
 absl::StatusOr<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(
     const std::string& address, std::function<std::string()> render) {
-  const size_t colon = address.rfind(':');
-  int port = -1;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
-      port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--metrics-address: \"", address, "\" is not HOST:PORT"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE;
-  addrinfo* found = nullptr;
-  if (getaddrinfo(host.empty() ? nullptr : host.c_str(),
-                  std::to_string(port).c_str(), &hints, &found) != 0 ||
-      found == nullptr) {
-    return absl::UnavailableError(
-        absl::StrCat("--metrics-address: cannot resolve \"", host, "\""));
-  }
+  absl::StatusOr<http::ListenAddress> resolved =
+      http::ResolveListenAddress(address, "metrics-address");
+  if (!resolved.ok()) return resolved.status();
+  const addrinfo* found = resolved->info.get();
   std::unique_ptr<MetricsEndpoint> endpoint(
       new MetricsEndpoint(std::move(render)));
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD;
   if (found->ai_family == AF_INET6) flags |= MHD_USE_IPv6;
   endpoint->daemon_ = MHD_start_daemon(
-      flags, static_cast<uint16_t>(port), nullptr, nullptr, &Handle,
+      flags, resolved->port, nullptr, nullptr, &Handle,
       const_cast<std::function<std::string()>*>(&endpoint->render_),
       MHD_OPTION_SOCK_ADDR, found->ai_addr,  //
       MHD_OPTION_CONNECTION_TIMEOUT, kIdleTimeoutSeconds,
       MHD_OPTION_CONNECTION_LIMIT, kMaxConnections,
       MHD_OPTION_PER_IP_CONNECTION_LIMIT, kMaxConnectionsPerIp,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, kMemoryPerConnection, MHD_OPTION_END);
-  freeaddrinfo(found);
   if (endpoint->daemon_ == nullptr) {
     return absl::UnavailableError(
         absl::StrCat("cannot listen on the metrics address ", address));
   }
   const MHD_DaemonInfo* info =
       MHD_get_daemon_info(endpoint->daemon_, MHD_DAEMON_INFO_BIND_PORT);
-  endpoint->port_ = info == nullptr ? port : info->port;
+  endpoint->port_ = info == nullptr ? resolved->port : info->port;
   return endpoint;
 }
 
