@@ -47,6 +47,17 @@ void SendWriteHeaders(grpc::ServerContextBase* context,
   }
 }
 
+// A revision to read at: 0 for now, else a revision of the change log.
+absl::Status CheckAsOfRevision(int64_t revision) {
+  if (revision < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "as_of_revision: ", revision,
+        " is negative; a revision of the change log is 1 or more (0 reads "
+        "the present)"));
+  }
+  return absl::OkStatus();
+}
+
 // The request id of `write`, checked and in its canonical form.
 absl::Status CheckRequestId(store::WriteRequest* write) {
   FR_ASSIGN_OR_RETURN(write->id,
@@ -89,9 +100,17 @@ absl::Status ResourceMethods::CheckName(absl::string_view name,
 }
 
 grpc::Status ResourceMethods::Get(grpc::ServerContextBase* context,
-                                  const std::string& name, Message* out) {
+                                  const std::string& name,
+                                  int64_t as_of_revision, Message* out) {
   if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
+  }
+  if (absl::Status s = CheckAsOfRevision(as_of_revision); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (as_of_revision > 0) {
+    return ToGrpcStatus(
+        store_->GetAsOf(name, as_of_revision, out, DeadlineOf(context)));
   }
   return ToGrpcStatus(store_->Get(name, out, DeadlineOf(context)));
 }
@@ -117,6 +136,8 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
   }
   FR_ASSIGN_OR_RETURN(query.page_size,
                       domain::ResolvePageSize(request.page_size));
+  FR_RETURN_IF_ERROR(CheckAsOfRevision(request.as_of_revision));
+  query.as_of_revision = request.as_of_revision;
   FR_ASSIGN_OR_RETURN(std::optional<domain::filter::Node> filter,
                       domain::filter::Parse(request.filter, type_.schema));
   FR_ASSIGN_OR_RETURN(domain::OrderBy order,
@@ -125,11 +146,19 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
   query.max_bytes = limits_.max_page_bytes;
   query.order_field = order.field;
   query.descending = order.descending;
-  // A token is bound to everything but the page size.
-  const std::string fingerprint = domain::QueryFingerprint(
-      {type_.collection, query.parent,
-       filter ? domain::filter::Canonical(*filter) : "",
-       absl::StrCat(order.field, order.descending ? " desc" : "")});
+  // A token is bound to everything but the page size; the revision is
+  // added only when there is one, so tokens of the present keep the
+  // fingerprint they had before reads at a revision existed.
+  const std::string filter_text =
+      filter ? domain::filter::Canonical(*filter) : "";
+  const std::string order_text =
+      absl::StrCat(order.field, order.descending ? " desc" : "");
+  const std::string revision_text =
+      absl::StrCat("as_of_revision=", query.as_of_revision);
+  std::vector<absl::string_view> bound = {type_.collection, query.parent,
+                                          filter_text, order_text};
+  if (query.as_of_revision > 0) bound.push_back(revision_text);
+  const std::string fingerprint = domain::QueryFingerprint(bound);
   const absl::Time deadline = DeadlineOf(context);
   FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
                       page_token_key_->Get(deadline));
@@ -140,7 +169,8 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
   }
   // A list the planner expects to be costly holds a slot while it runs.
   std::optional<CostlyLists::Slot> slot;
-  if (query.filter != nullptr || !query.order_field.empty()) {
+  if (query.filter != nullptr || !query.order_field.empty() ||
+      query.as_of_revision > 0) {
     FR_ASSIGN_OR_RETURN(const double cost,
                         store_->EstimateListCost(query, deadline));
     FR_ASSIGN_OR_RETURN(std::optional<CostlyLists::Slot> admitted,
@@ -255,6 +285,24 @@ absl::Status ResourceMethods::DoDelete(grpc::ServerContextBase* context,
       store_->Delete(name, etag, force, DeadlineOf(context), write, &result));
   SendWriteHeaders(context, result);
   return absl::OkStatus();
+}
+
+}  // namespace forum_registry::api
+
+namespace forum_registry::api {
+
+grpc::Status ResourceMethods::Undelete(grpc::ServerContextBase* context,
+                                       const std::string& name,
+                                       const std::string& etag,
+                                       bool may_restore_children, Message* out,
+                                       store::WriteRequest write) {
+  if (absl::Status s = CheckRequestId(&write); !s.ok()) return ToGrpcStatus(s);
+  if (absl::Status s = CheckName(name, "name"); !s.ok()) return ToGrpcStatus(s);
+  store::WriteResult result;
+  absl::Status status = store_->Undelete(name, etag, may_restore_children, out,
+                                         DeadlineOf(context), write, &result);
+  if (status.ok()) SendWriteHeaders(context, result);
+  return ToGrpcStatus(status);
 }
 
 }  // namespace forum_registry::api

@@ -54,6 +54,8 @@ struct ListRequest {
   std::string page_token{};
   std::string filter{};
   std::string order_by{};
+  // List as the collection stood right after this revision (0: now).
+  int64_t as_of_revision = 0;
 };
 
 class ResourceMethods {
@@ -65,8 +67,10 @@ class ResourceMethods {
                   store::PageTokenKey& page_token_key,
                   CostlyLists& costly_lists, const SizeLimits& limits);
 
+  // With `as_of_revision` (not 0), the record as it stood right after that
+  // revision of the change log.
   grpc::Status Get(grpc::ServerContextBase* context, const std::string& name,
-                   google::protobuf::Message* out);
+                   int64_t as_of_revision, google::protobuf::Message* out);
 
   // Adds a page of resources with `add` and sets `next_page_token`.
   grpc::Status List(grpc::ServerContextBase* context,
@@ -95,6 +99,15 @@ class ResourceMethods {
   grpc::Status Delete(grpc::ServerContextBase* context, const std::string& name,
                       const std::string& etag, bool force = false,
                       store::WriteRequest write = {});
+
+  // Restores a deleted record (AIP-164; store::ResourceStore::Undelete);
+  // the records a forced delete took with it come back only if
+  // `may_restore_children`.
+  grpc::Status Undelete(grpc::ServerContextBase* context,
+                        const std::string& name, const std::string& etag,
+                        bool may_restore_children,
+                        google::protobuf::Message* out,
+                        store::WriteRequest write = {});
 
   const domain::ResourceType& type() const { return type_; }
 

@@ -62,6 +62,8 @@ struct ResourceService::Fields {
     switch (method) {
       case StandardMethod::kGet:
         name = Find(in, "name", T::CPPTYPE_STRING);
+        as_of_revision = Find(in, "as_of_revision", T::CPPTYPE_INT64,
+                              /*required=*/false);
         break;
       case StandardMethod::kList:
         parent = Find(in, "parent", T::CPPTYPE_STRING, nested);
@@ -69,6 +71,8 @@ struct ResourceService::Fields {
         page_token = Find(in, "page_token", T::CPPTYPE_STRING);
         filter = Find(in, "filter", T::CPPTYPE_STRING);
         order_by = Find(in, "order_by", T::CPPTYPE_STRING);
+        as_of_revision = Find(in, "as_of_revision", T::CPPTYPE_INT64,
+                              /*required=*/false);
         records = out->FindFieldByName(type.table);
         if (records == nullptr || !records->is_repeated() ||
             records->message_type() != type.descriptor) {
@@ -94,6 +98,15 @@ struct ResourceService::Fields {
         force = Find(in, "force", T::CPPTYPE_BOOL, /*required=*/false);
         request_id = Find(in, "request_id", T::CPPTYPE_STRING);
         break;
+      case StandardMethod::kUndelete:
+        name = Find(in, "name", T::CPPTYPE_STRING);
+        etag = Find(in, "etag", T::CPPTYPE_STRING);
+        request_id = Find(in, "request_id", T::CPPTYPE_STRING);
+        if (out != type.descriptor) {
+          Fail(absl::StrCat(descriptor->full_name(), " must answer with ",
+                            type.descriptor->full_name()));
+        }
+        break;
     }
   }
 
@@ -103,7 +116,8 @@ struct ResourceService::Fields {
   const FieldDescriptor* page_token = nullptr;
   const FieldDescriptor* filter = nullptr;
   const FieldDescriptor* order_by = nullptr;
-  const FieldDescriptor* records = nullptr;  // in the List response
+  const FieldDescriptor* as_of_revision = nullptr;  // Get and List; optional
+  const FieldDescriptor* records = nullptr;         // in the List response
   const FieldDescriptor* next_page_token = nullptr;
   const FieldDescriptor* resource = nullptr;  // "forum"
   const FieldDescriptor* id = nullptr;        // "forum_id"
@@ -113,6 +127,13 @@ struct ResourceService::Fields {
   const FieldDescriptor* request_id = nullptr;  // writes
   const std::string method_name;                // "CreateForum"
   const std::string method_full_name;  // "forumregistry.v1.ForumService..."
+
+  // The revision a Get or List reads at (0: the present).
+  int64_t AsOfRevision(const Message& request) const {
+    return as_of_revision == nullptr
+               ? 0
+               : request.GetReflection()->GetInt64(request, as_of_revision);
+  }
 
   // Whether a Delete request asks for `force` (false for kinds without it).
   bool Force(const Message& request) const {
@@ -152,6 +173,7 @@ std::optional<StandardMethod> StandardMethodOf(
   if (name == absl::StrCat("Create", kind)) return StandardMethod::kCreate;
   if (name == absl::StrCat("Update", kind)) return StandardMethod::kUpdate;
   if (name == absl::StrCat("Delete", kind)) return StandardMethod::kDelete;
+  if (name == absl::StrCat("Undelete", kind)) return StandardMethod::kUndelete;
   return std::nullopt;
 }
 
@@ -229,6 +251,9 @@ class ResourceService::Handler {
         break;
       case StandardMethod::kCreate:
       case StandardMethod::kUpdate:
+      // Restoring what a forced delete took needs more: the method checks
+      // it once it knows.
+      case StandardMethod::kUndelete:
         verb = auth::Verb::kWrite;
         break;
       case StandardMethod::kDelete:
@@ -305,6 +330,9 @@ ResourceService::ResourceService(const domain::ResourceType& type,
       case StandardMethod::kDelete:
         run = &ResourceService::Delete;
         break;
+      case StandardMethod::kUndelete:
+        run = &ResourceService::Undelete;
+        break;
     }
     paths_.push_back(std::make_unique<std::string>(
         absl::StrCat("/", type.service->full_name(), "/", method->name())));
@@ -340,7 +368,8 @@ grpc::Status ResourceService::Get(grpc::ServerContextBase* context,
                                   const auth::Caller& /*caller*/,
                                   const Fields& fields, const Message& request,
                                   Message* response) {
-  return methods_.Get(context, StringOf(request, fields.name), response);
+  return methods_.Get(context, StringOf(request, fields.name),
+                      fields.AsOfRevision(request), response);
 }
 
 grpc::Status ResourceService::List(grpc::ServerContextBase* context,
@@ -356,7 +385,8 @@ grpc::Status ResourceService::List(grpc::ServerContextBase* context,
        .page_size = in->GetInt32(request, fields.page_size),
        .page_token = StringOf(request, fields.page_token),
        .filter = StringOf(request, fields.filter),
-       .order_by = StringOf(request, fields.order_by)},
+       .order_by = StringOf(request, fields.order_by),
+       .as_of_revision = fields.AsOfRevision(request)},
       [response, out, &fields] {
         return out->AddMessage(response, fields.records);
       },
@@ -402,6 +432,20 @@ grpc::Status ResourceService::Delete(grpc::ServerContextBase* context,
   return methods_.Delete(context, StringOf(request, fields.name),
                          StringOf(request, fields.etag), fields.Force(request),
                          fields.WriteOf(caller, request));
+}
+
+grpc::Status ResourceService::Undelete(grpc::ServerContextBase* context,
+                                       const auth::Caller& caller,
+                                       const Fields& fields,
+                                       const Message& request,
+                                       Message* response) {
+  // Editors restore what they could delete; what a forced delete took with
+  // a record comes back only for a role that may delete with force.
+  const bool may_restore_children =
+      caller.role >= auth::RequiredRole(auth::Verb::kForcedDelete);
+  return methods_.Undelete(context, StringOf(request, fields.name),
+                           StringOf(request, fields.etag), may_restore_children,
+                           response, fields.WriteOf(caller, request));
 }
 
 }  // namespace forum_registry::api

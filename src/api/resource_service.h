@@ -7,9 +7,9 @@
 //
 // Every method of the service must be a standard method of the kind, known
 // by its name as the AIPs spell it: GetForum, ListForums, CreateForum,
-// UpdateForum, DeleteForum. Requests and responses are the generated
-// messages; their fields are read by reflection under the names the AIPs give
-// them (name, parent, page_size, page_token, filter, order_by, forum,
+// UpdateForum, DeleteForum, UndeleteForum. Requests and responses are the
+// generated messages; their fields are read by reflection under the names the
+// AIPs give them (name, parent, page_size, page_token, filter, order_by, forum,
 // forum_id, update_mask, etag, force; forums and next_page_token in a list
 // response). The work itself is ResourceMethods'.
 //
@@ -43,7 +43,8 @@
 
 namespace forum_registry::api {
 
-enum class StandardMethod { kGet, kList, kCreate, kUpdate, kDelete };
+// The standard methods (AIP-131 to 135) and Undelete (AIP-164).
+enum class StandardMethod { kGet, kList, kCreate, kUpdate, kDelete, kUndelete };
 
 // Which standard method of `type` `method` is, from its name; nullopt if it
 // is none.
@@ -119,6 +120,10 @@ class ResourceService final : public grpc::Service {
                       const auth::Caller& caller, const Fields& fields,
                       const google::protobuf::Message& request,
                       google::protobuf::Message* response);
+  grpc::Status Undelete(grpc::ServerContextBase* context,
+                        const auth::Caller& caller, const Fields& fields,
+                        const google::protobuf::Message& request,
+                        google::protobuf::Message* response);
 
   const domain::ResourceType& type_;
   Dispatcher* const dispatcher_;

@@ -27,7 +27,7 @@ TEST(ResourceService, EveryMethodOfEveryServiceIsAStandardMethod) {
     EXPECT_THAT(methods,
                 ElementsAre(StandardMethod::kGet, StandardMethod::kList,
                             StandardMethod::kCreate, StandardMethod::kUpdate,
-                            StandardMethod::kDelete))
+                            StandardMethod::kDelete, StandardMethod::kUndelete))
         << type.service->full_name();
   }
 }
@@ -42,6 +42,9 @@ TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
       switch (*StandardMethodOf(type, method)) {
         case StandardMethod::kGet:
           EXPECT_NE(in->FindFieldByName("name"), nullptr);
+          ASSERT_NE(in->FindFieldByName("as_of_revision"), nullptr);
+          EXPECT_EQ(in->FindFieldByName("as_of_revision")->cpp_type(),
+                    google::protobuf::FieldDescriptor::CPPTYPE_INT64);
           EXPECT_EQ(out, type.descriptor);
           break;
         case StandardMethod::kList:
@@ -73,6 +76,12 @@ TEST(ResourceService, ListAndCreateRequestsHaveTheFieldsTheServiceReads) {
           EXPECT_NE(in->FindFieldByName("name"), nullptr);
           EXPECT_NE(in->FindFieldByName("etag"), nullptr);
           EXPECT_EQ(out->full_name(), "google.protobuf.Empty");
+          break;
+        case StandardMethod::kUndelete:
+          EXPECT_NE(in->FindFieldByName("name"), nullptr);
+          EXPECT_NE(in->FindFieldByName("etag"), nullptr);
+          EXPECT_NE(in->FindFieldByName("request_id"), nullptr);
+          EXPECT_EQ(out, type.descriptor);
           break;
       }
     }

@@ -5,8 +5,10 @@
 // (docs/security.md repeats it for operators).
 //
 //   reader   Get, List, ListChanges, WatchChanges
-//   editor   Create, Update, Delete (without force)
-//   admin    Delete with force (erases a record with its children), and
+//   editor   Create, Update, Delete (without force), Undelete (of what
+//            such a delete removed)
+//   admin    Delete with force (erases a record with its children), the
+//            Undelete of a forced delete (brings back the children too), and
 //            anything that rewrites history
 //
 // Roles are ordered: an editor may read, an admin may edit. Health and
@@ -30,7 +32,7 @@ std::optional<Role> ParseRole(absl::string_view name);
 enum class Verb {
   kRead,          // Get, List, ListChanges
   kWatch,         // WatchChanges
-  kWrite,         // Create, Update, Delete without force
+  kWrite,         // Create, Update, Delete without force, Undelete
   kForcedDelete,  // Delete with force
 };
 

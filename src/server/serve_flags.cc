@@ -306,11 +306,13 @@ const std::vector<Row>& Rows() {
       // The change log and watches.
       {{.name = "change-retention",
         .type = kDuration,
-        .default_value = "720h",
+        .default_value = "0",
         .group = kChanges,
-        .help = "how long the change feed keeps a change; older ones are "
-                "purged, one replica at a time (the newest change always "
-                "stays); 0 keeps every change"},
+        .help = "0 (the default) keeps every change: the whole history "
+                "stays readable (as_of_revision, Undelete). Otherwise how "
+                "long the log keeps every change: older ones are compacted, "
+                "one replica at a time, to each record's latest (its history "
+                "and undelete then reach back that far)"},
        &C::change_retention},
       {{.name = "change-purge-interval",
         .type = kDuration,

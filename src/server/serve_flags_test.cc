@@ -19,7 +19,8 @@ TEST(ServeFlags, DefaultsComeFromTheTable) {
   EXPECT_EQ(config.max_message_bytes, 4 << 20);
   EXPECT_EQ(config.max_unsent_bytes, 32 << 20);
   EXPECT_EQ(config.watch_buffer_bytes, 64 << 20);
-  EXPECT_EQ(config.change_retention, absl::Hours(720));
+  EXPECT_EQ(config.change_retention,
+            absl::ZeroDuration());  // keeps every change
   EXPECT_EQ(config.request_id_retention, absl::Hours(24));
   EXPECT_EQ(config.tls_client_role, "reader");
   EXPECT_EQ(config.jwt_roles_claim, "roles");

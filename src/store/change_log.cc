@@ -77,7 +77,11 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   const pqxx::field body = row["body"];
   FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
                               resource, version, created, record.get()));
-  SetTime(record.get(), "update_time", micros);
+  // The record's own update time (migrations/0015), else the change's.
+  SetTime(record.get(), "update_time",
+          row["updated_micros"].is_null()
+              ? micros
+              : row["updated_micros"].as<int64_t>());
   change->mutable_record()->PackFrom(*record);
   return absl::OkStatus();
 }
@@ -94,11 +98,13 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
       WithinBudget(budget),
       " THEN (SELECT b.body::text FROM changes b WHERE b.sequence = "
       "page.sequence) END AS body, page.change_micros, page.created_micros, "
+      "page.updated_micros, "
       "page.actor, page.request_id, ",
       WithinBudget(budget),
       " AS within FROM (SELECT sequence, resource, operation, version, "
       "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
       "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
+      "(extract(epoch FROM updated) * 1000000)::bigint AS updated_micros, "
       "actor, request_id::text, ",
       BytesColumns("sequence"), " FROM changes WHERE ", condition,
       " ORDER BY sequence LIMIT ", limit, ") page");
@@ -109,8 +115,9 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
 // row of nulls when nothing follows $1.
 const std::string& ReadAfterSql() {
   static const std::string* const sql = new std::string(absl::StrCat(
-      "WITH bounds AS (SELECT coalesce(min(sequence), 0) AS oldest, "
-      "coalesce(max(sequence), 0) AS newest FROM changes) "
+      "WITH bounds AS (SELECT ", kOldestRevisionSql, " AS oldest, ",
+      kNewestRevisionSql,
+      " AS newest) "
       "SELECT bounds.oldest, bounds.newest, c.* FROM bounds LEFT JOIN LATERAL "
       "(",
       ChangesWithin("sequence > $1::bigint", "$2::int", "$3::bigint"),
@@ -204,9 +211,8 @@ absl::StatusOr<RevisionBounds> ChangeLog::Bounds(absl::Time deadline) {
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        const pqxx::row row = txn.exec1(
-            "SELECT coalesce(min(sequence), 0), coalesce(max(sequence), 0) "
-            "FROM changes");
+        const pqxx::row row = txn.exec1(absl::StrCat(
+            "SELECT ", kOldestRevisionSql, ", ", kNewestRevisionSql));
         bounds = {row[0].as<int64_t>(), row[1].as<int64_t>()};
         return absl::OkStatus();
       }));

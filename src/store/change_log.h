@@ -30,7 +30,22 @@ namespace forum_registry::store {
 inline constexpr char kNewestRevisionSql[] =
     "(SELECT coalesce(max(sequence), 0) FROM changes)";
 
-// Revisions of the log: the oldest and newest kept (0 and 0 while empty).
+// The revision the history begins at (migrations/0015's change_horizon): a
+// record's state after any revision at or past it is its latest change up to
+// that revision; before it, compaction has removed changes. 0 while nothing
+// was compacted.
+inline constexpr char kHorizonRevisionSql[] =
+    "(SELECT coalesce((SELECT revision FROM change_horizon), 0))";
+
+// The oldest revision from which the log holds every change: past the
+// horizon when compaction has run, else the oldest kept (0 while empty). A
+// follower that resumes after a revision below it - 1 may miss changes.
+inline constexpr char kOldestRevisionSql[] =
+    "(SELECT coalesce(nullif((SELECT revision FROM change_horizon), 0) + 1, "
+    "(SELECT coalesce(min(sequence), 0) FROM changes)))";
+
+// Revisions of the log: the oldest from which it is whole and the newest
+// (0 and 0 while empty).
 struct RevisionBounds {
   int64_t oldest = 0;
   int64_t newest = 0;

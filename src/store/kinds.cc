@@ -71,6 +71,8 @@ Column ColumnOf(const FilterField& field) {
 
 ResourceKind KindOf(const domain::ResourceType& type) {
   ResourceKind kind{.table = type.table,
+                    .collection = type.collection,
+                    .parent_collection = type.parent_collection,
                     .singular = type.label,
                     .references_table = type.ReferencesTable(),
                     .references_column = type.field};

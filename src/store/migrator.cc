@@ -176,7 +176,8 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     // revokes its column privileges too, so the grants follow the revoke.)
     txn.exec(absl::StrCat(
         "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "
-        "changes, write_requests, server_keys, retention_floor FROM ",
+        "changes, write_requests, server_keys, retention_floor, change_horizon "
+        "FROM ",
         who));
     txn.exec(absl::StrCat(
         "GRANT INSERT (request_id, fingerprint, method, resource) ON "

@@ -6,8 +6,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "src/domain/resource_registry.h"
 #include "src/domain/status_macros.h"
 #include "src/domain/update_mask.h"
 #include "src/store/body.h"
@@ -117,6 +119,78 @@ absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
       absl::StrCat(kind.singular, " ", name, " does not exist"));
 }
 
+// The horizon and the newest revision of the log, as columns `horizon` and
+// `newest` of one row.
+const std::string& HistoryBoundsSql() {
+  static const std::string* const sql = new std::string(
+      absl::StrCat("SELECT ", kHorizonRevisionSql, " AS horizon, ",
+                   kNewestRevisionSql, " AS newest"));
+  return *sql;
+}
+
+// Whether the log can tell the registry as it stood after `revision`: at
+// or past its horizon (migrations/0015) and written.
+absl::Status CheckHistoryCovers(int64_t revision, int64_t horizon,
+                                int64_t newest) {
+  if (revision < horizon) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "as_of_revision: ", revision,
+        " is older than the change log's history, which begins at revision ",
+        horizon,
+        " (retention compacted what came before, --change-retention); "
+        "revisions ",
+        horizon, " to ", newest, " can be read"));
+  }
+  if (revision > newest) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "as_of_revision: ", revision,
+        " has not been written yet; the newest revision is ", newest));
+  }
+  return absl::OkStatus();
+}
+
+// A record as it stood after revision $2: its latest change up to it, with
+// the bounds of the log in the same row (its columns null when there is no
+// such change).
+const std::string& GetAsOfSql() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "SELECT b.horizon, b.newest, c.resource AS name, c.operation, "
+      "c.body::text AS body, c.version, "
+      "(extract(epoch FROM coalesce(c.created, c.change_time)) * 1000000)"
+      "::bigint AS create_micros, "
+      "(extract(epoch FROM coalesce(c.updated, c.change_time)) * 1000000)"
+      "::bigint AS update_micros FROM (",
+      HistoryBoundsSql(),
+      ") b LEFT JOIN LATERAL (SELECT * FROM changes WHERE resource = $1 "
+      "AND sequence <= $2::bigint ORDER BY sequence DESC LIMIT 1) c ON true"));
+  return *sql;
+}
+
+// The generated columns of a table and their expressions.
+constexpr char kGeneratedColumnsSql[] =
+    "SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS expr "
+    "FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid "
+    "AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass "
+    "AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum";
+
+// The latest change of a record, for Undelete.
+constexpr char kLatestChangeSql[] =
+    "SELECT sequence, operation, version, "
+    "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
+    "transaction::text AS xid FROM changes WHERE resource = $1 "
+    "ORDER BY sequence DESC LIMIT 1";
+// The deletes a forced delete made of a record's children, in its
+// transaction.
+constexpr char kChildDeletesSql[] =
+    "SELECT resource, sequence, version FROM changes "
+    "WHERE transaction = $1::xid8 AND operation = 'DELETE' "
+    "AND starts_with(resource, $2 || '/') ORDER BY sequence";
+// A record's last body before its delete at $2, and its create time.
+constexpr char kBodyBeforeSql[] =
+    "SELECT body::text AS body, created::text AS created FROM changes "
+    "WHERE resource = $1 AND sequence < $2::bigint AND body IS NOT NULL "
+    "ORDER BY sequence DESC LIMIT 1";
+
 }  // namespace
 
 ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
@@ -213,6 +287,229 @@ absl::Status ResourceStore::GetAtLeast(absl::string_view name, Message* out,
     if (!behind) break;
   }
   return absl::OkStatus();
+}
+
+absl::Status ResourceStore::GetAsOf(absl::string_view name, int64_t revision,
+                                    Message* out, absl::Time deadline) {
+  // From a replica if it has the revision, else from the primary.
+  for (ConnectionPool* pool : {read_pool_, pool_}) {
+    bool behind = false;
+    FR_RETURN_IF_ERROR(RunSingleRead(
+        *pool, deadline,
+        [&](ConnectionPool::Lease&,
+            pqxx::transaction_base& txn) -> absl::Status {
+          const pqxx::row row =
+              txn.exec_params1(GetAsOfSql(), std::string(name), revision);
+          const int64_t newest = row["newest"].as<int64_t>();
+          behind = newest < revision && pool != pool_;
+          if (behind) return absl::OkStatus();
+          FR_RETURN_IF_ERROR(CheckHistoryCovers(
+              revision, row["horizon"].as<int64_t>(), newest));
+          if (row[kNameColumn].is_null() ||
+              row["operation"].as<std::string>() == "DELETE") {
+            return absl::NotFoundError(
+                absl::StrCat(kind_.singular, " ", name,
+                             " did not exist at revision ", revision));
+          }
+          // Never cached: the cache holds the present.
+          return FromRow(row, out);
+        }));
+    if (!behind) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&history_mu_);
+    if (!history_source_.empty()) return absl::OkStatus();
+  }
+  std::vector<std::pair<std::string, std::string>> generated;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *read_pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        generated.clear();
+        for (const pqxx::row& row :
+             txn.exec_params(kGeneratedColumnsSql, kind_.table)) {
+          generated.emplace_back(row["name"].as<std::string>(),
+                                 row["expr"].as<std::string>());
+        }
+        return absl::OkStatus();
+      }));
+  // The kind's names: "forums/x", or "forums/x/sessions/y"; the log's index
+  // (changes_resource) is read from the first collection's prefix on.
+  const std::string first = kind_.parent_collection.empty()
+                                ? kind_.collection
+                                : kind_.parent_collection;
+  const std::string pattern =
+      kind_.parent_collection.empty()
+          ? absl::StrCat("^", kind_.collection, "/[^/]+$")
+          : absl::StrCat("^", kind_.parent_collection, "/[^/]+/",
+                         kind_.collection, "/[^/]+$");
+  std::string columns;
+  for (const auto& [column, expression] : generated) {
+    absl::StrAppend(&columns, ", ", expression, " AS ", column);
+  }
+  // Each record's latest change up to the revision, unless it is a delete,
+  // with the table's columns: the generated ones computed as the table
+  // computes them. Names and patterns are this program's own.
+  std::string source = absl::StrCat(
+      "(SELECT h.name, h.body, h.version, h.create_time, h.update_time",
+      columns,
+      " FROM (SELECT DISTINCT ON (c.resource) c.resource AS name, c.body, "
+      "c.version, coalesce(c.created, c.change_time) AS create_time, "
+      "coalesce(c.updated, c.change_time) AS update_time, c.operation "
+      "FROM changes c WHERE c.resource >= '",
+      first, "/' AND c.resource < '", first, "0' AND c.resource ~ '", pattern,
+      "' AND c.sequence <= {revision} ORDER BY c.resource, c.sequence DESC) h "
+      "WHERE h.operation <> 'DELETE') AS ",
+      kind_.table);
+  absl::MutexLock lock(&history_mu_);
+  history_source_ = std::move(source);
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::Undelete(absl::string_view name,
+                                     absl::string_view etag,
+                                     bool may_restore_children, Message* out,
+                                     absl::Time deadline,
+                                     const WriteRequest& request,
+                                     WriteResult* result) {
+  return RunWrite(
+      name, request, out, deadline, result,
+      [&](ConnectionPool::Lease&, pqxx::work& txn,
+          std::string* xid) -> absl::Status {
+        const std::string record(name);
+        if (!txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.table,
+                                          " WHERE name = $1"),
+                             record)
+                 .empty()) {
+          return absl::AlreadyExistsError(
+              absl::StrCat(kind_.singular, " ", name,
+                           " exists; only a deleted record can be restored"));
+        }
+        const pqxx::result latest = txn.exec_params(kLatestChangeSql, record);
+        if (latest.empty() ||
+            latest[0]["operation"].as<std::string>() != "DELETE") {
+          return absl::NotFoundError(absl::StrCat(
+              kind_.singular, " ", name,
+              " was not deleted within the change log's history (it never "
+              "existed, or retention compacted its delete away)"));
+        }
+        const pqxx::row deleted = latest[0];
+        FR_RETURN_IF_ERROR(
+            domain::CheckEtag(etag, deleted["version"].as<int64_t>(),
+                              deleted["created_micros"].is_null()
+                                  ? 0
+                                  : deleted["created_micros"].as<int64_t>(),
+                              name));
+        // What comes back: the record, then what its delete took with it.
+        struct Restore {
+          std::string name;
+          int64_t delete_sequence;
+          int64_t version;
+        };
+        std::vector<Restore> restores = {{record,
+                                          deleted["sequence"].as<int64_t>(),
+                                          deleted["version"].as<int64_t>()}};
+        if (!kind_.children.empty()) {
+          for (const pqxx::row& row :
+               txn.exec_params(kChildDeletesSql,
+                               deleted["xid"].as<std::string>(), record)) {
+            restores.push_back({row["resource"].as<std::string>(),
+                                row["sequence"].as<int64_t>(),
+                                row["version"].as<int64_t>()});
+          }
+        }
+        if (restores.size() > 1 && !may_restore_children) {
+          return absl::PermissionDeniedError(absl::StrCat(
+              kind_.singular, " ", name, " was deleted with force, with ",
+              restores.size() - 1, " records of its own (", restores[1].name,
+              restores.size() > 2 ? ", ..." : "",
+              "); restoring them needs the role a forced delete needs "
+              "(admin)"));
+        }
+        if (!kind_.parent_table.empty()) {
+          const std::string parent(
+              name.substr(0, name.find('/', name.find('/') + 1)));
+          if (txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
+                                           " WHERE name = $1"),
+                              parent)
+                  .empty()) {
+            return absl::FailedPreconditionError(
+                absl::StrCat("name: ", parent, ", the parent of ", name,
+                             ", does not exist; restore it first"));
+          }
+        }
+        // Inserts one record as it was before its delete, with its create
+        // time and the next version; false if its name is taken.
+        const auto restore = [&](pqxx::transaction_base& into,
+                                 const Restore& what,
+                                 pqxx::result* rows) -> absl::Status {
+          const domain::ResourceType* type = domain::FindByName(what.name);
+          const pqxx::result before =
+              into.exec_params(kBodyBeforeSql, what.name, what.delete_sequence);
+          if (type == nullptr || before.empty()) {
+            return absl::FailedPreconditionError(absl::StrCat(
+                what.name,
+                ": its version before the delete is no longer in the change "
+                "log"));
+          }
+          *rows = into.exec_params(
+              absl::StrCat("INSERT INTO ", type->table,
+                           " (name, body, version, create_time) VALUES ($1, "
+                           "$2::jsonb, $3::bigint, coalesce(nullif($4, "
+                           "'')::timestamptz, "
+                           "clock_timestamp())) ON CONFLICT (name) DO NOTHING "
+                           "RETURNING ",
+                           kRowColumns, ", ", kTransactionColumn),
+              what.name, before[0]["body"].as<std::string>(), what.version + 1,
+              before[0]["created"].is_null()
+                  ? std::string()
+                  : before[0]["created"].as<std::string>());
+          if (rows->empty()) {
+            return absl::AlreadyExistsError(absl::StrCat(
+                type->label, " ", what.name,
+                " exists again since the delete: its name is taken, so it "
+                "cannot be restored"));
+          }
+          return absl::OkStatus();
+        };
+        pqxx::result first;
+        FR_RETURN_IF_ERROR(restore(txn, restores[0], &first));
+        *xid = first[0]["xid"].as<std::string>();
+        FR_RETURN_IF_ERROR(FromRow(first[0], out));
+        // The children in passes: one may refer to another (a session
+        // inside another), so each is tried in a savepoint, and what a
+        // pass could not restore is tried again after the others, until a
+        // pass restores nothing; its first refusal is then the answer.
+        std::vector<Restore> pending(restores.begin() + 1, restores.end());
+        while (!pending.empty()) {
+          std::vector<Restore> left;
+          absl::Status refused;
+          for (const Restore& child : pending) {
+            absl::Status status;
+            try {
+              pqxx::subtransaction savepoint(txn, "undelete");
+              pqxx::result rows;
+              status = restore(savepoint, child, &rows);
+              if (status.ok()) savepoint.commit();
+            } catch (const pqxx::sql_error& e) {
+              status = StatusFromException(e);
+            }
+            if (status.code() == absl::StatusCode::kAlreadyExists) {
+              return status;
+            }
+            if (!status.ok()) {
+              if (refused.ok()) refused = status;
+              left.push_back(child);
+            }
+          }
+          if (left.size() == pending.size()) return refused;
+          pending = std::move(left);
+        }
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out,
@@ -527,6 +824,19 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
   Statement statement;
   std::vector<std::string>& params = statement.params;
   std::vector<std::string> conditions;
+  // The table, or as of a revision the records rebuilt from the log.
+  std::string source = kind_.table;
+  if (query.as_of_revision > 0) {
+    absl::MutexLock lock(&history_mu_);
+    if (history_source_.empty()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("the history of ", kind_.table, " is not loaded"));
+    }
+    params.push_back(absl::StrCat(query.as_of_revision));
+    source = absl::StrReplaceAll(
+        history_source_,
+        {{"{revision}", absl::StrCat("$", params.size(), "::bigint")}});
+  }
   if (!kind_.parent_column.empty() && !query.parent.empty()) {
     params.push_back(query.parent);
     conditions.push_back(
@@ -588,8 +898,8 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
     where = absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
   }
   if (query.max_bytes == 0) {
-    sql = absl::StrCat("SELECT ", kRowColumns, ", ", sort_key, " FROM ",
-                       kind_.table, where, " ORDER BY ", order_sql, " LIMIT ",
+    sql = absl::StrCat("SELECT ", kRowColumns, ", ", sort_key, " FROM ", source,
+                       where, " ORDER BY ", order_sql, " LIMIT ",
                        query.page_size + 1);
     return statement;
   }
@@ -605,7 +915,7 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
       budget, " THEN body::text END AS body, version, ",
       "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
       "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros, ",
-      sort_key, " FROM ", kind_.table, where, " WINDOW running AS (ORDER BY ",
+      sort_key, " FROM ", source, where, " WINDOW running AS (ORDER BY ",
       order_sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ORDER BY ",
       order_sql, " LIMIT ", query.page_size + 1);
   return statement;
@@ -616,6 +926,7 @@ absl::StatusOr<double> ResourceStore::EstimateListCost(const ListQuery& query,
   // Estimates kept; the map is emptied when full rather than evicted
   // piecemeal (a bound on memory, not a cache policy).
   constexpr size_t kMaxKept = 4096;
+  if (query.as_of_revision > 0) FR_RETURN_IF_ERROR(LoadHistory(deadline));
   FR_ASSIGN_OR_RETURN(const Statement statement, ListStatement(query));
   const std::string key = absl::StrCat(statement.sql, "\x1f",
                                        absl::StrJoin(statement.params, "\x1f"));
@@ -638,38 +949,63 @@ absl::Status ResourceStore::List(const ListQuery& query,
                                  const std::function<Message*()>& add,
                                  std::vector<std::string>* next,
                                  absl::Time deadline) {
+  const bool history = query.as_of_revision > 0;
+  if (history) FR_RETURN_IF_ERROR(LoadHistory(deadline));
   absl::StatusOr<Statement> statement = ListStatement(query);
   if (!statement.ok()) return statement.status();
   const std::string& sql = statement->sql;
   const std::vector<std::string>& params = statement->params;
   const bool by_key = statement->by_key;
-  return RunSingleRead(
-      *read_pool_, deadline,
-      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        // One row more than asked tells whether another page follows.
-        const pqxx::result rows =
-            txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
-        bool more = static_cast<int>(rows.size()) > query.page_size;
-        int count = more ? query.page_size : static_cast<int>(rows.size());
-        // A row without its body is past the byte budget.
-        for (int i = 1; i < count; ++i) {
-          if (rows[i]["body"].is_null()) {
-            count = i;
-            more = true;
-            break;
-          }
-        }
-        next->clear();
-        for (int i = 0; i < count; ++i) {
-          FR_RETURN_IF_ERROR(ReadRow(rows[i], add()));
-        }
-        if (more && count > 0) {
-          const pqxx::row& last = rows[count - 1];
-          if (by_key) next->push_back(last["sort_key"].as<std::string>());
-          next->push_back(last[kNameColumn].as<std::string>());
-        }
-        return absl::OkStatus();
-      });
+  const auto read = [&](ConnectionPool::Lease&,
+                        pqxx::transaction_base& txn) -> absl::Status {
+    // One row more than asked tells whether another page follows.
+    const pqxx::result rows =
+        txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+    bool more = static_cast<int>(rows.size()) > query.page_size;
+    int count = more ? query.page_size : static_cast<int>(rows.size());
+    // A row without its body is past the byte budget.
+    for (int i = 1; i < count; ++i) {
+      if (rows[i]["body"].is_null()) {
+        count = i;
+        more = true;
+        break;
+      }
+    }
+    next->clear();
+    for (int i = 0; i < count; ++i) {
+      // A past record is never cached: the cache holds the present.
+      FR_RETURN_IF_ERROR(history ? FromRow(rows[i], add())
+                                 : ReadRow(rows[i], add()));
+    }
+    if (more && count > 0) {
+      const pqxx::row& last = rows[count - 1];
+      if (by_key) next->push_back(last["sort_key"].as<std::string>());
+      next->push_back(last[kNameColumn].as<std::string>());
+    }
+    return absl::OkStatus();
+  };
+  if (!history) return RunSingleRead(*read_pool_, deadline, read);
+  // As of a revision: the log's bounds and the page in one snapshot (a
+  // purge between them could compact what the page reads), from a replica
+  // if it has the revision, else from the primary.
+  for (ConnectionPool* pool : {read_pool_, pool_}) {
+    bool behind = false;
+    FR_RETURN_IF_ERROR(RunTransaction<pqxx::read_transaction>(
+        *pool, deadline,
+        [&](ConnectionPool::Lease& lease,
+            pqxx::transaction_base& txn) -> absl::Status {
+          txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+          const pqxx::row bounds = txn.exec1(HistoryBoundsSql());
+          const int64_t newest = bounds["newest"].as<int64_t>();
+          behind = newest < query.as_of_revision && pool != pool_;
+          if (behind) return absl::OkStatus();
+          FR_RETURN_IF_ERROR(CheckHistoryCovers(
+              query.as_of_revision, bounds["horizon"].as<int64_t>(), newest));
+          return read(lease, txn);
+        }));
+    if (!behind) break;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace forum_registry::store

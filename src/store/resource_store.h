@@ -51,6 +51,10 @@ struct Column {
 struct ResourceKind {
   // The table ("forums", "sessions").
   std::string table{};
+  // The collection in names ("sessions", "actionPlans") and, for a nested
+  // kind, its parent's ("forums"; empty for a top-level kind).
+  std::string collection{};
+  std::string parent_collection{};
   // The singular, for messages ("forum").
   std::string singular{};
   // The table of references to this kind ("forum_references") and its
@@ -89,6 +93,10 @@ struct ListQuery {
   std::vector<std::string> after{};
   // Most rows to return.
   int page_size = 50;
+  // List the kind as it stood right after this revision of the change log
+  // (migrations/0015), 0 for the present. List checks that the log covers
+  // it (OUT_OF_RANGE otherwise).
+  int64_t as_of_revision = 0;
   // Most bytes of stored records (their JSON) in a page, 0 for no bound: a
   // page stops before the record that would pass it (but holds at least
   // one), and the rest follows on the next page. Records past the bound
@@ -138,6 +146,13 @@ class ResourceStore {
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
                    absl::Time deadline);
 
+  // Reads `name` as it stood right after `revision` of the change log
+  // (migrations/0015): its latest change up to then, NOT_FOUND if there is
+  // none or it is a delete; OUT_OF_RANGE if `revision` is older than the
+  // log's history (compacted by retention) or newer than its newest.
+  absl::Status GetAsOf(absl::string_view name, int64_t revision,
+                       google::protobuf::Message* out, absl::Time deadline);
+
   // Stores `resource` under `name` and reads it back into `out`.
   // ALREADY_EXISTS if the name is taken.
   //
@@ -178,6 +193,25 @@ class ResourceStore {
                       const WriteRequest& request = {},
                       WriteResult* result = nullptr);
 
+  // Brings back `name` as it was when last deleted (AIP-164), from the
+  // change log, with the records of a forced delete that took them with it
+  // (children deleted by the same transaction): each under its name, with
+  // its create time, and a version one past the deleted one (a new etag).
+  // `etag` (when not empty) must be the deleted record's last. NOT_FOUND
+  // when the log holds no delete of it (never deleted, or compacted away);
+  // ALREADY_EXISTS naming any of the records whose name is taken now;
+  // PERMISSION_DENIED when children would come back and not
+  // `may_restore_children`; a rule a restored record would now break
+  // (a reference to a record since deleted, two sole chairs) refuses it
+  // with the rule's message. Nothing is written unless all come back.
+  // The change log records each as a CREATE, with the request's actor and
+  // id.
+  absl::Status Undelete(absl::string_view name, absl::string_view etag,
+                        bool may_restore_children,
+                        google::protobuf::Message* out, absl::Time deadline,
+                        const WriteRequest& request = {},
+                        WriteResult* result = nullptr);
+
   // Appends up to `query.page_size` records, each to a message made by
   // `add`. `*next` is set to the key to resume after when more rows remain,
   // and cleared otherwise.
@@ -187,6 +221,9 @@ class ResourceStore {
 
   // The statement List runs for `query` and its parameters ($1, $2, ...),
   // e.g. for EXPLAIN. The SQL is this program's own; values are parameters.
+  // A query as of a revision needs the kind's history columns, which List
+  // and EstimateListCost load first (LoadHistory); FAILED_PRECONDITION
+  // before.
   struct Statement {
     std::string sql;
     std::vector<std::string> params;
@@ -202,6 +239,11 @@ class ResourceStore {
                                           absl::Time deadline);
 
   const ResourceKind& kind() const { return kind_; }
+
+  // Loads what a List as of a revision reads instead of the table: the
+  // kind's records rebuilt from the change log with the table's generated
+  // columns, whose expressions the catalog gives. Once per store.
+  absl::Status LoadHistory(absl::Time deadline);
 
  private:
   // A row selected with kRowColumns into `out`: from the cache if it holds
@@ -249,6 +291,10 @@ class ResourceStore {
   const ResourceKind kind_;
   RecordCache* const cache_;
   RevisionCheck* const revisions_;
+  mutable absl::Mutex history_mu_;
+  // The FROM item of a List as of a revision, "{revision}" standing for
+  // its parameter; empty until LoadHistory.
+  std::string history_source_ ABSL_GUARDED_BY(history_mu_);
   absl::Mutex costs_mu_;
   absl::flat_hash_map<std::string, double> costs_ ABSL_GUARDED_BY(costs_mu_);
   // SQL of the prepared statements, by statement name.

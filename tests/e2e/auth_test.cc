@@ -212,6 +212,56 @@ TEST_F(AuthTest, OnlyAnAdminMayDeleteWithForce) {
   EXPECT_EQ(db_->Count("forums"), 0);
 }
 
+// Editors undelete what they could delete; what a forced delete took with a
+// forum comes back only for an admin (the role that could force it).
+TEST_F(AuthTest, UndeletingAForcedDeleteNeedsAnAdmin) {
+  StartServer();
+  db_->Execute(
+      "INSERT INTO sessions (name, body) VALUES "
+      "('forums/standing/sessions/first', '{\"display_name\":\"First\","
+      "\"start_date\":{\"year\":2023}}')");
+  const std::string editor =
+      absl::StrCat("Bearer ", Token(R"(["editor"])", "bob"));
+  const std::string admin =
+      absl::StrCat("Bearer ", Token(R"(["admin"])", "carol"));
+  ASSERT_TRUE(Delete(admin, /*force=*/true).ok());
+  const auto undelete = [&](const std::string& authorization) {
+    v1::UndeleteForumRequest request;
+    request.set_name("forums/standing");
+    v1::Forum forum;
+    return forums_->UndeleteForum(Context(authorization).get(), request,
+                                  &forum);
+  };
+  const std::string before = db_->WriteState();
+  const grpc::Status reader =
+      undelete(absl::StrCat("Bearer ", Token(R"(["reader"])")));
+  EXPECT_EQ(reader.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << Describe(reader);
+  EXPECT_THAT(reader.error_message(),
+              HasSubstr("UndeleteForum needs the editor role"));
+  const grpc::Status by_editor = undelete(editor);
+  EXPECT_EQ(by_editor.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << Describe(by_editor);
+  EXPECT_THAT(by_editor.error_message(),
+              HasSubstr("forums/standing was deleted with force, with 1 "
+                        "records of its own (forums/standing/sessions/first)"));
+  EXPECT_EQ(db_->WriteState(), before);
+  const grpc::Status by_admin = undelete(admin);
+  ASSERT_TRUE(by_admin.ok()) << Describe(by_admin);
+  EXPECT_EQ(db_->Count("sessions"), 1);
+  EXPECT_EQ(db_->Query("SELECT string_agg(actor, ',') FROM changes WHERE "
+                       "sequence > (SELECT max(sequence) FROM changes WHERE "
+                       "operation = 'DELETE')"),
+            "carol,carol");
+  // Without force, an editor restores what an editor deleted.
+  ASSERT_TRUE(Delete(admin, /*force=*/true).ok());
+  ASSERT_TRUE(undelete(admin).ok());
+  db_->Execute("DELETE FROM sessions");
+  ASSERT_TRUE(Delete(editor, /*force=*/false).ok());
+  EXPECT_TRUE(undelete(editor).ok());
+  EXPECT_EQ(db_->Count("forums"), 1);
+}
+
 TEST_F(AuthTest, AnEditorWritesAndTheChangeLogNamesTheCaller) {
   StartServer();
   const grpc::Status status =
@@ -938,6 +988,8 @@ TEST(LeastPrivilege, AServerAsTheServingRoleStoresAnswersAndPurges) {
         "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
         "\"}')"));
   }
+  // Created and deleted: compaction leaves nothing of them.
+  db->Execute("DELETE FROM participants");
   db->Execute("UPDATE changes SET change_time = now() - interval '2 hours'");
   db->Execute(
       "INSERT INTO write_requests (request_id, fingerprint, method, "
@@ -991,7 +1043,7 @@ TEST(LeastPrivilege, AServerAsTheServingRoleStoresAnswersAndPurges) {
       forum_registry::testing::HttpGet(server->MetricsPort(), "/metrics");
   EXPECT_EQ(forum_registry::testing::MetricSample(
                 metrics, "forum_registry_changes_purged_total"),
-            5);
+            10);
   EXPECT_EQ(forum_registry::testing::MetricSample(
                 metrics, "forum_registry_request_ids_purged_total"),
             5);

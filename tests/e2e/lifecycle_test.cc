@@ -575,11 +575,12 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
 // left, which the metrics count.
 TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetentionInBatches) {
   auto db = TestDatabase::Create();
-  // An old backlog of 50,000 changes, then three writes; then every change
-  // older than the retention, the newest (kept-c) too.
+  // An old backlog of 50,000 changes (deletes, which compaction removes
+  // whole), then three writes; then every change older than the retention,
+  // the newest (kept-c) too.
   db->Execute(
       "INSERT INTO changes (resource, operation, version) SELECT "
-      "'participants/old' || i, 'CREATE', 1 FROM generate_series(1, 50000) i");
+      "'participants/old' || i, 'DELETE', 1 FROM generate_series(1, 50000) i");
   for (const char* id : {"kept-a", "kept-b", "kept-c"}) {
     db->Execute(absl::StrCat(
         "INSERT INTO participants (name, body) VALUES ('participants/", id,
@@ -591,10 +592,14 @@ TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetentionInBatches) {
   auto server = ServerProcess::Start(
       db->url(), {"--change-retention=1h", "--change-purge-interval=100ms",
                   "--change-purge-batch=4000"});
-  WaitFor([&] { return db->Count("changes") <= 1; }, absl::Seconds(30),
+  // Compacted up to the newest: each kept record's latest change stays.
+  WaitFor([&] { return db->Count("changes") <= 3; }, absl::Seconds(30),
           "the purge", absl::Milliseconds(50));
-  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
-            "participants/kept-c");
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',' ORDER BY sequence) "
+                      "FROM changes"),
+            "participants/kept-a,participants/kept-b,participants/kept-c");
+  EXPECT_EQ(db->Query("SELECT revision FROM change_horizon"),
+            db->Query("SELECT max(sequence) - 1 FROM changes"));
   EXPECT_THAT(server->Output(), HasSubstr("\"event\":\"changes_purged\""));
   const std::string metrics = HttpGet(server->MetricsPort(), "/metrics");
   const auto sample = [&](const std::string& series) {
@@ -619,7 +624,7 @@ TEST(ChangeRetention, APurgeStopsWithTheServer) {
   auto db = TestDatabase::Create();
   db->Execute(
       "INSERT INTO changes (resource, operation, version, change_time) "
-      "SELECT 'participants/old' || i, 'CREATE', 1, now() - interval "
+      "SELECT 'participants/old' || i, 'DELETE', 1, now() - interval "
       "'2 hours' FROM generate_series(1, 50000) i");
   auto server = ServerProcess::Start(
       db->url(), {"--change-retention=1h", "--change-purge-batch=1"});

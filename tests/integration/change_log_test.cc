@@ -133,19 +133,31 @@ TEST(ChangeLog, ATransactionFindsItsRevisionsByItsId) {
 // Retention: changes older than it go, the newest always stays (it holds the
 // current revision), a call deletes at most a batch, and while one replica
 // purges another skips.
-TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
+TEST(ChangeLog, PurgeCompactsWhatIsOlderThanTheRetentionButTheNewest) {
   auto db = TestDatabase::Create();
   store::ConnectionPool pool({.url = db->url(), .size = 2});
-  for (const char* id : {"a", "b", "c", "d"}) {
+  for (const char* id : {"a", "b", "c"}) {
     db->Execute(absl::StrCat(
         "INSERT INTO participants (name, body) VALUES ('participants/", id,
         "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
         "\"}')"));
   }
-  // a, b and c as if written two hours ago; d now.
+  db->Execute(
+      "UPDATE participants SET body = body || '{\"display_name\": \"A\"}' "
+      "WHERE name = 'participants/a'");
+  db->Execute("DELETE FROM participants WHERE name = 'participants/b'");
+  db->Execute(
+      "INSERT INTO participants (name, body) VALUES ('participants/d', "
+      "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"d\"}')");
+  // The log: a, b, c created, a updated, b deleted (two hours ago); d now.
   db->Execute(
       "UPDATE changes SET change_time = now() - interval '2 hours' "
       "WHERE resource <> 'participants/d'");
+  const auto log = [&] {
+    return db->Query(
+        "SELECT string_agg(resource || ':' || operation, ',' ORDER BY "
+        "sequence) FROM changes");
+  };
   const absl::Time deadline = absl::Now() + absl::Seconds(10);
 
   // Another replica holds the purge lock: this one skips, deleting nothing.
@@ -157,22 +169,35 @@ TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
         store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
     ASSERT_TRUE(skipped.ok()) << skipped.status();
     EXPECT_FALSE(skipped->has_value());
-    EXPECT_EQ(db->Count("changes"), 4);
+    EXPECT_EQ(db->Count("changes"), 6);
   }
 
-  // A batch of two: the oldest two; then what is left of them.
+  // Batches of two move the horizon over the oldest changes. Past a and
+  // b's creations: each is still its record's latest, and stays.
   const auto first = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(first->has_value());
   EXPECT_EQ(**first, 2);
-  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',' ORDER BY sequence) "
-                      "FROM changes"),
-            "participants/c,participants/d");
+  EXPECT_EQ(
+      log(),
+      "participants/a:CREATE,participants/b:CREATE,participants/c:CREATE,"
+      "participants/a:UPDATE,participants/b:DELETE,participants/d:CREATE");
+  // Past c's creation and a's update: a's creation is no longer needed.
   const auto second = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_EQ(**second, 1);
-  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',') FROM changes"),
-            "participants/d");
+  EXPECT_EQ(**second, 2);
+  EXPECT_EQ(log(),
+            "participants/b:CREATE,participants/c:CREATE,participants/a:UPDATE,"
+            "participants/b:DELETE,participants/d:CREATE");
+  // Past b's delete: nothing of b is needed. d is the newest: never passed.
+  const auto third = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(third.ok()) << third.status();
+  EXPECT_EQ(**third, 1);
+  EXPECT_EQ(
+      log(),
+      "participants/c:CREATE,participants/a:UPDATE,participants/d:CREATE");
+  EXPECT_EQ(db->Query("SELECT revision FROM change_horizon"),
+            db->Query("SELECT max(sequence) - 1 FROM changes"));
 
   // Shorter than the database's floor (retention_floor, migrations/0013):
   // refused, naming the flag, deleting nothing.
@@ -192,16 +217,16 @@ TEST(ChangeLog, PurgeDeletesWhatIsOlderThanTheRetentionButTheNewest) {
     EXPECT_THAT(bad.status().message(),
                 ::testing::HasSubstr("--change-purge-batch"));
   }
-  EXPECT_EQ(db->Count("changes"), 1);
+  EXPECT_EQ(db->Count("changes"), 3);
 
   // With the floor lowered by the migrating role, everything is older than
-  // a zero-length retention, but the newest stays.
+  // a zero-length retention, but the newest is never passed.
   db->Execute("UPDATE retention_floor SET changes = interval '0'");
   const auto all =
       store::PurgeChanges(&pool, absl::ZeroDuration(), 100, deadline);
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_EQ(**all, 0);
-  EXPECT_EQ(db->Count("changes"), 1);
+  EXPECT_EQ(db->Count("changes"), 3);
 }
 
 // The plans PostgreSQL reports as notices (auto_explain at NOTICE).
@@ -217,9 +242,10 @@ class Notices final : public pqxx::errorhandler {
 };
 
 // The purge reads by index, so a batch stays short however many changes
-// are kept: the DELETE inside purge_changes, as it runs there (the first
-// calls with custom plans, later ones with plpgsql's generic plan), scans
-// changes_change_time, never the whole log.
+// are kept: the statements inside purge_changes, as they run there (the
+// first calls with custom plans, later ones with plpgsql's generic plan),
+// read the batch by key and what it supersedes by record, never the whole
+// log.
 TEST(ChangeLog, PurgeBatchesFindTheirRowsByIndex) {
   auto db = TestDatabase::Create();
   // 60,000 changes, a third older than the retention, analysed: enough that
@@ -241,15 +267,21 @@ TEST(ChangeLog, PurgeBatchesFindTheirRowsByIndex) {
     EXPECT_EQ(txn.exec1("SELECT purge_changes(interval '1 hour', 1000)")[0]
                   .as<int64_t>(),
               1000);
+    // The batch is read by key from the horizon on; what it supersedes,
+    // by record.
+    EXPECT_THAT(notices.text, ::testing::HasSubstr("using changes_pkey"))
+        << "call " << call << ":\n"
+        << notices.text;
     const size_t at = notices.text.find("DELETE FROM changes");
     ASSERT_NE(at, std::string::npos) << notices.text;
     const std::string plan = notices.text.substr(at);
-    EXPECT_THAT(plan, ::testing::HasSubstr("using changes_change_time"))
+    EXPECT_THAT(plan, ::testing::HasSubstr("using changes_resource"))
         << "call " << call << ":\n"
         << plan;
-    EXPECT_THAT(plan, ::testing::Not(::testing::HasSubstr("Seq Scan")))
+    EXPECT_THAT(notices.text,
+                ::testing::Not(::testing::HasSubstr("Seq Scan on changes")))
         << "call " << call << ":\n"
-        << plan;
+        << notices.text;
   }
 }
 

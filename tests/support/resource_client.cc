@@ -28,8 +28,9 @@ using ::google::protobuf::Message;
 namespace {
 
 constexpr StandardMethod kMethods[] = {
-    StandardMethod::kGet, StandardMethod::kList, StandardMethod::kCreate,
-    StandardMethod::kUpdate, StandardMethod::kDelete};
+    StandardMethod::kGet,    StandardMethod::kList,
+    StandardMethod::kCreate, StandardMethod::kUpdate,
+    StandardMethod::kDelete, StandardMethod::kUndelete};
 
 [[noreturn]] void Fail(const std::string& what) {
   ADD_FAILURE() << what;
@@ -96,10 +97,25 @@ std::unique_ptr<Message> AnyResourceClient::NewResponse(
 }
 
 std::unique_ptr<Message> AnyResourceClient::GetRequest(
-    const std::string& name) const {
+    const std::string& name, int64_t as_of_revision) const {
   std::unique_ptr<Message> request = NewRequest(StandardMethod::kGet);
   request->GetReflection()->SetString(
       request.get(), Field(request->GetDescriptor(), "name"), name);
+  request->GetReflection()->SetInt64(
+      request.get(), Field(request->GetDescriptor(), "as_of_revision"),
+      as_of_revision);
+  return request;
+}
+
+std::unique_ptr<Message> AnyResourceClient::UndeleteRequest(
+    const std::string& name, const std::string& etag,
+    const std::string& request_id) const {
+  std::unique_ptr<Message> request = NewRequest(StandardMethod::kUndelete);
+  const Descriptor* in = request->GetDescriptor();
+  const auto* reflection = request->GetReflection();
+  reflection->SetString(request.get(), Field(in, "name"), name);
+  reflection->SetString(request.get(), Field(in, "etag"), etag);
+  reflection->SetString(request.get(), Field(in, "request_id"), request_id);
   return request;
 }
 
@@ -169,6 +185,8 @@ std::unique_ptr<Message> AnyResourceClient::ListRequest(
   reflection->SetInt32(request.get(), Field(in, "page_size"), args.page_size);
   reflection->SetString(request.get(), Field(in, "page_token"),
                         args.page_token);
+  reflection->SetInt64(request.get(), Field(in, "as_of_revision"),
+                       args.as_of_revision);
   return request;
 }
 

@@ -57,6 +57,8 @@ struct ListArgs {
   std::string order_by;
   int page_size = 0;
   std::string page_token;
+  // The revision to list at; 0 for the present.
+  int64_t as_of_revision = 0;
 };
 
 // What a Delete request asks besides the name. `force` is for the kinds with
@@ -89,7 +91,10 @@ class AnyResourceClient {
   // Requests with the fields the AIPs name set. `parent` must be empty for a
   // top-level kind; `force` false for a kind without it.
   std::unique_ptr<google::protobuf::Message> GetRequest(
-      const std::string& name) const;
+      const std::string& name, int64_t as_of_revision = 0) const;
+  std::unique_ptr<google::protobuf::Message> UndeleteRequest(
+      const std::string& name, const std::string& etag = "",
+      const std::string& request_id = "") const;
   std::unique_ptr<google::protobuf::Message> CreateRequest(
       const std::string& parent, const std::string& id,
       const google::protobuf::Message& resource,
@@ -172,6 +177,20 @@ class ResourceClient {
                    grpc::ClientContext* context = nullptr) const {
     return any_.Call(StandardMethod::kGet, *any_.GetRequest(name), out,
                      context);
+  }
+
+  // The record as it stood right after `revision`.
+  grpc::Status GetAsOf(const std::string& name, int64_t revision, R* out,
+                       grpc::ClientContext* context = nullptr) const {
+    return any_.Call(StandardMethod::kGet, *any_.GetRequest(name, revision),
+                     out, context);
+  }
+
+  grpc::Status Undelete(const std::string& name, R* out,
+                        const std::string& etag = "",
+                        grpc::ClientContext* context = nullptr) const {
+    return any_.Call(StandardMethod::kUndelete,
+                     *any_.UndeleteRequest(name, etag), out, context);
   }
 
   grpc::Status Update(const R& resource, const std::vector<std::string>& paths,
