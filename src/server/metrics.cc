@@ -342,8 +342,9 @@ std::string Metrics::Render(const MetricSources& sources) const {
     const ChangePurger::Stats purge = sources.purger->GetStats();
     absl::StrAppend(
         &out,
-        "# HELP forum_registry_changes_purged_total Changes deleted by this "
-        "replica's retention purges (--change-retention).\n"
+        "# HELP forum_registry_changes_purged_total Changes this replica's "
+        "retention compaction moved the log's horizon over "
+        "(--change-retention).\n"
         "# TYPE forum_registry_changes_purged_total counter\n"
         "forum_registry_changes_purged_total ",
         purge.changes_purged,
