@@ -14,12 +14,16 @@
 --                            older ones are refused (OUT_OF_RANGE). A
 --                            follower of the log that resumes after a
 --                            revision below it may have missed changes.
+--                            It never falls inside a transaction: a forced
+--                            delete's changes are compacted together.
+--   change_horizon.history_from  the first revision reads are exact at
+--                            besides (see below); 0 for a log kept whole.
 --   purge_changes()          moves the horizon over up to `batch_size` of
 --                            the changes older than the retention (never
---                            the newest) and deletes what the horizon no
---                            longer needs; the number of changes it moved
---                            over (fewer than `batch_size`: none older is
---                            left).
+--                            the newest, and whole transactions) and
+--                            deletes what the horizon no longer needs; the
+--                            number of changes it moved over (fewer than
+--                            `batch_size`: none older is left).
 --
 -- `updated`: the record's update_time at each change, so a record read from
 -- the log (a past revision, the change feed) is the record a Get returned
@@ -27,21 +31,54 @@
 -- (their change_time stands in).
 --
 -- A database whose log an earlier version purged (min(sequence) > 1: the
--- oldest changes were deleted whatever they were) gets its horizon at its
--- newest revision: only from there on is its history known to be whole.
+-- oldest changes were deleted whatever they were) has records whose last
+-- write is no longer in the log. Each such record gets one change now, an
+-- UPDATE carrying it as it stands (its version, body and times, no actor),
+-- and reads at a revision are exact from the newest revision after that
+-- (history_from); the feed stays whole from its oldest kept change, as
+-- before.
 --
 -- Every statement here may run again and leaves the same state.
 
 CREATE TABLE IF NOT EXISTS change_horizon (
-  one       boolean PRIMARY KEY DEFAULT true CHECK (one),
-  revision  bigint NOT NULL DEFAULT 0 CHECK (revision >= 0)
+  one           boolean PRIMARY KEY DEFAULT true CHECK (one),
+  revision      bigint NOT NULL DEFAULT 0 CHECK (revision >= 0),
+  history_from  bigint NOT NULL DEFAULT 0 CHECK (history_from >= 0)
 );
-INSERT INTO change_horizon (revision)
-  SELECT CASE WHEN coalesce(min(sequence), 1) > 1 THEN max(sequence) ELSE 0 END
-    FROM changes
-  ON CONFLICT (one) DO NOTHING;
 
 ALTER TABLE changes ADD COLUMN IF NOT EXISTS updated timestamptz;
+
+DO $$
+DECLARE
+  kind text;
+BEGIN
+  IF EXISTS (SELECT 1 FROM change_horizon) THEN
+    RETURN;  -- run before
+  END IF;
+  IF coalesce((SELECT min(sequence) FROM changes), 1) > 1 THEN
+    -- In commit order with every write (record_change's lock).
+    PERFORM pg_advisory_xact_lock(7382012644189892199);
+    FOREACH kind IN ARRAY ARRAY['participants', 'forums', 'sources',
+        'memberships', 'sessions', 'chairmanships', 'action_plans',
+        'statements'] LOOP
+      EXECUTE format(
+        'INSERT INTO changes (resource, operation, version, body, created, '
+        '                     updated) '
+        'SELECT t.name, %L, t.version, t.body, t.create_time, t.update_time '
+        '  FROM %I t '
+        ' WHERE NOT EXISTS (SELECT 1 FROM (SELECT c.operation, c.version '
+        '         FROM changes c WHERE c.resource = t.name '
+        '        ORDER BY c.sequence DESC LIMIT 1) l '
+        '       WHERE l.operation <> %L AND l.version = t.version) '
+        ' ORDER BY t.name', 'UPDATE', kind, 'DELETE');
+    END LOOP;
+    INSERT INTO change_horizon (history_from)
+      SELECT max(sequence) FROM changes;
+  ELSE
+    INSERT INTO change_horizon DEFAULT VALUES;
+  END IF;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION record_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -81,6 +118,8 @@ DECLARE
   horizon bigint;
   newest bigint;
   passed bigint[];
+  boundary xid8;
+  boundary_end bigint;
 BEGIN
   IF batch_size IS NULL OR batch_size < 1 OR batch_size > 100000 THEN
     RAISE EXCEPTION 'forum-registry: --change-purge-batch: % is not between 1 and 100000', batch_size
@@ -110,6 +149,30 @@ BEGIN
      WHERE b.old ORDER BY b.sequence);
   IF cardinality(passed) = 0 THEN
     RETURN 0;
+  END IF;
+  -- Whole transactions only: a batch that ends inside one (a forced delete,
+  -- an import) ends before it instead, and one transaction longer than a
+  -- batch is passed whole, once it is old and not the newest's.
+  boundary := (SELECT c.transaction FROM changes c
+                WHERE c.sequence = passed[cardinality(passed)]);
+  boundary_end := (SELECT max(c.sequence) FROM changes c
+                    WHERE c.transaction = boundary);
+  IF boundary_end > passed[cardinality(passed)] THEN
+    passed := ARRAY(
+      SELECT p FROM unnest(passed) p
+       WHERE p < (SELECT min(c.sequence) FROM changes c
+                   WHERE c.transaction = boundary)
+       ORDER BY p);
+    IF cardinality(passed) = 0 THEN
+      IF boundary_end >= newest OR (SELECT max(c.change_time) FROM changes c
+                                     WHERE c.transaction = boundary) >= cutoff
+      THEN
+        RETURN 0;
+      END IF;
+      passed := ARRAY(SELECT c.sequence FROM changes c
+                       WHERE c.transaction = boundary AND c.sequence > horizon
+                       ORDER BY c.sequence);
+    END IF;
   END IF;
   -- For each record changed in the batch, what its latest change up to the
   -- new horizon makes redundant: every earlier change, and that change too

@@ -32,10 +32,12 @@ inline constexpr char kNewestRevisionSql[] =
 
 // The revision the history begins at (migrations/0015's change_horizon): a
 // record's state after any revision at or past it is its latest change up to
-// that revision; before it, compaction has removed changes. 0 while nothing
-// was compacted.
+// that revision; before it, compaction has removed changes (or, in a log an
+// earlier version purged, the changes before its migration are not whole).
+// 0 while nothing was compacted.
 inline constexpr char kHorizonRevisionSql[] =
-    "(SELECT coalesce((SELECT revision FROM change_horizon), 0))";
+    "(SELECT coalesce((SELECT greatest(revision, history_from) "
+    "FROM change_horizon), 0))";
 
 // The oldest revision from which the log holds every change: past the
 // horizon when compaction has run, else the oldest kept (0 while empty). A

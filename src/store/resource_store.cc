@@ -166,11 +166,19 @@ const std::string& GetAsOfSql() {
   return *sql;
 }
 
-// The generated columns of a table and their expressions.
+// The generated columns of a table as a select list computes them: each
+// expression cast to the column's type, with the column's collation, under
+// the column's name.
 constexpr char kGeneratedColumnsSql[] =
-    "SELECT a.attname::text AS name, pg_get_expr(d.adbin, d.adrelid) AS expr "
+    "SELECT format('CAST((%s) AS %s)%s AS %I', "
+    "pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod), "
+    "CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || "
+    "quote_ident(n.nspname) || '.' || quote_ident(co.collname) ELSE '' END, "
+    "a.attname) AS item "
     "FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid "
-    "AND d.adnum = a.attnum WHERE a.attrelid = $1::regclass "
+    "AND d.adnum = a.attnum LEFT JOIN pg_collation co ON co.oid = "
+    "a.attcollation LEFT JOIN pg_namespace n ON n.oid = co.collnamespace "
+    "WHERE a.attrelid = $1::regclass "
     "AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum";
 
 // The latest change of a record, for Undelete.
@@ -185,6 +193,13 @@ constexpr char kChildDeletesSql[] =
     "SELECT resource, sequence, version FROM changes "
     "WHERE transaction = $1::xid8 AND operation = 'DELETE' "
     "AND starts_with(resource, $2 || '/') ORDER BY sequence";
+// Whether the transaction $1 deleted the record $2 (a child's parent).
+constexpr char kParentDeletedWithSql[] =
+    "SELECT 1 FROM changes WHERE transaction = $1::xid8 AND resource = $2 "
+    "AND operation = 'DELETE'";
+// The purge's advisory lock ("fr-purge", change_log.cc), shared.
+constexpr char kPurgeSharedLockSql[] =
+    "SELECT pg_advisory_xact_lock_shared(x'66722d7075726765'::bigint)";
 // A record's last body before its delete at $2, and its create time.
 constexpr char kBodyBeforeSql[] =
     "SELECT body::text AS body, created::text AS created FROM changes "
@@ -324,15 +339,14 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
     absl::MutexLock lock(&history_mu_);
     if (!history_source_.empty()) return absl::OkStatus();
   }
-  std::vector<std::pair<std::string, std::string>> generated;
+  std::vector<std::string> generated;
   FR_RETURN_IF_ERROR(RunSingleRead(
       *read_pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
         generated.clear();
         for (const pqxx::row& row :
              txn.exec_params(kGeneratedColumnsSql, kind_.table)) {
-          generated.emplace_back(row["name"].as<std::string>(),
-                                 row["expr"].as<std::string>());
+          generated.push_back(row["item"].as<std::string>());
         }
         return absl::OkStatus();
       }));
@@ -347,8 +361,8 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
           : absl::StrCat("^", kind_.parent_collection, "/[^/]+/",
                          kind_.collection, "/[^/]+$");
   std::string columns;
-  for (const auto& [column, expression] : generated) {
-    absl::StrAppend(&columns, ", ", expression, " AS ", column);
+  for (const std::string& item : generated) {
+    absl::StrAppend(&columns, ", ", item);
   }
   // Each record's latest change up to the revision, unless it is a delete,
   // with the table's columns: the generated ones computed as the table
@@ -361,7 +375,8 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
       "coalesce(c.updated, c.change_time) AS update_time, c.operation "
       "FROM changes c WHERE c.resource >= '",
       first, "/' AND c.resource < '", first, "0' AND c.resource ~ '", pattern,
-      "' AND c.sequence <= {revision} ORDER BY c.resource, c.sequence DESC) h "
+      "'{parent} AND c.sequence <= {revision} ORDER BY c.resource, "
+      "c.sequence DESC) h "
       "WHERE h.operation <> 'DELETE') AS ",
       kind_.table);
   absl::MutexLock lock(&history_mu_);
@@ -380,6 +395,10 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
       [&](ConnectionPool::Lease&, pqxx::work& txn,
           std::string* xid) -> absl::Status {
         const std::string record(name);
+        // No compaction runs while the log is read here: the purge's lock,
+        // shared (a purge batch holds it alone, and skips its round while
+        // an undelete holds it).
+        txn.exec(kPurgeSharedLockSql);
         if (!txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.table,
                                           " WHERE name = $1"),
                              record)
@@ -440,6 +459,18 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
                 absl::StrCat("name: ", parent, ", the parent of ", name,
                              ", does not exist; restore it first"));
           }
+          // Taken by a forced delete of its parent: restoring it is
+          // restoring part of that delete, whatever stands under the
+          // parent's name now.
+          if (!may_restore_children &&
+              !txn.exec_params(kParentDeletedWithSql,
+                               deleted["xid"].as<std::string>(), parent)
+                   .empty()) {
+            return absl::PermissionDeniedError(absl::StrCat(
+                kind_.singular, " ", name, " was deleted with ", parent,
+                " by a forced delete; restoring it needs the role a forced "
+                "delete needs (admin)"));
+          }
         }
         // Inserts one record as it was before its delete, with its create
         // time and the next version; false if its name is taken.
@@ -489,14 +520,17 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
           absl::Status refused;
           for (const Restore& child : pending) {
             absl::Status status;
+            // A savepoint of SQL's own: pqxx::subtransaction does not roll
+            // back to one after an error in libpqxx 6.4 (importer.cc).
+            txn.exec("SAVEPOINT undelete");
             try {
-              pqxx::subtransaction savepoint(txn, "undelete");
               pqxx::result rows;
-              status = restore(savepoint, child, &rows);
-              if (status.ok()) savepoint.commit();
+              status = restore(txn, child, &rows);
             } catch (const pqxx::sql_error& e) {
               status = StatusFromException(e);
             }
+            txn.exec(status.ok() ? "RELEASE SAVEPOINT undelete"
+                                 : "ROLLBACK TO SAVEPOINT undelete");
             if (status.code() == absl::StatusCode::kAlreadyExists) {
               return status;
             }
@@ -833,9 +867,17 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
           absl::StrCat("the history of ", kind_.table, " is not loaded"));
     }
     params.push_back(absl::StrCat(query.as_of_revision));
+    const std::string revision = absl::StrCat("$", params.size(), "::bigint");
+    // One parent's records: the log's index read over its names alone.
+    std::string parent;
+    if (!kind_.parent_column.empty() && !query.parent.empty()) {
+      params.push_back(absl::StrCat(query.parent, "/"));
+      params.push_back(absl::StrCat(query.parent, "0"));
+      parent = absl::StrCat(" AND c.resource >= $", params.size() - 1,
+                            " AND c.resource < $", params.size());
+    }
     source = absl::StrReplaceAll(
-        history_source_,
-        {{"{revision}", absl::StrCat("$", params.size(), "::bigint")}});
+        history_source_, {{"{revision}", revision}, {"{parent}", parent}});
   }
   if (!kind_.parent_column.empty() && !query.parent.empty()) {
     params.push_back(query.parent);

@@ -22,6 +22,7 @@
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/search.grpc.pb.h"
+#include "forumregistry/v1/session.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpcpp/client_context.h"
 #include "gtest/gtest.h"
@@ -253,8 +254,32 @@ TEST_F(AuthTest, UndeletingAForcedDeleteNeedsAnAdmin) {
                        "sequence > (SELECT max(sequence) FROM changes WHERE "
                        "operation = 'DELETE')"),
             "carol,carol");
-  // Without force, an editor restores what an editor deleted.
+  // Nor one of the records a forced delete took, one at a time, under the
+  // forum created again.
   ASSERT_TRUE(Delete(admin, /*force=*/true).ok());
+  db_->Execute(
+      "INSERT INTO forums (name, body) VALUES ('forums/standing', "
+      "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"Again\"}')");
+  auto sessions = v1::SessionService::NewStub(server_->Channel());
+  v1::UndeleteSessionRequest session_request;
+  session_request.set_name("forums/standing/sessions/first");
+  v1::Session session;
+  const std::string again = db_->WriteState();
+  const grpc::Status child = sessions->UndeleteSession(
+      Context(editor).get(), session_request, &session);
+  EXPECT_EQ(child.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+      << Describe(child);
+  EXPECT_THAT(child.error_message(),
+              HasSubstr("was deleted with forums/standing by a forced "
+                        "delete; restoring it needs the role a forced delete "
+                        "needs (admin)"));
+  EXPECT_EQ(db_->WriteState(), again);
+  EXPECT_TRUE(
+      sessions->UndeleteSession(Context(admin).get(), session_request, &session)
+          .ok());
+  // Without force, an editor restores what an editor deleted.
+  db_->Execute("DELETE FROM sessions");
+  db_->Execute("DELETE FROM forums");
   ASSERT_TRUE(undelete(admin).ok());
   db_->Execute("DELETE FROM sessions");
   ASSERT_TRUE(Delete(editor, /*force=*/false).ok());
@@ -915,6 +940,11 @@ TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
            "('00000000-0000-4000-8000-000000000002', decode(repeat('ab', "
            "32), 'hex'), 'CreateForum', 'forums/g', '\\x02')",
            "UPDATE server_keys SET key = decode(repeat('00', 32), 'hex')",
+           // The log's horizon: moved back, reads would trust a compacted
+           // log; forward, they would refuse a whole one.
+           "UPDATE change_horizon SET revision = 0, history_from = 0",
+           "DELETE FROM change_horizon",
+           "TRUNCATE change_horizon",
            "DELETE FROM server_keys",
            "TRUNCATE server_keys",
            "INSERT INTO server_keys (name, key) VALUES ('page_token', "

@@ -296,6 +296,18 @@ class Undelete : public ::testing::Test {
     side.set_parent_session(absl::StrCat(kForum, "/sessions/first"));
     status = sessions.Create(kForum, "side", side, &out);
     ASSERT_TRUE(status.ok()) << Describe(status);
+    // The first session moves to the next day: its row goes behind the
+    // second's (a new version of a row with an indexed column changed) and
+    // after it in date order, so a forced delete removes "side" first, by
+    // either plan, and an undelete meets it first: it must wait for the
+    // session it refers to.
+    v1::Session moved;
+    moved.set_name(absl::StrCat(kForum, "/sessions/first"));
+    moved.mutable_start_date()->set_year(2023);
+    moved.mutable_start_date()->set_month(7);
+    moved.mutable_start_date()->set_day(15);
+    status = sessions.Update(moved, {"start_date"}, &out);
+    ASSERT_TRUE(status.ok()) << Describe(status);
     ResourceClient<v1::Membership> memberships(server_->Channel());
     v1::Membership member;
     member.set_member(participant_);
@@ -336,6 +348,12 @@ TEST_F(Undelete, AForcedDeleteComesBackWhole) {
   v1::Forum original;
   ASSERT_TRUE(forums.Get(kForum, &original).ok());
   ASSERT_TRUE(forums.Delete(kForum, {.force = true}).ok());
+  ASSERT_EQ(db_->Query("SELECT string_agg(resource, ',' ORDER BY sequence) "
+                       "FROM changes WHERE operation = 'DELETE' AND resource "
+                       "LIKE 'forums/dialogue/sessions/%'"),
+            "forums/dialogue/sessions/side,forums/dialogue/sessions/first")
+      << "the case this test is for: a session deleted before the one it "
+         "refers to";
   ASSERT_NE(Export(), before);
   EXPECT_EQ(db_->Count("sessions WHERE forum = 'forums/dialogue'"), 0);
 

@@ -576,11 +576,12 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
 TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetentionInBatches) {
   auto db = TestDatabase::Create();
   // An old backlog of 50,000 changes (deletes, which compaction removes
-  // whole), then three writes; then every change older than the retention,
+  // whole, each its own transaction), then three writes; then every change older than the retention,
   // the newest (kept-c) too.
   db->Execute(
-      "INSERT INTO changes (resource, operation, version) SELECT "
-      "'participants/old' || i, 'DELETE', 1 FROM generate_series(1, 50000) i");
+      "INSERT INTO changes (resource, operation, version, transaction) "
+      "SELECT 'participants/old' || i, 'DELETE', 1, i::text::xid8 "
+      "FROM generate_series(1, 50000) i");
   for (const char* id : {"kept-a", "kept-b", "kept-c"}) {
     db->Execute(absl::StrCat(
         "INSERT INTO participants (name, body) VALUES ('participants/", id,
@@ -623,9 +624,9 @@ TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetentionInBatches) {
 TEST(ChangeRetention, APurgeStopsWithTheServer) {
   auto db = TestDatabase::Create();
   db->Execute(
-      "INSERT INTO changes (resource, operation, version, change_time) "
-      "SELECT 'participants/old' || i, 'DELETE', 1, now() - interval "
-      "'2 hours' FROM generate_series(1, 50000) i");
+      "INSERT INTO changes (resource, operation, version, change_time, "
+      "transaction) SELECT 'participants/old' || i, 'DELETE', 1, now() - "
+      "interval '2 hours', i::text::xid8 FROM generate_series(1, 50000) i");
   auto server = ServerProcess::Start(
       db->url(), {"--change-retention=1h", "--change-purge-batch=1"});
   WaitFor([&] { return db->Count("changes") < 50000; }, absl::Seconds(10),

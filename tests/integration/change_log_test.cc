@@ -17,9 +17,14 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "forumregistry/v1/participant.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "src/domain/resource_registry.h"
+#include "src/store/kinds.h"
+#include "src/store/migrator.h"
 #include "src/store/pool.h"
+#include "src/store/resource_store.h"
 #include "src/store/revision_check.h"
 #include "tests/support/test_support.h"
 
@@ -229,6 +234,125 @@ TEST(ChangeLog, PurgeCompactsWhatIsOlderThanTheRetentionButTheNewest) {
   EXPECT_EQ(db->Count("changes"), 3);
 }
 
+// The horizon never falls inside a transaction: a forced delete (or an
+// import) is compacted whole, so what an Undelete reads of it is all there
+// or all gone. A transaction longer than a batch is passed whole.
+TEST(ChangeLog, PurgeMovesTheHorizonOverWholeTransactions) {
+  auto db = TestDatabase::Create();
+  store::ConnectionPool pool({.url = db->url(), .size = 2});
+  const auto insert = [&](const std::vector<std::string>& ids) {
+    std::string sql = "BEGIN;";
+    for (const std::string& id : ids) {
+      absl::StrAppend(
+          &sql, "INSERT INTO participants (name, body) VALUES ('participants/",
+          id, "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"",
+          id, "\"}');");
+    }
+    db->Execute(absl::StrCat(sql, "COMMIT;"));
+  };
+  insert({"p0"});
+  insert({"a", "b", "c"});  // one transaction
+  insert({"z"});
+  db->Execute(
+      "DELETE FROM participants WHERE name IN ('participants/p0', "
+      "'participants/a', 'participants/b', 'participants/c')");
+  insert({"newest"});
+  db->Execute("UPDATE changes SET change_time = now() - interval '2 hours'");
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  const auto horizon = [&] {
+    return std::stoll(db->Query("SELECT revision FROM change_horizon"));
+  };
+  const auto sequence_of = [&](const std::string& id, const char* operation) {
+    return std::stoll(db->Query(absl::StrCat(
+        "SELECT sequence FROM changes WHERE resource = 'participants/", id,
+        "' AND operation = '", operation, "'")));
+  };
+  const int64_t p0 = sequence_of("p0", "CREATE");
+  const int64_t c = sequence_of("c", "CREATE");
+  const int64_t z = sequence_of("z", "CREATE");
+  // A batch of two would end inside {a, b, c}: it ends before it.
+  auto passed = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_EQ(**passed, 1);
+  EXPECT_EQ(horizon(), p0);
+  // The transaction alone is longer than a batch: passed whole.
+  passed = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_EQ(**passed, 3);
+  EXPECT_EQ(horizon(), c);
+  passed = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_EQ(**passed, 1);
+  EXPECT_EQ(horizon(), z);
+  // The delete of four in one transaction, then the newest: the delete's
+  // transaction is passed whole, or not at all.
+  passed = store::PurgeChanges(&pool, absl::Hours(1), 2, deadline);
+  ASSERT_TRUE(passed.ok()) << passed.status();
+  EXPECT_EQ(**passed, 4);
+  EXPECT_EQ(db->Query("SELECT string_agg(resource, ',' ORDER BY sequence) "
+                      "FROM changes"),
+            "participants/z,participants/newest");
+}
+
+// A log an earlier version purged (the oldest changes deleted, whatever
+// they were): migration 0015 gives each record whose last write is gone a
+// change carrying it as it stands, and reads at a revision are exact from
+// there; the feed stays whole from its oldest kept change.
+TEST(ChangeLog, AnUpgradedLogThatWasPurgedIsWholeFromTheMigration) {
+  auto db = TestDatabase::Create(/*migrate=*/false);
+  std::vector<store::MigrationFile> before;
+  for (const store::MigrationFile& file : store::EmbeddedMigrations()) {
+    if (*store::MigrationVersion(file.file_name) < 15) before.push_back(file);
+  }
+  ASSERT_TRUE(store::Migrate(db->url(), before).ok());
+  for (const char* id : {"a", "b"}) {
+    db->Execute(absl::StrCat(
+        "INSERT INTO participants (name, body) VALUES ('participants/", id,
+        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
+        "\"}')"));
+  }
+  db->Execute(
+      "UPDATE participants SET body = body || '{\"display_name\": \"A\"}', "
+      "version = 2 WHERE name = 'participants/a'");
+  // What the old purge did: the two oldest changes (a's and b's creation)
+  // deleted, a's update kept.
+  db->Execute("DELETE FROM changes WHERE sequence <= 2");
+  const int64_t oldest_kept =
+      std::stoll(db->Query("SELECT min(sequence) FROM changes"));
+  ASSERT_TRUE(store::Migrate(db->url(), store::EmbeddedMigrations()).ok());
+  EXPECT_EQ(db->Query("SELECT string_agg(resource || ':' || operation || ':' "
+                      "|| version, ',' ORDER BY sequence) FROM changes"),
+            "participants/a:UPDATE:2,participants/b:UPDATE:1")
+      << "b, whose last write was purged, has a change again; a has its own";
+  const int64_t newest =
+      std::stoll(db->Query("SELECT max(sequence) FROM changes"));
+  EXPECT_EQ(db->Query("SELECT history_from FROM change_horizon"),
+            std::to_string(newest));
+  // Run again: the same.
+  ASSERT_TRUE(store::Migrate(db->url(), store::EmbeddedMigrations()).ok());
+  EXPECT_EQ(db->Count("changes"), 2);
+
+  store::ConnectionPool pool({.url = db->url(), .size = 2});
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  store::ChangeLog log(&pool);
+  const auto bounds = log.Bounds(deadline);
+  ASSERT_TRUE(bounds.ok()) << bounds.status();
+  EXPECT_EQ(bounds->oldest, oldest_kept) << "the feed is whole from there";
+  store::ResourceStore participants(
+      &pool, &pool, store::KindOf(*domain::FindByName("participants/b")));
+  forumregistry::v1::Participant record;
+  const absl::Status at_newest =
+      participants.GetAsOf("participants/b", newest, &record, deadline);
+  EXPECT_TRUE(at_newest.ok()) << at_newest;
+  EXPECT_EQ(record.display_name(), "b");
+  const absl::Status older =
+      participants.GetAsOf("participants/b", newest - 1, &record, deadline);
+  EXPECT_EQ(older.code(), absl::StatusCode::kOutOfRange) << older;
+  EXPECT_THAT(
+      std::string(older.message()),
+      ::testing::HasSubstr(absl::StrCat("begins at revision ", newest)));
+}
+
 // The plans PostgreSQL reports as notices (auto_explain at NOTICE).
 class Notices final : public pqxx::errorhandler {
  public:
@@ -248,12 +372,13 @@ class Notices final : public pqxx::errorhandler {
 // log.
 TEST(ChangeLog, PurgeBatchesFindTheirRowsByIndex) {
   auto db = TestDatabase::Create();
-  // 60,000 changes, a third older than the retention, analysed: enough that
+  // 60,000 changes, each its own transaction, analysed: enough that
   // without the index the planner would sort the whole log.
   db->Execute(
-      "INSERT INTO changes (resource, operation, version, change_time) "
-      "SELECT 'participants/p' || i, 'CREATE', 1, now() - interval '3 hours' "
-      "+ i * interval '100 ms' FROM generate_series(1, 60000) i");
+      "INSERT INTO changes (resource, operation, version, change_time, "
+      "transaction) SELECT 'participants/p' || i, 'CREATE', 1, now() - "
+      "interval '3 hours' + i * interval '100 ms', i::text::xid8 "
+      "FROM generate_series(1, 60000) i");
   db->Execute("ANALYZE changes");
   pqxx::connection connection(db->url());
   Notices notices(connection);
