@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/domain/resource_registry.h"
+#include "src/store/embedded_migrations.h"
 #include "tests/support/test_support.h"
 
 namespace forum_registry {
@@ -225,6 +226,89 @@ TEST_F(SchemaTest, TwoReparentingsAtOnceCannotMakeACycle) {
   EXPECT_EQ(
       db_->Query("SELECT parent FROM forums WHERE name = 'forums/cycle-b'"),
       "");
+}
+
+// Migration 0014 (handover days) runs again to the same state, and its
+// exclusion constraint alone, without the trigger that names the conflict
+// first, lets two sole-chair terms share a handover day and nothing more.
+TEST_F(SchemaTest, SoleChairTermsShareAHandoverDayByTheConstraintAlone) {
+  const auto definitions = [] {
+    return db_->Query(
+        "SELECT string_agg(d, E'\\n' ORDER BY d) FROM ("
+        "  SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint"
+        "   WHERE conrelid = 'chairmanships'::regclass AND contype = 'x'"
+        "  UNION ALL SELECT pg_get_functiondef(p.oid) FROM pg_proc p"
+        "   WHERE proname IN ('sole_chair_span', 'chairmanships_check_overlap')"
+        "  UNION ALL SELECT tgname FROM pg_trigger"
+        "   WHERE tgrelid = 'chairmanships'::regclass AND NOT tgisinternal) x");
+  };
+  const std::string before = definitions();
+  ASSERT_THAT(before, ::testing::HasSubstr("sole_chair_span"));
+  std::string handover_sql;
+  for (const store::MigrationFile& migration : store::EmbeddedMigrations()) {
+    if (migration.file_name == "0014_handover_days.sql") {
+      handover_sql = migration.sql;
+    }
+  }
+  ASSERT_FALSE(handover_sql.empty());
+  db_->Execute(handover_sql);
+  EXPECT_EQ(definitions(), before) << "0014 run twice";
+  EXPECT_EQ(db_->Query("SELECT count(*) FROM pg_constraint WHERE conname = "
+                       "'chairmanships_sole_terms_do_not_overlap'"),
+            "1");
+
+  pqxx::connection connection(db_->url());
+  pqxx::work txn(connection);
+  // Rolled back with the transaction.
+  txn.exec("ALTER TABLE chairmanships DISABLE TRIGGER chairmanships_overlap");
+  txn.exec(
+      "INSERT INTO participants (name, body) VALUES ('participants/span-a', "
+      "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"A\"}');"
+      "INSERT INTO forums (name, body) VALUES ('forums/span', "
+      "'{\"kind\": \"FORUM_KIND_SUMMIT\", \"display_name\": \"S\"}')");
+  // A sole-chair term from `start` to `end` (JSON PartialDates; "" = open).
+  const auto insert = [&](const std::string& id, const std::string& start,
+                          const std::string& end) {
+    pqxx::subtransaction sub(txn, "chairmanship");
+    try {
+      sub.exec(absl::StrCat(
+          "INSERT INTO chairmanships (name, body) VALUES "
+          "('forums/span/chairmanships/",
+          id, "', '{\"chairs\": [\"participants/span-a\"], \"term\": {",
+          "\"start\": ", start, end.empty() ? "" : ", \"end\": ", end, "}}')"));
+      sub.commit();
+      return std::string("ok");
+    } catch (const pqxx::sql_error& e) {
+      return e.sqlstate();
+    }
+  };
+  const auto day = [](int y, int m, int d) {
+    return absl::StrCat("{\"year\": ", y, ", \"month\": ", m, ", \"day\": ", d,
+                        "}");
+  };
+  const auto year = [](int y) { return absl::StrCat("{\"year\": ", y, "}"); };
+  EXPECT_EQ(insert("first", day(2020, 12, 31), day(2021, 7, 20)), "ok");
+  EXPECT_EQ(insert("second", day(2021, 7, 20), day(2022, 7, 20)), "ok");
+  EXPECT_EQ(insert("third", day(2022, 7, 20), ""), "ok");
+  // 23P01: exclusion_violation, from the constraint.
+  EXPECT_EQ(insert("two-days", day(2020, 6, 1), day(2021, 1, 1)), "23P01");
+  EXPECT_EQ(insert("inside", day(2021, 3, 1), day(2021, 3, 31)), "23P01");
+  EXPECT_EQ(insert("one-day", day(2021, 3, 1), day(2021, 3, 1)), "23P01");
+  EXPECT_EQ(insert("summit-day", day(2021, 7, 20), day(2021, 7, 20)), "23P01");
+  EXPECT_EQ(insert("later", day(2030, 1, 1), ""), "23P01")
+      << "inside an open term";
+  // Ending "December 2020" or "2020" shares 31 December with `first`: not a
+  // handover, since the end is not stated to the day.
+  EXPECT_EQ(insert("month-end", day(2020, 11, 1),
+                   "{\"year\": 2020, "
+                   "\"month\": 12}"),
+            "23P01");
+  EXPECT_EQ(insert("year-end", day(2019, 6, 1), year(2020)), "23P01");
+  EXPECT_EQ(insert("zeroth", day(2020, 1, 1), day(2020, 12, 31)), "ok");
+  EXPECT_EQ(txn.exec1("SELECT count(*) FROM chairmanships "
+                      "WHERE forum = 'forums/span'")[0]
+                .as<int>(),
+            4);
 }
 
 }  // namespace

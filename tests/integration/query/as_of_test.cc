@@ -110,6 +110,47 @@ TEST_F(AsOfTest, OpenEndedTermCoversEveryLaterDay) {
   EXPECT_THAT(on("9999-12-31"), ElementsAre(term));
 }
 
+// Three chairs handing over at two summits: on a summit's day both the
+// outgoing and the incoming chair are active; the day after, the new one
+// alone.
+TEST_F(AsOfTest, BothChairsAreActiveOnAHandoverDay) {
+  const std::string forum = NewForumId("asof-handover");
+  const std::string lao = NewStateId("lao");
+  const std::string indonesia = NewStateId("indonesia");
+  const std::string malaysia = NewStateId("malaysia");
+  const auto create = [&](const std::string& id, const std::string& chair,
+                          const v1::Period& term) {
+    return Client<v1::Chairmanship>()
+        .MustCreate(forum, id, NewChairmanship({chair}, term))
+        .name();
+  };
+  const std::string first =
+      create("lao", lao, Span(Date(2023, 1, 1), Date(2023, 9, 7)));
+  const std::string second = create("indonesia", indonesia,
+                                    Span(Date(2023, 9, 7), Date(2024, 10, 11)));
+  const std::string third =
+      create("malaysia", malaysia, Span(Date(2024, 10, 11)));
+  const auto on = [&](const std::string& day) {
+    return ListNames<v1::Chairmanship>(
+        {.parent = forum, .filter = absl::StrCat("active_on = \"", day, "\"")});
+  };
+  EXPECT_THAT(on("2023-09-06"), ElementsAre(first));
+  EXPECT_THAT(on("2023-09-07"), ElementsAre(second, first))
+      << "the first summit's day";
+  EXPECT_THAT(on("2023-09-08"), ElementsAre(second));
+  EXPECT_THAT(on("2024-10-10"), ElementsAre(second));
+  EXPECT_THAT(on("2024-10-11"), ElementsAre(second, third))
+      << "the second summit's day";
+  EXPECT_THAT(on("2024-10-12"), ElementsAre(third));
+  // The same across every forum.
+  EXPECT_THAT(
+      ListNames<v1::Chairmanship>(
+          {.parent = "forums/-",
+           .filter = absl::StrCat("active_on = \"2023-09-07\" AND forum = \"",
+                                  forum, "\"")}),
+      ElementsAre(second, first));
+}
+
 TEST_F(AsOfTest, MembershipsOnADayIncludingOneThatEnded) {
   const std::string forum = NewForumId("asof-members");
   const std::string russia = NewStateId("russia");

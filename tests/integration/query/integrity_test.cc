@@ -52,7 +52,9 @@ TEST_F(IntegrityTest, OverlappingSoleChairTermsAreRefusedNamingTheOther) {
   ExpectCreateRefused<v1::Chairmanship>(
       forum, "mid-2019", NewChairmanship({b}, Span(Date(2019, 5, 1))),
       grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(first));
-  // By one day: a term to December 2020 covers 31 December.
+  // By one day: a term to December 2020 covers 31 December. Not a handover
+  // day: the first term's end is a year, and no source says it ended on the
+  // 31st (a handover needs both days stated to the day).
   ExpectCreateRefused<v1::Chairmanship>(
       forum, "from-dec-31",
       NewChairmanship({b}, Span(Date(2020, 12, 31), Date(2021, 6))),
@@ -92,6 +94,110 @@ TEST_F(IntegrityTest, OverlappingSoleChairTermsAreRefusedNamingTheOther) {
       [&] { return Client<v1::Chairmanship>().Update(co, {"chairs"}, &out); },
       grpc::StatusCode::FAILED_PRECONDITION,
       AllOf(HasSubstr("chairmanship.term"), HasSubstr(forum)));
+}
+
+// A chairmanship passes at a summit: the outgoing term ends on the summit's
+// day and the incoming one begins on it. Sharing that one day is allowed;
+// sharing two, ending or starting on the same day, or lying inside another
+// term (a one-day term too) is refused as before, naming the term it would
+// overlap, and writes nothing.
+TEST_F(IntegrityTest, SoleChairsMayHandOverOnTheDayOneEndsAndTheNextBegins) {
+  const std::string forum = NewForumId("handover");
+  const std::string a = NewStateId("chair-a");
+  const std::string b = NewStateId("chair-b");
+  const std::string c = NewStateId("chair-c");
+  const std::string d = NewStateId("chair-d");
+  const std::string first =
+      Client<v1::Chairmanship>()
+          .MustCreate(
+              forum, "first",
+              NewChairmanship({a}, Span(Date(2019, 7, 14), Date(2021, 7, 20))))
+          .name();
+  const v1::Chairmanship second = Client<v1::Chairmanship>().MustCreate(
+      forum, "second",
+      NewChairmanship({b}, Span(Date(2021, 7, 20), Date(2023, 7, 13))));
+  // Open-ended, from the next summit.
+  const std::string third =
+      Client<v1::Chairmanship>()
+          .MustCreate(forum, "third",
+                      NewChairmanship({c}, Span(Date(2023, 7, 13))))
+          .name();
+  const auto terms = [&] {
+    return ListNames<v1::Chairmanship>({.parent = forum});
+  };
+  ASSERT_THAT(terms(), ElementsAre(first, second.name(), third));
+
+  const auto refused = [&](const std::string& id, const v1::Period& term,
+                           const std::string& overlapped) {
+    SCOPED_TRACE(id);
+    ExpectCreateRefused<v1::Chairmanship>(
+        forum, id, NewChairmanship({d}, term),
+        grpc::StatusCode::FAILED_PRECONDITION,
+        AllOf(HasSubstr("chairmanship.term: overlaps the sole-chair term of " +
+                        overlapped),
+              HasSubstr("a forum has one sole chair at a time")));
+  };
+  // Two days shared: from the day before the second term ends.
+  refused("two-days", Span(Date(2023, 7, 12), Date(2023, 12, 31)),
+          second.name());
+  // Inside a term, and one day inside it.
+  refused("inside", Span(Date(2022, 1, 1), Date(2022, 6, 30)), second.name());
+  refused("one-day-inside", Span(Date(2022, 3, 3), Date(2022, 3, 3)),
+          second.name());
+  // A one-day term on a handover day shares it with both terms.
+  refused("summit-day", Span(Date(2021, 7, 20), Date(2021, 7, 20)), first);
+  // Taking over on a handover day, but for longer than that day from the
+  // incoming term.
+  refused("bridge", Span(Date(2021, 7, 20), Date(2021, 7, 21)), second.name());
+  refused("same-start", Span(Date(2023, 7, 13), Date(2023, 7, 20)), third);
+  ASSERT_THAT(terms(), ElementsAre(first, second.name(), third))
+      << "a refused term was written";
+
+  // An update that would take one more day of the next term is refused; one
+  // that keeps the handover day is not.
+  v1::Chairmanship patch = second;
+  *patch.mutable_term() = Span(Date(2021, 7, 20), Date(2023, 7, 14));
+  v1::Chairmanship out;
+  ExpectRefusedWithoutWrite(
+      [&] { return Client<v1::Chairmanship>().Update(patch, {"term"}, &out); },
+      grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(third));
+  *patch.mutable_term() = Span(Date(2021, 7, 20), Date(2023, 7, 13));
+  patch.set_description("handed over at the summit");
+  ASSERT_TRUE(Client<v1::Chairmanship>()
+                  .Update(patch, {"term", "description"}, &out)
+                  .ok());
+
+  // Before the first term, a handover on its first day.
+  Client<v1::Chairmanship>().MustCreate(
+      forum, "zeroth",
+      NewChairmanship({d}, Span(Date(2017, 7, 1), Date(2019, 7, 14))));
+
+  // A handover needs both days stated to the day: a term that ends "in
+  // 2024" may end on any day of it, one that starts "in 2026" on any day of
+  // that year, so each shares its first or last day with the other term.
+  // (The two-day term would be a handover on 1 January with the later term
+  // alone.)
+  const std::string partial = NewForumId("handover-partial");
+  const std::string ends_2024 =
+      Client<v1::Chairmanship>()
+          .MustCreate(partial, "to-2024",
+                      NewChairmanship({a}, Span(Date(2023, 1, 1), Date(2024))))
+          .name();
+  const std::string to_new_year =
+      Client<v1::Chairmanship>()
+          .MustCreate(
+              partial, "to-new-year",
+              NewChairmanship({b}, Span(Date(2025, 1, 1), Date(2026, 1, 1))))
+          .name();
+  ExpectCreateRefused<v1::Chairmanship>(
+      partial, "from-dec-31",
+      NewChairmanship({c}, Span(Date(2024, 12, 31), Date(2025, 1, 1))),
+      grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(ends_2024));
+  ExpectCreateRefused<v1::Chairmanship>(
+      partial, "from-2026", NewChairmanship({c}, Span(Date(2026))),
+      grpc::StatusCode::FAILED_PRECONDITION, HasSubstr(to_new_year));
+  EXPECT_THAT(ListNames<v1::Chairmanship>({.parent = partial}),
+              ElementsAre(ends_2024, to_new_year));
 }
 
 TEST_F(IntegrityTest, ContinuesMustNameAChairmanshipOfTheSameForum) {
