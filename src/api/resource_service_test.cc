@@ -4,7 +4,9 @@
 
 #include "src/api/resource_service.h"
 
+#include "forumregistry/v1/chairmanship.pb.h"
 #include "forumregistry/v1/forum.pb.h"
+#include "forumregistry/v1/session.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/domain/resource_registry.h"
@@ -156,6 +158,15 @@ TEST(ResourceStoreKind, BodyFieldsReadTheBodyAndColumnsTheColumn) {
   EXPECT_EQ(forums.columns.at("founded").sort_sql,
             "coalesce(lower(founded), '-infinity'::date)");
   EXPECT_EQ(forums.columns.at("status").sort_sql, "");
+  // A required date orders as it is, as the index on it reads it.
+  const store::ResourceKind sessions = store::KindOf(
+      *domain::FindByMessage(forumregistry::v1::Session::descriptor()));
+  EXPECT_EQ(sessions.columns.at("start_date").sort_sql, "lower(start_date)");
+  // A required period may still have an open start.
+  const store::ResourceKind chairmanships = store::KindOf(
+      *domain::FindByMessage(forumregistry::v1::Chairmanship::descriptor()));
+  EXPECT_EQ(chairmanships.columns.at("term").sort_sql,
+            "coalesce(lower(term), '-infinity'::date)");
 }
 
 }  // namespace

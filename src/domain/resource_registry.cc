@@ -269,6 +269,10 @@ FilterField MakeFilter(const std::vector<ResourceType>& kinds,
     for (size_t i = 0; i + 1 < fields.size(); ++i) {
       if (fields[i]->is_repeated()) many = out.through_repeated = true;
     }
+    out.required = !many && last->message_type() != v1::Period::descriptor();
+    for (const FieldDescriptor* field : fields) {
+      out.required = out.required && HasBehavior(field, google::api::REQUIRED);
+    }
     const std::string what = absl::StrCat(type.type, " filter ", decl.name);
     switch (last->cpp_type()) {
       case FieldDescriptor::CPPTYPE_MESSAGE:

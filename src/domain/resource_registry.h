@@ -63,6 +63,11 @@ struct FilterField {
   // and whether a repeated field lies on the way (other than the last).
   std::string json_path;
   bool through_repeated = false;
+  // Every field on the path is REQUIRED (google.api.field_behavior) and the
+  // value is not a Period (whose start may be open): every stored record
+  // has a value, so a column of it is NOT NULL (schema_test checks), and
+  // the store orders by it as it is, where an index on it can serve.
+  bool required = false;
 };
 
 // A field that names another record (google.api.resource_reference).

@@ -34,7 +34,10 @@ Column ColumnOf(const FilterField& field) {
   const FieldType type = field.spec.type;
   if (field.storage == Storage::kColumn) {
     if (type == FieldType::kDate) {
-      // A daterange column.
+      // A daterange column. A required date's column is NOT NULL and its
+      // first day never open: ordered by lower() as it is, an index on
+      // lower() (sessions_start) serves the order; coalesce() would hide it.
+      if (field.required) return {at, absl::StrCat("lower(", at, ")"), "date"};
       return {at, absl::StrCat("coalesce(lower(", at, "), '-infinity'::date)"),
               "date"};
     }

@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "forumregistry/v1/session.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/domain/resource_registry.h"
@@ -123,6 +124,38 @@ TEST_F(SchemaTest, EveryKindHasItsTableAndReferencedKindsATableOfReferences) {
                   type.table, "'")),
               type.referenced ? "1" : "0");
   }
+}
+
+// A filter field the registry calls required (REQUIRED in the proto, not a
+// period) is ordered by its column as it is, with no default for NULL
+// (store/kinds.cc): the column must be NOT NULL, or keyset pagination
+// would lose the rows without it.
+TEST_F(SchemaTest, RequiredFilterColumnsAreNotNull) {
+  int checked = 0;
+  for (const domain::ResourceType& type : domain::Resources()) {
+    for (const domain::FilterField& field : type.filters) {
+      if (!field.required || field.storage != domain::Storage::kColumn) {
+        continue;
+      }
+      SCOPED_TRACE(absl::StrCat(type.table, ".", field.location));
+      EXPECT_EQ(
+          db_->Query(absl::StrCat(
+              "SELECT attnotnull FROM pg_attribute WHERE attrelid = '",
+              type.table, "'::regclass AND attname = '", field.location, "'")),
+          "t");
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 0);
+  // The one the order of sessions by start date relies on.
+  const domain::ResourceType* sessions =
+      domain::FindByMessage(forumregistry::v1::Session::descriptor());
+  ASSERT_NE(sessions, nullptr);
+  bool start_date_required = false;
+  for (const domain::FilterField& field : sessions->filters) {
+    if (field.spec.name == "start_date") start_date_required = field.required;
+  }
+  EXPECT_TRUE(start_date_required);
 }
 
 // Migration 0011 (make_searchable, search_records_view): every kind's table
