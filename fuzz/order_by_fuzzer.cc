@@ -1,9 +1,11 @@
-// order_by of every kind. Properties: a parsed order names a field the kind
-// allows (or none, for name); errors name `order_by` and stay short however
-// long the input.
+// order_by of every kind. Properties: a parsed order names only fields the
+// kind allows, each once, and its canonical form parses to the same order;
+// errors name `order_by` and stay short however long the input.
 
 #include <algorithm>
 #include <cstdint>
+#include <set>
+#include <string>
 
 #include "fuzz/fuzz_check.h"
 #include "src/domain/order_by.h"
@@ -23,9 +25,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(message.size() < 1000) << message.size() << " bytes";
     return 0;
   }
-  FUZZ_CHECK(order->field.empty() ||
-             std::find(type.order_by.begin(), type.order_by.end(),
-                       order->field) != type.order_by.end())
-      << order->field;
+  std::set<std::string> seen;
+  for (const fr::domain::OrderKey& key : order->keys) {
+    FUZZ_CHECK(std::find(type.order_by.begin(), type.order_by.end(),
+                         key.field) != type.order_by.end())
+        << key.field;
+    FUZZ_CHECK(seen.insert(key.field).second) << key.field << " twice";
+  }
+  // The canonical form reads back as the same ordering.
+  const auto again =
+      fr::domain::ParseOrderBy(order->Canonical(), type.order_by);
+  FUZZ_CHECK(again.ok()) << order->Canonical();
+  FUZZ_CHECK(again->keys == order->keys &&
+             again->name_descending == order->name_descending)
+      << order->Canonical();
   return 0;
 }

@@ -144,32 +144,32 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
                       domain::ParseOrderBy(request.order_by, type_.order_by));
   query.filter = filter ? &*filter : nullptr;
   query.max_bytes = limits_.max_page_bytes;
-  query.order_field = order.field;
-  query.descending = order.descending;
-  // A token is bound to everything but the page size; the revision is
-  // added only when there is one, so tokens of the present keep the
-  // fingerprint they had before reads at a revision existed.
+  // A token is bound to everything but the page size: to the whole
+  // ordering, in one spelling per ordering (a single key spells as it did
+  // when order_by took one, so tokens made then still read), and to the
+  // revision when there is one (added only then, so tokens of the present
+  // keep the fingerprint they had before reads at a revision existed).
   const std::string filter_text =
       filter ? domain::filter::Canonical(*filter) : "";
-  const std::string order_text =
-      absl::StrCat(order.field, order.descending ? " desc" : "");
+  const std::string order_text = order.Canonical();
   const std::string revision_text =
       absl::StrCat("as_of_revision=", query.as_of_revision);
   std::vector<absl::string_view> bound = {type_.collection, query.parent,
                                           filter_text, order_text};
   if (query.as_of_revision > 0) bound.push_back(revision_text);
   const std::string fingerprint = domain::QueryFingerprint(bound);
+  query.order = std::move(order);
   const absl::Time deadline = DeadlineOf(context);
   FR_ASSIGN_OR_RETURN(const domain::PageTokens* tokens,
                       page_token_key_->Get(deadline));
   if (!request.page_token.empty()) {
     FR_ASSIGN_OR_RETURN(query.after,
                         tokens->DecodeKey(request.page_token, fingerprint,
-                                          order.field.empty() ? 1 : 2));
+                                          query.order.keys.size() + 1));
   }
   // A list the planner expects to be costly holds a slot while it runs.
   std::optional<CostlyLists::Slot> slot;
-  if (query.filter != nullptr || !query.order_field.empty() ||
+  if (query.filter != nullptr || !query.order.keys.empty() ||
       query.as_of_revision > 0) {
     FR_ASSIGN_OR_RETURN(const double cost,
                         store_->EstimateListCost(query, deadline));

@@ -1,6 +1,7 @@
 #include "src/domain/order_by.h"
 
 #include <algorithm>
+#include <set>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -11,43 +12,80 @@
 
 namespace forum_registry::domain {
 
+std::string OrderBy::Canonical() const {
+  std::vector<std::string> parts;
+  for (const OrderKey& key : keys) {
+    parts.push_back(absl::StrCat(key.field, key.descending ? " desc" : ""));
+  }
+  if (name_descending) parts.push_back("name desc");
+  return absl::StrJoin(parts, ", ");
+}
+
 absl::StatusOr<OrderBy> ParseOrderBy(absl::string_view text,
                                      const std::vector<std::string>& allowed) {
   const auto invalid = [&](absl::string_view why) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "order_by: ", why, "; use one of: name", allowed.empty() ? "" : ", ",
-        absl::StrJoin(allowed, ", "), ", optionally followed by \" desc\""));
+        "order_by: ", why, "; use keys separated by commas from: name",
+        allowed.empty() ? "" : ", ", absl::StrJoin(allowed, ", "),
+        ", each optionally followed by \" desc\""));
   };
-  std::vector<std::string> items;
-  for (absl::string_view item : absl::StrSplit(text, ',')) {
-    items.emplace_back(absl::StripAsciiWhitespace(item));
-  }
-  // A trailing "name" is the tiebreak every order has anyway.
-  if (items.size() == 2 && items[1] == "name") items.pop_back();
-  if (items.size() > 1) return invalid("orders by one field only");
   OrderBy order;
-  if (items.empty() || items[0].empty()) return order;
-  std::vector<std::string> words =
-      absl::StrSplit(items[0], ' ', absl::SkipEmpty());
-  if (words.size() == 2) {
-    const std::string direction = absl::AsciiStrToLower(words[1]);
-    if (direction != "asc" && direction != "desc") {
-      return invalid(
-          absl::StrCat("\"", Quote(words[1]), "\" is not asc or desc"));
+  if (absl::StripAsciiWhitespace(text).empty()) return order;
+  std::set<std::string> seen;
+  bool after_name = false;
+  int position = 0;
+  // Lazily, key by key, stopping at the first error: a huge order_by costs
+  // no more than its first bad key.
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    ++position;
+    item = absl::StripAsciiWhitespace(item);
+    // At most "field direction": a third word is an error, and the rest is
+    // not split.
+    std::vector<absl::string_view> words;
+    for (absl::string_view word :
+         absl::StrSplit(item, absl::ByAnyChar(" \t\r\n"), absl::SkipEmpty())) {
+      words.push_back(word);
+      if (words.size() > 2) break;
     }
-    order.descending = direction == "desc";
-  } else if (words.size() != 1) {
-    return invalid(absl::StrCat("cannot read \"", Quote(items[0]), "\""));
+    if (words.empty()) {
+      return invalid(absl::StrCat("key ", position, " is empty"));
+    }
+    if (words.size() > 2) {
+      return invalid(absl::StrCat("cannot read \"", Quote(item),
+                                  "\" (a key is a field, then asc or desc)"));
+    }
+    OrderKey key{.field = std::string(words[0])};
+    if (words.size() == 2) {
+      const std::string direction = absl::AsciiStrToLower(words[1]);
+      if (direction != "asc" && direction != "desc") {
+        return invalid(absl::StrCat("\"", Quote(words[1]), "\" after \"",
+                                    Quote(words[0]), "\" is not asc or desc"));
+      }
+      key.descending = direction == "desc";
+    }
+    const bool known =
+        key.field == "name" ||
+        std::find(allowed.begin(), allowed.end(), key.field) != allowed.end();
+    if (!known) {
+      return invalid(
+          absl::StrCat("\"", Quote(key.field), "\" cannot be ordered by"));
+    }
+    if (!seen.insert(key.field).second) {
+      return invalid(absl::StrCat("\"", Quote(key.field),
+                                  "\" is repeated; each key may appear once"));
+    }
+    if (after_name) {
+      return invalid(absl::StrCat(
+          "\"", Quote(key.field),
+          "\" follows name; name is unique, so it must be the last key"));
+    }
+    if (key.field == "name") {
+      order.name_descending = key.descending;
+      after_name = true;
+      continue;
+    }
+    order.keys.push_back(std::move(key));
   }
-  if (words[0] == "name") {
-    if (order.descending) return invalid("name order is ascending only");
-    return order;
-  }
-  if (std::find(allowed.begin(), allowed.end(), words[0]) == allowed.end()) {
-    return invalid(
-        absl::StrCat("\"", Quote(words[0]), "\" cannot be ordered by"));
-  }
-  order.field = words[0];
   return order;
 }
 

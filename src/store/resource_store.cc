@@ -890,59 +890,77 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
     if (!filter.ok()) return filter.status();
     conditions.push_back(absl::StrCat("(", *filter, ")"));
   }
-  struct {
-    std::string sort_sql, sort_type;
+  // The order keys, then the name, which makes every key unique.
+  struct SortKey {
+    std::string sql, type;
     bool descending = false;
-  } order;
-  if (!query.order_field.empty()) {
-    const auto column = kind_.columns.find(query.order_field);
+  };
+  std::vector<SortKey> keys;
+  for (const domain::OrderKey& key : query.order.keys) {
+    const auto column = kind_.columns.find(key.field);
     if (column == kind_.columns.end() || column->second.sort_sql.empty()) {
-      return absl::InternalError(absl::StrCat(
-          kind_.table, ": no sort column for ", query.order_field));
+      return absl::InternalError(
+          absl::StrCat(kind_.table, ": no sort column for ", key.field));
     }
-    order.sort_sql = column->second.sort_sql;
-    order.sort_type = column->second.sort_type;
-    order.descending = query.descending;
+    keys.push_back({absl::StrCat("(", column->second.sort_sql, ")"),
+                    column->second.sort_type, key.descending});
   }
-  const bool by_key = !order.sort_sql.empty();
-  statement.by_key = by_key;
+  keys.push_back({"name", "", query.order.name_descending});
+  statement.key_count = keys.size() - 1;
   if (!query.after.empty()) {
-    if (by_key) {
-      if (!IsSortKey(order.sort_type, query.after[0])) {
+    if (query.after.size() != keys.size()) {
+      return absl::InvalidArgumentError(
+          "page_token: is not a token this service issued for this list");
+    }
+    std::vector<std::string> values;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (!keys[i].type.empty() && !IsSortKey(keys[i].type, query.after[i])) {
         return absl::InvalidArgumentError(
             "page_token: is not a token this service issued for this list");
       }
-      params.push_back(query.after[0]);
-      const std::string key =
-          absl::StrCat("$", params.size(), "::", order.sort_type);
-      params.push_back(query.after.size() > 1 ? query.after[1] : "");
-      const std::string after_name = absl::StrCat("$", params.size());
-      conditions.push_back(absl::StrCat("((", order.sort_sql, ") ",
-                                        order.descending ? "<" : ">", " ", key,
-                                        " OR ((", order.sort_sql, ") = ", key,
-                                        " AND name > ", after_name, "))"));
-    } else {
-      params.push_back(query.after[0]);
-      conditions.push_back(absl::StrCat("name > $", params.size()));
+      params.push_back(query.after[i]);
+      values.push_back(keys[i].type.empty() ? absl::StrCat("$", params.size())
+                                            : absl::StrCat("$", params.size(),
+                                                           "::", keys[i].type));
     }
+    // Implied by the OR below; written out so that an index on the first
+    // key bounds the scan.
+    if (keys.size() > 1) {
+      conditions.push_back(absl::StrCat(
+          keys[0].sql, keys[0].descending ? " <= " : " >= ", values[0]));
+    }
+    std::vector<std::string> after;
+    for (size_t i = 0; i < keys.size(); ++i) {
+      std::vector<std::string> terms;
+      for (size_t j = 0; j < i; ++j) {
+        terms.push_back(absl::StrCat(keys[j].sql, " = ", values[j]));
+      }
+      terms.push_back(absl::StrCat(
+          keys[i].sql, keys[i].descending ? " < " : " > ", values[i]));
+      after.push_back(absl::StrJoin(terms, " AND "));
+    }
+    conditions.push_back(absl::StrCat("(", absl::StrJoin(after, " OR "), ")"));
   }
-  const std::string order_sql = absl::StrCat(
-      by_key ? absl::StrCat("(", order.sort_sql, ") ",
-                            order.descending ? "DESC" : "ASC", ", ")
-             : "",
-      "name ASC");
+  std::vector<std::string> order_terms;
+  for (const SortKey& key : keys) {
+    order_terms.push_back(
+        absl::StrCat(key.sql, key.descending ? " DESC" : " ASC"));
+  }
+  const std::string order_sql = absl::StrJoin(order_terms, ", ");
   std::string& sql = statement.sql;
-  const std::string sort_key = absl::StrCat(
-      by_key ? absl::StrCat("(", order.sort_sql, ")::text") : "name",
-      " AS sort_key");
+  // Each order key's value as text, for the next page's token.
+  std::string sort_key;
+  for (size_t i = 0; i + 1 < keys.size(); ++i) {
+    absl::StrAppend(&sort_key, ", ", keys[i].sql, "::text AS sort_key_", i);
+  }
   std::string where;
   if (!conditions.empty()) {
     where = absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
   }
   if (query.max_bytes == 0) {
-    sql = absl::StrCat("SELECT ", kRowColumns, ", ", sort_key, " FROM ", source,
-                       where, " ORDER BY ", order_sql, " LIMIT ",
-                       query.page_size + 1);
+    sql =
+        absl::StrCat("SELECT ", kRowColumns, sort_key, " FROM ", source, where,
+                     " ORDER BY ", order_sql, " LIMIT ", query.page_size + 1);
     return statement;
   }
   // Measured in bytes: each row's body is read only while the bodies up to
@@ -956,7 +974,7 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
       "coalesce(sum(body_bytes) OVER running, 0) <= ",
       budget, " THEN body::text END AS body, version, ",
       "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
-      "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros, ",
+      "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros",
       sort_key, " FROM ", source, where, " WINDOW running AS (ORDER BY ",
       order_sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ORDER BY ",
       order_sql, " LIMIT ", query.page_size + 1);
@@ -997,7 +1015,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
   if (!statement.ok()) return statement.status();
   const std::string& sql = statement->sql;
   const std::vector<std::string>& params = statement->params;
-  const bool by_key = statement->by_key;
+  const size_t key_count = statement->key_count;
   const auto read = [&](ConnectionPool::Lease&,
                         pqxx::transaction_base& txn) -> absl::Status {
     // One row more than asked tells whether another page follows.
@@ -1021,7 +1039,9 @@ absl::Status ResourceStore::List(const ListQuery& query,
     }
     if (more && count > 0) {
       const pqxx::row& last = rows[count - 1];
-      if (by_key) next->push_back(last["sort_key"].as<std::string>());
+      for (size_t i = 0; i < key_count; ++i) {
+        next->push_back(last[absl::StrCat("sort_key_", i)].as<std::string>());
+      }
       next->push_back(last[kNameColumn].as<std::string>());
     }
     return absl::OkStatus();

@@ -31,6 +31,7 @@
 #include "absl/time/time.h"
 #include "google/protobuf/message.h"
 #include "src/domain/filter.h"
+#include "src/domain/order_by.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -85,11 +86,11 @@ struct ListQuery {
   // The parsed filter, or null for none. Its fields must be columns of the
   // kind (ResourceKind::columns).
   const domain::filter::Node* filter = nullptr;
-  // The field to order by (a column with a sort type), or empty for name.
-  std::string order_field{};
-  bool descending = false;
-  // Resume after this key (the order field's value if any, then the name);
-  // empty for the first page.
+  // The keys to order by (columns with a sort type), then the name; empty
+  // keys for name order.
+  domain::OrderBy order{};
+  // Resume after this key (each order key's value, as text, then the
+  // name); empty for the first page.
   std::vector<std::string> after{};
   // Most rows to return.
   int page_size = 50;
@@ -221,13 +222,22 @@ class ResourceStore {
 
   // The statement List runs for `query` and its parameters ($1, $2, ...),
   // e.g. for EXPLAIN. The SQL is this program's own; values are parameters.
+  //
+  // Keyset pagination over several keys in mixed directions: the rows after
+  // (v1, ..., vn, name) are those where, for some i, the keys before i equal
+  // theirs and key i is past vi in its direction (an OR of n+1 terms; a row
+  // comparison `(a, b) > ($1, $2)` holds only when every direction is the
+  // same). A leading `k1 >= v1` (`<=` descending), implied by the OR, lets
+  // the planner bound a scan of an index on the first key.
   // A query as of a revision needs the kind's history columns, which List
   // and EstimateListCost load first (LoadHistory); FAILED_PRECONDITION
   // before.
   struct Statement {
     std::string sql;
     std::vector<std::string> params;
-    bool by_key = false;  // ordered by the order field, then name
+    // How many order keys come before the name: the statement selects each
+    // as text (sort_key_0, ...) for the next page's token.
+    size_t key_count = 0;
   };
   absl::StatusOr<Statement> ListStatement(const ListQuery& query) const;
 

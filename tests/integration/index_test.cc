@@ -18,10 +18,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "forumregistry/v1/session.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "src/domain/change_filter.h"
 #include "src/domain/filter.h"
+#include "src/domain/order_by.h"
 #include "src/domain/resource_registry.h"
 #include "src/domain/search_request.h"
 #include "src/store/change_log.h"
@@ -167,6 +169,108 @@ INSTANTIATE_TEST_SUITE_P(
              "memberships_cited_sources"}),
     [](const ::testing::TestParamInfo<Case>& info) {
       return absl::StrCat(info.param.kind, "_", info.index);
+    });
+
+// order_by over several keys (ResourceStore::ListStatement): when the first
+// key has an index, the plan reads it — on the first page, and on a later
+// page, where the keyset condition's leading bound on the first key is the
+// index condition — in either direction, whatever the directions of the
+// keys after it (an incremental sort orders the rows of one first key).
+struct OrderCase {
+  std::string parent;              // the List parent; "" for all
+  std::string order_by;            // as a client writes it
+  std::vector<std::string> after;  // the resume key; empty for page 1
+  std::string index;               // the index the plan must read
+  std::string bound;               // a condition the index must apply, if any
+  // Whether the index must give the order of the first key (no full sort):
+  // over every forum, yes; in one forum of a few sessions the planner may
+  // rather sort what the index found.
+  bool ordered = true;
+};
+
+void PrintTo(const OrderCase& c, std::ostream* os) {
+  *os << "parent=\"" << c.parent << "\" order_by=" << c.order_by
+      << " after=" << absl::StrJoin(c.after, "|") << " index=" << c.index;
+}
+
+class OrderPlans : public ::testing::TestWithParam<OrderCase> {
+ protected:
+  static void SetUpTestSuite() { db_ = Populated(); }
+  static TestDatabase* db_;
+};
+TestDatabase* OrderPlans::db_ = nullptr;
+
+TEST_P(OrderPlans, ReadTheFirstKeysIndexNotTheTable) {
+  const OrderCase& c = GetParam();
+  const domain::ResourceType* type =
+      domain::FindByMessage(forumregistry::v1::Session::descriptor());
+  ASSERT_NE(type, nullptr);
+  absl::StatusOr<domain::OrderBy> order =
+      domain::ParseOrderBy(c.order_by, type->order_by);
+  ASSERT_TRUE(order.ok()) << order.status();
+  store::ConnectionPool pool({.url = db_->url(), .size = 1});
+  store::ResourceStore store(&pool, &pool, store::KindOf(*type));
+  absl::StatusOr<store::ResourceStore::Statement> statement =
+      store.ListStatement(
+          {.parent = c.parent, .order = *order, .after = c.after});
+  ASSERT_TRUE(statement.ok()) << statement.status();
+  pqxx::connection connection(db_->url());
+  pqxx::work txn(connection);
+  txn.exec("SET LOCAL enable_seqscan = off");
+  std::vector<std::string> lines;
+  for (const auto& row :
+       txn.exec_params("EXPLAIN " + statement->sql,
+                       pqxx::prepare::make_dynamic_params(statement->params))) {
+    lines.push_back(row[0].as<std::string>());
+  }
+  const std::string plan = absl::StrJoin(lines, "\n");
+  EXPECT_THAT(plan, HasSubstr(c.index)) << plan;
+  EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
+  if (c.ordered) {
+    // Read in the order of the first key: at most an incremental sort
+    // within each of its values, never a sort of everything found.
+    EXPECT_THAT(plan, HasSubstr(absl::StrCat(" using ", c.index))) << plan;
+    EXPECT_THAT(plan, Not(HasSubstr("->  Sort "))) << plan;
+  }
+  if (!c.bound.empty()) {
+    EXPECT_THAT(plan, HasSubstr(c.bound)) << plan;
+  }
+  // And it runs.
+  const pqxx::result rows = txn.exec_params(
+      statement->sql, pqxx::prepare::make_dynamic_params(statement->params));
+  EXPECT_GT(rows.size(), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    SessionsByStartDate, OrderPlans,
+    ::testing::Values(
+        OrderCase{"", "start_date", {}, "sessions_start", ""},
+        OrderCase{
+            "", "start_date desc, display_name", {}, "sessions_start", ""},
+        OrderCase{"",
+                  "start_date desc, display_name",
+                  {"2010-09-09", "Session 20000", "forums/f1/sessions/s20000"},
+                  "sessions_start",
+                  "Index Cond: (lower(start_date) <= '2010-09-09'::date)"},
+        OrderCase{
+            "",
+            "start_date, ordinal desc, display_name",
+            {"2010-09-09", "0", "Session 20000", "forums/f1/sessions/s20000"},
+            "sessions_start",
+            "Index Cond: (lower(start_date) >= '2010-09-09'::date)"},
+        OrderCase{"forums/f1",
+                  "start_date, display_name desc",
+                  {"2010-09-09", "Session 20000", "forums/f1/sessions/s20000"},
+                  "sessions_forum_start",
+                  "lower(start_date) >= '2010-09-09'::date)",
+                  /*ordered=*/false},
+        OrderCase{"",
+                  "name desc",
+                  {"forums/f1/sessions/s20000"},
+                  "sessions_pkey",
+                  "Index Cond: (name < "}),
+    [](const ::testing::TestParamInfo<OrderCase>& info) {
+      return absl::StrCat("case_", info.index);
     });
 
 // Search (store::SearchIndex) reads the GIN indexes of search_documents,

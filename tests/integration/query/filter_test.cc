@@ -398,7 +398,7 @@ TEST_F(FilterTest, UnknownFieldsListTheFieldsAllowed) {
 TEST_F(FilterTest, UnknownOrderByFieldIsInvalidArgument) {
   for (const std::string& order_by :
        {std::string("venue.city"), std::string("start_date sideways"),
-        std::string("name desc"), std::string("ordinal, start_date"),
+        std::string("name, start_date"), std::string("ordinal, ordinal"),
         std::string("start_date; DROP TABLE sessions"),
         std::string("display_name COLLATE \"C\"")}) {
     SCOPED_TRACE(order_by);
