@@ -114,6 +114,12 @@ bool IsSortKey(absl::string_view type, const std::string& key) {
   return true;
 }
 
+// The parent of a nested record's name: "forums/arf" of
+// "forums/arf/sessions/30".
+std::string ParentOf(absl::string_view name) {
+  return std::string(name.substr(0, name.find('/', name.find('/') + 1)));
+}
+
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat(kind.singular, " ", name, " does not exist"));
@@ -384,6 +390,14 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
   return absl::OkStatus();
 }
 
+bool ResourceStore::ParentExists(pqxx::transaction_base& txn,
+                                 const std::string& parent) const {
+  return !txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
+                                       " WHERE name = $1"),
+                          parent)
+              .empty();
+}
+
 absl::Status ResourceStore::Undelete(absl::string_view name,
                                      absl::string_view etag,
                                      bool may_restore_children, Message* out,
@@ -449,12 +463,8 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
               "(admin)"));
         }
         if (!kind_.parent_table.empty()) {
-          const std::string parent(
-              name.substr(0, name.find('/', name.find('/') + 1)));
-          if (txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
-                                           " WHERE name = $1"),
-                              parent)
-                  .empty()) {
+          const std::string parent = ParentOf(name);
+          if (!ParentExists(txn, parent)) {
             return absl::FailedPreconditionError(
                 absl::StrCat("name: ", parent, ", the parent of ", name,
                              ", does not exist; restore it first"));
@@ -649,32 +659,27 @@ absl::Status ResourceStore::Create(absl::string_view name,
                                    WriteResult* result) {
   absl::StatusOr<std::string> body = ToBody(resource);
   if (!body.ok()) return body.status();
-  return RunWrite(
-      name, request, out, deadline, result,
-      [&](ConnectionPool::Lease& lease, pqxx::work& txn,
-          std::string* xid) -> absl::Status {
-        if (!kind_.parent_table.empty()) {
-          // The foreign key refuses it too, but names nothing.
-          const std::string parent(
-              name.substr(0, name.find('/', name.find('/') + 1)));
-          if (txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
-                                           " WHERE name = $1"),
-                              parent)
-                  .empty()) {
-            return absl::InvalidArgumentError(
-                absl::StrCat("parent: ", parent, " does not exist"));
-          }
-        }
-        lease.Prepare(insert_name_, insert_sql_);
-        const pqxx::result rows =
-            txn.exec_prepared(insert_name_, std::string(name), *body);
-        if (rows.empty()) {
-          return absl::AlreadyExistsError(
-              absl::StrCat(kind_.singular, " ", name, " already exists"));
-        }
-        *xid = rows[0]["xid"].as<std::string>();
-        return FromRow(rows[0], out);
-      });
+  return RunWrite(name, request, out, deadline, result,
+                  [&](ConnectionPool::Lease& lease, pqxx::work& txn,
+                      std::string* xid) -> absl::Status {
+                    if (!kind_.parent_table.empty()) {
+                      // The foreign key refuses it too, but names nothing.
+                      const std::string parent = ParentOf(name);
+                      if (!ParentExists(txn, parent)) {
+                        return absl::InvalidArgumentError(absl::StrCat(
+                            "parent: ", parent, " does not exist"));
+                      }
+                    }
+                    lease.Prepare(insert_name_, insert_sql_);
+                    const pqxx::result rows = txn.exec_prepared(
+                        insert_name_, std::string(name), *body);
+                    if (rows.empty()) {
+                      return absl::AlreadyExistsError(absl::StrCat(
+                          kind_.singular, " ", name, " already exists"));
+                    }
+                    *xid = rows[0]["xid"].as<std::string>();
+                    return FromRow(rows[0], out);
+                  });
 }
 
 absl::Status ResourceStore::Update(

@@ -272,6 +272,9 @@ class ResourceStore {
   // first forgets the children's own references, then checks that nothing
   // outside still refers to a child, then deletes them; without force, any
   // child stops the delete.
+  // Whether the parent record `parent` of a nested kind exists.
+  bool ParentExists(pqxx::transaction_base& txn,
+                    const std::string& parent) const;
   absl::Status CheckHasNoChildren(pqxx::transaction_base& txn,
                                   const std::string& name) const;
   absl::Status DeleteChildren(pqxx::transaction_base& txn,
