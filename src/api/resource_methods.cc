@@ -287,10 +287,6 @@ absl::Status ResourceMethods::DoDelete(grpc::ServerContextBase* context,
   return absl::OkStatus();
 }
 
-}  // namespace forum_registry::api
-
-namespace forum_registry::api {
-
 grpc::Status ResourceMethods::Undelete(grpc::ServerContextBase* context,
                                        const std::string& name,
                                        const std::string& etag,

@@ -77,11 +77,7 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
   const pqxx::field body = row["body"];
   FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
                               resource, version, created, record.get()));
-  // The record's own update time (migrations/0015), else the change's.
-  SetTime(record.get(), "update_time",
-          row["updated_micros"].is_null()
-              ? micros
-              : row["updated_micros"].as<int64_t>());
+  SetTime(record.get(), "update_time", row["updated_micros"].as<int64_t>());
   change->mutable_record()->PackFrom(*record);
   return absl::OkStatus();
 }
@@ -104,7 +100,9 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
       " AS within FROM (SELECT sequence, resource, operation, version, "
       "(extract(epoch FROM change_time) * 1000000)::bigint AS change_micros, "
       "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
-      "(extract(epoch FROM updated) * 1000000)::bigint AS updated_micros, "
+      // The record's own update time (migrations/0015), else the change's.
+      "(extract(epoch FROM coalesce(updated, change_time)) * 1000000)::bigint "
+      "AS updated_micros, "
       "actor, request_id::text, ",
       BytesColumns("sequence"), " FROM changes WHERE ", condition,
       " ORDER BY sequence LIMIT ", limit, ") page");
@@ -389,9 +387,8 @@ absl::StatusOr<std::optional<int64_t>> PurgeChanges(ConnectionPool* primary,
                                                     absl::Duration retention,
                                                     int batch,
                                                     absl::Time deadline) {
-  // pg_advisory lock key for the purge: "fr-purge" in ASCII.
   return PurgeUnderLock(
-      primary, 0x66722d7075726765,
+      primary, kChangePurgeLock,
       "SELECT purge_changes(make_interval(secs => $1), $2::integer)", retention,
       batch, deadline);
 }

@@ -158,6 +158,11 @@ class ChangeListener {
   std::unique_ptr<State> state_;
 };
 
+// The transaction-scoped advisory lock a purge batch of the change log holds
+// ("fr-purge" in ASCII); an Undelete holds it shared, so that no batch
+// compacts what it reads.
+inline constexpr int64_t kChangePurgeLock = 0x66722d7075726765;
+
 // Retention, one batch at a time (migrations/0013's purge_changes): deletes
 // up to `batch` of the oldest changes committed more than `retention` ago,
 // never the newest, which keeps the current revision readable, in one short

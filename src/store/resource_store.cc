@@ -114,6 +114,31 @@ bool IsSortKey(absl::string_view type, const std::string& key) {
   return true;
 }
 
+// A read that must see revision `revision` or later. `read(pool, last,
+// &behind)` runs on `replica` first (unless it is the primary): it sets
+// `behind`, and answers nothing, when that snapshot does not have the
+// revision yet. It then runs on `primary` (`last` true), whose snapshot
+// always has it.
+template <typename Read>
+absl::Status OnReplicaElsePrimary(ConnectionPool* replica,
+                                  ConnectionPool* primary, const Read& read) {
+  bool behind = false;
+  if (replica != primary) {
+    FR_RETURN_IF_ERROR(read(*replica, /*last=*/false, &behind));
+    if (!behind) return absl::OkStatus();
+  }
+  return read(*primary, /*last=*/true, &behind);
+}
+
+// Whether `table` holds a record named `name`.
+bool Exists(pqxx::transaction_base& txn, const std::string& table,
+            const std::string& name) {
+  return !txn.exec_params(
+                 absl::StrCat("SELECT 1 FROM ", table, " WHERE name = $1"),
+                 name)
+              .empty();
+}
+
 // The parent of a nested record's name: "forums/arf" of
 // "forums/arf/sessions/30".
 std::string ParentOf(absl::string_view name) {
@@ -190,7 +215,8 @@ constexpr char kGeneratedColumnsSql[] =
 // The latest change of a record, for Undelete.
 constexpr char kLatestChangeSql[] =
     "SELECT sequence, operation, version, "
-    "(extract(epoch FROM created) * 1000000)::bigint AS created_micros, "
+    "coalesce((extract(epoch FROM created) * 1000000)::bigint, 0) "
+    "AS created_micros, "
     "transaction::text AS xid FROM changes WHERE resource = $1 "
     "ORDER BY sequence DESC LIMIT 1";
 // The deletes a forced delete made of a record's children, in its
@@ -203,9 +229,9 @@ constexpr char kChildDeletesSql[] =
 constexpr char kParentDeletedWithSql[] =
     "SELECT 1 FROM changes WHERE transaction = $1::xid8 AND resource = $2 "
     "AND operation = 'DELETE'";
-// The purge's advisory lock ("fr-purge", change_log.cc), shared.
+// The purge's advisory lock (change_log.h), shared.
 constexpr char kPurgeSharedLockSql[] =
-    "SELECT pg_advisory_xact_lock_shared(x'66722d7075726765'::bigint)";
+    "SELECT pg_advisory_xact_lock_shared($1::bigint)";
 // A record's last body before its delete at $2, and its create time.
 constexpr char kBodyBeforeSql[] =
     "SELECT body::text AS body, created::text AS created FROM changes "
@@ -288,56 +314,52 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
 
 absl::Status ResourceStore::GetAtLeast(absl::string_view name, Message* out,
                                        int64_t revision, absl::Time deadline) {
-  // From a replica if its snapshot has `revision`, else from the primary,
-  // whose snapshot always has it.
-  for (ConnectionPool* pool : {read_pool_, pool_}) {
-    bool behind = false;
-    FR_RETURN_IF_ERROR(RunSingleRead(
-        *pool, deadline,
-        [&](ConnectionPool::Lease& lease,
-            pqxx::transaction_base& txn) -> absl::Status {
-          lease.Prepare(get_at_name_, get_at_sql_);
-          const pqxx::row row =
-              txn.exec_prepared1(get_at_name_, std::string(name));
-          const int64_t read_revision = row["revision"].as<int64_t>();
-          behind = read_revision < revision && pool != pool_;
-          if (behind) return absl::OkStatus();
-          if (row[kNameColumn].is_null()) return NotFound(kind_, name);
-          return ReadRow(row, out, read_revision);
-        }));
-    if (!behind) break;
-  }
-  return absl::OkStatus();
+  return OnReplicaElsePrimary(
+      read_pool_, pool_,
+      [&](ConnectionPool& pool, bool last, bool* behind) -> absl::Status {
+        return RunSingleRead(pool, deadline,
+                             [&](ConnectionPool::Lease& lease,
+                                 pqxx::transaction_base& txn) -> absl::Status {
+                               lease.Prepare(get_at_name_, get_at_sql_);
+                               const pqxx::row row = txn.exec_prepared1(
+                                   get_at_name_, std::string(name));
+                               const int64_t read_revision =
+                                   row["revision"].as<int64_t>();
+                               *behind = !last && read_revision < revision;
+                               if (*behind) return absl::OkStatus();
+                               if (row[kNameColumn].is_null())
+                                 return NotFound(kind_, name);
+                               return ReadRow(row, out, read_revision);
+                             });
+      });
 }
 
 absl::Status ResourceStore::GetAsOf(absl::string_view name, int64_t revision,
                                     Message* out, absl::Time deadline) {
-  // From a replica if it has the revision, else from the primary.
-  for (ConnectionPool* pool : {read_pool_, pool_}) {
-    bool behind = false;
-    FR_RETURN_IF_ERROR(RunSingleRead(
-        *pool, deadline,
-        [&](ConnectionPool::Lease&,
-            pqxx::transaction_base& txn) -> absl::Status {
-          const pqxx::row row =
-              txn.exec_params1(GetAsOfSql(), std::string(name), revision);
-          const int64_t newest = row["newest"].as<int64_t>();
-          behind = newest < revision && pool != pool_;
-          if (behind) return absl::OkStatus();
-          FR_RETURN_IF_ERROR(CheckHistoryCovers(
-              revision, row["horizon"].as<int64_t>(), newest));
-          if (row[kNameColumn].is_null() ||
-              row["operation"].as<std::string>() == "DELETE") {
-            return absl::NotFoundError(
-                absl::StrCat(kind_.singular, " ", name,
-                             " did not exist at revision ", revision));
-          }
-          // Never cached: the cache holds the present.
-          return FromRow(row, out);
-        }));
-    if (!behind) break;
-  }
-  return absl::OkStatus();
+  return OnReplicaElsePrimary(
+      read_pool_, pool_,
+      [&](ConnectionPool& pool, bool last, bool* behind) -> absl::Status {
+        return RunSingleRead(
+            pool, deadline,
+            [&](ConnectionPool::Lease&,
+                pqxx::transaction_base& txn) -> absl::Status {
+              const pqxx::row row =
+                  txn.exec_params1(GetAsOfSql(), std::string(name), revision);
+              const int64_t newest = row["newest"].as<int64_t>();
+              *behind = !last && newest < revision;
+              if (*behind) return absl::OkStatus();
+              FR_RETURN_IF_ERROR(CheckHistoryCovers(
+                  revision, row["horizon"].as<int64_t>(), newest));
+              if (row[kNameColumn].is_null() ||
+                  row["operation"].as<std::string>() == "DELETE") {
+                return absl::NotFoundError(
+                    absl::StrCat(kind_.singular, " ", name,
+                                 " did not exist at revision ", revision));
+              }
+              // Never cached: the cache holds the present.
+              return FromRow(row, out);
+            });
+      });
 }
 
 absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
@@ -390,14 +412,6 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
   return absl::OkStatus();
 }
 
-bool ResourceStore::ParentExists(pqxx::transaction_base& txn,
-                                 const std::string& parent) const {
-  return !txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.parent_table,
-                                       " WHERE name = $1"),
-                          parent)
-              .empty();
-}
-
 absl::Status ResourceStore::Undelete(absl::string_view name,
                                      absl::string_view etag,
                                      bool may_restore_children, Message* out,
@@ -412,11 +426,8 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
         // No compaction runs while the log is read here: the purge's lock,
         // shared (a purge batch holds it alone, and skips its round while
         // an undelete holds it).
-        txn.exec(kPurgeSharedLockSql);
-        if (!txn.exec_params(absl::StrCat("SELECT 1 FROM ", kind_.table,
-                                          " WHERE name = $1"),
-                             record)
-                 .empty()) {
+        txn.exec_params(kPurgeSharedLockSql, kChangePurgeLock);
+        if (Exists(txn, kind_.table, record)) {
           return absl::AlreadyExistsError(
               absl::StrCat(kind_.singular, " ", name,
                            " exists; only a deleted record can be restored"));
@@ -430,12 +441,11 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
               "existed, or retention compacted its delete away)"));
         }
         const pqxx::row deleted = latest[0];
+        // An incarnation logged before migration 0008 has no create time
+        // (0), as FormatEtag has it.
         FR_RETURN_IF_ERROR(
             domain::CheckEtag(etag, deleted["version"].as<int64_t>(),
-                              deleted["created_micros"].is_null()
-                                  ? 0
-                                  : deleted["created_micros"].as<int64_t>(),
-                              name));
+                              deleted["created_micros"].as<int64_t>(), name));
         // What comes back: the record, then what its delete took with it.
         struct Restore {
           std::string name;
@@ -464,7 +474,7 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
         }
         if (!kind_.parent_table.empty()) {
           const std::string parent = ParentOf(name);
-          if (!ParentExists(txn, parent)) {
+          if (!Exists(txn, kind_.parent_table, parent)) {
             return absl::FailedPreconditionError(
                 absl::StrCat("name: ", parent, ", the parent of ", name,
                              ", does not exist; restore it first"));
@@ -483,20 +493,20 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
           }
         }
         // Inserts one record as it was before its delete, with its create
-        // time and the next version; false if its name is taken.
-        const auto restore = [&](pqxx::transaction_base& into,
-                                 const Restore& what,
+        // time and the next version, into `rows`; ALREADY_EXISTS if its
+        // name is taken.
+        const auto restore = [&](const Restore& what,
                                  pqxx::result* rows) -> absl::Status {
           const domain::ResourceType* type = domain::FindByName(what.name);
           const pqxx::result before =
-              into.exec_params(kBodyBeforeSql, what.name, what.delete_sequence);
+              txn.exec_params(kBodyBeforeSql, what.name, what.delete_sequence);
           if (type == nullptr || before.empty()) {
             return absl::FailedPreconditionError(absl::StrCat(
                 what.name,
                 ": its version before the delete is no longer in the change "
                 "log"));
           }
-          *rows = into.exec_params(
+          *rows = txn.exec_params(
               absl::StrCat("INSERT INTO ", type->table,
                            " (name, body, version, create_time) VALUES ($1, "
                            "$2::jsonb, $3::bigint, coalesce(nullif($4, "
@@ -517,7 +527,7 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
           return absl::OkStatus();
         };
         pqxx::result first;
-        FR_RETURN_IF_ERROR(restore(txn, restores[0], &first));
+        FR_RETURN_IF_ERROR(restore(restores[0], &first));
         *xid = first[0]["xid"].as<std::string>();
         FR_RETURN_IF_ERROR(FromRow(first[0], out));
         // The children in passes: one may refer to another (a session
@@ -535,7 +545,7 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
             txn.exec("SAVEPOINT undelete");
             try {
               pqxx::result rows;
-              status = restore(txn, child, &rows);
+              status = restore(child, &rows);
             } catch (const pqxx::sql_error& e) {
               status = StatusFromException(e);
             }
@@ -665,7 +675,7 @@ absl::Status ResourceStore::Create(absl::string_view name,
                     if (!kind_.parent_table.empty()) {
                       // The foreign key refuses it too, but names nothing.
                       const std::string parent = ParentOf(name);
-                      if (!ParentExists(txn, parent)) {
+                      if (!Exists(txn, kind_.parent_table, parent)) {
                         return absl::InvalidArgumentError(absl::StrCat(
                             "parent: ", parent, " does not exist"));
                       }
@@ -1053,26 +1063,25 @@ absl::Status ResourceStore::List(const ListQuery& query,
   };
   if (!history) return RunSingleRead(*read_pool_, deadline, read);
   // As of a revision: the log's bounds and the page in one snapshot (a
-  // purge between them could compact what the page reads), from a replica
-  // if it has the revision, else from the primary.
-  for (ConnectionPool* pool : {read_pool_, pool_}) {
-    bool behind = false;
-    FR_RETURN_IF_ERROR(RunTransaction<pqxx::read_transaction>(
-        *pool, deadline,
-        [&](ConnectionPool::Lease& lease,
-            pqxx::transaction_base& txn) -> absl::Status {
-          txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-          const pqxx::row bounds = txn.exec1(HistoryBoundsSql());
-          const int64_t newest = bounds["newest"].as<int64_t>();
-          behind = newest < query.as_of_revision && pool != pool_;
-          if (behind) return absl::OkStatus();
-          FR_RETURN_IF_ERROR(CheckHistoryCovers(
-              query.as_of_revision, bounds["horizon"].as<int64_t>(), newest));
-          return read(lease, txn);
-        }));
-    if (!behind) break;
-  }
-  return absl::OkStatus();
+  // purge between them could compact what the page reads).
+  return OnReplicaElsePrimary(
+      read_pool_, pool_,
+      [&](ConnectionPool& pool, bool last, bool* behind) -> absl::Status {
+        return RunTransaction<pqxx::read_transaction>(
+            pool, deadline,
+            [&](ConnectionPool::Lease& lease,
+                pqxx::transaction_base& txn) -> absl::Status {
+              txn.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+              const pqxx::row bounds = txn.exec1(HistoryBoundsSql());
+              const int64_t newest = bounds["newest"].as<int64_t>();
+              *behind = !last && newest < query.as_of_revision;
+              if (*behind) return absl::OkStatus();
+              FR_RETURN_IF_ERROR(
+                  CheckHistoryCovers(query.as_of_revision,
+                                     bounds["horizon"].as<int64_t>(), newest));
+              return read(lease, txn);
+            });
+      });
 }
 
 }  // namespace forum_registry::store

@@ -272,9 +272,6 @@ class ResourceStore {
   // first forgets the children's own references, then checks that nothing
   // outside still refers to a child, then deletes them; without force, any
   // child stops the delete.
-  // Whether the parent record `parent` of a nested kind exists.
-  bool ParentExists(pqxx::transaction_base& txn,
-                    const std::string& parent) const;
   absl::Status CheckHasNoChildren(pqxx::transaction_base& txn,
                                   const std::string& name) const;
   absl::Status DeleteChildren(pqxx::transaction_base& txn,
@@ -306,7 +303,8 @@ class ResourceStore {
   RevisionCheck* const revisions_;
   mutable absl::Mutex history_mu_;
   // The FROM item of a List as of a revision, "{revision}" standing for
-  // its parameter; empty until LoadHistory.
+  // its parameter and "{parent}" for the bounds of one parent's names;
+  // empty until LoadHistory.
   std::string history_source_ ABSL_GUARDED_BY(history_mu_);
   absl::Mutex costs_mu_;
   absl::flat_hash_map<std::string, double> costs_ ABSL_GUARDED_BY(costs_mu_);
