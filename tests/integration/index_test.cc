@@ -54,6 +54,21 @@ void Populate(const TestDatabase& db) {
   db.Execute("ANALYZE");
 }
 
+// The plan PostgreSQL chooses for `sql` with `params` on the database at
+// `url`, with sequential scans discouraged, as text.
+std::string Explain(const std::string& url, const std::string& sql,
+                    const std::vector<std::string>& params) {
+  pqxx::connection connection(url);
+  pqxx::work txn(connection);
+  txn.exec("SET LOCAL enable_seqscan = off");
+  std::vector<std::string> lines;
+  for (const auto& row : txn.exec_params(
+           "EXPLAIN " + sql, pqxx::prepare::make_dynamic_params(params))) {
+    lines.push_back(row[0].as<std::string>());
+  }
+  return absl::StrJoin(lines, "\n");
+}
+
 struct Case {
   std::string kind;    // the message, e.g. "Session"
   std::string parent;  // the List parent; "" for all
@@ -112,16 +127,7 @@ class ListPlans : public ::testing::TestWithParam<Case> {
         store.ListStatement(query);
     EXPECT_TRUE(statement.ok()) << statement.status();
     if (!statement.ok()) return "";
-    pqxx::connection connection(db_->url());
-    pqxx::work txn(connection);
-    txn.exec("SET LOCAL enable_seqscan = off");
-    std::vector<std::string> lines;
-    for (const auto& row : txn.exec_params(
-             "EXPLAIN " + statement->sql,
-             pqxx::prepare::make_dynamic_params(statement->params))) {
-      lines.push_back(row[0].as<std::string>());
-    }
-    return absl::StrJoin(lines, "\n");
+    return Explain(db_->url(), statement->sql, statement->params);
   }
 
   static TestDatabase* db_;
@@ -214,16 +220,8 @@ TEST_P(OrderPlans, ReadTheFirstKeysIndexNotTheTable) {
       store.ListStatement(
           {.parent = c.parent, .order = *order, .after = c.after});
   ASSERT_TRUE(statement.ok()) << statement.status();
-  pqxx::connection connection(db_->url());
-  pqxx::work txn(connection);
-  txn.exec("SET LOCAL enable_seqscan = off");
-  std::vector<std::string> lines;
-  for (const auto& row :
-       txn.exec_params("EXPLAIN " + statement->sql,
-                       pqxx::prepare::make_dynamic_params(statement->params))) {
-    lines.push_back(row[0].as<std::string>());
-  }
-  const std::string plan = absl::StrJoin(lines, "\n");
+  const std::string plan =
+      Explain(db_->url(), statement->sql, statement->params);
   EXPECT_THAT(plan, HasSubstr(c.index)) << plan;
   EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
   if (c.ordered) {
@@ -310,16 +308,8 @@ TEST_P(ChangePlans, ReadTheIndexNotTheLog) {
   absl::StatusOr<store::ChangeLog::Statement> statement =
       store::ChangeLog::ListStatement(0, &**filter, 50);
   ASSERT_TRUE(statement.ok()) << statement.status();
-  pqxx::connection connection(db->url());
-  pqxx::work txn(connection);
-  txn.exec("SET LOCAL enable_seqscan = off");
-  std::vector<std::string> lines;
-  for (const auto& row :
-       txn.exec_params("EXPLAIN " + statement->sql,
-                       pqxx::prepare::make_dynamic_params(statement->params))) {
-    lines.push_back(row[0].as<std::string>());
-  }
-  const std::string plan = absl::StrJoin(lines, "\n");
+  const std::string plan =
+      Explain(db->url(), statement->sql, statement->params);
   EXPECT_THAT(plan, HasSubstr(c.index)) << plan;
   EXPECT_THAT(plan, Not(HasSubstr("Seq Scan"))) << plan;
   // Not the walk in revision order (the subplan that reads each body by
