@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "forumregistry/v1/chairmanship.pb.h"
 #include "forumregistry/v1/forum.pb.h"
@@ -26,13 +27,10 @@ using ::testing::HasSubstr;
 
 // The revision a write's answer names (x-forum-registry-revision).
 int64_t RevisionOf(const grpc::ClientContext& context) {
-  const auto& headers = context.GetServerInitialMetadata();
-  const auto found = headers.find("x-forum-registry-revision");
-  if (found == headers.end()) {
-    ADD_FAILURE() << "a write without x-forum-registry-revision";
-    return 0;
-  }
-  return std::stoll(std::string(found->second.data(), found->second.size()));
+  int64_t revision = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(RevisionHeader(context), &revision))
+      << "a write without x-forum-registry-revision";
+  return revision;
 }
 
 v1::Forum NewForum(const std::string& display_name, v1::ForumKind kind) {
