@@ -234,6 +234,8 @@ TEST_P(OrderPlans, ReadTheFirstKeysIndexNotTheTable) {
     EXPECT_THAT(plan, HasSubstr(c.bound)) << plan;
   }
   // And it runs.
+  pqxx::connection connection(db_->url());
+  pqxx::nontransaction txn(connection);
   const pqxx::result rows = txn.exec_params(
       statement->sql, pqxx::prepare::make_dynamic_params(statement->params));
   EXPECT_GT(rows.size(), 0u);
