@@ -33,6 +33,14 @@ namespace {
 
 using ::forum_registry::testing::TestDatabase;
 
+// The statement that records participants/<id>, a state named <id>.
+std::string InsertParticipant(absl::string_view id) {
+  return absl::StrCat(
+      "INSERT INTO participants (name, body) VALUES ('participants/", id,
+      "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
+      "\"}');");
+}
+
 struct Read {
   int64_t revision;
   std::string resource;
@@ -141,19 +149,12 @@ TEST(ChangeLog, ATransactionFindsItsRevisionsByItsId) {
 TEST(ChangeLog, PurgeCompactsWhatIsOlderThanTheRetentionButTheNewest) {
   auto db = TestDatabase::Create();
   store::ConnectionPool pool({.url = db->url(), .size = 2});
-  for (const char* id : {"a", "b", "c"}) {
-    db->Execute(absl::StrCat(
-        "INSERT INTO participants (name, body) VALUES ('participants/", id,
-        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
-        "\"}')"));
-  }
+  for (const char* id : {"a", "b", "c"}) db->Execute(InsertParticipant(id));
   db->Execute(
       "UPDATE participants SET body = body || '{\"display_name\": \"A\"}' "
       "WHERE name = 'participants/a'");
   db->Execute("DELETE FROM participants WHERE name = 'participants/b'");
-  db->Execute(
-      "INSERT INTO participants (name, body) VALUES ('participants/d', "
-      "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"d\"}')");
+  db->Execute(InsertParticipant("d"));
   // The log: a, b, c created, a updated, b deleted (two hours ago); d now.
   db->Execute(
       "UPDATE changes SET change_time = now() - interval '2 hours' "
@@ -242,12 +243,8 @@ TEST(ChangeLog, PurgeMovesTheHorizonOverWholeTransactions) {
   store::ConnectionPool pool({.url = db->url(), .size = 2});
   const auto insert = [&](const std::vector<std::string>& ids) {
     std::string sql = "BEGIN;";
-    for (const std::string& id : ids) {
-      absl::StrAppend(
-          &sql, "INSERT INTO participants (name, body) VALUES ('participants/",
-          id, "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"",
-          id, "\"}');");
-    }
+    for (const std::string& id : ids)
+      absl::StrAppend(&sql, InsertParticipant(id));
     db->Execute(absl::StrCat(sql, "COMMIT;"));
   };
   insert({"p0"});
@@ -305,12 +302,7 @@ TEST(ChangeLog, AnUpgradedLogThatWasPurgedIsWholeFromTheMigration) {
     if (*store::MigrationVersion(file.file_name) < 15) before.push_back(file);
   }
   ASSERT_TRUE(store::Migrate(db->url(), before).ok());
-  for (const char* id : {"a", "b"}) {
-    db->Execute(absl::StrCat(
-        "INSERT INTO participants (name, body) VALUES ('participants/", id,
-        "', '{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": \"", id,
-        "\"}')"));
-  }
+  for (const char* id : {"a", "b"}) db->Execute(InsertParticipant(id));
   db->Execute(
       "UPDATE participants SET body = body || '{\"display_name\": \"A\"}', "
       "version = 2 WHERE name = 'participants/a'");
