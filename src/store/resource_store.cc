@@ -159,27 +159,6 @@ const std::string& HistoryBoundsSql() {
   return *sql;
 }
 
-// Whether the log can tell the registry as it stood after `revision`: at
-// or past its horizon (migrations/0015) and written.
-absl::Status CheckHistoryCovers(int64_t revision, int64_t horizon,
-                                int64_t newest) {
-  if (revision < horizon) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "as_of_revision: ", revision,
-        " is older than the change log's history, which begins at revision ",
-        horizon,
-        " (retention compacted what came before, --change-retention); "
-        "revisions ",
-        horizon, " to ", newest, " can be read"));
-  }
-  if (revision > newest) {
-    return absl::OutOfRangeError(absl::StrCat(
-        "as_of_revision: ", revision,
-        " has not been written yet; the newest revision is ", newest));
-  }
-  return absl::OkStatus();
-}
-
 // A record as it stood after revision $2: its latest change up to it, with
 // the bounds of the log in the same row (its columns null when there is no
 // such change).
@@ -196,21 +175,6 @@ const std::string& GetAsOfSql() {
       "AND sequence <= $2::bigint ORDER BY sequence DESC LIMIT 1) c ON true"));
   return *sql;
 }
-
-// The generated columns of a table as a select list computes them: each
-// expression cast to the column's type, with the column's collation, under
-// the column's name.
-constexpr char kGeneratedColumnsSql[] =
-    "SELECT format('CAST((%s) AS %s)%s AS %I', "
-    "pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod), "
-    "CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || "
-    "quote_ident(n.nspname) || '.' || quote_ident(co.collname) ELSE '' END, "
-    "a.attname) AS item "
-    "FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid "
-    "AND d.adnum = a.attnum LEFT JOIN pg_collation co ON co.oid = "
-    "a.attcollation LEFT JOIN pg_namespace n ON n.oid = co.collnamespace "
-    "WHERE a.attrelid = $1::regclass "
-    "AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum";
 
 // The latest change of a record, for Undelete.
 constexpr char kLatestChangeSql[] =
@@ -239,6 +203,42 @@ constexpr char kBodyBeforeSql[] =
     "ORDER BY sequence DESC LIMIT 1";
 
 }  // namespace
+
+// Whether the log can tell the registry as it stood after `revision`: at
+// or past its horizon (migrations/0015) and written.
+absl::Status CheckHistoryCovers(int64_t revision, int64_t horizon,
+                                int64_t newest) {
+  if (revision < horizon) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "as_of_revision: ", revision,
+        " is older than the change log's history, which begins at revision ",
+        horizon,
+        " (retention compacted what came before, --change-retention); "
+        "revisions ",
+        horizon, " to ", newest, " can be read"));
+  }
+  if (revision > newest) {
+    return absl::OutOfRangeError(absl::StrCat(
+        "as_of_revision: ", revision,
+        " has not been written yet; the newest revision is ", newest));
+  }
+  return absl::OkStatus();
+}
+
+// The generated columns of a table as a select list computes them: each
+// expression cast to the column's type, with the column's collation, under
+// the column's name.
+extern const char kGeneratedColumnsSql[] =
+    "SELECT format('CAST((%s) AS %s)%s AS %I', "
+    "pg_get_expr(d.adbin, d.adrelid), format_type(a.atttypid, a.atttypmod), "
+    "CASE WHEN a.attcollation <> 0 THEN ' COLLATE ' || "
+    "quote_ident(n.nspname) || '.' || quote_ident(co.collname) ELSE '' END, "
+    "a.attname) AS item "
+    "FROM pg_attribute a JOIN pg_attrdef d ON d.adrelid = a.attrelid "
+    "AND d.adnum = a.attnum LEFT JOIN pg_collation co ON co.oid = "
+    "a.attcollation LEFT JOIN pg_namespace n ON n.oid = co.collnamespace "
+    "WHERE a.attrelid = $1::regclass "
+    "AND a.attgenerated = 's' AND NOT a.attisdropped ORDER BY a.attnum";
 
 ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                              ResourceKind kind, RecordCache* cache,
@@ -362,22 +362,8 @@ absl::Status ResourceStore::GetAsOf(absl::string_view name, int64_t revision,
       });
 }
 
-absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
-  {
-    absl::MutexLock lock(&history_mu_);
-    if (!history_source_.empty()) return absl::OkStatus();
-  }
-  std::vector<std::string> generated;
-  FR_RETURN_IF_ERROR(RunSingleRead(
-      *read_pool_, deadline,
-      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        generated.clear();
-        for (const pqxx::row& row :
-             txn.exec_params(kGeneratedColumnsSql, kind_.table)) {
-          generated.push_back(row["item"].as<std::string>());
-        }
-        return absl::OkStatus();
-      }));
+std::string HistorySource(const ResourceKind& kind_,
+                          const std::vector<std::string>& generated) {
   // The kind's names: "forums/x", or "forums/x/sessions/y"; the log's index
   // (changes_resource) is read from the first collection's prefix on.
   const std::string first = kind_.parent_collection.empty()
@@ -395,7 +381,7 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
   // Each record's latest change up to the revision, unless it is a delete,
   // with the table's columns: the generated ones computed as the table
   // computes them. Names and patterns are this program's own.
-  std::string source = absl::StrCat(
+  return absl::StrCat(
       "(SELECT h.name, h.body, h.version, h.create_time, h.update_time",
       columns,
       " FROM (SELECT DISTINCT ON (c.resource) c.resource AS name, c.body, "
@@ -407,6 +393,25 @@ absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
       "c.sequence DESC) h "
       "WHERE h.operation <> 'DELETE') AS ",
       kind_.table);
+}
+
+absl::Status ResourceStore::LoadHistory(absl::Time deadline) {
+  {
+    absl::MutexLock lock(&history_mu_);
+    if (!history_source_.empty()) return absl::OkStatus();
+  }
+  std::vector<std::string> generated;
+  FR_RETURN_IF_ERROR(RunSingleRead(
+      *read_pool_, deadline,
+      [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
+        generated.clear();
+        for (const pqxx::row& row :
+             txn.exec_params(kGeneratedColumnsSql, kind_.table)) {
+          generated.push_back(row["item"].as<std::string>());
+        }
+        return absl::OkStatus();
+      }));
+  std::string source = HistorySource(kind_, generated);
   absl::MutexLock lock(&history_mu_);
   history_source_ = std::move(source);
   return absl::OkStatus();
@@ -866,18 +871,27 @@ absl::Status ResourceStore::CheckNotReferredTo(ConnectionPool::Lease& lease,
                    "); change or delete that record first"));
 }
 
-absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
-    const ListQuery& query) const {
+namespace {
+// The LIMIT clause of a list: a page and one more row, to tell whether
+// another page follows; none for a page size of 0 (an export's cursor).
+std::string Limit(const ListQuery& query) {
+  if (query.page_size == 0) return "";
+  return absl::StrCat(" LIMIT ", query.page_size + 1);
+}
+}  // namespace
+
+absl::StatusOr<ListStatement> BuildListStatement(
+    const ResourceKind& kind_, const std::string& history_source,
+    const ListQuery& query) {
   // Built per request: the filter and order vary. Every value is a bound
   // parameter; only allow-listed SQL fragments are spliced in.
-  Statement statement;
+  ListStatement statement;
   std::vector<std::string>& params = statement.params;
   std::vector<std::string> conditions;
   // The table, or as of a revision the records rebuilt from the log.
   std::string source = kind_.table;
   if (query.as_of_revision > 0) {
-    absl::MutexLock lock(&history_mu_);
-    if (history_source_.empty()) {
+    if (history_source.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("the history of ", kind_.table, " is not loaded"));
     }
@@ -892,7 +906,7 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
                             " AND c.resource < $", params.size());
     }
     source = absl::StrReplaceAll(
-        history_source_, {{"{revision}", revision}, {"{parent}", parent}});
+        history_source, {{"{revision}", revision}, {"{parent}", parent}});
   }
   if (!kind_.parent_column.empty() && !query.parent.empty()) {
     params.push_back(query.parent);
@@ -973,9 +987,8 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
     where = absl::StrCat(" WHERE ", absl::StrJoin(conditions, " AND "));
   }
   if (query.max_bytes == 0) {
-    sql =
-        absl::StrCat("SELECT ", kRowColumns, sort_key, " FROM ", source, where,
-                     " ORDER BY ", order_sql, " LIMIT ", query.page_size + 1);
+    sql = absl::StrCat("SELECT ", kRowColumns, sort_key, " FROM ", source,
+                       where, " ORDER BY ", order_sql, Limit(query));
     return statement;
   }
   // Measured in bytes: each row's body is read only while the bodies up to
@@ -992,8 +1005,14 @@ absl::StatusOr<ResourceStore::Statement> ResourceStore::ListStatement(
       "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros",
       sort_key, " FROM ", source, where, " WINDOW running AS (ORDER BY ",
       order_sql, " ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) ORDER BY ",
-      order_sql, " LIMIT ", query.page_size + 1);
+      order_sql, Limit(query));
   return statement;
+}
+
+absl::StatusOr<ListStatement> ResourceStore::BuildList(
+    const ListQuery& query) const {
+  absl::MutexLock lock(&history_mu_);
+  return BuildListStatement(kind_, history_source_, query);
 }
 
 absl::StatusOr<double> ResourceStore::EstimateListCost(const ListQuery& query,
@@ -1002,7 +1021,7 @@ absl::StatusOr<double> ResourceStore::EstimateListCost(const ListQuery& query,
   // piecemeal (a bound on memory, not a cache policy).
   constexpr size_t kMaxKept = 4096;
   if (query.as_of_revision > 0) FR_RETURN_IF_ERROR(LoadHistory(deadline));
-  FR_ASSIGN_OR_RETURN(const Statement statement, ListStatement(query));
+  FR_ASSIGN_OR_RETURN(const ListStatement statement, BuildList(query));
   const std::string key = absl::StrCat(statement.sql, "\x1f",
                                        absl::StrJoin(statement.params, "\x1f"));
   {
@@ -1026,7 +1045,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
                                  absl::Time deadline) {
   const bool history = query.as_of_revision > 0;
   if (history) FR_RETURN_IF_ERROR(LoadHistory(deadline));
-  absl::StatusOr<Statement> statement = ListStatement(query);
+  absl::StatusOr<ListStatement> statement = BuildList(query);
   if (!statement.ok()) return statement.status();
   const std::string& sql = statement->sql;
   const std::vector<std::string>& params = statement->params;

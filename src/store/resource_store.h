@@ -131,6 +131,38 @@ struct WriteResult {
   bool replayed = false;
 };
 
+// A List's statement over `kind`: the rows of `query`, in its order. As of
+// a revision (query.as_of_revision) it reads `history_source`
+// (HistorySource) instead of the table; FAILED_PRECONDITION when that is
+// empty. A page size of 0 reads every row (an export's cursor).
+struct ListStatement {
+  std::string sql;
+  std::vector<std::string> params;
+  // How many order keys come before the name: the statement selects each
+  // as text (sort_key_0, ...) for the next page's token.
+  size_t key_count = 0;
+};
+absl::StatusOr<ListStatement> BuildListStatement(
+    const ResourceKind& kind, const std::string& history_source,
+    const ListQuery& query);
+
+// What a List as of a revision reads instead of `kind`'s table: each
+// record's latest change up to the revision, unless it is a delete, with
+// the table's generated columns (`generated`: kGeneratedColumnsSql's items).
+// Placeholders {revision} and {parent} remain for BuildListStatement.
+std::string HistorySource(const ResourceKind& kind,
+                          const std::vector<std::string>& generated);
+
+// Whether the change log can tell the registry as it stood after
+// `revision`, given its `horizon` and `newest` revision: OUT_OF_RANGE,
+// naming the range that can be read, when it cannot.
+absl::Status CheckHistoryCovers(int64_t revision, int64_t horizon,
+                                int64_t newest);
+
+// The generated columns of a table ($1) as a select list computes them,
+// one per row in column `item`.
+extern const char kGeneratedColumnsSql[];
+
 class ResourceStore {
  public:
   // Writes use `pool`; List uses `read_pool` (a replica's, or the same
@@ -232,14 +264,7 @@ class ResourceStore {
   // A query as of a revision needs the kind's history columns, which List
   // and EstimateListCost load first (LoadHistory); FAILED_PRECONDITION
   // before.
-  struct Statement {
-    std::string sql;
-    std::vector<std::string> params;
-    // How many order keys come before the name: the statement selects each
-    // as text (sort_key_0, ...) for the next page's token.
-    size_t key_count = 0;
-  };
-  absl::StatusOr<Statement> ListStatement(const ListQuery& query) const;
+  absl::StatusOr<ListStatement> BuildList(const ListQuery& query) const;
 
   // The planner's estimate of what List costs for `query` (EXPLAIN's total
   // cost, in PostgreSQL's units: about one per page read in sequence), for
