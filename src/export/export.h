@@ -73,8 +73,8 @@ using Progress = std::function<void(int64_t records, int64_t bytes)>;
 // OUT_OF_RANGE when as_of_revision is outside the log's history, NOT_FOUND
 // when `forum` did not exist then.
 absl::StatusOr<ExportSummary> RunExport(store::Exporter& source,
-                                        const ExportOptions& options,
-                                        Sink* out, FileSet* files,
+                                        const ExportOptions& options, Sink* out,
+                                        FileSet* files,
                                         const Progress& progress = nullptr);
 
 }  // namespace forum_registry::exports

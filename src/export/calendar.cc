@@ -1,0 +1,66 @@
+// The iCalendar of sessions: IcsWriter (ics_writer.h) writes each session;
+// here the sessions are chosen and their venue and citations resolved.
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "forumregistry/v1/session.pb.h"
+#include "src/domain/status_macros.h"
+#include "src/export/export_internal.h"
+#include "src/export/ics_writer.h"
+
+namespace forum_registry::exports::internal {
+
+absl::Status WriteCalendar(Context& context, Sink* out) {
+  const domain::ResourceType* sessions = nullptr;
+  for (const domain::ResourceType& type : domain::Resources()) {
+    if (type.table == "sessions") sessions = &type;
+  }
+  CountingSink counted(out);
+  IcsWriter::Options options;
+  if (context.forum().empty()) {
+    options.calendar_name = "Sessions of every forum (forum-registry)";
+  } else {
+    const std::string display = context.DisplayName(context.forum());
+    options.calendar_name = absl::StrCat(
+        "Sessions of ", display.empty() ? context.forum() : display);
+  }
+  options.span_imprecise = context.options().span_imprecise;
+  IcsWriter writer(&counted, options);
+  FR_RETURN_IF_ERROR(writer.Begin());
+  FR_RETURN_IF_ERROR(context.ForEach(
+      *sessions,
+      [&](const google::protobuf::Message& record,
+          int64_t version) -> absl::Status {
+        const auto& session =
+            static_cast<const forumregistry::v1::Session&>(record);
+        IcsEventContext event;
+        event.version = version;
+        std::vector<std::string> parts;
+        const forumregistry::v1::Venue& venue = session.venue();
+        if (!venue.site().empty()) parts.push_back(venue.site());
+        if (!venue.city().empty()) parts.push_back(venue.city());
+        if (!venue.country().empty()) {
+          const std::string country = context.DisplayName(venue.country());
+          parts.push_back(country.empty() ? venue.country() : country);
+        }
+        event.location = absl::StrJoin(parts, ", ");
+        for (const forumregistry::v1::Citation& citation :
+             session.citations()) {
+          IcsCitation cited{"", citation.excerpt(), citation.locator(), ""};
+          if (const auto* source = context.FindSource(citation.source())) {
+            cited.title = source->display_name();
+            cited.uri = source->uri();
+          }
+          event.citations.push_back(std::move(cited));
+        }
+        FR_RETURN_IF_ERROR(writer.Add(session, event));
+        context.Count(*sessions, counted.bytes());
+        return absl::OkStatus();
+      }));
+  return writer.End();
+}
+
+}  // namespace forum_registry::exports::internal
