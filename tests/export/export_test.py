@@ -276,6 +276,17 @@ def run(binary, source_dir, work):
         arf = events.get('forums/arf/sessions/30@forumregistry.org')
         check('the description quotes the citation', arf is not None
               and '\u201c' in str(arf.get('DESCRIPTION', '')), arf and arf.get('DESCRIPTION'))
+        day_precise = sorted(e['id'] for e in document['events'] if len(e['start_date']) == 10)
+        check('sessions known only to the month are left out, and said so',
+              sorted(u.removesuffix('@forumregistry.org') for u in events) == day_precise
+              and len(day_precise) < len(document['events'])
+              and 'not listed' in str(calendar.get('X-WR-CALDESC')), (len(events), day_precise))
+        spanned, _ = exports.run('ics', '--calendar-imprecise', 'span')
+        spanned = icalendar.Calendar.from_ical(open(spanned, 'rb').read()).walk('VEVENT')
+        vague = [e for e in spanned if 'day unknown' in str(e['SUMMARY'])]
+        check('with span they are transparent events over their month or year',
+              len(spanned) == len(document['events']) and vague
+              and all(str(e.get('TRANSP')) == 'TRANSPARENT' for e in vague), len(spanned))
         one, _ = exports.run('ics', '--forum', 'forums/arf')
         arf_only = icalendar.Calendar.from_ical(open(one, 'rb').read())
         uids = sorted(str(e['UID']) for e in arf_only.walk('VEVENT'))
