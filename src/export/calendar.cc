@@ -56,8 +56,11 @@ absl::Status WriteCalendar(Context& context, Sink* out) {
           }
           event.citations.push_back(std::move(cited));
         }
+        const int64_t before = writer.written();
         FR_RETURN_IF_ERROR(writer.Add(session, event));
-        context.Count(*sessions, counted.bytes());
+        if (writer.written() > before) {
+          context.Count(*sessions, counted.bytes());
+        }
         return absl::OkStatus();
       }));
   return writer.End();

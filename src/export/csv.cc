@@ -7,6 +7,7 @@
 // docs/api.md ("CSV") documents the columns.
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <set>
 #include <string>
@@ -108,6 +109,15 @@ void Flatten(const Descriptor* message, const std::string& prefix,
   }
 }
 
+// The shortest text that reads back as the same number (19100000000, not
+// 1.91e+10).
+template <typename Number>
+std::string Shortest(Number value) {
+  char text[64];
+  const auto end = std::to_chars(text, text + sizeof(text), value).ptr;
+  return std::string(text, end);
+}
+
 std::string Scalar(const Message& message, const FieldDescriptor* field,
                    int index) {
   const Reflection* r = message.GetReflection();
@@ -129,11 +139,11 @@ std::string Scalar(const Message& message, const FieldDescriptor* field,
       return absl::StrCat(repeated ? r->GetRepeatedUInt64(message, field, index)
                                    : r->GetUInt64(message, field));
     case FieldDescriptor::CPPTYPE_DOUBLE:
-      return absl::StrCat(repeated ? r->GetRepeatedDouble(message, field, index)
-                                   : r->GetDouble(message, field));
+      return Shortest(repeated ? r->GetRepeatedDouble(message, field, index)
+                               : r->GetDouble(message, field));
     case FieldDescriptor::CPPTYPE_FLOAT:
-      return absl::StrCat(repeated ? r->GetRepeatedFloat(message, field, index)
-                                   : r->GetFloat(message, field));
+      return Shortest(repeated ? r->GetRepeatedFloat(message, field, index)
+                               : r->GetFloat(message, field));
     case FieldDescriptor::CPPTYPE_BOOL:
       return (repeated ? r->GetRepeatedBool(message, field, index)
                        : r->GetBool(message, field))
@@ -232,15 +242,16 @@ std::string Language(const v1::Name& name) {
 
 class KindWriter {
  public:
-  KindWriter(Context& context, const domain::ResourceType& type, FileSet* files)
-      : context_(context), type_(type), files_(files) {}
+  // `bytes` counts what every file of the set has been given.
+  KindWriter(Context& context, const domain::ResourceType& type, FileSet* files,
+             int64_t& bytes)
+      : context_(context), type_(type), files_(files), bytes_(bytes) {}
 
   absl::Status Write() {
     FR_RETURN_IF_ERROR(Survey());
     Plan();
     FR_ASSIGN_OR_RETURN(Sink * main, files_->Open(FileName(nullptr)));
-    CountingSink counted(main);
-    FR_RETURN_IF_ERROR(counted.Write(Line(headers_)));
+    FR_RETURN_IF_ERROR(Put(main, Line(headers_)));
     std::vector<Sink*> sides;
     for (const Side& side : sides_) {
       FR_ASSIGN_OR_RETURN(Sink * sink, files_->Open(FileName(side.field)));
@@ -248,16 +259,16 @@ class KindWriter {
       for (const Column& column : side.columns) {
         headers.push_back(column.header);
       }
-      FR_RETURN_IF_ERROR(sink->Write(Line(headers)));
+      FR_RETURN_IF_ERROR(Put(sink, Line(headers)));
       sides.push_back(sink);
     }
     FR_RETURN_IF_ERROR(context_.ForEach(
         type_, [&](const Message& record, int64_t) -> absl::Status {
-          FR_RETURN_IF_ERROR(counted.Write(Line(Row(record))));
+          FR_RETURN_IF_ERROR(Put(main, Line(Row(record))));
           for (size_t i = 0; i < sides_.size(); ++i) {
             FR_RETURN_IF_ERROR(WriteSide(record, sides_[i], sides[i]));
           }
-          context_.Count(type_, counted.bytes());
+          context_.Count(type_, bytes_);
           return absl::OkStatus();
         }));
     FR_RETURN_IF_ERROR(files_->Close(FileName(nullptr)));
@@ -470,14 +481,20 @@ class KindWriter {
       for (const Column& column : side.columns) {
         row.push_back(Value(element, column));
       }
-      FR_RETURN_IF_ERROR(sink->Write(Line(row)));
+      FR_RETURN_IF_ERROR(Put(sink, Line(row)));
     }
     return absl::OkStatus();
+  }
+
+  absl::Status Put(Sink* sink, const std::string& line) const {
+    bytes_ += line.size();
+    return sink->Write(line);
   }
 
   Context& context_;
   const domain::ResourceType& type_;
   FileSet* files_;
+  int64_t& bytes_;
   std::set<std::string> languages_;
   std::set<std::string> schemes_;
   std::vector<Cell> cells_;
@@ -488,8 +505,9 @@ class KindWriter {
 }  // namespace
 
 absl::Status WriteCsv(Context& context, FileSet* files) {
+  int64_t bytes = 0;
   for (const domain::ResourceType& type : domain::Resources()) {
-    FR_RETURN_IF_ERROR(KindWriter(context, type, files).Write());
+    FR_RETURN_IF_ERROR(KindWriter(context, type, files, bytes).Write());
   }
   return files->Finish();
 }

@@ -159,7 +159,9 @@ absl::Status Context::Start() {
   }
   if (!options_.forum.empty() && options_.forum != "forums/-") {
     forum_ = options_.forum;
-    if (FindRecord(forum_) == nullptr) {
+    const bool missing = FindRecord(forum_) == nullptr;
+    FR_RETURN_IF_ERROR(error_);
+    if (missing) {
       return absl::NotFoundError(
           source_.historical()
               ? absl::StrCat("forum: ", forum_, " did not exist at revision ",
@@ -186,6 +188,7 @@ absl::Status Context::ForEach(const domain::ResourceType& type,
         if (absl::IsNotFound(found)) continue;  // a dangling reference
         FR_RETURN_IF_ERROR(found);
         FR_RETURN_IF_ERROR(each(*record, 0));
+        FR_RETURN_IF_ERROR(error_);
       }
       return absl::OkStatus();
     }
@@ -211,7 +214,12 @@ absl::Status Context::ForEach(const domain::ResourceType& type,
   FR_ASSIGN_OR_RETURN(const std::optional<domain::filter::Node> node,
                       domain::filter::Parse(filter, type.schema));
   if (node.has_value()) query.filter = &*node;
-  return source_.Stream(type, query, each);
+  FR_RETURN_IF_ERROR(
+      source_.Stream(type, query, [&](const Message& record, int64_t version) {
+        FR_RETURN_IF_ERROR(each(record, version));
+        return error_;
+      }));
+  return error_;
 }
 
 absl::Status Context::CollectReferences() {
@@ -261,7 +269,12 @@ const Message* Context::FindRecord(const std::string& name) {
   const domain::ResourceType* type = domain::FindByName(name);
   if (type == nullptr) return nullptr;
   std::unique_ptr<Message> record = NewRecord(*type);
-  if (!source_.Lookup(name, record.get()).ok()) record.reset();
+  if (absl::Status found = source_.Lookup(name, record.get()); !found.ok()) {
+    // Only "it does not exist" is an answer; anything else stops the export
+    // (ForEach returns it), with its own message.
+    if (!absl::IsNotFound(found) && error_.ok()) error_ = found;
+    record.reset();
+  }
   if (memo_.size() >= kMemo) memo_.clear();
   return (memo_[name] = std::move(record)).get();
 }

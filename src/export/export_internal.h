@@ -91,6 +91,8 @@ class Context {
   std::map<std::string, std::unique_ptr<google::protobuf::Message>> memo_;
   ExportSummary summary_;
   int64_t records_ = 0;
+  // The first lookup that failed other than NOT_FOUND.
+  absl::Status error_;
 };
 
 // An enum value as filters write it: "DIALOGUE_PARTNER" for

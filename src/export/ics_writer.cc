@@ -176,7 +176,6 @@ absl::Status IcsWriter::Begin() {
   FR_RETURN_IF_ERROR(Line("VERSION:2.0"));
   FR_RETURN_IF_ERROR(Line("PRODID:-//forum-registry//export//EN"));
   FR_RETURN_IF_ERROR(Line("CALSCALE:GREGORIAN"));
-  FR_RETURN_IF_ERROR(Line("METHOD:PUBLISH"));
   FR_RETURN_IF_ERROR(Line(
       absl::StrCat("X-WR-CALNAME:", IcsEscapeText(options_.calendar_name))));
   return Line(absl::StrCat("X-WR-CALDESC:", IcsEscapeText(description)));

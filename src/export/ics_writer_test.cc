@@ -155,7 +155,6 @@ TEST(IcsWriter, WritesACompleteEvent) {
             "VERSION:2.0\r\n"
             "PRODID:-//forum-registry//export//EN\r\n"
             "CALSCALE:GREGORIAN\r\n"
-            "METHOD:PUBLISH\r\n"
             "X-WR-CALNAME:ARF\r\n"
             "X-WR-CALDESC:Sessions known only to the month or year are not "
             "listed.\r\n"

@@ -4,6 +4,7 @@
 // what Popolo has no type for in a "forum_registry" block. docs/api.md
 // ("Popolo JSON") documents the mapping.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -42,9 +43,24 @@ class Object {
     if (!value.empty()) Raw(key, Quote(value));
     return *this;
   }
+  // A date at its precision; an inferred one is also named in the
+  // object's extension (Extension).
   Object& Date(absl::string_view key, const v1::PartialDate& date) {
-    if (!domain::IsEmpty(date)) Str(key, domain::FormatPartialDate(date));
+    if (domain::IsEmpty(date)) return *this;
+    Str(key, domain::FormatPartialDate(date));
+    if (date.inferred()) inferred_.push_back(Quote(key));
     return *this;
+  }
+  // The "forum_registry" member: `rest` (a JSON object) and the properties
+  // whose dates the source does not state but implies ("inferred").
+  Object& Extension(const std::string& rest) {
+    if (inferred_.empty()) return Raw("forum_registry", rest);
+    const std::string list =
+        absl::StrCat("\"inferred\":[", absl::StrJoin(inferred_, ","), "]}");
+    return Raw("forum_registry",
+               rest.size() <= 2
+                   ? absl::StrCat("{", list)
+                   : absl::StrCat(rest.substr(0, rest.size() - 1), ",", list));
   }
   Object& Time(absl::string_view key, const google::protobuf::Timestamp& time) {
     if (time.seconds() != 0 || time.nanos() != 0) {
@@ -64,6 +80,7 @@ class Object {
 
  private:
   std::string text_;
+  std::vector<std::string> inferred_;
 };
 
 std::string Array(const std::vector<std::string>& items) {
@@ -71,9 +88,10 @@ std::string Array(const std::vector<std::string>& items) {
 }
 
 // The record in the API's JSON without the fields the Popolo object already
-// carries (`mapped`) and the etag: nothing of a record is dropped.
-std::string Rest(const Message& record,
-                 const std::vector<std::string>& mapped) {
+// carries (`mapped`, and its times as created_at and updated_at) and the
+// etag: nothing of a record is dropped.
+std::string Rest(const Message& record, const std::vector<std::string>& mapped,
+                 bool keep_times = false) {
   std::unique_ptr<Message> rest(record.New());
   rest->CopyFrom(record);
   const auto* descriptor = rest->GetDescriptor();
@@ -83,6 +101,7 @@ std::string Rest(const Message& record,
     }
   }
   for (const char* name : {"etag", "create_time", "update_time"}) {
+    if (keep_times && name != std::string("etag")) continue;
     if (const auto* field = descriptor->FindFieldByName(name)) {
       rest->GetReflection()->ClearField(rest.get(), field);
     }
@@ -119,13 +138,15 @@ class PopoloWriter {
         }));
     FR_RETURN_IF_ERROR(Section("posts"));
     std::string last_forum;
-    FR_RETURN_IF_ERROR(
-        Each<v1::Chairmanship>("chairmanships", [&](const v1::Chairmanship& c) {
+    FR_RETURN_IF_ERROR(Each<v1::Chairmanship>(
+        "chairmanships",
+        [&](const v1::Chairmanship& c) {
           const std::string forum = ForumOf(c.name());
           if (forum == last_forum) return std::string();
           last_forum = forum;
           return ChairPost(forum);
-        }));
+        },
+        /*count=*/false));
     FR_RETURN_IF_ERROR(Section("memberships"));
     FR_RETURN_IF_ERROR(Each<v1::Membership>(
         "memberships", [&](const v1::Membership& m) { return Membership(m); }));
@@ -152,7 +173,7 @@ class PopoloWriter {
                        "\"", table, "\":[")));
       first_ = true;
       FR_RETURN_IF_ERROR(Each<Message>(
-          table, [&](const Message& record) { return Rest(record, {}); }));
+          table, [&](const Message& record) { return Whole(record); }));
     }
     return Emit("\n]}}\n");
   }
@@ -160,8 +181,11 @@ class PopoloWriter {
  private:
   // Streams the records of `table`, writing what `map` makes of each ("" for
   // nothing).
+  // `count`: whether what it writes are records of the kind (a chair post
+  // is not a chairmanship).
   template <typename T, typename Map>
-  absl::Status Each(const std::string& table, const Map& map) {
+  absl::Status Each(const std::string& table, const Map& map,
+                    bool count = true) {
     const domain::ResourceType& type = *TypeByTable(table);
     return context_.ForEach(
         type, [&](const Message& record, int64_t) -> absl::Status {
@@ -169,7 +193,7 @@ class PopoloWriter {
           if (json.empty()) return absl::OkStatus();
           FR_RETURN_IF_ERROR(Emit(absl::StrCat(first_ ? "\n" : ",\n", json)));
           first_ = false;
-          context_.Count(type, out_.bytes());
+          if (count) context_.Count(type, out_.bytes());
           return absl::OkStatus();
         });
   }
@@ -282,10 +306,9 @@ class PopoloWriter {
         .Time("created_at", forum.create_time())
         .Time("updated_at", forum.update_time())
         .Raw("sources", Sources(forum.citations()))
-        .Raw("forum_registry",
-             Rest(forum,
-                  {"name", "display_name", "names", "external_ids", "kind",
-                   "parent", "description", "founded", "dissolved"}));
+        .Extension(Rest(
+            forum, {"name", "display_name", "names", "external_ids", "kind",
+                    "parent", "description", "founded", "dissolved"}));
     return o.Close();
   }
 
@@ -301,7 +324,7 @@ class PopoloWriter {
         .Time("created_at", participant.create_time())
         .Time("updated_at", participant.update_time())
         .Raw("sources", Sources(participant.citations()))
-        .Raw("forum_registry", ParticipantRest(participant));
+        .Extension(ParticipantRest(participant));
     return o.Close();
   }
 
@@ -313,7 +336,7 @@ class PopoloWriter {
         .Time("created_at", participant.create_time())
         .Time("updated_at", participant.update_time())
         .Raw("sources", Sources(participant.citations()))
-        .Raw("forum_registry", ParticipantRest(participant));
+        .Extension(ParticipantRest(participant));
     return o.Close();
   }
 
@@ -355,8 +378,7 @@ class PopoloWriter {
         .Time("created_at", membership.create_time())
         .Time("updated_at", membership.update_time())
         .Raw("sources", Sources(membership.citations()))
-        .Raw("forum_registry",
-             Rest(membership, {"name", "member", "role", "period"}));
+        .Extension(Rest(membership, {"name", "member", "role", "period"}));
     return o.Close();
   }
 
@@ -391,12 +413,34 @@ class PopoloWriter {
           .Time("created_at", chairmanship.create_time())
           .Time("updated_at", chairmanship.update_time())
           .Raw("sources", Sources(chairmanship.citations()))
-          .Raw("forum_registry",
-               absl::StrCat("{\"chairmanship\":", rest, ",\"citations\":",
-                            CitationsJson(chairmanship), "}"));
+          .Extension(absl::StrCat("{\"chairmanship\":", rest, ",\"citations\":",
+                                  CitationsJson(chairmanship), "}"));
       items.push_back(o.Close());
     }
     return absl::StrJoin(items, ",\n");
+  }
+
+  // A record of a kind Popolo has no type for, as the API writes it (but
+  // the etag); as of a day, with the names valid then.
+  std::string Whole(const Message& record) {
+    std::unique_ptr<Message> copy(record.New());
+    copy->CopyFrom(record);
+    const google::protobuf::FieldDescriptor* names =
+        copy->GetDescriptor()->FindFieldByName("names");
+    if (names != nullptr && names->is_repeated()) {
+      const google::protobuf::Reflection* r = copy->GetReflection();
+      std::vector<v1::Name> kept;
+      for (int i = 0; i < r->FieldSize(*copy, names); ++i) {
+        const auto& name = static_cast<const v1::Name&>(
+            r->GetRepeatedMessage(*copy, names, i));
+        if (context_.Holds(name.validity())) kept.push_back(name);
+      }
+      r->ClearField(copy.get(), names);
+      for (const v1::Name& name : kept) {
+        r->AddMessage(copy.get(), names)->CopyFrom(name);
+      }
+    }
+    return Rest(*copy, {}, /*keep_times=*/true);
   }
 
   static std::string CitationsJson(const v1::Chairmanship& chairmanship) {
@@ -441,10 +485,9 @@ class PopoloWriter {
         .Time("created_at", session.create_time())
         .Time("updated_at", session.update_time())
         .Raw("sources", Sources(session.citations()))
-        .Raw("forum_registry",
-             Rest(session, {"name", "display_name", "description", "start_date",
-                            "end_date", "status", "external_ids", "kind",
-                            "parent_session"}));
+        .Extension(Rest(session, {"name", "display_name", "description",
+                                  "start_date", "end_date", "status",
+                                  "external_ids", "kind", "parent_session"}));
     return o.Close();
   }
 

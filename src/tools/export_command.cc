@@ -124,6 +124,21 @@ int OpenDataExport(const std::string& database_url,
   const bool directory = options.format == exports::Format::kCsv && !zip;
   std::FILE* file = stdout;
   const std::string partial = absl::StrCat(output, ".tmp");
+  if (directory) {
+    // The files go to a directory beside it, renamed when all are written:
+    // a reader sees the whole export or none. Into an empty directory or a
+    // new one only, so no earlier export is mixed in or removed.
+    std::error_code error;
+    if (std::filesystem::exists(output, error) &&
+        !std::filesystem::is_empty(output, error)) {
+      std::fprintf(stderr,
+                   "forum-registry export: output: %s exists and is not an "
+                   "empty directory; name a new one\n",
+                   output.c_str());
+      return 2;
+    }
+    std::filesystem::remove_all(partial, error);
+  }
   if (output != "-" && !directory) {
     file = std::fopen(partial.c_str(), "wb");
     if (file == nullptr) {
@@ -134,7 +149,7 @@ int OpenDataExport(const std::string& database_url,
   exports::FileSink sink(file);
   std::unique_ptr<exports::FileSet> files;
   if (zip) files = std::make_unique<exports::ZipFileSet>(&sink);
-  if (directory) files = std::make_unique<exports::DirectoryFileSet>(output);
+  if (directory) files = std::make_unique<exports::DirectoryFileSet>(partial);
   ProgressLine line(progress == "always" ||
                     (progress == "auto" && isatty(fileno(stderr))));
   int64_t records = 0, bytes = 0;
@@ -146,7 +161,18 @@ int OpenDataExport(const std::string& database_url,
                            line.Update(r, b);
                          });
   line.Done(records, bytes);
-  if (file != stdout) {
+  if (directory) {
+    std::error_code error;
+    if (summary.ok()) {
+      std::filesystem::rename(partial, output, error);
+      if (error) {
+        summary = absl::UnavailableError(absl::StrCat(
+            "cannot rename ", partial, " to ", output, ": ", error.message()));
+      }
+    } else {
+      std::filesystem::remove_all(partial, error);
+    }
+  } else if (file != stdout) {
     const bool closed = std::fclose(file) == 0;
     if (summary.ok() && !closed) {
       summary = absl::UnavailableError(absl::StrCat("cannot write ", partial));
