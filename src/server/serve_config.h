@@ -46,6 +46,7 @@ struct ServeConfig {
   int64_t max_heap_mib = 0;
   int64_t max_costly_lists = 0;
   int64_t costly_list_cost = 0;
+  int64_t max_concurrent_exports = 0;
   int64_t max_record_bytes = 0;
   int64_t record_cache_size = 0;
 

@@ -267,6 +267,20 @@ const std::vector<Row>& Rows() {
                 "a LIMIT would not cut short), is costly",
         .min = "0"},
        &C::costly_list_cost},
+      {{.name = "max-concurrent-exports",
+        .type = kInt,
+        .default_value = "2",
+        .group = kAdmission,
+        .help = "open-data exports (`ExportService`: calendars, Popolo, CSV; "
+                "`/v1/sessions.ics` and the other export URLs) that run at "
+                "once, each on a thread and a database connection of its own "
+                "outside `--pool-size`; one more is refused at once with "
+                "`RESOURCE_EXHAUSTED` and `grpc-retry-pushback-ms: 1000` "
+                "(HTTP 429). An unchanged calendar answered 304 from "
+                "`If-None-Match` takes no slot",
+        .min = "1",
+        .max = "1000"},
+       &C::max_concurrent_exports},
       {{.name = "max-record-bytes",
         .type = kSize,
         .default_value = "0",
