@@ -78,6 +78,13 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
            .on_write = LogWrite})),
       changes_({.common = common_, .feed = feed_, .limits = limits_}),
       search_(common_),
+      exports_({.common = common_,
+                .primary = pools_.primary,
+                .database_url = config.read_database_url.empty()
+                                    ? config.database_url
+                                    : config.read_database_url,
+                .max_concurrent_exports =
+                    static_cast<int>(config.max_concurrent_exports)}),
       listeners_(config, Services(), &metrics_),
       heap_guard_(listeners_.ports().all(), config.max_heap_mib << 20),
       monitor_(config.database_url, config.health_check_interval,
@@ -150,6 +157,7 @@ std::vector<grpc::Service*> Root::Services() {
   for (const auto& resource : resources_) services.push_back(resource.get());
   services.push_back(&changes_);
   services.push_back(&search_);
+  services.push_back(&exports_);
   return services;
 }
 
@@ -160,6 +168,7 @@ std::vector<std::string> Root::ServiceNames() const {
   }
   names.push_back(forumregistry::v1::ChangeService::service_full_name());
   names.push_back(forumregistry::v1::SearchService::service_full_name());
+  names.push_back(forumregistry::v1::ExportService::service_full_name());
   return names;
 }
 

@@ -38,6 +38,7 @@
 #include "src/api/connection_cutter.h"
 #include "src/api/costly_lists.h"
 #include "src/api/dispatcher.h"
+#include "src/api/export_service.h"
 #include "src/api/resource_service.h"
 #include "src/api/search_service.h"
 #include "src/api/service_deps.h"
@@ -104,6 +105,9 @@ class Root {
   std::vector<std::unique_ptr<api::ResourceService>> resources_;
   api::ChangeService changes_;
   api::SearchService search_;
+  // Exports run on threads of their own, each with a snapshot of its own on
+  // the read database, at most --max-concurrent-exports at once.
+  api::ExportService exports_;
   Metrics metrics_;
   Listeners listeners_;
   // Watches every port a client reaches, the probe's too.
