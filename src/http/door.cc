@@ -22,6 +22,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "google/api/httpbody.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "google/protobuf/message.h"
@@ -46,6 +47,18 @@ constexpr char kConnectProto[] = "application/connect+proto";
 constexpr char kEventStream[] = "text/event-stream";
 // The header of a watch that began (api::kWatchStartHeader).
 constexpr char kWatchStarted[] = "x-forum-registry-watch-after";
+// The answer type of a method whose HTTP answer is raw bytes (an export's
+// file): the concatenated `data` of its messages, as the first one's
+// `content_type`.
+constexpr char kHttpBody[] = "google.api.HttpBody";
+// The marker of a raw answer that has not changed since the client's
+// If-None-Match (api::kNotModifiedHeader): HTTP 304.
+constexpr char kNotModified[] = "x-forum-registry-not-modified";
+// The initial metadata a raw answer passes on, and the HTTP header of each.
+constexpr std::pair<const char*, const char*> kRawHeaders[] = {
+    {"etag", "ETag"},
+    {"cache-control", "Cache-Control"},
+    {"content-disposition", "Content-Disposition"}};
 // What a stream holds for a client that reads slowly before it stops
 // reading from the API (which then holds it, up to --watch-buffer).
 constexpr size_t kStreamHighWater = 256 * 1024;
@@ -55,11 +68,11 @@ constexpr int kSseRetryMs = 1000;
 // The request headers a browser may send cross-origin (CORS preflight).
 constexpr char kAllowedHeaders[] =
     "authorization, content-type, connect-protocol-version, "
-    "connect-timeout-ms, x-server-timeout, last-event-id";
+    "connect-timeout-ms, x-server-timeout, last-event-id, if-none-match";
 // The response headers a browser's script may read.
 constexpr char kExposedHeaders[] =
     "x-forum-registry-revision, x-forum-registry-replayed, "
-    "x-forum-registry-watch-after, retry-after";
+    "x-forum-registry-watch-after, retry-after, etag, content-disposition";
 
 std::unique_ptr<Message> NewMessage(const google::protobuf::Descriptor* type) {
   return std::unique_ptr<Message>(
@@ -175,8 +188,9 @@ std::string Envelope(uint8_t flags, absl::string_view bytes) {
 }
 
 enum class Protocol { kRest, kConnect };
-// The protocols as the metrics name them: HTTP/JSON, Connect, and a watch
-// as Server-Sent Events.
+// The protocols as the metrics name them: HTTP/JSON (raw answers of
+// google.api.HttpBody, such as the exports' files, included), Connect, and a
+// watch as Server-Sent Events.
 constexpr const char* kProtocols[] = {"http_json", "connect", "sse"};
 
 // One HTTP response, before it is queued.
@@ -337,6 +351,11 @@ class Exchange
   // Answer of a unary call, once done.
   Answer UnaryAnswer() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Answer ErrorAnswer(const grpc::Status& status) const;
+  // A raw answer's headers (kRawHeaders from the initial metadata), its
+  // media type `type`; and the answer of a raw call that ended before any
+  // message: 304 Not Modified, its error, or an empty 200.
+  Answer RawAnswer(std::string type) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Answer RawEndAnswer() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The frame of one streamed message, and of the stream's end.
   std::string Frame(const grpc::ByteBuffer& message) const;
   std::string Finale() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -391,6 +410,9 @@ class Exchange
   Protocol protocol_ = Protocol::kRest;
   bool binary_ = false;     // Connect with application/proto
   bool streaming_ = false;  // a server-streaming method
+  // HTTP/JSON of a method answering google.api.HttpBody: the answer is the
+  // messages' `data`, raw.
+  bool raw_ = false;
   const MethodDescriptor* method_descriptor_ = nullptr;
   grpc::ClientContext context_;
   grpc::ByteBuffer request_;
@@ -412,6 +434,9 @@ class Exchange
   bool parked_ ABSL_GUARDED_BY(mu_) = false;   // counted in state's parked
   std::string pending_ ABSL_GUARDED_BY(mu_);
   size_t sent_ ABSL_GUARDED_BY(mu_) = 0;
+  // Raw answers: whether a message came, and the first one's media type.
+  bool got_message_ ABSL_GUARDED_BY(mu_) = false;
+  std::string body_type_ ABSL_GUARDED_BY(mu_);
 };
 
 bool Exchange::Refused(MHD_Result* result) {
@@ -465,7 +490,22 @@ MHD_Result Exchange::Serve() {
   bool stream = false;
   {
     absl::MutexLock lock(&mu_);
-    if (streaming_) {
+    if (streaming_ && raw_) {
+      // A raw answer begins with its first message: an error before it is
+      // an HTTP error; after it, a cut answer (Read).
+      if (stream_queued_) return MHD_YES;
+      if (!got_message_ && !done_) {
+        SuspendLocked();
+        return MHD_YES;
+      }
+      if (got_message_) {
+        stream = true;
+        stream_queued_ = true;
+        answer = RawAnswer(body_type_);
+      } else {
+        answer = RawEndAnswer();
+      }
+    } else if (streaming_) {
       if (stream_queued_) return MHD_YES;
       if (!headers_ready_ && !done_) {
         SuspendLocked();
@@ -609,10 +649,11 @@ bool Exchange::StartRest(MHD_Result* result) {
       },
       &query);
   streaming_ = method.server_streaming();
+  raw_ = method.output_type()->full_name() == kHttpBody;
   // EventSource reconnects to the same URL and says in Last-Event-ID where
   // it got to: that revision wins over the URL's.
   if (const std::optional<std::string> last = Header("Last-Event-ID");
-      streaming_ && last.has_value() && !last->empty()) {
+      streaming_ && !raw_ && last.has_value() && !last->empty()) {
     std::erase_if(query, [](const auto& parameter) {
       return parameter.first == "after_revision" ||
              parameter.first == "afterRevision";
@@ -669,10 +710,12 @@ bool Exchange::StartConnect(const MethodDescriptor* method,
     // Connect's GET: only for methods without side effects.
     if (streaming_ || method->options().idempotency_level() !=
                           google::protobuf::MethodOptions::NO_SIDE_EFFECTS) {
-      return refuse(grpc::StatusCode::UNIMPLEMENTED,
-                    absl::StrCat(method->full_name(),
-                                 " has side effects: call it with POST"),
-                    MHD_HTTP_METHOD_NOT_ALLOWED);
+      return refuse(
+          grpc::StatusCode::UNIMPLEMENTED,
+          absl::StrCat(method->full_name(),
+                       streaming_ ? " is a server stream" : " has side effects",
+                       ": call it with POST"),
+          MHD_HTTP_METHOD_NOT_ALLOWED);
     }
     const auto argument = [&](const char* key) -> std::optional<std::string> {
       const char* value =
@@ -811,6 +854,12 @@ void Exchange::Call(const MethodDescriptor& method, const Message& request) {
                                               ? *authorization
                                               : std::string("unreadable"));
   }
+  // A raw answer may be conditional: its service compares the entity tag
+  // (api/export_service.h) and answers "not modified" without its body.
+  if (std::optional<std::string> tags = Header("If-None-Match");
+      raw_ && tags.has_value() && Printable(*tags)) {
+    context_.AddMetadata("if-none-match", *tags);
+  }
   request_ = ToBuffer(request.SerializeAsString());
   self_ = shared_from_this();
   {
@@ -851,10 +900,24 @@ void Exchange::Finished(const grpc::Status& status) {
 
 void Exchange::OnReadDone(bool ok) {
   if (!ok) return;  // the call's end follows (OnDone)
-  std::string frame = Frame(response_);
+  std::string frame;
+  google::api::HttpBody body;
+  if (raw_) {
+    body.ParseFromString(FromBuffer(response_));
+    frame = std::move(*body.mutable_data());
+  } else {
+    frame = Frame(response_);
+  }
   bool more;
   {
     absl::MutexLock lock(&mu_);
+    if (raw_ && !got_message_) {
+      got_message_ = true;
+      body_type_ = body.content_type();
+    }
+    // A message means the stream began (a Connect stream that sends no
+    // header of its own is answered from its first message on).
+    headers_ready_ = true;
     pending_.append(frame);
     more = pending_.size() - sent_ < kStreamHighWater || gone_;
     if (!more) {
@@ -877,6 +940,9 @@ ssize_t Exchange::Read(char* buffer, size_t max) {
   {
     absl::MutexLock lock(&mu_);
     if (sent_ == pending_.size() && done_ && !finale_written_) {
+      // A raw answer cut by an error ends without its last chunk, so that
+      // the client sees it is not whole.
+      if (raw_ && !status_.ok()) return MHD_CONTENT_READER_END_WITH_ERROR;
       pending_.append(Finale());
       finale_written_ = true;
     }
@@ -939,6 +1005,7 @@ std::string Exchange::Frame(const grpc::ByteBuffer& message) const {
 }
 
 std::string Exchange::Finale() const {
+  if (raw_) return "";  // a file ends where its bytes do
   if (protocol_ == Protocol::kConnect) {
     // The end of a Connect stream: its error, if any, and its trailers.
     std::string json = "{";
@@ -977,6 +1044,18 @@ Answer Exchange::UnaryAnswer() {
   Answer answer;
   if (!status_.ok()) {
     answer = ErrorAnswer(status_);
+  } else if (raw_) {
+    google::api::HttpBody body;
+    if (!body.ParseFromString(FromBuffer(response_))) {
+      answer = ErrorAnswer(
+          grpc::Status(grpc::StatusCode::INTERNAL, "the answer did not parse"));
+    } else if (context_.GetServerInitialMetadata().count(kNotModified) > 0) {
+      return RawEndAnswer();
+    } else {
+      answer = RawAnswer(body.content_type());
+      answer.body = std::move(*body.mutable_data());
+      return answer;
+    }
   } else if (protocol_ == Protocol::kConnect && binary_) {
     answer.body = FromBuffer(response_);
     answer.content_type = kProto;
@@ -991,6 +1070,39 @@ Answer Exchange::UnaryAnswer() {
     }
   }
   AddMetadataHeaders(&answer);
+  return answer;
+}
+
+Answer Exchange::RawAnswer(std::string type) const {
+  Answer answer;
+  answer.content_type =
+      type.empty() ? std::string("application/octet-stream") : std::move(type);
+  const auto& metadata = context_.GetServerInitialMetadata();
+  for (const auto& [name, header] : kRawHeaders) {
+    const auto found = metadata.find(name);
+    if (found == metadata.end()) continue;
+    const std::string value(found->second.data(), found->second.size());
+    if (Printable(value)) answer.headers.emplace_back(header, value);
+  }
+  return answer;
+}
+
+Answer Exchange::RawEndAnswer() const {
+  if (!status_.ok()) {
+    Answer answer = ErrorAnswer(status_);
+    AddMetadataHeaders(&answer);
+    return answer;
+  }
+  Answer answer = RawAnswer("");
+  if (context_.GetServerInitialMetadata().count(kNotModified) > 0) {
+    // RFC 9110 §15.4.5: the validators and caching headers a 200 would
+    // have had, no content (and so no type).
+    answer.status = MHD_HTTP_NOT_MODIFIED;
+    answer.content_type.clear();
+    std::erase_if(answer.headers, [](const auto& header) {
+      return header.first == "Content-Disposition";
+    });
+  }
   return answer;
 }
 
@@ -1053,7 +1165,9 @@ void Exchange::AddCommonHeaders(MHD_Response* response) {
 }
 
 void Exchange::Count(unsigned status) {
-  const int protocol = protocol_ == Protocol::kConnect ? 1 : streaming_ ? 2 : 0;
+  const int protocol = protocol_ == Protocol::kConnect ? 1
+                       : streaming_ && !raw_           ? 2
+                                                       : 0;
   const unsigned which = std::clamp(status / 100, 1u, 5u) - 1;
   ++state_->answered[protocol][which];
 }
@@ -1089,10 +1203,19 @@ MHD_Result Exchange::QueueStream(const Answer& headers) {
       this, nullptr);
   if (response == nullptr) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
-                          protocol_ == Protocol::kRest
+                          raw_ ? headers.content_type.c_str()
+                          : protocol_ == Protocol::kRest
                               ? kEventStream
                               : (binary_ ? kConnectProto : kConnectJson));
-  MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  // A raw answer's caching is its service's to say (the exports: revalidate
+  // with the entity tag, or a day for a pinned revision).
+  const bool cache_control_given = std::any_of(
+      headers.headers.begin(), headers.headers.end(),
+      [](const auto& header) { return header.first == "Cache-Control"; });
+  if (!cache_control_given) {
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            "no-cache");
+  }
   for (const auto& [name, value] : headers.headers) {
     MHD_add_response_header(response, name.c_str(), value.c_str());
   }
