@@ -11,6 +11,8 @@
 //     the same URLs, each path parameter declared, a body where the rule has
 //     one, each unbound scalar request field a query parameter, JSON or
 //     text/event-stream (streaming) answers and google.rpc.Status errors;
+//     an RPC answering google.api.HttpBody (the exports) as the file of its
+//     path's extension, with If-None-Match, its ETag and a 304;
 //   - real records read from data/ by buf and written in protobuf's JSON
 //     mapping fit the document's schemas, with no property the document
 //     does not name (so camelCase names, int64-as-string, enum names and
@@ -166,8 +168,10 @@ function checkRoute(doc, pathsByShape, rpc, method, rule) {
   if (params.filter((p) => p.in === 'path').length !== inPath.length) {
     failures.push(`${where}: declares path parameters its path lacks`);
   }
+  // `Method`, `Service_Method`, and `Method_2` for a method's second rule.
   if (operation.operationId === undefined ||
-      !rpc.endsWith(operation.operationId.split('_').pop())) {
+      !rpc.endsWith(operation.operationId.replace(/_[0-9]+$/, '')
+                        .split('_').pop())) {
     failures.push(`${where}: operationId ${operation.operationId}`);
   }
   if (!(operation.tags ?? []).includes(rpc.split('.').at(-2))) {
@@ -193,13 +197,37 @@ function checkRoute(doc, pathsByShape, rpc, method, rule) {
     }
   }
   const ok = operation.responses?.['200']?.content ?? {};
-  const media = method.serverStreaming ? 'text/event-stream' : 'application/json';
-  if (!ok[media]) failures.push(`${where}: 200 is not ${media}`);
+  const raw = method.outputType === '.google.api.HttpBody';
+  const media = raw ? rawMediaType(rule.path)
+              : method.serverStreaming ? 'text/event-stream' : 'application/json';
+  if (!ok[media] || Object.keys(ok).length !== 1) {
+    failures.push(`${where}: 200 is not ${media} alone`);
+  }
+  if (raw) {
+    if (!operation.responses?.['200']?.headers?.ETag ||
+        !operation.responses?.['304']?.headers?.ETag) {
+      failures.push(`${where}: a file without its ETag, or no 304`);
+    }
+    if (!params.some((p) => p.in === 'header' && p.name === 'If-None-Match')) {
+      failures.push(`${where}: a file without If-None-Match`);
+    }
+  }
   const error = operation.responses?.default?.content?.['application/json'];
   if (error?.schema?.$ref !== '#/components/schemas/google.rpc.Status') {
     failures.push(`${where}: default response is not google.rpc.Status`);
   }
   return failures;
+}
+
+// The media type of a file the door answers raw (google.api.HttpBody), by the
+// extension of the path's last segment: what the door's clients expect of
+// the exports (docs/api.md).
+function rawMediaType(template) {
+  const last = template.split('/').at(-1);
+  const types = { '.ics': 'text/calendar', '.json': 'application/json',
+                  '.zip': 'application/zip', '.csv': 'text/csv' };
+  const extension = Object.keys(types).find((e) => last.endsWith(e));
+  return extension ? types[extension] : 'application/octet-stream';
 }
 
 // A copy of the schemas that refuses properties they do not name.
@@ -313,6 +341,13 @@ const breakages = [
   broken('the stream as JSON', 'routes', (d) => {
     const ok = d.paths['/v1/changes:watch'].get.responses['200'];
     ok.content = { 'application/json': ok.content['text/event-stream'] };
+  }),
+  broken('the calendar as JSON', 'routes', (d) => {
+    const ok = d.paths['/v1/forums/{forum}/sessions.ics'].get.responses['200'];
+    ok.content = { 'application/json': ok.content['text/calendar'] };
+  }),
+  broken('a file without its 304', 'routes', (d) => {
+    delete d.paths['/v1/exports/csv.zip'].get.responses['304'];
   }),
   broken('a snake_case property', 'records', (d) => {
     const props = forum(d).properties;

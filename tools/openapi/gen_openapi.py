@@ -20,7 +20,11 @@ imports and source info) and writes what an HTTP/JSON client needs:
     (lowerCamelCase names, 64-bit integers as strings, enums as their names,
     the well-known types as their JSON forms);
   - google.rpc.Status as every operation's default (error) response;
-  - a server-streaming RPC as text/event-stream: one event per message.
+  - a server-streaming RPC as text/event-stream: one event per message;
+  - an RPC answering google.api.HttpBody (the exports) as the file itself,
+    its media type named by the path's extension (`sessions.ics`:
+    text/calendar), with its ETag, Cache-Control and Content-Disposition
+    headers, If-None-Match, and 304 Not Modified.
 
 docs/decisions.md ("An OpenAPI document generated from the protos") says why
 these conventions and not others. The output is deterministic: the same
@@ -73,6 +77,28 @@ ENUM_VALUE = 2
 SERVICE_METHOD = 2
 
 FDP = descriptor_pb2.FieldDescriptorProto
+
+# An answer of raw bytes: the door answers the concatenated `data` of the
+# messages, with the `content_type` they carry (docs/decisions.md).
+HTTP_BODY = ".google.api.HttpBody"
+# The media type of a raw answer, by the extension of its path's last
+# segment (`/v1/exports/csv.zip`), and the schema of such a body.
+RAW_MEDIA_TYPES = {
+    ".ics": ("text/calendar", {"type": "string"}),
+    ".json": ("application/json", {"type": "object"}),
+    ".zip": ("application/zip", None),
+    ".csv": ("text/csv", {"type": "string"}),
+}
+RAW_DEFAULT = ("application/octet-stream", None)
+
+
+def raw_media_type(path):
+  """The media type and body schema of a raw answer at `path`."""
+  last = path.rsplit("/", 1)[-1].split(":")[0]
+  for extension, media in RAW_MEDIA_TYPES.items():
+    if last.endswith(extension):
+      return media
+  return RAW_DEFAULT
 
 
 class GenerateError(Exception):
@@ -727,6 +753,8 @@ def build_operation(index, builder, namer, service, service_full, method,
         "content": {"application/json": {"schema": schema}},
     }
   response_type = method.output_type
+  if response_type == HTTP_BODY:
+    return path, raw_operation(operation, method, path)
   if rule["response_body"]:
     field = field_by_path(index, response_type, rule["response_body"])
     response_schema = builder.field_value_schema(field)
@@ -762,6 +790,65 @@ def build_operation(index, builder, namer, service, service_full, method,
       },
   }
   return path, operation
+
+
+def raw_operation(operation, method, path):
+  """An operation whose answer is a file (google.api.HttpBody): the bytes
+  themselves, conditional on If-None-Match."""
+  media, schema = raw_media_type(path)
+  operation.setdefault("parameters", []).append({
+      "name": "If-None-Match",
+      "in": "header",
+      "description": "The ETag of the copy the client holds: while it is "
+                     "still the answer's, the server answers 304 Not "
+                     "Modified without the file (one read of the newest "
+                     "revision, no export).",
+      "schema": {"type": "string"},
+  })
+  headers = {
+      "ETag": {
+          "description": "A strong entity tag, `\"r<revision>-<hash>\"`: "
+                         "the revision of the change log the file shows and "
+                         "a hash of the request.",
+          "schema": {"type": "string"},
+      },
+      "Cache-Control": {
+          "description": "`private, no-cache` (revalidate with If-None-Match), "
+                         "or `private, max-age=86400` for a file pinned by "
+                         "`as_of_revision`.",
+          "schema": {"type": "string"},
+      },
+      "Content-Disposition": {
+          "description": "The file's name.",
+          "schema": {"type": "string"},
+      },
+  }
+  content = {media: {"schema": schema} if schema is not None else {}}
+  stream = " streamed as it is made" if method.server_streaming else ""
+  operation["responses"] = {
+      "200": {
+          "description": f"The file ({media}){stream}. An error after its "
+                         "first bytes ends the answer early (the connection "
+                         "closes without the end of the chunked body), so a "
+                         "client sees it is not whole.",
+          "headers": headers,
+          "content": content,
+      },
+      "304": {
+          "description": "Not Modified: the If-None-Match named the current "
+                         "ETag; no body.",
+          "headers": {name: headers[name] for name in ("ETag",
+                                                       "Cache-Control")},
+      },
+      "default": {
+          "description": "An error before the first byte: the gRPC status, "
+                         "as google.rpc.Status in JSON (429 with Retry-After "
+                         "when the server runs as many exports as it "
+                         "allows).",
+          "content": {"application/json": {"schema": ref("google.rpc.Status")}},
+      },
+  }
+  return operation
 
 
 def cc_source(document):
