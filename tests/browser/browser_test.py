@@ -221,13 +221,16 @@ def header(head, name):
     return None
 
 
-def start_server(binary, url, cors_origins, work):
+def start_server(binary, url, cors_origins, work, extra_args=()):
+    """The server on a database at `url`, its door on a port of its own;
+    returns the process and the door's port. tests/export/http_test.py uses it
+    too."""
     log = open(os.path.join(work, 'server.log'), 'wb')
     process = subprocess.Popen(
         [binary, 'serve', '--database-url', url, '--listen-address', '127.0.0.1:0',
          '--metrics-address', '', '--http-address', '127.0.0.1:0', '--no-auth',
          '--http-cors-origins', cors_origins, '--drain-period', '0s',
-         '--shutdown-timeout', '2s'],
+         '--shutdown-timeout', '2s', *extra_args],
         stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -273,11 +276,13 @@ def stop_group(process):
         break
 
 
-def run(binary, source_dir, work, cleanups):
+def seed_database(binary, source_dir, prefix, cleanups):
+    """A database of its own (dropped by `cleanups`), migrated and loaded
+    with data/; its URL. tests/export/http_test.py uses it too."""
     admin = os.environ.get('FORUM_REGISTRY_TEST_ADMIN_URL')
     if not admin:
         raise Failure('FORUM_REGISTRY_TEST_ADMIN_URL is not set: run through script/test')
-    database = f'fr_browser_{os.getpid()}'
+    database = f'{prefix}_{os.getpid()}'
     url = admin.replace('///postgres?', f'///{database}?')
     subprocess.run(['psql', '-X', '-q', admin, '-c', f'CREATE DATABASE {database}'], check=True)
     cleanups.append(lambda: subprocess.run(
@@ -288,6 +293,11 @@ def run(binary, source_dir, work, cleanups):
     subprocess.run([binary, 'import', '--database-url', url,
                     *sorted(glob.glob(os.path.join(source_dir, 'data', '*.textproto')))],
                    check=True, stdout=subprocess.DEVNULL)
+    return url
+
+
+def run(binary, source_dir, work, cleanups):
+    url = seed_database(binary, source_dir, 'fr_browser', cleanups)
 
     reports = Reports()
     page_server, page_origin = serve_pages('page', reports)

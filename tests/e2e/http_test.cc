@@ -33,6 +33,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "forumregistry/v1/change.grpc.pb.h"
+#include "forumregistry/v1/export.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/search.grpc.pb.h"
 #include "gmock/gmock.h"
@@ -1094,6 +1095,66 @@ TEST_F(HttpDoorTest, EdgeHeadersSentToTheDoorAreNotBelieved) {
             {"x-forum-registry-door", "guess"}});
   EXPECT_EQ(answer.status, 200);
   EXPECT_THAT(server_->Output(), Not(HasSubstr("203.0.113.9")));
+}
+
+// The exports over gRPC (their HTTP side is tests/export/http_test.py): a
+// stream of HttpBody messages of the file's media type, the tag and the
+// caching in the initial metadata, and an if-none-match with that tag
+// answered with no message at all. What the file says is the engine's to
+// test.
+TEST_F(HttpDoorTest, ExportsOverGrpcCarryTheirTagAndHonourIfNoneMatch) {
+  auto stub = v1::ExportService::NewStub(server_->Channel());
+  v1::ExportSessionsCalendarRequest request;
+  request.set_parent("forums/arf");
+  std::string etag;
+  {
+    grpc::ClientContext context;
+    auto reader = stub->ExportSessionsCalendar(&context, request);
+    google::api::HttpBody message;
+    std::string file;
+    int messages = 0;
+    while (reader->Read(&message)) {
+      EXPECT_THAT(message.content_type(),
+                  ::testing::StartsWith("text/calendar"));
+      file += message.data();
+      ++messages;
+    }
+    const grpc::Status status = reader->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_GE(messages, 1);
+    EXPECT_THAT(file, ::testing::StartsWith("BEGIN:VCALENDAR"));
+    const auto& metadata = context.GetServerInitialMetadata();
+    ASSERT_EQ(metadata.count("etag"), 1u);
+    etag = std::string(metadata.find("etag")->second.data(),
+                       metadata.find("etag")->second.size());
+    EXPECT_THAT(etag, ::testing::MatchesRegex("\"r[0-9]+-[0-9a-f]{12}\""));
+    ASSERT_EQ(metadata.count("cache-control"), 1u);
+    EXPECT_EQ(metadata.find("cache-control")->second, "private, no-cache");
+    EXPECT_EQ(metadata.count("x-forum-registry-not-modified"), 0u);
+  }
+  {
+    grpc::ClientContext context;
+    context.AddMetadata("if-none-match", etag);
+    auto reader = stub->ExportSessionsCalendar(&context, request);
+    google::api::HttpBody message;
+    EXPECT_FALSE(reader->Read(&message)) << "a message for a tag that holds";
+    const grpc::Status status = reader->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const auto& metadata = context.GetServerInitialMetadata();
+    ASSERT_EQ(metadata.count("x-forum-registry-not-modified"), 1u);
+    EXPECT_EQ(metadata.find("etag")->second, etag);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ExportPopoloRequest bad;
+    bad.set_as_of("2023-13-40");
+    auto reader = stub->ExportPopolo(&context, bad);
+    google::api::HttpBody message;
+    EXPECT_FALSE(reader->Read(&message));
+    const grpc::Status status = reader->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("as_of"));
+  }
 }
 
 }  // namespace
