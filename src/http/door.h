@@ -8,7 +8,10 @@
 //   HTTP/JSON   the routes of the RPCs' google.api.http annotations
 //               (routes.h): GET /v1/forums/arf, POST /v1/forums?forum_id=x
 //               with the forum as body, ...; errors as google.rpc.Status
-//               JSON with the HTTP status of their code.
+//               JSON with the HTTP status of their code. A method answering
+//               google.api.HttpBody (the exports) answers the file itself:
+//               GET /v1/forums/arf/sessions.ics is text/calendar, with its
+//               ETag, and 304 for an If-None-Match that names it.
 //   Connect     POST /forumregistry.v1.ForumService/GetForum with a JSON or
 //               binary body (GET for reads), and WatchChanges as a Connect
 //               server stream (connectrpc.com/docs/protocol).
@@ -89,7 +92,8 @@ class Door {
     // Answers by protocol ("http_json", "connect", "sse") and class of
     // HTTP status (index 0 for 1xx ... 4 for 5xx).
     std::vector<std::pair<std::string, std::vector<int64_t>>> answered;
-    int64_t streams_open = 0;  // SSE and Connect streams being written
+    // SSE and Connect streams, and files (HttpBody), being written.
+    int64_t streams_open = 0;
   };
   Stats GetStats() const;
 
