@@ -401,8 +401,8 @@ std::string Metrics::Render(const MetricSources& sources) const {
     }
     absl::StrAppend(
         &out,
-        "# HELP forum_registry_http_streams_open Server-Sent Events and "
-        "Connect streams the door is writing.\n"
+        "# HELP forum_registry_http_streams_open Server-Sent Events, "
+        "Connect streams and files (exports) the door is writing.\n"
         "# TYPE forum_registry_http_streams_open gauge\n"
         "forum_registry_http_streams_open ",
         door.streams_open, "\n");
