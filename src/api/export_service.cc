@@ -61,13 +61,11 @@ const char* CacheControl(const exports::ExportOptions& options) {
                                     : "private, no-cache";
 }
 
-// The seam for the engine's pinned snapshots: store::Exporter::Open is to
-// take the revision to pin (`Exporter::Open(url, as_of_revision)`); until it
-// does, the snapshot is the present and RunExport applies
-// options.as_of_revision itself.
+// The export's snapshot: the present, or the registry as it stood after
+// `as_of_revision` (OUT_OF_RANGE outside the log's history).
 absl::StatusOr<std::unique_ptr<store::Exporter>> OpenSnapshot(
-    const std::string& url, int64_t /*as_of_revision*/) {
-  return store::Exporter::Open(url);
+    const std::string& url, int64_t as_of_revision) {
+  return store::Exporter::Open(url, as_of_revision);
 }
 
 // One entity tag of an If-None-Match value (RFC 9110: entity-tag =
@@ -557,7 +555,7 @@ void ExportService::Run(std::shared_ptr<ChunkFlow> flow,
       exports::ZipFileSet zip(flow.get());
       absl::StatusOr<exports::ExportSummary> done =
           exports::RunExport(**exporter, options, nullptr, &zip);
-      status = done.ok() ? zip.Finish() : done.status();
+      status = done.status();  // RunExport finishes the zip
     } else {
       absl::StatusOr<exports::ExportSummary> done =
           exports::RunExport(**exporter, options, flow.get(), nullptr);
