@@ -123,8 +123,7 @@ class ListPlans : public ::testing::TestWithParam<Case> {
     if (!filter.ok()) return "";
     store::ListQuery query{.parent = c.parent,
                            .filter = filter->has_value() ? &**filter : nullptr};
-    absl::StatusOr<store::ResourceStore::Statement> statement =
-        store.ListStatement(query);
+    absl::StatusOr<store::ListStatement> statement = store.BuildList(query);
     EXPECT_TRUE(statement.ok()) << statement.status();
     if (!statement.ok()) return "";
     return Explain(db_->url(), statement->sql, statement->params);
@@ -216,9 +215,8 @@ TEST_P(OrderPlans, ReadTheFirstKeysIndexNotTheTable) {
   ASSERT_TRUE(order.ok()) << order.status();
   store::ConnectionPool pool({.url = db_->url(), .size = 1});
   store::ResourceStore store(&pool, &pool, store::KindOf(*type));
-  absl::StatusOr<store::ResourceStore::Statement> statement =
-      store.ListStatement(
-          {.parent = c.parent, .order = *order, .after = c.after});
+  absl::StatusOr<store::ListStatement> statement =
+      store.BuildList({.parent = c.parent, .order = *order, .after = c.after});
   ASSERT_TRUE(statement.ok()) << statement.status();
   const std::string plan =
       Explain(db_->url(), statement->sql, statement->params);
