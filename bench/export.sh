@@ -42,3 +42,28 @@ measure "csv (directory)" "$bin" export --database-url "$url" --format csv --pro
 measure "csv (zip)" "$bin" export --database-url "$url" --format csv --progress never --output "$out/csv.zip"
 measure "ics" "$bin" export --database-url "$url" --format ics --progress never --output "$out/sessions.ics"
 measure "popolo at revision" "$bin" export --database-url "$url" --format popolo --progress never --revision "$revision" --output "$out/popolo.json"
+
+# Over HTTP: the server's resident memory while it streams the Popolo file
+# and the CSV zip to curl, sampled every 0.1 s, against its memory before.
+http_port=18481
+bench_serve 50181 --http-address "127.0.0.1:$http_port"
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$server_pid/status"; }
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$http_port/v1/forums/arf" >/dev/null && break
+  sleep 0.1
+done
+for path in exports/popolo.json exports/csv.zip forums/-/sessions.ics; do
+  before=$(rss)
+  peak=$before
+  start=$(date +%s.%N)
+  curl -sf -o "$out/http" "http://127.0.0.1:$http_port/v1/$path" &
+  curl_pid=$!
+  while kill -0 "$curl_pid" 2>/dev/null; do
+    now=$(rss)
+    ((now > peak)) && peak=$now
+    sleep 0.1
+  done
+  wait "$curl_pid"
+  printf '%-22s %8.1f s server RSS %d KiB before, %d KiB peak %12d bytes\n' "http $path" \
+    "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {print b - a}')" "$before" "$peak" "$(stat -c %s "$out/http")"
+done

@@ -50,9 +50,9 @@ absl::Status WriteCalendar(Context& context, Sink* out) {
         for (const forumregistry::v1::Citation& citation :
              session.citations()) {
           IcsCitation cited{"", citation.excerpt(), citation.locator(), ""};
-          if (const auto* source = context.FindSource(citation.source())) {
-            cited.title = source->display_name();
-            cited.uri = source->uri();
+          if (const auto* source = context.Find(citation.source())) {
+            cited.title = source->display_name;
+            cited.uri = source->uri;
           }
           event.citations.push_back(std::move(cited));
         }

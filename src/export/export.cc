@@ -96,8 +96,10 @@ absl::StatusOr<ExportSummary> RunExport(store::Exporter& source,
 namespace internal {
 namespace {
 
-// Keeps at most this many looked-up records; then starts over.
-constexpr size_t kMemo = 10000;
+// Keeps what it needs of at most this many looked-up records (a name, a
+// uri, a flag: about 150 bytes each), then starts over: every participant
+// of a registry of a million records fits.
+constexpr size_t kMemo = 100000;
 
 std::unique_ptr<Message> NewRecord(const domain::ResourceType& type) {
   return std::unique_ptr<Message>(
@@ -159,7 +161,7 @@ absl::Status Context::Start() {
   }
   if (!options_.forum.empty() && options_.forum != "forums/-") {
     forum_ = options_.forum;
-    const bool missing = FindRecord(forum_) == nullptr;
+    const bool missing = Find(forum_) == nullptr;
     FR_RETURN_IF_ERROR(error_);
     if (missing) {
       return absl::NotFoundError(
@@ -262,35 +264,45 @@ bool Context::Holds(const forumregistry::v1::Period& period) const {
          (!days.last.has_value() || *day_ <= *days.last);
 }
 
-const Message* Context::FindRecord(const std::string& name) {
+const Context::Referent* Context::Find(const std::string& name) {
   if (auto found = memo_.find(name); found != memo_.end()) {
-    return found->second.get();
+    return found->second.has_value() ? &*found->second : nullptr;
   }
   const domain::ResourceType* type = domain::FindByName(name);
   if (type == nullptr) return nullptr;
   std::unique_ptr<Message> record = NewRecord(*type);
-  if (absl::Status found = source_.Lookup(name, record.get()); !found.ok()) {
+  std::optional<Referent> referent;
+  if (absl::Status found = source_.Lookup(name, record.get()); found.ok()) {
+    referent.emplace();
+    const google::protobuf::Descriptor* descriptor = record->GetDescriptor();
+    const Reflection* reflection = record->GetReflection();
+    if (const FieldDescriptor* field =
+            descriptor->FindFieldByName("display_name")) {
+      referent->display_name = reflection->GetString(*record, field);
+    }
+    if (const auto* source =
+            dynamic_cast<const forumregistry::v1::Source*>(record.get())) {
+      referent->uri = source->uri();
+    }
+    if (const auto* participant =
+            dynamic_cast<const forumregistry::v1::Participant*>(record.get())) {
+      referent->person =
+          participant->kind() == forumregistry::v1::PARTICIPANT_KIND_PERSON;
+    }
+  } else if (!absl::IsNotFound(found) && error_.ok()) {
     // Only "it does not exist" is an answer; anything else stops the export
     // (ForEach returns it), with its own message.
-    if (!absl::IsNotFound(found) && error_.ok()) error_ = found;
-    record.reset();
+    error_ = found;
   }
   if (memo_.size() >= kMemo) memo_.clear();
-  return (memo_[name] = std::move(record)).get();
+  std::optional<Referent>& kept = memo_[name];
+  kept = std::move(referent);
+  return kept.has_value() ? &*kept : nullptr;
 }
 
 std::string Context::DisplayName(const std::string& name) {
-  const Message* record = FindRecord(name);
-  if (record == nullptr) return "";
-  const FieldDescriptor* field =
-      record->GetDescriptor()->FindFieldByName("display_name");
-  return field == nullptr ? ""
-                          : record->GetReflection()->GetString(*record, field);
-}
-
-const forumregistry::v1::Source* Context::FindSource(const std::string& name) {
-  if (!absl::StartsWith(name, "sources/")) return nullptr;
-  return static_cast<const forumregistry::v1::Source*>(FindRecord(name));
+  const Referent* referent = Find(name);
+  return referent == nullptr ? "" : referent->display_name;
 }
 
 void Context::Count(const domain::ResourceType& type, int64_t bytes) {

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "forumregistry/v1/common.pb.h"
@@ -65,12 +66,17 @@ class Context {
   // without one). An open end is open.
   bool Holds(const forumregistry::v1::Period& period) const;
 
-  // The display name of `name` ("" when it does not exist), and a source's
-  // title and uri, looked up in the snapshot and kept (a bounded memo).
+  // What the exports need of a record another refers to.
+  struct Referent {
+    std::string display_name;  // a source's title
+    std::string uri;           // a source's
+    bool person = false;       // a participant that is a person
+  };
+  // The record `name` as the snapshot has it, kept in a bounded memo; null
+  // when it does not exist.
+  const Referent* Find(const std::string& name);
+  // Its display name, "" when it does not exist.
   std::string DisplayName(const std::string& name);
-  const forumregistry::v1::Source* FindSource(const std::string& name);
-  // Any record by name, from the same memo; null when it does not exist.
-  const google::protobuf::Message* FindRecord(const std::string& name);
 
   // Called after each record written.
   void Count(const domain::ResourceType& type, int64_t bytes);
@@ -88,7 +94,7 @@ class Context {
   // In one forum's scope: the participants and sources to export.
   std::set<std::string> participants_;
   std::set<std::string> sources_;
-  std::map<std::string, std::unique_ptr<google::protobuf::Message>> memo_;
+  absl::flat_hash_map<std::string, std::optional<Referent>> memo_;
   ExportSummary summary_;
   int64_t records_ = 0;
   // The first lookup that failed other than NOT_FOUND.

@@ -251,9 +251,9 @@ class PopoloWriter {
   std::string Sources(const RepeatedPtrField<v1::Citation>& citations) {
     std::vector<std::string> items;
     for (const v1::Citation& citation : citations) {
-      const v1::Source* source = context_.FindSource(citation.source());
+      const Context::Referent* source = context_.Find(citation.source());
       if (source == nullptr) continue;
-      std::string note = source->display_name();
+      std::string note = source->display_name;
       if (!citation.excerpt().empty()) {
         absl::StrAppend(&note, note.empty() ? "" : ": ", "\u201c",
                         citation.excerpt(), "\u201d");
@@ -261,12 +261,13 @@ class PopoloWriter {
       if (!citation.locator().empty()) {
         absl::StrAppend(&note, " (", citation.locator(), ")");
       }
-      items.push_back(Object()
-                          .Str("url", source->uri().empty()
-                                          ? absl::StrCat("/v1/", source->name())
-                                          : source->uri())
-                          .Str("note", note)
-                          .Close());
+      items.push_back(
+          Object()
+              .Str("url", source->uri.empty()
+                              ? absl::StrCat("/v1/", citation.source())
+                              : source->uri)
+              .Str("note", note)
+              .Close());
     }
     return Array(items);
   }
@@ -275,9 +276,8 @@ class PopoloWriter {
   // person.
   std::string Member(const std::string& name, bool* person) {
     *person = false;
-    if (const v1::Participant* participant =
-            dynamic_cast<const v1::Participant*>(context_.FindRecord(name))) {
-      *person = participant->kind() == v1::PARTICIPANT_KIND_PERSON;
+    if (const Context::Referent* member = context_.Find(name)) {
+      *person = member->person;
     }
     return Object()
         .Str("@type", *person ? "Person" : "Organization")
