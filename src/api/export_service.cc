@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <system_error>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -203,6 +204,10 @@ absl::Status ChunkFlow::Write(absl::string_view bytes) {
   // Every write of an export that nobody takes any more fails, also those
   // that would only fill the chunk.
   if (ended_.load(std::memory_order_relaxed)) return Ended();
+  if (options_.deadline != absl::InfiniteFuture() &&
+      absl::Now() >= options_.deadline) {
+    return Expired();
+  }
   while (!bytes.empty()) {
     const size_t room = options_.chunk_bytes - partial_.size();
     const size_t take = std::min(room, bytes.size());
@@ -224,29 +229,65 @@ absl::Status ChunkFlow::Send(std::string chunk) {
   {
     absl::MutexLock lock(&mu_);
     const auto room = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return cancelled_ || finished_ ||
+      return cancelled_ || finished_ || closing_ ||
              static_cast<int>(queue_.size()) + (writing_ ? 1 : 0) <
                  options_.max_queued;
     };
-    if (!mu_.AwaitWithTimeout(absl::Condition(&room), options_.stall_timeout)) {
+    const absl::Time stalled = absl::Now() + options_.stall_timeout;
+    if (!mu_.AwaitWithDeadline(absl::Condition(&room),
+                               std::min(stalled, options_.deadline))) {
+      if (absl::Now() >= options_.deadline) {
+        mu_.Unlock();
+        absl::Status expired = Expired();
+        mu_.Lock();
+        return expired;
+      }
       // The client takes nothing: end the call, which fails the write in
       // flight and so finishes it.
       cancelled_ = true;
       ended_ = true;
       mu_.Unlock();
-      ops_.cancel();
+      CancelCall();
       mu_.Lock();
       return absl::DeadlineExceededError(absl::StrCat(
           "the client took no data for ",
           absl::FormatDuration(options_.stall_timeout), "; the export ended"));
     }
-    if (cancelled_ || finished_) return Ended();
+    if (cancelled_ || finished_ || closing_) return Ended();
     bytes_ += static_cast<int64_t>(chunk.size());
     queue_.push_back(std::move(chunk));
     start = NextWriteLocked();
   }
   if (start) ops_.write(&current_);
   return absl::OkStatus();
+}
+
+absl::Status ChunkFlow::Expired() {
+  const std::string message = absl::StrCat(
+      "the export ran longer than ",
+      absl::FormatDuration(options_.max_duration),
+      " (--max-export-duration) and was ended: the file is cut; ask for a "
+      "smaller one (one forum, as_of) or retry");
+  Abort(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, message));
+  return absl::DeadlineExceededError(message);
+}
+
+void ChunkFlow::CancelCall() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_) return;  // the call may be gone
+    cancelling_ = true;
+  }
+  ops_.cancel();
+  bool finish;
+  grpc::Status final_status;
+  {
+    absl::MutexLock lock(&mu_);
+    cancelling_ = false;
+    finish = FinishNowLocked();
+    final_status = final_;
+  }
+  if (finish) ops_.finish(std::move(final_status));
 }
 
 bool ChunkFlow::NextWriteLocked() {
@@ -260,7 +301,9 @@ bool ChunkFlow::NextWriteLocked() {
 }
 
 bool ChunkFlow::FinishNowLocked() {
-  if (!closing_ || finished_ || writing_) return false;
+  if (!closing_ || finished_ || writing_ || cancelling_ || held_) {
+    return false;
+  }
   // An OK end waits for its messages; an error drops them.
   if (final_.ok() && !queue_.empty() && !cancelled_) return false;
   finished_ = true;
@@ -270,9 +313,19 @@ bool ChunkFlow::FinishNowLocked() {
 void ChunkFlow::SendHeaders() {
   {
     absl::MutexLock lock(&mu_);
-    if (finished_ || closing_) return;
+    if (finished_ || closing_) return;  // Close releases the call
   }
+  // Still held: an Abort meanwhile does not finish the call under it.
   ops_.send_headers();
+  bool finish;
+  grpc::Status final_status;
+  {
+    absl::MutexLock lock(&mu_);
+    held_ = false;
+    finish = FinishNowLocked();
+    final_status = final_;
+  }
+  if (finish) ops_.finish(std::move(final_status));
 }
 
 absl::Status ChunkFlow::Flush() {
@@ -287,18 +340,56 @@ void ChunkFlow::Close(const grpc::Status& status) {
   grpc::Status final_status;
   {
     absl::MutexLock lock(&mu_);
-    if (closing_) return;
-    closing_ = true;
-    final_ = status;
-    if (final_.ok() && cancelled_) {
-      final_ = grpc::Status(grpc::StatusCode::CANCELLED,
-                            "the call ended before the export was sent");
+    // The export's side is done with the call's context: an Abort that came
+    // first may finish it now.
+    held_ = false;
+    if (!closing_) {
+      closing_ = true;
+      final_ = status;
+      if (final_.ok() && cancelled_) {
+        final_ = grpc::Status(grpc::StatusCode::CANCELLED,
+                              "the call ended before the export was sent");
+      }
+      if (!final_.ok()) queue_.clear();
     }
-    if (!final_.ok()) queue_.clear();
     finish = FinishNowLocked();
     final_status = final_;
   }
   if (finish) ops_.finish(std::move(final_status));
+}
+
+bool ChunkFlow::Abort(const grpc::Status& status) {
+  bool finish;
+  grpc::Status final_status;
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) return false;
+    closing_ = true;
+    final_ = status;
+    ended_ = true;
+    queue_.clear();
+    finish = FinishNowLocked();
+    final_status = final_;
+  }
+  if (finish) ops_.finish(std::move(final_status));
+  return true;
+}
+
+void ChunkFlow::Settle() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!closing_ || final_.ok()) return;
+    const auto over = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return finished_;
+    };
+    if (mu_.AwaitWithTimeout(absl::Condition(&over), options_.finish_grace)) {
+      return;
+    }
+    // A write that its client never takes: cancelling the call fails it,
+    // which finishes the call.
+    cancelled_ = true;
+  }
+  CancelCall();
 }
 
 int64_t ChunkFlow::bytes_written() const {
@@ -376,7 +467,7 @@ void ExportSlots::AwaitIdle() {
 class ExportService::Reactor final
     : public grpc::ServerWriteReactor<google::api::HttpBody> {
  public:
-  Reactor(grpc::CallbackServerContext* context, absl::Duration stall_timeout)
+  Reactor(grpc::CallbackServerContext* context, ChunkFlow::Options options)
       : flow_(std::make_shared<ChunkFlow>(
             ChunkFlow::CallOps{
                 .send_headers = [this] { StartSendInitialMetadata(); },
@@ -386,7 +477,7 @@ class ExportService::Reactor final
                     },
                 .finish = [this](grpc::Status status) { Finish(status); },
                 .cancel = [context] { context->TryCancel(); }},
-            ChunkFlow::Options{.stall_timeout = stall_timeout})) {}
+            options)) {}
 
   const std::shared_ptr<ChunkFlow>& flow() const { return flow_; }
 
@@ -406,6 +497,7 @@ ExportService::ExportService(ExportServiceDeps deps)
       primary_(&deps.primary),
       database_url_(std::move(deps.database_url)),
       stall_timeout_(deps.stall_timeout),
+      max_export_duration_(deps.max_export_duration),
       slots_(std::max(1, deps.max_concurrent_exports)) {}
 
 ExportService::~ExportService() {
@@ -445,7 +537,13 @@ grpc::ServerWriteReactor<google::api::HttpBody>* ExportService::ExportCsv(
 grpc::ServerWriteReactor<google::api::HttpBody>* ExportService::Start(
     grpc::CallbackServerContext* context, const char* method,
     std::function<absl::StatusOr<exports::ExportOptions>()> options) {
-  auto* reactor = new Reactor(context, stall_timeout_);
+  // The export's time counts from its call's start.
+  const absl::Time deadline = max_export_duration_ == absl::InfiniteDuration()
+                                  ? absl::InfiniteFuture()
+                                  : absl::Now() + max_export_duration_;
+  auto* reactor = new Reactor(context, {.stall_timeout = stall_timeout_,
+                                        .deadline = deadline,
+                                        .max_duration = max_export_duration_});
   // The request and the context live until the reactor is done, which it
   // cannot be before the start has run (it finishes nothing until then).
   dispatcher_->StartStream(
@@ -471,49 +569,114 @@ void ExportService::Begin(
   absl::StatusOr<exports::ExportOptions> options = make_options();
   if (!options.ok()) return flow->Close(ToGrpcStatus(options.status()));
 
-  // A client that holds the current export is told so: one read of the
-  // newest revision, no slot, no snapshot.
+  // A client that holds the current export is told so, and a HEAD is
+  // answered its headers: one read of the newest revision, no slot, no
+  // snapshot.
   const auto& metadata = context->client_metadata();
+  std::string if_none_match;
   if (const auto found = metadata.find(kIfNoneMatchHeader);
       found != metadata.end()) {
-    const absl::string_view if_none_match(found->second.data(),
-                                          found->second.size());
-    const std::vector<int64_t> tagged = TaggedRevisions(if_none_match);
-    if (!tagged.empty()) {
-      int64_t revision = options->as_of_revision;
-      if (revision == 0) {
-        absl::StatusOr<int64_t> newest =
-            NewestRevision(*std::max_element(tagged.begin(), tagged.end()),
-                           DeadlineOf(context));
-        if (!newest.ok()) return flow->Close(ToGrpcStatus(newest.status()));
-        revision = *newest;
-      }
-      const std::string etag = ExportEtag(method, *options, revision);
-      if (IfNoneMatchNames(if_none_match, etag)) {
-        context->AddInitialMetadata(kEtagHeader, etag);
-        context->AddInitialMetadata(kCacheControlHeader,
-                                    CacheControl(*options));
+    if_none_match.assign(found->second.data(), found->second.size());
+  }
+  const std::vector<int64_t> tagged = TaggedRevisions(if_none_match);
+  const auto head_found = metadata.find(kHeadHeader);
+  const bool head = head_found != metadata.end() && head_found->second == "1";
+  if (head || !tagged.empty()) {
+    int64_t revision = options->as_of_revision;
+    if (revision == 0) {
+      absl::StatusOr<int64_t> newest = NewestRevision(
+          tagged.empty() ? 0 : *std::max_element(tagged.begin(), tagged.end()),
+          DeadlineOf(context));
+      if (!newest.ok()) return flow->Close(ToGrpcStatus(newest.status()));
+      revision = *newest;
+    }
+    const std::string etag = ExportEtag(method, *options, revision);
+    const bool not_modified =
+        !tagged.empty() && IfNoneMatchNames(if_none_match, etag);
+    if (not_modified || head) {
+      context->AddInitialMetadata(kEtagHeader, etag);
+      context->AddInitialMetadata(kCacheControlHeader, CacheControl(*options));
+      if (not_modified) {
         context->AddInitialMetadata(kNotModifiedHeader, "1");
-        return flow->Close(grpc::Status::OK);
+      } else {
+        context->AddInitialMetadata(kContentDispositionHeader,
+                                    Disposition(options->format));
+        context->AddInitialMetadata(kContentTypeHeader,
+                                    exports::ContentType(options->format));
       }
+      return flow->Close(grpc::Status::OK);
     }
   }
 
-  if (!slots_.TryTake()) {
-    context->AddTrailingMetadata("grpc-retry-pushback-ms",
-                                 std::to_string(kPushbackMs));
-    return flow->Close(grpc::Status(
-        grpc::StatusCode::RESOURCE_EXHAUSTED,
-        absl::StrCat("the server is running as many exports as it allows (",
-                     slots_.slots(),
-                     "; --max-concurrent-exports): retry in a moment")));
+  // A client that left while its start waited costs nothing more.
+  if (context->IsCancelled() || flow->ended()) {
+    return flow->Close(grpc::Status(grpc::StatusCode::CANCELLED,
+                                    "the call ended before the export began"));
+  }
+  {
+    absl::MutexLock lock(&running_mu_);
+    if (stopping_) {
+      return flow->Close(grpc::Status(
+          grpc::StatusCode::UNAVAILABLE,
+          "the server is shutting down: fetch the export from another "
+          "replica"));
+    }
+    if (!slots_.TryTake()) {
+      context->AddTrailingMetadata("grpc-retry-pushback-ms",
+                                   std::to_string(kPushbackMs));
+      return flow->Close(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("the server is running as many exports as it allows (",
+                       slots_.slots(),
+                       "; --max-concurrent-exports): retry in a moment")));
+    }
+    running_.insert(flow);
   }
   flow->set_content_type(exports::ContentType(options->format));
-  Spawn([this, flow = flow, context, method = std::string(method),
-         options = *std::move(options)]() mutable {
-    Run(std::move(flow), context, std::move(method), std::move(options));
+  const auto leave = [this, flow] {
+    {
+      absl::MutexLock lock(&running_mu_);
+      running_.erase(flow);
+    }
     slots_.Give();
-  });
+  };
+  const grpc::Status spawned =
+      SpawnOrUndo([this](std::function<void()> run) { Spawn(std::move(run)); },
+                  [this, flow = flow, context, method = std::string(method),
+                   options = *std::move(options), leave]() mutable {
+                    Run(flow, context, std::move(method), std::move(options));
+                    leave();
+                  },
+                  leave);
+  if (!spawned.ok()) flow->Close(spawned);
+}
+
+void ExportService::Stop() {
+  std::vector<std::shared_ptr<ChunkFlow>> flows;
+  {
+    absl::MutexLock lock(&running_mu_);
+    stopping_ = true;
+    flows.assign(running_.begin(), running_.end());
+  }
+  for (const std::shared_ptr<ChunkFlow>& flow : flows) {
+    flow->Abort(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             "the server is shutting down: the file is cut; "
+                             "fetch it from another replica"));
+  }
+}
+
+grpc::Status SpawnOrUndo(
+    const std::function<void(std::function<void()>)>& spawn,
+    std::function<void()> run, const std::function<void()>& undo) {
+  try {
+    spawn(std::move(run));
+    return grpc::Status::OK;
+  } catch (const std::system_error& e) {
+    undo();
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        absl::StrCat("cannot start the export's thread (",
+                                     e.what(), "): retry in a moment"));
+  }
 }
 
 absl::StatusOr<int64_t> ExportService::NewestRevision(int64_t at_least,
@@ -540,6 +703,13 @@ void ExportService::Run(std::shared_ptr<ChunkFlow> flow,
     absl::StatusOr<std::unique_ptr<store::Exporter>> exporter =
         OpenSnapshot(database_url_, options.as_of_revision);
     if (!exporter.ok()) return flow->Close(ToGrpcStatus(exporter.status()));
+    // A client that left while the snapshot opened: nothing is read for it
+    // (and a drain's Abort, which waits for this, finishes the call now).
+    if (context->IsCancelled() || flow->ended()) {
+      return flow->Close(
+          grpc::Status(grpc::StatusCode::CANCELLED,
+                       "the call ended before the export began"));
+    }
     // The revision the export shows is the one its tag names: the
     // snapshot's own (or the one it is pinned to).
     const int64_t revision = options.as_of_revision > 0
@@ -567,6 +737,9 @@ void ExportService::Run(std::shared_ptr<ChunkFlow> flow,
     status = absl::InternalError(absl::StrCat("the export failed: ", e.what()));
   }
   flow->Close(ToGrpcStatus(status));
+  // An export ended by an error (its deadline, the drain) is not left
+  // waiting for a client that reads nothing.
+  flow->Settle();
 }
 
 void ExportService::Spawn(std::function<void()> run) {

@@ -33,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,6 +70,12 @@ inline constexpr char kIfNoneMatchHeader[] = "if-none-match";
 // Set ("1") on an answer that has no message because the client's
 // `if-none-match` holds the export's current tag: HTTP 304.
 inline constexpr char kNotModifiedHeader[] = "x-forum-registry-not-modified";
+// Set ("1") by the HTTP door on a HEAD request: the answer is the export's
+// headers and no message (nor slot, nor snapshot).
+inline constexpr char kHeadHeader[] = "x-forum-registry-head";
+// The media type of the export, in the initial metadata of a HEAD's answer
+// (which has no message to carry it).
+inline constexpr char kContentTypeHeader[] = "x-forum-registry-content-type";
 
 // An export's request, as the engine takes it: the format, the forum ("" or
 // "forums/-" for every one), the dates. INVALID_ARGUMENT naming the field for
@@ -105,7 +112,9 @@ bool IfNoneMatchNames(absl::string_view if_none_match, absl::string_view etag);
 // `max_queued` messages are handed to the call and not yet written, Write
 // blocks. A call that ends (its client left, its deadline passed) makes
 // Write fail with CANCELLED; one whose client takes nothing for
-// `stall_timeout` while Write waits is cancelled.
+// `stall_timeout` while Write waits is cancelled. Past `deadline` the flow
+// ends the call with DEADLINE_EXCEEDED (Write fails); Abort ends it with a
+// status of the caller's (the server's drain).
 //
 // The call's side tells it what the call did (WriteDone, Cancelled); the
 // flow starts the call's operations through `CallOps`, one write at a time
@@ -123,6 +132,13 @@ class ChunkFlow final : public exports::Sink {
     size_t chunk_bytes = 64 << 10;
     int max_queued = 2;
     absl::Duration stall_timeout = absl::Seconds(60);
+    // When the export must be over (the call's start plus
+    // --max-export-duration), and the duration to name in its error.
+    absl::Time deadline = absl::InfiniteFuture();
+    absl::Duration max_duration = absl::InfiniteDuration();
+    // How long Settle waits for the write in flight of a call ended with an
+    // error before it cancels the call.
+    absl::Duration finish_grace = absl::Seconds(5);
   };
 
   ChunkFlow(CallOps ops, Options options);
@@ -132,7 +148,8 @@ class ChunkFlow final : public exports::Sink {
 
   // The export's side.
   absl::Status Write(absl::string_view bytes) override;
-  // Sends the initial metadata now (before the first message).
+  // Sends the initial metadata now (before the first message); from then
+  // on the export's side no longer touches the call's context.
   void SendHeaders();
   // Sends the last, partial message, or an empty one if the export wrote
   // nothing (so that its client learns the media type).
@@ -142,6 +159,19 @@ class ChunkFlow final : public exports::Sink {
   // without a message, such as a 304, closes without); otherwise at once,
   // dropping what was not written. Once; later calls do nothing.
   void Close(const grpc::Status& status);
+  // Ends the call with `status` (an error) at once, whatever the export's
+  // thread is doing: its waiting Write and its next ones fail, what was not
+  // written is dropped, and the call is finished as soon as no write is in
+  // flight and the export's side is done with the call's context
+  // (SendHeaders or Close). False if the flow was closing already.
+  bool Abort(const grpc::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
+  // After Close or Abort with an error: waits up to `finish_grace` for the
+  // write in flight to be done (a client that reads nothing never lets it),
+  // then cancels the call, so that it ends with no write left. At once if
+  // the call is finished or ends OK.
+  void Settle() ABSL_LOCKS_EXCLUDED(mu_);
+  // Whether the call ended (cancelled, its client gone) or the flow closed.
+  bool ended() const { return ended_.load(std::memory_order_relaxed); }
   // Bytes handed to the call so far.
   int64_t bytes_written() const;
 
@@ -156,6 +186,11 @@ class ChunkFlow final : public exports::Sink {
   // `current_` set) if a write must start.
   bool NextWriteLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static absl::Status Ended();
+  // The error of an export past its deadline; ends the call with it.
+  absl::Status Expired() ABSL_LOCKS_EXCLUDED(mu_);
+  // TryCancel, with no Finish until it has returned (TryCancel may run the
+  // call's callbacks; Finish may delete the call).
+  void CancelCall() ABSL_LOCKS_EXCLUDED(mu_);
   // Whether Finish must be called now (and marks it called).
   bool FinishNowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -174,6 +209,10 @@ class ChunkFlow final : public exports::Sink {
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool cancelling_ ABSL_GUARDED_BY(mu_) = false;  // in CancelCall
+  // The export's side still uses the call's context (its headers): until
+  // SendHeaders or Close, an Abort does not finish the call.
+  bool held_ ABSL_GUARDED_BY(mu_) = true;
   grpc::Status final_ ABSL_GUARDED_BY(mu_);
   int64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
 };
@@ -213,7 +252,18 @@ struct ExportServiceDeps {
   // A client that takes nothing for this long while its export waits to
   // write is cancelled.
   absl::Duration stall_timeout = absl::Seconds(60);
+  // An export still running this long after its call began is ended with
+  // DEADLINE_EXCEEDED (--max-export-duration).
+  absl::Duration max_export_duration = absl::Minutes(15);
 };
+
+// Starts `run` with `spawn` (which starts a thread, and may throw
+// std::system_error when the process has no thread to give); if it throws,
+// calls `undo` (which gives back what `run` would have) and returns
+// UNAVAILABLE. What the start of an export does once it holds a slot.
+grpc::Status SpawnOrUndo(
+    const std::function<void(std::function<void()>)>& spawn,
+    std::function<void()> run, const std::function<void()>& undo);
 
 class ExportService final
     : public forumregistry::v1::ExportService::CallbackService {
@@ -238,6 +288,10 @@ class ExportService final
 
   // Exports running now (for tests and metrics).
   int running() const { return slots_.in_use(); }
+
+  // The server drains: every running export ends now with UNAVAILABLE (its
+  // client fetches it from another replica), and new ones are refused so.
+  void Stop() ABSL_LOCKS_EXCLUDED(running_mu_);
 
  private:
   class Reactor;
@@ -271,7 +325,13 @@ class ExportService final
   store::ConnectionPool* const primary_;
   const std::string database_url_;
   const absl::Duration stall_timeout_;
+  const absl::Duration max_export_duration_;
   ExportSlots slots_;
+
+  // The flows of the exports holding a slot, for Stop.
+  absl::Mutex running_mu_;
+  bool stopping_ ABSL_GUARDED_BY(running_mu_) = false;
+  std::set<std::shared_ptr<ChunkFlow>> running_ ABSL_GUARDED_BY(running_mu_);
 
   absl::Mutex threads_mu_;
   int64_t next_thread_ ABSL_GUARDED_BY(threads_mu_) = 0;

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <future>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -217,6 +218,143 @@ TEST(ChunkFlowTest, AClientThatTakesNothingIsCancelledAfterTheStallTimeout) {
   ASSERT_EQ(call.finished().size(), 1u);
   EXPECT_EQ(call.finished()[0].error_code(),
             grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST(ChunkFlowTest, AnExportPastItsDeadlineEndsWithDeadlineExceeded) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {.deadline = absl::Now() + absl::Milliseconds(200),
+                              .max_duration = absl::Milliseconds(200)});
+  flow.SendHeaders();
+  const std::string chunk(kChunk, 'x');
+  ASSERT_TRUE(flow.Write(chunk).ok());
+  ASSERT_TRUE(flow.Write(chunk).ok());
+  // The client reads, but too slowly: the third piece waits for room until
+  // the deadline (the stall timer, a minute, is not what ends it).
+  const absl::Time start = absl::Now();
+  const absl::Status late = flow.Write(chunk);
+  EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(late.message(), HasSubstr("--max-export-duration"));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(150));
+  EXPECT_EQ(call.cancels(), 0);
+  // Every later write fails; the call ends once the write in flight is done.
+  EXPECT_FALSE(flow.Write(chunk).ok());
+  flow.Close(grpc::Status::OK);  // what the export's thread says: too late
+  EXPECT_TRUE(call.finished().empty());
+  call.Done(flow);
+  ASSERT_EQ(call.finished().size(), 1u);
+  EXPECT_EQ(call.finished()[0].error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+}
+
+TEST(ChunkFlowTest, AWriteAfterTheDeadlineFailsAtOnce) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {.deadline = absl::Now() - absl::Seconds(1),
+                              .max_duration = absl::Minutes(15)});
+  flow.SendHeaders();
+  const absl::Status late = flow.Write("BEGIN:VCALENDAR");
+  EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(late.message(), HasSubstr("15m"));
+  ASSERT_EQ(call.finished().size(), 1u);  // no write was in flight
+  EXPECT_EQ(call.finished()[0].error_code(),
+            grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(call.messages().empty());
+}
+
+TEST(ChunkFlowTest, AbortWakesTheWriteThatWaitsAndEndsTheCallWithItsStatus) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {});
+  flow.SendHeaders();
+  const std::string chunk(kChunk, 'x');
+  ASSERT_TRUE(flow.Write(chunk).ok());
+  ASSERT_TRUE(flow.Write(chunk).ok());
+  // The third waits for room (a client that reads nothing); the drain does
+  // not wait for it.
+  std::future<absl::Status> waiting =
+      std::async(std::launch::async, [&] { return flow.Write(chunk); });
+  EXPECT_TRUE(
+      flow.Abort(grpc::Status(grpc::StatusCode::UNAVAILABLE, "shutting down")));
+  EXPECT_FALSE(flow.Abort(grpc::Status(grpc::StatusCode::INTERNAL, "again")));
+  EXPECT_EQ(waiting.get().code(), absl::StatusCode::kCancelled);
+  flow.Close(grpc::Status(grpc::StatusCode::CANCELLED, "the thread's"));
+  // The write in flight holds the finish back; once done, UNAVAILABLE.
+  EXPECT_TRUE(call.finished().empty());
+  call.Done(flow);
+  EXPECT_EQ(call.in_flight(), 0);  // what was queued was dropped
+  ASSERT_EQ(call.finished().size(), 1u);
+  EXPECT_EQ(call.finished()[0].error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(ChunkFlowTest, AbortBeforeTheHeadersWaitsForTheExportToLetGoOfTheCall) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {});
+  // The export's thread may still be adding headers to the call's context:
+  // the call must not finish (and be deleted) under it.
+  EXPECT_TRUE(flow.Abort(grpc::Status(grpc::StatusCode::UNAVAILABLE, "drain")));
+  EXPECT_TRUE(call.finished().empty());
+  EXPECT_TRUE(flow.ended());
+  flow.SendHeaders();  // closing: sends nothing, still held until Close
+  EXPECT_TRUE(call.finished().empty());
+  flow.Close(grpc::Status(grpc::StatusCode::CANCELLED, "the thread's"));
+  ASSERT_EQ(call.finished().size(), 1u);
+  EXPECT_EQ(call.finished()[0].error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST(ChunkFlowTest, SettleCancelsAWriteThatIsNeverTaken) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {.finish_grace = absl::Milliseconds(100)});
+  flow.SendHeaders();
+  ASSERT_TRUE(flow.Write(std::string(kChunk, 'x')).ok());
+  flow.Abort(grpc::Status(grpc::StatusCode::UNAVAILABLE, "drain"));
+  flow.Settle();  // waits the grace, then cancels the call
+  EXPECT_EQ(call.cancels(), 1);
+  EXPECT_TRUE(call.finished().empty());
+  call.Done(flow, /*ok=*/false);  // TryCancel fails the write in flight
+  ASSERT_EQ(call.finished().size(), 1u);
+  EXPECT_EQ(call.finished()[0].error_code(), grpc::StatusCode::UNAVAILABLE);
+  flow.Settle();  // finished: nothing more
+  EXPECT_EQ(call.cancels(), 1);
+}
+
+TEST(ChunkFlowTest, SettleLeavesACallThatEndsWellOrIsFinished) {
+  FakeCall call;
+  ChunkFlow flow(call.Ops(), {.finish_grace = absl::Milliseconds(10)});
+  flow.SendHeaders();
+  ASSERT_TRUE(flow.Write("x").ok());
+  ASSERT_TRUE(flow.Flush().ok());
+  flow.Close(grpc::Status::OK);
+  flow.Settle();  // an OK end waits for its client, however slow
+  EXPECT_EQ(call.cancels(), 0);
+  call.Done(flow);
+  ASSERT_EQ(call.finished().size(), 1u);
+  EXPECT_TRUE(call.finished()[0].ok());
+}
+
+TEST(SpawnOrUndoTest, AThreadThatCannotStartGivesBackWhatItHeld) {
+  ExportSlots slots(1);
+  ASSERT_TRUE(slots.TryTake());
+  bool ran = false;
+  const grpc::Status refused = SpawnOrUndo(
+      [](std::function<void()>) {
+        throw std::system_error(
+            std::make_error_code(std::errc::resource_unavailable_try_again));
+      },
+      [&] { ran = true; }, [&] { slots.Give(); });
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(refused.error_message(), HasSubstr("thread"));
+  EXPECT_FALSE(ran);
+  EXPECT_EQ(slots.in_use(), 0);
+
+  ASSERT_TRUE(slots.TryTake());
+  const grpc::Status started = SpawnOrUndo(
+      [](std::function<void()> run) { std::thread(std::move(run)).join(); },
+      [&] {
+        ran = true;
+        slots.Give();
+      },
+      [&] { slots.Give(); });
+  EXPECT_TRUE(started.ok());
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(slots.in_use(), 0);
 }
 
 TEST(ExportSlotsTest, AtMostTheBoundRunAtOnce) {

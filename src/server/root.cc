@@ -84,7 +84,8 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
                                     ? config.database_url
                                     : config.read_database_url,
                 .max_concurrent_exports =
-                    static_cast<int>(config.max_concurrent_exports)}),
+                    static_cast<int>(config.max_concurrent_exports),
+                .max_export_duration = config.max_export_duration}),
       listeners_(config, Services(), &metrics_),
       heap_guard_(listeners_.ports().all(), config.max_heap_mib << 20),
       monitor_(config.database_url, config.health_check_interval,
@@ -197,6 +198,9 @@ int Root::Run() {
           // naming the revision to resume from, so clients move to another
           // replica while this one drains.
           feed_.Stop();
+          // Exports end too (UNAVAILABLE, a cut file): a slow client's
+          // would otherwise hold the shutdown until its next write.
+          exports_.Stop();
           // A purge in batches stops after the batch in flight.
           purger_.BeginStop();
           // Every service, and the server as a whole, reads NOT_SERVING

@@ -47,6 +47,7 @@ struct ServeConfig {
   int64_t max_costly_lists = 0;
   int64_t costly_list_cost = 0;
   int64_t max_concurrent_exports = 0;
+  absl::Duration max_export_duration;
   int64_t max_record_bytes = 0;
   int64_t record_cache_size = 0;
 

@@ -281,6 +281,16 @@ const std::vector<Row>& Rows() {
         .min = "1",
         .max = "1000"},
        &C::max_concurrent_exports},
+      {{.name = "max-export-duration",
+        .type = kDuration,
+        .default_value = "15m",
+        .group = kAdmission,
+        .help = "an open-data export still running this long after its call "
+                "began is ended with `DEADLINE_EXCEEDED` (its client gets a "
+                "cut file), however steadily its client reads: no client "
+                "holds an export slot longer",
+        .min = "1s"},
+       &C::max_export_duration},
       {{.name = "max-record-bytes",
         .type = kSize,
         .default_value = "0",
