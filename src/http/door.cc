@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -54,6 +55,10 @@ constexpr char kHttpBody[] = "google.api.HttpBody";
 // The marker of a raw answer that has not changed since the client's
 // If-None-Match (api::kNotModifiedHeader): HTTP 304.
 constexpr char kNotModified[] = "x-forum-registry-not-modified";
+// Sent on a raw answer's HEAD (api::kHeadHeader): its service answers the
+// headers alone, with the media type in kBodyType (api::kContentTypeHeader).
+constexpr char kHead[] = "x-forum-registry-head";
+constexpr char kBodyType[] = "x-forum-registry-content-type";
 // The initial metadata a raw answer passes on, and the HTTP header of each.
 constexpr std::pair<const char*, const char*> kRawHeaders[] = {
     {"etag", "ETag"},
@@ -102,6 +107,29 @@ std::optional<std::string> RequestHeader(MHD_Connection* connection,
       MHD_lookup_connection_value(connection, MHD_HEADER_KIND, name);
   if (value == nullptr) return std::nullopt;
   return std::string(value);
+}
+
+// Every value of request header `name`, joined with ", " as RFC 9110 §5.3
+// lets a list header be (MHD_lookup_connection_value gives the first line
+// only); nullopt if it was not sent.
+std::optional<std::string> JoinedRequestHeader(MHD_Connection* connection,
+                                               const char* name) {
+  struct Lookup {
+    const char* name;
+    std::vector<std::string> values;
+  } lookup{name, {}};
+  MHD_get_connection_values(
+      connection, MHD_HEADER_KIND,
+      +[](void* cls, MHD_ValueKind, const char* key, const char* value) {
+        auto* lookup = static_cast<Lookup*>(cls);
+        if (key != nullptr && strcasecmp(key, lookup->name) == 0) {
+          lookup->values.emplace_back(value == nullptr ? "" : value);
+        }
+        return MHD_YES;
+      },
+      &lookup);
+  if (lookup.values.empty()) return std::nullopt;
+  return absl::StrJoin(lookup.values, ", ");
 }
 
 std::string PeerAddress(MHD_Connection* connection) {
@@ -199,6 +227,9 @@ struct Answer {
   std::string body;
   std::string content_type = kJson;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A HEAD's answer of content whose length is unknown: no Content-Length
+  // (RFC 9110 §8.6: one of 0 would be false).
+  bool length_unknown = false;
 };
 
 class Exchange;
@@ -498,7 +529,9 @@ MHD_Result Exchange::Serve() {
         SuspendLocked();
         return MHD_YES;
       }
-      if (got_message_) {
+      if (got_message_ && (!done_ || status_.ok())) {
+        // The 200 is committed only now: a call that already failed is
+        // answered its error, not a cut file.
         stream = true;
         stream_queued_ = true;
         answer = RawAnswer(body_type_);
@@ -856,10 +889,15 @@ void Exchange::Call(const MethodDescriptor& method, const Message& request) {
   }
   // A raw answer may be conditional: its service compares the entity tag
   // (api/export_service.h) and answers "not modified" without its body.
-  if (std::optional<std::string> tags = Header("If-None-Match");
+  // Every If-None-Match line counts (a list may be split over several).
+  if (std::optional<std::string> tags =
+          JoinedRequestHeader(connection_, "If-None-Match");
       raw_ && tags.has_value() && Printable(*tags)) {
     context_.AddMetadata("if-none-match", *tags);
   }
+  // A HEAD of a file costs what a 304 does: its service sends the headers
+  // alone, no file is made.
+  if (raw_ && method_ == "HEAD") context_.AddMetadata(kHead, "1");
   request_ = ToBuffer(request.SerializeAsString());
   self_ = shared_from_this();
   {
@@ -1093,8 +1131,20 @@ Answer Exchange::RawEndAnswer() const {
     AddMetadataHeaders(&answer);
     return answer;
   }
+  const auto& metadata = context_.GetServerInitialMetadata();
+  if (const auto type = metadata.find(kBodyType);
+      method_ == "HEAD" && type != metadata.end()) {
+    // A HEAD's answer: the headers the file would have had.
+    Answer answer =
+        RawAnswer(std::string(type->second.data(), type->second.size()));
+    if (!Printable(answer.content_type)) {
+      answer.content_type = "application/octet-stream";
+    }
+    answer.length_unknown = true;
+    return answer;
+  }
   Answer answer = RawAnswer("");
-  if (context_.GetServerInitialMetadata().count(kNotModified) > 0) {
+  if (metadata.count(kNotModified) > 0) {
     // RFC 9110 §15.4.5: the validators and caching headers a 200 would
     // have had, no content (and so no type).
     answer.status = MHD_HTTP_NOT_MODIFIED;
@@ -1174,8 +1224,16 @@ void Exchange::Count(unsigned status) {
 
 MHD_Result Exchange::Queue(Answer answer) {
   Count(answer.status);
-  MHD_Response* response = MHD_create_response_from_buffer(
-      answer.body.size(), answer.body.data(), MHD_RESPMEM_MUST_COPY);
+  MHD_Response* response =
+      answer.length_unknown
+          ? MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 1024,
+                +[](void*, uint64_t, char*, size_t) -> ssize_t {
+                  return MHD_CONTENT_READER_END_OF_STREAM;
+                },
+                nullptr, nullptr)
+          : MHD_create_response_from_buffer(
+                answer.body.size(), answer.body.data(), MHD_RESPMEM_MUST_COPY);
   if (response == nullptr) return MHD_NO;
   if (!answer.content_type.empty()) {
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,

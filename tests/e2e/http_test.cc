@@ -1145,6 +1145,28 @@ TEST_F(HttpDoorTest, ExportsOverGrpcCarryTheirTagAndHonourIfNoneMatch) {
     EXPECT_EQ(metadata.find("etag")->second, etag);
   }
   {
+    // What the door sends for a HEAD: the headers, the media type among
+    // them, and no message.
+    grpc::ClientContext context;
+    context.AddMetadata("x-forum-registry-head", "1");
+    auto reader = stub->ExportSessionsCalendar(&context, request);
+    google::api::HttpBody message;
+    EXPECT_FALSE(reader->Read(&message)) << "a message for a HEAD";
+    const grpc::Status status = reader->Finish();
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    const auto& metadata = context.GetServerInitialMetadata();
+    ASSERT_EQ(metadata.count("etag"), 1u);
+    EXPECT_EQ(metadata.find("etag")->second, etag);
+    ASSERT_EQ(metadata.count("x-forum-registry-content-type"), 1u);
+    EXPECT_THAT(
+        std::string(
+            metadata.find("x-forum-registry-content-type")->second.data(),
+            metadata.find("x-forum-registry-content-type")->second.size()),
+        ::testing::StartsWith("text/calendar"));
+    EXPECT_EQ(metadata.count("content-disposition"), 1u);
+    EXPECT_EQ(metadata.count("x-forum-registry-not-modified"), 0u);
+  }
+  {
     grpc::ClientContext context;
     v1::ExportPopoloRequest bad;
     bad.set_as_of("2023-13-40");
