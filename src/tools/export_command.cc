@@ -161,7 +161,15 @@ int OpenDataExport(const std::string& database_url,
                            line.Update(r, b);
                          });
   line.Done(records, bytes);
-  if (directory) {
+  if (file != stdout) {
+    if (std::fclose(file) != 0 && summary.ok()) {
+      summary = absl::UnavailableError(absl::StrCat("cannot write ", partial));
+    }
+  } else {
+    std::fflush(stdout);
+  }
+  if (directory || file != stdout) {
+    // The whole export takes its name, or what was written goes.
     std::error_code error;
     if (summary.ok()) {
       std::filesystem::rename(partial, output, error);
@@ -172,23 +180,6 @@ int OpenDataExport(const std::string& database_url,
     } else {
       std::filesystem::remove_all(partial, error);
     }
-  } else if (file != stdout) {
-    const bool closed = std::fclose(file) == 0;
-    if (summary.ok() && !closed) {
-      summary = absl::UnavailableError(absl::StrCat("cannot write ", partial));
-    }
-    std::error_code error;
-    if (summary.ok()) {
-      std::filesystem::rename(partial, output, error);
-      if (error) {
-        summary = absl::UnavailableError(absl::StrCat(
-            "cannot rename ", partial, " to ", output, ": ", error.message()));
-      }
-    } else {
-      std::filesystem::remove(partial, error);
-    }
-  } else {
-    std::fflush(stdout);
   }
   if (!summary.ok()) return fail(summary.status());
   server::LogFields fields = {{"revision", absl::StrCat(summary->revision)}};

@@ -23,7 +23,6 @@ Usage: export_test.py BINARY SOURCE_DIR  (FORUM_REGISTRY_TEST_ADMIN_URL set,
 as script/test does)
 """
 import csv
-import ctypes
 import filecmp
 import glob
 import io
@@ -35,11 +34,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-import uuid
 import zipfile
 from datetime import date
 
@@ -49,12 +46,10 @@ import jsonschema
 WAIT_SECONDS = 15
 
 
-class Failure(Exception):
-    pass
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'browser'))
+import browser_test  # noqa: E402  (the harness: a seeded database, the server)
 
-
-def die_with_parent():
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+Failure = browser_test.Failure
 
 
 class Door:
@@ -89,25 +84,6 @@ class Door:
             token = answer.get('nextPageToken', '')
             if not token:
                 return names
-
-
-def start_server(binary, url, work):
-    log = open(os.path.join(work, 'server.log'), 'wb')
-    process = subprocess.Popen(
-        [binary, 'serve', '--database-url', url, '--listen-address', '127.0.0.1:0',
-         '--metrics-address', '', '--http-address', '127.0.0.1:0', '--no-auth',
-         '--drain-period', '0s', '--shutdown-timeout', '2s'],
-        stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
-    deadline = time.monotonic() + WAIT_SECONDS
-    while time.monotonic() < deadline:
-        with open(log.name, encoding='utf-8', errors='replace') as f:
-            for line in f:
-                if '"http_listening"' in line:
-                    return process, json.loads(line)['port']
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise Failure('the server did not say http_listening:\n' + open(log.name).read())
 
 
 class Exports:
@@ -168,16 +144,7 @@ def read_csv_dir(directory):
 
 
 def run(binary, source_dir, work):
-    admin = os.environ.get('FORUM_REGISTRY_TEST_ADMIN_URL')
-    if not admin:
-        raise Failure('FORUM_REGISTRY_TEST_ADMIN_URL is not set: run through script/test')
-    database = f'fr_export_{os.getpid()}'
-    url = admin.replace('///postgres?', f'///{database}?')
     cleanups = []
-    subprocess.run(['psql', '-X', '-q', admin, '-c', f'CREATE DATABASE {database}'], check=True)
-    cleanups.append(lambda: subprocess.run(
-        ['psql', '-X', '-q', admin, '-c', f'DROP DATABASE IF EXISTS {database} WITH (FORCE)'],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     failures = []
 
     def check(name, ok, detail=''):
@@ -186,12 +153,8 @@ def run(binary, source_dir, work):
             failures.append(name)
 
     try:
-        subprocess.run([binary, 'migrate', '--database-url', url], check=True,
-                       stdout=subprocess.DEVNULL)
-        subprocess.run([binary, 'import', '--database-url', url,
-                        *sorted(glob.glob(os.path.join(source_dir, 'data', '*.textproto')))],
-                       check=True, stdout=subprocess.DEVNULL)
-        server, port = start_server(binary, url, work)
+        url = browser_test.seed_database(binary, source_dir, 'fr_export', cleanups)
+        server, port = browser_test.start_server(binary, url, '', work)
         cleanups.append(lambda: (server.send_signal(signal.SIGTERM), server.wait(10)))
         door = Door(port)
         exports = Exports(binary, url, work)
