@@ -109,15 +109,24 @@ std::string Sha256Hex(absl::string_view text) {
       absl::string_view(reinterpret_cast<const char*>(digest), size));
 }
 
+// What every export request carries: the day and the revision.
+template <typename Request>
+exports::ExportOptions OptionsOf(exports::Format format, std::string forum,
+                                 const Request& request) {
+  exports::ExportOptions options;
+  options.format = format;
+  options.forum = std::move(forum);
+  options.as_of = request.as_of();
+  options.as_of_revision = request.as_of_revision();
+  return options;
+}
+
 }  // namespace
 
 absl::StatusOr<exports::ExportOptions> ExportOptionsOf(
     const v1::ExportSessionsCalendarRequest& request) {
-  exports::ExportOptions options;
-  options.format = exports::Format::kIcs;
-  options.forum = request.parent();
-  options.as_of = request.as_of();
-  options.as_of_revision = request.as_of_revision();
+  exports::ExportOptions options =
+      OptionsOf(exports::Format::kIcs, request.parent(), request);
   if (request.imprecise().empty() || request.imprecise() == "omit") {
     options.span_imprecise = false;
   } else if (request.imprecise() == "span") {
@@ -133,22 +142,12 @@ absl::StatusOr<exports::ExportOptions> ExportOptionsOf(
 
 absl::StatusOr<exports::ExportOptions> ExportOptionsOf(
     const v1::ExportPopoloRequest& request) {
-  exports::ExportOptions options;
-  options.format = exports::Format::kPopolo;
-  options.forum = request.forum();
-  options.as_of = request.as_of();
-  options.as_of_revision = request.as_of_revision();
-  return Checked(std::move(options));
+  return Checked(OptionsOf(exports::Format::kPopolo, request.forum(), request));
 }
 
 absl::StatusOr<exports::ExportOptions> ExportOptionsOf(
     const v1::ExportCsvRequest& request) {
-  exports::ExportOptions options;
-  options.format = exports::Format::kCsv;
-  options.forum = request.forum();
-  options.as_of = request.as_of();
-  options.as_of_revision = request.as_of_revision();
-  return Checked(std::move(options));
+  return Checked(OptionsOf(exports::Format::kCsv, request.forum(), request));
 }
 
 std::string ExportEtag(absl::string_view method,
