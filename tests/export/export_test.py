@@ -333,6 +333,14 @@ def run(binary, source_dir, work):
                 same = open(before[fmt], 'rb').read() == open(after, 'rb').read()
             check(f'{fmt} at revision {revision} equals the export taken then', same)
             now, _ = exports.run(fmt)
+            if fmt == 'ics':
+                def sequence(path):
+                    calendar = icalendar.Calendar.from_ical(open(path, 'rb').read())
+                    return [int(e['SEQUENCE']) for e in calendar.walk('VEVENT')
+                            if str(e['UID']) == 'forums/arf/sessions/30@forumregistry.org'][0]
+                check('an updated session is the same event with SEQUENCE + 1',
+                      sequence(now) == sequence(before[fmt]) + 1,
+                      (sequence(before[fmt]), sequence(now)))
             if fmt != 'csv':
                 check(f'{fmt} now differs from then',
                       open(before[fmt], 'rb').read() != open(now, 'rb').read())
