@@ -14,10 +14,7 @@
 namespace forum_registry::exports::internal {
 
 absl::Status WriteCalendar(Context& context, Sink* out) {
-  const domain::ResourceType* sessions = nullptr;
-  for (const domain::ResourceType& type : domain::Resources()) {
-    if (type.table == "sessions") sessions = &type;
-  }
+  const domain::ResourceType& sessions = TypeOf("sessions");
   CountingSink counted(out);
   IcsWriter::Options options;
   if (context.forum().empty()) {
@@ -31,22 +28,14 @@ absl::Status WriteCalendar(Context& context, Sink* out) {
   IcsWriter writer(&counted, options);
   FR_RETURN_IF_ERROR(writer.Begin());
   FR_RETURN_IF_ERROR(context.ForEach(
-      *sessions,
+      sessions,
       [&](const google::protobuf::Message& record,
           int64_t version) -> absl::Status {
         const auto& session =
             static_cast<const forumregistry::v1::Session&>(record);
         IcsEventContext event;
         event.version = version;
-        std::vector<std::string> parts;
-        const forumregistry::v1::Venue& venue = session.venue();
-        if (!venue.site().empty()) parts.push_back(venue.site());
-        if (!venue.city().empty()) parts.push_back(venue.city());
-        if (!venue.country().empty()) {
-          const std::string country = context.DisplayName(venue.country());
-          parts.push_back(country.empty() ? venue.country() : country);
-        }
-        event.location = absl::StrJoin(parts, ", ");
+        event.location = context.Location(session.venue());
         for (const forumregistry::v1::Citation& citation :
              session.citations()) {
           IcsCitation cited{"", citation.excerpt(), citation.locator(), ""};
@@ -59,7 +48,7 @@ absl::Status WriteCalendar(Context& context, Sink* out) {
         const int64_t before = writer.written();
         FR_RETURN_IF_ERROR(writer.Add(session, event));
         if (writer.written() > before) {
-          context.Count(*sessions, counted.bytes());
+          context.Count(sessions, counted.bytes());
         }
         return absl::OkStatus();
       }));

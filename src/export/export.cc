@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "src/domain/partial_date.h"
@@ -106,13 +107,6 @@ std::unique_ptr<Message> NewRecord(const domain::ResourceType& type) {
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(type.descriptor)
           ->New());
-}
-
-const domain::ResourceType& TypeOf(absl::string_view table) {
-  for (const domain::ResourceType& type : domain::Resources()) {
-    if (type.table == table) return type;
-  }
-  std::abort();  // the registry's tables are fixed
 }
 
 // Calls `found` with each value of the string field at `path` (dotted, from
@@ -298,6 +292,24 @@ const Context::Referent* Context::Find(const std::string& name) {
   std::optional<Referent>& kept = memo_[name];
   kept = std::move(referent);
   return kept.has_value() ? &*kept : nullptr;
+}
+
+const domain::ResourceType& TypeOf(absl::string_view table) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    if (type.table == table) return type;
+  }
+  std::abort();  // the registry's tables are fixed
+}
+
+std::string Context::Location(const forumregistry::v1::Venue& venue) {
+  std::vector<std::string> parts;
+  if (!venue.site().empty()) parts.push_back(venue.site());
+  if (!venue.city().empty()) parts.push_back(venue.city());
+  if (!venue.country().empty()) {
+    const std::string country = DisplayName(venue.country());
+    parts.push_back(country.empty() ? venue.country() : country);
+  }
+  return absl::StrJoin(parts, ", ");
 }
 
 std::string Context::DisplayName(const std::string& name) {

@@ -15,6 +15,7 @@
 #include "absl/time/civil_time.h"
 #include "forumregistry/v1/common.pb.h"
 #include "forumregistry/v1/participant.pb.h"
+#include "forumregistry/v1/session.pb.h"
 #include "forumregistry/v1/source.pb.h"
 #include "google/protobuf/message.h"
 #include "src/domain/filter.h"
@@ -77,6 +78,8 @@ class Context {
   const Referent* Find(const std::string& name);
   // Its display name, "" when it does not exist.
   std::string DisplayName(const std::string& name);
+  // A session's venue as one line: "site, city, country's display name".
+  std::string Location(const forumregistry::v1::Venue& venue);
 
   // Called after each record written.
   void Count(const domain::ResourceType& type, int64_t bytes);
@@ -100,6 +103,9 @@ class Context {
   // The first lookup that failed other than NOT_FOUND.
   absl::Status error_;
 };
+
+// The kind whose table is `table` ("sessions"); one of the registry's.
+const domain::ResourceType& TypeOf(absl::string_view table);
 
 // An enum value as filters write it: "DIALOGUE_PARTNER" for
 // MEMBERSHIP_ROLE_DIALOGUE_PARTNER; "" for the UNSPECIFIED value.

@@ -186,7 +186,7 @@ class PopoloWriter {
   template <typename T, typename Map>
   absl::Status Each(const std::string& table, const Map& map,
                     bool count = true) {
-    const domain::ResourceType& type = *TypeByTable(table);
+    const domain::ResourceType& type = TypeOf(table);
     return context_.ForEach(
         type, [&](const Message& record, int64_t) -> absl::Status {
           const std::string json = map(static_cast<const T&>(record));
@@ -196,13 +196,6 @@ class PopoloWriter {
           if (count) context_.Count(type, out_.bytes());
           return absl::OkStatus();
         });
-  }
-
-  static const domain::ResourceType* TypeByTable(const std::string& table) {
-    for (const domain::ResourceType& type : domain::Resources()) {
-      if (type.table == table) return &type;
-    }
-    return nullptr;
   }
 
   absl::Status Section(absl::string_view key) {
@@ -454,17 +447,6 @@ class PopoloWriter {
                : json.substr(open, json.size() - open - 1);
   }
 
-  std::string Location(const v1::Venue& venue) {
-    std::vector<std::string> parts;
-    if (!venue.site().empty()) parts.push_back(venue.site());
-    if (!venue.city().empty()) parts.push_back(venue.city());
-    if (!venue.country().empty()) {
-      const std::string country = context_.DisplayName(venue.country());
-      parts.push_back(country.empty() ? venue.country() : country);
-    }
-    return absl::StrJoin(parts, ", ");
-  }
-
   std::string Event(const v1::Session& session) {
     Object o;
     o.Str("id", session.name())
@@ -472,7 +454,7 @@ class PopoloWriter {
         .Str("description", session.description())
         .Date("start_date", session.start_date())
         .Date("end_date", session.end_date())
-        .Str("location", Location(session.venue()))
+        .Str("location", context_.Location(session.venue()))
         .Str("status",
              EnumLabel(*v1::SessionStatus_descriptor()->FindValueByNumber(
                  session.status())))
