@@ -278,15 +278,13 @@ void ChunkFlow::CancelCall() {
     cancelling_ = true;
   }
   ops_.cancel();
-  bool finish;
-  grpc::Status final_status;
+  std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     cancelling_ = false;
     finish = FinishNowLocked();
-    final_status = final_;
   }
-  if (finish) ops_.finish(std::move(final_status));
+  if (finish) ops_.finish(std::move(*finish));
 }
 
 bool ChunkFlow::NextWriteLocked() {
@@ -299,14 +297,14 @@ bool ChunkFlow::NextWriteLocked() {
   return true;
 }
 
-bool ChunkFlow::FinishNowLocked() {
+std::optional<grpc::Status> ChunkFlow::FinishNowLocked() {
   if (!closing_ || finished_ || writing_ || cancelling_ || held_) {
-    return false;
+    return std::nullopt;
   }
   // An OK end waits for its messages; an error drops them.
-  if (final_.ok() && !queue_.empty() && !cancelled_) return false;
+  if (final_.ok() && !queue_.empty() && !cancelled_) return std::nullopt;
   finished_ = true;
-  return true;
+  return final_;
 }
 
 void ChunkFlow::SendHeaders() {
@@ -316,15 +314,13 @@ void ChunkFlow::SendHeaders() {
   }
   // Still held: an Abort meanwhile does not finish the call under it.
   ops_.send_headers();
-  bool finish;
-  grpc::Status final_status;
+  std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     held_ = false;
     finish = FinishNowLocked();
-    final_status = final_;
   }
-  if (finish) ops_.finish(std::move(final_status));
+  if (finish) ops_.finish(std::move(*finish));
 }
 
 absl::Status ChunkFlow::Flush() {
@@ -335,8 +331,7 @@ absl::Status ChunkFlow::Flush() {
 }
 
 void ChunkFlow::Close(const grpc::Status& status) {
-  bool finish;
-  grpc::Status final_status;
+  std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     // The export's side is done with the call's context: an Abort that came
@@ -352,14 +347,12 @@ void ChunkFlow::Close(const grpc::Status& status) {
       if (!final_.ok()) queue_.clear();
     }
     finish = FinishNowLocked();
-    final_status = final_;
   }
-  if (finish) ops_.finish(std::move(final_status));
+  if (finish) ops_.finish(std::move(*finish));
 }
 
 bool ChunkFlow::Abort(const grpc::Status& status) {
-  bool finish;
-  grpc::Status final_status;
+  std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     if (closing_) return false;
@@ -368,9 +361,8 @@ bool ChunkFlow::Abort(const grpc::Status& status) {
     ended_ = true;
     queue_.clear();
     finish = FinishNowLocked();
-    final_status = final_;
   }
-  if (finish) ops_.finish(std::move(final_status));
+  if (finish) ops_.finish(std::move(*finish));
   return true;
 }
 
@@ -397,8 +389,8 @@ int64_t ChunkFlow::bytes_written() const {
 }
 
 void ChunkFlow::WriteDone(bool ok) {
-  bool start, finish;
-  grpc::Status final_status;
+  bool start;
+  std::optional<grpc::Status> finish;
   {
     absl::MutexLock lock(&mu_);
     writing_ = false;
@@ -413,11 +405,10 @@ void ChunkFlow::WriteDone(bool ok) {
       }
     }
     start = NextWriteLocked();
-    finish = !start && FinishNowLocked();
-    final_status = final_;
+    if (!start) finish = FinishNowLocked();
   }
   if (start) ops_.write(&current_);
-  if (finish) ops_.finish(std::move(final_status));
+  if (finish) ops_.finish(std::move(*finish));
 }
 
 void ChunkFlow::Cancelled() {

@@ -191,8 +191,10 @@ class ChunkFlow final : public exports::Sink {
   // TryCancel, with no Finish until it has returned (TryCancel may run the
   // call's callbacks; Finish may delete the call).
   void CancelCall() ABSL_LOCKS_EXCLUDED(mu_);
-  // Whether Finish must be called now (and marks it called).
-  bool FinishNowLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The status to Finish with, if Finish must be called now (and marks it
+  // called); nullopt otherwise.
+  std::optional<grpc::Status> FinishNowLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const CallOps ops_;
   const Options options_;
