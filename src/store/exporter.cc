@@ -158,19 +158,6 @@ absl::Status Exporter::Lookup(absl::string_view name,
   }
 }
 
-int64_t Exporter::EstimateCount(const domain::ResourceType& type) {
-  try {
-    pqxx::transaction_base& txn = state_->txn;
-    const pqxx::row row = txn.exec_params1(
-        "SELECT greatest(reltuples, 0)::bigint FROM pg_class "
-        "WHERE oid = $1::regclass",
-        type.table);
-    return row[0].as<int64_t>();
-  } catch (const std::exception&) {
-    return 0;
-  }
-}
-
 absl::Status Exporter::ReadTable(
     const std::string& table,
     const std::function<google::protobuf::Message*()>& add) {

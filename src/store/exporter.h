@@ -59,10 +59,6 @@ class Exporter {
   // `out` (of its kind's message type): NOT_FOUND when it does not exist.
   absl::Status Lookup(absl::string_view name, google::protobuf::Message* out);
 
-  // About how many records of `type` there are now (the planner's row
-  // count): for progress, also of an export of the past.
-  int64_t EstimateCount(const domain::ResourceType& type);
-
   // Reads every record of `table` in name order, each into a message made
   // by `add` (the Dataset export, which holds the registry in memory).
   absl::Status ReadTable(
