@@ -113,6 +113,14 @@ grpc::Status Dispatcher::Serialize(const google::protobuf::Message& message,
       message, bytes, &own);
 }
 
+grpc::Status Dispatcher::Bytes(absl::string_view encoded,
+                               grpc::ByteBuffer* bytes) {
+  grpc::Slice slice(encoded.data(), encoded.size());
+  grpc::ByteBuffer buffer(&slice, 1);
+  bytes->Swap(&buffer);
+  return grpc::Status::OK;
+}
+
 Dispatcher::Dispatcher(Options options)
     : options_(options),
       cutter_(options.max_cancels_per_connection),

@@ -54,6 +54,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/message.h"
 #include "grpcpp/server_context.h"
@@ -157,6 +158,8 @@ class Dispatcher {
                             google::protobuf::Message* message);
   static grpc::Status Serialize(const google::protobuf::Message& message,
                                 grpc::ByteBuffer* bytes);
+  // An answer already encoded (spliced, store/wire.h).
+  static grpc::Status Bytes(absl::string_view encoded, grpc::ByteBuffer* bytes);
 
  private:
   class Job;     // what is queued: a unary call, or a stream's start

@@ -58,6 +58,23 @@ absl::Status CheckAsOfRevision(int64_t revision) {
   return absl::OkStatus();
 }
 
+// A read's min_revision: not negative, and not beside as_of_revision (a
+// read is of one revision or of at least one, not both).
+absl::Status CheckMinRevision(int64_t min_revision, int64_t as_of_revision) {
+  if (min_revision < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_revision: ", min_revision,
+        " is negative; a revision of the change log is 1 or more (0 asks "
+        "for none)"));
+  }
+  if (min_revision > 0 && as_of_revision > 0) {
+    return absl::InvalidArgumentError(
+        "min_revision: cannot be given with as_of_revision, which reads one "
+        "revision exactly");
+  }
+  return absl::OkStatus();
+}
+
 // The request id of `write`, checked and in its canonical form.
 absl::Status CheckRequestId(store::WriteRequest* write) {
   FR_ASSIGN_OR_RETURN(write->id,
@@ -101,12 +118,21 @@ absl::Status ResourceMethods::CheckName(absl::string_view name,
 
 grpc::Status ResourceMethods::Get(grpc::ServerContextBase* context,
                                   const std::string& name,
-                                  int64_t as_of_revision, Message* out) {
+                                  int64_t as_of_revision, int64_t min_revision,
+                                  Message* out) {
   if (absl::Status s = CheckName(name, "name"); !s.ok()) {
     return ToGrpcStatus(s);
   }
   if (absl::Status s = CheckAsOfRevision(as_of_revision); !s.ok()) {
     return ToGrpcStatus(s);
+  }
+  if (absl::Status s = CheckMinRevision(min_revision, as_of_revision);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (min_revision > 0) {
+    return ToGrpcStatus(
+        store_->GetAtRevision(name, min_revision, out, DeadlineOf(context)));
   }
   if (as_of_revision > 0) {
     return ToGrpcStatus(
@@ -117,14 +143,15 @@ grpc::Status ResourceMethods::Get(grpc::ServerContextBase* context,
 
 grpc::Status ResourceMethods::List(grpc::ServerContextBase* context,
                                    const ListRequest& request,
-                                   const std::function<Message*()>& add,
+                                   int records_field, std::string* page,
                                    std::string* next_page_token) {
-  return ToGrpcStatus(DoList(context, request, add, next_page_token));
+  return ToGrpcStatus(
+      DoList(context, request, records_field, page, next_page_token));
 }
 
 absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
                                      const ListRequest& request,
-                                     const std::function<Message*()>& add,
+                                     int records_field, std::string* page,
                                      std::string* next_page_token) {
   store::ListQuery query;
   if (!type_.parent_collection.empty()) {
@@ -137,7 +164,10 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
   FR_ASSIGN_OR_RETURN(query.page_size,
                       domain::ResolvePageSize(request.page_size));
   FR_RETURN_IF_ERROR(CheckAsOfRevision(request.as_of_revision));
+  FR_RETURN_IF_ERROR(
+      CheckMinRevision(request.min_revision, request.as_of_revision));
   query.as_of_revision = request.as_of_revision;
+  query.min_revision = request.min_revision;
   FR_ASSIGN_OR_RETURN(std::optional<domain::filter::Node> filter,
                       domain::filter::Parse(request.filter, type_.schema));
   FR_ASSIGN_OR_RETURN(domain::OrderBy order,
@@ -178,7 +208,8 @@ absl::Status ResourceMethods::DoList(grpc::ServerContextBase* context,
     if (admitted.has_value()) slot.emplace(std::move(*admitted));
   }
   std::vector<std::string> next;
-  FR_RETURN_IF_ERROR(store_->List(query, add, &next, deadline));
+  FR_RETURN_IF_ERROR(
+      store_->ListWire(query, records_field, page, &next, deadline));
   next_page_token->clear();
   if (!next.empty()) *next_page_token = tokens->Encode(fingerprint, next);
   return absl::OkStatus();

@@ -56,6 +56,9 @@ struct ListRequest {
   std::string order_by{};
   // List as the collection stood right after this revision (0: now).
   int64_t as_of_revision = 0;
+  // List as of this revision or a later one (0: whatever the read database
+  // holds).
+  int64_t min_revision = 0;
 };
 
 class ResourceMethods {
@@ -68,15 +71,18 @@ class ResourceMethods {
                   CostlyLists& costly_lists, const SizeLimits& limits);
 
   // With `as_of_revision` (not 0), the record as it stood right after that
-  // revision of the change log.
+  // revision of the change log; with `min_revision` (not 0), as of that
+  // revision or a later one (store::ResourceStore::GetAtRevision).
   grpc::Status Get(grpc::ServerContextBase* context, const std::string& name,
-                   int64_t as_of_revision, google::protobuf::Message* out);
+                   int64_t as_of_revision, int64_t min_revision,
+                   google::protobuf::Message* out);
 
-  // Adds a page of resources with `add` and sets `next_page_token`.
+  // Appends a page of resources to `page`, each as field `records_field` of
+  // the List response (store::ResourceStore::ListWire), and sets
+  // `next_page_token`.
   grpc::Status List(grpc::ServerContextBase* context,
-                    const ListRequest& request,
-                    const std::function<google::protobuf::Message*()>& add,
-                    std::string* next_page_token);
+                    const ListRequest& request, int records_field,
+                    std::string* page, std::string* next_page_token);
 
   // `parent` is ignored for a top-level resource. The writes record
   // `write.actor` (the caller, auth/authorizer.h) in the change log; with a
@@ -113,9 +119,8 @@ class ResourceMethods {
 
  private:
   absl::Status DoList(grpc::ServerContextBase* context,
-                      const ListRequest& request,
-                      const std::function<google::protobuf::Message*()>& add,
-                      std::string* next_page_token);
+                      const ListRequest& request, int records_field,
+                      std::string* page, std::string* next_page_token);
   absl::Status DoCreate(grpc::ServerContextBase* context,
                         const std::string& parent,
                         const google::protobuf::Message& resource,

@@ -13,6 +13,7 @@
 #include "src/api/status.h"
 #include "src/domain/write_request.h"
 #include "src/store/kinds.h"
+#include "src/store/wire.h"
 
 namespace forum_registry::api {
 
@@ -64,6 +65,8 @@ struct ResourceService::Fields {
         name = Find(in, "name", T::CPPTYPE_STRING);
         as_of_revision = Find(in, "as_of_revision", T::CPPTYPE_INT64,
                               /*required=*/false);
+        min_revision = Find(in, "min_revision", T::CPPTYPE_INT64,
+                            /*required=*/false);
         break;
       case StandardMethod::kList:
         parent = Find(in, "parent", T::CPPTYPE_STRING, nested);
@@ -73,6 +76,8 @@ struct ResourceService::Fields {
         order_by = Find(in, "order_by", T::CPPTYPE_STRING);
         as_of_revision = Find(in, "as_of_revision", T::CPPTYPE_INT64,
                               /*required=*/false);
+        min_revision = Find(in, "min_revision", T::CPPTYPE_INT64,
+                            /*required=*/false);
         records = out->FindFieldByName(type.table);
         if (records == nullptr || !records->is_repeated() ||
             records->message_type() != type.descriptor) {
@@ -117,6 +122,7 @@ struct ResourceService::Fields {
   const FieldDescriptor* filter = nullptr;
   const FieldDescriptor* order_by = nullptr;
   const FieldDescriptor* as_of_revision = nullptr;  // Get and List; optional
+  const FieldDescriptor* min_revision = nullptr;    // Get and List; optional
   const FieldDescriptor* records = nullptr;         // in the List response
   const FieldDescriptor* next_page_token = nullptr;
   const FieldDescriptor* resource = nullptr;  // "forum"
@@ -133,6 +139,13 @@ struct ResourceService::Fields {
     return as_of_revision == nullptr
                ? 0
                : request.GetReflection()->GetInt64(request, as_of_revision);
+  }
+
+  // The revision a Get or List must not be older than (0: none).
+  int64_t MinRevision(const Message& request) const {
+    return min_revision == nullptr
+               ? 0
+               : request.GetReflection()->GetInt64(request, min_revision);
   }
 
   // Whether a Delete request asks for `force` (false for kinds without it).
@@ -221,6 +234,12 @@ class ResourceService::Handler {
     auth::Caller caller;
     status = Authorize(*context, *request, &caller);
     if (!status.ok()) return status;
+    if (standard_ == StandardMethod::kList) {
+      std::string page;
+      status = service_->List(context, fields_, *request, &page);
+      if (!status.ok()) return status;
+      return Dispatcher::Bytes(page, out);
+    }
     std::unique_ptr<Message> response(response_prototype_->New());
     status = (service_->*method_)(context, caller, fields_, *request,
                                   response.get());
@@ -319,7 +338,7 @@ ResourceService::ResourceService(const domain::ResourceType& type,
         run = &ResourceService::Get;
         break;
       case StandardMethod::kList:
-        run = &ResourceService::List;
+        run = nullptr;  // answered as bytes (Handler::Run)
         break;
       case StandardMethod::kCreate:
         run = &ResourceService::Create;
@@ -369,31 +388,28 @@ grpc::Status ResourceService::Get(grpc::ServerContextBase* context,
                                   const Fields& fields, const Message& request,
                                   Message* response) {
   return methods_.Get(context, StringOf(request, fields.name),
-                      fields.AsOfRevision(request), response);
+                      fields.AsOfRevision(request), fields.MinRevision(request),
+                      response);
 }
 
 grpc::Status ResourceService::List(grpc::ServerContextBase* context,
-                                   const auth::Caller& /*caller*/,
                                    const Fields& fields, const Message& request,
-                                   Message* response) {
+                                   std::string* response) {
   const google::protobuf::Reflection* in = request.GetReflection();
-  const google::protobuf::Reflection* out = response->GetReflection();
   std::string next_page_token;
-  grpc::Status status = methods_.List(
-      context,
-      {.parent = StringOf(request, fields.parent),
-       .page_size = in->GetInt32(request, fields.page_size),
-       .page_token = StringOf(request, fields.page_token),
-       .filter = StringOf(request, fields.filter),
-       .order_by = StringOf(request, fields.order_by),
-       .as_of_revision = fields.AsOfRevision(request)},
-      [response, out, &fields] {
-        return out->AddMessage(response, fields.records);
-      },
-      &next_page_token);
-  if (!next_page_token.empty()) {
-    out->SetString(response, fields.next_page_token,
-                   std::move(next_page_token));
+  grpc::Status status =
+      methods_.List(context,
+                    {.parent = StringOf(request, fields.parent),
+                     .page_size = in->GetInt32(request, fields.page_size),
+                     .page_token = StringOf(request, fields.page_token),
+                     .filter = StringOf(request, fields.filter),
+                     .order_by = StringOf(request, fields.order_by),
+                     .as_of_revision = fields.AsOfRevision(request),
+                     .min_revision = fields.MinRevision(request)},
+                    fields.records->number(), response, &next_page_token);
+  if (status.ok() && !next_page_token.empty()) {
+    store::AppendLengthDelimited(fields.next_page_token->number(),
+                                 next_page_token, response);
   }
   return status;
 }

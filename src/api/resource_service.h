@@ -104,10 +104,11 @@ class ResourceService final : public grpc::Service {
                    const Fields& fields,
                    const google::protobuf::Message& request,
                    google::protobuf::Message* response);
-  grpc::Status List(grpc::ServerContextBase* context,
-                    const auth::Caller& caller, const Fields& fields,
+  // A List answers with bytes: the page's records spliced as stored
+  // (store/wire.h), then the next page's token.
+  grpc::Status List(grpc::ServerContextBase* context, const Fields& fields,
                     const google::protobuf::Message& request,
-                    google::protobuf::Message* response);
+                    std::string* response);
   grpc::Status Create(grpc::ServerContextBase* context,
                       const auth::Caller& caller, const Fields& fields,
                       const google::protobuf::Message& request,

@@ -4,6 +4,7 @@
 #include "google/protobuf/descriptor.h"
 #include "src/store/descriptors.h"
 #include "src/store/errors.h"
+#include "src/store/wire.h"
 
 namespace forum_registry::server {
 namespace {
@@ -278,6 +279,19 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "# TYPE forum_registry_heap_bytes gauge\n"
         "forum_registry_heap_bytes ",
         api::HeapGuard::HeapInUse(), "\n");
+  }
+  {
+    const store::StoredBytesCounts read = store::GetStoredBytesCounts();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_records_read_total Records read from the "
+        "database and answered, by what they were made from: their stored "
+        "bytes (spliced or decoded), or their JSON, where no bytes are "
+        "stored (migrations/0016; `forum-registry migrate` fills them).\n"
+        "# TYPE forum_registry_records_read_total counter\n"
+        "forum_registry_records_read_total{from=\"bytes\"} ",
+        read.from_bytes, "\nforum_registry_records_read_total{from=\"json\"} ",
+        read.from_json, "\n");
   }
   if (sources.cache != nullptr) {
     const store::RecordCache::Stats cache = sources.cache->GetStats();

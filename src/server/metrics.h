@@ -25,6 +25,8 @@
 //   forum_registry_watch_revision              newest revision the feed read
 //   forum_registry_watch_messages_total        changes and bookmarks sent
 //   forum_registry_watch_too_slow_total        watches ended as too slow
+//   forum_registry_records_read_total{from}    records answered from their
+//                                              stored bytes or their JSON
 //   forum_registry_record_cache_hits_total     Gets served without decoding
 //   forum_registry_record_cache_misses_total   Gets that decoded the record
 //   forum_registry_record_cache_records        records held

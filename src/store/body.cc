@@ -6,9 +6,12 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "google/protobuf/descriptor.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/type.pb.h"
@@ -29,7 +32,11 @@ using google::protobuf::Message;
 #define FR_ROW_TIMES                                                       \
   "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, " \
   "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros"
-const char kRowColumns[] = "name, body::text AS body, version, " FR_ROW_TIMES;
+const char kRowColumns[] =
+    "name, body_pb, CASE WHEN body_pb IS NULL THEN body::text END AS body, "
+    "version, " FR_ROW_TIMES;
+const char kRowJsonColumns[] =
+    "name, NULL::bytea AS body_pb, body::text AS body, version, " FR_ROW_TIMES;
 const char kRowMetaColumns[] = "name, version, " FR_ROW_TIMES;
 #undef FR_ROW_TIMES
 
@@ -219,7 +226,10 @@ absl::StatusOr<std::string> MergeBody(absl::string_view stored,
   return json;
 }
 
-absl::StatusOr<std::string> ToBody(const Message& resource) {
+namespace {
+
+// `resource` without the fields the server sets.
+std::unique_ptr<Message> WithoutServerSet(const Message& resource) {
   std::unique_ptr<Message> copy(resource.New());
   copy->CopyFrom(resource);
   const google::protobuf::Descriptor* descriptor = copy->GetDescriptor();
@@ -228,6 +238,38 @@ absl::StatusOr<std::string> ToBody(const Message& resource) {
       copy->GetReflection()->ClearField(copy.get(), descriptor->field(i));
     }
   }
+  return copy;
+}
+
+// Sets the fields the server sets of a record read from a row.
+void SetServerFields(absl::string_view name, int64_t version,
+                     int64_t create_micros, Message* out) {
+  const google::protobuf::Reflection* reflection = out->GetReflection();
+  reflection->SetString(out, Field(*out, "name"), std::string(name));
+  reflection->SetString(out, Field(*out, "etag"),
+                        domain::FormatEtag(version, create_micros));
+  if (create_micros != 0) SetTime(out, "create_time", create_micros);
+}
+
+}  // namespace
+
+std::string ToStoredBytes(const Message& resource) {
+  const std::unique_ptr<Message> copy = WithoutServerSet(resource);
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  copy->SerializeToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
+std::string ByteaHex(absl::string_view bytes) {
+  return absl::StrCat("\\x", absl::BytesToHexString(bytes));
+}
+
+absl::StatusOr<std::string> ToBody(const Message& resource) {
+  const std::unique_ptr<Message> copy = WithoutServerSet(resource);
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
   std::string json;
@@ -273,20 +315,38 @@ absl::Status FromBody(absl::string_view body, absl::string_view name,
     return absl::InternalError(
         absl::StrCat("cannot decode the stored record ", name));
   }
-  const google::protobuf::Reflection* reflection = out->GetReflection();
-  reflection->SetString(out, Field(*out, "name"), std::string(name));
-  reflection->SetString(out, Field(*out, "etag"),
-                        domain::FormatEtag(version, create_micros));
-  if (create_micros != 0) SetTime(out, "create_time", create_micros);
+  SetServerFields(name, version, create_micros, out);
+  return absl::OkStatus();
+}
+
+absl::Status FromStoredBytes(absl::string_view bytes, absl::string_view name,
+                             int64_t version, int64_t create_micros,
+                             Message* out) {
+  out->Clear();
+  if (!out->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return absl::InternalError(
+        absl::StrCat("cannot decode the stored bytes of ", name));
+  }
+  out->DiscardUnknownFields();
+  SetServerFields(name, version, create_micros, out);
   return absl::OkStatus();
 }
 
 absl::Status FromRow(const pqxx::row& row, Message* out, bool* all_known) {
   const pqxx::field body = row["body"];
-  FR_RETURN_IF_ERROR(FromBody(
-      absl::string_view(body.c_str(), body.size()),
-      row[kNameColumn].as<std::string>(), row[kVersionColumn].as<int64_t>(),
-      row["create_micros"].as<int64_t>(), out, all_known));
+  const std::string name = row[kNameColumn].as<std::string>();
+  const int64_t version = row[kVersionColumn].as<int64_t>();
+  const int64_t create_micros = row["create_micros"].as<int64_t>();
+  if (body.is_null()) {
+    const pqxx::binarystring bytes(row["body_pb"]);
+    FR_RETURN_IF_ERROR(
+        FromStoredBytes(absl::string_view(bytes.get(), bytes.size()), name,
+                        version, create_micros, out));
+    if (all_known != nullptr) *all_known = true;
+  } else {
+    FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
+                                name, version, create_micros, out, all_known));
+  }
   SetTime(out, "update_time", row["update_micros"].as<int64_t>());
   return absl::OkStatus();
 }

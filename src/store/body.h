@@ -17,8 +17,13 @@
 
 namespace forum_registry::store {
 
-// The columns FromRow reads, by name, for a SELECT or RETURNING list.
+// The columns FromRow reads, by name, for a SELECT or RETURNING list: the
+// record's stored bytes (`body_pb`, migrations/0016), and its JSON only
+// where there are none.
 extern const char kRowColumns[];
+// The same with the JSON always (`body_pb` null), for a write that merges
+// over what is stored (MergeBody).
+extern const char kRowJsonColumns[];
 // The same but `body`, for a query that fetches bodies apart.
 extern const char kRowMetaColumns[];
 
@@ -37,6 +42,15 @@ inline constexpr char kVersionColumn[] = "version";
 // The JSON to store in `body`: the record without the fields the server sets
 // (domain::IsServerSet), which come from the row's own columns.
 absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
+
+// The bytes to store in `body_pb` beside ToBody's JSON (migrations/0016):
+// the same record, without the fields the server sets, as protobuf's
+// deterministic encoding.
+std::string ToStoredBytes(const google::protobuf::Message& resource);
+
+// `bytes` as a bytea literal in PostgreSQL's hex format ("\x0a03..."), for
+// a text parameter cast to bytea.
+std::string ByteaHex(absl::string_view bytes);
 
 // The body an update stores, lossless across versions: `stored` is the body
 // as a newer version of this program may have written it, with fields this
@@ -72,8 +86,17 @@ absl::Status FromBody(absl::string_view body, absl::string_view name,
 void SetTime(google::protobuf::Message* record, const char* field,
              int64_t micros);
 
-// Fills `out` from a row selected with kRowColumns (`all_known` as for
-// FromBody).
+// Fills `out` from stored bytes (ToStoredBytes), as FromBody from JSON.
+// Fields a newer version wrote that this one does not know are dropped, as
+// FromBody drops them.
+absl::Status FromStoredBytes(absl::string_view bytes, absl::string_view name,
+                             int64_t version, int64_t create_micros,
+                             google::protobuf::Message* out);
+
+// Fills `out` from a row selected with kRowColumns or kRowJsonColumns: from
+// its JSON when the row holds it, else from its stored bytes (`all_known`
+// as for FromBody; true for stored bytes, which hold nothing unknown to the
+// version that wrote them).
 absl::Status FromRow(const pqxx::row& row, google::protobuf::Message* out,
                      bool* all_known = nullptr);
 

@@ -63,7 +63,9 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
     change->set_actor(row["actor"].as<std::string>());
   if (!row["request_id"].is_null())
     change->set_request_id(row["request_id"].as<std::string>());
-  if (row["body"].is_null()) return absl::OkStatus();  // a delete
+  const pqxx::field body = row["body"];
+  const pqxx::field stored = row["body_pb"];
+  if (body.is_null() && stored.is_null()) return absl::OkStatus();  // a delete
   const domain::ResourceType* type = domain::FindByName(resource);
   if (type == nullptr) {
     // A kind this server does not know (written by a newer one): the change
@@ -74,9 +76,16 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(type->descriptor)
           ->New());
-  const pqxx::field body = row["body"];
-  FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
-                              resource, version, created, record.get()));
+  if (!stored.is_null()) {
+    // The stored bytes (migrations/0016), decoded without JSON.
+    const pqxx::binarystring bytes(stored);
+    FR_RETURN_IF_ERROR(
+        FromStoredBytes(absl::string_view(bytes.get(), bytes.size()), resource,
+                        version, created, record.get()));
+  } else {
+    FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
+                                resource, version, created, record.get()));
+  }
   SetTime(record.get(), "update_time", row["updated_micros"].as<int64_t>());
   change->mutable_record()->PackFrom(*record);
   return absl::OkStatus();
@@ -90,10 +99,7 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
                           absl::string_view budget) {
   return absl::StrCat(
       "SELECT page.sequence, page.resource, page.operation, page.version, "
-      "CASE WHEN ",
-      WithinBudget(budget),
-      " THEN (SELECT b.body::text FROM changes b WHERE b.sequence = "
-      "page.sequence) END AS body, page.change_micros, page.created_micros, "
+      "b.body_pb, b.body, page.change_micros, page.created_micros, "
       "page.updated_micros, "
       "page.actor, page.request_id, ",
       WithinBudget(budget),
@@ -105,7 +111,11 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
       "AS updated_micros, "
       "actor, request_id::text, ",
       BytesColumns("sequence"), " FROM changes WHERE ", condition,
-      " ORDER BY sequence LIMIT ", limit, ") page");
+      " ORDER BY sequence LIMIT ", limit,
+      ") page LEFT JOIN LATERAL (SELECT b.body_pb, CASE WHEN b.body_pb IS "
+      "NULL THEN b.body::text END AS body FROM changes b WHERE b.sequence = "
+      "page.sequence AND ",
+      WithinBudget(budget), ") b ON true");
 }
 
 // The change log from revision $1 on, at most $2 changes and about $3 bytes
@@ -242,16 +252,17 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
         const pqxx::result rows = txn.exec_params(
             absl::StrCat(
                 "WITH newest AS (SELECT ", kNewestRevisionSql,
-                " AS newest) SELECT newest.newest, page.name, CASE WHEN ",
-                WithinBudget("$3::bigint"), " THEN (SELECT b.body::text FROM ",
-                table,
-                " b WHERE b.name = page.name) END AS body, page.version, "
-                "page.create_micros, page.update_micros, ",
+                " AS newest) SELECT newest.newest, page.name, b.body_pb, "
+                "b.body, page.version, page.create_micros, "
+                "page.update_micros, ",
                 WithinBudget("$3::bigint"),
                 " AS within FROM newest LEFT JOIN LATERAL (SELECT ",
                 kRowMetaColumns, ", ", BytesColumns("name"), " FROM ", table,
                 " WHERE name > $1 ORDER BY name LIMIT $2::int) page ON true "
-                "ORDER BY page.name"),
+                "LEFT JOIN LATERAL (SELECT b.body_pb, CASE WHEN b.body_pb IS "
+                "NULL THEN b.body::text END AS body FROM ",
+                table, " b WHERE b.name = page.name AND ",
+                WithinBudget("$3::bigint"), ") b ON true ORDER BY page.name"),
             after_name, limit, static_cast<int64_t>(max_bytes));
         const google::protobuf::Message* prototype =
             google::protobuf::MessageFactory::generated_factory()->GetPrototype(

@@ -36,8 +36,10 @@ const ImportRecord* FindOwner(absl::string_view what,
 std::string Upsert(pqxx::transaction_base& txn, const std::string& table,
                    absl::string_view rows, bool keep_edits) {
   return absl::StrCat(
-      "INSERT INTO ", txn.quote_name(table), " AS t (name, body) ", rows,
+      "INSERT INTO ", txn.quote_name(table), " AS t (name, body, body_pb) ",
+      rows,
       " ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, "
+      "body_pb = EXCLUDED.body_pb, "
       "version = t.version + 1, update_time = clock_timestamp() "
       "WHERE t.body IS DISTINCT FROM EXCLUDED.body",
       keep_edits ? " AND EXISTS (SELECT 1 FROM imported_records i WHERE "
@@ -73,6 +75,9 @@ absl::StatusOr<ImportReport> ImportRecords(
     // name given twice keeps its last record.
     std::vector<std::string> bodies;
     bodies.reserve(records.size());
+    // The stored bytes beside each body (migrations/0016), as bytea hex.
+    std::vector<std::string> stored;
+    stored.reserve(records.size());
     std::vector<std::string> tables;  // in order of first appearance
     for (const ImportRecord& record : records) {
       absl::StatusOr<std::string> body = ToBody(*record.resource);
@@ -82,6 +87,7 @@ absl::StatusOr<ImportReport> ImportRecords(
                                          body.status().message()));
       }
       bodies.push_back(*std::move(body));
+      stored.push_back(ByteaHex(ToStoredBytes(*record.resource)));
       if (std::find(tables.begin(), tables.end(), record.table) ==
           tables.end()) {
         tables.push_back(record.table);
@@ -89,14 +95,15 @@ absl::StatusOr<ImportReport> ImportRecords(
     }
     txn.exec(
         "CREATE TEMP TABLE import_rows (ordinal integer, table_name text, "
-        "name text, body text) ON COMMIT DROP");
+        "name text, body text, body_pb text) ON COMMIT DROP");
     {
       pqxx::stream_to stream(
           txn, "import_rows",
-          std::vector<std::string>{"ordinal", "table_name", "name", "body"});
+          std::vector<std::string>{"ordinal", "table_name", "name", "body",
+                                   "body_pb"});
       for (size_t i = 0; i < records.size(); ++i) {
         stream << std::make_tuple(static_cast<int>(i), records[i].table,
-                                  records[i].name, bodies[i]);
+                                  records[i].name, bodies[i], stored[i]);
       }
       stream.complete();
     }
@@ -137,8 +144,9 @@ absl::StatusOr<ImportReport> ImportRecords(
       try {
         const pqxx::result rows = txn.exec_params(
             Upsert(txn, table,
-                   "SELECT name, body::jsonb FROM (SELECT DISTINCT ON (name) "
-                   "ordinal, name, body FROM import_rows WHERE table_name = $1 "
+                   "SELECT name, body::jsonb, body_pb::bytea FROM (SELECT "
+                   "DISTINCT ON (name) ordinal, name, body, body_pb FROM "
+                   "import_rows WHERE table_name = $1 "
                    "ORDER BY name, ordinal DESC) r ORDER BY ordinal",
                    options.keep_edits),
             table);
@@ -157,9 +165,10 @@ absl::StatusOr<ImportReport> ImportRecords(
           continue;
         }
         current = &records[i];
-        Count(txn.exec_params(Upsert(txn, table, "VALUES ($1, $2::jsonb)",
-                                     options.keep_edits),
-                              records[i].name, bodies[i]),
+        Count(txn.exec_params(
+                  Upsert(txn, table, "VALUES ($1, $2::jsonb, $3::bytea)",
+                         options.keep_edits),
+                  records[i].name, bodies[i], stored[i]),
               1, &report);
       }
       current = nullptr;

@@ -5,8 +5,11 @@
 #include <optional>
 #include <pqxx/pqxx>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/domain/resource_registry.h"
+#include "src/store/body.h"
 #include "src/store/errors.h"
 #include "src/store/pool.h"
 #include "src/store/watchdog.h"
@@ -176,8 +179,9 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     // revokes its column privileges too, so the grants follow the revoke.)
     txn.exec(absl::StrCat(
         "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "
-        "changes, write_requests, server_keys, retention_floor, change_horizon "
-        "FROM ",
+        "changes, write_requests, server_keys, retention_floor, "
+        "change_horizon, "
+        "stored_bytes_fills FROM ",
         who));
     txn.exec(absl::StrCat(
         "GRANT INSERT (request_id, fingerprint, method, resource) ON "
@@ -206,6 +210,61 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
                                      StatusFromException(e).message()));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> FillStoredBytes(const std::string& url) {
+  constexpr int kBatch = 500;
+  int64_t filled = 0;
+  try {
+    pqxx::connection connection(url);
+    for (const domain::ResourceType& type : domain::Resources()) {
+      const google::protobuf::Message* prototype =
+          google::protobuf::MessageFactory::generated_factory()->GetPrototype(
+              type.descriptor);
+      std::unique_ptr<google::protobuf::Message> record(prototype->New());
+      std::string after;
+      for (;;) {
+        pqxx::work txn(connection);
+        const pqxx::result rows = txn.exec_params(
+            absl::StrCat("SELECT name, body::text AS body FROM ",
+                         txn.quote_name(type.table),
+                         " WHERE body_pb IS NULL AND name > $1 ORDER BY name "
+                         "LIMIT $2::int"),
+            after, kBatch);
+        if (rows.empty()) break;
+        std::string batch = "[";
+        for (const pqxx::row& row : rows) {
+          const std::string name = row["name"].as<std::string>();
+          const pqxx::field body = row["body"];
+          after = name;
+          bool all_known = false;
+          // A body this program cannot read whole keeps no bytes.
+          if (!FromBody(absl::string_view(body.c_str(), body.size()), name, 1,
+                        0, record.get(), &all_known)
+                   .ok() ||
+              !all_known) {
+            continue;
+          }
+          absl::StrAppend(
+              &batch, batch.size() > 1 ? "," : "", "{\"name\":\"",
+              absl::CEscape(name),
+              "\",\"body\":", absl::string_view(body.c_str(), body.size()),
+              ",\"pb\":\"", absl::BytesToHexString(ToStoredBytes(*record)),
+              "\"}");
+        }
+        batch += "]";
+        filled += txn.exec_params1("SELECT fill_stored_bytes($1, $2::jsonb)",
+                                   type.table, batch)[0]
+                      .as<int64_t>();
+        txn.commit();
+      }
+    }
+  } catch (const std::exception& e) {
+    return absl::Status(StatusFromException(e).code(),
+                        absl::StrCat("filling stored bytes: ",
+                                     StatusFromException(e).message()));
+  }
+  return filled;
 }
 
 }  // namespace forum_registry::store

@@ -43,6 +43,13 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role);
 // own message (for operators, not clients), when the database cannot be
 // read, or does not answer by `deadline` (the connection has the settings
 // of WithConnectionDefaults, and the watchdog ends a read past the deadline).
+// Fills the stored bytes (migrations/0016) of every record that has none
+// but whose JSON this program can encode whole: rows written before 0016,
+// or by psql. In batches, each its own transaction; silent (no change is
+// logged) and compare-and-set, so it may run beside a serving registry.
+// The number of records filled. Needs the owner (fill_stored_bytes).
+absl::StatusOr<int64_t> FillStoredBytes(const std::string& url);
+
 absl::StatusOr<std::vector<std::string>> PendingMigrations(
     const std::string& url,
     const std::vector<MigrationFile>& migrations = EmbeddedMigrations(),

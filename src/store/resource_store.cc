@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/civil_time.h"
+#include "google/protobuf/empty.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "src/domain/resource_registry.h"
 #include "src/domain/status_macros.h"
@@ -145,6 +146,24 @@ std::string ParentOf(absl::string_view name) {
   return std::string(name.substr(0, name.find('/', name.find('/') + 1)));
 }
 
+// The message of the kind stored in `table`.
+const Message* PrototypeOf(const std::string& table) {
+  for (const domain::ResourceType& type : domain::Resources()) {
+    if (type.table == table) {
+      return google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(type.descriptor);
+    }
+  }
+  return &google::protobuf::Empty::default_instance();
+}
+
+// A read of at least `revision` when the primary's newest is `newest`.
+absl::Status NotWrittenYet(int64_t revision, int64_t newest) {
+  return absl::OutOfRangeError(absl::StrCat(
+      "min_revision: ", revision,
+      " has not been written yet; the newest revision is ", newest));
+}
+
 absl::Status NotFound(const ResourceKind& kind, absl::string_view name) {
   return absl::NotFoundError(
       absl::StrCat(kind.singular, " ", name, " does not exist"));
@@ -165,7 +184,8 @@ const std::string& HistoryBoundsSql() {
 const std::string& GetAsOfSql() {
   static const std::string* const sql = new std::string(absl::StrCat(
       "SELECT b.horizon, b.newest, c.resource AS name, c.operation, "
-      "c.body::text AS body, c.version, "
+      "c.body_pb, CASE WHEN c.body_pb IS NULL THEN c.body::text END AS body, "
+      "c.version, "
       "(extract(epoch FROM coalesce(c.created, c.change_time)) * 1000000)"
       "::bigint AS create_micros, "
       "(extract(epoch FROM coalesce(c.updated, c.change_time)) * 1000000)"
@@ -198,7 +218,8 @@ constexpr char kPurgeSharedLockSql[] =
     "SELECT pg_advisory_xact_lock_shared($1::bigint)";
 // A record's last body before its delete at $2, and its create time.
 constexpr char kBodyBeforeSql[] =
-    "SELECT body::text AS body, created::text AS created FROM changes "
+    "SELECT body::text AS body, body_pb, created::text AS created "
+    "FROM changes "
     "WHERE resource = $1 AND sequence < $2::bigint AND body IS NOT NULL "
     "ORDER BY sequence DESC LIMIT 1";
 
@@ -246,6 +267,8 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
     : pool_(pool),
       read_pool_(read_pool),
       kind_(std::move(kind)),
+      prototype_(PrototypeOf(kind_.table)),
+      wire_(prototype_->GetDescriptor()),
       cache_(cache),
       revisions_(revisions),
       get_name_(absl::StrCat(kind_.table, ".get")),
@@ -259,16 +282,20 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                        kNewestRevisionSql, " AS revision) AS log LEFT JOIN ",
                        kind_.table, " ON name = $1")),
       lock_name_(absl::StrCat(kind_.table, ".lock")),
-      lock_sql_(absl::StrCat(get_sql_, " FOR UPDATE")),
+      // With the JSON, which an update merges over.
+      lock_sql_(absl::StrCat("SELECT ", kRowJsonColumns, " FROM ", kind_.table,
+                             " WHERE name = $1 FOR UPDATE")),
       insert_name_(absl::StrCat(kind_.table, ".insert")),
       insert_sql_(absl::StrCat("INSERT INTO ", kind_.table,
-                               " (name, body) VALUES ($1, $2::jsonb) "
+                               " (name, body, body_pb) VALUES ($1, $2::jsonb, "
+                               "$3::bytea) "
                                "ON CONFLICT (name) DO NOTHING RETURNING ",
                                kRowColumns, ", ", kTransactionColumn)),
       update_name_(absl::StrCat(kind_.table, ".update")),
       update_sql_(absl::StrCat(
           "UPDATE ", kind_.table,
-          " SET body = $2::jsonb, version = version + 1, "
+          " SET body = $2::jsonb, body_pb = nullif($3, '')::bytea, "
+          "version = version + 1, "
           "update_time = clock_timestamp() WHERE name = $1 RETURNING ",
           kRowColumns, ", ", kTransactionColumn)),
       delete_name_(absl::StrCat(kind_.table, ".delete")),
@@ -312,6 +339,21 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
   return GetAtLeast(name, out, *now, deadline);
 }
 
+absl::Status ResourceStore::GetAtRevision(absl::string_view name,
+                                          int64_t revision, Message* out,
+                                          absl::Time deadline) {
+  // No question to the primary: the caller named the revision.
+  if (cache_ != nullptr &&
+      cache_->AwaitRevision(revision,
+                            std::min(deadline, absl::Now() + kFeedWait))) {
+    if (const auto record = cache_->FindCurrent(name)) {
+      out->CopyFrom(*record);
+      return absl::OkStatus();
+    }
+  }
+  return GetAtLeast(name, out, revision, deadline);
+}
+
 absl::Status ResourceStore::GetAtLeast(absl::string_view name, Message* out,
                                        int64_t revision, absl::Time deadline) {
   return OnReplicaElsePrimary(
@@ -327,6 +369,9 @@ absl::Status ResourceStore::GetAtLeast(absl::string_view name, Message* out,
                                    row["revision"].as<int64_t>();
                                *behind = !last && read_revision < revision;
                                if (*behind) return absl::OkStatus();
+                               if (read_revision < revision) {
+                                 return NotWrittenYet(revision, read_revision);
+                               }
                                if (row[kNameColumn].is_null())
                                  return NotFound(kind_, name);
                                return ReadRow(row, out, read_revision);
@@ -382,9 +427,11 @@ std::string HistorySource(const ResourceKind& kind_,
   // with the table's columns: the generated ones computed as the table
   // computes them. Names and patterns are this program's own.
   return absl::StrCat(
-      "(SELECT h.name, h.body, h.version, h.create_time, h.update_time",
+      "(SELECT h.name, h.body, h.body_pb, h.version, h.create_time, "
+      "h.update_time",
       columns,
       " FROM (SELECT DISTINCT ON (c.resource) c.resource AS name, c.body, "
+      "c.body_pb, "
       "c.version, coalesce(c.created, c.change_time) AS create_time, "
       "coalesce(c.updated, c.change_time) AS update_time, c.operation "
       "FROM changes c WHERE c.resource >= '",
@@ -513,8 +560,9 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
           }
           *rows = txn.exec_params(
               absl::StrCat("INSERT INTO ", type->table,
-                           " (name, body, version, create_time) VALUES ($1, "
-                           "$2::jsonb, $3::bigint, coalesce(nullif($4, "
+                           " (name, body, body_pb, version, create_time) "
+                           "VALUES ($1, $2::jsonb, nullif($5, '')::bytea, "
+                           "$3::bigint, coalesce(nullif($4, "
                            "'')::timestamptz, "
                            "clock_timestamp())) ON CONFLICT (name) DO NOTHING "
                            "RETURNING ",
@@ -522,7 +570,11 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
               what.name, before[0]["body"].as<std::string>(), what.version + 1,
               before[0]["created"].is_null()
                   ? std::string()
-                  : before[0]["created"].as<std::string>());
+                  : before[0]["created"].as<std::string>(),
+              // bytea as text (hex), as it came.
+              before[0]["body_pb"].is_null()
+                  ? std::string()
+                  : before[0]["body_pb"].as<std::string>());
           if (rows->empty()) {
             return absl::AlreadyExistsError(absl::StrCat(
                 type->label, " ", what.name,
@@ -573,7 +625,10 @@ absl::Status ResourceStore::Undelete(absl::string_view name,
 
 absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out,
                                     int64_t read_revision) {
-  if (cache_ == nullptr) return FromRow(row, out);
+  if (cache_ == nullptr) {
+    CountRecordRead(/*from_bytes=*/!row["body_pb"].is_null());
+    return FromRow(row, out);
+  }
   // A write's content never changes: a record cached as that write (its
   // version and update time) is exactly what the body would decode to.
   const std::string name = row[kNameColumn].as<std::string>();
@@ -584,6 +639,7 @@ absl::Status ResourceStore::ReadRow(const pqxx::row& row, Message* out,
     out->CopyFrom(*record);
     return absl::OkStatus();
   }
+  CountRecordRead(/*from_bytes=*/!row["body_pb"].is_null());
   FR_RETURN_IF_ERROR(FromRow(row, out));
   std::shared_ptr<Message> copy(out->New());
   copy->CopyFrom(*out);
@@ -674,6 +730,7 @@ absl::Status ResourceStore::Create(absl::string_view name,
                                    WriteResult* result) {
   absl::StatusOr<std::string> body = ToBody(resource);
   if (!body.ok()) return body.status();
+  const std::string stored = ByteaHex(ToStoredBytes(resource));
   return RunWrite(name, request, out, deadline, result,
                   [&](ConnectionPool::Lease& lease, pqxx::work& txn,
                       std::string* xid) -> absl::Status {
@@ -687,7 +744,7 @@ absl::Status ResourceStore::Create(absl::string_view name,
                     }
                     lease.Prepare(insert_name_, insert_sql_);
                     const pqxx::result rows = txn.exec_prepared(
-                        insert_name_, std::string(name), *body);
+                        insert_name_, std::string(name), *body, stored);
                     if (rows.empty()) {
                       return absl::AlreadyExistsError(absl::StrCat(
                           kind_.singular, " ", name, " already exists"));
@@ -728,6 +785,10 @@ absl::Status ResourceStore::Update(
         }
         absl::StatusOr<std::string> body = ToBody(*changed);
         if (!body.ok()) return body.status();
+        // Bytes only for a body this program wrote whole; a merged one
+        // holds what it cannot encode (NULL: read the JSON).
+        const std::string stored =
+            all_known ? ByteaHex(ToStoredBytes(*changed)) : std::string();
         if (!all_known) {
           // What this program changed, written over the stored JSON:
           // fields it does not know stay as a newer version wrote them.
@@ -745,7 +806,7 @@ absl::Status ResourceStore::Update(
         }
         lease.Prepare(update_name_, update_sql_);
         const pqxx::result updated =
-            txn.exec_prepared(update_name_, std::string(name), *body);
+            txn.exec_prepared(update_name_, std::string(name), *body, stored);
         *xid = updated[0]["xid"].as<std::string>();
         return FromRow(updated[0], out);
       });
@@ -993,14 +1054,19 @@ absl::StatusOr<ListStatement> BuildListStatement(
   }
   // Measured in bytes: each row's body is read only while the bodies up to
   // and including it fit in the budget (body_bytes, migration 0009; the
-  // first row always); a row past it comes back without a body, and the
-  // page ends before it. One scan: a body not read is never detoasted.
+  // first row always); a row past it comes back without a body and with
+  // `within` false, and the page ends before it. One scan: a body not read
+  // is never detoasted.
   params.push_back(absl::StrCat(query.max_bytes));
   const std::string budget = absl::StrCat("$", params.size(), "::bigint");
-  sql = absl::StrCat(
-      "SELECT name, CASE WHEN row_number() OVER running = 1 OR "
+  const std::string within = absl::StrCat(
+      "(row_number() OVER running = 1 OR "
       "coalesce(sum(body_bytes) OVER running, 0) <= ",
-      budget, " THEN body::text END AS body, version, ",
+      budget, ")");
+  sql = absl::StrCat(
+      "SELECT name, ", within, " AS within, CASE WHEN ", within,
+      " THEN body_pb END AS body_pb, CASE WHEN ", within,
+      " AND body_pb IS NULL THEN body::text END AS body, version, ",
       "(extract(epoch FROM create_time) * 1000000)::bigint AS create_micros, "
       "(extract(epoch FROM update_time) * 1000000)::bigint AS update_micros",
       sort_key, " FROM ", source, where, " WINDOW running AS (ORDER BY ",
@@ -1043,6 +1109,60 @@ absl::Status ResourceStore::List(const ListQuery& query,
                                  const std::function<Message*()>& add,
                                  std::vector<std::string>* next,
                                  absl::Time deadline) {
+  return ListRows(
+      query,
+      [&](const pqxx::row& row, bool history) {
+        // A past record is never cached: the cache holds the present.
+        return history ? FromRow(row, add()) : ReadRow(row, add());
+      },
+      next, deadline);
+}
+
+absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
+                                     std::string* out,
+                                     std::vector<std::string>* next,
+                                     absl::Time deadline) {
+  std::string record;  // one record's bytes, reused
+  return ListRows(
+      query,
+      [&](const pqxx::row& row, bool history) -> absl::Status {
+        record.clear();
+        FR_RETURN_IF_ERROR(AppendRow(row, history, &record));
+        AppendLengthDelimited(records_field, record, out);
+        return absl::OkStatus();
+      },
+      next, deadline);
+}
+
+absl::Status ResourceStore::AppendRow(const pqxx::row& row, bool history,
+                                      std::string* out) {
+  const pqxx::field stored = row["body_pb"];
+  if (!stored.is_null() && wire_.Spliceable()) {
+    const pqxx::binarystring bytes(stored);
+    wire_.AppendRecord(
+        absl::string_view(bytes.get(), bytes.size()), row[kNameColumn].c_str(),
+        row[kVersionColumn].as<int64_t>(), row["create_micros"].as<int64_t>(),
+        row["update_micros"].as<int64_t>(), out);
+    CountRecordRead(/*from_bytes=*/true);
+    return absl::OkStatus();
+  }
+  // No bytes stored (written before migration 0016, or by psql): decoded
+  // from the JSON, and for the present cached, as a Get would.
+  std::unique_ptr<Message> record(prototype_->New());
+  if (history) {
+    CountRecordRead(/*from_bytes=*/false);
+    FR_RETURN_IF_ERROR(FromRow(row, record.get()));
+  } else {
+    FR_RETURN_IF_ERROR(ReadRow(row, record.get()));
+  }
+  record->AppendToString(out);
+  return absl::OkStatus();
+}
+
+absl::Status ResourceStore::ListRows(const ListQuery& query,
+                                     const RowReader& each,
+                                     std::vector<std::string>* next,
+                                     absl::Time deadline) {
   const bool history = query.as_of_revision > 0;
   if (history) FR_RETURN_IF_ERROR(LoadHistory(deadline));
   absl::StatusOr<ListStatement> statement = BuildList(query);
@@ -1050,6 +1170,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
   const std::string& sql = statement->sql;
   const std::vector<std::string>& params = statement->params;
   const size_t key_count = statement->key_count;
+  const bool measured = query.max_bytes > 0;
   const auto read = [&](ConnectionPool::Lease&,
                         pqxx::transaction_base& txn) -> absl::Status {
     // One row more than asked tells whether another page follows.
@@ -1057,9 +1178,9 @@ absl::Status ResourceStore::List(const ListQuery& query,
         txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     bool more = static_cast<int>(rows.size()) > query.page_size;
     int count = more ? query.page_size : static_cast<int>(rows.size());
-    // A row without its body is past the byte budget.
-    for (int i = 1; i < count; ++i) {
-      if (rows[i]["body"].is_null()) {
+    // A row outside the byte budget ends the page.
+    for (int i = 1; measured && i < count; ++i) {
+      if (!rows[i]["within"].as<bool>()) {
         count = i;
         more = true;
         break;
@@ -1067,9 +1188,7 @@ absl::Status ResourceStore::List(const ListQuery& query,
     }
     next->clear();
     for (int i = 0; i < count; ++i) {
-      // A past record is never cached: the cache holds the present.
-      FR_RETURN_IF_ERROR(history ? FromRow(rows[i], add())
-                                 : ReadRow(rows[i], add()));
+      FR_RETURN_IF_ERROR(each(rows[i], history));
     }
     if (more && count > 0) {
       const pqxx::row& last = rows[count - 1];
@@ -1080,7 +1199,32 @@ absl::Status ResourceStore::List(const ListQuery& query,
     }
     return absl::OkStatus();
   };
-  if (!history) return RunSingleRead(*read_pool_, deadline, read);
+  if (!history && query.min_revision == 0) {
+    return RunSingleRead(*read_pool_, deadline, read);
+  }
+  if (!history) {
+    // At least a revision: from the read database if it has replayed it,
+    // else the primary. The page's statement runs after the revision is
+    // read, so its snapshot holds at least as much.
+    return OnReplicaElsePrimary(
+        read_pool_, pool_,
+        [&](ConnectionPool& pool, bool last, bool* behind) -> absl::Status {
+          return RunTransaction<pqxx::read_transaction>(
+              pool, deadline,
+              [&](ConnectionPool::Lease& lease,
+                  pqxx::transaction_base& txn) -> absl::Status {
+                const int64_t newest =
+                    txn.exec1(absl::StrCat("SELECT ", kNewestRevisionSql))[0]
+                        .as<int64_t>();
+                *behind = !last && newest < query.min_revision;
+                if (*behind) return absl::OkStatus();
+                if (newest < query.min_revision) {
+                  return NotWrittenYet(query.min_revision, newest);
+                }
+                return read(lease, txn);
+              });
+        });
+  }
   // As of a revision: the log's bounds and the page in one snapshot (a
   // purge between them could compact what the page reads).
   return OnReplicaElsePrimary(

@@ -35,6 +35,7 @@
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
+#include "src/store/wire.h"
 
 namespace forum_registry::store {
 
@@ -98,6 +99,10 @@ struct ListQuery {
   // (migrations/0015), 0 for the present. List checks that the log covers
   // it (OUT_OF_RANGE otherwise).
   int64_t as_of_revision = 0;
+  // List as of this revision or a later one: from the read pool only if it
+  // has replayed it, else from the primary; OUT_OF_RANGE if not written
+  // yet. 0: whatever the read pool holds.
+  int64_t min_revision = 0;
   // Most bytes of stored records (their JSON) in a page, 0 for no bound: a
   // page stops before the record that would pass it (but holds at least
   // one), and the rest follows on the next page. Records past the bound
@@ -179,6 +184,15 @@ class ResourceStore {
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
                    absl::Time deadline);
 
+  // Reads `name` as of `revision` or a later one ("not older than", as
+  // Kubernetes' resourceVersion): from the cache with no database read once
+  // the feed has applied `revision` and holds the record, else from the
+  // read pool if its snapshot has the revision, else from the primary.
+  // OUT_OF_RANGE when the primary has not written `revision` yet.
+  absl::Status GetAtRevision(absl::string_view name, int64_t revision,
+                             google::protobuf::Message* out,
+                             absl::Time deadline);
+
   // Reads `name` as it stood right after `revision` of the change log
   // (migrations/0015): its latest change up to then, NOT_FOUND if there is
   // none or it is a delete; OUT_OF_RANGE if `revision` is older than the
@@ -252,6 +266,14 @@ class ResourceStore {
                     const std::function<google::protobuf::Message*()>& add,
                     std::vector<std::string>* next, absl::Time deadline);
 
+  // The same page as the bytes of a List response: each record as field
+  // `records_field`, appended to `out` (store/wire.h). A record stored as
+  // bytes (migrations/0016) is spliced, never decoded; one without them is
+  // decoded from its JSON and encoded.
+  absl::Status ListWire(const ListQuery& query, int records_field,
+                        std::string* out, std::vector<std::string>* next,
+                        absl::Time deadline);
+
   // The statement List runs for `query` and its parameters ($1, $2, ...),
   // e.g. for EXPLAIN. The SQL is this program's own; values are parameters.
   //
@@ -286,6 +308,16 @@ class ResourceStore {
   // the newest revision in the row's snapshot, allows).
   absl::Status ReadRow(const pqxx::row& row, google::protobuf::Message* out,
                        int64_t read_revision = 0);
+
+  // Runs List's statement and gives `each` the page's rows (selected with
+  // kRowColumns), and whether they are of the past (as_of_revision).
+  using RowReader =
+      std::function<absl::Status(const pqxx::row& row, bool history)>;
+  absl::Status ListRows(const ListQuery& query, const RowReader& each,
+                        std::vector<std::string>* next, absl::Time deadline);
+  // Appends the record of `row` encoded: spliced from its stored bytes, or
+  // else read as ReadRow (FromRow for the past) reads it.
+  absl::Status AppendRow(const pqxx::row& row, bool history, std::string* out);
 
   // Get from the database, as of `revision` or later: from the read pool if
   // its snapshot has that revision, else from the primary.
@@ -324,6 +356,9 @@ class ResourceStore {
   ConnectionPool* pool_;
   ConnectionPool* read_pool_;
   const ResourceKind kind_;
+  // The kind's message, and where its server-set fields go on the wire.
+  const google::protobuf::Message* const prototype_;
+  const RecordWire wire_;
   RecordCache* const cache_;
   RevisionCheck* const revisions_;
   mutable absl::Mutex history_mu_;

@@ -951,6 +951,10 @@ TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
            "decode(repeat('00', 32), 'hex')) ON CONFLICT (name) DO UPDATE "
            "SET key = excluded.key",
            "UPDATE retention_floor SET changes = interval '0'",
+           // Stored bytes filled without a change logged: the owner's
+           // alone (migrations/0016).
+           "INSERT INTO stored_bytes_fills DEFAULT VALUES",
+           "SELECT fill_stored_bytes('participants', '[]')",
        }) {
     EXPECT_THAT(SqlState(connection, sql), ::testing::StartsWith("42501"))
         << sql;
@@ -1004,6 +1008,18 @@ TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
   }
   PQfinish(other);
   EXPECT_EQ(audit_state(), before);
+  // Stored bytes the serving role sets itself are a change like any other:
+  // logged (only the owner's fill is silent).
+  const std::string changes = db->Query("SELECT count(*) FROM changes");
+  connection = PQconnectdb(serving_url.c_str());
+  ASSERT_EQ(PQstatus(connection), CONNECTION_OK) << PQerrorMessage(connection);
+  EXPECT_EQ(SqlState(connection,
+                     "UPDATE participants SET body_pb = '\\x0a01' WHERE "
+                     "name = 'participants/p' AND body_pb IS NULL"),
+            "(none)");
+  PQfinish(connection);
+  EXPECT_EQ(db->Query("SELECT count(*) FROM changes"),
+            absl::StrCat(std::stoll(changes) + 1));
 }
 
 // What the server needs besides appending still works as the serving role:
