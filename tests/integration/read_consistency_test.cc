@@ -3,6 +3,11 @@
 // on (the default), which answers from memory once the change feed has
 // applied the revision the primary reports (store/record_cache.h); with the
 // cache off; with the feed down; and with a replica that is behind.
+//
+// Not older than (issue 29): a Get or List naming the revision the write
+// returned (min_revision) returns that write or a newer one, in the same
+// setups, without asking the primary for its revision; a List that names
+// none may read a replica that is behind (the control).
 
 #include <atomic>
 #include <memory>
@@ -10,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
@@ -35,13 +41,49 @@ struct Outcome {
   int failed = 0;
 };
 
+// How the reader reads the forum after each write.
+enum class Read {
+  kGet,                // a Get naming nothing: never stale
+  kGetAtRevision,      // a Get naming the write's revision
+  kListAtRevision,     // a List naming it
+  kListNamingNothing,  // a List naming nothing: may read a stale replica
+};
+
+// The forum `name` as `reader` reads it in `mode`, at least as of
+// `revision` when the mode names it.
+grpc::Status ReadForum(v1::ForumService::Stub& reader, Read mode,
+                       const std::string& name, int64_t revision,
+                       v1::Forum* got) {
+  grpc::ClientContext context;
+  if (mode == Read::kGet || mode == Read::kGetAtRevision) {
+    v1::GetForumRequest request;
+    request.set_name(name);
+    if (mode == Read::kGetAtRevision) request.set_min_revision(revision);
+    return reader.GetForum(&context, request, got);
+  }
+  v1::ListForumsRequest request;
+  request.set_page_size(100);
+  if (mode == Read::kListAtRevision) request.set_min_revision(revision);
+  v1::ListForumsResponse response;
+  const grpc::Status status = reader.ListForums(&context, request, &response);
+  if (!status.ok()) return status;
+  for (const v1::Forum& forum : response.forums()) {
+    if (forum.name() == name) {
+      *got = forum;
+      return grpc::Status::OK;
+    }
+  }
+  return grpc::Status(grpc::StatusCode::NOT_FOUND, name + " is not listed");
+}
+
 // Writers and readers in pairs, each pair on a forum of its own
 // (forums/alternating-N), all at once: concurrent Gets share revision
 // checks, and a change to one forum must not let another's stale record
 // through. Each write through `writer` is followed by two Gets through
 // `reader`, each of which must return that write.
-Outcome Alternate(ServerProcess& writer_process,
-                  ServerProcess& reader_process) {
+Outcome Alternate(ServerProcess& writer_process, ServerProcess& reader_process,
+                  Read mode = Read::kGet,
+                  int alternations = kAlternationsEach) {
   auto writer = v1::ForumService::NewStub(writer_process.Channel());
   auto reader = v1::ForumService::NewStub(reader_process.Channel());
   std::atomic<int> stale{0};
@@ -57,14 +99,16 @@ Outcome Alternate(ServerProcess& writer_process,
         return;
       }
     }
-    for (int i = 0; i < kAlternationsEach; ++i) {
+    for (int i = 0; i < alternations; ++i) {
+      int64_t revision = 0;
       {
         grpc::ClientContext context;
         v1::UpdateForumRequest request;
         request.mutable_forum()->set_name(forum.name());
         request.mutable_forum()->set_description(absl::StrCat("write ", i));
         request.mutable_update_mask()->add_paths("description");
-        if (!writer->UpdateForum(&context, request, &forum).ok()) {
+        if (!writer->UpdateForum(&context, request, &forum).ok() ||
+            !absl::SimpleAtoi(testing::RevisionHeader(context), &revision)) {
           ++failed;
           return;
         }
@@ -72,11 +116,8 @@ Outcome Alternate(ServerProcess& writer_process,
       // Twice: the first read decodes the new version, the second may be
       // served from memory; both must be the write just acknowledged.
       for (int read = 0; read < 2; ++read) {
-        grpc::ClientContext context;
-        v1::GetForumRequest request;
-        request.set_name(forum.name());
         v1::Forum got;
-        if (!reader->GetForum(&context, request, &got).ok()) {
+        if (!ReadForum(*reader, mode, forum.name(), revision, &got).ok()) {
           ++failed;
           return;
         }
@@ -180,6 +221,99 @@ TEST(ReadConsistency, WithTheFeedDownAReplicaThatIsBehindIsNeverRead) {
   ASSERT_EQ(outcome.failed, 0);
   EXPECT_EQ(outcome.stale, 0);
   EXPECT_GT(cuts.load(), 0) << "the feed was cut";
+}
+
+// A Get naming the revision its write returned sees that write through
+// another process, from memory once that process's feed has applied it:
+// no Get asks the primary for its revision.
+TEST(ReadConsistency, AGetNamingTheWritesRevisionSeesIt) {
+  auto db = TestDatabase::Create();
+  AddForums(*db);
+  auto writer_process = ServerProcess::Start(db->url());
+  auto reader_process = ServerProcess::Start(db->url());
+  const Outcome outcome =
+      Alternate(*writer_process, *reader_process, Read::kGetAtRevision);
+  ASSERT_EQ(outcome.failed, 0);
+  EXPECT_EQ(outcome.stale, 0);
+  const std::string metrics = forum_registry::testing::HttpGet(
+      reader_process->MetricsPort(), "/metrics");
+  EXPECT_EQ(MetricSample(metrics, "forum_registry_revision_checks_total"), 0);
+  EXPECT_GT(MetricSample(metrics, "forum_registry_record_cache_hits_total"),
+            kWrites / 2)
+      << "the second read is mostly from memory";
+}
+
+// The replica never catches up, so every read it answered would be stale:
+// a quarter of the alternations finds that out as surely.
+constexpr int kReplicaAlternations = kAlternationsEach / 4;
+
+TEST(ReadConsistency, NamingTheRevisionNeverReadsAReplicaThatIsBehind) {
+  for (const std::vector<std::string>& flags :
+       {std::vector<std::string>{}, {"--record-cache-size=0"}}) {
+    SCOPED_TRACE(flags.empty() ? "cache on" : flags[0]);
+    BehindReplica setup(flags);
+    for (const Read mode : {Read::kGetAtRevision, Read::kListAtRevision}) {
+      const Outcome outcome =
+          Alternate(*setup.writer, *setup.reader, mode, kReplicaAlternations);
+      ASSERT_EQ(outcome.failed, 0);
+      EXPECT_EQ(outcome.stale, 0);
+    }
+  }
+}
+
+// The control: the same List naming no revision reads the replica, which
+// is behind; the test above could see a stale read if there were one.
+TEST(ReadConsistency, AListNamingNoRevisionReadsTheReplicaAsItIs) {
+  BehindReplica setup({"--record-cache-size=0"});
+  const Outcome outcome =
+      Alternate(*setup.writer, *setup.reader, Read::kListNamingNothing,
+                kReplicaAlternations);
+  ASSERT_EQ(outcome.failed, 0);
+  EXPECT_EQ(outcome.stale, 2 * kPairs * kReplicaAlternations);
+}
+
+// A revision not written yet is refused, naming it; a negative one, or one
+// beside as_of_revision, is a bad argument.
+TEST(ReadConsistency, ARevisionNotWrittenYetIsOutOfRange) {
+  auto db = TestDatabase::Create();
+  AddForums(*db);
+  auto server = ServerProcess::Start(db->url());
+  auto stub = v1::ForumService::NewStub(server->Channel());
+  const int64_t next =
+      std::stoll(db->Query("SELECT coalesce(max(sequence), 0) FROM changes")) +
+      1000;
+  for (const bool list : {false, true}) {
+    grpc::ClientContext context;
+    v1::Forum got;
+    grpc::Status status;
+    if (list) {
+      v1::ListForumsRequest request;
+      request.set_min_revision(next);
+      v1::ListForumsResponse response;
+      status = stub->ListForums(&context, request, &response);
+    } else {
+      v1::GetForumRequest request;
+      request.set_name("forums/alternating-0");
+      request.set_min_revision(next);
+      status = stub->GetForum(&context, request, &got);
+    }
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::OUT_OF_RANGE) << list;
+    EXPECT_THAT(status.error_message(),
+                ::testing::HasSubstr(absl::StrCat(
+                    "min_revision: ", next, " has not been written yet")));
+  }
+  for (const auto& [min, as_of] : {std::pair<int64_t, int64_t>{-1, 0},
+                                   std::pair<int64_t, int64_t>{1, 1}}) {
+    grpc::ClientContext context;
+    v1::GetForumRequest request;
+    request.set_name("forums/alternating-0");
+    request.set_min_revision(min);
+    request.set_as_of_revision(as_of);
+    v1::Forum got;
+    const grpc::Status status = stub->GetForum(&context, request, &got);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr("min_revision"));
+  }
 }
 
 }  // namespace
