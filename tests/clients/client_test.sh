@@ -8,7 +8,7 @@
 #   go      clients/go: code by protoc-gen-go + protoc-gen-go-grpc into a
 #           scratch GOPATH, built in GOPATH mode with Debian's Go packages
 #           (no module downloads); $GOCACHE, when set, keeps the compiled
-#           gRPC between runs
+#           gRPC between runs (script/lib/go.sh, which bench/peer.sh uses too)
 #   schema  the descriptor set: buf curl --schema calls GetForum and the
 #           server's log shows that no reflection request was made
 #
@@ -59,19 +59,8 @@ case "$mode" in
             "$source_dir/clients/python/forum_registry_example.py")
     code_of_not_found=NOT_FOUND prefix=python-example ;;
   go)
-    # google/api's Go package (genproto's annotations) is generated too: the
-    # Debian package's is from 2020 and lacks field_info.proto. The scratch
-    # GOPATH comes first, so its copy is the one imported.
-    gopath=$work/gopath
-    mkdir -p "$gopath/src"
-    (cd "$source_dir/proto" &&
-     protoc -I . -I third_party --go_out="$gopath/src" --go-grpc_out="$gopath/src" \
-       forumregistry/v1/*.proto) &&
-    (cd "$source_dir/proto/third_party" &&
-     protoc -I . --go_out="$gopath/src" google/api/*.proto)
-    GO111MODULE=off GOPATH="$gopath:/usr/share/gocode" GOFLAGS="" GOPROXY=off \
-      GOCACHE="${GOCACHE:-$work/gocache}" \
-      go build -o "$work/forum_registry_example" \
+    source "$source_dir/script/lib/go.sh"
+    fr_go_build "$source_dir" "$work" "$work/forum_registry_example" \
       "$source_dir/clients/go/forum_registry_example.go"
     client=("$work/forum_registry_example")
     code_of_not_found=NotFound prefix=go-example ;;
