@@ -12,13 +12,15 @@ set -euo pipefail
 
 # FR_BENCH_BUILD names another build folder and type ("build/test
 # RelWithDebInfo": script/test's), to measure without a Release build of
-# its own; say so beside the results.
+# its own; say so beside the results. The folder may be absolute, another
+# checkout's (that checkout's sources are built there).
 bench_build() {
   script/bootstrap
   source script/lib/build.sh
   source script/lib/postgres.sh
   local spec=${FR_BENCH_BUILD:-build/release-bench Release}
-  build=$(pwd)/${spec%% *}
+  build=${spec%% *}
+  if [[ $build != /* ]]; then build=$(pwd)/$build; fi
   fr_build "$build" "${spec#* }" "$@"
   bin=$build/src/tools/forum-registry
 }
