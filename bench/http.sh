@@ -85,19 +85,7 @@ done
 
 # Medians over the rounds; each HTTP case against its gRPC counterpart.
 echo "# medians of $rounds rounds"
-awk '
-  function median(key, field,   n, i, j, v, t) {
-    n = split(vals[key, field], v, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-  }
-  {
-    key = $1 ":" $2; if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
-    for (i = 3; i <= NF; i++) {
-      split($i, kv, "="); vals[key, kv[1]] = vals[key, kv[1]] " " kv[2]
-      if (kv[1] == "errors") errors[key] += kv[2]
-    }
-  }
+bench_summary "$results" '
   END {
     base["http:head_openapi"] = "grpc:health"; base["http:get_forum"] = "grpc:get_forum"
     base["http:connect_get_forum"] = "grpc:get_forum"; base["http:list_forums"] = "grpc:list_forums"
@@ -115,4 +103,4 @@ awk '
       }
       printf "\n"
     }
-  }' "$results"
+  }'

@@ -84,3 +84,27 @@ bench_cleanup() {
   pg_stop "$pgdir/data"
   rm -rf "$pgdir"
 }
+
+# bench_summary FILE AWK: the medians over rounds of FILE's lines
+# "SIDE CASE key=value ..." (a load tool's line with the side before it).
+# AWK is awk code, an END block that prints them and any functions it needs,
+# given
+#   keys[1..nkeys]       each "SIDE:CASE", in the order first seen
+#   median(KEY, FIELD)   the median of FIELD over KEY's lines
+#   errors[KEY]          KEY's errors, summed
+bench_summary() {
+  awk '
+    function median(key, field,   n, i, j, v, t) {
+      n = split(vals[key, field], v, " ")
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
+      return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
+    }
+    {
+      key = $1 ":" $2; if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
+      for (i = 3; i <= NF; i++) {
+        split($i, kv, "="); vals[key, kv[1]] = vals[key, kv[1]] " " kv[2]
+        if (kv[1] == "errors") errors[key] += kv[2]
+      }
+    }
+  '"$2" "$1"
+}
