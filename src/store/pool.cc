@@ -85,6 +85,17 @@ void ConnectionPool::Lease::Prepare(const std::string& name,
   }
 }
 
+std::optional<std::string> ConnectionPool::Lease::PrepareText(
+    const std::string& sql, size_t max) {
+  const auto found = slot_->prepared_text.find(sql);
+  if (found != slot_->prepared_text.end()) return found->second;
+  if (slot_->prepared_text.size() >= max) return std::nullopt;
+  std::string name = absl::StrCat("text_", slot_->prepared_text.size() + 1);
+  slot_->connection->prepare(name, sql);
+  slot_->prepared_text.emplace(sql, name);
+  return name;
+}
+
 absl::Status ConnectionPool::Lease::FitStatementTimeout(absl::Time deadline) {
   const absl::Duration left = deadline - absl::Now();
   if (left <= absl::ZeroDuration()) {

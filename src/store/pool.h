@@ -26,7 +26,9 @@
 //
 // Thread-safe.
 
+#include <map>
 #include <memory>
+#include <optional>
 #include <pqxx/connection>
 #include <set>
 #include <string>
@@ -67,6 +69,8 @@ class ConnectionPool {
   struct Slot {
     std::unique_ptr<pqxx::connection> connection;
     std::set<std::string> prepared;
+    // Statements prepared by their text (PrepareText): text -> name.
+    std::map<std::string, std::string, std::less<>> prepared_text;
     int64_t statement_timeout_ms = 0;  // as set on the connection
   };
 
@@ -84,6 +88,14 @@ class ConnectionPool {
     // Prepares `sql` under `name` on this connection unless it already is.
     // Statements stay prepared for the connection's life.
     void Prepare(const std::string& name, const std::string& sql);
+
+    // The name `sql` is prepared under on this connection, preparing it the
+    // first time, for statements this program builds (a List's, whose text
+    // depends on its filter and order): at most `max` of them a
+    // connection, so a caller varying filters cannot grow it without
+    // bound; nullopt past that (run it unprepared).
+    std::optional<std::string> PrepareText(const std::string& sql,
+                                           size_t max = 64);
 
     // The connection must not be reused (an error left it unusable).
     void MarkBroken() { broken_ = true; }

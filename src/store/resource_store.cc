@@ -1171,11 +1171,17 @@ absl::Status ResourceStore::ListRows(const ListQuery& query,
   const std::vector<std::string>& params = statement->params;
   const size_t key_count = statement->key_count;
   const bool measured = query.max_bytes > 0;
-  const auto read = [&](ConnectionPool::Lease&,
+  const auto read = [&](ConnectionPool::Lease& lease,
                         pqxx::transaction_base& txn) -> absl::Status {
-    // One row more than asked tells whether another page follows.
+    // One row more than asked tells whether another page follows. Prepared
+    // by its text: a List of one shape is parsed and planned once a
+    // connection (and PostgreSQL may settle on a generic plan).
+    const std::optional<std::string> prepared = lease.PrepareText(sql);
     const pqxx::result rows =
-        txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        prepared.has_value()
+            ? txn.exec_prepared(*prepared,
+                                pqxx::prepare::make_dynamic_params(params))
+            : txn.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
     bool more = static_cast<int>(rows.size()) > query.page_size;
     int count = more ? query.page_size : static_cast<int>(rows.size());
     // A row outside the byte budget ends the page.
