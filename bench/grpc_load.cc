@@ -10,7 +10,9 @@
 // of a forum of its own per thread, its description alternating, so every
 // call writes), update_forum_rid (the same with a fresh request_id each
 // call), create_participant and create_participant_rid (a new participant
-// per call, without and with a request_id), and the searches:
+// per call, without and with a request_id), get_forum_at (GetForum
+// forums/arf naming the revision a write returned, min_revision: learned
+// once, from an UpdateForum that changes nothing), and the searches:
 // search_name ("Forum N", a forum of bench/dataset.sql's registry, N random
 // below $FR_BENCH_FORUMS, 120000 by default), search_typo ("Frum N": no word
 // of the query is in that name, so only the trigram index finds it),
@@ -42,6 +44,36 @@
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// get_forum_at's min_revision.
+int64_t min_revision = 0;
+
+// The revision forums/arf's latest write produced, as a write names it
+// (x-forum-registry-revision of an update that changes nothing); 0 if it
+// cannot be learned.
+int64_t LearnRevision(const std::string& address) {
+  auto forums = forumregistry::v1::ForumService::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  forumregistry::v1::Forum arf;
+  {
+    grpc::ClientContext context;
+    forumregistry::v1::GetForumRequest request;
+    request.set_name("forums/arf");
+    if (!forums->GetForum(&context, request, &arf).ok()) return 0;
+  }
+  grpc::ClientContext context;
+  forumregistry::v1::UpdateForumRequest request;
+  request.mutable_forum()->set_name(arf.name());
+  request.mutable_forum()->set_description(arf.description());
+  request.mutable_update_mask()->add_paths("description");
+  forumregistry::v1::Forum response;
+  if (!forums->UpdateForum(&context, request, &response).ok()) return 0;
+  const auto header =
+      context.GetServerInitialMetadata().find("x-forum-registry-revision");
+  if (header == context.GetServerInitialMetadata().end()) return 0;
+  return std::atoll(
+      std::string(header->second.data(), header->second.size()).c_str());
+}
 
 // What one thread keeps between calls of the write cases.
 struct Writer {
@@ -125,9 +157,10 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
     grpc::health::v1::HealthCheckResponse response;
     return health->Check(&context, request, &response).ok();
   }
-  if (which == "get_forum") {
+  if (which == "get_forum" || which == "get_forum_at") {
     forumregistry::v1::GetForumRequest request;
     request.set_name("forums/arf");
+    if (which == "get_forum_at") request.set_min_revision(min_revision);
     forumregistry::v1::Forum response;
     return forums->GetForum(&context, request, &response).ok();
   }
@@ -167,6 +200,14 @@ int main(int argc, char** argv) {
   const std::string address = argv[1], which = argv[2];
   const int threads = std::atoi(argv[3]);
   const auto duration = std::chrono::seconds(std::atoi(argv[4]));
+  if (which == "get_forum_at") {
+    min_revision = LearnRevision(address);
+    if (min_revision <= 0) {
+      std::fprintf(stderr, "grpc_load: cannot learn a revision from %s\n",
+                   address.c_str());
+      return 1;
+    }
+  }
   std::vector<std::vector<int64_t>> latencies(threads);
   std::atomic<int64_t> errors{0};
   std::vector<std::thread> workers;

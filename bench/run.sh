@@ -5,6 +5,7 @@
 #   health          grpc.health.v1.Health/Check: the server with no database
 #                   work — the cost of gRPC itself, the floor for any RPC
 #   get_forum       GetForum forums/arf over gRPC
+#   get_forum_at    the same naming the revision a write returned (min_revision)
 #   pgbench         the same row read with plain SQL by pgbench, prepared:
 #                   the floor for the database work behind GetForum
 #   list_forums     a page of 50 forums without a filter
@@ -30,7 +31,7 @@ bench_serve 50151
 port=50151
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per case, $threads client threads"
-for case in health get_forum list_forums list_sessions; do
+for case in health get_forum get_forum_at list_forums list_sessions; do
   "$load" "127.0.0.1:$port" "$case" "$threads" "$seconds"
 done
 echo "SELECT body FROM forums WHERE name = 'forums/arf';" >"$pgdir/get_forum.sql"
