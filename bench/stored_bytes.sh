@@ -9,6 +9,8 @@
 #
 # Usage: bench/stored_bytes.sh [ROUNDS] [SECONDS] [FORUMS] [THREADS] [CASES]
 #   defaults 3, 5, 10000, 64, "list_forums list_sessions"
+# FR_SERVE_FLAGS: more flags for the server, e.g. --record-cache-size=0 to
+# measure reads that no cache serves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -33,7 +35,7 @@ fill_bytes() {
   "$bin" migrate --database-url "$url" >/dev/null
 }
 serve() {
-  bench_serve 50161
+  bench_serve 50161 ${FR_SERVE_FLAGS:-}
   for _ in $(seq 50); do
     "$load" 127.0.0.1:50161 health 1 1 >/dev/null 2>&1 && break
     sleep 0.2
