@@ -98,9 +98,18 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
 std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
                           absl::string_view budget) {
   return absl::StrCat(
+      // Scalar subqueries under CASE, not a join: a join's side is
+      // computed (its JSON rendered) for every change of the page before
+      // the budget filters it.
       "SELECT page.sequence, page.resource, page.operation, page.version, "
-      "b.body_pb, b.body, page.change_micros, page.created_micros, "
-      "page.updated_micros, "
+      "CASE WHEN ",
+      WithinBudget(budget),
+      " THEN (SELECT b.body_pb FROM changes b WHERE b.sequence = "
+      "page.sequence) END AS body_pb, CASE WHEN ",
+      WithinBudget(budget),
+      " THEN (SELECT b.body::text FROM changes b WHERE b.sequence = "
+      "page.sequence AND b.body_pb IS NULL) END AS body, "
+      "page.change_micros, page.created_micros, page.updated_micros, "
       "page.actor, page.request_id, ",
       WithinBudget(budget),
       " AS within FROM (SELECT sequence, resource, operation, version, "
@@ -111,11 +120,7 @@ std::string ChangesWithin(absl::string_view condition, absl::string_view limit,
       "AS updated_micros, "
       "actor, request_id::text, ",
       BytesColumns("sequence"), " FROM changes WHERE ", condition,
-      " ORDER BY sequence LIMIT ", limit,
-      ") page LEFT JOIN LATERAL (SELECT b.body_pb, CASE WHEN b.body_pb IS "
-      "NULL THEN b.body::text END AS body FROM changes b WHERE b.sequence = "
-      "page.sequence AND ",
-      WithinBudget(budget), ") b ON true");
+      " ORDER BY sequence LIMIT ", limit, ") page");
 }
 
 // The change log from revision $1 on, at most $2 changes and about $3 bytes
@@ -252,17 +257,19 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
         const pqxx::result rows = txn.exec_params(
             absl::StrCat(
                 "WITH newest AS (SELECT ", kNewestRevisionSql,
-                " AS newest) SELECT newest.newest, page.name, b.body_pb, "
-                "b.body, page.version, page.create_micros, "
-                "page.update_micros, ",
+                " AS newest) SELECT newest.newest, page.name, CASE WHEN ",
+                WithinBudget("$3::bigint"), " THEN (SELECT b.body_pb FROM ",
+                table,
+                " b WHERE b.name = page.name) END AS body_pb, CASE WHEN ",
+                WithinBudget("$3::bigint"), " THEN (SELECT b.body::text FROM ",
+                table,
+                " b WHERE b.name = page.name AND b.body_pb IS NULL) END AS "
+                "body, page.version, page.create_micros, page.update_micros, ",
                 WithinBudget("$3::bigint"),
                 " AS within FROM newest LEFT JOIN LATERAL (SELECT ",
                 kRowMetaColumns, ", ", BytesColumns("name"), " FROM ", table,
                 " WHERE name > $1 ORDER BY name LIMIT $2::int) page ON true "
-                "LEFT JOIN LATERAL (SELECT b.body_pb, CASE WHEN b.body_pb IS "
-                "NULL THEN b.body::text END AS body FROM ",
-                table, " b WHERE b.name = page.name AND ",
-                WithinBudget("$3::bigint"), ") b ON true ORDER BY page.name"),
+                "ORDER BY page.name"),
             after_name, limit, static_cast<int64_t>(max_bytes));
         const google::protobuf::Message* prototype =
             google::protobuf::MessageFactory::generated_factory()->GetPrototype(
