@@ -157,6 +157,37 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
   return call;
 }
 
+grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
+    grpc::CallbackServerContext* context, Answer answer,
+    grpc::ByteBuffer* response, Work work) {
+  auto* call = new Call(this, context, answer, response, nullptr);
+  if (context->IsCancelled()) {
+    call->cancelled_at_start_ = true;
+    CountCancel(call);
+    call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                              "the call was cancelled before it ran"));
+    return call;
+  }
+  std::string why = UnsentPast(answer);
+  if (why.empty()) {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) why = "it is shutting down";
+  }
+  if (!why.empty()) {
+    call->Finish(Refuse(call, why));
+    return call;
+  }
+  grpc::Status status;
+  try {
+    status = work(response);
+  } catch (const std::exception& e) {
+    status = grpc::Status(grpc::StatusCode::INTERNAL,
+                          absl::StrCat("unexpected error: ", e.what()));
+  }
+  Deliver(call, std::move(status));
+  return call;
+}
+
 void Dispatcher::StartStream(grpc::CallbackServerContext* context,
                              Answer answer, StreamStart start) {
   auto* stream = new Stream(context, answer, std::move(start));

@@ -96,6 +96,14 @@ class Dispatcher {
                                   Answer answer, grpc::ByteBuffer* response,
                                   Work work);
 
+  // The same for work that never blocks (an answer from memory): run at
+  // once on the calling thread, gRPC's, with no worker and no place in
+  // flight; its answer counts with the unsent answers as any other, and is
+  // refused as any other while they are past their bound.
+  grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
+                                      Answer answer, grpc::ByteBuffer* response,
+                                      Work work);
+
   // How a stream's start is told it may begin: called once, on a worker
   // with OK when the start is admitted and runs (it is then counted in
   // flight, against its connection, until it returns), else with the

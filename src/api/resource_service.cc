@@ -218,6 +218,12 @@ class ResourceService::Handler {
     const Dispatcher::Answer answer = standard_ == StandardMethod::kList
                                           ? Dispatcher::Answer::kLarge
                                           : Dispatcher::Answer::kSmall;
+    if (standard_ == StandardMethod::kGet) {
+      if (grpc::ServerUnaryReactor* answered =
+              AnswerFromMemory(context, *request, response)) {
+        return answered;
+      }
+    }
     return service_->dispatcher_->Start(
         context, answer, response,
         [this, context, request](grpc::ByteBuffer* out) {
@@ -246,6 +252,30 @@ class ResourceService::Handler {
     if (!status.ok()) return status;
     Observe(*request, *response, caller);
     return Dispatcher::Serialize(*response, out);
+  }
+
+  // A Get naming a revision (min_revision) that this replica's cache has
+  // applied, of a record it holds as current: answered on gRPC's thread,
+  // with no worker and no database (decisions §70). Null when it cannot be
+  // (the call then runs as any other).
+  grpc::ServerUnaryReactor* AnswerFromMemory(
+      grpc::CallbackServerContext* context, const grpc::ByteBuffer& bytes,
+      grpc::ByteBuffer* response) {
+    auto request = std::shared_ptr<Message>(request_prototype_->New());
+    if (!Dispatcher::Parse(bytes, request.get()).ok()) return nullptr;
+    const int64_t revision = fields_.MinRevision(*request);
+    if (revision <= 0 || fields_.AsOfRevision(*request) != 0) return nullptr;
+    std::shared_ptr<const Message> record = service_->store_.FindInMemory(
+        StringOf(*request, fields_.name), revision);
+    if (record == nullptr) return nullptr;
+    return service_->dispatcher_->AnswerNow(
+        context, Dispatcher::Answer::kSmall, response,
+        [this, context, request, record](grpc::ByteBuffer* out) {
+          auth::Caller caller;
+          const grpc::Status allowed = Authorize(*context, *request, &caller);
+          if (!allowed.ok()) return allowed;
+          return Dispatcher::Serialize(*record, out);
+        });
   }
 
   static const Message* Prototype(const google::protobuf::Descriptor* type) {

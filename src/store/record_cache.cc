@@ -109,6 +109,17 @@ void RecordCache::Apply(const std::vector<Change>& changes, int64_t revision) {
       order_.erase(found->second);
       index_.erase(found);
     }
+    if (change.record != nullptr && capacity_ > 0) {
+      // The latest change to it up to `revision` (a later one in this
+      // batch comes after and replaces it): current.
+      order_.push_front({change.name, change.version, change.update_micros,
+                         /*current=*/true, change.record});
+      index_[change.name] = order_.begin();
+    }
+  }
+  while (order_.size() > capacity_) {
+    index_.erase(order_.back().name);
+    order_.pop_back();
   }
   applied_ = std::max(applied_, revision);
   following_ = true;
@@ -117,6 +128,11 @@ void RecordCache::Apply(const std::vector<Change>& changes, int64_t revision) {
 void RecordCache::StopFollowing() {
   absl::MutexLock lock(&mu_);
   following_ = false;
+}
+
+bool RecordCache::HasApplied(int64_t revision) const {
+  absl::MutexLock lock(&mu_);
+  return capacity_ > 0 && following_ && applied_ >= revision;
 }
 
 bool RecordCache::AwaitRevision(int64_t revision, absl::Time deadline) {

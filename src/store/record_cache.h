@@ -13,8 +13,9 @@
 //
 // 2. Reads from memory (KEP-2340's "consistent reads from cache"). The
 //    change feed applies every committed change, in revision order, to the
-//    cache (Apply): a change drops the record it names. So once the cache
-//    has applied revision R, each record it holds as *current* is the
+//    cache (Apply): a change drops the record it names, or, when the feed
+//    read the record the change wrote, holds that record as current. So once
+//    the cache has applied revision R, each record it holds as *current* is the
 //    record as of R or later. A Get first learns the newest revision
 //    committed (RevisionCheck), waits until the cache has applied it
 //    (AwaitRevision), and then may answer with FindCurrent — it sees every
@@ -77,16 +78,25 @@ class RecordCache {
   // and none before it was. Records held lose their currency; only reads at
   // `from` or later may become current. Also after a gap in the log.
   void Follow(int64_t from);
-  // A change the feed applies: the record it names is dropped.
+  // A change the feed applies: the record it names is dropped; with
+  // `record` (what a create or update wrote, at `version` and
+  // `update_micros`), that record is held as current instead, so that a
+  // read after the write finds it in memory.
   struct Change {
     std::string name;
     int64_t revision;
+    std::shared_ptr<const google::protobuf::Message> record = nullptr;
+    int64_t version = 0;
+    int64_t update_micros = 0;
   };
   // The feed applied every change up to `revision`, among them `changes`.
   void Apply(const std::vector<Change>& changes, int64_t revision);
   // The feed stopped following (its connection failed, or the server
   // stops): AwaitRevision returns false at once until Apply is called again.
   void StopFollowing();
+
+  // Whether the feed follows and has applied `revision`, now (no wait).
+  bool HasApplied(int64_t revision) const;
 
   // Waits until the feed has applied `revision`, or until `deadline` or
   // the feed is not following; tells whether it has.

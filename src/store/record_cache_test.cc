@@ -53,6 +53,60 @@ TEST(RecordCache, DropsTheLeastRecentlyUsedBeyondItsCapacity) {
   EXPECT_EQ(cache.GetStats().size, 2u);
 }
 
+// The feed holds what a change wrote as current: a read after the write
+// finds it in memory; a later change (a delete) drops it; an older read
+// cannot replace it.
+TEST(RecordCache, TheFeedHoldsTheRecordAChangeWrote) {
+  RecordCache cache(2);
+  cache.Follow(10);
+  cache.Apply({{.name = "a",
+                .revision = 11,
+                .record = Text("a2"),
+                .version = 2,
+                .update_micros = 200}},
+              11);
+  EXPECT_EQ(ValueOf(cache.FindCurrent("a")), "a2");
+  EXPECT_EQ(ValueOf(cache.Find("a", 2, 200)), "a2")
+      << "a row of that write is the record held";
+  cache.Put("a", 1, 100, Text("a1"), 10);  // a read from before the write
+  EXPECT_EQ(ValueOf(cache.FindCurrent("a")), "a2");
+  // Two changes to one record in a batch: the later holds.
+  cache.Apply({{.name = "a",
+                .revision = 12,
+                .record = Text("a3"),
+                .version = 3,
+                .update_micros = 300},
+               {.name = "a",
+                .revision = 13,
+                .record = Text("a4"),
+                .version = 4,
+                .update_micros = 400}},
+              13);
+  EXPECT_EQ(ValueOf(cache.FindCurrent("a")), "a4");
+  cache.Apply({{.name = "a", .revision = 14}}, 14);  // a delete
+  EXPECT_EQ(cache.FindCurrent("a"), nullptr);
+  // Bounded like the rest.
+  cache.Apply({{.name = "b",
+                .revision = 15,
+                .record = Text("b"),
+                .version = 1,
+                .update_micros = 1},
+               {.name = "c",
+                .revision = 16,
+                .record = Text("c"),
+                .version = 1,
+                .update_micros = 1},
+               {.name = "d",
+                .revision = 17,
+                .record = Text("d"),
+                .version = 1,
+                .update_micros = 1}},
+              17);
+  EXPECT_EQ(cache.GetStats().size, 2u);
+  EXPECT_EQ(cache.FindCurrent("b"), nullptr);
+  EXPECT_EQ(ValueOf(cache.FindCurrent("d")), "d");
+}
+
 TEST(RecordCache, ZeroCapacityHoldsNothing) {
   RecordCache cache(0);
   cache.Follow(1);

@@ -1,5 +1,6 @@
 #include "src/store/resource_store.h"
 
+#include <optional>
 #include <pqxx/pqxx>
 
 #include "absl/strings/escaping.h"
@@ -337,6 +338,12 @@ absl::Status ResourceStore::Get(absl::string_view name, Message* out,
     }
   }
   return GetAtLeast(name, out, *now, deadline);
+}
+
+std::shared_ptr<const Message> ResourceStore::FindInMemory(
+    absl::string_view name, int64_t revision) {
+  if (cache_ == nullptr || !cache_->HasApplied(revision)) return nullptr;
+  return cache_->FindCurrent(name);
 }
 
 absl::Status ResourceStore::GetAtRevision(absl::string_view name,
@@ -1122,27 +1129,41 @@ absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
                                      std::string* out,
                                      std::vector<std::string>* next,
                                      absl::Time deadline) {
-  std::string record;  // one record's bytes, reused
+  std::string record;                  // one record's bytes, reused
+  std::optional<WireColumns> columns;  // of the page's result
   return ListRows(
       query,
       [&](const pqxx::row& row, bool history) -> absl::Status {
+        if (!columns.has_value()) {
+          // By number: a name looks the column up (and folds its case)
+          // every time.
+          columns =
+              WireColumns{.body_pb = row.column_number("body_pb"),
+                          .name = row.column_number(kNameColumn),
+                          .version = row.column_number(kVersionColumn),
+                          .create_micros = row.column_number("create_micros"),
+                          .update_micros = row.column_number("update_micros")};
+        }
         record.clear();
-        FR_RETURN_IF_ERROR(AppendRow(row, history, &record));
+        FR_RETURN_IF_ERROR(AppendRow(row, *columns, history, &record));
         AppendLengthDelimited(records_field, record, out);
         return absl::OkStatus();
       },
       next, deadline);
 }
 
-absl::Status ResourceStore::AppendRow(const pqxx::row& row, bool history,
+absl::Status ResourceStore::AppendRow(const pqxx::row& row,
+                                      const WireColumns& columns, bool history,
                                       std::string* out) {
-  const pqxx::field stored = row["body_pb"];
+  const pqxx::field stored = row[columns.body_pb];
   if (!stored.is_null() && wire_.Spliceable()) {
     const pqxx::binarystring bytes(stored);
-    wire_.AppendRecord(
-        absl::string_view(bytes.get(), bytes.size()), row[kNameColumn].c_str(),
-        row[kVersionColumn].as<int64_t>(), row["create_micros"].as<int64_t>(),
-        row["update_micros"].as<int64_t>(), out);
+    const pqxx::field name = row[columns.name];
+    wire_.AppendRecord(absl::string_view(bytes.get(), bytes.size()),
+                       absl::string_view(name.c_str(), name.size()),
+                       row[columns.version].as<int64_t>(),
+                       row[columns.create_micros].as<int64_t>(),
+                       row[columns.update_micros].as<int64_t>(), out);
     CountRecordRead(/*from_bytes=*/true);
     return absl::OkStatus();
   }
@@ -1185,8 +1206,10 @@ absl::Status ResourceStore::ListRows(const ListQuery& query,
     bool more = static_cast<int>(rows.size()) > query.page_size;
     int count = more ? query.page_size : static_cast<int>(rows.size());
     // A row outside the byte budget ends the page.
+    const pqxx::row::size_type within =
+        measured ? rows.column_number("within") : 0;
     for (int i = 1; measured && i < count; ++i) {
-      if (!rows[i]["within"].as<bool>()) {
+      if (!rows[i][within].as<bool>()) {
         count = i;
         more = true;
         break;

@@ -193,6 +193,12 @@ class ResourceStore {
                              google::protobuf::Message* out,
                              absl::Time deadline);
 
+  // The record `name` as of `revision` or later from memory alone, without
+  // waiting or reading: when the cache has applied `revision` and holds the
+  // record as current; null otherwise (GetAtRevision then reads).
+  std::shared_ptr<const google::protobuf::Message> FindInMemory(
+      absl::string_view name, int64_t revision);
+
   // Reads `name` as it stood right after `revision` of the change log
   // (migrations/0015): its latest change up to then, NOT_FOUND if there is
   // none or it is a delete; OUT_OF_RANGE if `revision` is older than the
@@ -317,7 +323,11 @@ class ResourceStore {
                         std::vector<std::string>* next, absl::Time deadline);
   // Appends the record of `row` encoded: spliced from its stored bytes, or
   // else read as ReadRow (FromRow for the past) reads it.
-  absl::Status AppendRow(const pqxx::row& row, bool history, std::string* out);
+  struct WireColumns {
+    pqxx::row::size_type body_pb, name, version, create_micros, update_micros;
+  };
+  absl::Status AppendRow(const pqxx::row& row, const WireColumns& columns,
+                         bool history, std::string* out);
 
   // Get from the database, as of `revision` or later: from the read pool if
   // its snapshot has that revision, else from the primary.

@@ -154,8 +154,10 @@ TEST(ReadConsistency, AGetThroughAnotherProcessSeesEveryAcknowledgedWrite) {
   ASSERT_EQ(outcome.failed, 0);
   EXPECT_EQ(outcome.stale, 0);
 
-  // Every Get used the cache: each write made the first read after it miss,
-  // and each Get asked for the current revision, at most once.
+  // Every Get used the cache, and each asked for the current revision, at
+  // most once. The feed holds each write as current once it has applied
+  // it (record_cache.h), so most reads, the first after a write too, are
+  // answered from memory; a read the feed had not caught up with misses.
   const std::string metrics = forum_registry::testing::HttpGet(
       reader_process->MetricsPort(), "/metrics");
   const double hits =
@@ -165,8 +167,8 @@ TEST(ReadConsistency, AGetThroughAnotherProcessSeesEveryAcknowledgedWrite) {
   const double checks =
       MetricSample(metrics, "forum_registry_revision_checks_total");
   EXPECT_EQ(hits + misses, 2 * kWrites);
-  EXPECT_GE(misses, kWrites);
-  EXPECT_GT(hits, kWrites / 2) << "the second read is mostly from memory";
+  EXPECT_GT(hits, kWrites) << "the first read after a write is mostly from "
+                              "the record the feed installed";
   EXPECT_GT(checks, 0);
   EXPECT_LE(checks, 2 * kWrites);
 }
@@ -244,8 +246,8 @@ TEST(ReadConsistency, AGetNamingTheWritesRevisionSeesIt) {
 }
 
 // The replica never catches up, so every read it answered would be stale:
-// a quarter of the alternations finds that out as surely.
-constexpr int kReplicaAlternations = kAlternationsEach / 4;
+// a tenth of the alternations finds that out as surely.
+constexpr int kReplicaAlternations = kAlternationsEach / 10;
 
 TEST(ReadConsistency, NamingTheRevisionNeverReadsAReplicaThatIsBehind) {
   for (const std::vector<std::string>& flags :
