@@ -529,8 +529,12 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
       "INSERT INTO forums (name, body) VALUES ('forums/only-on-replica', "
       "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"R\",\"status\":"
       "\"FORUM_STATUS_ACTIVE\"}')");
-  auto server = ServerProcess::Start(primary->url(),
-                                     {"--read-database-url=" + replica->url()});
+  // Without the record cache, which the feed fills from the primary's log
+  // (it would answer forums/written itself): which database a read goes to
+  // is what this test sees.
+  auto server = ServerProcess::Start(
+      primary->url(),
+      {"--read-database-url=" + replica->url(), "--record-cache-size=0"});
   auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
   const auto create = [&](const std::string& id) {
     grpc::ClientContext context;
@@ -576,8 +580,8 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
 TEST(ChangeRetention, TheServerPurgesChangesOlderThanTheRetentionInBatches) {
   auto db = TestDatabase::Create();
   // An old backlog of 50,000 changes (deletes, which compaction removes
-  // whole, each its own transaction), then three writes; then every change older than the retention,
-  // the newest (kept-c) too.
+  // whole, each its own transaction), then three writes; then every change
+  // older than the retention, the newest (kept-c) too.
   db->Execute(
       "INSERT INTO changes (resource, operation, version, transaction) "
       "SELECT 'participants/old' || i, 'DELETE', 1, i::text::xid8 "
