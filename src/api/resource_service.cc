@@ -218,16 +218,23 @@ class ResourceService::Handler {
     const Dispatcher::Answer answer = standard_ == StandardMethod::kList
                                           ? Dispatcher::Answer::kLarge
                                           : Dispatcher::Answer::kSmall;
+    // A Get is parsed here, once: it may be answered from memory at once,
+    // and otherwise the worker runs it as parsed.
+    std::shared_ptr<Message> parsed;
     if (standard_ == StandardMethod::kGet) {
-      if (grpc::ServerUnaryReactor* answered =
-              AnswerFromMemory(context, *request, response)) {
+      parsed.reset(request_prototype_->New());
+      if (!Dispatcher::Parse(*request, parsed.get()).ok()) {
+        parsed = nullptr;  // Run reports it
+      } else if (grpc::ServerUnaryReactor* answered =
+                     AnswerFromMemory(context, parsed, response)) {
         return answered;
       }
     }
     return service_->dispatcher_->Start(
         context, answer, response,
-        [this, context, request](grpc::ByteBuffer* out) {
-          return Run(context, *request, out);
+        [this, context, request, parsed](grpc::ByteBuffer* out) {
+          return parsed != nullptr ? RunParsed(context, *parsed, out)
+                                   : Run(context, *request, out);
         });
   }
 
@@ -237,20 +244,25 @@ class ResourceService::Handler {
     std::unique_ptr<Message> request(request_prototype_->New());
     grpc::Status status = Dispatcher::Parse(bytes, request.get());
     if (!status.ok()) return status;
+    return RunParsed(context, *request, out);
+  }
+
+  grpc::Status RunParsed(grpc::CallbackServerContext* context,
+                         const Message& request, grpc::ByteBuffer* out) {
     auth::Caller caller;
-    status = Authorize(*context, *request, &caller);
+    grpc::Status status = Authorize(*context, request, &caller);
     if (!status.ok()) return status;
     if (standard_ == StandardMethod::kList) {
       std::string page;
-      status = service_->List(context, fields_, *request, &page);
+      status = service_->List(context, fields_, request, &page);
       if (!status.ok()) return status;
       return Dispatcher::Bytes(page, out);
     }
     std::unique_ptr<Message> response(response_prototype_->New());
-    status = (service_->*method_)(context, caller, fields_, *request,
-                                  response.get());
+    status =
+        (service_->*method_)(context, caller, fields_, request, response.get());
     if (!status.ok()) return status;
-    Observe(*request, *response, caller);
+    Observe(request, *response, caller);
     return Dispatcher::Serialize(*response, out);
   }
 
@@ -259,10 +271,9 @@ class ResourceService::Handler {
   // with no worker and no database (decisions §70). Null when it cannot be
   // (the call then runs as any other).
   grpc::ServerUnaryReactor* AnswerFromMemory(
-      grpc::CallbackServerContext* context, const grpc::ByteBuffer& bytes,
+      grpc::CallbackServerContext* context,
+      const std::shared_ptr<const Message>& request,
       grpc::ByteBuffer* response) {
-    auto request = std::shared_ptr<Message>(request_prototype_->New());
-    if (!Dispatcher::Parse(bytes, request.get()).ok()) return nullptr;
     const int64_t revision = fields_.MinRevision(*request);
     if (revision <= 0 || fields_.AsOfRevision(*request) != 0) return nullptr;
     std::shared_ptr<const Message> record = service_->store_.FindInMemory(
