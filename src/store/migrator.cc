@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "src/domain/json_text.h"
 #include "src/domain/resource_registry.h"
 #include "src/store/body.h"
 #include "src/store/errors.h"
@@ -175,13 +176,16 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     // owner; a request id is claimed by INSERT of its own columns (never an
     // answer, a time or a transaction of the server's choosing), answered
     // and purged by the functions of 0013; the page-token key may be
-    // inserted if missing, never replaced. (Revoking a table privilege
-    // revokes its column privileges too, so the grants follow the revoke.)
+    // inserted if missing, never replaced; nothing is staged for the log
+    // or the reference check but by the triggers (0017). (Revoking a table
+    // privilege revokes its column privileges too, so the grants follow the
+    // revoke.)
     txn.exec(absl::StrCat(
         "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "
         "changes, write_requests, server_keys, retention_floor, "
-        "change_horizon, "
-        "stored_bytes_fills FROM ",
+        "change_horizon, stored_bytes_fills, pending_changes, "
+        "pending_change_flushes, pending_reference_syncs, pending_references, "
+        "pending_reference_checks FROM ",
         who));
     txn.exec(absl::StrCat(
         "GRANT INSERT (request_id, fingerprint, method, resource) ON "
@@ -189,7 +193,9 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
         who));
     txn.exec(absl::StrCat("GRANT INSERT ON server_keys TO ", who));
     txn.exec(
-        absl::StrCat("REVOKE ALL ON SEQUENCE changes_sequence_seq FROM ", who));
+        absl::StrCat("REVOKE ALL ON SEQUENCE changes_sequence_seq, "
+                     "pending_changes_ordinal_seq FROM ",
+                     who));
     txn.exec(absl::StrCat(
         "GRANT EXECUTE ON FUNCTION answer_write_request(uuid, bytea), "
         "purge_changes(interval, integer), "
@@ -247,7 +253,7 @@ absl::StatusOr<int64_t> FillStoredBytes(const std::string& url) {
           }
           absl::StrAppend(
               &batch, batch.size() > 1 ? "," : "", "{\"name\":\"",
-              absl::CEscape(name),
+              domain::JsonEscape(name),
               "\",\"body\":", absl::string_view(body.c_str(), body.size()),
               ",\"pb\":\"", absl::BytesToHexString(ToStoredBytes(*record)),
               "\"}");

@@ -955,6 +955,18 @@ TEST(LeastPrivilege, TheServingRoleCannotRewriteTheAuditLogOrTheKeys) {
            // alone (migrations/0016).
            "INSERT INTO stored_bytes_fills DEFAULT VALUES",
            "SELECT fill_stored_bytes('participants', '[]')",
+           // A change staged that no write made, or one staged taken out
+           // before its flush (migrations/0017).
+           "INSERT INTO pending_changes (resource, operation, version) "
+           "VALUES ('forums/f', 'CREATE', 1)",
+           "INSERT INTO pending_change_flushes DEFAULT VALUES",
+           "DELETE FROM pending_changes",
+           "INSERT INTO pending_reference_syncs (table_name, name, updated) "
+           "VALUES ('forums', 'forums/f', false)",
+           "DELETE FROM pending_reference_syncs",
+           "INSERT INTO pending_references (owner, field, target, kind) "
+           "VALUES ('forums/f', 'parent', 'forums/g', 'forum')",
+           "INSERT INTO pending_reference_checks DEFAULT VALUES",
        }) {
     EXPECT_THAT(SqlState(connection, sql), ::testing::StartsWith("42501"))
         << sql;

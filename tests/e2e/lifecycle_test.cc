@@ -344,6 +344,32 @@ forums { name: "forums/b" kind: FORUM_KIND_SUMMIT display_name: "B"
   std::remove(path.c_str());
 }
 
+// Two sole chairs of one forum at once: refused while the table is
+// written, naming the second term's line and the first term.
+TEST(Import, TwoSoleChairsAtOnceNameTheRecordsLineAndChangeNothing) {
+  auto db = TestDatabase::Create();
+  const std::string path = WriteTempFile(".textproto", R"(
+participants { name: "participants/x" kind: PARTICIPANT_KIND_STATE
+  display_name: "X" }
+participants { name: "participants/y" kind: PARTICIPANT_KIND_STATE
+  display_name: "Y" }
+forums { name: "forums/f" kind: FORUM_KIND_SUMMIT display_name: "F" }
+chairmanships { name: "forums/f/chairmanships/x" chairs: "participants/x"
+  term { start { year: 2023 } end { year: 2024 } } }
+chairmanships { name: "forums/f/chairmanships/y" chairs: "participants/y"
+  term { start { year: 2024 } end { year: 2025 } } })");
+  const std::string before = db->WriteState();
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":9")));
+  EXPECT_THAT(result.output, HasSubstr("overlaps the sole-chair term of "
+                                       "forums/f/chairmanships/x"));
+  EXPECT_EQ(db->WriteState(), before);
+  std::remove(path.c_str());
+}
+
 TEST(Export, ImportsIntoAnEmptyDatabaseToTheSameState) {
   auto original = TestDatabase::Create();
   const std::string seed = forum_registry::testing::SeedPath();

@@ -53,8 +53,13 @@ std::vector<std::string> TriggerArguments(const TestDatabase& db,
 TEST_F(SchemaTest, ReferenceTriggersTrackTheAnnotatedReferenceFields) {
   for (const domain::ResourceType& type : domain::Resources()) {
     SCOPED_TRACE(type.type);
+    // One statement trigger for inserts and one for updates
+    // (migrations/0017), with the same arguments.
     const std::vector<std::string> arguments =
-        TriggerArguments(*db_, absl::StrCat(type.table, "_references"));
+        TriggerArguments(*db_, absl::StrCat(type.table, "_references_insert"));
+    EXPECT_EQ(
+        TriggerArguments(*db_, absl::StrCat(type.table, "_references_update")),
+        arguments);
     std::vector<std::string> annotated;
     for (const domain::ReferenceField& reference : type.references) {
       annotated.push_back(
@@ -65,7 +70,7 @@ TEST_F(SchemaTest, ReferenceTriggersTrackTheAnnotatedReferenceFields) {
       continue;
     }
     ASSERT_FALSE(arguments.empty())
-        << "no trigger " << type.table << "_references";
+        << "no trigger " << type.table << "_references_insert";
     // The record's label for messages, then (field, JSON path) pairs.
     EXPECT_EQ(arguments[0], type.field);
     ASSERT_EQ(arguments.size() % 2, 1u);
@@ -77,8 +82,8 @@ TEST_F(SchemaTest, ReferenceTriggersTrackTheAnnotatedReferenceFields) {
   }
 }
 
-// The reference sync is deferred to commit and runs once per row written:
-// only the row as it stands at commit may leave references, even when a
+// The reference check is deferred to commit and reads each record staged
+// as it stands then: only that row may leave references, even when a
 // record was created twice (version 1 both times) or created and changed
 // in the same transaction.
 TEST_F(SchemaTest, ReferencesAtCommitAreThoseOfTheRowThatStands) {
@@ -107,6 +112,74 @@ TEST_F(SchemaTest, ReferencesAtCommitAreThoseOfTheRowThatStands) {
   };
   EXPECT_EQ(parents("forums/sync-twice"), "forums/sync-p2");
   EXPECT_EQ(parents("forums/sync-changed"), "forums/sync-p2");
+}
+
+// What the staging of migrations/0017 leaves: nothing, once a transaction
+// has ended.
+std::string Staged(const TestDatabase& db) {
+  return db.Query(
+      "SELECT (SELECT count(*) FROM pending_changes) || '/' || "
+      "(SELECT count(*) FROM pending_change_flushes) || '/' || "
+      "(SELECT count(*) FROM pending_reference_syncs) || '/' || "
+      "(SELECT count(*) FROM pending_references) || '/' || "
+      "(SELECT count(*) FROM pending_reference_checks)");
+}
+
+// One statement writing many records logs one change each, in the order
+// the statement wrote them, and leaves the references of each.
+TEST_F(SchemaTest, AStatementsChangesAreLoggedInTheOrderItWroteThem) {
+  db_->Execute(
+      "INSERT INTO forums (name, body) VALUES ('forums/order-parent', "
+      "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"P\"}')");
+  const int64_t before =
+      std::stoll(db_->Query("SELECT coalesce(max(sequence), 0) FROM changes"));
+  db_->Execute(
+      "INSERT INTO forums (name, body) SELECT 'forums/order-' || i, "
+      "jsonb_build_object('kind', 'FORUM_KIND_SUMMIT', 'display_name', "
+      "'F' || i, 'parent', 'forums/order-parent') "
+      "FROM generate_series(1, 40) AS i ORDER BY i DESC");
+  EXPECT_EQ(db_->Query(absl::StrCat(
+                "SELECT string_agg(resource, ',' ORDER BY sequence) FROM "
+                "changes WHERE sequence > ",
+                before)),
+            db_->Query("SELECT string_agg('forums/order-' || i, ',' ORDER BY "
+                       "i DESC) FROM generate_series(1, 40) AS i"));
+  EXPECT_EQ(db_->Query(absl::StrCat(
+                "SELECT count(DISTINCT transaction) || ' ' || "
+                "string_agg(DISTINCT operation, ',') FROM changes WHERE "
+                "sequence > ",
+                before)),
+            "1 CREATE");
+  EXPECT_EQ(db_->Query("SELECT count(*) FROM forum_references WHERE forum = "
+                       "'forums/order-parent'"),
+            "40");
+  EXPECT_EQ(Staged(*db_), "0/0/0/0/0");
+}
+
+// A reference to nothing among many records of one statement is refused
+// with the message and DETAIL of the row trigger before it, naming the
+// record that holds it; nothing is written, nothing stays staged.
+TEST_F(SchemaTest, OneBadReferenceInAStatementNamesItsRecordAndWritesNothing) {
+  const std::string state = db_->WriteState();
+  pqxx::connection connection(db_->url());
+  pqxx::work txn(connection);
+  try {
+    txn.exec(
+        "INSERT INTO forums (name, body) SELECT 'forums/bad-' || i, "
+        "jsonb_build_object('kind', 'FORUM_KIND_SUMMIT', 'display_name', "
+        "'F' || i) || CASE WHEN i = 7 THEN "
+        "'{\"parent\": \"forums/none\"}'::jsonb ELSE '{}'::jsonb END FROM "
+        "generate_series(1, 20) AS i");
+    ADD_FAILURE() << "a reference to a forum that does not exist was stored";
+  } catch (const pqxx::sql_error& e) {
+    EXPECT_EQ(e.sqlstate(), "23503");
+    EXPECT_THAT(e.what(), ::testing::HasSubstr(
+                              "forum.parent: forums/none does not exist"));
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("owner: forums/bad-7"));
+  }
+  txn.abort();
+  EXPECT_EQ(db_->WriteState(), state);
+  EXPECT_EQ(Staged(*db_), "0/0/0/0/0");
 }
 
 TEST_F(SchemaTest, EveryKindHasItsTableAndReferencedKindsATableOfReferences) {
