@@ -253,15 +253,18 @@ void SetServerFields(absl::string_view name, int64_t version,
 
 }  // namespace
 
-std::string ToStoredBytes(const Message& resource) {
-  const std::unique_ptr<Message> copy = WithoutServerSet(resource);
+std::string DeterministicBytes(const Message& message) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
   google::protobuf::io::CodedOutputStream coded(&stream);
   coded.SetSerializationDeterministic(true);
-  copy->SerializeToCodedStream(&coded);
+  message.SerializeToCodedStream(&coded);
   coded.Trim();
   return bytes;
+}
+
+std::string ToStoredBytes(const Message& resource) {
+  return DeterministicBytes(*WithoutServerSet(resource));
 }
 
 std::string ByteaHex(absl::string_view bytes) {

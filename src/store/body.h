@@ -48,6 +48,10 @@ absl::StatusOr<std::string> ToBody(const google::protobuf::Message& resource);
 // deterministic encoding.
 std::string ToStoredBytes(const google::protobuf::Message& resource);
 
+// `message` in protobuf's deterministic encoding (map entries in key order):
+// equal messages give equal bytes, as the tests that compare answers need.
+std::string DeterministicBytes(const google::protobuf::Message& message);
+
 // `bytes` as a bytea literal in PostgreSQL's hex format ("\x0a03..."), for
 // a text parameter cast to bytea.
 std::string ByteaHex(absl::string_view bytes);

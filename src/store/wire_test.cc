@@ -5,8 +5,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "gtest/gtest.h"
@@ -89,16 +87,6 @@ void FillEveryField(Message* message, int depth = 3) {
   }
 }
 
-std::string Deterministic(const Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
-
 struct Times {
   int64_t create_micros;
   int64_t update_micros;
@@ -145,8 +133,8 @@ TEST_P(EveryKind, SplicedBytesAreTheDecodedRecordEncoded) {
     std::string spliced;
     wire.AppendRecord(stored, name, 7, times.create_micros, times.update_micros,
                       &spliced);
-    EXPECT_EQ(spliced, Deterministic(*from_bytes));
-    EXPECT_EQ(spliced, Deterministic(*from_json));
+    EXPECT_EQ(spliced, DeterministicBytes(*from_bytes));
+    EXPECT_EQ(spliced, DeterministicBytes(*from_json));
   }
 }
 

@@ -12,10 +12,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "forumregistry/v1/forum.pb.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "gtest/gtest.h"
 #include "src/domain/resource_registry.h"
+#include "src/store/body.h"
 #include "tests/support/resource_client.h"
 #include "tests/support/test_support.h"
 
@@ -24,16 +23,6 @@ namespace {
 
 namespace v1 = ::forumregistry::v1;
 using google::protobuf::Message;
-
-std::string Deterministic(const Message& message) {
-  std::string bytes;
-  google::protobuf::io::StringOutputStream stream(&bytes);
-  google::protobuf::io::CodedOutputStream coded(&stream);
-  coded.SetSerializationDeterministic(true);
-  message.SerializeToCodedStream(&coded);
-  coded.Trim();
-  return bytes;
-}
 
 // Every answer a client can get for each record, by what was asked
 // ("forums list 5", "forums get forums/arf", ...): its encoding after a
@@ -63,7 +52,8 @@ Answers ReadEverything(const std::shared_ptr<grpc::Channel>& channel,
         const std::string what =
             absl::StrCat(type.table, " list ", page_size, " at ", as_of);
         for (size_t i = 0; i < records.size(); ++i) {
-          answers[absl::StrCat(what, " #", i)] = Deterministic(*records[i]);
+          answers[absl::StrCat(what, " #", i)] =
+              store::DeterministicBytes(*records[i]);
           if (page_size == 0 && as_of == 0) {
             names.push_back(records[i]->GetReflection()->GetString(
                 *records[i], type.descriptor->FindFieldByName("name")));
@@ -80,7 +70,8 @@ Answers ReadEverything(const std::shared_ptr<grpc::Channel>& channel,
             client.Call(StandardMethod::kGet, *client.GetRequest(name, as_of),
                         record.get());
         const std::string what = absl::StrCat(name, " get at ", as_of);
-        answers[what] = status.ok() ? Deterministic(*record) : Describe(status);
+        answers[what] =
+            status.ok() ? store::DeterministicBytes(*record) : Describe(status);
       }
     }
   }
