@@ -64,18 +64,6 @@ CREATE UNLOGGED TABLE IF NOT EXISTS pending_reference_syncs (
 CREATE INDEX IF NOT EXISTS pending_reference_syncs_transaction
   ON pending_reference_syncs (transaction, table_name);
 
--- The references found for the records of one table, while they are
--- checked; `kind` NULL for a name of no kind that can be referred to.
-CREATE UNLOGGED TABLE IF NOT EXISTS pending_references (
-  transaction   xid8 NOT NULL DEFAULT pg_current_xact_id(),
-  owner         text COLLATE "C" NOT NULL,
-  field         text NOT NULL,
-  target        text COLLATE "C" NOT NULL,
-  kind          text
-);
-CREATE INDEX IF NOT EXISTS pending_references_transaction
-  ON pending_references (transaction, kind);
-
 CREATE UNLOGGED TABLE IF NOT EXISTS pending_reference_checks (
   transaction   xid8 PRIMARY KEY DEFAULT pg_current_xact_id()
 );
@@ -247,20 +235,52 @@ BEGIN
 END
 $$;
 
--- (Re)writes check_pending_references() from the catalog: one static block
--- per table with a stage_references() trigger (its arguments tell the
--- fields and paths) and per kind of reference_kinds, so that every
--- statement is planned once per connection. A later migration that adds a
--- record table or a kind calls it again.
+-- (Re)writes check_pending_references() from the catalog: static SQL for
+-- each table with a stage_references() trigger (its arguments tell the
+-- fields and paths) and each kind of reference_kinds, chosen by IF, so that
+-- every statement is planned once per connection and a check runs only the
+-- statements of the tables and kinds it has rows of (one record written by
+-- the API: about ten). The names and references found are held in arrays,
+-- not tables: each statement reads the tables by their indexes, one entry
+-- per name, whatever the statistics of the staging table say. A later
+-- migration that adds a record table or a kind calls it again.
 CREATE OR REPLACE FUNCTION regenerate_reference_check() RETURNS void
 LANGUAGE plpgsql AS $gen$
 DECLARE
   t record;
   k record;
-  blocks text := '';
-  block text;
+  forget text := '';
+  find text := '';
+  check_kinds text := '';
   paths text;
 BEGIN
+  -- An updated record's references are found again from its body.
+  FOR k IN SELECT kind, table_name FROM reference_kinds ORDER BY kind LOOP
+    forget := forget || format($b$
+          DELETE FROM %1$I r WHERE r.owner = ANY (updated);$b$,
+      k.kind || '_references');
+    check_kinds := check_kinds || format($b$
+          ELSIF kind = %1$L THEN
+            SELECT p.owner, p.field, p.target INTO bad
+              FROM unnest(owners, fields, targets, kinds)
+                     AS p(owner, field, target, kind)
+             WHERE p.kind = %1$L
+               AND NOT EXISTS (SELECT 1 FROM %2$I x WHERE x.name = p.target)
+             ORDER BY p.owner, p.field, p.target LIMIT 1;
+            IF FOUND THEN
+              RAISE EXCEPTION 'forum-registry: %%.%%: %% does not exist',
+                label, bad.field, bad.target
+                USING ERRCODE = 'foreign_key_violation',
+                      DETAIL = 'owner: ' || bad.owner;
+            END IF;
+            INSERT INTO %3$I
+            SELECT DISTINCT p.owner, p.field, p.target
+              FROM unnest(owners, fields, targets, kinds)
+                     AS p(owner, field, target, kind)
+             WHERE p.kind = %1$L
+            ON CONFLICT DO NOTHING;$b$, k.kind, k.table_name,
+      k.kind || '_references');
+  END LOOP;
   FOR t IN
     SELECT c.relname::text AS tab,
            array_remove(string_to_array(encode(g.tgargs, 'escape'), '\000'),
@@ -274,80 +294,78 @@ BEGIN
                       ', ' ORDER BY i)
       INTO paths
       FROM generate_series(2, array_length(t.args, 1) - 1, 2) AS i;
-    block := format($b$
-  IF EXISTS (SELECT 1 FROM pending_reference_syncs p
-              WHERE p.transaction = me AND p.table_name = %1$L) THEN
-$b$, t.tab);
-    -- An updated record's references are found again from its body.
-    FOR k IN SELECT kind FROM reference_kinds ORDER BY kind LOOP
-      block := block || format($b$
-    DELETE FROM %1$I r USING pending_reference_syncs p
-     WHERE p.transaction = me AND p.table_name = %2$L AND p.updated
-       AND r.owner = p.name;
-$b$, k.kind || '_references', t.tab);
-    END LOOP;
     -- Only the record as it stands now: one changed again or deleted since
     -- it was staged has its last body read, or none.
-    block := block || format($b$
-    INSERT INTO pending_references (owner, field, target, kind)
-    SELECT r.name, f.field, v.target,
-           (SELECT k.kind FROM reference_kinds k
-             WHERE v.target ~ k.name_pattern ORDER BY k.kind LIMIT 1)
-      FROM (SELECT DISTINCT p.name FROM pending_reference_syncs p
-             WHERE p.transaction = me AND p.table_name = %1$L) p
-      JOIN %1$I r ON r.name = p.name
-     CROSS JOIN LATERAL (VALUES %2$s) AS f(field, path)
-     CROSS JOIN LATERAL (
-       SELECT DISTINCT x #>> '{}' AS target
-         FROM jsonb_path_query(r.body, f.path) AS x
-        WHERE jsonb_typeof(x) = 'string' AND x #>> '{}' <> '') AS v;
-    SELECT p.owner, p.field, p.target INTO bad FROM pending_references p
-     WHERE p.transaction = me AND p.kind IS NULL
-     ORDER BY p.owner, p.field, p.target LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'forum-registry: %%.%%: %% is not the name of a record that can be referred to',
-        %3$L, bad.field, bad.target
-        USING ERRCODE = 'invalid_parameter_value', DETAIL = 'owner: ' || bad.owner;
-    END IF;
-$b$, t.tab, paths, t.args[1]);
-    FOR k IN SELECT kind, table_name FROM reference_kinds ORDER BY kind LOOP
-      block := block || format($b$
-    SELECT p.owner, p.field, p.target INTO bad FROM pending_references p
-     WHERE p.transaction = me AND p.kind = %1$L
-       AND NOT EXISTS (SELECT 1 FROM %2$I x WHERE x.name = p.target)
-     ORDER BY p.owner, p.field, p.target LIMIT 1;
-    IF FOUND THEN
-      RAISE EXCEPTION 'forum-registry: %%.%%: %% does not exist',
-        %4$L, bad.field, bad.target
-        USING ERRCODE = 'foreign_key_violation', DETAIL = 'owner: ' || bad.owner;
-    END IF;
-    INSERT INTO %3$I
-    SELECT DISTINCT p.owner, p.field, p.target FROM pending_references p
-     WHERE p.transaction = me AND p.kind = %1$L
-    ON CONFLICT DO NOTHING;
-$b$, k.kind, k.table_name, k.kind || '_references', t.args[1]);
-    END LOOP;
-    block := block || format($b$
-    DELETE FROM pending_references WHERE transaction = me;
-    DELETE FROM pending_reference_syncs
-     WHERE transaction = me AND table_name = %1$L;
-  END IF;
-$b$, t.tab);
-    blocks := blocks || block;
+    find := find || format($b$
+        ELSIF tab = %1$L THEN
+          label := %3$L;
+          SELECT array_agg(r.name), array_agg(f.field), array_agg(v.target),
+                 array_agg((SELECT k.kind FROM reference_kinds k
+                             WHERE v.target ~ k.name_pattern
+                             ORDER BY k.kind LIMIT 1))
+            INTO owners, fields, targets, kinds
+            FROM unnest(names) AS p(name)
+            JOIN %1$I r ON r.name = p.name
+           CROSS JOIN LATERAL (VALUES %2$s) AS f(field, path)
+           CROSS JOIN LATERAL (
+             SELECT DISTINCT x #>> '{}' AS target
+               FROM jsonb_path_query(r.body, f.path) AS x
+              WHERE jsonb_typeof(x) = 'string' AND x #>> '{}' <> '') AS v;$b$,
+      t.tab, paths, t.args[1]);
   END LOOP;
 
   EXECUTE format($f$
     CREATE OR REPLACE FUNCTION check_pending_references() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
-    SET search_path = pg_catalog, public, pg_temp AS $body$
+    SET search_path = pg_catalog, public, pg_temp
+    -- Planned once per connection: a plan made for the arrays of one call
+    -- (one record, say) would be cheaper than the generic one, so
+    -- PostgreSQL would otherwise plan every statement on every call.
+    SET plan_cache_mode = force_generic_plan AS $body$
     DECLARE
       me xid8 := pg_current_xact_id();
+      tab text;
+      names text[];
+      updated text[];
+      owners text[];
+      fields text[];
+      targets text[];
+      kinds text[];
+      kind text;
+      label text;
       bad record;
     BEGIN
-      %s
+      FOR tab IN SELECT DISTINCT p.table_name FROM pending_reference_syncs p
+                  WHERE p.transaction = me LOOP
+        SELECT array_agg(DISTINCT p.name),
+               array_agg(DISTINCT p.name) FILTER (WHERE p.updated)
+          INTO names, updated
+          FROM pending_reference_syncs p
+         WHERE p.transaction = me AND p.table_name = tab;
+        IF updated IS NOT NULL THEN%s
+        END IF;
+        IF false THEN NULL;%s
+        ELSE
+          RAISE EXCEPTION 'forum-registry: %% is not a table of records', tab;
+        END IF;
+        FOR kind IN SELECT DISTINCT x FROM unnest(kinds) AS x LOOP
+          IF kind IS NULL THEN
+            SELECT p.owner, p.field, p.target INTO bad
+              FROM unnest(owners, fields, targets, kinds)
+                     AS p(owner, field, target, kind)
+             WHERE p.kind IS NULL
+             ORDER BY p.owner, p.field, p.target LIMIT 1;
+            RAISE EXCEPTION 'forum-registry: %%.%%: %% is not the name of a record that can be referred to',
+              label, bad.field, bad.target
+              USING ERRCODE = 'invalid_parameter_value',
+                    DETAIL = 'owner: ' || bad.owner;%s
+          END IF;
+        END LOOP;
+      END LOOP;
+      DELETE FROM pending_reference_syncs WHERE transaction = me;
       DELETE FROM pending_reference_checks WHERE transaction = me;
       RETURN NULL;
-    END $body$$f$, blocks);
+    END $body$$f$, forget, find, check_kinds);
   REVOKE EXECUTE ON FUNCTION check_pending_references() FROM PUBLIC;
 END
 $gen$;

@@ -184,7 +184,7 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
         "REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON "
         "changes, write_requests, server_keys, retention_floor, "
         "change_horizon, stored_bytes_fills, pending_changes, "
-        "pending_change_flushes, pending_reference_syncs, pending_references, "
+        "pending_change_flushes, pending_reference_syncs, "
         "pending_reference_checks FROM ",
         who));
     txn.exec(absl::StrCat(
