@@ -788,7 +788,7 @@ class ChangeFeed::Watcher final
       if (item.is_change()) slices.push_back(item.encoded);
     }
     slices.push_back(
-        EncodeTail(batch_revision_, batch_.back().initial_state_end));
+        feed_->TailLocked(batch_revision_, batch_.back().initial_state_end));
     current_ = grpc::ByteBuffer(slices.data(), slices.size());
   }
 
@@ -1061,6 +1061,18 @@ void ChangeFeed::MarkReady(int64_t revision) {
     }
   }
   for (const auto& [watcher, step] : steps) watcher->Perform(step);
+}
+
+grpc::Slice ChangeFeed::TailLocked(int64_t revision, bool initial_state_end) {
+  // The live watchers a change reaches all end their messages with the
+  // same revision: one encoding, shared by reference.
+  if (tail_.size() == 0 || tail_revision_ != revision ||
+      tail_end_ != initial_state_end) {
+    tail_ = EncodeTail(revision, initial_state_end);
+    tail_revision_ = revision;
+    tail_end_ = initial_state_end;
+  }
+  return tail_;
 }
 
 void ChangeFeed::FanOut(const std::vector<Event>& events) {

@@ -184,6 +184,10 @@ class ChangeFeed {
   void Schedule(Watcher* watcher);
   void Fetch(Watcher* watcher);
   void FanOut(const std::vector<Event>& events);
+  // The end of a message: its revision and initial_state_end, encoded (the
+  // last one encoded kept for the next watcher that ends the same way).
+  grpc::Slice TailLocked(int64_t revision, bool initial_state_end)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SendBookmarks();
   // Reads the pages that waited for the bytes to fall, and cancels the
   // watchers whose clients stalled; runs every turn of the feed thread,
@@ -220,6 +224,10 @@ class ChangeFeed {
   absl::flat_hash_map<std::string, int> per_caller_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int64_t> held_per_caller_
       ABSL_GUARDED_BY(mu_);
+
+  grpc::Slice tail_ ABSL_GUARDED_BY(mu_);
+  int64_t tail_revision_ ABSL_GUARDED_BY(mu_) = 0;
+  bool tail_end_ ABSL_GUARDED_BY(mu_) = false;
 
   std::thread follower_;
   std::vector<std::thread> workers_;
