@@ -39,13 +39,40 @@ WITH q AS MATERIALIZED (
          END AS excluded),
 usable AS MATERIALIZED (
   SELECT numnode(tsq) > 0 AND querytree(tsq) <> 'T' AS ok FROM q),
-word_hits AS MATERIALIZED (
+-- A query whose words a large share of the records holds ("session" in
+-- half the registry) reads its candidates from pages sampled across the
+-- table, as many as hold about twice the bound, rather than from the index
+-- of words, which would first collect every record holding them
+-- (migrations/0018, search_sample_percent). ts_match_vq is @@ that no
+-- index answers.
+common AS MATERIALIZED (
+  SELECT search_sample_percent(
+           querytree(search_candidates($1, $2::text[]))::text, {candidates},
+           {common_share}) AS percent
+    FROM usable WHERE ok),
+bounded_hits AS MATERIALIZED (
   SELECT d.name, d.display_name, d.names, d.names_text, d.words
     FROM search_documents d
-   WHERE (SELECT ok FROM usable)
-     AND d.words @@ search_candidates($1, $2::text[])
+         TABLESAMPLE SYSTEM (search_sample_percent(
+           querytree(search_candidates($1, $2::text[]))::text, {candidates},
+           {common_share}))
+         REPEATABLE (0)
+   WHERE (SELECT percent FROM common) > 0
+     AND ts_match_vq(d.words, search_candidates($1, $2::text[]))
      AND ({filter})
    LIMIT {candidates}),
+-- The index of words, unless the pages read held the bound (a filter or a
+-- kind searched may leave fewer).
+word_hits AS MATERIALIZED (
+  TABLE bounded_hits
+  UNION ALL
+  (SELECT d.name, d.display_name, d.names, d.names_text, d.words
+    FROM search_documents d
+   WHERE (SELECT ok FROM usable)
+     AND (SELECT count(*) FROM bounded_hits) < {candidates}
+     AND d.words @@ search_candidates($1, $2::text[])
+     AND ({filter})
+   LIMIT {candidates})),
 exact_hits AS MATERIALIZED (
   SELECT d.name, d.display_name, d.names, d.names_text, d.words
     FROM search_documents d
@@ -118,13 +145,14 @@ FROM q LEFT JOIN LATERAL (
 ORDER BY r.score DESC, r.name
 )sql";
 
-std::string SearchSql(const std::string& filter) {
+std::string SearchSql(const std::string& filter, int candidates) {
   return absl::StrReplaceAll(
       kSearchSql,
       {{"{filter}", filter},
-       {"{candidates}", absl::StrCat(kCandidates)},
+       {"{candidates}", absl::StrCat(candidates)},
        {"{cutoff}", absl::StrCat(kFuzzyCutoff)},
        {"{few}", absl::StrCat(kFewWordHits)},
+       {"{common_share}", absl::StrCat(kCommonShare)},
        {"{markers}",
         absl::StrCat("'", domain::kHighlightStart, domain::kHighlightEnd, "'")},
        {"{headline}",
@@ -141,7 +169,7 @@ constexpr char kLookupSql[] =
 }  // namespace
 
 absl::StatusOr<SearchIndex::Statement> SearchIndex::SearchStatement(
-    const domain::SearchQuery& query) {
+    const domain::SearchQuery& query, int candidates) {
   Statement statement;
   statement.params = {
       query.text,
@@ -155,7 +183,7 @@ absl::StatusOr<SearchIndex::Statement> SearchIndex::SearchStatement(
     FR_ASSIGN_OR_RETURN(
         filter, FilterToSql(*query.filter, SearchColumns(), &statement.params));
   }
-  statement.sql = SearchSql(filter);
+  statement.sql = SearchSql(filter, candidates);
   return statement;
 }
 

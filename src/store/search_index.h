@@ -44,6 +44,12 @@ inline constexpr double kFuzzyCutoff = 0.65;
 // Names are matched roughly only when no name equals the query and fewer
 // than this many records hold its words.
 inline constexpr int kFewWordHits = 10;
+// A query whose words at least this share of the records holds (by the
+// statistics) reads its candidates from the table's first pages, not from
+// the index of words (kSearchSql's `common`): past it, reading the rows
+// until the bound is cheaper than collecting every record the index holds
+// for the words.
+inline constexpr double kCommonShare = 0.1;
 inline constexpr int kMaxLookupResults = 1000;
 
 struct SearchHit {
@@ -68,13 +74,15 @@ class SearchIndex {
  public:
   explicit SearchIndex(ConnectionPool* pool) : pool_(pool) {}
 
-  // The statement Search runs for `query`, for EXPLAIN in tests.
+  // The statement Search runs for `query`, for EXPLAIN in tests; with
+  // another bound of `candidates`, so that a small registry can take the
+  // paths of a large one.
   struct Statement {
     std::string sql;
     std::vector<std::string> params;
   };
   static absl::StatusOr<Statement> SearchStatement(
-      const domain::SearchQuery& query);
+      const domain::SearchQuery& query, int candidates = kCandidates);
 
   // One page of `query`'s results, best first (ties by name). A query of
   // stop words alone, or only of words to exclude, is INVALID_ARGUMENT

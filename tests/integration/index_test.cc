@@ -16,8 +16,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "forumregistry/v1/session.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -404,6 +406,93 @@ TEST_P(SearchPlans, ReadTheIndexesNotTheTable) {
 
 INSTANTIATE_TEST_SUITE_P(Queries, SearchPlans,
                          ::testing::Values("Forum 4242", "Frum 4242", "F4242"));
+
+// The rows and the plan of `statement`, executed (EXPLAIN ANALYZE), as the
+// server prepares it.
+struct Executed {
+  std::vector<std::string> names;
+  std::string plan;
+};
+Executed Execute(const TestDatabase& db,
+                 const store::SearchIndex::Statement& statement) {
+  pqxx::connection connection(db.url());
+  pqxx::work txn(connection);
+  txn.exec("PREPARE search AS " + statement.sql);
+  std::vector<std::string> values;
+  for (const std::string& param : statement.params) {
+    values.push_back(txn.quote(param));
+  }
+  const std::string call =
+      absl::StrCat("search(", absl::StrJoin(values, ", "), ")");
+  Executed executed;
+  for (const auto& row : txn.exec("EXECUTE " + call)) {
+    if (!row["name"].is_null()) {
+      executed.names.push_back(row["name"].as<std::string>());
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& row :
+       txn.exec("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) EXECUTE " + call)) {
+    lines.push_back(row[0].as<std::string>());
+  }
+  executed.plan = absl::StrJoin(lines, "\n");
+  return executed;
+}
+
+// Whether the plan read search_documents through the index of words (or
+// a scan of the whole table in its place): some such line ran.
+bool ReadTheWords(const std::string& plan) {
+  for (absl::string_view line : absl::StrSplit(plan, '\n')) {
+    if ((absl::StrContains(line, "search_documents_words") ||
+         absl::StrContains(line, "Seq Scan on search_documents")) &&
+        !absl::StrContains(line, "never executed")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// A word that half the records hold ("session"): its candidates come from
+// pages sampled across the table, not from the index of words, which would
+// first collect every record holding it; the same query reads the same
+// pages; its results hold the word. A rare query or one with OR reads
+// the index of words; so does a common one whose
+// sampled pages hold too few candidates (a filter few records pass). The
+// bound of candidates is 50 here, so that 42,000 records take the path of
+// a million.
+TEST(CommonWords, ReadSampledPagesNotTheWholeIndex) {
+  TestDatabase* db = Populated();
+  db->Execute("ANALYZE search_documents");
+  const auto run = [&](const std::string& text, const std::string& filter) {
+    absl::StatusOr<domain::SearchQuery> query =
+        domain::ParseSearchRequest(text, {}, filter, 0);
+    EXPECT_TRUE(query.ok()) << query.status();
+    absl::StatusOr<store::SearchIndex::Statement> statement =
+        store::SearchIndex::SearchStatement(*query, /*candidates=*/50);
+    EXPECT_TRUE(statement.ok()) << statement.status();
+    return Execute(*db, *statement);
+  };
+
+  const Executed common = run("session", "");
+  EXPECT_THAT(common.plan,
+              HasSubstr("Sample Scan on search_documents d_1 (actual rows=50"))
+      << common.plan;
+  EXPECT_FALSE(ReadTheWords(common.plan)) << common.plan;
+  ASSERT_FALSE(common.names.empty());
+  for (const std::string& name : common.names) {
+    EXPECT_THAT(name, HasSubstr("/sessions/"));
+  }
+  EXPECT_EQ(run("session", "").names, common.names);
+
+  for (const auto& [text, filter] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"Forum 4242", ""},
+           {"session or forum", ""},
+           {"session", R"(citations.source = "sources/s1")"}}) {
+    SCOPED_TRACE(absl::StrCat(text, " ", filter));
+    EXPECT_TRUE(ReadTheWords(run(text, filter).plan));
+  }
+}
 
 }  // namespace
 }  // namespace forum_registry
