@@ -203,12 +203,6 @@ absl::StatusOr<SearchPage> SearchIndex::Search(const domain::SearchQuery& query,
         pqxx::result rows;
         if (plain) {
           lease.Prepare("search", statement.sql);
-          // The generic plan, always: PostgreSQL guesses that the sampled
-          // pages (TABLESAMPLE, whose share is a parameter) are a tenth of
-          // the table, finds the generic plan dearer than one made for the
-          // values, and would plan this statement (milliseconds) on every
-          // call. For this transaction alone, which runs nothing else.
-          txn.exec("SET LOCAL plan_cache_mode = force_generic_plan");
           rows = txn.exec_prepared("search", params[0], params[1], params[2],
                                    params[3], params[4], params[5]);
         } else {
