@@ -142,15 +142,7 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
   auto* call = new Call(this, context, answer, response, std::move(work));
-  if (context->IsCancelled()) {
-    // Reset before it reached us (a client resetting streams as fast as it
-    // opens them): answered here, without a worker.
-    call->cancelled_at_start_ = true;
-    CountCancel(call);
-    call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                              "the call was cancelled before it ran"));
-    return call;
-  }
+  if (FinishIfCancelledAtStart(call)) return call;
   if (const std::string why = Admit(call); !why.empty()) {
     call->Finish(Refuse(call, why));
   }
@@ -160,14 +152,8 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
 grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
-  auto* call = new Call(this, context, answer, response, nullptr);
-  if (context->IsCancelled()) {
-    call->cancelled_at_start_ = true;
-    CountCancel(call);
-    call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
-                              "the call was cancelled before it ran"));
-    return call;
-  }
+  auto* call = new Call(this, context, answer, response, std::move(work));
+  if (FinishIfCancelledAtStart(call)) return call;
   std::string why = UnsentPast(answer);
   if (why.empty()) {
     absl::MutexLock lock(&mu_);
@@ -177,15 +163,28 @@ grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
     call->Finish(Refuse(call, why));
     return call;
   }
-  grpc::Status status;
-  try {
-    status = work(response);
-  } catch (const std::exception& e) {
-    status = grpc::Status(grpc::StatusCode::INTERNAL,
-                          absl::StrCat("unexpected error: ", e.what()));
-  }
-  Deliver(call, std::move(status));
+  Deliver(call, RunCatching(call));
   return call;
+}
+
+bool Dispatcher::FinishIfCancelledAtStart(Call* call) {
+  if (!call->context_->IsCancelled()) return false;
+  call->cancelled_at_start_ = true;
+  CountCancel(call);
+  call->Finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                            "the call was cancelled before it ran"));
+  return true;
+}
+
+grpc::Status Dispatcher::RunCatching(Job* job) {
+  try {
+    return job->Run();
+  } catch (const std::exception& e) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        absl::StrCat("unexpected error: ", e.what()));
+  } catch (...) {
+    return grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error");
+  }
 }
 
 void Dispatcher::StartStream(grpc::CallbackServerContext* context,
@@ -293,16 +292,7 @@ void Dispatcher::Run() {
       // The store reads the call's scope: a cancelled call's waits and
       // statements end (store/watchdog.h).
       const store::CallScope scope = ScopeOf(job->context_);
-      // The synchronous server caught what a handler threw; so do we, or
-      // the worker would end the process.
-      try {
-        status = job->Run();
-      } catch (const std::exception& e) {
-        status = grpc::Status(grpc::StatusCode::INTERNAL,
-                              absl::StrCat("unexpected error: ", e.what()));
-      } catch (...) {
-        status = grpc::Status(grpc::StatusCode::INTERNAL, "unexpected error");
-      }
+      status = RunCatching(job);
     }
     running_.fetch_sub(1, std::memory_order_relaxed);
     Release(job);

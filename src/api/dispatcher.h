@@ -182,6 +182,13 @@ class Dispatcher {
   // Counts a cancelled call against its connection (the cutter).
   void CountCancel(Job* job);
   void Run();  // one worker
+  // A call reset before it reached us (a client resetting streams as fast
+  // as it opens them): finished as CANCELLED here, without a worker, and
+  // true.
+  bool FinishIfCancelledAtStart(Call* call);
+  // `job`'s work, run: what it throws becomes INTERNAL, as the synchronous
+  // server made it, or the thread that ran it would end the process.
+  static grpc::Status RunCatching(Job* job);
   // An admitted job has run (or will not): its place given back.
   void Release(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
   // A unary call's answer, counted with the answers waiting, or refused if
