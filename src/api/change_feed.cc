@@ -5,9 +5,7 @@
 #include <optional>
 #include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/time_util.h"
@@ -29,41 +27,21 @@ namespace {
 constexpr int kPage = 500;
 
 // What the record cache applies for `change`: its name and revision, and
-// with `with_record` the record it wrote (a create or an update whose record
-// the feed read), which the cache then holds as current.
-store::RecordCache::Change CacheChangeOf(const v1::Change& change,
-                                         bool with_record) {
+// with `with_record` the record it wrote (`written`: a create or an update
+// whose record the feed read), which the cache then holds as current.
+store::RecordCache::Change CacheChangeOf(
+    const v1::Change& change, const store::ChangeBatch::Written& written,
+    bool with_record) {
   store::RecordCache::Change applied{.name = change.resource(),
                                      .revision = change.revision()};
-  if (!with_record || !change.has_record() ||
-      change.operation() == v1::CHANGE_OPERATION_DELETE) {
-    return applied;
+  if (with_record && written.record != nullptr) {
+    applied.record = written.record;
+    applied.version = written.version;
+    applied.update_micros = written.update_micros;
   }
-  // The etag is "v<version>" or "v<version>.<incarnation>".
-  absl::string_view etag = change.etag();
-  int64_t version = 0;
-  if (!absl::ConsumePrefix(&etag, "v") ||
-      !absl::SimpleAtoi(etag.substr(0, etag.find('.')), &version)) {
-    return applied;
-  }
-  const domain::ResourceType* type = domain::FindByName(change.resource());
-  if (type == nullptr) return applied;
-  std::unique_ptr<google::protobuf::Message> record(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(type->descriptor)
-          ->New());
-  if (!change.record().UnpackTo(record.get())) return applied;
-  const google::protobuf::FieldDescriptor* updated =
-      type->descriptor->FindFieldByName("update_time");
-  if (updated == nullptr) return applied;
-  applied.update_micros =
-      google::protobuf::util::TimeUtil::TimestampToMicroseconds(
-          static_cast<const google::protobuf::Timestamp&>(
-              record->GetReflection()->GetMessage(*record, updated)));
-  applied.version = version;
-  applied.record = std::move(record);
   return applied;
 }
+
 // How long a worker's read may wait for a connection and run.
 constexpr absl::Duration kReadTimeout = absl::Seconds(30);
 
@@ -1175,8 +1153,10 @@ void ChangeFeed::FollowLog() {
       events.reserve(batch->changes.size());
       std::vector<store::RecordCache::Change> applied;
       applied.reserve(batch->changes.size());
-      for (v1::Change& change : batch->changes) {
-        applied.push_back(CacheChangeOf(change, options_.cache != nullptr));
+      for (size_t i = 0; i < batch->changes.size(); ++i) {
+        v1::Change& change = batch->changes[i];
+        applied.push_back(CacheChangeOf(change, batch->written[i],
+                                        options_.cache != nullptr));
         events.emplace_back(change, /*hidden_too=*/true);
       }
       head = events.back().revision;

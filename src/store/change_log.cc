@@ -41,7 +41,8 @@ const std::map<std::string, Column>& ChangeColumns() {
   return *kColumns;
 }
 
-absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
+absl::Status FillChange(const pqxx::row& row, v1::Change* change,
+                        ChangeBatch::Written* written = nullptr) {
   const std::string resource = row["resource"].as<std::string>();
   const int64_t version = row["version"].as<int64_t>();
   const int64_t micros = row["change_micros"].as<int64_t>();
@@ -86,8 +87,14 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change) {
     FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
                                 resource, version, created, record.get()));
   }
-  SetTime(record.get(), "update_time", row["updated_micros"].as<int64_t>());
+  const int64_t updated = row["updated_micros"].as<int64_t>();
+  SetTime(record.get(), "update_time", updated);
   change->mutable_record()->PackFrom(*record);
+  if (written != nullptr) {
+    *written = {.record = std::move(record),
+                .version = version,
+                .update_micros = updated};
+  }
   return absl::OkStatus();
 }
 
@@ -152,7 +159,8 @@ absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
       batch.cut = true;
       break;
     }
-    FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back()));
+    FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back(),
+                                  &batch.written.emplace_back()));
   }
   return batch;
 }

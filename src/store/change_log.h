@@ -59,6 +59,15 @@ struct RevisionBounds {
 // changes after it may have been purged.
 struct ChangeBatch {
   std::vector<forumregistry::v1::Change> changes;
+  // Beside each change, the record it wrote as decoded for it (null for a
+  // delete, or a kind this server does not know), its version and update
+  // time: what the record cache holds, without decoding the change again.
+  struct Written {
+    std::shared_ptr<const google::protobuf::Message> record;
+    int64_t version = 0;
+    int64_t update_micros = 0;
+  };
+  std::vector<Written> written;
   int64_t oldest = 0;
   int64_t newest = 0;
   // The batch stopped early, at kReadAfterBytes of records: more follow
