@@ -9,11 +9,13 @@
 // written (a coalesce() around the column, `= ANY` on an array, `&&` without
 // a GiST index...).
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <ostream>
 #include <pqxx/pqxx>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -492,6 +494,40 @@ TEST(CommonWords, ReadSampledPagesNotTheWholeIndex) {
     SCOPED_TRACE(absl::StrCat(text, " ", filter));
     EXPECT_TRUE(ReadTheWords(run(text, filter).plan));
   }
+}
+
+// Which words are common is read from pg_stats once a session, and again
+// only after search_documents has been analyzed since (migrations/0019):
+// a session holding a list from the current analysis uses it (here one
+// planted with no common word, so "session" is not sampled), and reads the
+// statistics again once another session has analyzed the table.
+TEST(CommonWords, TheListKeptForASessionIsReadAgainAfterAnAnalyze) {
+  TestDatabase* db = Populated();
+  db->Execute("ANALYZE search_documents");
+  pqxx::connection connection(db->url());
+  const auto percent = [&] {
+    pqxx::nontransaction txn(connection);
+    return txn.exec1("SELECT search_sample_percent('''session''', 50, 0.1)")[0]
+        .as<double>();
+  };
+  const double sampled = percent();
+  EXPECT_GT(sampled, 0) << "half the records hold the word";
+  {
+    pqxx::nontransaction txn(connection);
+    txn.exec(
+        "SELECT set_config('forum_registry.search_common_words', "
+        "jsonb_build_object('analyzed', greatest("
+        "pg_stat_get_last_analyze_time('search_documents'::regclass), "
+        "pg_stat_get_last_autoanalyze_time('search_documents'::regclass))"
+        "::text, 'read', extract(epoch FROM clock_timestamp()), 'share', 0.1, "
+        "'words', '{}'::jsonb)::text, false)");
+  }
+  EXPECT_EQ(percent(), 0) << "the list kept, not pg_stats, was read";
+  // Analyzed later, so that the time of the analysis differs.
+  std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  db->Execute("ANALYZE search_documents");
+  // (ANALYZE samples the table: the share it finds may differ a little.)
+  EXPECT_GT(percent(), 0) << "read again after the analysis";
 }
 
 }  // namespace
