@@ -10,7 +10,10 @@
 # built there once (`git worktree remove build/ab-REV/src` when done).
 #
 # Usage: bench/ab.sh REV [ROUNDS] [SECONDS] [CASES]
-#   REV      a git revision to compare with, e.g. HEAD~3 or main
+#   REV      a git revision to compare with, e.g. HEAD~3 or main; with
+#            FR_AB_BINARY set, the label of that binary (a server built
+#            earlier, e.g. a copy of build/release-bench's), which is
+#            compared instead of a build of REV, on this checkout's data/
 #   ROUNDS   pairs of rounds (default 3, so 6 measurements a side)
 #   SECONDS  per measurement (default 5)
 #   CASES    grpc_load cases (default "get_forum list_sessions")
@@ -30,12 +33,18 @@ new=$root/build/release-bench/src/tools/forum-registry
 load=$root/build/release-bench/bench/grpc_load
 
 # The other revision, in a worktree of its own under build/.
-base=$root/build/ab-$(git rev-parse --short "$rev")
-if [[ ! -d "$base/src" ]]; then
-  git worktree add --force --detach "$base/src" "$rev" >/dev/null
+if [[ -n "${FR_AB_BINARY:-}" ]]; then
+  old=$FR_AB_BINARY
+  old_data=$root/data
+else
+  base=$root/build/ab-$(git rev-parse --short "$rev")
+  if [[ ! -d "$base/src" ]]; then
+    git worktree add --force --detach "$base/src" "$rev" >/dev/null
+  fi
+  (cd "$base/src" && fr_build build/release-bench Release forum-registry)
+  old=$base/src/build/release-bench/src/tools/forum-registry
+  old_data=$base/src/data
 fi
-(cd "$base/src" && fr_build build/release-bench Release forum-registry)
-old=$base/src/build/release-bench/src/tools/forum-registry
 
 pgdir=$(mktemp -d /tmp/forum-registry-ab.XXXXXX)
 chmod 755 "$pgdir"
@@ -49,7 +58,7 @@ cleanup() {
 trap cleanup EXIT
 pg_start "$pgdir/data" "$pgdir/socket"
 admin=$(pg_url "$pgdir/socket" postgres)
-declare -A bin=([a]=$old [b]=$new) data=([a]=$base/src/data [b]=$root/data)
+declare -A bin=([a]=$old [b]=$new) data=([a]=$old_data [b]=$root/data)
 declare -A port=([a]=50171 [b]=50172)
 for side in a b; do
   psql "$admin" -qc "CREATE DATABASE ab_$side" >/dev/null

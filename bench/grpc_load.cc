@@ -4,12 +4,13 @@
 //
 // CASE is one of: health (grpc.health.v1.Health/Check, the empty baseline:
 // no database), get_forum (GetForum forums/arf), list_forums (a page of 50
-// forums, no filter), list_sessions (ListSessions across forums, filtered by
-// a date range, ordered by start date), scan_forums (ListForums with a
-// filter on descriptions, which no index serves), update_forum (UpdateForum
-// of a forum of its own per thread, its description alternating, so every
-// call writes), update_forum_rid (the same with a fresh request_id each
-// call), create_participant and create_participant_rid (a new participant
+// forums, no filter), list_changes (the first page of 50 changes of the
+// log, each with its record), list_sessions (ListSessions across forums,
+// filtered by a date range, ordered by start date), scan_forums (ListForums
+// with a filter on descriptions, which no index serves), update_forum
+// (UpdateForum of a forum of its own per thread, its description alternating,
+// so every call writes), update_forum_rid (the same with a fresh request_id
+// each call), create_participant and create_participant_rid (a new participant
 // per call, without and with a request_id), get_forum_at (GetForum
 // forums/arf naming the revision a write returned, min_revision: learned
 // once, from an UpdateForum that changes nothing), and the searches:
@@ -33,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/participant.grpc.pb.h"
 #include "forumregistry/v1/search.grpc.pb.h"
@@ -82,6 +84,7 @@ struct Writer {
   std::mt19937_64 random{std::random_device{}()};
   forumregistry::v1::ParticipantService::Stub* participants = nullptr;
   forumregistry::v1::SearchService::Stub* search = nullptr;
+  forumregistry::v1::ChangeService::Stub* changes = nullptr;
 
   std::string NewRequestId() {
     const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
@@ -164,6 +167,13 @@ bool CallOnce(const std::string& which, grpc::Channel* channel,
     forumregistry::v1::Forum response;
     return forums->GetForum(&context, request, &response).ok();
   }
+  if (which == "list_changes") {
+    forumregistry::v1::ListChangesRequest request;
+    request.set_page_size(50);
+    forumregistry::v1::ListChangesResponse response;
+    return writer->changes->ListChanges(&context, request, &response).ok() &&
+           response.changes_size() > 0;
+  }
   if (which == "list_forums") {
     forumregistry::v1::ListForumsRequest request;
     request.set_page_size(50);
@@ -224,9 +234,11 @@ int main(int argc, char** argv) {
       auto participants =
           forumregistry::v1::ParticipantService::NewStub(channel);
       auto search = forumregistry::v1::SearchService::NewStub(channel);
+      auto changes = forumregistry::v1::ChangeService::NewStub(channel);
       Writer writer{.thread = t,
                     .participants = participants.get(),
-                    .search = search.get()};
+                    .search = search.get(),
+                    .changes = changes.get()};
       if (which.rfind("update_forum", 0) == 0) {
         // The forum this thread updates (it may exist from an earlier run).
         grpc::ClientContext context;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/any.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "src/domain/resource_registry.h"
 #include "src/domain/status_macros.h"
@@ -18,6 +19,7 @@
 #include "src/store/planner_cost.h"
 #include "src/store/transaction.h"
 #include "src/store/watchdog.h"
+#include "src/store/wire.h"
 
 namespace forum_registry::store {
 namespace {
@@ -26,6 +28,9 @@ namespace {
 constexpr absl::Duration kListenerReadTimeout = absl::Seconds(10);
 
 namespace v1 = forumregistry::v1;
+
+// The prefix of the type URL of an Any, as Any::PackFrom writes it.
+constexpr char kAnyTypeUrlPrefix[] = "type.googleapis.com/";
 
 // How the fields of domain::ChangeFilterSchema read in SQL.
 const std::map<std::string, Column>& ChangeColumns() {
@@ -41,6 +46,41 @@ const std::map<std::string, Column>& ChangeColumns() {
   return *kColumns;
 }
 
+// Where each kind's server-set fields go on the wire (store/wire.h).
+const RecordWire& WireOf(const domain::ResourceType& type) {
+  static const auto* const kWires = [] {
+    auto* wires = new std::map<const google::protobuf::Descriptor*,
+                               std::unique_ptr<RecordWire>>();
+    for (const domain::ResourceType& each : domain::Resources()) {
+      wires->emplace(each.descriptor,
+                     std::make_unique<RecordWire>(each.descriptor));
+    }
+    return wires;
+  }();
+  return *kWires->at(type.descriptor);
+}
+
+// Packs the record `name` of `type` into `any` from its stored bytes
+// `stored`, spliced (decisions §69): what decoding it and Any::PackFrom would
+// give, with no parse and no encode. False, and nothing packed, when the
+// row has no bytes or the kind cannot be spliced.
+bool PackStored(const domain::ResourceType& type, const pqxx::field& stored,
+                absl::string_view name, int64_t version, int64_t create_micros,
+                int64_t update_micros, google::protobuf::Any* any) {
+  const RecordWire& wire = WireOf(type);
+  if (stored.is_null() || !wire.Spliceable()) return false;
+  const pqxx::binarystring bytes(stored);
+  any->set_type_url(
+      absl::StrCat(kAnyTypeUrlPrefix, type.descriptor->full_name()));
+  wire.AppendRecord(absl::string_view(bytes.get(), bytes.size()), name, version,
+                    create_micros, update_micros, any->mutable_value());
+  return true;
+}
+
+// Fills `change` from a row of ChangesWithin. With `written`, the record is
+// decoded (the feed keeps it in the record cache); without, a record with
+// stored bytes is spliced into the change's Any as it is (decisions §69):
+// what decoding and packing it would give, with no parse and no encode.
 absl::Status FillChange(const pqxx::row& row, v1::Change* change,
                         ChangeBatch::Written* written = nullptr) {
   const std::string resource = row["resource"].as<std::string>();
@@ -73,6 +113,12 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change,
     // without its record.
     return absl::OkStatus();
   }
+  const int64_t updated = row["updated_micros"].as<int64_t>();
+  if (written == nullptr &&
+      PackStored(*type, stored, resource, version, created, updated,
+                 change->mutable_record())) {
+    return absl::OkStatus();
+  }
   std::unique_ptr<google::protobuf::Message> record(
       google::protobuf::MessageFactory::generated_factory()
           ->GetPrototype(type->descriptor)
@@ -87,7 +133,6 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change,
     FR_RETURN_IF_ERROR(FromBody(absl::string_view(body.c_str(), body.size()),
                                 resource, version, created, record.get()));
   }
-  const int64_t updated = row["updated_micros"].as<int64_t>();
   SetTime(record.get(), "update_time", updated);
   change->mutable_record()->PackFrom(*record);
   if (written != nullptr) {
@@ -146,9 +191,11 @@ const std::string& ReadAfterSql() {
 }
 
 // ReadAfterSql on `txn`: as the statement `prepared` names when given (the
-// listener's, ChangeListener::State), else as text.
+// listener's, ChangeListener::State), else as text. With `decode`, each
+// record is decoded and kept in the batch's `written` (the feed's, for the
+// record cache); without, records are spliced and `written` stays empty.
 absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
-                                        int64_t after, int limit,
+                                        int64_t after, int limit, bool decode,
                                         size_t max_bytes = kReadAfterBytes,
                                         const char* prepared = nullptr) {
   const int64_t budget = static_cast<int64_t>(max_bytes);
@@ -165,8 +212,9 @@ absl::StatusOr<ChangeBatch> ReadAfterIn(pqxx::transaction_base& txn,
       batch.cut = true;
       break;
     }
-    FR_RETURN_IF_ERROR(FillChange(row, &batch.changes.emplace_back(),
-                                  &batch.written.emplace_back()));
+    FR_RETURN_IF_ERROR(
+        FillChange(row, &batch.changes.emplace_back(),
+                   decode ? &batch.written.emplace_back() : nullptr));
   }
   return batch;
 }
@@ -253,7 +301,7 @@ absl::StatusOr<ChangeBatch> ChangeLog::ReadAfter(int64_t after, int limit,
   FR_RETURN_IF_ERROR(RunSingleRead(
       *pool_, deadline,
       [&](ConnectionPool::Lease&, pqxx::transaction_base& txn) -> absl::Status {
-        batch = ReadAfterIn(txn, after, limit, max_bytes);
+        batch = ReadAfterIn(txn, after, limit, /*decode=*/false, max_bytes);
         return absl::OkStatus();
       }));
   return batch;
@@ -295,18 +343,23 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
             batch.cut = true;
             break;
           }
-          std::unique_ptr<google::protobuf::Message> record(prototype->New());
-          FR_RETURN_IF_ERROR(FromRow(row, record.get()));
           v1::Change& change = batch.records.emplace_back();
-          change.set_resource(row[kNameColumn].as<std::string>());
+          const std::string name = row[kNameColumn].as<std::string>();
+          const int64_t version = row[kVersionColumn].as<int64_t>();
+          const int64_t created = row["create_micros"].as<int64_t>();
+          const int64_t updated = row["update_micros"].as<int64_t>();
+          change.set_resource(name);
           change.set_operation(v1::CHANGE_OPERATION_CREATE);
-          change.set_etag(
-              domain::FormatEtag(row[kVersionColumn].as<int64_t>(),
-                                 row["create_micros"].as<int64_t>()));
+          change.set_etag(domain::FormatEtag(version, created));
           *change.mutable_change_time() =
               google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
-                  row["update_micros"].as<int64_t>());
-          change.mutable_record()->PackFrom(*record);
+                  updated);
+          if (!PackStored(type, row["body_pb"], name, version, created, updated,
+                          change.mutable_record())) {
+            std::unique_ptr<google::protobuf::Message> record(prototype->New());
+            FR_RETURN_IF_ERROR(FromRow(row, record.get()));
+            change.mutable_record()->PackFrom(*record);
+          }
         }
         return absl::OkStatus();
       }));
@@ -381,7 +434,8 @@ absl::StatusOr<ChangeBatch> ChangeListener::ReadAfter(int64_t after,
   Watchdog::Watch watch(state_->connection, absl::Now() + kListenerReadTimeout);
   try {
     pqxx::nontransaction txn(state_->connection);
-    return ReadAfterIn(txn, after, limit, kReadAfterBytes, State::kReadAfter);
+    return ReadAfterIn(txn, after, limit, /*decode=*/true, kReadAfterBytes,
+                       State::kReadAfter);
   } catch (const std::exception& e) {
     watch.Disarm();
     state_.reset();

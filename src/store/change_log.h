@@ -59,9 +59,11 @@ struct RevisionBounds {
 // changes after it may have been purged.
 struct ChangeBatch {
   std::vector<forumregistry::v1::Change> changes;
-  // Beside each change, the record it wrote as decoded for it (null for a
-  // delete, or a kind this server does not know), its version and update
-  // time: what the record cache holds, without decoding the change again.
+  // From ChangeListener::ReadAfter, beside each change, the record it wrote
+  // as decoded for it (null for a delete, or a kind this server does not
+  // know), its version and update time: what the record cache holds,
+  // without decoding the change again. Empty from ChangeLog::ReadAfter,
+  // whose records are spliced from their stored bytes.
   struct Written {
     std::shared_ptr<const google::protobuf::Message> record;
     int64_t version = 0;

@@ -3,14 +3,17 @@
 // is, after a parse, byte for byte what it receives when the server decodes
 // the JSON: for every kind, for every read, for records written by the
 // importer, through the API, by an older version (no bytes) and edited by
-// psql (bytes cleared by the trigger).
+// psql (bytes cleared by the trigger); records in the change log as
+// ListChanges and a watch send them too.
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.pb.h"
 #include "gtest/gtest.h"
 #include "src/domain/resource_registry.h"
@@ -29,12 +32,88 @@ using google::protobuf::Message;
 // parse.
 using Answers = std::map<std::string, std::string>;
 
+// A change as a client reads it, its record unpacked: the change's own
+// fields, the record's type URL, then the record, each encoded
+// deterministically.
+std::string ChangeBytes(const v1::Change& change) {
+  v1::Change without = change;
+  without.clear_record();
+  std::string out = store::DeterministicBytes(without);
+  if (!change.has_record()) return out;
+  const domain::ResourceType* type = domain::FindByName(change.resource());
+  if (type == nullptr) return absl::StrCat(out, "| a kind not known");
+  std::unique_ptr<Message> record(
+      google::protobuf::MessageFactory::generated_factory()
+          ->GetPrototype(type->descriptor)
+          ->New());
+  if (!change.record().UnpackTo(record.get())) {
+    return absl::StrCat(out, "| cannot unpack ", change.record().type_url());
+  }
+  return absl::StrCat(out, "|", change.record().type_url(), "|",
+                      store::DeterministicBytes(*record));
+}
+
+// The change log as ListChanges pages it, and as a watch sends it: its
+// initial state (records read by kind), and catching up from revision 1
+// to `revision`.
+void ReadChanges(const std::shared_ptr<grpc::Channel>& channel,
+                 int64_t revision, Answers* answers) {
+  auto stub = v1::ChangeService::NewStub(channel);
+  int listed = 0;
+  std::string token;
+  do {
+    grpc::ClientContext context;
+    v1::ListChangesRequest request;
+    request.set_page_size(7);
+    request.set_page_token(token);
+    v1::ListChangesResponse page;
+    const grpc::Status status = stub->ListChanges(&context, request, &page);
+    ASSERT_TRUE(status.ok()) << Describe(status);
+    for (const v1::Change& change : page.changes()) {
+      (*answers)[absl::StrCat("changes list #", listed++)] =
+          ChangeBytes(change);
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  (*answers)["changes list count"] = absl::StrCat(listed);
+
+  for (const bool initial : {true, false}) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    v1::WatchChangesRequest request;
+    if (initial) {
+      request.set_initial_state(true);
+    } else {
+      request.set_after_revision(1);
+    }
+    const std::string what = initial ? "watch initial" : "watch after 1";
+    auto stream = stub->WatchChanges(&context, request);
+    v1::WatchChangesResponse response;
+    int read = 0;
+    while (stream->Read(&response)) {
+      for (const v1::Change& change : response.changes()) {
+        (*answers)[absl::StrCat(what, " #", read++)] = ChangeBytes(change);
+      }
+      if (initial ? response.initial_state_end()
+                  : response.revision() >= revision) {
+        break;
+      }
+    }
+    (*answers)[absl::StrCat(what, " count")] = absl::StrCat(read);
+    context.TryCancel();
+    stream->Finish();
+  }
+  EXPECT_GT(listed, 50);
+}
+
 // Reads every kind through `channel`: whole lists at two page sizes, the
 // present and as of `revision`, and a Get of each record, now and as of
-// `revision`.
+// `revision`; and the change log (ReadChanges).
 Answers ReadEverything(const std::shared_ptr<grpc::Channel>& channel,
                        int64_t revision) {
   Answers answers;
+  ReadChanges(channel, revision, &answers);
   for (const domain::ResourceType& type : domain::Resources()) {
     const AnyResourceClient client(type, channel);
     ListArgs args;
