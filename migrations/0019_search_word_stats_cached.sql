@@ -4,9 +4,11 @@
 -- by a common word's. The words a large share of the registry holds, as
 -- the last ANALYZE of search_documents counted them, are now kept for the
 -- session in a setting of its own, and read again from pg_stats only when
--- that table has been analyzed since, the share asked for differs, or five
--- minutes have passed (a hot standby records no analysis of its own: its
--- statistics come from the primary's, and only the time tells it to look).
+-- that table has been analyzed since (and again for ten seconds after an
+-- analysis, which records its time before its statistics commit), the
+-- share asked for differs, or five minutes have passed (a hot standby
+-- records no analysis of its own: its statistics come from the primary's,
+-- and only the time tells it to look).
 -- What the function returns is unchanged.
 --
 -- Every statement here may run again.
@@ -15,15 +17,16 @@ CREATE OR REPLACE FUNCTION search_sample_percent(tree text,
                                                  candidates integer,
                                                  share float8)
 RETURNS float8
--- PL/pgSQL, whose plans are kept for the session. PARALLEL RESTRICTED: it
--- sets a session setting, which a parallel worker may not.
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+-- PL/pgSQL, whose plans are kept for the session. PARALLEL UNSAFE: it sets
+-- a session setting, which no process may while a parallel plan runs (the
+-- leader included), so a search that calls it is planned without one.
+LANGUAGE plpgsql STABLE PARALLEL UNSAFE
 AS $$
 DECLARE
-  analyzed text := coalesce(greatest(
+  analyzed_at timestamptz := greatest(
     pg_stat_get_last_analyze_time('search_documents'::regclass),
-    pg_stat_get_last_autoanalyze_time('search_documents'::regclass))::text,
-    'never');
+    pg_stat_get_last_autoanalyze_time('search_documents'::regclass));
+  analyzed text := coalesce(analyzed_at::text, 'never');
   now float8 := extract(epoch FROM clock_timestamp());
   -- {"analyzed": ..., "read": epoch, "share": ..., "words": {"word": share}}
   cached jsonb := nullif(current_setting(
@@ -40,7 +43,11 @@ BEGIN
   END IF;
   IF cached IS NULL OR cached->>'analyzed' IS DISTINCT FROM analyzed
      OR (cached->>'share')::float8 IS DISTINCT FROM share
-     OR coalesce((cached->>'read')::float8, 0) < now - 300 THEN
+     OR coalesce((cached->>'read')::float8, 0) < now - 300
+     -- ANALYZE records its time before it commits its statistics: a list
+     -- read in the ten seconds after may be of the statistics before.
+     OR coalesce((cached->>'read')::float8, 0)
+          < coalesce(extract(epoch FROM analyzed_at), 0) + 10 THEN
     -- Only the words at least `share` of the records hold: a query with
     -- any other word is never sampled.
     SELECT jsonb_build_object(

@@ -498,9 +498,10 @@ TEST(CommonWords, ReadSampledPagesNotTheWholeIndex) {
 
 // Which words are common is read from pg_stats once a session, and again
 // only after search_documents has been analyzed since (migrations/0019):
-// a session holding a list from the current analysis uses it (here one
-// planted with no common word, so "session" is not sampled), and reads the
-// statistics again once another session has analyzed the table.
+// a session uses the list it keeps (here its own, emptied, so "session" is
+// not sampled); it reads the statistics again while its list was read in
+// the ten seconds after the analysis (which records its time before its
+// statistics commit), and once another session has analyzed the table.
 TEST(CommonWords, TheListKeptForASessionIsReadAgainAfterAnAnalyze) {
   TestDatabase* db = Populated();
   db->Execute("ANALYZE search_documents");
@@ -510,19 +511,26 @@ TEST(CommonWords, TheListKeptForASessionIsReadAgainAfterAnAnalyze) {
     return txn.exec1("SELECT search_sample_percent('''session''', 50, 0.1)")[0]
         .as<double>();
   };
-  const double sampled = percent();
-  EXPECT_GT(sampled, 0) << "half the records hold the word";
-  {
+  // The session's list as the function kept it, without its words and
+  // read `after` seconds after the analysis it is of.
+  const auto empty_list_read = [&](int after) {
     pqxx::nontransaction txn(connection);
-    txn.exec(
+    txn.exec(absl::StrCat(
         "SELECT set_config('forum_registry.search_common_words', "
-        "jsonb_build_object('analyzed', greatest("
+        "jsonb_set(jsonb_set(current_setting("
+        "'forum_registry.search_common_words')::jsonb, '{words}', '{}'), "
+        "'{read}', to_jsonb(extract(epoch FROM greatest("
         "pg_stat_get_last_analyze_time('search_documents'::regclass), "
-        "pg_stat_get_last_autoanalyze_time('search_documents'::regclass))"
-        "::text, 'read', extract(epoch FROM clock_timestamp()), 'share', 0.1, "
-        "'words', '{}'::jsonb)::text, false)");
-  }
+        "pg_stat_get_last_autoanalyze_time('search_documents'::regclass))) + ",
+        after, "))::text, false)"));
+  };
+  EXPECT_GT(percent(), 0) << "half the records hold the word";
+  empty_list_read(60);
   EXPECT_EQ(percent(), 0) << "the list kept, not pg_stats, was read";
+  empty_list_read(1);
+  EXPECT_GT(percent(), 0) << "a list read just after the analysis is not kept";
+  empty_list_read(60);
+  EXPECT_EQ(percent(), 0);
   // Analyzed later, so that the time of the analysis differs.
   std::this_thread::sleep_for(std::chrono::milliseconds(10));
   db->Execute("ANALYZE search_documents");
