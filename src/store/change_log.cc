@@ -74,6 +74,7 @@ bool PackStored(const domain::ResourceType& type, const pqxx::field& stored,
       absl::StrCat(kAnyTypeUrlPrefix, type.descriptor->full_name()));
   wire.AppendRecord(absl::string_view(bytes.get(), bytes.size()), name, version,
                     create_micros, update_micros, any->mutable_value());
+  CountRecordRead(/*from_bytes=*/true);
   return true;
 }
 
@@ -114,10 +115,13 @@ absl::Status FillChange(const pqxx::row& row, v1::Change* change,
     return absl::OkStatus();
   }
   const int64_t updated = row["updated_micros"].as<int64_t>();
-  if (written == nullptr &&
-      PackStored(*type, stored, resource, version, created, updated,
-                 change->mutable_record())) {
-    return absl::OkStatus();
+  if (written == nullptr) {
+    if (PackStored(*type, stored, resource, version, created, updated,
+                   change->mutable_record())) {
+      return absl::OkStatus();
+    }
+    // Decoded for a client (the feed's own decoding is not counted).
+    CountRecordRead(/*from_bytes=*/!stored.is_null());
   }
   std::unique_ptr<google::protobuf::Message> record(
       google::protobuf::MessageFactory::generated_factory()
@@ -357,6 +361,7 @@ absl::StatusOr<RecordBatch> ChangeLog::ReadRecords(
           if (!PackStored(type, row["body_pb"], name, version, created, updated,
                           change.mutable_record())) {
             std::unique_ptr<google::protobuf::Message> record(prototype->New());
+            CountRecordRead(/*from_bytes=*/!row["body_pb"].is_null());
             FR_RETURN_IF_ERROR(FromRow(row, record.get()));
             change.mutable_record()->PackFrom(*record);
           }
