@@ -12,8 +12,9 @@
 # Usage: bench/ab.sh REV [ROUNDS] [SECONDS] [CASES]
 #   REV      a git revision to compare with, e.g. HEAD~3 or main; with
 #            FR_AB_BINARY set, the label of that binary (a server built
-#            earlier, e.g. a copy of build/release-bench's), which is
-#            compared instead of a build of REV, on this checkout's data/
+#            earlier, e.g. a copy of build/release-bench's; a path from the
+#            repository's root or absolute), which is compared instead of a
+#            build of REV, on this checkout's data/
 #   ROUNDS   pairs of rounds (default 3, so 6 measurements a side)
 #   SECONDS  per measurement (default 5)
 #   CASES    grpc_load cases (default "get_forum list_sessions")
@@ -34,7 +35,7 @@ load=$root/build/release-bench/bench/grpc_load
 
 # The other revision, in a worktree of its own under build/.
 if [[ -n "${FR_AB_BINARY:-}" ]]; then
-  old=$FR_AB_BINARY
+  old=$(realpath "$FR_AB_BINARY")
   old_data=$root/data
 else
   base=$root/build/ab-$(git rev-parse --short "$rev")
@@ -75,7 +76,9 @@ for side in a b; do
 done
 sleep 2
 
-echo "# $(date -u +%FT%TZ) $(nproc) cores; a = $rev ($(git rev-parse --short "$rev")), b = this checkout; ${seconds}s a case"
+label=$rev
+if [[ -z "${FR_AB_BINARY:-}" ]]; then label="$rev ($(git rev-parse --short "$rev"))"; fi
+echo "# $(date -u +%FT%TZ) $(nproc) cores; a = $label, b = this checkout; ${seconds}s a case"
 for ((i = 0; i < rounds; i++)); do
   for side in a b b a; do
     for case in $cases; do
