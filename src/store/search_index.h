@@ -45,10 +45,10 @@ inline constexpr double kFuzzyCutoff = 0.65;
 // than this many records hold its words.
 inline constexpr int kFewWordHits = 10;
 // A query whose words at least this share of the records holds (by the
-// statistics) reads its candidates from the table's first pages, not from
-// the index of words (kSearchSql's `common`): past it, reading the rows
-// until the bound is cheaper than collecting every record the index holds
-// for the words.
+// statistics) reads its candidates from pages sampled across the table, not
+// from the index of words (kSearchSql's `common`, migrations/0018 and
+// 0019): past it, reading the rows until the bound is cheaper than
+// collecting every record the index holds for the words.
 inline constexpr double kCommonShare = 0.1;
 inline constexpr int kMaxLookupResults = 1000;
 
