@@ -35,16 +35,19 @@ std::shared_ptr<spdlog::logger>& EventLogger() {
 }  // namespace
 
 void InitLogging(const std::string& level) {
-  auto sink = std::make_shared<spdlog::sinks::stdout_sink_mt>();
-
-  auto plain = std::make_shared<spdlog::logger>("forum-registry", sink);
+  // A sink apiece: a logger's formatter is its sinks', so two loggers on
+  // one sink would both write the last pattern set. (Stdout's sinks share
+  // one lock, so their lines never interleave.)
+  auto plain = std::make_shared<spdlog::logger>(
+      "forum-registry", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   auto plain_format = std::make_unique<spdlog::pattern_formatter>(
       spdlog::pattern_time_type::utc, "\n");
   plain_format->add_flag<EscapedMessage>('*').set_pattern(
       absl::StrCat(kTime, R"("msg":"%*"})"));
   plain->set_formatter(std::move(plain_format));
 
-  auto events = std::make_shared<spdlog::logger>("events", sink);
+  auto events = std::make_shared<spdlog::logger>(
+      "events", std::make_shared<spdlog::sinks::stdout_sink_mt>());
   events->set_formatter(std::make_unique<spdlog::pattern_formatter>(
       absl::StrCat(kTime, "%v}"), spdlog::pattern_time_type::utc, "\n"));
 
