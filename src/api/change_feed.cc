@@ -1131,6 +1131,7 @@ void ChangeFeed::FollowLog() {
         head = newest->newest;
         ready = true;
         if (options_.cache != nullptr) options_.cache->Follow(head);
+        if (options_.lists != nullptr) options_.lists->Follow(head);
         MarkReady(head);
       }
     }
@@ -1139,34 +1140,49 @@ void ChangeFeed::FollowLog() {
           listener.ReadAfter(head, kPage);
       status = batch.status();
       if (!batch.ok()) break;
-      if (options_.cache != nullptr && batch->oldest > head + 1) {
+      if (batch->oldest > head + 1) {
         // Changes after `head` were purged while the feed was away: what
-        // the cache holds may be older than they were.
-        options_.cache->Follow(batch->oldest - 1);
+        // the caches hold may be older than they were.
+        if (options_.cache != nullptr)
+          options_.cache->Follow(batch->oldest - 1);
+        if (options_.lists != nullptr)
+          options_.lists->Follow(batch->oldest - 1);
       }
       if (batch->changes.empty()) {
         // Caught up: reads may wait for the cache again.
         if (options_.cache != nullptr) options_.cache->Apply({}, head);
+        if (options_.lists != nullptr) options_.lists->Apply({}, head);
         break;
       }
       std::vector<Event> events;
       events.reserve(batch->changes.size());
       std::vector<store::RecordCache::Change> applied;
       applied.reserve(batch->changes.size());
+      std::vector<store::ListCache::Change> listed;
+      if (options_.lists != nullptr) listed.reserve(batch->changes.size());
       for (size_t i = 0; i < batch->changes.size(); ++i) {
         v1::Change& change = batch->changes[i];
         applied.push_back(CacheChangeOf(change, batch->written[i],
                                         options_.cache != nullptr));
+        if (options_.lists != nullptr) {
+          listed.push_back(
+              {.name = change.resource(),
+               .revision = change.revision(),
+               .record = batch->written[i].record,
+               .deleted = change.operation() == v1::CHANGE_OPERATION_DELETE});
+        }
         events.emplace_back(change, /*hidden_too=*/true);
       }
       head = events.back().revision;
       // The cache first: a read told of `head` may then answer from it.
       if (options_.cache != nullptr) options_.cache->Apply(applied, head);
+      if (options_.lists != nullptr) options_.lists->Apply(listed, head);
       FanOut(events);
       if (static_cast<int>(events.size()) < kPage && !batch->cut) break;
     }
     if (!status.ok()) {
       if (options_.cache != nullptr) options_.cache->StopFollowing();
+      if (options_.lists != nullptr) options_.lists->StopFollowing();
       if (!failing) {
         spdlog::warn("the change feed cannot follow the log: {}",
                      status.ToString());
@@ -1184,6 +1200,7 @@ void ChangeFeed::FollowLog() {
     Housekeep();
   }
   if (options_.cache != nullptr) options_.cache->StopFollowing();
+  if (options_.lists != nullptr) options_.lists->StopFollowing();
 }
 
 }  // namespace forum_registry::api

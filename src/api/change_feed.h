@@ -62,6 +62,7 @@
 #include "grpcpp/support/server_callback.h"
 #include "src/api/dispatcher.h"
 #include "src/store/change_log.h"
+#include "src/store/list_cache.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 
@@ -93,6 +94,9 @@ struct ChangeFeedOptions {
   int max_message_bytes = 4 * 1024 * 1024;
   // Kept current: every change read is applied to it (null: none).
   store::RecordCache* cache = nullptr;
+  // Every record of the kinds it holds, which the feed keeps current, and
+  // loads again after a gap (store/list_cache.h); null: none.
+  store::ListCache* lists = nullptr;
   // Watches open at once: in all, on one connection, of one caller.
   int max_watchers = 1000;
   int max_watchers_per_connection = 32;

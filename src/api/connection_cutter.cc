@@ -220,8 +220,11 @@ bool ConnectionCutter::Cut(absl::string_view peer,
   return found;
 }
 
-HeapGuard::HeapGuard(std::vector<int> ports, int64_t max_heap_bytes)
-    : ports_(std::move(ports)), max_heap_bytes_(max_heap_bytes) {
+HeapGuard::HeapGuard(std::vector<int> ports, int64_t max_heap_bytes,
+                     std::function<int64_t()> held)
+    : ports_(std::move(ports)),
+      max_heap_bytes_(max_heap_bytes),
+      held_(std::move(held)) {
   if (max_heap_bytes_ > 0 && !ports_.empty())
     thread_ = std::thread([this] { Run(); });
 }
@@ -288,7 +291,8 @@ void HeapGuard::Run() {
     // mallinfo2 locks every arena: asked only when a cut is possible.
     const bool cut = heaviest.valid() && most >= kMinBytes &&
                      now - last_cut >= kPause &&
-                     HeapInUse() > max_heap_bytes_ && heaviest.Shutdown();
+                     HeapInUse() > max_heap_bytes_ + (held_ ? held_() : 0) &&
+                     heaviest.Shutdown();
     if (!cut) continue;
     last_cut = now;
     absl::MutexLock lock(&mu_);

@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -93,8 +94,10 @@ class HeapGuard {
   static constexpr uint64_t kMinBytes = 16 * 1024;
 
   // Starts the thread, watching connections to `ports`. `max_heap_bytes`
-  // 0: does nothing.
-  HeapGuard(std::vector<int> ports, int64_t max_heap_bytes);
+  // 0: does nothing. `held` (null: none) tells the bytes the server holds
+  // on purpose (the list cache), which the heap may hold beyond the bound.
+  HeapGuard(std::vector<int> ports, int64_t max_heap_bytes,
+            std::function<int64_t()> held = nullptr);
   ~HeapGuard();
   HeapGuard(const HeapGuard&) = delete;
   HeapGuard& operator=(const HeapGuard&) = delete;
@@ -109,6 +112,7 @@ class HeapGuard {
 
   const std::vector<int> ports_;
   const int64_t max_heap_bytes_;
+  const std::function<int64_t()> held_;
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   int64_t cut_ ABSL_GUARDED_BY(mu_) = 0;

@@ -361,7 +361,7 @@ ResourceService::ResourceService(const domain::ResourceType& type,
       dispatcher_(&deps.common.dispatcher),
       authorizer_(&deps.common.authorizer),
       store_(&deps.pool, &deps.common.read_pool, store::KindOf(type),
-             deps.cache, deps.revisions),
+             deps.cache, deps.revisions, deps.lists, deps.list_pool),
       methods_(store_, type, deps.common.page_token_key,
                deps.common.costly_lists, deps.limits),
       write_observer_(deps.on_write) {

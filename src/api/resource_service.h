@@ -74,6 +74,12 @@ struct ResourceServiceDeps {
   // The primary's current revision, which a Get's answer is never older
   // than; null: every Get reads the primary.
   store::RevisionCheck* revisions = nullptr;
+  // Every record in memory, for Lists in name order (store/list_cache.h);
+  // null: none.
+  store::ListCache* lists = nullptr;
+  // Where the list cache loads from: a pool of the primary's apart from
+  // `pool` (null: `pool`).
+  store::ConnectionPool* list_pool = nullptr;
   // Told of every write (null: nobody).
   WriteObserver on_write = nullptr;
 };

@@ -318,6 +318,31 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "forum_registry_record_cache_revision ",
         cache.revision, "\n");
   }
+  if (sources.lists != nullptr) {
+    const store::ListCache::Stats lists = sources.lists->GetStats();
+    absl::StrAppend(
+        &out,
+        "# HELP forum_registry_list_cache_records Records held whole by kind "
+        "for Lists in name order.\n"
+        "# TYPE forum_registry_list_cache_records gauge\n"
+        "forum_registry_list_cache_records ",
+        lists.records,
+        "\n# HELP forum_registry_list_cache_bytes Bytes the list cache counts "
+        "against --list-cache-bytes.\n"
+        "# TYPE forum_registry_list_cache_bytes gauge\n"
+        "forum_registry_list_cache_bytes ",
+        lists.bytes,
+        "\n# HELP forum_registry_list_cache_kinds Kinds held whole (the "
+        "others' Lists read the database).\n"
+        "# TYPE forum_registry_list_cache_kinds gauge\n"
+        "forum_registry_list_cache_kinds ",
+        lists.kinds_held,
+        "\n# HELP forum_registry_list_cache_pages_total List pages answered "
+        "from the list cache.\n"
+        "# TYPE forum_registry_list_cache_pages_total counter\n"
+        "forum_registry_list_cache_pages_total ",
+        lists.pages, "\n");
+  }
   if (sources.revisions != nullptr) {
     absl::StrAppend(
         &out,

@@ -31,6 +31,9 @@
 //   forum_registry_record_cache_misses_total   Gets that decoded the record
 //   forum_registry_record_cache_records        records held
 //   forum_registry_record_cache_revision       the newest revision applied
+//   forum_registry_list_cache_records, _bytes  records held for Lists
+//   forum_registry_list_cache_kinds            kinds held whole
+//   forum_registry_list_cache_pages_total      List pages answered from it
 //   forum_registry_revision_checks_total       current-revision queries
 //   forum_registry_jwt_keys, _keys_skipped     keys tokens verify with, and
 //                                              keys of the files left out
@@ -60,6 +63,7 @@
 #include "src/auth/jwt_verifier.h"
 #include "src/http/door.h"
 #include "src/server/change_purger.h"
+#include "src/store/list_cache.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -78,6 +82,8 @@ struct MetricSources {
   // The record cache and the revision checks.
   const store::RecordCache* cache = nullptr;
   const store::RevisionCheck* revisions = nullptr;
+  // The list cache (null: off).
+  const store::ListCache* lists = nullptr;
   // The verifier of bearer tokens, for its keys.
   const auth::JwtVerifier* jwt = nullptr;
   // The retention purges.

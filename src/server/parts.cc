@@ -394,6 +394,7 @@ store::PoolOptions FeedPoolOptionsOf(const ServeConfig& config) {
 
 api::ChangeFeedOptions FeedOptionsOf(const ServeConfig& config,
                                      store::RecordCache* cache,
+                                     store::ListCache* lists,
                                      api::Dispatcher* admission) {
   return {.database_url = config.database_url,
           .bookmark_interval = config.watch_bookmark_interval,
@@ -402,6 +403,7 @@ api::ChangeFeedOptions FeedOptionsOf(const ServeConfig& config,
           .workers = kFeedWorkers,
           .max_message_bytes = static_cast<int>(config.max_message_bytes),
           .cache = cache,
+          .lists = lists,
           .max_watchers = static_cast<int>(config.max_watches),
           .max_watchers_per_connection =
               static_cast<int>(config.max_watches_per_connection),

@@ -99,6 +99,7 @@ api::Dispatcher::Options DispatcherOptionsOf(const ServeConfig& config);
 store::PoolOptions FeedPoolOptionsOf(const ServeConfig& config);
 api::ChangeFeedOptions FeedOptionsOf(const ServeConfig& config,
                                      store::RecordCache* cache,
+                                     store::ListCache* lists,
                                      api::Dispatcher* admission);
 std::unique_ptr<api::CostlyLists> MakeCostlyLists(const ServeConfig& config);
 

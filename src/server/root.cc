@@ -65,8 +65,9 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
                .costly_lists = *costly_lists_,
                .read_pool = pools_.reads()}),
       record_cache_(static_cast<size_t>(config.record_cache_size)),
+      list_cache_(static_cast<size_t>(config.list_cache_bytes)),
       revision_check_(&pools_.primary),
-      feed_(FeedOptionsOf(config, cached() ? &record_cache_ : nullptr,
+      feed_(FeedOptionsOf(config, cached() ? &record_cache_ : nullptr, lists(),
                           &dispatcher_),
             &feed_pool_),
       resources_(api::ResourceService::ForEveryKind(
@@ -75,6 +76,8 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
            .limits = limits_,
            .cache = cached() ? &record_cache_ : nullptr,
            .revisions = &revision_check_,
+           .lists = lists(),
+           .list_pool = &feed_pool_,
            .on_write = LogWrite})),
       changes_({.common = common_, .feed = feed_, .limits = limits_}),
       search_(common_),
@@ -87,7 +90,10 @@ Root::Root(const ServeConfig& config, sigset_t stop_signals,
                     static_cast<int>(config.max_concurrent_exports),
                 .max_export_duration = config.max_export_duration}),
       listeners_(config, Services(), &metrics_),
-      heap_guard_(listeners_.ports().all(), config.max_heap_mib << 20),
+      heap_guard_(listeners_.ports().all(), config.max_heap_mib << 20,
+                  [this] {
+                    return static_cast<int64_t>(list_cache_.GetStats().bytes);
+                  }),
       monitor_(config.database_url, config.health_check_interval,
                listeners_.Readiness(ServiceNames()),
                [this] { pools_.CloseIdle(); }),
@@ -180,6 +186,7 @@ MetricSources Root::Sources() const {
           .heap_guard = &heap_guard_,
           .cache = &record_cache_,
           .revisions = &revision_check_,
+          .lists = config_.list_cache_bytes > 0 ? &list_cache_ : nullptr,
           .jwt = authorizer_->jwt(),
           .purger = &purger_,
           .door = door_.ok() ? door_->get() : nullptr};
@@ -189,6 +196,7 @@ int Root::Run() {
   monitor_.Start();
   purger_.Start();
   feed_.Start();
+  list_cache_.Start();
   std::thread signals([this] {
     AwaitStopSignal(
         stop_signals_, config_.drain_period, config_.shutdown_timeout,
@@ -198,6 +206,7 @@ int Root::Run() {
           // naming the revision to resume from, so clients move to another
           // replica while this one drains.
           feed_.Stop();
+          list_cache_.Stop();
           // Exports end too (UNAVAILABLE, a cut file): a slow client's
           // would otherwise hold the shutdown until its next write.
           exports_.Stop();
@@ -216,6 +225,7 @@ int Root::Run() {
   });
   listeners_.Wait();
   signals.join();
+  list_cache_.Stop();
   purger_.Stop();
   LogEvent(spdlog::level::info, "stopped");
   return 0;

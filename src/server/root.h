@@ -50,6 +50,7 @@
 #include "src/server/metrics_endpoint.h"
 #include "src/server/parts.h"
 #include "src/server/serve_config.h"
+#include "src/store/list_cache.h"
 #include "src/store/page_token_key.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
@@ -81,6 +82,9 @@ class Root {
   MetricSources Sources() const;
   // Whether Gets may answer from the record cache (and the feed keeps it).
   bool cached() const { return config_.record_cache_size > 0; }
+  store::ListCache* lists() {
+    return config_.list_cache_bytes > 0 ? &list_cache_ : nullptr;
+  }
 
   const ServeConfig config_;
   // Blocked in the thread that built the root, before any other started.
@@ -88,9 +92,9 @@ class Root {
   const std::unique_ptr<auth::Authorizer> authorizer_;
   // The primary's pool, and a replica's for reads if one is configured.
   Pools pools_;
-  // The feed's reads for starting watchers have connections of their own,
-  // so a crowd of watchers never holds one a write or a revision check
-  // needs.
+  // The feed's reads for starting watchers, and the list cache's loads,
+  // have connections of their own, so neither a crowd of watchers nor a
+  // long load holds one a write or a revision check needs.
   store::ConnectionPool feed_pool_;
   const std::unique_ptr<store::PageTokenKey> page_token_key_;
   api::Dispatcher dispatcher_;
@@ -98,6 +102,10 @@ class Root {
   const api::SizeLimits limits_;
   const api::CommonDeps common_;
   store::RecordCache record_cache_;
+  // Every record of each kind that fits (--list-cache-bytes), for Lists;
+  // its loader reads through `resources_`' stores, so it stops before they
+  // go (Run).
+  store::ListCache list_cache_;
   // Gets answer from the cache once it holds the current revision, which
   // the feed keeps it at (store/record_cache.h).
   store::RevisionCheck revision_check_;

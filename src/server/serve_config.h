@@ -50,6 +50,7 @@ struct ServeConfig {
   absl::Duration max_export_duration;
   int64_t max_record_bytes = 0;
   int64_t record_cache_size = 0;
+  int64_t list_cache_bytes = 0;
 
   // Shutdown.
   absl::Duration drain_period;

@@ -310,6 +310,19 @@ const std::vector<Row>& Rows() {
                 "reads the database); about 1–2 KB a record",
         .min = "0"},
        &C::record_cache_size},
+      {{.name = "list-cache-bytes",
+        .type = kSize,
+        .default_value = "64MiB",
+        .group = kAdmission,
+        .help = "every record of each kind that fits, in memory, current by "
+                "the change feed: a List in name order with no filter "
+                "answers from it once the feed has applied the revision it "
+                "must see (never stale, as a Get); a kind that does not fit "
+                "is read from the database; held beyond `--max-heap-mib`; "
+                "about the size of the records' protobuf plus 100 bytes "
+                "each; 0 turns it off",
+        .min = "0"},
+       &C::list_cache_bytes},
 
       // Shutdown.
       {{.name = "drain-period",

@@ -36,6 +36,11 @@ constexpr char kTransactionColumn[] = "pg_current_xact_id()::text AS xid";
 // current as memory, so waiting longer would only add latency when the feed
 // is behind (decisions §51).
 constexpr absl::Duration kFeedWait = absl::Milliseconds(50);
+// The most a kind's load into the list cache may take (a million records
+// take seconds).
+constexpr absl::Duration kLoadTimeout = absl::Minutes(10);
+// Records a load reads per statement.
+constexpr int kLoadPage = 10000;
 
 // Who writes, for the change log (migrations/0007): a setting local to the
 // transaction that record_change() reads at commit.
@@ -264,7 +269,8 @@ extern const char kGeneratedColumnsSql[] =
 
 ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                              ResourceKind kind, RecordCache* cache,
-                             RevisionCheck* revisions)
+                             RevisionCheck* revisions, ListCache* lists,
+                             ConnectionPool* list_pool)
     : pool_(pool),
       read_pool_(read_pool),
       kind_(std::move(kind)),
@@ -272,6 +278,7 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
       wire_(prototype_->GetDescriptor()),
       cache_(cache),
       revisions_(revisions),
+      lists_(lists),
       get_name_(absl::StrCat(kind_.table, ".get")),
       get_sql_(absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
                             " WHERE name = $1")),
@@ -309,7 +316,15 @@ ResourceStore::ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                         : absl::StrCat("SELECT owner, field FROM ",
                                        kind_.references_table, " WHERE ",
                                        kind_.references_column,
-                                       " = $1 ORDER BY owner LIMIT 1")) {}
+                                       " = $1 ORDER BY owner LIMIT 1")) {
+  if (lists_ != nullptr) {
+    ConnectionPool* from = list_pool != nullptr ? list_pool : pool_;
+    lists_->AddKind(kind_.collection, kind_.parent_collection,
+                    [this, from](const ListCache::Each& each) {
+                      return ReadAll(*from, each, absl::Now() + kLoadTimeout);
+                    });
+  }
+}
 
 absl::Status ResourceStore::Get(absl::string_view name, Message* out,
                                 absl::Time deadline) {
@@ -1129,6 +1144,42 @@ absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
                                      std::string* out,
                                      std::vector<std::string>* next,
                                      absl::Time deadline) {
+  if (lists_ != nullptr && query.as_of_revision == 0 &&
+      query.filter == nullptr && query.order.keys.empty() &&
+      !query.order.name_descending && query.after.size() <= 1) {
+    // In name order with no filter: never stale, as a Get — from memory
+    // once the feed has applied the revision the List must see, else from
+    // the database at that revision or later. If the primary cannot tell
+    // its revision, the read database answers as it stands.
+    int64_t revision = query.min_revision;
+    if (revision == 0 && revisions_ != nullptr) {
+      absl::StatusOr<int64_t> now = revisions_->Current(deadline);
+      if (now.ok()) revision = *now;
+    }
+    if (revision > 0 &&
+        ListFromMemory(query, revision, records_field, out, next, deadline)) {
+      // Past its deadline, refused as a page from the database would be.
+      if (absl::Now() > deadline) {
+        out->clear();
+        return absl::DeadlineExceededError(
+            "the call's deadline passed before the page was read");
+      }
+      return absl::OkStatus();
+    }
+    if (revision != query.min_revision) {
+      ListQuery at_least = query;
+      at_least.min_revision = revision;
+      return ListWireFromDatabase(at_least, records_field, out, next, deadline);
+    }
+  }
+  return ListWireFromDatabase(query, records_field, out, next, deadline);
+}
+
+absl::Status ResourceStore::ListWireFromDatabase(const ListQuery& query,
+                                                 int records_field,
+                                                 std::string* out,
+                                                 std::vector<std::string>* next,
+                                                 absl::Time deadline) {
   std::string record;                  // one record's bytes, reused
   std::optional<WireColumns> columns;  // of the page's result
   return ListRows(
@@ -1150,6 +1201,87 @@ absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
         return absl::OkStatus();
       },
       next, deadline);
+}
+
+bool ResourceStore::ListFromMemory(const ListQuery& query, int64_t revision,
+                                   int records_field, std::string* out,
+                                   std::vector<std::string>* next,
+                                   absl::Time deadline) {
+  if (!lists_->Holds(kind_.collection) ||
+      !lists_->AwaitRevision(revision,
+                             std::min(deadline, absl::Now() + kFeedWait))) {
+    return false;
+  }
+  const std::string prefix =
+      query.parent.empty()
+          ? std::string()
+          : absl::StrCat(query.parent, "/", kind_.collection, "/");
+  std::string last;
+  if (!lists_->ReadPage(kind_.collection, prefix,
+                        query.after.empty() ? "" : query.after.back(),
+                        query.page_size, query.max_bytes, revision,
+                        records_field, out, &last)) {
+    return false;
+  }
+  next->clear();
+  if (!last.empty()) next->push_back(std::move(last));
+  return true;
+}
+
+absl::StatusOr<int64_t> ResourceStore::ReadAll(ConnectionPool& pool,
+                                               const ListCache::Each& each,
+                                               absl::Time deadline) {
+  using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read,
+                                     pqxx::readwrite_policy::read_only>;
+  int64_t newest = 0;
+  const std::string sql =
+      absl::StrCat("SELECT ", kRowColumns, " FROM ", kind_.table,
+                   " WHERE name > $1 ORDER BY name LIMIT ", kLoadPage);
+  FR_RETURN_IF_ERROR(RunTransaction<Snapshot>(
+      pool, deadline,
+      [&](ConnectionPool::Lease&, Snapshot& txn) -> absl::Status {
+        // The first statement takes the snapshot every page is read in.
+        newest = txn.exec1(absl::StrCat("SELECT ", kNewestRevisionSql))[0]
+                     .as<int64_t>();
+        std::string after;  // names are never empty
+        std::string record;
+        while (true) {
+          const pqxx::result rows = txn.exec_params(sql, after);
+          if (rows.empty()) break;
+          const WireColumns columns{
+              .body_pb = rows.column_number("body_pb"),
+              .name = rows.column_number(kNameColumn),
+              .version = rows.column_number(kVersionColumn),
+              .create_micros = rows.column_number("create_micros"),
+              .update_micros = rows.column_number("update_micros")};
+          for (const pqxx::row& row : rows) {
+            // As AppendRow, but neither cached nor counted as read: no
+            // caller asked for it yet.
+            record.clear();
+            const pqxx::field stored = row[columns.body_pb];
+            after = row[columns.name].as<std::string>();
+            if (!stored.is_null() && wire_.Spliceable()) {
+              const pqxx::binarystring bytes(stored);
+              wire_.AppendRecord(absl::string_view(bytes.get(), bytes.size()),
+                                 after, row[columns.version].as<int64_t>(),
+                                 row[columns.create_micros].as<int64_t>(),
+                                 row[columns.update_micros].as<int64_t>(),
+                                 &record);
+            } else {
+              std::unique_ptr<Message> decoded(prototype_->New());
+              FR_RETURN_IF_ERROR(FromRow(row, decoded.get()));
+              decoded->AppendToString(&record);
+            }
+            if (!each(after, record)) {
+              return absl::ResourceExhaustedError(absl::StrCat(
+                  kind_.table, ": more records than the list cache holds"));
+            }
+          }
+          if (static_cast<int>(rows.size()) < kLoadPage) break;
+        }
+        return absl::OkStatus();
+      }));
+  return newest;
 }
 
 absl::Status ResourceStore::AppendRow(const pqxx::row& row,

@@ -32,6 +32,7 @@
 #include "google/protobuf/message.h"
 #include "src/domain/filter.h"
 #include "src/domain/order_by.h"
+#include "src/store/list_cache.h"
 #include "src/store/pool.h"
 #include "src/store/record_cache.h"
 #include "src/store/revision_check.h"
@@ -176,9 +177,16 @@ class ResourceStore {
   // answers from `cache` once the feed has applied it (record_cache.h), else
   // from `read_pool` if that snapshot has it, else from `pool`; without
   // `revisions` it reads `pool`. `cache` (null: none) also saves decoding.
+  //
+  // With `lists` (null: none), the kind is held there too, loaded by
+  // ReadAll from `list_pool` (the primary's; null: `pool`), and a List in
+  // name order with no filter answers from it (list_cache.h): naming a
+  // revision once the feed has applied it, or else, as a Get, once it has
+  // applied the primary's current revision.
   ResourceStore(ConnectionPool* pool, ConnectionPool* read_pool,
                 ResourceKind kind, RecordCache* cache = nullptr,
-                RevisionCheck* revisions = nullptr);
+                RevisionCheck* revisions = nullptr, ListCache* lists = nullptr,
+                ConnectionPool* list_pool = nullptr);
 
   // Reads `name` into `out`.
   absl::Status Get(absl::string_view name, google::protobuf::Message* out,
@@ -303,6 +311,14 @@ class ResourceStore {
 
   const ResourceKind& kind() const { return kind_; }
 
+  // Every record of the kind, in name order, read in one snapshot of
+  // `pool` (the primary's), each given to `each` as a List answers it; the
+  // snapshot's newest revision. RESOURCE_EXHAUSTED when `each` returns
+  // false.
+  absl::StatusOr<int64_t> ReadAll(ConnectionPool& pool,
+                                  const ListCache::Each& each,
+                                  absl::Time deadline);
+
   // Loads what a List as of a revision reads instead of the table: the
   // kind's records rebuilt from the change log with the table's generated
   // columns, whose expressions the catalog gives. Once per store.
@@ -328,6 +344,17 @@ class ResourceStore {
   };
   absl::Status AppendRow(const pqxx::row& row, const WireColumns& columns,
                          bool history, std::string* out);
+  // A page of a List in name order with no filter from `lists_`, if it
+  // holds the kind as of `revision` (waiting up to kFeedWait for the feed);
+  // false otherwise (the database answers).
+  bool ListFromMemory(const ListQuery& query, int64_t revision,
+                      int records_field, std::string* out,
+                      std::vector<std::string>* next, absl::Time deadline);
+  // ListWire's page read from the database.
+  absl::Status ListWireFromDatabase(const ListQuery& query, int records_field,
+                                    std::string* out,
+                                    std::vector<std::string>* next,
+                                    absl::Time deadline);
 
   // Get from the database, as of `revision` or later: from the read pool if
   // its snapshot has that revision, else from the primary.
@@ -371,6 +398,7 @@ class ResourceStore {
   const RecordWire wire_;
   RecordCache* const cache_;
   RevisionCheck* const revisions_;
+  ListCache* const lists_;
   mutable absl::Mutex history_mu_;
   // The FROM item of a List as of a revision, "{revision}" standing for
   // its parameter and "{parent}" for the bounds of one parent's names;

@@ -555,12 +555,12 @@ TEST(ReadReplica, ReadsGoToTheReadUrlAndWritesToThePrimary) {
       "INSERT INTO forums (name, body) VALUES ('forums/only-on-replica', "
       "'{\"kind\":\"FORUM_KIND_SUMMIT\",\"display_name\":\"R\",\"status\":"
       "\"FORUM_STATUS_ACTIVE\"}')");
-  // Without the record cache, which the feed fills from the primary's log
-  // (it would answer forums/written itself): which database a read goes to
-  // is what this test sees.
+  // Without the record and list caches, which are filled from the primary
+  // and its log (they would answer forums/written themselves): which
+  // database a read goes to is what this test sees.
   auto server = ServerProcess::Start(
-      primary->url(),
-      {"--read-database-url=" + replica->url(), "--record-cache-size=0"});
+      primary->url(), {"--read-database-url=" + replica->url(),
+                       "--record-cache-size=0", "--list-cache-bytes=0"});
   auto stub = forumregistry::v1::ForumService::NewStub(server->Channel());
   const auto create = [&](const std::string& id) {
     grpc::ClientContext context;

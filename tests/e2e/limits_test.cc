@@ -82,7 +82,10 @@ grpc::Status CreateStatement(const std::shared_ptr<grpc::Channel>& channel,
 
 TEST(SizeBudgets, LargeRecordsComeInSeveralPagesWithBoundedMemory) {
   auto db = TestDatabase::Create();
-  auto server = ServerProcess::Start(db->url(), {"--record-cache-size=0"});
+  // The database's pages: written with the triggers off, the records never
+  // reach the list cache.
+  auto server = ServerProcess::Start(
+      db->url(), {"--record-cache-size=0", "--list-cache-bytes=0"});
   auto channel = server->Channel();
   ASSERT_TRUE(
       CreateStatement(channel, "seed", NewStatement("a short text")).ok());
@@ -298,7 +301,10 @@ TEST(Admission, CostlyListsHaveABudgetAndGetsStillAnswer) {
 TEST(Admission,
      CostlyChangeListsAndSearchesHoldTheBudgetAndOthersKeepTheirP99) {
   auto db = TestDatabase::Create();
-  auto server = ServerProcess::Start(db->url(), {"--record-cache-size=0"});
+  // The database's pages: written with the triggers off, the records never
+  // reach the list cache.
+  auto server = ServerProcess::Start(
+      db->url(), {"--record-cache-size=0", "--list-cache-bytes=0"});
   auto channel = server->Channel();
   ASSERT_TRUE(CreateForum(channel, "open").ok());
   // A log of 300,000 changes, and 5,000 records that share a word.
@@ -407,7 +413,8 @@ TEST(Admission,
 TEST(Admission, RpcsPastTheBoundAreRefusedAtOnceAndHealthStillAnswers) {
   auto db = TestDatabase::Create();
   auto server = ServerProcess::Start(
-      db->url(), {"--max-rpcs-in-flight=3", "--record-cache-size=0"});
+      db->url(), {"--max-rpcs-in-flight=3", "--record-cache-size=0",
+                  "--list-cache-bytes=0"});
   auto channel = server->Channel();
   ASSERT_TRUE(CreateForum(channel, "open").ok());
   pqxx::connection locker(db->url());

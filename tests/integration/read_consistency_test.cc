@@ -6,8 +6,10 @@
 //
 // Not older than (issue 29): a Get or List naming the revision the write
 // returned (min_revision) returns that write or a newer one, in the same
-// setups, without asking the primary for its revision; a List that names
-// none may read a replica that is behind (the control).
+// setups, without asking the primary for its revision. A List in name order
+// naming none is never stale as a Get is, from the list cache
+// (store/list_cache.h) or else the database at the primary's revision; with
+// the list cache off it may read a replica that is behind (the control).
 
 #include <atomic>
 #include <memory>
@@ -46,7 +48,8 @@ enum class Read {
   kGet,                // a Get naming nothing: never stale
   kGetAtRevision,      // a Get naming the write's revision
   kListAtRevision,     // a List naming it
-  kListNamingNothing,  // a List naming nothing: may read a stale replica
+  kListNamingNothing,  // a List naming nothing: stale only with the list cache
+                       // off
 };
 
 // The forum `name` as `reader` reads it in `mode`, at least as of
@@ -249,10 +252,11 @@ struct BehindReplica {
   std::vector<std::unique_ptr<ServerProcess>> readers;
 };
 
-// Two readers of the same writes: one with the cache off, and one whose
-// change feed is cut again and again while the pairs run (its LISTEN
-// connection terminated as soon as it is back), so that most of its Gets
-// find the cache not following, and the rest may find it behind.
+// Readers of the same writes: a Get with the cache off, and a Get and a
+// List naming nothing through a server whose change feed is cut again and
+// again while the pairs run (its LISTEN connection terminated as soon as it
+// is back), so that most of its reads find the caches not following, and
+// the rest may find them behind.
 TEST(ReadConsistency, AReplicaThatIsBehindIsNeverRead) {
   BehindReplica setup({{"--record-cache-size=0"}, {}});
   const TestDatabase& db = *setup.db;
@@ -267,9 +271,10 @@ TEST(ReadConsistency, AReplicaThatIsBehindIsNeverRead) {
       cuts += std::stoi(cut);
     }
   });
-  const std::vector<Outcome> outcomes =
-      Alternate(*setup.writer, {{setup.readers[0].get(), Read::kGet},
-                                {setup.readers[1].get(), Read::kGet}});
+  const std::vector<Outcome> outcomes = Alternate(
+      *setup.writer, {{setup.readers[0].get(), Read::kGet},
+                      {setup.readers[1].get(), Read::kGet},
+                      {setup.readers[1].get(), Read::kListNamingNothing}});
   done.Notify();
   cutter.join();
   ExpectNoneStale(outcomes);
@@ -278,19 +283,21 @@ TEST(ReadConsistency, AReplicaThatIsBehindIsNeverRead) {
 
 // The replica never catches up, so every read it answered would be stale:
 // a tenth of the alternations finds that out as surely. Gets and Lists
-// naming the revision, with the cache on and off, never read it; the same
-// List naming no revision (the control) reads it, so this test could see a
-// stale read if there were one.
+// naming the revision, with the caches on and off, and a List naming none
+// with the list cache on, never read it; a List naming no revision with the
+// list cache off (the control) reads it, so this test could see a stale
+// read if there were one.
 constexpr int kReplicaAlternations = kAlternationsEach / 10;
 
 TEST(ReadConsistency, NamingTheRevisionNeverReadsAReplicaThatIsBehind) {
-  BehindReplica setup({{}, {"--record-cache-size=0"}});
+  BehindReplica setup({{}, {"--record-cache-size=0", "--list-cache-bytes=0"}});
   ServerProcess* cache_on = setup.readers[0].get();
   ServerProcess* cache_off = setup.readers[1].get();
   const std::vector<Outcome> outcomes =
       Alternate(*setup.writer,
                 {{cache_on, Read::kGetAtRevision},
                  {cache_on, Read::kListAtRevision},
+                 {cache_on, Read::kListNamingNothing},
                  {cache_off, Read::kGetAtRevision},
                  {cache_off, Read::kListAtRevision},
                  {cache_off, Read::kListNamingNothing}},
@@ -299,6 +306,14 @@ TEST(ReadConsistency, NamingTheRevisionNeverReadsAReplicaThatIsBehind) {
   EXPECT_EQ(outcomes.back().failed, 0);
   EXPECT_EQ(outcomes.back().stale, 2 * kPairs * kReplicaAlternations)
       << "the control read the replica";
+  // The cache-on server's Lists (two readers, two reads after each write)
+  // came from the list cache, but for those the feed had not caught up
+  // with in 50 ms.
+  const double pages = MetricSample(
+      forum_registry::testing::HttpGet(cache_on->MetricsPort(), "/metrics"),
+      "forum_registry_list_cache_pages_total");
+  EXPECT_GT(pages, 2 * kPairs * kReplicaAlternations);
+  EXPECT_LE(pages, 4 * kPairs * kReplicaAlternations);
 }
 
 // A revision not written yet is refused, naming it; a negative one, or one
