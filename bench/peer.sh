@@ -10,6 +10,10 @@
 #   get_forum    GetForum forums/arf: the peer reads six typed columns of
 #                the row and builds a Forum of them, ours the whole record
 #   list_forums  a page of 50 forums without a filter (keyset on name)
+#   list_forums_bytes
+#                the same page, taken by the client as bytes (not parsed):
+#                the client's own work, on the same two cores, then weighs
+#                less on both sides, and the servers' difference shows
 #
 # The peer does the least a Go service would for these reads, so the ratios
 # say what our server's gRPC stack and its full records cost against a plain
@@ -32,7 +36,7 @@ rounds=${1:-3}
 seconds=${2:-5}
 forums=${3:-10000}
 threads=64
-cases=(health get_forum list_forums)
+cases=(health get_forum list_forums list_forums_bytes)
 declare -A port=([ours]=50151 [peer]=50152)
 
 source bench/lib.sh

@@ -9,6 +9,7 @@
 #   pgbench         the same row read with plain SQL by pgbench, prepared:
 #                   the floor for the database work behind GetForum
 #   list_forums     a page of 50 forums without a filter
+#   list_forums_at  the same naming the revision a write returned
 #   list_sessions   ListSessions across forums with a date-range filter and
 #                   order_by: the filter compiler and the planner at work
 #
@@ -31,7 +32,7 @@ bench_serve 50151
 port=50151
 
 echo "# $(date -u +%FT%TZ) $(nproc) cores, ${seconds}s per case, $threads client threads"
-for case in health get_forum get_forum_at list_forums list_sessions; do
+for case in health get_forum get_forum_at list_forums list_forums_at list_sessions; do
   "$load" "127.0.0.1:$port" "$case" "$threads" "$seconds"
 done
 echo "SELECT body FROM forums WHERE name = 'forums/arf';" >"$pgdir/get_forum.sql"

@@ -221,12 +221,15 @@ class ResourceService::Handler {
     // A Get is parsed here, once: it may be answered from memory at once,
     // and otherwise the worker runs it as parsed.
     std::shared_ptr<Message> parsed;
-    if (standard_ == StandardMethod::kGet) {
+    if (standard_ == StandardMethod::kGet ||
+        standard_ == StandardMethod::kList) {
       parsed.reset(request_prototype_->New());
       if (!Dispatcher::Parse(*request, parsed.get()).ok()) {
         parsed = nullptr;  // Run reports it
       } else if (grpc::ServerUnaryReactor* answered =
-                     AnswerFromMemory(context, parsed, response)) {
+                     standard_ == StandardMethod::kGet
+                         ? AnswerFromMemory(context, parsed, response)
+                         : ListFromMemory(context, parsed, response)) {
         return answered;
       }
     }
@@ -286,6 +289,30 @@ class ResourceService::Handler {
           const grpc::Status allowed = Authorize(*context, *request, &caller);
           if (!allowed.ok()) return allowed;
           return Dispatcher::Serialize(*record, out);
+        });
+  }
+
+  // A List in name order with no filter naming a revision (min_revision)
+  // that the list cache has applied, of a kind it holds: answered on gRPC's
+  // thread as AnswerFromMemory answers a Get. Null when it cannot be.
+  grpc::ServerUnaryReactor* ListFromMemory(
+      grpc::CallbackServerContext* context,
+      const std::shared_ptr<const Message>& request,
+      grpc::ByteBuffer* response) {
+    const int64_t revision = fields_.MinRevision(*request);
+    if (revision <= 0 || fields_.AsOfRevision(*request) != 0 ||
+        !StringOf(*request, fields_.filter).empty() ||
+        !StringOf(*request, fields_.order_by).empty() ||
+        !service_->store_.ListsFromMemoryAt(revision)) {
+      return nullptr;
+    }
+    // The List finds the revision applied and reads memory; only a gap
+    // between here and there (the kind loaded again) would send it to the
+    // database, on this thread.
+    return service_->dispatcher_->AnswerNow(
+        context, Dispatcher::Answer::kLarge, response,
+        [this, context, request](grpc::ByteBuffer* out) {
+          return RunParsed(context, *request, out);
         });
   }
 

@@ -214,6 +214,13 @@ bool ListCache::ReadPage(absl::string_view collection, absl::string_view prefix,
   return true;
 }
 
+bool ListCache::HoldsAt(absl::string_view collection, int64_t revision) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const Kind* kind = KindOfCollection(collection);
+  return following_ && applied_ >= revision && kind != nullptr &&
+         kind->state == State::kReady;
+}
+
 bool ListCache::Holds(absl::string_view collection) const {
   absl::ReaderMutexLock lock(&mu_);
   const Kind* kind = KindOfCollection(collection);

@@ -86,6 +86,11 @@ class ListCache {
   void Apply(const std::vector<Change>& changes, int64_t revision);
   void StopFollowing();
 
+  // Whether `collection`'s kind is held and the feed follows and has
+  // applied `revision`, now (no wait): a page read next will be answered
+  // but in a race with a gap.
+  bool HoldsAt(absl::string_view collection, int64_t revision) const;
+
   // Waits until the feed has applied `revision`, or until `deadline` or the
   // feed is not following; tells whether it has.
   bool AwaitRevision(int64_t revision, absl::Time deadline);

@@ -219,13 +219,17 @@ TEST(ListCache, ARevisionNotAppliedOrAFeedStoppedIsNotAnswered) {
   cache.Follow(5);
   AwaitHeld(cache, "forums");
   EXPECT_TRUE(Read(cache, "forums", "", "", 10, 0, 5).answered);
+  EXPECT_TRUE(cache.HoldsAt("forums", 5));
   EXPECT_FALSE(Read(cache, "forums", "", "", 10, 0, 6).answered);
+  EXPECT_FALSE(cache.HoldsAt("forums", 6));
+  EXPECT_FALSE(cache.HoldsAt("sessions", 5)) << "a kind never added";
   EXPECT_FALSE(cache.AwaitRevision(6, absl::Now() + absl::Milliseconds(20)));
   cache.Apply({}, 6);
   EXPECT_TRUE(cache.AwaitRevision(6, absl::Now()));
   EXPECT_TRUE(Read(cache, "forums", "", "", 10, 0, 6).answered);
   cache.StopFollowing();
   EXPECT_FALSE(Read(cache, "forums", "", "", 10, 0, 6).answered);
+  EXPECT_FALSE(cache.HoldsAt("forums", 6));
   EXPECT_FALSE(cache.AwaitRevision(6, absl::Now() + absl::Seconds(5)))
       << "a feed that is not following is not waited for";
   cache.Apply({}, 7);

@@ -204,6 +204,12 @@ class ResourceStore {
   // The record `name` as of `revision` or later from memory alone, without
   // waiting or reading: when the cache has applied `revision` and holds the
   // record as current; null otherwise (GetAtRevision then reads).
+  // Whether a List in name order with no filter naming `revision` would be
+  // answered from memory now, with no wait and no database.
+  bool ListsFromMemoryAt(int64_t revision) const {
+    return lists_ != nullptr && lists_->HoldsAt(kind_.collection, revision);
+  }
+
   std::shared_ptr<const google::protobuf::Message> FindInMemory(
       absl::string_view name, int64_t revision);
 
