@@ -206,7 +206,9 @@ int Root::Run() {
           // naming the revision to resume from, so clients move to another
           // replica while this one drains.
           feed_.Stop();
-          list_cache_.Stop();
+          // A load in progress ends at its next record; its thread is
+          // joined once the listeners are done.
+          list_cache_.RequestStop();
           // Exports end too (UNAVAILABLE, a cut file): a slow client's
           // would otherwise hold the shutdown until its next write.
           exports_.Stop();

@@ -27,6 +27,11 @@ ListCache::~ListCache() { Stop(); }
 void ListCache::AddKind(std::string collection, std::string parent_collection,
                         Loader loader) {
   absl::MutexLock lock(&mu_);
+  if (KindOfCollection(collection) != nullptr) {
+    spdlog::warn("list cache: a second kind of collection {} is not held",
+                 collection);
+    return;
+  }
   auto kind = std::make_unique<Kind>();
   kind->collection = std::move(collection);
   kind->parent_collection = std::move(parent_collection);
@@ -39,12 +44,14 @@ void ListCache::Start() {
   loader_ = std::thread([this] { LoadLoop(); });
 }
 
-void ListCache::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
+void ListCache::RequestStop() {
+  absl::MutexLock lock(&mu_);
+  stopping_ = true;
   stop_flag_ = true;
+}
+
+void ListCache::Stop() {
+  RequestStop();
   if (loader_.joinable()) loader_.join();
 }
 
@@ -136,6 +143,8 @@ void ListCache::Apply(const std::vector<Change>& changes, int64_t revision) {
     Kind* kind = KindOf(change.name);
     if (kind == nullptr) continue;
     if (kind->state == State::kReady) {
+      // A change its snapshot already held (the feed behind the load).
+      if (change.revision <= kind->loaded_at) continue;
       if (!ApplyTo(*kind, change)) {
         spdlog::info(
             "list cache: {} no longer held ({}); their lists read the "
@@ -304,8 +313,20 @@ void ListCache::LoadLoop() {
       mu_.AwaitWithTimeout(absl::Condition(&stopping_), kRetryAfter);
       continue;
     }
+    if (total_bytes_ + bytes > max_bytes_) {
+      // Others grew while it loaded: it no longer fits.
+      kind->kept.clear();
+      kind->kept_bytes = 0;
+      kind->state = State::kNotHeld;
+      spdlog::info(
+          "list cache: {} not held: past --list-cache-bytes ({} bytes); "
+          "their lists read the database",
+          kind->collection, max_bytes_);
+      continue;
+    }
     kind->records = std::move(records);
     kind->bytes = bytes;
+    kind->loaded_at = *snapshot;
     total_bytes_ += bytes;
     kind->state = State::kReady;
     // The changes kept aside since the snapshot began, past it.

@@ -62,11 +62,16 @@ class ListCache {
   ListCache& operator=(const ListCache&) = delete;
 
   // Before Start: a kind, by the collection its names end in and its
-  // parent's (empty for a top-level kind), and how to read it.
+  // parent's (empty for a top-level kind), and how to read it. Pages name
+  // a kind by its collection alone: collections are unique in the
+  // registry (a second kind of the same collection is ignored).
   void AddKind(std::string collection, std::string parent_collection,
                Loader loader);
   // Starts the loader thread: it loads each kind once the feed follows.
   void Start();
+  // Asks the loader thread to stop, without waiting: a load in progress
+  // ends at its next record.
+  void RequestStop();
   // Stops the loader thread, waiting for a load in progress to end.
   void Stop();
 
@@ -137,6 +142,9 @@ class ListCache {
     State state = State::kCold;
     // Bumped by every Follow: a load begun before it is dropped.
     int64_t generation = 0;
+    // The newest revision of the snapshot it was loaded from: the feed's
+    // changes up to it are in the records already.
+    int64_t loaded_at = 0;
     absl::btree_map<std::string, std::string> records;
     size_t bytes = 0;
     // While loading: the feed's changes, applied past the snapshot.

@@ -67,11 +67,13 @@ struct Table {
   ListCache::Loader Loader() {
     return [this](const ListCache::Each& each) -> absl::StatusOr<int64_t> {
       ++loads;
-      // The snapshot is taken first, then the rows are read.
+      // The snapshot is taken first, then the rows are read; a test may
+      // change the table once told the load started.
       const std::map<std::string, std::string> snapshot = rows;
       const int64_t at = revision;
+      absl::Notification* const release_now = release;
       if (started != nullptr) started->Notify();
-      if (release != nullptr) release->WaitForNotification();
+      if (release_now != nullptr) release_now->WaitForNotification();
       for (const auto& [name, value] : snapshot) {
         if (!each(name, Encoded(value))) {
           return absl::ResourceExhaustedError("past the bound");
@@ -191,6 +193,7 @@ TEST(ListCache, ChangesDuringALoadApplyPastItsSnapshotOnly) {
   // The feed applies 9 and 10, which the snapshot holds, then 11 and 12,
   // which it does not: an update of a, a delete of b, a create of c.
   cache.Apply({{.name = "forums/a", .revision = 9, .record = Record("A0")},
+               {.name = "forums/y", .revision = 9, .record = Record("Y0")},
                {.name = "forums/z", .revision = 10, .deleted = true},
                {.name = "forums/a", .revision = 11, .record = Record("A2")},
                {.name = "forums/b", .revision = 12, .deleted = true},
@@ -202,12 +205,45 @@ TEST(ListCache, ChangesDuringALoadApplyPastItsSnapshotOnly) {
   AwaitHeld(cache, "forums");
   EXPECT_EQ(Read(cache, "forums", "", "", 10, 0, 12).values,
             (std::vector<std::string>{"A2", "C1"}));
+  // A feed behind the load gives changes the snapshot held again: passed
+  // over too.
+  cache.Apply({{.name = "forums/x", .revision = 10, .record = Record("X0")},
+               {.name = "forums/c", .revision = 10, .deleted = true}},
+              12);
+  EXPECT_EQ(Read(cache, "forums", "", "", 10, 0, 12).values,
+            (std::vector<std::string>{"A2", "C1"}));
   // Then the feed goes on.
   cache.Apply({{.name = "forums/a", .revision = 13, .deleted = true},
                {.name = "sessions/x", .revision = 13, .record = Record("X")}},
               13);
   EXPECT_EQ(Read(cache, "forums", "", "", 10, 0, 13).values,
             (std::vector<std::string>{"C1"}));
+}
+
+TEST(ListCache, ALoadBegunBeforeAGapIsDroppedAndTheKindLoadedAgain) {
+  absl::Notification started, release;
+  Table forums;
+  forums.rows = {{"forums/a", "old"}};
+  forums.revision = 4;
+  forums.started = &started;
+  forums.release = &release;
+  ListCache cache(1 << 20);
+  cache.AddKind("forums", "", forums.Loader());
+  cache.Start();
+  cache.Follow(4);
+  started.WaitForNotification();
+  // Changes purged while the feed was away: what the first load read may
+  // miss them.
+  forums.started = nullptr;
+  forums.release = nullptr;
+  forums.rows = {{"forums/b", "new"}};
+  forums.revision = 20;
+  cache.Follow(20);
+  release.Notify();
+  AwaitHeld(cache, "forums");
+  EXPECT_EQ(Read(cache, "forums", "", "", 10, 0, 20).values,
+            (std::vector<std::string>{"new"}));
+  EXPECT_EQ(forums.loads, 2);
 }
 
 TEST(ListCache, ARevisionNotAppliedOrAFeedStoppedIsNotAnswered) {
