@@ -1185,18 +1185,11 @@ absl::Status ResourceStore::ListWireFromDatabase(const ListQuery& query,
   return ListRows(
       query,
       [&](const pqxx::row& row, bool history) -> absl::Status {
-        if (!columns.has_value()) {
-          // By number: a name looks the column up (and folds its case)
-          // every time.
-          columns =
-              WireColumns{.body_pb = row.column_number("body_pb"),
-                          .name = row.column_number(kNameColumn),
-                          .version = row.column_number(kVersionColumn),
-                          .create_micros = row.column_number("create_micros"),
-                          .update_micros = row.column_number("update_micros")};
-        }
+        if (!columns.has_value()) columns = WireColumns::Of(row);
         record.clear();
-        FR_RETURN_IF_ERROR(AppendRow(row, *columns, history, &record));
+        FR_RETURN_IF_ERROR(AppendRow(row, *columns,
+                                     history ? RowUse::kPast : RowUse::kPresent,
+                                     &record));
         AppendLengthDelimited(records_field, record, out);
         return absl::OkStatus();
       },
@@ -1248,30 +1241,11 @@ absl::StatusOr<int64_t> ResourceStore::ReadAll(ConnectionPool& pool,
         while (true) {
           const pqxx::result rows = txn.exec_params(sql, after);
           if (rows.empty()) break;
-          const WireColumns columns{
-              .body_pb = rows.column_number("body_pb"),
-              .name = rows.column_number(kNameColumn),
-              .version = rows.column_number(kVersionColumn),
-              .create_micros = rows.column_number("create_micros"),
-              .update_micros = rows.column_number("update_micros")};
+          const WireColumns columns = WireColumns::Of(rows[0]);
           for (const pqxx::row& row : rows) {
-            // As AppendRow, but neither cached nor counted as read: no
-            // caller asked for it yet.
             record.clear();
-            const pqxx::field stored = row[columns.body_pb];
+            FR_RETURN_IF_ERROR(AppendRow(row, columns, RowUse::kLoad, &record));
             after = row[columns.name].as<std::string>();
-            if (!stored.is_null() && wire_.Spliceable()) {
-              const pqxx::binarystring bytes(stored);
-              wire_.AppendRecord(absl::string_view(bytes.get(), bytes.size()),
-                                 after, row[columns.version].as<int64_t>(),
-                                 row[columns.create_micros].as<int64_t>(),
-                                 row[columns.update_micros].as<int64_t>(),
-                                 &record);
-            } else {
-              std::unique_ptr<Message> decoded(prototype_->New());
-              FR_RETURN_IF_ERROR(FromRow(row, decoded.get()));
-              decoded->AppendToString(&record);
-            }
             if (!each(after, record)) {
               return absl::ResourceExhaustedError(absl::StrCat(
                   kind_.table, ": more records than the list cache holds"));
@@ -1284,8 +1258,17 @@ absl::StatusOr<int64_t> ResourceStore::ReadAll(ConnectionPool& pool,
   return newest;
 }
 
+ResourceStore::WireColumns ResourceStore::WireColumns::Of(
+    const pqxx::row& row) {
+  return {.body_pb = row.column_number("body_pb"),
+          .name = row.column_number(kNameColumn),
+          .version = row.column_number(kVersionColumn),
+          .create_micros = row.column_number("create_micros"),
+          .update_micros = row.column_number("update_micros")};
+}
+
 absl::Status ResourceStore::AppendRow(const pqxx::row& row,
-                                      const WireColumns& columns, bool history,
+                                      const WireColumns& columns, RowUse use,
                                       std::string* out) {
   const pqxx::field stored = row[columns.body_pb];
   if (!stored.is_null() && wire_.Spliceable()) {
@@ -1296,17 +1279,17 @@ absl::Status ResourceStore::AppendRow(const pqxx::row& row,
                        row[columns.version].as<int64_t>(),
                        row[columns.create_micros].as<int64_t>(),
                        row[columns.update_micros].as<int64_t>(), out);
-    CountRecordRead(/*from_bytes=*/true);
+    if (use != RowUse::kLoad) CountRecordRead(/*from_bytes=*/true);
     return absl::OkStatus();
   }
   // No bytes stored (written before migration 0016, or by psql): decoded
   // from the JSON, and for the present cached, as a Get would.
   std::unique_ptr<Message> record(prototype_->New());
-  if (history) {
-    CountRecordRead(/*from_bytes=*/false);
-    FR_RETURN_IF_ERROR(FromRow(row, record.get()));
-  } else {
+  if (use == RowUse::kPresent) {
     FR_RETURN_IF_ERROR(ReadRow(row, record.get()));
+  } else {
+    if (use == RowUse::kPast) CountRecordRead(/*from_bytes=*/false);
+    FR_RETURN_IF_ERROR(FromRow(row, record.get()));
   }
   record->AppendToString(out);
   return absl::OkStatus();

@@ -344,12 +344,18 @@ class ResourceStore {
   absl::Status ListRows(const ListQuery& query, const RowReader& each,
                         std::vector<std::string>* next, absl::Time deadline);
   // Appends the record of `row` encoded: spliced from its stored bytes, or
-  // else read as ReadRow (FromRow for the past) reads it.
+  // else read as ReadRow (FromRow for the past, or for a load) reads it.
+  // An answer is counted (CountRecordRead); a load into the list cache is
+  // neither counted nor cached, since no caller asked for it yet.
   struct WireColumns {
     pqxx::row::size_type body_pb, name, version, create_micros, update_micros;
+    // The columns of a row selected with kRowColumns, by number: a name
+    // looks the column up (and folds its case) every time.
+    static WireColumns Of(const pqxx::row& row);
   };
+  enum class RowUse { kPresent, kPast, kLoad };
   absl::Status AppendRow(const pqxx::row& row, const WireColumns& columns,
-                         bool history, std::string* out);
+                         RowUse use, std::string* out);
   // A page of a List in name order with no filter from `lists_`, if it
   // holds the kind as of `revision` (waiting up to kFeedWait for the feed);
   // false otherwise (the database answers).
