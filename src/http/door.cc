@@ -376,6 +376,12 @@ class Exchange
   bool StartRest(MHD_Result* result);
   bool StartConnect(const MethodDescriptor* method, MHD_Result* result);
   void Call(const MethodDescriptor& method, const Message& request);
+  // The deadline the header `name` asks for, counted from the request's
+  // arrival, set on the call. INVALID_ARGUMENT for a header that is not a
+  // positive number; DEADLINE_EXCEEDED when it has passed already: gRPC
+  // keeps deadlines to the millisecond, rounded up, so a call started past a
+  // shorter one could still be answered.
+  grpc::Status TakeDeadline(const char* name);
   // The API call ended.
   void Finished(const grpc::Status& status);
 
@@ -432,6 +438,7 @@ class Exchange
   const bool from_edge_;
   const std::string method_;
   const std::string path_;
+  const absl::Time arrived_ = absl::Now();
   std::string body_;
   bool body_too_large_ = false;
   bool door_busy_ = false;       // the bodies held at once reached their bound
@@ -701,18 +708,10 @@ bool Exchange::StartRest(MHD_Result* result) {
                                              std::string(built.message()))));
     return true;
   }
-  const char* timeout_header = "X-Server-Timeout";
-  if (const std::optional<std::string> timeout = Header(timeout_header)) {
-    absl::StatusOr<double> seconds =
-        ParseTimeoutSeconds(timeout_header, *timeout);
-    if (!seconds.ok()) {
-      *result = Queue(
-          ErrorAnswer(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   std::string(seconds.status().message()))));
-      return true;
-    }
-    context_.set_deadline(absl::ToChronoTime(
-        absl::Now() + absl::Seconds(std::min(*seconds, 1e6))));
+  if (const grpc::Status timed = TakeDeadline("X-Server-Timeout");
+      !timed.ok()) {
+    *result = Queue(ErrorAnswer(timed));
+    return true;
   }
   method_descriptor_ = &method;
   Call(method, *request);
@@ -841,15 +840,8 @@ bool Exchange::StartConnect(const MethodDescriptor* method,
                     absl::StrCat("request: ", std::string(parsed.message())));
     }
   }
-  if (const std::optional<std::string> timeout = Header("Connect-Timeout-Ms")) {
-    absl::StatusOr<double> seconds =
-        ParseTimeoutSeconds("Connect-Timeout-Ms", *timeout);
-    if (!seconds.ok()) {
-      return refuse(grpc::StatusCode::INVALID_ARGUMENT,
-                    std::string(seconds.status().message()));
-    }
-    context_.set_deadline(absl::ToChronoTime(
-        absl::Now() + absl::Seconds(std::min(*seconds, 1e6))));
+  if (grpc::Status timed = TakeDeadline("Connect-Timeout-Ms"); !timed.ok()) {
+    return refuse(timed.error_code(), timed.error_message());
   }
   method_descriptor_ = method;
   Call(*method, *request);
@@ -920,6 +912,24 @@ void Exchange::Call(const MethodDescriptor& method, const Message& request) {
                             &response_,
                             [this](grpc::Status status) { Finished(status); });
   }
+}
+
+grpc::Status Exchange::TakeDeadline(const char* name) {
+  const std::optional<std::string> timeout = Header(name);
+  if (!timeout.has_value()) return grpc::Status::OK;
+  const absl::StatusOr<double> seconds = ParseTimeoutSeconds(name, *timeout);
+  if (!seconds.ok()) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                        std::string(seconds.status().message()));
+  }
+  const absl::Time deadline = arrived_ + absl::Seconds(std::min(*seconds, 1e6));
+  if (absl::Now() >= deadline) {
+    return grpc::Status(
+        grpc::StatusCode::DEADLINE_EXCEEDED,
+        absl::StrCat(name, ": the deadline passed before the call began"));
+  }
+  context_.set_deadline(absl::ToChronoTime(deadline));
+  return grpc::Status::OK;
 }
 
 void Exchange::Finished(const grpc::Status& status) {

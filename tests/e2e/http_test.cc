@@ -835,6 +835,14 @@ TEST_F(HttpDoorTest, DeadlinesComeFromATimeoutHeader) {
                                {{"X-Server-Timeout", "0.000001"}});
   EXPECT_EQ(late.status, 504) << late.body;
   EXPECT_THAT(late.body, HasSubstr("\"code\":4"));
+  // Connect's, in milliseconds: the same microsecond.
+  v1::ListForumsRequest list;
+  list.set_page_size(100);
+  const HttpAnswer late_connect = Send(
+      port_, "POST", "/forumregistry.v1.ForumService/ListForums", Json(list),
+      {{"Connect-Protocol-Version", "1"}, {"Connect-Timeout-Ms", "0.001"}});
+  EXPECT_EQ(late_connect.status, 504) << late_connect.body;
+  EXPECT_THAT(late_connect.body, HasSubstr("deadline_exceeded"));
   const HttpAnswer bad =
       Send(port_, "GET", "/v1/forums", "", {{"X-Server-Timeout", "soon"}});
   EXPECT_EQ(bad.status, 400);
