@@ -167,6 +167,32 @@ grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
   return call;
 }
 
+grpc::ServerUnaryReactor* Dispatcher::StartAfter(
+    grpc::CallbackServerContext* context, Answer answer,
+    grpc::ByteBuffer* response, Wait wait) {
+  auto* call = new Call(this, context, answer, response, nullptr);
+  if (FinishIfCancelledAtStart(call)) return call;
+  if (const std::string why = Admit(call, /*queue=*/false); !why.empty()) {
+    call->Finish(Refuse(call, why));
+    return call;
+  }
+  wait(Resume(this, call));
+  return call;
+}
+
+void Dispatcher::Resume::Now(Work work) && {
+  call_->work_ = std::move(work);
+  Job* const job = call_;
+  const grpc::Status status = dispatcher_->RunAdmitted(job);
+  dispatcher_->Release(job, /*on_worker=*/false);
+  job->Leave(status);
+}
+
+void Dispatcher::Resume::Queue(Work work) && {
+  call_->work_ = std::move(work);
+  dispatcher_->Enqueue(call_);
+}
+
 bool Dispatcher::FinishIfCancelledAtStart(Call* call) {
   if (!call->context_->IsCancelled()) return false;
   call->cancelled_at_start_ = true;
@@ -234,7 +260,7 @@ grpc::Status Dispatcher::Refuse(Job* job, const std::string& why) {
   return Refusal(why);
 }
 
-std::string Dispatcher::Admit(Job* job) {
+std::string Dispatcher::Admit(Job* job, bool queue) {
   if (std::string past = UnsentPast(job->answer_); !past.empty()) {
     return past;
   }
@@ -249,8 +275,13 @@ std::string Dispatcher::Admit(Job* job) {
   }
   ++mine;
   ++in_flight_;
-  (job->answer_ == Answer::kLarge ? large_ : small_).push_back(job);
+  if (queue) (job->answer_ == Answer::kLarge ? large_ : small_).push_back(job);
   return "";
+}
+
+void Dispatcher::Enqueue(Job* job) {
+  absl::MutexLock lock(&mu_);
+  (job->answer_ == Answer::kLarge ? large_ : small_).push_back(job);
 }
 
 bool Dispatcher::Ready() const {
@@ -276,34 +307,39 @@ void Dispatcher::Run() {
         return;  // stopping, nothing left
       }
     }
-    running_.fetch_add(1, std::memory_order_relaxed);
-    grpc::Status status;
-    if (job->context_->IsCancelled()) {
-      status = grpc::Status(grpc::StatusCode::CANCELLED,
-                            "the call was cancelled before it ran");
-    } else if (job->context_->deadline() <= std::chrono::system_clock::now()) {
-      status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                            "the deadline passed before the call ran");
-    } else if (std::string past = UnsentPast(job->answer_); !past.empty()) {
-      // Answers filled the bound while this call waited: it would only add
-      // to them.
-      status = Refuse(job, past);
-    } else {
-      // The store reads the call's scope: a cancelled call's waits and
-      // statements end (store/watchdog.h).
-      const store::CallScope scope = ScopeOf(job->context_);
-      status = RunCatching(job);
-    }
-    running_.fetch_sub(1, std::memory_order_relaxed);
+    grpc::Status status = RunAdmitted(job);
     Release(job);
     job->Leave(std::move(status));
   }
 }
 
-void Dispatcher::Release(Job* job) {
+grpc::Status Dispatcher::RunAdmitted(Job* job) {
+  running_.fetch_add(1, std::memory_order_relaxed);
+  grpc::Status status;
+  if (job->context_->IsCancelled()) {
+    status = grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the call was cancelled before it ran");
+  } else if (job->context_->deadline() <= std::chrono::system_clock::now()) {
+    status = grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          "the deadline passed before the call ran");
+  } else if (std::string past = UnsentPast(job->answer_); !past.empty()) {
+    // Answers filled the bound while this call waited: it would only add
+    // to them.
+    status = Refuse(job, past);
+  } else {
+    // The store reads the call's scope: a cancelled call's waits and
+    // statements end (store/watchdog.h).
+    const store::CallScope scope = ScopeOf(job->context_);
+    status = RunCatching(job);
+  }
+  running_.fetch_sub(1, std::memory_order_relaxed);
+  return status;
+}
+
+void Dispatcher::Release(Job* job, bool on_worker) {
   absl::MutexLock lock(&mu_);
   --in_flight_;
-  if (job->answer_ == Answer::kLarge) --running_large_;
+  if (on_worker && job->answer_ == Answer::kLarge) --running_large_;
   auto it = per_connection_.find(job->connection_);
   if (it != per_connection_.end() && --it->second == 0) {
     per_connection_.erase(it);

@@ -66,6 +66,8 @@
 namespace forum_registry::api {
 
 class Dispatcher {
+  class Call;  // a unary call (its reactor)
+
  public:
   struct Options {
     int workers = 32;
@@ -103,6 +105,34 @@ class Dispatcher {
   grpc::ServerUnaryReactor* AnswerNow(grpc::CallbackServerContext* context,
                                       Answer answer, grpc::ByteBuffer* response,
                                       Work work);
+
+  // A call that first waits for something that holds none of the server's
+  // threads (the primary's revision, store/revision_check.h), then answers
+  // where the wait ended or runs on a worker as any other. Admitted as
+  // Start admits: counted in flight and against its connection from now
+  // until it has run. Its Resume must be used exactly once.
+  class Resume {
+   public:
+    // Runs `work` on this thread, now, as a worker would run it (a call
+    // cancelled, late or past the answers' bound meanwhile is answered so
+    // instead): work that never blocks.
+    void Now(Work work) &&;
+    // Queues `work` for a worker.
+    void Queue(Work work) &&;
+
+   private:
+    friend class Dispatcher;
+    Resume(Dispatcher* dispatcher, Call* call)
+        : dispatcher_(dispatcher), call_(call) {}
+    Dispatcher* dispatcher_;
+    Call* call_;
+  };
+  // `wait` is called at once, on the calling thread, unless the call is
+  // refused (then never).
+  using Wait = std::function<void(Resume resume)>;
+  grpc::ServerUnaryReactor* StartAfter(grpc::CallbackServerContext* context,
+                                       Answer answer,
+                                       grpc::ByteBuffer* response, Wait wait);
 
   // How a stream's start is told it may begin: called once, on a worker
   // with OK when the start is admitted and runs (it is then counted in
@@ -171,11 +201,15 @@ class Dispatcher {
 
  private:
   class Job;     // what is queued: a unary call, or a stream's start
-  class Call;    // a unary call (its reactor)
   class Stream;  // a stream's start
 
-  // Admits `job` (queues it) or says why not.
-  std::string Admit(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
+  // Admits `job` (queues it unless `queue` is false) or says why not.
+  std::string Admit(Job* job, bool queue = true) ABSL_LOCKS_EXCLUDED(mu_);
+  // Queues an admitted job.
+  void Enqueue(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
+  // An admitted job run on this thread: its status, once it has run or was
+  // found cancelled, late, or past the answers' bound.
+  grpc::Status RunAdmitted(Job* job);
   // Counts a refusal and asks the client to wait: the status to finish with.
   grpc::Status Refuse(Job* job, const std::string& why);
   bool Ready() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -189,8 +223,9 @@ class Dispatcher {
   // `job`'s work, run: what it throws becomes INTERNAL, as the synchronous
   // server made it, or the thread that ran it would end the process.
   static grpc::Status RunCatching(Job* job);
-  // An admitted job has run (or will not): its place given back.
-  void Release(Job* job) ABSL_LOCKS_EXCLUDED(mu_);
+  // An admitted job has run (or will not): its place given back, and its
+  // worker's when `on_worker`.
+  void Release(Job* job, bool on_worker = true) ABSL_LOCKS_EXCLUDED(mu_);
   // A unary call's answer, counted with the answers waiting, or refused if
   // it would pass twice the bound.
   void Deliver(Call* call, grpc::Status status);

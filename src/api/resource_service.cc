@@ -231,6 +231,9 @@ class ResourceService::Handler {
                          ? AnswerFromMemory(context, parsed, response)
                          : ListFromMemory(context, parsed, response)) {
         return answered;
+      } else if (grpc::ServerUnaryReactor* checked =
+                     AfterRevisionCheck(context, parsed, response)) {
+        return checked;
       }
     }
     return service_->dispatcher_->Start(
@@ -255,6 +258,14 @@ class ResourceService::Handler {
     auth::Caller caller;
     grpc::Status status = Authorize(*context, request, &caller);
     if (!status.ok()) return status;
+    return RunAs(context, caller, request, out);
+  }
+
+  // The call of a caller who may make it.
+  grpc::Status RunAs(grpc::CallbackServerContext* context,
+                     const auth::Caller& caller, const Message& request,
+                     grpc::ByteBuffer* out) {
+    grpc::Status status;
     if (standard_ == StandardMethod::kList) {
       std::string page;
       status = service_->List(context, fields_, request, &page);
@@ -314,6 +325,83 @@ class ResourceService::Handler {
         [this, context, request](grpc::ByteBuffer* out) {
           return RunParsed(context, *request, out);
         });
+  }
+
+  // A Get, or a List in name order with no filter, that names no revision:
+  // never stale, so it must see the primary's revision first. The caller is
+  // authorized here, on gRPC's thread; the revision is asked with no worker
+  // held (store/revision_check.h), and once the checker has it, the call is
+  // answered from memory on the checker's thread if the caches have applied
+  // that revision (and, for a Get, hold the record), else run on a worker
+  // naming it as min_revision (memory once the feed applies it, else the
+  // database at it), as the worker would have after asking. Null when
+  // memory could not answer the call.
+  grpc::ServerUnaryReactor* AfterRevisionCheck(
+      grpc::CallbackServerContext* context,
+      const std::shared_ptr<Message>& request, grpc::ByteBuffer* response) {
+    const bool list = standard_ == StandardMethod::kList;
+    const store::ResourceStore& store = service_->store_;
+    if (fields_.min_revision == nullptr || fields_.MinRevision(*request) != 0 ||
+        fields_.AsOfRevision(*request) != 0 ||
+        (list ? !StringOf(*request, fields_.filter).empty() ||
+                    !StringOf(*request, fields_.order_by).empty() ||
+                    !store.ListsFromMemory()
+              : !store.GetsFromMemory())) {
+      return nullptr;
+    }
+    return service_->dispatcher_->StartAfter(
+        context, list ? Dispatcher::Answer::kLarge : Dispatcher::Answer::kSmall,
+        response, [this, context, request](Dispatcher::Resume resume) {
+          auto caller = std::make_shared<auth::Caller>();
+          if (grpc::Status allowed =
+                  Authorize(*context, *request, caller.get());
+              !allowed.ok()) {
+            std::move(resume).Now(
+                [allowed](grpc::ByteBuffer*) { return allowed; });
+            return;
+          }
+          service_->store_.revisions()->Then(
+              [this, context, request, caller,
+               resume](absl::StatusOr<int64_t> now) mutable {
+                Checked(context, request, caller, std::move(resume), now);
+              });
+        });
+  }
+
+  // The rest of AfterRevisionCheck, on the checker's thread.
+  void Checked(grpc::CallbackServerContext* context,
+               const std::shared_ptr<Message>& request,
+               const std::shared_ptr<const auth::Caller>& caller,
+               Dispatcher::Resume resume, const absl::StatusOr<int64_t>& now) {
+    if (now.ok() && standard_ == StandardMethod::kGet) {
+      if (std::shared_ptr<const Message> record = service_->store_.FindInMemory(
+              StringOf(*request, fields_.name), *now)) {
+        std::move(resume).Now([record](grpc::ByteBuffer* out) {
+          return Dispatcher::Serialize(*record, out);
+        });
+        return;
+      }
+    }
+    std::shared_ptr<Message> at = request;
+    if (now.ok()) {
+      at.reset(request->New());
+      at->CopyFrom(*request);
+      at->GetReflection()->SetInt64(at.get(), fields_.min_revision, *now);
+      if (standard_ == StandardMethod::kList &&
+          service_->store_.ListsFromMemoryAt(*now)) {
+        std::move(resume).Now(
+            [this, context, caller, at](grpc::ByteBuffer* out) {
+              return RunAs(context, *caller, *at, out);
+            });
+        return;
+      }
+    }
+    // Not applied yet, or the primary did not answer: a worker waits for
+    // the feed or reads the database (asking again first, in the second
+    // case, and saying why it could not).
+    std::move(resume).Queue([this, context, caller, at](grpc::ByteBuffer* out) {
+      return RunAs(context, *caller, *at, out);
+    });
   }
 
   static const Message* Prototype(const google::protobuf::Descriptor* type) {

@@ -112,7 +112,7 @@ class ListCache {
                 int64_t min_revision, int records_field, std::string* out,
                 std::string* next) const;
 
-  // Whether the kind of `collection` is held now (for tests and metrics).
+  // Whether the kind of `collection` is held now.
   bool Holds(absl::string_view collection) const;
 
   struct Stats {

@@ -201,15 +201,29 @@ class ResourceStore {
                              google::protobuf::Message* out,
                              absl::Time deadline);
 
-  // The record `name` as of `revision` or later from memory alone, without
-  // waiting or reading: when the cache has applied `revision` and holds the
-  // record as current; null otherwise (GetAtRevision then reads).
   // Whether a List in name order with no filter naming `revision` would be
   // answered from memory now, with no wait and no database.
   bool ListsFromMemoryAt(int64_t revision) const {
     return lists_ != nullptr && lists_->HoldsAt(kind_.collection, revision);
   }
+  // Whether such a List may be answered from memory once the feed has
+  // applied the primary's revision: the list cache holds the kind, and
+  // there is a revision check to ask (revisions()).
+  bool ListsFromMemory() const {
+    return revisions_ != nullptr && lists_ != nullptr &&
+           lists_->Holds(kind_.collection);
+  }
+  // Whether a Get may be answered from memory once the feed has applied the
+  // primary's revision (FindInMemory).
+  bool GetsFromMemory() const {
+    return revisions_ != nullptr && cache_ != nullptr;
+  }
+  // The check of the primary's revision Get and ListWire ask; null for none.
+  RevisionCheck* revisions() const { return revisions_; }
 
+  // The record `name` as of `revision` or later from memory alone, without
+  // waiting or reading: when the cache has applied `revision` and holds the
+  // record as current; null otherwise (GetAtRevision then reads).
   std::shared_ptr<const google::protobuf::Message> FindInMemory(
       absl::string_view name, int64_t revision);
 

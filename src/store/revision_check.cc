@@ -1,7 +1,10 @@
 #include "src/store/revision_check.h"
 
+#include <memory>
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "src/store/change_log.h"
@@ -18,13 +21,29 @@ const std::string& StatementSql() {
   return *sql;
 }
 
-// A check serves callers with other deadlines than the one that runs it: it
-// gets time of its own, and each caller waits only until its own deadline.
+// A check serves callers with other deadlines than the one that asked
+// first: it gets time of its own, and each caller of Current waits only
+// until its own deadline.
 constexpr absl::Duration kCheckTimeout = absl::Seconds(5);
+
+absl::Status Stopping() {
+  return absl::UnavailableError(
+      "the server is stopping: the database's current revision was not "
+      "asked");
+}
 
 }  // namespace
 
-RevisionCheck::RevisionCheck(ConnectionPool* primary) : primary_(primary) {}
+RevisionCheck::RevisionCheck(ConnectionPool* primary)
+    : primary_(primary), thread_([this] { Run(); }) {}
+
+RevisionCheck::~RevisionCheck() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  thread_.join();
+}
 
 absl::StatusOr<int64_t> RevisionCheck::Query() {
   int64_t revision = 0;
@@ -40,32 +59,67 @@ absl::StatusOr<int64_t> RevisionCheck::Query() {
   return revision;
 }
 
-absl::StatusOr<int64_t> RevisionCheck::Current(absl::Time deadline) {
-  absl::MutexLock lock(&mu_);
-  // The first check that starts from now on.
-  const int64_t needed = started_ + 1;
-  const auto done = [this, needed]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return finished_ >= needed || !running_;
+void RevisionCheck::Run() {
+  const auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return !waiting_.empty() || stopping_;
   };
-  while (finished_ < needed) {
-    if (!running_) {
-      running_ = true;
-      const int64_t check = ++started_;
-      mu_.Unlock();
-      absl::StatusOr<int64_t> result = Query();
-      mu_.Lock();
-      running_ = false;
-      finished_ = check;
-      result_ = std::move(result);
-      break;
+  for (;;) {
+    std::vector<Done> batch;
+    bool stop;
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(&ready));
+      batch.swap(waiting_);
+      stop = stopping_;
     }
-    if (!mu_.AwaitWithDeadline(absl::Condition(&done), deadline)) {
-      return absl::UnavailableError(
-          "the database did not tell its current revision before the "
-          "deadline; retry");
+    if (stop) {
+      // Then calls back at once from now on.
+      for (Done& done : batch) std::move(done)(Stopping());
+      return;
+    }
+    // Every caller in `batch` called before this query started.
+    absl::StatusOr<int64_t> result = Query();
+    {
+      absl::MutexLock lock(&mu_);
+      ++finished_;
+    }
+    for (Done& done : batch) std::move(done)(result);
+  }
+}
+
+void RevisionCheck::Then(Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      waiting_.push_back(std::move(done));
+      return;
     }
   }
-  return result_;
+  std::move(done)(Stopping());
+}
+
+absl::StatusOr<int64_t> RevisionCheck::Current(absl::Time deadline) {
+  // From a callback (which should not ask): waiting for the thread it runs
+  // on would never end.
+  if (std::this_thread::get_id() == thread_.get_id()) return Query();
+  // The answer outlives a caller that stopped waiting for it.
+  struct Answer {
+    absl::Mutex mu;
+    std::optional<absl::StatusOr<int64_t>> result;  // under mu
+  };
+  const auto answer = std::make_shared<Answer>();
+  Then([answer](absl::StatusOr<int64_t> result) {
+    absl::MutexLock lock(&answer->mu);
+    answer->result = std::move(result);
+  });
+  absl::MutexLock lock(&answer->mu);
+  const auto answered = [&answer] { return answer->result.has_value(); };
+  if (!answer->mu.AwaitWithDeadline(absl::Condition(&answered), deadline)) {
+    return absl::UnavailableError(
+        "the database did not tell its current revision before the "
+        "deadline; retry");
+  }
+  return *std::move(answer->result);
 }
 
 int64_t RevisionCheck::checks() const {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <pqxx/pqxx>
 #include <random>
 #include <string>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "forumregistry/v1/participant.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -461,6 +464,103 @@ TEST(RevisionCheck, IsUnavailableWhenTheDatabaseIsNot) {
       check.Current(absl::Now() + absl::Seconds(2));
   EXPECT_EQ(now.status().code(), absl::StatusCode::kUnavailable)
       << now.status();
+  absl::Notification called;
+  absl::Status told;
+  check.Then([&](absl::StatusOr<int64_t> answer) {
+    told = answer.status();
+    called.Notify();
+  });
+  ASSERT_TRUE(called.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  EXPECT_EQ(told.code(), absl::StatusCode::kUnavailable) << told;
+}
+
+// A caller called back (Then) hears once, on the checker's thread, a
+// revision covering the writes committed before it asked.
+TEST(RevisionCheck, CallsBackEveryCallerOnceWithARevisionCoveringItsPast) {
+  auto db = TestDatabase::Create();
+  pqxx::connection connection(db->url());
+  store::ConnectionPool pool({.url = db->url(), .size = 1});
+  store::RevisionCheck check(&pool);
+  constexpr int kCallers = 2000;
+  std::vector<std::atomic<int>> calls(kCallers);
+  std::atomic<int> behind{0};
+  std::atomic<int> failed{0};
+  std::atomic<int> answered{0};
+  const std::thread::id caller_thread = std::this_thread::get_id();
+  std::atomic<int> on_caller_thread{0};
+  for (int i = 0; i < kCallers; ++i) {
+    int64_t written = 0;
+    if (i % 100 == 0) {
+      pqxx::work txn(connection);
+      txn.exec_params(
+          "INSERT INTO participants (name, body) VALUES ($1, "
+          "'{\"kind\": \"PARTICIPANT_KIND_STATE\", \"display_name\": "
+          "\"p\"}')",
+          absl::StrCat("participants/p", i));
+      txn.commit();
+      pqxx::nontransaction read(connection);
+      written =
+          read.exec1("SELECT max(sequence) FROM changes")[0].as<int64_t>();
+    }
+    check.Then([&, i, written](absl::StatusOr<int64_t> now) {
+      ++calls[i];
+      if (std::this_thread::get_id() == caller_thread) ++on_caller_thread;
+      if (!now.ok()) {
+        ++failed;
+      } else if (*now < written) {
+        ++behind;
+      }
+      ++answered;
+    });
+  }
+  ASSERT_TRUE(testing::WaitFor([&] { return answered.load() == kCallers; },
+                               absl::Seconds(60), "every caller answered"));
+  for (int i = 0; i < kCallers; ++i) EXPECT_EQ(calls[i].load(), 1) << i;
+  EXPECT_EQ(behind.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(on_caller_thread.load(), 0);
+  EXPECT_LT(check.checks(), kCallers) << "callers shared no check";
+}
+
+// Callers still waiting when the check goes are told UNAVAILABLE, once;
+// the destructor waits for the check that runs.
+TEST(RevisionCheck, CallersWaitingWhenItStopsAreToldSo) {
+  auto db = TestDatabase::Create();
+  store::ConnectionPool pool({.url = db->url(), .size = 1});
+  auto check = std::make_unique<store::RevisionCheck>(&pool);
+  // The first check waits for a lock on the change log.
+  pqxx::connection locker(db->url());
+  pqxx::work lock(locker);
+  lock.exec("LOCK TABLE changes IN ACCESS EXCLUSIVE MODE");
+  std::atomic<int> first_calls{0};
+  absl::StatusOr<int64_t> first = 0;
+  check->Then([&](absl::StatusOr<int64_t> now) {
+    first = std::move(now);
+    ++first_calls;
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return db->LockWaiters() == 1; },
+                               absl::Seconds(10),
+                               "the first check waiting for the lock"));
+  // These wait for the next check, which never runs.
+  constexpr int kLater = 100;
+  std::vector<std::atomic<int>> calls(kLater);
+  std::atomic<int> unavailable{0};
+  for (int i = 0; i < kLater; ++i) {
+    check->Then([&, i](absl::StatusOr<int64_t> now) {
+      ++calls[i];
+      if (now.status().code() == absl::StatusCode::kUnavailable) {
+        ++unavailable;
+      }
+    });
+  }
+  std::thread destroyer([&] { check.reset(); });
+  absl::SleepFor(absl::Seconds(1));  // the destructor has begun
+  lock.commit();
+  destroyer.join();
+  EXPECT_EQ(first_calls.load(), 1);
+  EXPECT_TRUE(first.ok()) << first.status();
+  for (int i = 0; i < kLater; ++i) EXPECT_EQ(calls[i].load(), 1) << i;
+  EXPECT_EQ(unavailable.load(), kLater);
 }
 
 }  // namespace
