@@ -94,6 +94,20 @@ struct Writer {
   // ListForums as registered on this thread's channel, for
   // list_forums_bytes.
   std::unique_ptr<grpc::internal::RpcMethod> list_forums;
+  // The first failed call, as its status said (or what its answer lacked).
+  std::string first_error;
+
+  // Whether a call succeeded: `status` OK and its answer `complete`.
+  bool Ok(const grpc::Status& status, bool complete = true) {
+    if (status.ok() && complete) return true;
+    if (first_error.empty()) {
+      first_error =
+          status.ok() ? std::string("an OK answer without what it should hold")
+                      : std::to_string(status.error_code()) + " " +
+                            status.error_message();
+    }
+    return false;
+  }
 
   std::string NewRequestId() {
     const uint64_t high = (random() & ~0xf000ULL) | 0x4000ULL;
@@ -129,7 +143,7 @@ bool CallOnce(const std::string& which,
       request.set_request_id(writer->NewRequestId());
     }
     forumregistry::v1::Forum response;
-    return forums->UpdateForum(&context, request, &response).ok();
+    return writer->Ok(forums->UpdateForum(&context, request, &response));
   }
   if (which == "create_participant" || which == "create_participant_rid") {
     forumregistry::v1::CreateParticipantRequest request;
@@ -142,8 +156,8 @@ bool CallOnce(const std::string& which,
       request.set_request_id(writer->NewRequestId());
     }
     forumregistry::v1::Participant response;
-    return writer->participants->CreateParticipant(&context, request, &response)
-        .ok();
+    return writer->Ok(
+        writer->participants->CreateParticipant(&context, request, &response));
   }
   if (which.rfind("search_", 0) == 0) {
     forumregistry::v1::SearchRequest request;
@@ -161,35 +175,38 @@ bool CallOnce(const std::string& which,
       request.set_query("ASEAN Regional Forum");
     }
     forumregistry::v1::SearchResponse response;
-    return writer->search->Search(&context, request, &response).ok() &&
-           response.results_size() > 0;
+    const grpc::Status status =
+        writer->search->Search(&context, request, &response);
+    return writer->Ok(status, response.results_size() > 0);
   }
   if (which == "health") {
     grpc::health::v1::HealthCheckRequest request;
     grpc::health::v1::HealthCheckResponse response;
-    return health->Check(&context, request, &response).ok();
+    return writer->Ok(health->Check(&context, request, &response));
   }
   if (which == "get_forum" || which == "get_forum_at") {
     forumregistry::v1::GetForumRequest request;
     request.set_name("forums/arf");
     if (which == "get_forum_at") request.set_min_revision(min_revision);
     forumregistry::v1::Forum response;
-    return forums->GetForum(&context, request, &response).ok();
+    return writer->Ok(forums->GetForum(&context, request, &response));
   }
   if (which == "list_changes") {
     forumregistry::v1::ListChangesRequest request;
     request.set_page_size(50);
     forumregistry::v1::ListChangesResponse response;
-    return writer->changes->ListChanges(&context, request, &response).ok() &&
-           response.changes_size() > 0;
+    const grpc::Status status =
+        writer->changes->ListChanges(&context, request, &response);
+    return writer->Ok(status, response.changes_size() > 0);
   }
   if (which == "list_forums" || which == "list_forums_at") {
     forumregistry::v1::ListForumsRequest request;
     request.set_page_size(50);
     if (which == "list_forums_at") request.set_min_revision(min_revision);
     forumregistry::v1::ListForumsResponse response;
-    return forums->ListForums(&context, request, &response).ok() &&
-           response.forums_size() > 0;
+    const grpc::Status status =
+        forums->ListForums(&context, request, &response);
+    return writer->Ok(status, response.forums_size() > 0);
   }
   if (which == "list_forums_bytes") {
     // The same page taken as the bytes that came, not parsed: the client's
@@ -203,17 +220,15 @@ bool CallOnce(const std::string& which,
     forumregistry::v1::ListForumsRequest request;
     request.set_page_size(50);
     grpc::ByteBuffer response;
-    return grpc::internal::BlockingUnaryCall(channel.get(),
-                                             *writer->list_forums, &context,
-                                             request, &response)
-               .ok() &&
-           response.Length() > 1000;
+    const grpc::Status status = grpc::internal::BlockingUnaryCall(
+        channel.get(), *writer->list_forums, &context, request, &response);
+    return writer->Ok(status, response.Length() > 1000);
   }
   if (which == "scan_forums") {
     forumregistry::v1::ListForumsRequest request;
     request.set_filter("description:\"no such words anywhere\"");
     forumregistry::v1::ListForumsResponse response;
-    return forums->ListForums(&context, request, &response).ok();
+    return writer->Ok(forums->ListForums(&context, request, &response));
   }
   forumregistry::v1::ListSessionsRequest request;
   request.set_parent("forums/-");
@@ -221,8 +236,9 @@ bool CallOnce(const std::string& which,
       "start_date >= \"2023-07-01\" AND start_date <= \"2023-07-31\"");
   request.set_order_by("start_date");
   forumregistry::v1::ListSessionsResponse response;
-  return sessions->ListSessions(&context, request, &response).ok() &&
-         response.sessions_size() > 0;
+  const grpc::Status status =
+      sessions->ListSessions(&context, request, &response);
+  return writer->Ok(status, response.sessions_size() > 0);
 }
 
 }  // namespace
@@ -248,6 +264,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::vector<int64_t>> latencies(threads);
   std::atomic<int64_t> errors{0};
+  std::atomic<bool> reported{false};  // one failed call told on stderr
   std::vector<std::thread> workers;
   const auto start = Clock::now();
   for (int t = 0; t < threads; ++t) {
@@ -282,6 +299,7 @@ int main(int argc, char** argv) {
         CallOnce(which, channel, forums.get(), sessions.get(), health.get(),
                  deadline_ms, &writer);
       }
+      writer.first_error.clear();  // the warm-up's do not count
       while (Clock::now() - start < duration) {
         const auto before = Clock::now();
         if (!CallOnce(which, channel, forums.get(), sessions.get(),
@@ -292,6 +310,10 @@ int main(int argc, char** argv) {
             std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
                                                                   before)
                 .count());
+      }
+      if (!writer.first_error.empty() && !reported.exchange(true)) {
+        std::fprintf(stderr, "%s: a failed call: %s\n", which.c_str(),
+                     writer.first_error.c_str());
       }
     });
   }
