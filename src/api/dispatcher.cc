@@ -181,6 +181,7 @@ grpc::ServerUnaryReactor* Dispatcher::StartAfter(
 }
 
 void Dispatcher::Resume::Now(Work work) && {
+  dispatcher_->after_wait_now_.fetch_add(1, std::memory_order_relaxed);
   call_->work_ = std::move(work);
   Job* const job = call_;
   const grpc::Status status = dispatcher_->RunAdmitted(job);
@@ -189,6 +190,7 @@ void Dispatcher::Resume::Now(Work work) && {
 }
 
 void Dispatcher::Resume::Queue(Work work) && {
+  dispatcher_->after_wait_queued_.fetch_add(1, std::memory_order_relaxed);
   call_->work_ = std::move(work);
   dispatcher_->Enqueue(call_);
 }
@@ -381,6 +383,8 @@ Dispatcher::Counts Dispatcher::counts() const {
   counts.unsent_bytes = unsent_bytes_.load(std::memory_order_relaxed);
   counts.unsent_calls = unsent_calls_.load(std::memory_order_relaxed);
   counts.refused = refused_.load(std::memory_order_relaxed);
+  counts.after_wait_now = after_wait_now_.load(std::memory_order_relaxed);
+  counts.after_wait_queued = after_wait_queued_.load(std::memory_order_relaxed);
   counts.connections_cut = cutter_.cut();
   return counts;
 }

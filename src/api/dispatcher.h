@@ -177,7 +177,10 @@ class Dispatcher {
     int64_t running = 0;
     int64_t unsent_bytes = 0;  // answers clients have not taken yet
     int64_t unsent_calls = 0;
-    int64_t refused = 0;          // since the start
+    int64_t refused = 0;  // since the start
+    // Calls started with StartAfter, by how they resumed (since the start).
+    int64_t after_wait_now = 0;
+    int64_t after_wait_queued = 0;
     int64_t connections_cut = 0;  // since the start
   };
   Counts counts() const;
@@ -247,6 +250,8 @@ class Dispatcher {
   std::atomic<int64_t> unsent_bytes_{0};
   std::atomic<int64_t> unsent_calls_{0};
   std::atomic<int64_t> refused_{0};
+  std::atomic<int64_t> after_wait_now_{0};
+  std::atomic<int64_t> after_wait_queued_{0};
   std::vector<std::thread> workers_;
 };
 

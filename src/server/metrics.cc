@@ -267,6 +267,16 @@ std::string Metrics::Render(const MetricSources& sources) const {
         "# TYPE forum_registry_calls_refused_total counter\n"
         "forum_registry_calls_refused_total ",
         calls.refused,
+        "\n# HELP forum_registry_calls_after_wait_total Never-stale Gets and "
+        "Lists that waited for the primary's revision on no worker, by where "
+        "they ran then: on the revision check's thread (answered from "
+        "memory), or on a worker (the caches had not applied the revision, "
+        "or the primary did not answer).\n"
+        "# TYPE forum_registry_calls_after_wait_total counter\n"
+        "forum_registry_calls_after_wait_total{ran=\"at_once\"} ",
+        calls.after_wait_now,
+        "\nforum_registry_calls_after_wait_total{ran=\"worker\"} ",
+        calls.after_wait_queued,
         "\n# HELP forum_registry_connections_cut_total Connections closed: "
         "for cancelling calls faster than --max-cancels-per-connection, or "
         "as the heaviest sender while the heap was past --max-heap-mib.\n"
@@ -347,7 +357,7 @@ std::string Metrics::Render(const MetricSources& sources) const {
     absl::StrAppend(
         &out,
         "# HELP forum_registry_revision_checks_total Queries for the current "
-        "revision, each shared by the Gets that arrived while the previous "
+        "revision, each shared by the reads that arrived while the previous "
         "one ran.\n"
         "# TYPE forum_registry_revision_checks_total counter\n"
         "forum_registry_revision_checks_total ",

@@ -91,7 +91,13 @@ TEST_F(ListCacheTest, PagesFromMemoryEqualPagesFromTheDatabaseAndMix) {
   const auto from_database = ListEverything({database_.get()}, 4);
   const double before =
       Metric(*cached_, "forum_registry_list_cache_pages_total");
+  const char kAtOnce[] =
+      "forum_registry_calls_after_wait_total{ran=\"at_once\"}";
+  const double at_once_before = Metric(*cached_, kAtOnce);
   const auto from_memory = ListEverything({cached_.get()}, 4);
+  // Each page waited for the revision check on no worker and was answered
+  // on the check's thread (decisions §75), most of them at least.
+  const double at_once = Metric(*cached_, kAtOnce) - at_once_before;
   const auto mixed = ListEverything({cached_.get(), database_.get()}, 3);
   size_t records = 0;
   for (const auto& [table, answers] : from_database) {
@@ -101,6 +107,7 @@ TEST_F(ListCacheTest, PagesFromMemoryEqualPagesFromTheDatabaseAndMix) {
     EXPECT_EQ(mixed.at(table), answers) << table;
   }
   EXPECT_GT(records, 50u);
+  EXPECT_GE(at_once, records / 8);
   // One page of every four records and every other of three: most pages
   // of the server with the cache came from it.
   EXPECT_GE(Metric(*cached_, "forum_registry_list_cache_pages_total") - before,

@@ -218,6 +218,16 @@ TEST(ReadConsistency, AGetThroughAnotherProcessSeesEveryAcknowledgedWrite) {
                               "the record the feed installed";
   EXPECT_GT(checks, 0);
   EXPECT_LE(checks, 2 * kWrites);
+  // And waited for the check on no worker (decisions §75): answered on the
+  // check's thread when the feed had applied the revision, else on a
+  // worker; either way once.
+  const double at_once = MetricSample(
+      metrics, "forum_registry_calls_after_wait_total{ran=\"at_once\"}");
+  const double on_worker = MetricSample(
+      metrics, "forum_registry_calls_after_wait_total{ran=\"worker\"}");
+  EXPECT_EQ(at_once + on_worker, 2 * kWrites);
+  EXPECT_GT(at_once, kWrites / 2)
+      << "the second read at least; on a worker " << on_worker;
 
   // Naming the revision (issue 29), from memory once the feed has applied
   // it: no Get asks the primary for its revision.
