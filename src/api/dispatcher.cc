@@ -181,12 +181,31 @@ grpc::ServerUnaryReactor* Dispatcher::StartAfter(
 }
 
 void Dispatcher::Resume::Now(Work work) && {
-  dispatcher_->after_wait_now_.fetch_add(1, std::memory_order_relaxed);
-  call_->work_ = std::move(work);
+  std::move(*this).TryNow(
+      [&work](grpc::ByteBuffer* response, grpc::Status* status) {
+        *status = work(response);
+        return true;
+      },
+      nullptr);
+}
+
+void Dispatcher::Resume::TryNow(Attempt attempt, Work fallback) && {
+  bool answered = true;  // also when the call is not run (cancelled, late)
+  call_->work_ = [&attempt, &answered](grpc::ByteBuffer* response) {
+    grpc::Status status;
+    answered = attempt(response, &status);
+    return status;
+  };
   Job* const job = call_;
-  const grpc::Status status = dispatcher_->RunAdmitted(job);
+  grpc::Status status = dispatcher_->RunAdmitted(job);
+  if (!answered) {
+    call_->response_->Clear();
+    std::move(*this).Queue(std::move(fallback));
+    return;
+  }
+  dispatcher_->after_wait_now_.fetch_add(1, std::memory_order_relaxed);
   dispatcher_->Release(job, /*on_worker=*/false);
-  job->Leave(status);
+  job->Leave(std::move(status));
 }
 
 void Dispatcher::Resume::Queue(Work work) && {

@@ -50,6 +50,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -113,10 +114,22 @@ class Dispatcher {
   // until it has run. Its Resume must be used exactly once.
   class Resume {
    public:
+    Resume(Resume&& other) noexcept
+        : dispatcher_(other.dispatcher_),
+          call_(std::exchange(other.call_, nullptr)) {}
+    Resume& operator=(Resume&&) = delete;
+    Resume(const Resume&) = delete;
+
     // Runs `work` on this thread, now, as a worker would run it (a call
     // cancelled, late or past the answers' bound meanwhile is answered so
     // instead): work that never blocks.
     void Now(Work work) &&;
+    // The same for work that may find it cannot answer here without
+    // blocking: it says so by returning false (its status and response are
+    // then dropped), and `fallback` is queued for a worker.
+    using Attempt =
+        std::function<bool(grpc::ByteBuffer* response, grpc::Status* status)>;
+    void TryNow(Attempt attempt, Work fallback) &&;
     // Queues `work` for a worker.
     void Queue(Work work) &&;
 

@@ -13,6 +13,7 @@
 #include "src/api/status.h"
 #include "src/domain/write_request.h"
 #include "src/store/kinds.h"
+#include "src/store/memory_only.h"
 #include "src/store/wire.h"
 
 namespace forum_registry::api {
@@ -361,19 +362,27 @@ class ResourceService::Handler {
             return;
           }
           service_->store_.revisions()->Then(
-              [this, context, request, caller,
-               resume](absl::StatusOr<int64_t> now) mutable {
+              [this, context, request, caller, resume = std::move(resume)](
+                  absl::StatusOr<int64_t> now) mutable {
                 Checked(context, request, caller, std::move(resume), now);
               });
         });
   }
 
-  // The rest of AfterRevisionCheck, on the checker's thread.
+  // The rest of AfterRevisionCheck, on the checker's thread: it must not
+  // wait, so what memory cannot answer goes to a worker.
   void Checked(grpc::CallbackServerContext* context,
                const std::shared_ptr<Message>& request,
                const std::shared_ptr<const auth::Caller>& caller,
                Dispatcher::Resume resume, const absl::StatusOr<int64_t>& now) {
-    if (now.ok() && standard_ == StandardMethod::kGet) {
+    const bool list = standard_ == StandardMethod::kList;
+    if (!now.ok() && !list) {
+      // As the Get would have said after asking on a worker.
+      std::move(resume).Now([status = ToGrpcStatus(now.status())](
+                                grpc::ByteBuffer*) { return status; });
+      return;
+    }
+    if (now.ok() && !list) {
       if (std::shared_ptr<const Message> record = service_->store_.FindInMemory(
               StringOf(*request, fields_.name), *now)) {
         std::move(resume).Now([record](grpc::ByteBuffer* out) {
@@ -387,21 +396,29 @@ class ResourceService::Handler {
       at.reset(request->New());
       at->CopyFrom(*request);
       at->GetReflection()->SetInt64(at.get(), fields_.min_revision, *now);
-      if (standard_ == StandardMethod::kList &&
-          service_->store_.ListsFromMemoryAt(*now)) {
-        std::move(resume).Now(
-            [this, context, caller, at](grpc::ByteBuffer* out) {
-              return RunAs(context, *caller, *at, out);
-            });
-        return;
-      }
     }
-    // Not applied yet, or the primary did not answer: a worker waits for
-    // the feed or reads the database (asking again first, in the second
-    // case, and saying why it could not).
-    std::move(resume).Queue([this, context, caller, at](grpc::ByteBuffer* out) {
+    const Dispatcher::Work on_worker = [this, context, caller,
+                                        at](grpc::ByteBuffer* out) {
       return RunAs(context, *caller, *at, out);
-    });
+    };
+    if (now.ok() && list && service_->store_.ListsFromMemoryAt(*now)) {
+      // From memory; a page that would need the database after all (the
+      // kind loaded again meanwhile, the page token key not read yet) goes
+      // to a worker.
+      std::move(resume).TryNow(
+          [this, context, caller, at](grpc::ByteBuffer* out,
+                                      grpc::Status* status) {
+            store::MemoryOnly memory;
+            *status = RunAs(context, *caller, *at, out);
+            return !memory.missed();
+          },
+          on_worker);
+      return;
+    }
+    // Not applied yet: a worker waits for the feed or reads the database at
+    // that revision. A List whose check failed reads the database as it
+    // stands there, after asking once more.
+    std::move(resume).Queue(on_worker);
   }
 
   static const Message* Prototype(const google::protobuf::Descriptor* type) {

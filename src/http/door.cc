@@ -378,9 +378,9 @@ class Exchange
   void Call(const MethodDescriptor& method, const Message& request);
   // The deadline the header `name` asks for, counted from the request's
   // arrival, set on the call. INVALID_ARGUMENT for a header that is not a
-  // positive number; DEADLINE_EXCEEDED when it has passed already: gRPC
-  // keeps deadlines to the millisecond, rounded up, so a call started past a
-  // shorter one could still be answered.
+  // positive number; DEADLINE_EXCEEDED when it has passed already for a
+  // unary call: gRPC keeps deadlines to the millisecond, rounded up, so a
+  // call started past a shorter one could still be answered.
   grpc::Status TakeDeadline(const char* name);
   // The API call ended.
   void Finished(const grpc::Status& status);
@@ -923,7 +923,9 @@ grpc::Status Exchange::TakeDeadline(const char* name) {
                         std::string(seconds.status().message()));
   }
   const absl::Time deadline = arrived_ + absl::Seconds(std::min(*seconds, 1e6));
-  if (absl::Now() >= deadline) {
+  // A stream's end carries its error in-stream (Connect) or after its
+  // headers (SSE): gRPC ends it as it would any other.
+  if (!streaming_ && absl::Now() >= deadline) {
     return grpc::Status(
         grpc::StatusCode::DEADLINE_EXCEEDED,
         absl::StrCat(name, ": the deadline passed before the call began"));

@@ -269,9 +269,9 @@ std::string Metrics::Render(const MetricSources& sources) const {
         calls.refused,
         "\n# HELP forum_registry_calls_after_wait_total Never-stale Gets and "
         "Lists that waited for the primary's revision on no worker, by where "
-        "they ran then: on the revision check's thread (answered from "
-        "memory), or on a worker (the caches had not applied the revision, "
-        "or the primary did not answer).\n"
+        "they ran then: at once on the revision check's thread (answered from "
+        "memory, or refused), or on a worker (the caches had not applied "
+        "the revision, or the page needed the database after all).\n"
         "# TYPE forum_registry_calls_after_wait_total counter\n"
         "forum_registry_calls_after_wait_total{ran=\"at_once\"} ",
         calls.after_wait_now,

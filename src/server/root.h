@@ -107,7 +107,10 @@ class Root {
   // go (Run).
   store::ListCache list_cache_;
   // Gets answer from the cache once it holds the current revision, which
-  // the feed keeps it at (store/record_cache.h).
+  // the feed keeps it at (store/record_cache.h). Its thread calls back
+  // into `resources_`' handlers (decisions §75), which go before it: by
+  // then the server has shut down, and gRPC's shutdown waits for every
+  // call to finish, so no caller is left waiting.
   store::RevisionCheck revision_check_;
   api::ChangeFeed feed_;
   std::vector<std::unique_ptr<api::ResourceService>> resources_;

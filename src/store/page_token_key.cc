@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "src/store/memory_only.h"
 #include "src/store/transaction.h"
 
 namespace forum_registry::store {
@@ -19,6 +20,10 @@ absl::StatusOr<const domain::PageTokens*> PageTokenKey::Get(
   {
     absl::MutexLock lock(&mu_);
     if (tokens_ != nullptr) return tokens_.get();
+  }
+  if (MemoryOnly::Active()) {
+    MemoryOnly::Miss();
+    return absl::UnavailableError("the page token key is not read yet");
   }
   // Read without the lock, so that callers waiting for a database that does
   // not answer each wait only until their own deadlines.

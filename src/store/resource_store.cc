@@ -18,6 +18,7 @@
 #include "src/store/change_log.h"
 #include "src/store/filter_sql.h"
 #include "src/store/in_doubt.h"
+#include "src/store/memory_only.h"
 #include "src/store/planner_cost.h"
 #include "src/store/transaction.h"
 
@@ -1172,6 +1173,11 @@ absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
       return ListWireFromDatabase(at_least, records_field, out, next, deadline);
     }
   }
+  if (MemoryOnly::Active()) {
+    MemoryOnly::Miss();
+    out->clear();
+    return absl::UnavailableError("the page is not in memory");
+  }
   return ListWireFromDatabase(query, records_field, out, next, deadline);
 }
 
@@ -1200,9 +1206,12 @@ bool ResourceStore::ListFromMemory(const ListQuery& query, int64_t revision,
                                    int records_field, std::string* out,
                                    std::vector<std::string>* next,
                                    absl::Time deadline) {
+  // Memory only (the revision check's thread): no wait for the feed.
+  const absl::Time wait_until =
+      MemoryOnly::Active() ? absl::InfinitePast()
+                           : std::min(deadline, absl::Now() + kFeedWait);
   if (!lists_->Holds(kind_.collection) ||
-      !lists_->AwaitRevision(revision,
-                             std::min(deadline, absl::Now() + kFeedWait))) {
+      !lists_->AwaitRevision(revision, wait_until)) {
     return false;
   }
   const std::string prefix =

@@ -1,5 +1,6 @@
 #include "src/store/revision_check.h"
 
+#include <exception>
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
@@ -7,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
 #include "src/store/change_log.h"
 #include "src/store/transaction.h"
 
@@ -74,7 +76,7 @@ void RevisionCheck::Run() {
     }
     if (stop) {
       // Then calls back at once from now on.
-      for (Done& done : batch) std::move(done)(Stopping());
+      for (Done& done : batch) CallBack(std::move(done), Stopping());
       return;
     }
     // Every caller in `batch` called before this query started.
@@ -83,7 +85,19 @@ void RevisionCheck::Run() {
       absl::MutexLock lock(&mu_);
       ++finished_;
     }
-    for (Done& done : batch) std::move(done)(result);
+    for (Done& done : batch) CallBack(std::move(done), result);
+  }
+}
+
+void RevisionCheck::CallBack(Done done, const absl::StatusOr<int64_t>& result) {
+  // What a callback throws must not end the checker's thread (and with it
+  // the process): the callers after it are still called back.
+  try {
+    std::move(done)(result);
+  } catch (const std::exception& e) {
+    spdlog::error("revision check: a caller's callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("revision check: a caller's callback threw");
   }
 }
 
@@ -101,7 +115,12 @@ void RevisionCheck::Then(Done done) {
 absl::StatusOr<int64_t> RevisionCheck::Current(absl::Time deadline) {
   // From a callback (which should not ask): waiting for the thread it runs
   // on would never end.
-  if (std::this_thread::get_id() == thread_.get_id()) return Query();
+  if (std::this_thread::get_id() == thread_.get_id()) {
+    absl::StatusOr<int64_t> result = Query();
+    absl::MutexLock lock(&mu_);
+    ++finished_;
+    return result;
+  }
   // The answer outlives a caller that stopped waiting for it.
   struct Answer {
     absl::Mutex mu;

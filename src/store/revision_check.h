@@ -57,6 +57,7 @@ class RevisionCheck {
  private:
   absl::StatusOr<int64_t> Query();
   void Run();  // the checker's thread
+  static void CallBack(Done done, const absl::StatusOr<int64_t>& result);
 
   ConnectionPool* const primary_;
   mutable absl::Mutex mu_;

@@ -184,6 +184,51 @@ TEST_F(ListCacheTest, WritesThroughAnotherProcessAreListedAtOnce) {
       15);
 }
 
+// A List answered after the revision check runs on the check's thread only
+// while memory answers it; a page that needs the database after all goes to
+// a worker (decisions §75). The first page of a fresh server needs its page
+// token key, which is read from the database the first time.
+TEST_F(ListCacheTest, APageThatNeedsTheDatabaseAfterTheCheckRunsOnAWorker) {
+  const std::string at_once =
+      "forum_registry_calls_after_wait_total{ran=\"at_once\"}";
+  const std::string worker =
+      "forum_registry_calls_after_wait_total{ran=\"worker\"}";
+  ASSERT_EQ(Metric(*cached_, at_once), 0);
+  ASSERT_EQ(Metric(*cached_, worker), 0);
+  const domain::ResourceType& type =
+      *domain::FindByType("forumregistry.org/Forum");
+  const auto page = [&](ServerProcess& server, const std::string& token,
+                        std::vector<std::string>* records) {
+    const AnyResourceClient client(type, server.Channel());
+    ListArgs args;
+    args.page_size = 2;
+    args.page_token = token;
+    std::unique_ptr<google::protobuf::Message> response =
+        client.NewResponse(StandardMethod::kList);
+    const grpc::Status status = client.Call(
+        StandardMethod::kList, *client.ListRequest(args), response.get());
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    for (const google::protobuf::Message* record : client.Records(*response)) {
+      records->push_back(store::DeterministicBytes(*record));
+    }
+    return client.NextPageToken(*response);
+  };
+  std::vector<std::string> listed;
+  const std::string token = page(*cached_, "", &listed);
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Metric(*cached_, at_once), 0)
+      << "the page token key was read on the check's thread";
+  EXPECT_EQ(Metric(*cached_, worker), 1);
+  EXPECT_TRUE(page(*cached_, token, &listed).size() > 0);
+  EXPECT_EQ(Metric(*cached_, at_once), 1) << "the key is known now";
+  EXPECT_EQ(Metric(*cached_, worker), 1);
+
+  std::vector<std::string> from_database;
+  page(*database_, page(*database_, "", &from_database), &from_database);
+  EXPECT_EQ(listed, from_database);
+  EXPECT_EQ(listed.size(), 4u);
+}
+
 TEST(ListCacheBound, AKindPastTheBoundIsListedFromTheDatabase) {
   auto db = TestDatabase::Create();
   const CommandResult import = RunCommand(
