@@ -304,6 +304,14 @@ class ResourceService::Handler {
         });
   }
 
+  // Whether a List reads the present (no as_of_revision) in name order with
+  // no filter: the Lists the list cache can answer.
+  bool OfThePresentInNameOrder(const Message& request) const {
+    return fields_.AsOfRevision(request) == 0 &&
+           StringOf(request, fields_.filter).empty() &&
+           StringOf(request, fields_.order_by).empty();
+  }
+
   // A List in name order with no filter naming a revision (min_revision)
   // that the list cache has applied, of a kind it holds: answered on gRPC's
   // thread as AnswerFromMemory answers a Get. Null when it cannot be.
@@ -312,9 +320,7 @@ class ResourceService::Handler {
       const std::shared_ptr<const Message>& request,
       grpc::ByteBuffer* response) {
     const int64_t revision = fields_.MinRevision(*request);
-    if (revision <= 0 || fields_.AsOfRevision(*request) != 0 ||
-        !StringOf(*request, fields_.filter).empty() ||
-        !StringOf(*request, fields_.order_by).empty() ||
+    if (revision <= 0 || !OfThePresentInNameOrder(*request) ||
         !service_->store_.ListsFromMemoryAt(revision)) {
       return nullptr;
     }
@@ -343,11 +349,9 @@ class ResourceService::Handler {
     const bool list = standard_ == StandardMethod::kList;
     const store::ResourceStore& store = service_->store_;
     if (fields_.min_revision == nullptr || fields_.MinRevision(*request) != 0 ||
-        fields_.AsOfRevision(*request) != 0 ||
-        (list ? !StringOf(*request, fields_.filter).empty() ||
-                    !StringOf(*request, fields_.order_by).empty() ||
-                    !store.ListsFromMemory()
-              : !store.GetsFromMemory())) {
+        (list ? !OfThePresentInNameOrder(*request) || !store.ListsFromMemory()
+              : fields_.AsOfRevision(*request) != 0 ||
+                    !store.GetsFromMemory())) {
       return nullptr;
     }
     return service_->dispatcher_->StartAfter(

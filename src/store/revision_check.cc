@@ -109,7 +109,7 @@ void RevisionCheck::Then(Done done) {
       return;
     }
   }
-  std::move(done)(Stopping());
+  CallBack(std::move(done), Stopping());
 }
 
 absl::StatusOr<int64_t> RevisionCheck::Current(absl::Time deadline) {
