@@ -143,7 +143,8 @@ absl::Status Run(const std::string& database_url,
                     {"updated", static_cast<int64_t>(report.updated)},
                     {"unchanged", static_cast<int64_t>(report.unchanged)},
                     {"deleted", static_cast<int64_t>(report.deleted)},
-                    {"kept_edited", static_cast<int64_t>(report.kept.size())}});
+                    {"kept_edited", static_cast<int64_t>(report.kept.size())},
+                    {"index_upkeep", report.index_upkeep}});
   if (!report.kept.empty()) {
     std::fprintf(stderr,
                  "import: left %zu records as editors changed or deleted them "

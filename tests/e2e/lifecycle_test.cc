@@ -370,6 +370,65 @@ chairmanships { name: "forums/f/chairmanships/y" chairs: "participants/y"
   std::remove(path.c_str());
 }
 
+// An import of a thousand records or more lets the GIN indexes collect its
+// entries in their pending lists and merges them at commit (migrations/
+// 0020): the search index's trees hold every entry after it, through the
+// index alone, and the indexes are left as they were.
+TEST(Import,
+     ALargeImportMergesItsIndexEntriesAtCommitAndLeavesTheIndexesAsTheyWere) {
+  auto db = TestDatabase::Create();
+  const std::string indexes = GinIndexOptions(*db);
+  ASSERT_THAT(indexes, HasSubstr("search_documents_words fastupdate=off"));
+  const std::string path =
+      WriteTempFile(".textproto", ManyParticipantsTextproto(1200));
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  ASSERT_EQ(result.exit_code, 0) << result.output << result.error;
+  EXPECT_THAT(result.output, HasSubstr("\"index_upkeep\":\"bulk\""));
+  EXPECT_EQ(db->Count("participants"), 1200);
+  EXPECT_EQ(GinIndexOptions(*db), indexes);
+  EXPECT_EQ(db->Count("pending_bulk_index_upkeep"), 0);
+  EXPECT_EQ(MergePendingGinPages(*db), 0) << "every pending list merged";
+  // With the lists empty, the entries are in the trees.
+  for (const char* where :
+       {"words @@ to_tsquery('forum_registry', 'zyx777')",
+        "names_text LIKE '%zyx1199%'", "names && ARRAY['delegation zyx5']"}) {
+    EXPECT_EQ(
+        db->Query(absl::StrCat("SET enable_seqscan = off; SELECT count(*) FROM "
+                               "search_documents WHERE ",
+                               where)),
+        "1")
+        << where;
+  }
+  std::remove(path.c_str());
+}
+
+// Refused at commit, after the bulk path began: nothing written, and the
+// indexes as they were (the switch rolled back with the rest).
+TEST(Import, ALargeImportRefusedAtCommitChangesNothingAndLeavesTheIndexes) {
+  auto db = TestDatabase::Create();
+  const std::string indexes = GinIndexOptions(*db);
+  const std::string path = WriteTempFile(
+      ".textproto",
+      absl::StrCat(ManyParticipantsTextproto(1200),
+                   "sources { name: \"sources/orphan\" display_name: "
+                   "\"Orphan\"\n  publisher: \"participants/nobody\" }\n"));
+  const std::string before = db->WriteState();
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output, HasSubstr(absl::StrCat(path, ":1201")));
+  EXPECT_THAT(
+      result.output,
+      HasSubstr("source.publisher: participants/nobody does not exist"));
+  EXPECT_EQ(db->WriteState(), before);
+  EXPECT_EQ(GinIndexOptions(*db), indexes);
+  EXPECT_EQ(db->Count("pending_bulk_index_upkeep"), 0);
+  std::remove(path.c_str());
+}
+
 TEST(Export, ImportsIntoAnEmptyDatabaseToTheSameState) {
   auto original = TestDatabase::Create();
   const std::string seed = forum_registry::testing::SeedPath();

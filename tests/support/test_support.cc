@@ -835,6 +835,43 @@ std::string WriteTempFile(const std::string& suffix, const std::string& text) {
   return path;
 }
 
+std::string ManyParticipantsTextproto(int count) {
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    absl::StrAppend(&text, "participants { name: \"participants/p-", i,
+                    "\" kind: PARTICIPANT_KIND_STATE display_name: "
+                    "\"Delegation zyx",
+                    i, "\" }\n");
+  }
+  return text;
+}
+
+namespace {
+constexpr char kGinIndexes[] =
+    " FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' "
+    "AND c.relnamespace = 'public'::regnamespace";
+}  // namespace
+
+std::string GinIndexOptions(const TestDatabase& db) {
+  return db.Query(
+      absl::StrCat("SELECT string_agg(c.relname || ' ' || "
+                   "coalesce(array_to_string(c.reloptions, ','), ''), '; ' "
+                   "ORDER BY c.relname)",
+                   kGinIndexes));
+}
+
+int64_t MergePendingGinPages(const TestDatabase& db) {
+  pqxx::connection connection(db.url());
+  pqxx::work txn(connection);
+  const int64_t pages = txn.exec(absl::StrCat(
+      "SELECT coalesce(sum(gin_clean_pending_list(c.oid::regclass)"
+      "), 0)",
+      kGinIndexes))[0][0]
+                            .as<int64_t>();
+  txn.commit();
+  return pages;
+}
+
 std::string RevisionHeader(const grpc::ClientContext& context) {
   const auto& headers = context.GetServerInitialMetadata();
   const auto found = headers.find("x-forum-registry-revision");

@@ -285,6 +285,17 @@ std::string ReadFile(const std::string& path);
 // Writes `text` to a new file under /tmp ending in `suffix`; its path.
 std::string WriteTempFile(const std::string& suffix, const std::string& text);
 
+// A dataset in text format of `count` participants, the i-th named
+// participants/p-<i> with the display name "Delegation zyx<i>" (a word of
+// its own), for imports large enough to take the bulk path (store/importer).
+std::string ManyParticipantsTextproto(int count);
+
+// The GIN indexes of the schema with their options ("name opt,opt; ..."),
+// and the pages all of them hold in pending lists, merged by the count:
+// what an import must leave as it found (migrations/0020).
+std::string GinIndexOptions(const TestDatabase& db);
+int64_t MergePendingGinPages(const TestDatabase& db);
+
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
 
