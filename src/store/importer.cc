@@ -102,9 +102,10 @@ class Encoder {
         absl::StatusOr<std::string> body = ToBody(*record.resource);
         if (!body.ok()) {
           absl::MutexLock lock(&mu_);
-          failed_ = absl::Status(body.status().code(),
-                                 absl::StrCat(record.origin, ": ", record.name,
-                                              ": ", body.status().message()));
+          failed_ =
+              absl::Status(body.status().code(),
+                           absl::StrCat(record.origin(), ": ", record.name,
+                                        ": ", body.status().message()));
           return;
         }
         bodies_[i] = *std::move(body);
@@ -308,11 +309,12 @@ absl::StatusOr<ImportReport> ImportRecords(
       // Refused at commit: the database names the record in DETAIL.
       current = FindOwner(e.what(), records);
     }
-    return absl::Status(status.code(),
-                        current == nullptr
-                            ? std::string(status.message())
-                            : absl::StrCat(current->origin, ": ", current->name,
-                                           ": ", status.message()));
+    return absl::Status(
+        status.code(),
+        current == nullptr
+            ? std::string(status.message())
+            : absl::StrCat(current->origin(), ": ", current->name, ": ",
+                           status.message()));
   }
   return report;
 }

@@ -9,6 +9,7 @@
 // the same file twice writes nothing the second time. With keep_edits, a
 // record an editor changed or deleted through the API since is left so.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ struct ImportRecord {
   std::string name;
   // The record; output-only fields are ignored.
   const google::protobuf::Message* resource = nullptr;
-  // Where the record comes from, for errors ("data/seed.textproto:12").
-  std::string origin;
+  // Where the record comes from, for errors ("data/seed.textproto:12"):
+  // asked only when one is reported (a file's lines may cost a parse).
+  std::function<std::string()> origin;
 };
 
 struct ImportReport {

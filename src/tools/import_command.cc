@@ -3,10 +3,12 @@
 #include <memory>
 #include <sstream>
 
+#include "absl/base/call_once.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "forumregistry/v1/dataset.pb.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -38,52 +40,74 @@ class ErrorCollector final : public google::protobuf::io::ErrorCollector {
   std::string error_;
 };
 
-// A file read into a Dataset, with the line of each record where known.
-struct LoadedFile {
-  std::string path;
-  Dataset dataset;
-  TextFormat::ParseInfoTree locations;
-  bool text_format = false;
-
-  std::string Origin(const char* field, int index) const {
-    if (!text_format) return absl::StrCat(path, ": ", field, "[", index, "]");
-    const auto* descriptor = Dataset::descriptor()->FindFieldByName(field);
-    const auto location = locations.GetLocation(descriptor, index);
-    return absl::StrCat(path, ":", location.line + 1);
-  }
-};
-
-absl::Status Load(const std::string& path, LoadedFile* file) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  file->path = path;
-  if (absl::EndsWith(path, ".json")) {
-    if (auto s = google::protobuf::util::JsonStringToMessage(buffer.str(),
-                                                             &file->dataset);
-        !s.ok()) {
+// A file read into a Dataset (on an arena: a large file's records are
+// freed at once). The line of each record of a text-format file is found
+// only when an error names one: the parser's locations cost as much as the
+// parse, and an import that succeeds never needs them.
+class LoadedFile {
+ public:
+  absl::Status Load(const std::string& path) {
+    std::ifstream in(path);
+    if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read"));
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    path_ = path;
+    text_ = buffer.str();
+    if (absl::EndsWith(path, ".json")) {
+      if (auto s = google::protobuf::util::JsonStringToMessage(text_, dataset_);
+          !s.ok()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": ", s.message().as_string()));
+      }
+      text_.clear();
+      return absl::OkStatus();
+    }
+    text_format_ = true;
+    TextFormat::Parser parser;
+    ErrorCollector errors;
+    parser.RecordErrorsTo(&errors);
+    if (!parser.ParseFromString(text_, dataset_)) {
       return absl::InvalidArgumentError(
-          absl::StrCat(path, ": ", s.message().as_string()));
+          absl::StrCat(path, ":", errors.error()));
     }
     return absl::OkStatus();
   }
-  file->text_format = true;
-  TextFormat::Parser parser;
-  ErrorCollector errors;
-  parser.RecordErrorsTo(&errors);
-  parser.WriteLocationsTo(&file->locations);
-  if (!parser.ParseFromString(buffer.str(), &file->dataset)) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ":", errors.error()));
+
+  Dataset& dataset() { return *dataset_; }
+
+  // "path:line" of the record `index` of `field` ("path: field[index]" in
+  // JSON). Safe from any thread.
+  std::string Origin(const char* field, int index) const {
+    if (!text_format_) return absl::StrCat(path_, ": ", field, "[", index, "]");
+    absl::call_once(located_, [this] {
+      // The same text parsed again, with its locations; it parsed before.
+      Dataset scratch;
+      TextFormat::Parser parser;
+      parser.WriteLocationsTo(&locations_);
+      parser.ParseFromString(text_, &scratch);
+    });
+    const auto* descriptor = Dataset::descriptor()->FindFieldByName(field);
+    const auto location = locations_.GetLocation(descriptor, index);
+    return absl::StrCat(path_, ":", location.line + 1);
   }
-  return absl::OkStatus();
-}
+
+ private:
+  std::string path_;
+  std::string text_;  // of a text-format file, for Origin
+  google::protobuf::Arena arena_;
+  Dataset* dataset_ = google::protobuf::Arena::CreateMessage<Dataset>(&arena_);
+  bool text_format_ = false;
+  mutable absl::once_flag located_;
+  mutable TextFormat::ParseInfoTree locations_;
+};
 
 // Checks one record as the API would check it on create, and adds it.
 absl::Status Add(const LoadedFile& file, const domain::ResourceType& type,
                  int index, google::protobuf::Message* resource,
                  std::vector<store::ImportRecord>* records) {
-  const std::string origin = file.Origin(type.table.c_str(), index);
+  const auto origin = [&file, &type, index] {
+    return file.Origin(type.table.c_str(), index);
+  };
   const std::string name = resource->GetReflection()->GetString(
       *resource, resource->GetDescriptor()->FindFieldByName("name"));
   const std::string name_field = absl::StrCat(type.field, ".name");
@@ -94,12 +118,12 @@ absl::Status Add(const LoadedFile& file, const domain::ResourceType& type,
                                        type.collection, name_field);
   if (!name_ok.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": ", name_ok.message()));
+        absl::StrCat(origin(), ": ", name_ok.message()));
   }
   if (type.normalize) type.normalize(resource);
   if (absl::Status s = type.validate(*resource, type.field); !s.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(origin, ": ", name, ": ", s.message()));
+        absl::StrCat(origin(), ": ", name, ": ", s.message()));
   }
   records->push_back({type.table, name, resource, origin});
   return absl::OkStatus();
@@ -113,19 +137,19 @@ absl::Status Run(const std::string& database_url,
   for (const std::string& path : paths) {
     files.push_back(std::make_unique<LoadedFile>());
     LoadedFile& file = *files.back();
-    FR_RETURN_IF_ERROR(Load(path, &file));
+    FR_RETURN_IF_ERROR(file.Load(path));
   }
   // Kind by kind across all files, parents first (the registry's order, which
   // is Dataset's).
   for (const domain::ResourceType& type : domain::Resources()) {
     const auto* field = Dataset::descriptor()->FindFieldByName(type.table);
     for (const auto& file : files) {
-      const auto* reflection = file->dataset.GetReflection();
-      for (int i = 0; i < reflection->FieldSize(file->dataset, field); ++i) {
-        FR_RETURN_IF_ERROR(
-            Add(*file, type, i,
-                reflection->MutableRepeatedMessage(&file->dataset, field, i),
-                &records));
+      Dataset& dataset = file->dataset();
+      const auto* reflection = dataset.GetReflection();
+      for (int i = 0; i < reflection->FieldSize(dataset, field); ++i) {
+        FR_RETURN_IF_ERROR(Add(
+            *file, type, i,
+            reflection->MutableRepeatedMessage(&dataset, field, i), &records));
       }
     }
   }

@@ -144,6 +144,27 @@ forums { name: "forums/orphan" kind: FORUM_KIND_SUMMIT display_name: "Orphan"
   std::remove(path.c_str());
 }
 
+// Refused before the database is asked (the checks of a create): the
+// record's line, found by parsing the file again with its locations.
+TEST(Import, AnInvalidRecordNamesItsLineAndChangesNothing) {
+  auto db = TestDatabase::Create();
+  const std::string path = WriteTempFile(".textproto", R"(participants {
+  name: "participants/ok" kind: PARTICIPANT_KIND_STATE display_name: "Fine"
+}
+
+forums { name: "forums/fine" kind: FORUM_KIND_SUMMIT display_name: "" })");
+  const std::string before = db->WriteState();
+  const CommandResult result =
+      RunCommand({BinaryPath(), "import",
+                  absl::StrCat("--database-url=", db->url()), path});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.output + result.error,
+              HasSubstr(absl::StrCat(path, ":5: forums/fine: ")));
+  EXPECT_THAT(result.output + result.error, HasSubstr("display_name"));
+  EXPECT_EQ(db->WriteState(), before);
+  std::remove(path.c_str());
+}
+
 TEST(Import, ARecordChangedInTheFileIsUpdated) {
   auto db = TestDatabase::Create();
   const std::string flag = absl::StrCat("--database-url=", db->url());
