@@ -184,7 +184,7 @@ absl::StatusOr<ImportReport> ImportRecords(
     }
     txn.exec(
         "CREATE TEMP TABLE import_rows (ordinal integer, table_name text, "
-        "name text, body text, body_pb text) ON COMMIT DROP");
+        "name text, body jsonb, body_pb bytea) ON COMMIT DROP");
     for (size_t t = 0; t < tables.size(); ++t) {
       const std::string& table = tables[t];
       if (absl::Status encoded = encoder.Wait(t); !encoded.ok()) {
@@ -216,7 +216,7 @@ absl::StatusOr<ImportReport> ImportRecords(
                 txn.quote_name(table),
                 " t WHERE t.name = r.name) THEN NOT EXISTS (SELECT 1 FROM ",
                 txn.quote_name(table),
-                " t WHERE t.name = r.name AND (t.body = r.body::jsonb OR "
+                " t WHERE t.name = r.name AND (t.body = r.body OR "
                 "EXISTS (SELECT 1 FROM imported_records i WHERE i.name = "
                 "t.name AND i.body = t.body))) ELSE EXISTS (SELECT 1 FROM "
                 "imported_records i WHERE i.name = r.name) END "
@@ -237,7 +237,7 @@ absl::StatusOr<ImportReport> ImportRecords(
       try {
         const pqxx::result rows = txn.exec_params(
             Upsert(txn, table,
-                   "SELECT name, body::jsonb, body_pb::bytea FROM (SELECT "
+                   "SELECT name, body, body_pb FROM (SELECT "
                    "DISTINCT ON (name) ordinal, name, body, body_pb FROM "
                    "import_rows WHERE table_name = $1 "
                    "ORDER BY name, ordinal DESC) r ORDER BY ordinal",
@@ -270,7 +270,7 @@ absl::StatusOr<ImportReport> ImportRecords(
     // import with keep_edits.
     txn.exec(
         "INSERT INTO imported_records AS i (name, body) SELECT DISTINCT ON "
-        "(name) name, body::jsonb FROM import_rows ORDER BY name, ordinal DESC "
+        "(name) name, body FROM import_rows ORDER BY name, ordinal DESC "
         "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, import_time = "
         "clock_timestamp() WHERE i.body IS DISTINCT FROM EXCLUDED.body");
     if (options.prune) {
