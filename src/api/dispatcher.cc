@@ -152,7 +152,19 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
 grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
-  auto* call = new Call(this, context, answer, response, std::move(work));
+  return AnswerNowOr(
+      context, answer, response,
+      [&work](grpc::ByteBuffer* out, grpc::Status* status) {
+        *status = work(out);
+        return true;
+      },
+      nullptr);
+}
+
+grpc::ServerUnaryReactor* Dispatcher::AnswerNowOr(
+    grpc::CallbackServerContext* context, Answer answer,
+    grpc::ByteBuffer* response, Attempt attempt, Work fallback) {
+  auto* call = new Call(this, context, answer, response, nullptr);
   if (FinishIfCancelledAtStart(call)) return call;
   std::string why = UnsentPast(answer);
   if (why.empty()) {
@@ -163,7 +175,25 @@ grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
     call->Finish(Refuse(call, why));
     return call;
   }
-  Deliver(call, RunCatching(call));
+  bool answered = true;  // also when the attempt throws
+  call->work_ = [&attempt, &answered](grpc::ByteBuffer* out) {
+    grpc::Status status;
+    answered = attempt(out, &status);
+    return status;
+  };
+  grpc::Status status = RunCatching(call);
+  if (answered) {
+    in_place_now_.fetch_add(1, std::memory_order_relaxed);
+    Deliver(call, std::move(status));
+    return call;
+  }
+  // As Start takes a call.
+  in_place_queued_.fetch_add(1, std::memory_order_relaxed);
+  call->response_->Clear();
+  call->work_ = std::move(fallback);
+  if (const std::string refused = Admit(call); !refused.empty()) {
+    call->Finish(Refuse(call, refused));
+  }
   return call;
 }
 
@@ -404,6 +434,8 @@ Dispatcher::Counts Dispatcher::counts() const {
   counts.refused = refused_.load(std::memory_order_relaxed);
   counts.after_wait_now = after_wait_now_.load(std::memory_order_relaxed);
   counts.after_wait_queued = after_wait_queued_.load(std::memory_order_relaxed);
+  counts.in_place_now = in_place_now_.load(std::memory_order_relaxed);
+  counts.in_place_queued = in_place_queued_.load(std::memory_order_relaxed);
   counts.connections_cut = cutter_.cut();
   return counts;
 }

@@ -107,6 +107,17 @@ class Dispatcher {
                                       Answer answer, grpc::ByteBuffer* response,
                                       Work work);
 
+  // The same for work that may find it cannot answer without blocking: it
+  // says so by returning false (its status and response are then dropped),
+  // and the call goes on as Start would take it, with `fallback` as its
+  // work.
+  using Attempt =
+      std::function<bool(grpc::ByteBuffer* response, grpc::Status* status)>;
+  grpc::ServerUnaryReactor* AnswerNowOr(grpc::CallbackServerContext* context,
+                                        Answer answer,
+                                        grpc::ByteBuffer* response,
+                                        Attempt attempt, Work fallback);
+
   // A call that first waits for something that holds none of the server's
   // threads (the primary's revision, store/revision_check.h), then answers
   // where the wait ended or runs on a worker as any other. Admitted as
@@ -127,8 +138,6 @@ class Dispatcher {
     // The same for work that may find it cannot answer here without
     // blocking: it says so by returning false (its status and response are
     // then dropped), and `fallback` is queued for a worker.
-    using Attempt =
-        std::function<bool(grpc::ByteBuffer* response, grpc::Status* status)>;
     void TryNow(Attempt attempt, Work fallback) &&;
     // Queues `work` for a worker.
     void Queue(Work work) &&;
@@ -194,6 +203,9 @@ class Dispatcher {
     // Calls started with StartAfter, by how they resumed (since the start).
     int64_t after_wait_now = 0;
     int64_t after_wait_queued = 0;
+    // Calls AnswerNowOr took, by where they ran (since the start).
+    int64_t in_place_now = 0;
+    int64_t in_place_queued = 0;
     int64_t connections_cut = 0;  // since the start
   };
   Counts counts() const;
@@ -265,6 +277,8 @@ class Dispatcher {
   std::atomic<int64_t> refused_{0};
   std::atomic<int64_t> after_wait_now_{0};
   std::atomic<int64_t> after_wait_queued_{0};
+  std::atomic<int64_t> in_place_now_{0};
+  std::atomic<int64_t> in_place_queued_{0};
   std::vector<std::thread> workers_;
 };
 

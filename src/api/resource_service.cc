@@ -324,11 +324,16 @@ class ResourceService::Handler {
         !service_->store_.ListsFromMemoryAt(revision)) {
       return nullptr;
     }
-    // The List finds the revision applied and reads memory; only a gap
-    // between here and there (the kind loaded again) would send it to the
-    // database, on this thread.
-    return service_->dispatcher_->AnswerNow(
+    // The List finds the revision applied and reads memory; a page that
+    // would need the database after all (the kind loaded again since, the
+    // page token key not read yet) goes to a worker.
+    return service_->dispatcher_->AnswerNowOr(
         context, Dispatcher::Answer::kLarge, response,
+        [this, context, request](grpc::ByteBuffer* out, grpc::Status* status) {
+          store::MemoryOnly memory;
+          *status = RunParsed(context, *request, out);
+          return !memory.missed();
+        },
         [this, context, request](grpc::ByteBuffer* out) {
           return RunParsed(context, *request, out);
         });

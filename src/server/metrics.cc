@@ -277,6 +277,15 @@ std::string Metrics::Render(const MetricSources& sources) const {
         calls.after_wait_now,
         "\nforum_registry_calls_after_wait_total{ran=\"worker\"} ",
         calls.after_wait_queued,
+        "\n# HELP forum_registry_calls_in_place_total Gets and Lists naming a "
+        "revision the caches had applied, answered from memory on gRPC's "
+        "thread, by where they ran: at once, or on a worker (the page needed "
+        "the database after all).\n"
+        "# TYPE forum_registry_calls_in_place_total counter\n"
+        "forum_registry_calls_in_place_total{ran=\"at_once\"} ",
+        calls.in_place_now,
+        "\nforum_registry_calls_in_place_total{ran=\"worker\"} ",
+        calls.in_place_queued,
         "\n# HELP forum_registry_connections_cut_total Connections closed: "
         "for cancelling calls faster than --max-cancels-per-connection, or "
         "as the heaviest sender while the heap was past --max-heap-mib.\n"

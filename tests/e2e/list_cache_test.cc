@@ -229,6 +229,61 @@ TEST_F(ListCacheTest, APageThatNeedsTheDatabaseAfterTheCheckRunsOnAWorker) {
   EXPECT_EQ(listed.size(), 4u);
 }
 
+// The same for a List naming a revision the list cache has applied, answered
+// on gRPC's thread (no revision check): a page that needs the database after
+// all goes to a worker, and gRPC's thread never waits for it.
+TEST_F(ListCacheTest, APageNamingARevisionThatNeedsTheDatabaseRunsOnAWorker) {
+  const std::string at_once =
+      "forum_registry_calls_in_place_total{ran=\"at_once\"}";
+  const std::string worker =
+      "forum_registry_calls_in_place_total{ran=\"worker\"}";
+  ASSERT_EQ(Metric(*cached_, at_once), 0);
+  ASSERT_EQ(Metric(*cached_, worker), 0);
+  const int64_t revision =
+      std::stoll(db_->Query("SELECT max(sequence) FROM changes"));
+  const domain::ResourceType& type =
+      *domain::FindByType("forumregistry.org/Forum");
+  const auto page = [&](ServerProcess& server, const std::string& token,
+                        int64_t min_revision,
+                        std::vector<std::string>* records) {
+    const AnyResourceClient client(type, server.Channel());
+    ListArgs args;
+    args.page_size = 2;
+    args.page_token = token;
+    std::unique_ptr<google::protobuf::Message> request =
+        client.ListRequest(args);
+    if (min_revision > 0) {
+      request->GetReflection()->SetInt64(
+          request.get(),
+          request->GetDescriptor()->FindFieldByName("min_revision"),
+          min_revision);
+    }
+    std::unique_ptr<google::protobuf::Message> response =
+        client.NewResponse(StandardMethod::kList);
+    const grpc::Status status =
+        client.Call(StandardMethod::kList, *request, response.get());
+    EXPECT_TRUE(status.ok()) << Describe(status);
+    for (const google::protobuf::Message* record : client.Records(*response)) {
+      records->push_back(store::DeterministicBytes(*record));
+    }
+    return client.NextPageToken(*response);
+  };
+  std::vector<std::string> listed;
+  const std::string token = page(*cached_, "", revision, &listed);
+  ASSERT_FALSE(token.empty());
+  EXPECT_EQ(Metric(*cached_, at_once), 0)
+      << "the page token key was read on gRPC's thread";
+  EXPECT_EQ(Metric(*cached_, worker), 1);
+  EXPECT_TRUE(page(*cached_, token, revision, &listed).size() > 0);
+  EXPECT_EQ(Metric(*cached_, at_once), 1) << "the key is known now";
+  EXPECT_EQ(Metric(*cached_, worker), 1);
+
+  std::vector<std::string> from_database;
+  page(*database_, page(*database_, "", 0, &from_database), 0, &from_database);
+  EXPECT_EQ(listed, from_database);
+  EXPECT_EQ(listed.size(), 4u);
+}
+
 TEST(ListCacheBound, AKindPastTheBoundIsListedFromTheDatabase) {
   auto db = TestDatabase::Create();
   const CommandResult import = RunCommand(
