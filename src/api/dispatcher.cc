@@ -188,11 +188,12 @@ grpc::ServerUnaryReactor* Dispatcher::AnswerNowOr(
     return call;
   }
   // As Start takes a call.
-  in_place_queued_.fetch_add(1, std::memory_order_relaxed);
   call->response_->Clear();
   call->work_ = std::move(fallback);
   if (const std::string refused = Admit(call); !refused.empty()) {
     call->Finish(Refuse(call, refused));
+  } else {
+    in_place_queued_.fetch_add(1, std::memory_order_relaxed);
   }
   return call;
 }

@@ -1,6 +1,7 @@
 #include "src/store/importer.h"
 
 #include <algorithm>
+#include <atomic>
 #include <pqxx/pqxx>
 #include <thread>
 #include <tuple>
@@ -50,13 +51,6 @@ std::string Upsert(pqxx::transaction_base& txn, const std::string& table,
       " RETURNING (xmax = 0) AS created");
 }
 
-// From this many records, an import lets the GIN indexes collect its
-// entries in their pending lists, merged in bulk at commit (migrations/0020),
-// and lets a list grow to this many KiB before the import merges it itself
-// (each merge then sorts in as much memory, work_mem).
-constexpr int kBulkIndexUpkeepRecords = 1000;
-constexpr int kBulkPendingListKiB = 64 * 1024;
-
 // Encodes the records' bodies (JSON) and stored bytes (bytea hex) table by
 // table, in order, on a thread of its own, while the database writes the
 // tables already encoded.
@@ -71,10 +65,7 @@ class Encoder {
         thread_([this] { Run(); }) {}
 
   ~Encoder() {
-    {
-      absl::MutexLock lock(&mu_);
-      stop_ = true;
-    }
+    stop_.store(true, std::memory_order_relaxed);
     thread_.join();
   }
 
@@ -96,25 +87,34 @@ class Encoder {
 
  private:
   void Run() {
-    for (size_t t = 0; t < of_table_.size(); ++t) {
-      for (const size_t i : of_table_[t]) {
-        const ImportRecord& record = records_[i];
-        absl::StatusOr<std::string> body = ToBody(*record.resource);
-        if (!body.ok()) {
-          absl::MutexLock lock(&mu_);
-          failed_ =
-              absl::Status(body.status().code(),
-                           absl::StrCat(record.origin(), ": ", record.name,
-                                        ": ", body.status().message()));
-          return;
+    try {
+      for (size_t t = 0; t < of_table_.size(); ++t) {
+        for (const size_t i : of_table_[t]) {
+          // The import has ended (refused, or its connection lost).
+          if (stop_.load(std::memory_order_relaxed)) return;
+          const ImportRecord& record = records_[i];
+          absl::StatusOr<std::string> body = ToBody(*record.resource);
+          if (!body.ok()) {
+            Fail(absl::Status(body.status().code(),
+                              absl::StrCat(record.origin(), ": ", record.name,
+                                           ": ", body.status().message())));
+            return;
+          }
+          bodies_[i] = *std::move(body);
+          stored_[i] = ByteaHex(ToStoredBytes(*record.resource));
         }
-        bodies_[i] = *std::move(body);
-        stored_[i] = ByteaHex(ToStoredBytes(*record.resource));
+        absl::MutexLock lock(&mu_);
+        ++encoded_;
       }
-      absl::MutexLock lock(&mu_);
-      ++encoded_;
-      if (stop_) return;
+    } catch (const std::exception& e) {  // out of memory
+      Fail(absl::ResourceExhaustedError(
+          absl::StrCat("encoding the records: ", e.what())));
     }
+  }
+
+  void Fail(absl::Status status) {
+    absl::MutexLock lock(&mu_);
+    failed_ = std::move(status);
   }
 
   const std::vector<ImportRecord>& records_;
@@ -124,7 +124,7 @@ class Encoder {
   absl::Mutex mu_;
   size_t encoded_ ABSL_GUARDED_BY(mu_) = 0;  // tables
   absl::Status failed_ ABSL_GUARDED_BY(mu_);
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> stop_{false};
   std::thread thread_;  // last: starts once the rest is built
 };
 
@@ -168,23 +168,9 @@ absl::StatusOr<ImportReport> ImportRecords(
       of_table[t].push_back(i);
     }
     Encoder encoder(records, of_table);
-    if (static_cast<int>(records.size()) >= kBulkIndexUpkeepRecords) {
-      // Only the roles allowed to (the owner; the serving role, granted by
-      // `migrate --serving-role`); others write index entries one by one.
-      if (txn.exec("SELECT p IS NOT NULL AND has_function_privilege(p, "
-                   "'EXECUTE') FROM to_regprocedure("
-                   "'begin_bulk_index_upkeep()') AS p")[0][0]
-              .as<bool>()) {
-        txn.exec("SELECT begin_bulk_index_upkeep()");
-        report.index_upkeep = "bulk";
-        txn.exec(absl::StrCat("SET LOCAL gin_pending_list_limit = ",
-                              kBulkPendingListKiB));
-        txn.exec(absl::StrCat("SET LOCAL work_mem = ", kBulkPendingListKiB));
-      }
-    }
     txn.exec(
         "CREATE TEMP TABLE import_rows (ordinal integer, table_name text, "
-        "name text, body jsonb, body_pb bytea) ON COMMIT DROP");
+        "name text, body text, body_pb text) ON COMMIT DROP");
     for (size_t t = 0; t < tables.size(); ++t) {
       const std::string& table = tables[t];
       if (absl::Status encoded = encoder.Wait(t); !encoded.ok()) {
@@ -216,7 +202,7 @@ absl::StatusOr<ImportReport> ImportRecords(
                 txn.quote_name(table),
                 " t WHERE t.name = r.name) THEN NOT EXISTS (SELECT 1 FROM ",
                 txn.quote_name(table),
-                " t WHERE t.name = r.name AND (t.body = r.body OR "
+                " t WHERE t.name = r.name AND (t.body = r.body::jsonb OR "
                 "EXISTS (SELECT 1 FROM imported_records i WHERE i.name = "
                 "t.name AND i.body = t.body))) ELSE EXISTS (SELECT 1 FROM "
                 "imported_records i WHERE i.name = r.name) END "
@@ -237,7 +223,7 @@ absl::StatusOr<ImportReport> ImportRecords(
       try {
         const pqxx::result rows = txn.exec_params(
             Upsert(txn, table,
-                   "SELECT name, body, body_pb FROM (SELECT "
+                   "SELECT name, body::jsonb, body_pb::bytea FROM (SELECT "
                    "DISTINCT ON (name) ordinal, name, body, body_pb FROM "
                    "import_rows WHERE table_name = $1 "
                    "ORDER BY name, ordinal DESC) r ORDER BY ordinal",
@@ -270,7 +256,7 @@ absl::StatusOr<ImportReport> ImportRecords(
     // import with keep_edits.
     txn.exec(
         "INSERT INTO imported_records AS i (name, body) SELECT DISTINCT ON "
-        "(name) name, body FROM import_rows ORDER BY name, ordinal DESC "
+        "(name) name, body::jsonb FROM import_rows ORDER BY name, ordinal DESC "
         "ON CONFLICT (name) DO UPDATE SET body = EXCLUDED.body, import_time = "
         "clock_timestamp() WHERE i.body IS DISTINCT FROM EXCLUDED.body");
     if (options.prune) {

@@ -38,10 +38,6 @@ struct ImportReport {
   // With keep_edits: records of the files left as an editor changed or
   // deleted them, by name.
   std::vector<std::string> kept;
-  // How the GIN indexes took the import's entries: "bulk" (collected in
-  // their pending lists, merged at commit: migrations/0020) or "per_row"
-  // (a small import, or a role not granted begin_bulk_index_upkeep()).
-  std::string index_upkeep = "per_row";
 };
 
 struct ImportOptions {

@@ -177,9 +177,7 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     // answer, a time or a transaction of the server's choosing), answered
     // and purged by the functions of 0013; the page-token key may be
     // inserted if missing, never replaced; nothing is staged for the log
-    // or the reference check but by the triggers (0017), nor the indexes
-    // to switch back after an import but by begin_bulk_index_upkeep()
-    // (0020), which an import calls. (Revoking a table
+    // or the reference check but by the triggers (0017). (Revoking a table
     // privilege revokes its column privileges too, so the grants follow the
     // revoke.)
     txn.exec(absl::StrCat(
@@ -187,7 +185,7 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
         "changes, write_requests, server_keys, retention_floor, "
         "change_horizon, stored_bytes_fills, pending_changes, "
         "pending_change_flushes, pending_reference_syncs, "
-        "pending_reference_checks, pending_bulk_index_upkeep FROM ",
+        "pending_reference_checks FROM ",
         who));
     txn.exec(absl::StrCat(
         "GRANT INSERT (request_id, fingerprint, method, resource) ON "
@@ -201,8 +199,7 @@ absl::Status GrantServingRole(const std::string& url, const std::string& role) {
     txn.exec(absl::StrCat(
         "GRANT EXECUTE ON FUNCTION answer_write_request(uuid, bytea), "
         "purge_changes(interval, integer), "
-        "purge_write_requests(interval, integer), "
-        "begin_bulk_index_upkeep() TO ",
+        "purge_write_requests(interval, integer) TO ",
         who));
     // Never the schema: no CREATE on it (PostgreSQL 15 grants none to
     // PUBLIC), and owning nothing, the role can alter or drop nothing.

@@ -167,8 +167,7 @@ absl::Status Run(const std::string& database_url,
                     {"updated", static_cast<int64_t>(report.updated)},
                     {"unchanged", static_cast<int64_t>(report.unchanged)},
                     {"deleted", static_cast<int64_t>(report.deleted)},
-                    {"kept_edited", static_cast<int64_t>(report.kept.size())},
-                    {"index_upkeep", report.index_upkeep}});
+                    {"kept_edited", static_cast<int64_t>(report.kept.size())}});
   if (!report.kept.empty()) {
     std::fprintf(stderr,
                  "import: left %zu records as editors changed or deleted them "

@@ -860,14 +860,18 @@ std::string GinIndexOptions(const TestDatabase& db) {
                    kGinIndexes));
 }
 
-int64_t MergePendingGinPages(const TestDatabase& db) {
+int64_t MergePendingGinPages(const TestDatabase& db, const std::string& table) {
   pqxx::connection connection(db.url());
   pqxx::work txn(connection);
-  const int64_t pages = txn.exec(absl::StrCat(
-      "SELECT coalesce(sum(gin_clean_pending_list(c.oid::regclass)"
-      "), 0)",
-      kGinIndexes))[0][0]
-                            .as<int64_t>();
+  const int64_t pages =
+      txn.exec_params(
+             absl::StrCat("SELECT coalesce(sum(gin_clean_pending_list("
+                          "c.oid::regclass)), 0)",
+                          kGinIndexes,
+                          " AND c.oid IN (SELECT indexrelid FROM pg_index "
+                          "WHERE indrelid = $1::regclass)"),
+             table)[0][0]
+          .as<int64_t>();
   txn.commit();
   return pages;
 }

@@ -291,10 +291,10 @@ std::string WriteTempFile(const std::string& suffix, const std::string& text);
 std::string ManyParticipantsTextproto(int count);
 
 // The GIN indexes of the schema with their options ("name opt,opt; ..."),
-// and the pages all of them hold in pending lists, merged by the count:
-// what an import must leave as it found (migrations/0020).
+// and the pages the GIN indexes of `table` hold in pending lists, merged by
+// the count (migrations/0020).
 std::string GinIndexOptions(const TestDatabase& db);
-int64_t MergePendingGinPages(const TestDatabase& db);
+int64_t MergePendingGinPages(const TestDatabase& db, const std::string& table);
 
 // The body of GET http://127.0.0.1:{port}{path}, or "" on failure.
 std::string HttpGet(int port, const std::string& path);
