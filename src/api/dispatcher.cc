@@ -12,6 +12,29 @@
 #include "src/auth/edge.h"
 
 namespace forum_registry::api {
+namespace {
+
+// Work that always answers, as an attempt.
+Dispatcher::Attempt Always(const Dispatcher::Work& work) {
+  return [&work](grpc::ByteBuffer* response, grpc::Status* status) {
+    *status = work(response);
+    return true;
+  };
+}
+
+// An attempt as a call's work, noting in `answered` whether it answered
+// (left true when it is not run: a call cancelled or late meanwhile).
+Dispatcher::Work Attempting(const Dispatcher::Attempt& attempt,
+                            bool* answered) {
+  *answered = true;
+  return [&attempt, answered](grpc::ByteBuffer* response) {
+    grpc::Status status;
+    *answered = attempt(response, &status);
+    return status;
+  };
+}
+
+}  // namespace
 
 // What the dispatcher queues and runs: a unary call, or a stream's start.
 class Dispatcher::Job {
@@ -152,13 +175,7 @@ grpc::ServerUnaryReactor* Dispatcher::Start(
 grpc::ServerUnaryReactor* Dispatcher::AnswerNow(
     grpc::CallbackServerContext* context, Answer answer,
     grpc::ByteBuffer* response, Work work) {
-  return AnswerNowOr(
-      context, answer, response,
-      [&work](grpc::ByteBuffer* out, grpc::Status* status) {
-        *status = work(out);
-        return true;
-      },
-      nullptr);
+  return AnswerNowOr(context, answer, response, Always(work), nullptr);
 }
 
 grpc::ServerUnaryReactor* Dispatcher::AnswerNowOr(
@@ -175,12 +192,8 @@ grpc::ServerUnaryReactor* Dispatcher::AnswerNowOr(
     call->Finish(Refuse(call, why));
     return call;
   }
-  bool answered = true;  // also when the attempt throws
-  call->work_ = [&attempt, &answered](grpc::ByteBuffer* out) {
-    grpc::Status status;
-    answered = attempt(out, &status);
-    return status;
-  };
+  bool answered;  // also when the attempt throws
+  call->work_ = Attempting(attempt, &answered);
   grpc::Status status = RunCatching(call);
   if (answered) {
     in_place_now_.fetch_add(1, std::memory_order_relaxed);
@@ -212,21 +225,12 @@ grpc::ServerUnaryReactor* Dispatcher::StartAfter(
 }
 
 void Dispatcher::Resume::Now(Work work) && {
-  std::move(*this).TryNow(
-      [&work](grpc::ByteBuffer* response, grpc::Status* status) {
-        *status = work(response);
-        return true;
-      },
-      nullptr);
+  std::move(*this).TryNow(Always(work), nullptr);
 }
 
 void Dispatcher::Resume::TryNow(Attempt attempt, Work fallback) && {
-  bool answered = true;  // also when the call is not run (cancelled, late)
-  call_->work_ = [&attempt, &answered](grpc::ByteBuffer* response) {
-    grpc::Status status;
-    answered = attempt(response, &status);
-    return status;
-  };
+  bool answered;
+  call_->work_ = Attempting(attempt, &answered);
   Job* const job = call_;
   grpc::Status status = dispatcher_->RunAdmitted(job);
   if (!answered) {

@@ -49,6 +49,17 @@ std::string StringOf(const Message& message, const FieldDescriptor* field) {
                           : message.GetReflection()->GetString(message, field);
 }
 
+// `work` as an attempt on a thread that must not wait (store/memory_only.h):
+// it says it could not answer when it would have left memory, and `work`
+// then runs again where waiting is fine.
+Dispatcher::Attempt FromMemoryOnly(Dispatcher::Work work) {
+  return [work = std::move(work)](grpc::ByteBuffer* out, grpc::Status* status) {
+    store::MemoryOnly memory;
+    *status = work(out);
+    return !memory.missed();
+  };
+}
+
 }  // namespace
 
 // The fields of one method's request and response that it reads and writes.
@@ -327,16 +338,13 @@ class ResourceService::Handler {
     // The List finds the revision applied and reads memory; a page that
     // would need the database after all (the kind loaded again since, the
     // page token key not read yet) goes to a worker.
+    const Dispatcher::Work list = [this, context,
+                                   request](grpc::ByteBuffer* out) {
+      return RunParsed(context, *request, out);
+    };
     return service_->dispatcher_->AnswerNowOr(
-        context, Dispatcher::Answer::kLarge, response,
-        [this, context, request](grpc::ByteBuffer* out, grpc::Status* status) {
-          store::MemoryOnly memory;
-          *status = RunParsed(context, *request, out);
-          return !memory.missed();
-        },
-        [this, context, request](grpc::ByteBuffer* out) {
-          return RunParsed(context, *request, out);
-        });
+        context, Dispatcher::Answer::kLarge, response, FromMemoryOnly(list),
+        list);
   }
 
   // A Get, or a List in name order with no filter, that names no revision:
@@ -414,14 +422,7 @@ class ResourceService::Handler {
       // From memory; a page that would need the database after all (the
       // kind loaded again meanwhile, the page token key not read yet) goes
       // to a worker.
-      std::move(resume).TryNow(
-          [this, context, caller, at](grpc::ByteBuffer* out,
-                                      grpc::Status* status) {
-            store::MemoryOnly memory;
-            *status = RunAs(context, *caller, *at, out);
-            return !memory.missed();
-          },
-          on_worker);
+      std::move(resume).TryNow(FromMemoryOnly(on_worker), on_worker);
       return;
     }
     // Not applied yet: a worker waits for the feed or reads the database at

@@ -5,8 +5,8 @@
 // must never wait for the database (the revision check's, which answers the
 // reads it has checked: api/resource_service.cc, decisions §75). While a
 // MemoryOnly lives on a thread, a read that would wait for the feed or go to
-// the database notes it (Miss) and fails instead; its caller then runs the
-// read where waiting is fine (a worker).
+// the database asks Refuses(), which notes the miss, and fails instead; its
+// caller then runs the read where waiting is fine (a worker).
 //
 //   store::MemoryOnly memory;
 //   status = ...the read...;
@@ -26,11 +26,14 @@ class MemoryOnly {
   // Whether a read of this scope could not be answered from memory.
   bool missed() const { return missed_; }
 
-  // For the reads: whether this thread may only read memory now, and the
-  // note that one could not.
+  // For the reads: whether this thread may only read memory now; and, for
+  // a read that would have to leave memory, the same question, noting the
+  // miss when the answer is yes (the read then fails instead).
   static bool Active() { return current_ != nullptr; }
-  static void Miss() {
-    if (current_ != nullptr) current_->missed_ = true;
+  static bool Refuses() {
+    if (current_ == nullptr) return false;
+    current_->missed_ = true;
+    return true;
   }
 
  private:

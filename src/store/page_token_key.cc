@@ -21,8 +21,7 @@ absl::StatusOr<const domain::PageTokens*> PageTokenKey::Get(
     absl::MutexLock lock(&mu_);
     if (tokens_ != nullptr) return tokens_.get();
   }
-  if (MemoryOnly::Active()) {
-    MemoryOnly::Miss();
+  if (MemoryOnly::Refuses()) {
     return absl::UnavailableError("the page token key is not read yet");
   }
   // Read without the lock, so that callers waiting for a database that does

@@ -1173,8 +1173,7 @@ absl::Status ResourceStore::ListWire(const ListQuery& query, int records_field,
       return ListWireFromDatabase(at_least, records_field, out, next, deadline);
     }
   }
-  if (MemoryOnly::Active()) {
-    MemoryOnly::Miss();
+  if (MemoryOnly::Refuses()) {
     out->clear();
     return absl::UnavailableError("the page is not in memory");
   }

@@ -61,6 +61,35 @@ std::map<std::string, std::vector<std::string>> ListEverything(
   return listed;
 }
 
+// A page of two forums from `server` after `token`, naming `min_revision`
+// (0: none): the records, encoded deterministically, appended to
+// `records`; the next page's token.
+std::string ForumsPage(ServerProcess& server, const std::string& token,
+                       int64_t min_revision,
+                       std::vector<std::string>* records) {
+  const AnyResourceClient client(*domain::FindByType("forumregistry.org/Forum"),
+                                 server.Channel());
+  ListArgs args;
+  args.page_size = 2;
+  args.page_token = token;
+  std::unique_ptr<google::protobuf::Message> request = client.ListRequest(args);
+  if (min_revision > 0) {
+    request->GetReflection()->SetInt64(
+        request.get(),
+        request->GetDescriptor()->FindFieldByName("min_revision"),
+        min_revision);
+  }
+  std::unique_ptr<google::protobuf::Message> response =
+      client.NewResponse(StandardMethod::kList);
+  const grpc::Status status =
+      client.Call(StandardMethod::kList, *request, response.get());
+  EXPECT_TRUE(status.ok()) << Describe(status);
+  for (const google::protobuf::Message* record : client.Records(*response)) {
+    records->push_back(store::DeterministicBytes(*record));
+  }
+  return client.NextPageToken(*response);
+}
+
 class ListCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -195,36 +224,19 @@ TEST_F(ListCacheTest, APageThatNeedsTheDatabaseAfterTheCheckRunsOnAWorker) {
       "forum_registry_calls_after_wait_total{ran=\"worker\"}";
   ASSERT_EQ(Metric(*cached_, at_once), 0);
   ASSERT_EQ(Metric(*cached_, worker), 0);
-  const domain::ResourceType& type =
-      *domain::FindByType("forumregistry.org/Forum");
-  const auto page = [&](ServerProcess& server, const std::string& token,
-                        std::vector<std::string>* records) {
-    const AnyResourceClient client(type, server.Channel());
-    ListArgs args;
-    args.page_size = 2;
-    args.page_token = token;
-    std::unique_ptr<google::protobuf::Message> response =
-        client.NewResponse(StandardMethod::kList);
-    const grpc::Status status = client.Call(
-        StandardMethod::kList, *client.ListRequest(args), response.get());
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    for (const google::protobuf::Message* record : client.Records(*response)) {
-      records->push_back(store::DeterministicBytes(*record));
-    }
-    return client.NextPageToken(*response);
-  };
   std::vector<std::string> listed;
-  const std::string token = page(*cached_, "", &listed);
+  const std::string token = ForumsPage(*cached_, "", 0, &listed);
   ASSERT_FALSE(token.empty());
   EXPECT_EQ(Metric(*cached_, at_once), 0)
       << "the page token key was read on the check's thread";
   EXPECT_EQ(Metric(*cached_, worker), 1);
-  EXPECT_TRUE(page(*cached_, token, &listed).size() > 0);
+  EXPECT_TRUE(ForumsPage(*cached_, token, 0, &listed).size() > 0);
   EXPECT_EQ(Metric(*cached_, at_once), 1) << "the key is known now";
   EXPECT_EQ(Metric(*cached_, worker), 1);
 
   std::vector<std::string> from_database;
-  page(*database_, page(*database_, "", &from_database), &from_database);
+  ForumsPage(*database_, ForumsPage(*database_, "", 0, &from_database), 0,
+             &from_database);
   EXPECT_EQ(listed, from_database);
   EXPECT_EQ(listed.size(), 4u);
 }
@@ -241,45 +253,19 @@ TEST_F(ListCacheTest, APageNamingARevisionThatNeedsTheDatabaseRunsOnAWorker) {
   ASSERT_EQ(Metric(*cached_, worker), 0);
   const int64_t revision =
       std::stoll(db_->Query("SELECT max(sequence) FROM changes"));
-  const domain::ResourceType& type =
-      *domain::FindByType("forumregistry.org/Forum");
-  const auto page = [&](ServerProcess& server, const std::string& token,
-                        int64_t min_revision,
-                        std::vector<std::string>* records) {
-    const AnyResourceClient client(type, server.Channel());
-    ListArgs args;
-    args.page_size = 2;
-    args.page_token = token;
-    std::unique_ptr<google::protobuf::Message> request =
-        client.ListRequest(args);
-    if (min_revision > 0) {
-      request->GetReflection()->SetInt64(
-          request.get(),
-          request->GetDescriptor()->FindFieldByName("min_revision"),
-          min_revision);
-    }
-    std::unique_ptr<google::protobuf::Message> response =
-        client.NewResponse(StandardMethod::kList);
-    const grpc::Status status =
-        client.Call(StandardMethod::kList, *request, response.get());
-    EXPECT_TRUE(status.ok()) << Describe(status);
-    for (const google::protobuf::Message* record : client.Records(*response)) {
-      records->push_back(store::DeterministicBytes(*record));
-    }
-    return client.NextPageToken(*response);
-  };
   std::vector<std::string> listed;
-  const std::string token = page(*cached_, "", revision, &listed);
+  const std::string token = ForumsPage(*cached_, "", revision, &listed);
   ASSERT_FALSE(token.empty());
   EXPECT_EQ(Metric(*cached_, at_once), 0)
       << "the page token key was read on gRPC's thread";
   EXPECT_EQ(Metric(*cached_, worker), 1);
-  EXPECT_TRUE(page(*cached_, token, revision, &listed).size() > 0);
+  EXPECT_TRUE(ForumsPage(*cached_, token, revision, &listed).size() > 0);
   EXPECT_EQ(Metric(*cached_, at_once), 1) << "the key is known now";
   EXPECT_EQ(Metric(*cached_, worker), 1);
 
   std::vector<std::string> from_database;
-  page(*database_, page(*database_, "", 0, &from_database), 0, &from_database);
+  ForumsPage(*database_, ForumsPage(*database_, "", 0, &from_database), 0,
+             &from_database);
   EXPECT_EQ(listed, from_database);
   EXPECT_EQ(listed.size(), 4u);
 }
