@@ -86,6 +86,12 @@ class Dispatcher::Call final : public grpc::ServerUnaryReactor, public Job {
     if (!cancelled_at_start_) dispatcher_->CountCancel(this);
   }
 
+  // OnDone and OnCancel only count, at most cut a connection, and free: they
+  // wait for nothing. gRPC then runs them on the thread that ends the call,
+  // as it runs its own default reactor's, instead of handing every call's
+  // end to its executor thread (a thread hop a call; decisions §77).
+  bool InternalInlineable() override { return true; }
+
   Dispatcher* const dispatcher_;
   grpc::ByteBuffer* const response_;
   Work work_;
