@@ -15,8 +15,8 @@
 # from an earlier revision) measured as side a; without it only this
 # checkout's server (side b) runs.
 #
-# Prints one line a run ("SIDE ratio=… p99_ratio=… …") and the medians of
-# each side.
+# Prints one line a run ("SIDE get_forum_at ratio=… p99_ratio=… …") and
+# the medians of each side.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -58,7 +58,7 @@ measure() {
   awk -v s="$side" -v h="${rps[health]}" -v g="${rps[get_forum_at]}" \
     -v hp="${p99[health]}" -v gp="${p99[get_forum_at]}" \
     -v hc="${cost[health]}" -v gc="${cost[get_forum_at]}" 'BEGIN {
-      printf "%s ratio=%.2f p99_ratio=%.2f health_rps=%d get_at_rps=%d health_p99_us=%d get_at_p99_us=%d health_server_us=%d get_at_server_us=%d\n",
+      printf "%s get_forum_at ratio=%.2f p99_ratio=%.2f health_rps=%d get_at_rps=%d health_p99_us=%d get_at_p99_us=%d health_server_us=%d get_at_server_us=%d\n",
         s, g / h, gp / hp, h, g, hp, gp, hc, gc }'
 }
 
@@ -72,20 +72,11 @@ for ((round = 0; round < rounds; round++)); do
     measure a "$old" | tee -a "$results"
   fi
 done
-awk '
-  function median(list,   n, v, i, j, t) {
-    n = split(list, v, " ")
-    for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
-    return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
-  }
-  {
-    for (i = 2; i <= NF; i++) { split($i, kv, "="); vals[$1, kv[1]] = vals[$1, kv[1]] " " kv[2] }
-    sides[$1] = 1
-  }
+bench_summary "$results" '
   END {
-    for (s in sides)
-      printf "median %s ratio=%.2f p99_ratio=%.2f health_server_us=%d get_at_server_us=%d\n", s,
-        median(vals[s, "ratio"]), median(vals[s, "p99_ratio"]),
-        median(vals[s, "health_server_us"]), median(vals[s, "get_at_server_us"])
-  }' "$results" | sort
+    for (k = 1; k <= nkeys; k++)
+      printf "median %s ratio=%.2f p99_ratio=%.2f health_server_us=%d get_at_server_us=%d\n",
+        keys[k], median(keys[k], "ratio"), median(keys[k], "p99_ratio"),
+        median(keys[k], "health_server_us"), median(keys[k], "get_at_server_us")
+  }'
 rm -f "$results"
