@@ -40,8 +40,9 @@ const std::map<std::string, Column>& ChangeColumns() {
       {"operation", {"'CHANGE_OPERATION_' || operation"}},
       {"revision", {"sequence"}},
       {"change_time",
-       {"daterange((change_time AT TIME ZONE 'UTC')::date, "
-        "(change_time AT TIME ZONE 'UTC')::date, '[]')"}},
+       {.sql = "daterange((change_time AT TIME ZONE 'UTC')::date, "
+               "(change_time AT TIME ZONE 'UTC')::date, '[]')",
+        .one_day = true}},
   };
   return *kColumns;
 }

@@ -154,6 +154,15 @@ class Compiler {
             domain::CoveredDays(std::get<domain::PartialDate>(value));
         const std::string first = absl::FormatCivilTime(*days.first);
         const std::string last = absl::FormatCivilTime(*days.last);
+        if (column->second.one_day &&
+            (op == Op::kEq || op == Op::kHas || op == Op::kNe)) {
+          // [d, d] overlaps [first, last] exactly when d lies within it.
+          const std::string within =
+              absl::StrCat("lower(", e, ") BETWEEN ", Param(first),
+                           "::date AND ", Param(last), "::date");
+          return op == Op::kNe ? absl::StrCat("NOT (", within, ")")
+                               : absl::StrCat("(", within, ")");
+        }
         switch (op) {
           case Op::kEq:
           case Op::kHas:

@@ -49,6 +49,11 @@ struct Column {
   // SQL type ("date", "bigint", "text"). Empty otherwise.
   std::string sort_sql{};
   std::string sort_type{};
+  // A date field whose every value is a range of one day (a change's
+  // change_time): `=` and `!=` compare the day, its lower bound, which a
+  // B-tree on `lower(sql)` serves, instead of testing ranges for overlap,
+  // which needs a GiST index.
+  bool one_day = false;
 };
 
 struct ResourceKind {

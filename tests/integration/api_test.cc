@@ -23,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "forumregistry/v1/change.grpc.pb.h"
 #include "forumregistry/v1/forum.grpc.pb.h"
 #include "forumregistry/v1/participant.grpc.pb.h"
@@ -1745,6 +1746,29 @@ TEST_F(RegistryTest, ListChangesGivesARecordsHistoryInCommitOrder) {
   EXPECT_EQ(count("revision > " + reported[0]), 2);
   EXPECT_EQ(count("change_time >= \"2020-01-01\""), 3);
   EXPECT_EQ(count("change_time < \"2020-01-01\""), 0);
+  // `=` and `!=` on the UTC day of the first change: as many of the three
+  // as were written that day (all of them, unless the test ran across
+  // midnight), and the others.
+  const auto day_of = [](const v1::Change& change) {
+    return absl::FormatTime(
+        "%Y-%m-%d",
+        absl::FromUnixMicros(
+            google::protobuf::util::TimeUtil::TimestampToMicroseconds(
+                change.change_time())),
+        absl::UTCTimeZone());
+  };
+  const std::string day = day_of(history[0]);
+  const int that_day = static_cast<int>(
+      std::count_if(history.begin(), history.end(),
+                    [&](const v1::Change& c) { return day_of(c) == day; }));
+  EXPECT_GE(that_day, 1);
+  EXPECT_EQ(count("change_time = \"" + day + "\""), that_day);
+  EXPECT_EQ(count("change_time != \"" + day + "\""), 3 - that_day);
+  EXPECT_EQ(count("change_time = \"" + day.substr(0, 4) + "\""),
+            static_cast<int>(std::count_if(
+                history.begin(), history.end(), [&](const v1::Change& c) {
+                  return day_of(c).substr(0, 4) == day.substr(0, 4);
+                })));
   EXPECT_EQ(count("collection = \"participants\""), 0);
 }
 
