@@ -153,6 +153,11 @@ absl::StatusOr<ImportReport> ImportRecords(
     // the file's order): in memory, not in files (PostgreSQL's default
     // 4 MB spills a table of 40,000 sessions to disk).
     txn.exec("SET LOCAL work_mem = '64MB'");
+    // No JIT: the statements over a whole table pass PostgreSQL's cost
+    // threshold for compiling their expressions (jit_above_cost), which
+    // cost about 0.5 s of an import of 84,069 records and sped up nothing
+    // (docs/benchmarks.md).
+    txn.exec("SET LOCAL jit = off");
 
     // Set-based (decisions §30): the records of each table COPYed into a
     // staging table, then one INSERT ... SELECT per table, in the order of
