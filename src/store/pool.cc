@@ -9,6 +9,7 @@
 #include <system_error>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "src/store/errors.h"
@@ -56,6 +57,16 @@ absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url) {
           value = fallback;
         }
       }
+    }
+    // No JIT compilation (decisions §78): added to the URL's own options
+    // unless they set jit; PGOPTIONS, when set, is left to decide.
+    std::string options;
+    if (std::string_view(option->keyword) == "options" &&
+        !std::getenv("PGOPTIONS") &&
+        (value == nullptr || !absl::StrContains(value, "jit"))) {
+      options = value == nullptr ? "" : absl::StrCat(value, " ");
+      options += "-c jit=off";
+      value = options.c_str();
     }
     if (value == nullptr) continue;
     absl::StrAppend(&conninfo, conninfo.empty() ? "" : " ", option->keyword,

@@ -50,6 +50,10 @@ namespace forum_registry::store {
 //     keepalives_count=3
 //   tcp_user_timeout=15000                 so is one whose sent data goes
 //                                            unacknowledged for 15 s
+//   options: -c jit=off                    no JIT compilation of a plan
+//                                            (decisions §78), added to the
+//                                            URL's options unless they set
+//                                            jit or PGOPTIONS is set
 // INVALID_ARGUMENT if libpq cannot parse `url`.
 absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url);
 

@@ -20,6 +20,20 @@ TEST(ConnectionDefaults, AreAddedWhereTheUrlLeavesThemUnset) {
   EXPECT_NE(url->find("keepalives_idle='10'"), std::string::npos) << *url;
   EXPECT_NE(url->find("tcp_user_timeout='15000'"), std::string::npos) << *url;
 
+  EXPECT_NE(url->find("options='-c jit=off'"), std::string::npos) << *url;
+
+  const absl::StatusOr<std::string> with_options = WithConnectionDefaults(
+      "postgresql:///registry?options=-c%20search_path%3Dx");
+  ASSERT_TRUE(with_options.ok()) << with_options.status();
+  EXPECT_NE(with_options->find("options='-c search_path=x -c jit=off'"),
+            std::string::npos)
+      << "added to the URL's own options: " << *with_options;
+  const absl::StatusOr<std::string> jit_on =
+      WithConnectionDefaults("postgresql:///registry?options=-c%20jit%3Don");
+  ASSERT_TRUE(jit_on.ok()) << jit_on.status();
+  EXPECT_NE(jit_on->find("options='-c jit=on'"), std::string::npos)
+      << "the URL's own jit wins: " << *jit_on;
+
   const absl::StatusOr<std::string> quoted =
       WithConnectionDefaults(R"(host=/tmp/s password='it\'s \\x')");
   ASSERT_TRUE(quoted.ok()) << quoted.status();

@@ -128,6 +128,20 @@ TEST_F(StoreTest, PoolReportsUnavailableWhenTheDatabaseCannotBeReached) {
   EXPECT_EQ(pool.GetStats().in_use, 0) << "the failed slot is given back";
 }
 
+// A plan above jit_above_cost had been compiled by LLVM on every run: the
+// change feed's read of a large log, 2 ms to run, 350 ms to compile
+// (decisions §78).
+TEST_F(StoreTest, PoolConnectionsCompileNoPlan) {
+  ConnectionPool pool(Options(/*size=*/1));
+  const absl::Status status = RunTransaction(
+      pool, absl::Now() + absl::Seconds(5),
+      [&](ConnectionPool::Lease&, pqxx::work& txn) {
+        EXPECT_EQ(txn.exec1("SHOW jit")[0].as<std::string>(), "off");
+        return absl::OkStatus();
+      });
+  EXPECT_TRUE(status.ok()) << status;
+}
+
 TEST_F(StoreTest, StatementTimeoutIsDeadlineExceeded) {
   ConnectionPool pool({.url = db_->url(),
                        .size = 1,
