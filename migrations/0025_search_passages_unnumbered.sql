@@ -11,6 +11,10 @@
 -- development cluster: 133 ms for their passages instead of 420-506 ms,
 -- compared passage by passage (docs/benchmarks.md).
 --
+-- search_document() (migrations/0026) builds the row of a body holding
+-- none of these keys but display_name without them: a key added here is
+-- added to its list too.
+--
 -- Every statement here may run again.
 
 CREATE OR REPLACE FUNCTION search_passages(body jsonb)

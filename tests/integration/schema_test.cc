@@ -416,5 +416,62 @@ TEST_F(SchemaTest, SoleChairTermsShareAHandoverDayByTheConstraintAlone) {
             4);
 }
 
+// search_document() builds the row of a body holding no text but its
+// display_name without aggregating its passages (migrations/0026): that row
+// is the one the aggregates give, for bodies of each shape, and a body
+// holding any key search_passages() reads takes the aggregates.
+TEST_F(SchemaTest, SearchDocumentOfANamedOnlyBodyIsTheAggregatedOne) {
+  // The names and words search_document() gives, and those the aggregates
+  // over search_passages() give.
+  const auto document = [&](const std::string& body) {
+    return db_->Query(absl::StrCat(
+        "SELECT d.names::text || ' ' || d.words::text FROM search_document("
+        "'forums/f1', '",
+        body, "'::jsonb) d"));
+  };
+  const auto aggregated = [&](const std::string& body) {
+    std::string words;
+    for (const char* weight : {"A", "B", "C", "D"}) {
+      absl::StrAppend(&words, words.empty() ? "" : " || ",
+                      "coalesce(setweight(to_tsvector('forum_registry', "
+                      "string_agg(p.passage, E'\\n') FILTER (WHERE p.weight "
+                      "= '",
+                      weight, "')), '", weight, "'), '')");
+    }
+    return db_->Query(absl::StrCat(
+        "SELECT coalesce(array_agg(search_fold(p.passage) ORDER BY "
+        "p.ordinal) FILTER (WHERE p.weight = 'A'), '{}')::text || ' ' || (",
+        words,
+        " || array_to_tsvector(ARRAY['@forums']))::text "
+        "FROM search_passages('",
+        body, "'::jsonb) p"));
+  };
+  const std::vector<std::string> bodies = {
+      R"({"display_name": "ASEAN Regional Forum"})",
+      R"({})",
+      R"({"display_name": ""})",
+      R"({"display_name": 5})",
+      R"({"display_name": "Session 7", "start_date": {"year": 2023}})",
+      R"({"display_name": "F", "names": [{"text": "ARF"}]})",
+      R"({"display_name": "F", "topics": ["security"]})",
+      R"({"display_name": "F", "priority_areas": ["maritime"]})",
+      R"({"display_name": "F", "summary": "a summary"})",
+      R"({"display_name": "F", "venue": {"city": "Jakarta", "site": "S"}})",
+      R"({"display_name": "F", "description": "described"})",
+      R"({"display_name": "F", "items": ["one item"]})",
+      R"({"display_name": "F", "text": "stated"})",
+      R"({"display_name": "F", "facts": [{"metric": "m", "excerpt": "e"}]})",
+      R"({"display_name": "F", "citations": [{"source": "sources/s",
+          "excerpt": "cited words"}]})",
+  };
+  for (const std::string& body : bodies) {
+    SCOPED_TRACE(body);
+    EXPECT_EQ(document(body), aggregated(body));
+  }
+  EXPECT_EQ(document(bodies[0]),
+            "{\"asean regional forum\"} '@forums' 'asean':1A "
+            "'forum':3A 'region':2A");
+}
+
 }  // namespace
 }  // namespace forum_registry
