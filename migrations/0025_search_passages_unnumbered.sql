@@ -11,7 +11,7 @@
 -- development cluster: 133 ms for their passages instead of 420-506 ms,
 -- compared passage by passage (docs/benchmarks.md).
 --
--- search_document() (migrations/0026) builds the row of a body holding
+-- search_document() (migrations/0023) builds the row of a body holding
 -- none of these keys but display_name without them: a key added here is
 -- added to its list too.
 --

@@ -417,7 +417,7 @@ TEST_F(SchemaTest, SoleChairTermsShareAHandoverDayByTheConstraintAlone) {
 }
 
 // search_document() builds the row of a body holding no text but its
-// display_name without aggregating its passages (migrations/0026): that row
+// display_name without aggregating its passages (migrations/0023): that row
 // is the one the aggregates give, for bodies of each shape, and a body
 // holding any key search_passages() reads takes the aggregates.
 TEST_F(SchemaTest, SearchDocumentOfANamedOnlyBodyIsTheAggregatedOne) {
