@@ -9,7 +9,7 @@
 #include <system_error>
 #include <thread>
 
-#include "absl/strings/match.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "spdlog/spdlog.h"
 #include "src/store/errors.h"
@@ -26,6 +26,21 @@ std::string Quoted(const char* value) {
     out += *c;
   }
   return out + "'";
+}
+
+// Whether libpq `options` set PostgreSQL's jit ("-c jit=on", "-cjit=off",
+// "--jit=on"; setting names are case-insensitive), not a setting whose name
+// merely holds it (jit_above_cost).
+bool SetsJit(absl::string_view options) {
+  const std::string lower = absl::AsciiStrToLower(options);
+  for (size_t at = lower.find("jit="); at != std::string::npos;
+       at = lower.find("jit=", at + 1)) {
+    if (at == 0 || absl::ascii_isspace(lower[at - 1]) || lower[at - 1] == 'c' ||
+        lower[at - 1] == '-') {
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -58,15 +73,19 @@ absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url) {
         }
       }
     }
-    // No JIT compilation (decisions §78): added to the URL's own options
-    // unless they set jit; PGOPTIONS, when set, is left to decide.
+    // No JIT compilation (decisions §78), added to the options libpq would
+    // send (the URL's, else PGOPTIONS's) unless they set jit themselves.
     std::string options;
-    if (std::string_view(option->keyword) == "options" &&
-        !std::getenv("PGOPTIONS") &&
-        (value == nullptr || !absl::StrContains(value, "jit"))) {
-      options = value == nullptr ? "" : absl::StrCat(value, " ");
-      options += "-c jit=off";
-      value = options.c_str();
+    if (std::string_view(option->keyword) == "options") {
+      const char* environment = std::getenv("PGOPTIONS");
+      const std::string sent = value != nullptr         ? value
+                               : environment != nullptr ? environment
+                                                        : "";
+      if (!SetsJit(sent)) {
+        options =
+            sent.empty() ? "-c jit=off" : absl::StrCat(sent, " -c jit=off");
+        value = options.c_str();
+      }
     }
     if (value == nullptr) continue;
     absl::StrAppend(&conninfo, conninfo.empty() ? "" : " ", option->keyword,

@@ -52,8 +52,9 @@ namespace forum_registry::store {
 //                                            unacknowledged for 15 s
 //   options: -c jit=off                    no JIT compilation of a plan
 //                                            (decisions §78), added to the
-//                                            URL's options unless they set
-//                                            jit or PGOPTIONS is set
+//                                            URL's options (or PGOPTIONS's,
+//                                            without them) unless they set
+//                                            jit
 // INVALID_ARGUMENT if libpq cannot parse `url`.
 absl::StatusOr<std::string> WithConnectionDefaults(const std::string& url);
 

@@ -8,11 +8,13 @@
 #include <chrono>
 #include <future>
 #include <pqxx/pqxx>
+#include <regex>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "forumregistry/v1/session.pb.h"
@@ -451,6 +453,9 @@ TEST_F(SchemaTest, SearchDocumentOfANamedOnlyBodyIsTheAggregatedOne) {
       R"({})",
       R"({"display_name": ""})",
       R"({"display_name": 5})",
+      R"({"display_name": null})",
+      R"({"display_name": "  "})",
+      R"({"display_name": "Réunion des ministres"})",
       R"({"display_name": "Session 7", "start_date": {"year": 2023}})",
       R"({"display_name": "F", "names": [{"text": "ARF"}]})",
       R"({"display_name": "F", "topics": ["security"]})",
@@ -468,6 +473,33 @@ TEST_F(SchemaTest, SearchDocumentOfANamedOnlyBodyIsTheAggregatedOne) {
     SCOPED_TRACE(body);
     EXPECT_EQ(document(body), aggregated(body));
   }
+
+  // The keys that send a body through the aggregates are those whose paths
+  // search_passages() reads, display_name aside: read from both functions.
+  const auto source = [&](const std::string& function) {
+    return db_->Query(absl::StrCat(
+        "SELECT prosrc FROM pg_proc WHERE proname = '", function, "'"));
+  };
+  std::set<std::string> read;
+  const std::string passages = source("search_passages");
+  const std::regex key_then_path(R"('([a-z_]+)',\s*'\$\.)");
+  for (auto it = std::sregex_iterator(passages.begin(), passages.end(),
+                                      key_then_path);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1] != "display_name") read.insert((*it)[1]);
+  }
+  std::smatch list;
+  const std::string search_document = source("search_document");
+  ASSERT_TRUE(std::regex_search(search_document, list,
+                                std::regex(R"(\?\|\s*ARRAY\[([^\]]*)\])")))
+      << search_document;
+  std::set<std::string> listed;
+  for (absl::string_view key : absl::StrSplit(list[1].str(), ',')) {
+    listed.insert(std::string(absl::StripAsciiWhitespace(key).substr(
+        1, absl::StripAsciiWhitespace(key).size() - 2)));
+  }
+  EXPECT_FALSE(read.empty());
+  EXPECT_EQ(listed, read);
   EXPECT_EQ(document(bodies[0]),
             "{\"asean regional forum\"} '@forums' 'asean':1A "
             "'forum':3A 'region':2A");
