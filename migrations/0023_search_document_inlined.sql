@@ -46,10 +46,8 @@ AS $$
   SELECT name, c.collection, coalesce(body->>'display_name', ''),
          a.names, array_to_string(a.names, ' | '),
          a.words || array_to_tsvector(ARRAY['@' || c.collection]),
-         CASE WHEN body ? 'citations' THEN body_cited_sources(body)
-              ELSE '{}' END,
-         CASE WHEN body ? 'external_ids' THEN body_external_ids(body)
-              ELSE '{}' END
+         -- Each looks for its key first (migrations/0024).
+         body_cited_sources(body), body_external_ids(body)
   FROM (SELECT split_part(name, '/', -2) AS collection,
                NOT (body ?| ARRAY['names', 'topics', 'priority_areas',
                                   'summary', 'venue', 'description', 'items',

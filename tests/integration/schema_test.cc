@@ -495,8 +495,8 @@ TEST_F(SchemaTest, SearchDocumentOfANamedOnlyBodyIsTheAggregatedOne) {
       << search_document;
   std::set<std::string> listed;
   for (absl::string_view key : absl::StrSplit(list[1].str(), ',')) {
-    listed.insert(std::string(absl::StripAsciiWhitespace(key).substr(
-        1, absl::StripAsciiWhitespace(key).size() - 2)));
+    const absl::string_view quoted = absl::StripAsciiWhitespace(key);
+    listed.insert(std::string(quoted.substr(1, quoted.size() - 2)));
   }
   EXPECT_FALSE(read.empty());
   EXPECT_EQ(listed, read);
